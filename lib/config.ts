@@ -1,0 +1,41 @@
+import path from 'node:path';
+
+/**
+ * Runtime configuration, read from the environment once. Everything has a default so a fresh
+ * clone runs with no env file.
+ */
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string }
+  | { kind: 'pglite'; dir: string };
+
+export function dataDir(): string {
+  return path.resolve(process.env.DRAWBRIDGE_DATA_DIR || './data');
+}
+
+export function databaseTarget(): DatabaseTarget {
+  const url = process.env.DATABASE_URL;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url && url.trim() !== '') {
+    throw new Error(
+      `DATABASE_URL must be a postgres:// or postgresql:// URL (got "${url.split(':')[0]}:…"); ` +
+        'unset it to use the embedded database in DRAWBRIDGE_DATA_DIR.',
+    );
+  }
+  return { kind: 'pglite', dir: path.join(dataDir(), 'pglite') };
+}
+
+/** Demo mode shows the demo credentials on the sign-in page. On by default for the embedded DB. */
+export function demoMode(): boolean {
+  const v = process.env.DRAWBRIDGE_DEMO;
+  if (v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  return databaseTarget().kind === 'pglite';
+}
+
+const MiB = 1024 * 1024;
+
+/** Largest artifact accepted into the store (checkpoints, validation sets, exports). */
+export function maxArtifactBytes(): number {
+  const v = Number(process.env.DRAWBRIDGE_MAX_ARTIFACT_MB);
+  return (Number.isFinite(v) && v > 0 ? v : 512) * MiB;
+}

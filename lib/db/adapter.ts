@@ -1,0 +1,62 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { databaseTarget, type DatabaseTarget } from '../config';
+
+/**
+ * A driver adapter plus a raw multi-statement executor (migrations need one; Prisma's raw queries
+ * are single prepared statements) for whichever database the configuration names.
+ */
+export type OpenedAdapter = {
+  kind: DatabaseTarget['kind'];
+  /** Where the data lives, for messages (no password). */
+  location: string;
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  exec(sql: string): Promise<void>;
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+};
+
+// pglite-prisma-adapter 0.6 declares an ESM entry it does not ship; load its CommonJS build.
+const require = createRequire(import.meta.url);
+
+export async function createAdapterFactory(target: DatabaseTarget = databaseTarget()): Promise<OpenedAdapter> {
+  if (target.kind === 'postgres') {
+    const pg = (await import('pg')).default;
+    const { PrismaPg } = await import('@prisma/adapter-pg');
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    const url = new URL(target.url);
+    return {
+      kind: 'postgres',
+      location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
+      factory: new PrismaPg(pool),
+      async exec(sql) {
+        await pool.query(sql);
+      },
+      async query(sql, params) {
+        return (await pool.query(sql, params as unknown[])).rows;
+      },
+      async close() {
+        await pool.end();
+      },
+    };
+  }
+  fs.mkdirSync(target.dir, { recursive: true });
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
+  const db = await PGlite.create(target.dir);
+  return {
+    kind: 'pglite',
+    location: target.dir,
+    factory: new PrismaPGlite(db),
+    async exec(sql) {
+      await db.exec(sql);
+    },
+    async query(sql, params) {
+      return (await db.query(sql, params as unknown[])).rows as never;
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}

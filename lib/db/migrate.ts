@@ -1,0 +1,77 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OpenedAdapter } from './adapter';
+
+/**
+ * Applies prisma/migrations in order, recording them in Prisma's own `_prisma_migrations` table so
+ * `prisma migrate deploy` and this runner agree on what is applied. We run them ourselves because
+ * the app, the CLI and the tests must migrate on open without spawning the Prisma CLI, and PGlite
+ * allows only one in-process connection.
+ */
+export function defaultMigrationsDir(): string {
+  return process.env.DRAWBRIDGE_MIGRATIONS_DIR || path.join(process.cwd(), 'prisma', 'migrations');
+}
+
+type Migration = { name: string; sql: string; checksum: string };
+
+export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
+  if (!fs.existsSync(dir)) throw new Error(`migrations directory not found: ${dir}`);
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'migration.sql')))
+    .map((d) => d.name)
+    .sort()
+    .map((name) => {
+      const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: crypto.createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+const LOCK_KEY = 7_260_427; // arbitrary, constant: serialises migrators on one server
+
+export async function applyMigrations(db: OpenedAdapter, dir = defaultMigrationsDir()): Promise<string[]> {
+  const migrations = readMigrations(dir);
+  await db.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+  )`);
+  const applied: string[] = [];
+  // A session-level advisory lock: on PostgreSQL several processes may start at once.
+  await db.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+  try {
+    const rows = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
+      'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
+    );
+    const done = new Map(rows.map((r) => [r.migration_name, r]));
+    for (const m of migrations) {
+      const prev = done.get(m.name);
+      if (prev?.finished_at) {
+        if (prev.checksum !== m.checksum) {
+          throw new Error(`migration ${m.name} was modified after it was applied (checksum differs)`);
+        }
+        continue;
+      }
+      if (prev) throw new Error(`migration ${m.name} previously failed; repair the database before continuing`);
+      const id = crypto.randomUUID();
+      // The migration and its bookkeeping commit together, or neither does.
+      await db.exec(
+        `BEGIN;\n${m.sql}\n;INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) ` +
+          `VALUES ('${id}', '${m.checksum}', '${m.name.replace(/'/g, "''")}', now(), 1);\nCOMMIT;`,
+      ).catch(async (e) => {
+        await db.exec('ROLLBACK').catch(() => {});
+        throw new Error(`migration ${m.name} failed: ${(e as Error).message}`);
+      });
+      applied.push(m.name);
+    }
+  } finally {
+    await db.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+  }
+  return applied;
+}
