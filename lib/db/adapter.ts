@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { databaseTarget, type DatabaseTarget } from '../config';
+import { withClassifiedErrors } from './pglite-errors';
 
 /**
  * A driver adapter plus a raw multi-statement executor (migrations need one; Prisma's raw queries
@@ -48,7 +49,9 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
   return {
     kind: 'pglite',
     location: target.dir,
-    factory: new PrismaPGlite(db),
+    // The adapter is typed against an older driver-adapter-utils; the runtime contract is the same
+    // (it ignores argTypes and lets PostgreSQL infer parameter types). Tests cover every column type.
+    factory: withClassifiedErrors(new PrismaPGlite(db) as unknown as SqlMigrationAwareDriverAdapterFactory),
     async exec(sql) {
       await db.exec(sql);
     },

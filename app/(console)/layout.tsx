@@ -1,0 +1,47 @@
+import Link from 'next/link';
+import { NavLink } from '@/components/nav-link';
+import { signOut } from '@/app/(auth)/sign-in/actions';
+import { requirePageActor } from '@/lib/auth/current';
+import { can } from '@/lib/auth/permissions';
+import { NAVIGATION } from '@/lib/navigation';
+
+export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
+  const actor = await requirePageActor();
+  return (
+    <div className="min-h-screen">
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2">
+        Skip to content
+      </a>
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-4 px-4 py-3">
+          <Link href="/" className="text-lg font-semibold tracking-tight text-indigo-900">
+            Drawbridge
+          </Link>
+          <nav aria-label="Main" className="flex flex-1 flex-wrap gap-1">
+            {NAVIGATION.filter((n) => can(actor, n.permission)).map((n) => (
+              <NavLink key={n.href} href={n.href}>
+                {n.label}
+              </NavLink>
+            ))}
+          </nav>
+          <div className="flex items-center gap-3 text-sm">
+            <Link href="/settings/tokens" className="text-slate-700 hover:underline">
+              <span className="font-medium">{actor.name}</span>{' '}
+              <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700" data-testid="current-role">
+                {actor.role}
+              </span>
+            </Link>
+            <form action={signOut}>
+              <button type="submit" className="rounded-md border border-slate-300 px-3 py-1.5 hover:bg-slate-50">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto max-w-7xl px-4 py-8">
+        {children}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import Link from 'next/link';
+
+export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
+  return (
+    <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">{title}</h1>
+        {description && <p className="mt-1 max-w-3xl text-sm text-slate-600">{description}</p>}
+      </div>
+      {actions}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: React.ReactNode }) {
+  return (
+    <div className="rounded-lg border border-dashed border-slate-300 bg-white px-6 py-12 text-center">
+      <h2 className="text-base font-medium text-slate-900">{title}</h2>
+      {children && <div className="mx-auto mt-2 max-w-xl text-sm text-slate-600">{children}</div>}
+    </div>
+  );
+}
+
+export function Forbidden({ what }: { what: string }) {
+  return (
+    <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-6 py-8">
+      <h1 className="text-lg font-semibold text-red-900">Not allowed</h1>
+      <p className="mt-1 text-sm text-red-800">Your role may not see {what}. Ask an admin if you need access.</p>
+    </div>
+  );
+}
+
+export function Badge({ tone = 'slate', children }: { tone?: 'slate' | 'green' | 'amber' | 'red' | 'indigo'; children: React.ReactNode }) {
+  const tones = {
+    slate: 'bg-slate-100 text-slate-800',
+    green: 'bg-emerald-100 text-emerald-900',
+    amber: 'bg-amber-100 text-amber-900',
+    red: 'bg-red-100 text-red-900',
+    indigo: 'bg-indigo-100 text-indigo-900',
+  } as const;
+  return <span className={`inline-flex rounded px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
+}
+
+export function Pagination({ page, pageSize, total, href }: { page: number; pageSize: number; total: number; href: (page: number) => string }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  if (pages <= 1) return null;
+  return (
+    <nav aria-label="Pagination" className="mt-4 flex items-center justify-between text-sm">
+      <span className="text-slate-600">
+        Page {page} of {pages} · {total} in all
+      </span>
+      <div className="flex gap-2">
+        {page > 1 && (
+          <Link className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50" href={href(page - 1)}>
+            Previous
+          </Link>
+        )}
+        {page < pages && (
+          <Link className="rounded border border-slate-300 px-3 py-1 hover:bg-slate-50" href={href(page + 1)}>
+            Next
+          </Link>
+        )}
+      </div>
+    </nav>
+  );
+}
+
+export function Sha({ value }: { value: string | null | undefined }) {
+  if (!value) return <span className="text-slate-500">—</span>;
+  return (
+    <code className="break-all font-mono text-xs" title={value}>
+      {value}
+    </code>
+  );
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { getCurrentActor } from './current';
+import { AuthError, requirePermission, type Actor, type Permission } from './permissions';
+import { ModelDeploymentError } from '../formats/errors';
+import { ArtifactError } from '../storage/types';
+
+import type { ActionState } from './action-state';
+
+export type { ActionState } from './action-state';
+
+/**
+ * The one action wrapper (after saas-starter's validatedActionWithUser): parses FormData with zod
+ * (every field error, not the first), checks the permission inside the action, and turns domain
+ * errors into a message a person can act on. A direct POST to the action gets the same checks.
+ */
+export function validatedAction<S extends z.ZodType, T>(
+  permission: Permission,
+  schema: S,
+  run: (input: z.infer<S>, actor: Actor) => Promise<ActionState<T> | void>,
+) {
+  return async (_prev: ActionState<T> | undefined, formData: FormData): Promise<ActionState<T>> => {
+    const actor = await getCurrentActor();
+    try {
+      requirePermission(actor, permission);
+    } catch (e) {
+      return { ok: false, message: (e as AuthError).message, fieldErrors: {} };
+    }
+    const parsed = schema.safeParse(Object.fromEntries(formData));
+    if (!parsed.success) {
+      const flat = z.flattenError(parsed.error);
+      return {
+        ok: false,
+        message: flat.formErrors[0] ?? 'Some fields need attention.',
+        fieldErrors: flat.fieldErrors as Record<string, string[] | undefined>,
+      };
+    }
+    try {
+      return (await run(parsed.data, actor)) ?? { ok: true, message: 'Done.', fieldErrors: {} };
+    } catch (e) {
+      if (e instanceof ModelDeploymentError || e instanceof ArtifactError || e instanceof AuthError) {
+        const field = (e as ModelDeploymentError).details?.field;
+        return {
+          ok: false,
+          message: e.message,
+          fieldErrors: typeof field === 'string' ? { [field]: [e.message] } : {},
+        };
+      }
+      // redirect()/notFound() from inside an action must propagate to Next.js
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,18 @@
+import { cookies, headers } from 'next/headers';
+import { redirect } from 'next/navigation';
+import { getDb } from '../db';
+import type { Actor } from './permissions';
+import { SESSION_COOKIE, resolveRequestActor } from './sessions';
+
+/** The signed-in actor of the current request (session cookie or bearer token), or null. */
+export async function getCurrentActor(): Promise<Actor | null> {
+  const [db, c, h] = await Promise.all([getDb(), cookies(), headers()]);
+  return resolveRequestActor(db, h.get('authorization'), c.get(SESSION_COOKIE)?.value);
+}
+
+/** For pages: the actor, or a redirect to sign-in that comes back here afterwards. */
+export async function requirePageActor(returnTo = '/'): Promise<Actor> {
+  const actor = await getCurrentActor();
+  if (!actor) redirect(`/sign-in?next=${encodeURIComponent(returnTo)}`);
+  return actor;
+}

@@ -1,0 +1,69 @@
+/**
+ * The one permission map (after dub's lib/api/rbac/permissions.ts). Every server action, route
+ * handler and registry function asks `can`/`requirePermission`; nothing checks roles directly.
+ */
+export const ROLES = ['viewer', 'reviewer', 'deployer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+const everyone: Role[] = ['viewer', 'reviewer', 'deployer', 'admin'];
+const contributors: Role[] = ['reviewer', 'deployer', 'admin'];
+const deployers: Role[] = ['deployer', 'admin'];
+const admins: Role[] = ['admin'];
+
+export const PERMISSIONS = {
+  'models.read': everyone,
+  'jobs.read': everyone,
+  'deployments.read': everyone,
+  'reviews.read': everyone,
+  // ML engineers and reviewers push training jobs, export, validate and ask for deployment.
+  'jobs.write': contributors,
+  'models.export': contributors,
+  'models.validate': contributors,
+  'requests.create': contributors,
+  'reviews.write': contributors,
+  'comments.write': contributors,
+  'deployments.write': deployers,
+  'audit.read': deployers,
+  'share.manage': deployers,
+  'tokens.own': everyone,
+  'users.manage': admins,
+  'policy.manage': admins,
+  'deployments.break_glass': admins,
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export type Actor = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  /** How the request authenticated: a browser session or an API token (pipelines, CLI). */
+  via: 'session' | 'token' | 'system';
+};
+
+export function can(actor: Pick<Actor, 'role'> | null | undefined, permission: Permission): boolean {
+  return !!actor && (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly code: 'unauthenticated' | 'forbidden',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AuthError';
+  }
+}
+
+export function requirePermission(actor: Actor | null | undefined, permission: Permission): asserts actor is Actor {
+  if (!actor) throw new AuthError('unauthenticated', 'Sign in to continue.');
+  if (!can(actor, permission)) {
+    const roles = (PERMISSIONS[permission] as readonly Role[]).join(', ');
+    throw new AuthError('forbidden', `Your role (${actor.role}) may not do this (${permission} needs: ${roles}).`);
+  }
+}
+
+export function permissionsOf(role: Role): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => (PERMISSIONS[p] as readonly Role[]).includes(role));
+}

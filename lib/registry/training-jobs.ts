@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import { requirePermission } from '../auth/permissions';
+import type { Db } from '../db';
+import type { Prisma } from '../db/generated/client';
+import { notFound } from '../api/errors';
+import { recordAudit } from './audit';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256 hex digest');
+const json = z.record(z.string(), z.unknown());
+
+export const artifactRefSchema = z.object({
+  sha256,
+  sizeBytes: z.number().int().nonnegative(),
+  mediaType: z.string().min(1).max(200),
+  originalName: z.string().max(255).optional(),
+});
+
+export const trainingReportSchema = z.object({
+  finalLoss: z.number().finite(),
+  validationAccuracy: z.number().min(0).max(1).nullish(),
+  bestEpoch: z.number().int().nonnegative().nullish(),
+  trainingTimeSeconds: z.number().nonnegative().nullish(),
+  metricsSummary: json.default({}),
+  reportFilePath: z.string().max(1000).nullish(),
+});
+
+export const registerTrainingJobSchema = z.object({
+  jobName: z.string().trim().min(1).max(200),
+  environment: z.enum(['local', 'sagemaker', 'external']).default('local'),
+  configParameters: json.default({}),
+  datasetPath: z.string().max(1000).nullish(),
+  status: z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']).default('completed'),
+  startTimestamp: z.coerce.date().nullish(),
+  endTimestamp: z.coerce.date().nullish(),
+  sagemakerJobArn: z.string().max(2048).nullish(),
+  checkpoint: artifactRefSchema.nullish(),
+  validationSet: artifactRefSchema.nullish(),
+  report: trainingReportSchema.nullish(),
+});
+export type RegisterTrainingJobInput = z.input<typeof registerTrainingJobSchema>;
+
+/**
+ * Records a training job, its artifacts (already written to the store by the caller) and its report
+ * in one transaction, with an audit event.
+ */
+export async function registerTrainingJob(db: Db, actor: Actor, raw: RegisterTrainingJobInput) {
+  requirePermission(actor, 'jobs.write');
+  const input = registerTrainingJobSchema.parse(raw);
+  const creator = actor.via === 'system' ? null : actor.id;
+  return db.$transaction(async (tx) => {
+    for (const a of [input.checkpoint, input.validationSet]) {
+      if (!a) continue;
+      await tx.artifact.upsert({
+        where: { sha256: a.sha256 },
+        create: { sha256: a.sha256, sizeBytes: BigInt(a.sizeBytes), mediaType: a.mediaType, originalName: a.originalName, createdById: creator },
+        update: {},
+      });
+    }
+    const job = await tx.trainingJob.create({
+      data: {
+        jobName: input.jobName,
+        environment: input.environment,
+        configParameters: input.configParameters as Prisma.InputJsonValue,
+        datasetPath: input.datasetPath ?? null,
+        status: input.status,
+        startTimestamp: input.startTimestamp ?? null,
+        endTimestamp: input.endTimestamp ?? null,
+        sagemakerJobArn: input.sagemakerJobArn ?? null,
+        checkpointSha256: input.checkpoint?.sha256 ?? null,
+        validationSha256: input.validationSet?.sha256 ?? null,
+        createdById: creator,
+        report: input.report
+          ? {
+              create: {
+                finalLoss: input.report.finalLoss,
+                validationAccuracy: input.report.validationAccuracy ?? null,
+                bestEpoch: input.report.bestEpoch ?? null,
+                trainingTimeSeconds: input.report.trainingTimeSeconds ?? null,
+                metricsSummary: input.report.metricsSummary as Prisma.InputJsonValue,
+                reportFilePath: input.report.reportFilePath ?? null,
+                modelParametersSha256: input.checkpoint?.sha256 ?? null,
+              },
+            }
+          : undefined,
+      },
+      include: { report: true },
+    });
+    await recordAudit(tx, actor, {
+      action: 'training_job.create',
+      subjectType: 'training_job',
+      subjectId: job.id,
+      after: { jobName: job.jobName, status: job.status, checkpoint: job.checkpointSha256, validationSet: job.validationSha256 },
+    });
+    return job;
+  });
+}
+
+export type ListTrainingJobsOptions = { status?: string; q?: string; page?: number; pageSize?: number };
+
+export async function listTrainingJobs(db: Db, actor: Actor, opts: ListTrainingJobsOptions = {}) {
+  requirePermission(actor, 'jobs.read');
+  const pageSize = Math.min(Math.max(opts.pageSize ?? 25, 1), 100);
+  const page = Math.max(opts.page ?? 1, 1);
+  const statuses = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+  const status = statuses.find((s) => s === opts.status);
+  const where: Prisma.TrainingJobWhereInput = {
+    ...(status ? { status } : {}),
+    ...(opts.q ? { jobName: { contains: opts.q, mode: 'insensitive' } } : {}),
+  };
+  const [total, jobs] = await Promise.all([
+    db.trainingJob.count({ where }),
+    db.trainingJob.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+      include: { report: true, _count: { select: { exports: true } } },
+    }),
+  ]);
+  return { total, page, pageSize, jobs };
+}
+
+export async function getTrainingJob(db: Db, actor: Actor, id: number) {
+  requirePermission(actor, 'jobs.read');
+  const job = await db.trainingJob.findUnique({
+    where: { id },
+    include: { report: true, checkpoint: true, validationSet: true, createdBy: { select: { name: true, email: true } } },
+  });
+  if (!job) throw notFound('Training job', id, 'training_job_not_found');
+  return job;
+}

@@ -1,0 +1,25 @@
+import { NextResponse, type NextRequest } from 'next/server';
+
+/**
+ * Convenience only: sends visitors without a session cookie to sign-in before a page renders.
+ * It is not the security boundary: every page, route handler and server action checks the
+ * session and permission itself (lib/auth).
+ */
+export function proxy(request: NextRequest) {
+  const hasSession = request.cookies.has('drawbridge_session');
+  const hasBearer = request.headers.get('authorization')?.startsWith('Bearer ');
+  if (hasSession || hasBearer) return NextResponse.next();
+  const { pathname, search } = request.nextUrl;
+  if (pathname.startsWith('/api/')) {
+    return NextResponse.json({ detail: 'Not authenticated', code: 'unauthenticated' }, { status: 401 });
+  }
+  const url = request.nextUrl.clone();
+  url.pathname = '/sign-in';
+  url.search = `?next=${encodeURIComponent(pathname + search)}`;
+  return NextResponse.redirect(url);
+}
+
+export const config = {
+  // Public: sign-in, health, the OpenAPI document, Next.js assets.
+  matcher: ['/((?!sign-in|api/health|api/v1/openapi.json|_next/|favicon.ico).*)'],
+};
