@@ -1,12 +1,14 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useActionState, useState } from 'react';
 import { signIn } from '@/app/(auth)/sign-in/actions';
 import { initialActionState } from '@/lib/auth/action-state';
 import { FieldError, FormMessage } from './form-message';
 
 export function SignInForm({ next }: { next?: string }) {
   const [state, action, pending] = useActionState(signIn, initialActionState);
+  // Controlled so a failed attempt keeps the email (React resets uncontrolled fields after an action).
+  const [email, setEmail] = useState('');
   return (
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="next" value={next ?? ''} />
@@ -18,6 +20,8 @@ export function SignInForm({ next }: { next?: string }) {
           type="email"
           autoComplete="username"
           required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
           aria-invalid={!!state.fieldErrors.email}
           aria-describedby={state.fieldErrors.email ? 'email-error' : undefined}
           className="mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 shadow-sm focus:border-indigo-500"

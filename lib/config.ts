@@ -9,7 +9,7 @@ export type DatabaseTarget =
   | { kind: 'pglite'; dir: string };
 
 export function dataDir(): string {
-  return path.resolve(process.env.DRAWBRIDGE_DATA_DIR || './data');
+  return path.resolve(/*turbopackIgnore: true*/ process.env.DRAWBRIDGE_DATA_DIR || './data');
 }
 
 export function databaseTarget(): DatabaseTarget {
@@ -21,7 +21,7 @@ export function databaseTarget(): DatabaseTarget {
         'unset it to use the embedded database in DRAWBRIDGE_DATA_DIR.',
     );
   }
-  return { kind: 'pglite', dir: path.join(dataDir(), 'pglite') };
+  return { kind: 'pglite', dir: path.join(/*turbopackIgnore: true*/ dataDir(), 'pglite') };
 }
 
 /** Demo mode shows the demo credentials on the sign-in page. On by default for the embedded DB. */

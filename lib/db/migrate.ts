@@ -10,20 +10,20 @@ import type { OpenedAdapter } from './adapter';
  * allows only one in-process connection.
  */
 export function defaultMigrationsDir(): string {
-  return process.env.DRAWBRIDGE_MIGRATIONS_DIR || path.join(process.cwd(), 'prisma', 'migrations');
+  return process.env.DRAWBRIDGE_MIGRATIONS_DIR || path.join(/*turbopackIgnore: true*/ process.cwd(), 'prisma', 'migrations');
 }
 
 type Migration = { name: string; sql: string; checksum: string };
 
 export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
-  if (!fs.existsSync(dir)) throw new Error(`migrations directory not found: ${dir}`);
+  if (!fs.existsSync(/*turbopackIgnore: true*/ dir)) throw new Error(`migrations directory not found: ${dir}`);
   return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && fs.existsSync(path.join(dir, d.name, 'migration.sql')))
+    .readdirSync(/*turbopackIgnore: true*/ dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(/*turbopackIgnore: true*/ dir, d.name, 'migration.sql')))
     .map((d) => d.name)
     .sort()
     .map((name) => {
-      const sql = fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8');
+      const sql = fs.readFileSync(path.join(/*turbopackIgnore: true*/ dir, name, 'migration.sql'), 'utf8');
       return { name, sql, checksum: crypto.createHash('sha256').update(sql).digest('hex') };
     });
 }
