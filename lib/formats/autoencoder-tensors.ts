@@ -1,0 +1,112 @@
+/**
+ * Autoencoder → tensors, shared by the writers (torch, drawbridge pickle, safetensors, ONNX).
+ */
+import { ModelExportError } from './errors';
+import type { Autoencoder, DType, StateDict, Tensor } from './types';
+import { float32ToBytesLE } from './bytes-write';
+
+export const DTYPE_BYTES: Record<DType, number> = {
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  float64: 8,
+  int64: 8,
+  int32: 4,
+  uint8: 1,
+  bool: 1,
+};
+
+/** Product of a shape; throws when it is not a safe integer. */
+export function numelOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`bad dimension ${d}`);
+    n *= d;
+    if (!Number.isSafeInteger(n)) throw new RangeError('tensor too large');
+  }
+  return n;
+}
+
+/** Throws ModelExportError('export_bad_tensor') unless `bytes.length === numel × size(dtype)`. */
+export function checkTensor(name: string, t: Tensor): void {
+  if (!(t.dtype in DTYPE_BYTES)) throw new ModelExportError('export_bad_tensor', `tensor ${name}: unknown dtype ${String(t.dtype)}`, { name });
+  let numel: number;
+  try {
+    numel = numelOf(t.shape);
+  } catch {
+    throw new ModelExportError('export_bad_tensor', `tensor ${name}: bad shape [${t.shape.join(', ')}]`, { name });
+  }
+  if (t.bytes.length !== numel * DTYPE_BYTES[t.dtype]) {
+    throw new ModelExportError(
+      'export_bad_tensor',
+      `tensor ${name}: ${t.bytes.length} bytes for ${t.dtype}[${t.shape.join(', ')}]`,
+      { name },
+    );
+  }
+}
+
+/**
+ * Checks that the layers form the AutoencoderModel of `ae.architecture` (encoder.{3i}, decoder.{3i},
+ * mirrored dims, ReLU everywhere but the last layer, weight/bias sizes). Throws ModelExportError
+ * `export_invalid_model`.
+ */
+export function assertAutoencoder(ae: Autoencoder): void {
+  const fail = (msg: string): never => {
+    throw new ModelExportError('export_invalid_model', `not a valid autoencoder: ${msg}`);
+  };
+  const { inputDim, hiddenDims } = ae.architecture;
+  if (!Number.isSafeInteger(inputDim) || inputDim <= 0) fail(`input_dim ${inputDim}`);
+  if (hiddenDims.length === 0) fail('hidden_dims is empty');
+  for (const h of hiddenDims) if (!Number.isSafeInteger(h) || h <= 0) fail(`hidden dim ${h}`);
+  const expected = expectedLayers(inputDim, hiddenDims);
+  if (ae.layers.length !== expected.length) fail(`${ae.layers.length} layers, expected ${expected.length}`);
+  ae.layers.forEach((l, i) => {
+    const e = expected[i];
+    if (l.name !== e.name) fail(`layer ${i} is named ${l.name}, expected ${e.name}`);
+    if (l.inFeatures !== e.inFeatures || l.outFeatures !== e.outFeatures) {
+      fail(`${l.name} is ${l.inFeatures}→${l.outFeatures}, expected ${e.inFeatures}→${e.outFeatures}`);
+    }
+    if (l.relu !== e.relu) fail(`${l.name}.relu should be ${e.relu}`);
+    if (!(l.weight instanceof Float32Array) || l.weight.length !== l.inFeatures * l.outFeatures) fail(`${l.name}.weight size`);
+    if (!(l.bias instanceof Float32Array) || l.bias.length !== l.outFeatures) fail(`${l.name}.bias size`);
+  });
+}
+
+/** The layer list AutoencoderModel(input_dim, hidden_dims) has, in forward order (without weights). */
+export function expectedLayers(
+  inputDim: number,
+  hiddenDims: readonly number[],
+): { name: string; inFeatures: number; outFeatures: number; relu: boolean }[] {
+  const out: { name: string; inFeatures: number; outFeatures: number; relu: boolean }[] = [];
+  let prev = inputDim;
+  hiddenDims.forEach((h, i) => {
+    out.push({ name: `encoder.${3 * i}`, inFeatures: prev, outFeatures: h, relu: true });
+    prev = h;
+  });
+  const dec = [...hiddenDims.slice(0, -1)].reverse().concat([inputDim]);
+  dec.forEach((h, i) => {
+    out.push({ name: `decoder.${3 * i}`, inFeatures: prev, outFeatures: h, relu: i < dec.length - 1 });
+    prev = h;
+  });
+  return out;
+}
+
+/** The PyTorch state dict of the autoencoder: `<layer>.weight` [out, in] and `<layer>.bias` [out], float32. */
+export function autoencoderStateDict(ae: Autoencoder): StateDict {
+  assertAutoencoder(ae);
+  const sd: StateDict = new Map();
+  for (const l of ae.layers) {
+    sd.set(`${l.name}.weight`, { dtype: 'float32', shape: [l.outFeatures, l.inFeatures], bytes: float32ToBytesLE(l.weight) });
+    sd.set(`${l.name}.bias`, { dtype: 'float32', shape: [l.outFeatures], bytes: float32ToBytesLE(l.bias) });
+  }
+  return sd;
+}
+
+/** `model_architecture` as the original pipeline writes it. */
+export function architectureRecord(ae: Autoencoder): { input_dim: number; hidden_dims: number[]; model_type: string } {
+  return {
+    input_dim: ae.architecture.inputDim,
+    hidden_dims: [...ae.architecture.hiddenDims],
+    model_type: ae.architecture.modelType,
+  };
+}
