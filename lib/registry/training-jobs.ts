@@ -4,6 +4,7 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { notFound } from '../api/errors';
+import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256 hex digest');
@@ -50,12 +51,7 @@ export async function registerTrainingJob(db: Db, actor: Actor, raw: RegisterTra
   const creator = actor.via === 'system' ? null : actor.id;
   return db.$transaction(async (tx) => {
     for (const a of [input.checkpoint, input.validationSet]) {
-      if (!a) continue;
-      await tx.artifact.upsert({
-        where: { sha256: a.sha256 },
-        create: { sha256: a.sha256, sizeBytes: BigInt(a.sizeBytes), mediaType: a.mediaType, originalName: a.originalName, createdById: creator },
-        update: {},
-      });
+      if (a) await catalogueArtifact(tx, actor, a);
     }
     const job = await tx.trainingJob.create({
       data: {

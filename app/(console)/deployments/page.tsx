@@ -3,7 +3,7 @@ import { Badge, EmptyState, PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate, fmtNumber } from '@/lib/format-display';
-import { listDeployedModels } from '@/lib/registry/listings';
+import { listDeployedModels } from '@/lib/registry/deploy';
 
 export const metadata: Metadata = { title: 'Deployments' };
 

@@ -4,14 +4,14 @@ import { Badge, EmptyState, PageHeader, Pagination, Sha } from '@/components/ui'
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtBytes, fmtDate } from '@/lib/format-display';
-import { listModelExports } from '@/lib/registry/listings';
+import { listExportedModels } from '@/lib/registry/exports';
 
 export const metadata: Metadata = { title: 'Models' };
 
 export default async function ModelsPage({ searchParams }: { searchParams: Promise<{ page?: string }> }) {
   const actor = await requirePageActor('/models');
   const sp = await searchParams;
-  const { exports, total, page, pageSize } = await listModelExports(await getDb(), actor, { page: Number(sp.page) || 1 });
+  const { exports, total, page, pageSize } = await listExportedModels(await getDb(), actor, { page: Number(sp.page) || 1 });
   return (
     <>
       <PageHeader title="Models" description="Every exported model artifact, newest first, with its checksum." />

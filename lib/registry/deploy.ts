@@ -1,0 +1,308 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import { requirePermission } from '../auth/permissions';
+import type { Db } from '../db';
+import type { AgeGroupModel, ModelExport, Prisma } from '../db/generated/client';
+import { ModelDeploymentError, ModelValidationError } from '../formats/errors';
+import { EXPORT_FILE_TYPES, type ExportFormat } from '../formats/export';
+import { reconstructionErrors } from '../formats/forward';
+import { readAutoencoderArtifact } from '../formats/read-artifact';
+import { quantile, readValidationSet } from '../formats/validation-set';
+import type { ArtifactStore } from '../storage/types';
+import { notFound } from '../api/errors';
+import { recordAudit } from './audit';
+import { MODEL_ID_PATTERN } from './model-id';
+import { serializable } from './transactions';
+import { validateExportedModel, type ValidationResult } from './validate';
+
+/**
+ * The deployment threshold: the 95th percentile of reconstruction MSE over the validation set's
+ * normal samples (all samples when it carries no labels). About 5 % of normal drawings are
+ * flagged, and anything reconstructing worse than 95 % of normal drawings is.
+ */
+export const THRESHOLD_PERCENTILE = 95;
+
+export const ENVIRONMENTS = ['production', 'staging'] as const;
+
+export const deploymentConfigSchema = z
+  .object({
+    model_id: z.string().regex(MODEL_ID_PATTERN, 'not a Drawbridge model id').optional(),
+    model_export_path: z.string().max(300).optional(),
+    age_group_min: z.coerce.number().finite().min(2).max(18),
+    age_group_max: z.coerce.number().finite().min(2).max(18),
+    replace_existing: z.coerce.boolean().default(false),
+    validate_before_deployment: z.coerce.boolean().default(true),
+    backup_existing: z.coerce.boolean().default(true),
+    deployment_environment: z.enum(ENVIRONMENTS).default('production'),
+  })
+  .refine((c) => c.age_group_min < c.age_group_max, { message: 'age_group_max must be greater than age_group_min', path: ['age_group_max'] })
+  .refine((c) => c.model_id || c.model_export_path, { message: 'name the export by model_id or model_export_path', path: ['model_export_path'] });
+export type DeploymentConfig = z.input<typeof deploymentConfigSchema>;
+
+const EXTENSIONS: Record<string, ExportFormat> = Object.fromEntries(
+  Object.entries(EXPORT_FILE_TYPES).map(([format, t]) => [t.extension.slice(1), format as ExportFormat]),
+);
+
+/**
+ * Accepts only the original's `exports/models/<model_id>.<ext>` and resolves it to a known export.
+ * The string is matched whole against a strict pattern and never touches a filesystem, so
+ * traversal in any spelling (`../`, `%2e%2e`, `%252e`, backslashes, absolute paths, `file://`)
+ * is simply not a match.
+ */
+export function parseExportPath(p: string): { modelId: string; format: ExportFormat } {
+  const m = /^exports\/models\/(autoencoder_[0-9._]+)\.(onnx|pth|pkl|safetensors)$/.exec(p);
+  if (!m || !MODEL_ID_PATTERN.test(m[1])) {
+    throw new ModelDeploymentError(
+      'invalid_export_path',
+      'model_export_path must be exports/models/<model_id>.<onnx|pth|pkl|safetensors> naming a known export; paths are never read from disk',
+      { field: 'model_export_path' },
+    );
+  }
+  return { modelId: m[1], format: EXTENSIONS[m[2]] };
+}
+
+export function exportPathOf(e: Pick<ModelExport, 'modelId' | 'exportFormat'>): string {
+  return `exports/models/${e.modelId}${EXPORT_FILE_TYPES[e.exportFormat as ExportFormat].extension}`;
+}
+
+function deploymentPath(env: string, d: { ageMin: number; ageMax: number }, e: Pick<ModelExport, 'modelId' | 'exportFormat'>) {
+  return `deployments/${env}/${d.ageMin}-${d.ageMax}/${e.modelId}${EXPORT_FILE_TYPES[e.exportFormat as ExportFormat].extension}`;
+}
+
+/** Threshold and sample count from the data: the export's own weights on its job's validation set. */
+export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelExport) {
+  const job = exp.trainingJobId ? await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } }) : null;
+  if (!job?.validationSha256) {
+    throw new ModelDeploymentError(
+      'validation_set_missing',
+      `Model ${exp.modelId} has no validation set (its training job registered none), so no threshold can be derived from data.`,
+    );
+  }
+  const vs = readValidationSet(await store.get(job.validationSha256));
+  const ae = readAutoencoderArtifact(await store.get(exp.checksum), exp.exportFormat as ExportFormat);
+  if (vs.dim !== ae.architecture.inputDim) {
+    throw new ModelValidationError('validation_set_invalid', `validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
+  }
+  const errs = reconstructionErrors(ae, vs.embeddings, vs.count);
+  const normal = vs.isAnomaly ? Array.from(errs).filter((_, i) => !vs.isAnomaly![i]) : Array.from(errs);
+  const threshold = quantile(normal, THRESHOLD_PERCENTILE / 100);
+  return {
+    threshold,
+    sampleCount: normal.length,
+    parameters: {
+      threshold_percentile: THRESHOLD_PERCENTILE,
+      threshold_basis: vs.isAnomaly ? 'normal samples of the validation set' : 'all samples of the (unlabelled) validation set',
+      validation_set_sha256: job.validationSha256,
+      validation_samples: vs.count,
+      flagged_validation_samples: Array.from(errs).filter((e) => e > threshold).length,
+    },
+  };
+}
+
+/** deploy_model: validate (when asked), then activate in one serializable transaction. */
+export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, raw: DeploymentConfig, opts: { requestId?: string; breakGlassReason?: string } = {}) {
+  requirePermission(actor, 'deployments.write');
+  const cfg = deploymentConfigSchema.parse(raw);
+  let modelId = cfg.model_id;
+  if (cfg.model_export_path) {
+    const parsed = parseExportPath(cfg.model_export_path);
+    if (modelId && modelId !== parsed.modelId) {
+      throw new ModelDeploymentError('invalid_export_path', 'model_id and model_export_path name different exports', { field: 'model_export_path' });
+    }
+    modelId = parsed.modelId;
+    const e = await db.modelExport.findUnique({ where: { modelId } });
+    if (e && e.exportFormat !== parsed.format) {
+      throw new ModelDeploymentError('invalid_export_path', `${modelId} is a ${e.exportFormat} export; its path is ${exportPathOf(e)}`, { field: 'model_export_path' });
+    }
+  }
+  const exp = await db.modelExport.findUnique({ where: { modelId: modelId! } });
+  if (!exp) throw notFound('Model', modelId!, 'model_not_found');
+  if (exp.ageGroupMin !== cfg.age_group_min || exp.ageGroupMax !== cfg.age_group_max) {
+    throw new ModelDeploymentError(
+      'age_range_mismatch',
+      `${exp.modelId} was exported for ages ${exp.ageGroupMin}–${exp.ageGroupMax}, not ${cfg.age_group_min}–${cfg.age_group_max}`,
+      { field: 'age_group_min' },
+    );
+  }
+  const warnings: string[] = [];
+  let validation: (ValidationResult & { validation_run_id: string }) | null = null;
+  if (cfg.validate_before_deployment) {
+    validation = await validateExportedModel(db, store, actor, exp.modelId);
+    if (!validation.is_valid) {
+      throw new ModelValidationError('validation_failed', `${exp.modelId} failed validation: ${validation.errors.join('; ')}`, { validation });
+    }
+    warnings.push(...validation.warnings);
+  } else {
+    warnings.push('deployed without validation (validate_before_deployment was false)');
+  }
+  const { threshold, sampleCount, parameters } = await computeThreshold(db, store, exp);
+  const env = cfg.deployment_environment;
+
+  const result = await serializable(db, async (tx) => {
+    const current = await tx.ageGroupModel.findFirst({
+      where: { environment: env, ageMin: cfg.age_group_min, ageMax: cfg.age_group_max, isActive: true },
+      include: { modelExport: true },
+    });
+    if (current && !cfg.replace_existing) {
+      throw new ModelDeploymentError(
+        'active_model_exists',
+        `Ages ${cfg.age_group_min}–${cfg.age_group_max} in ${env} are already served by ${current.modelExport.modelId} (deployment ${current.id}); set replace_existing to replace it.`,
+      );
+    }
+    if (current) {
+      await tx.ageGroupModel.update({
+        where: { id: current.id },
+        data: { isActive: false, status: cfg.backup_existing ? 'backup' : 'retired', undeployedAt: new Date(), undeployedById: actorId(actor) },
+      });
+    }
+    const created = await tx.ageGroupModel.create({
+      data: {
+        ageMin: cfg.age_group_min,
+        ageMax: cfg.age_group_max,
+        environment: env,
+        modelType: exp.modelType,
+        parameters: { ...parameters, model_id: exp.modelId, export_format: exp.exportFormat, architecture: exp.architecture } as Prisma.InputJsonValue,
+        sampleCount,
+        threshold,
+        modelExportId: exp.id,
+        artifactSha256: exp.checksum,
+        deployedById: actorId(actor),
+        replacedId: current?.id ?? null,
+        requestId: opts.requestId ?? null,
+        breakGlassReason: opts.breakGlassReason ?? null,
+      },
+    });
+    await recordAudit(tx, actor, {
+      action: 'model.deploy',
+      subjectType: 'deployment',
+      subjectId: created.id,
+      before: current ? { deploymentId: current.id, modelId: current.modelExport.modelId, status: 'active' } : null,
+      after: { modelId: exp.modelId, environment: env, ages: [cfg.age_group_min, cfg.age_group_max], threshold, sampleCount, replaced: current?.id ?? null, backup: !!current && cfg.backup_existing },
+    });
+    return { created, current };
+  });
+
+  return {
+    success: true,
+    model_id: exp.modelId,
+    deployment_id: result.created.id,
+    deployment_path: deploymentPath(env, result.created, exp),
+    backup_path: result.current && cfg.backup_existing ? deploymentPath(env, result.current, result.current.modelExport) : null,
+    validation_result: validation,
+    database_updated: true,
+    threshold,
+    sample_count: sampleCount,
+    warnings,
+  };
+}
+
+function actorId(actor: Actor): string | null {
+  return actor.via === 'system' ? null : actor.id;
+}
+
+/** AgeGroupModel in the original's snake_case, plus what Drawbridge adds. */
+export function deploymentToDict(d: AgeGroupModel & { modelExport?: Pick<ModelExport, 'modelId' | 'exportFormat'> | null }) {
+  return {
+    id: d.id,
+    age_min: d.ageMin,
+    age_max: d.ageMax,
+    model_type: d.modelType,
+    vision_model: d.visionModel,
+    parameters: d.parameters,
+    sample_count: d.sampleCount,
+    threshold: d.threshold,
+    created_timestamp: d.createdTimestamp.toISOString(),
+    is_active: d.isActive,
+    status: d.status,
+    deployment_environment: d.environment,
+    model_id: d.modelExport?.modelId ?? null,
+    export_format: d.modelExport?.exportFormat ?? null,
+    artifact_sha256: d.artifactSha256,
+    replaced_deployment_id: d.replacedId,
+    break_glass_reason: d.breakGlassReason,
+  };
+}
+
+/** list_deployed_models: the active deployments (or all, with history), per environment and age. */
+export async function listDeployedModels(db: Db, actor: Actor, opts: { environment?: string; includeInactive?: boolean } = {}) {
+  requirePermission(actor, 'deployments.read');
+  return db.ageGroupModel.findMany({
+    where: { ...(opts.environment ? { environment: opts.environment } : {}), ...(opts.includeInactive ? {} : { isActive: true }) },
+    orderBy: [{ environment: 'asc' }, { ageMin: 'asc' }, { ageMax: 'asc' }, { createdTimestamp: 'desc' }],
+    include: { modelExport: { select: { modelId: true, exportFormat: true } }, deployedBy: { select: { name: true } } },
+  });
+}
+
+/** undeploy_model: true when the deployment was active and now is not; false otherwise. */
+export async function undeployModel(db: Db, actor: Actor, id: number): Promise<boolean> {
+  requirePermission(actor, 'deployments.write');
+  return serializable(db, async (tx) => {
+    const { count } = await tx.ageGroupModel.updateMany({
+      where: { id, isActive: true },
+      data: { isActive: false, status: 'undeployed', undeployedAt: new Date(), undeployedById: actorId(actor) },
+    });
+    if (count === 1) {
+      await recordAudit(tx, actor, { action: 'model.undeploy', subjectType: 'deployment', subjectId: id, before: { status: 'active' }, after: { status: 'undeployed' } });
+    }
+    return count === 1;
+  });
+}
+
+export const rollbackSchema = z
+  .object({
+    age_group_min: z.coerce.number().finite().min(2).max(18),
+    age_group_max: z.coerce.number().finite().min(2).max(18),
+    deployment_environment: z.enum(ENVIRONMENTS).default('production'),
+  })
+  .refine((c) => c.age_group_min < c.age_group_max, { message: 'age_group_max must be greater than age_group_min', path: ['age_group_max'] });
+
+/**
+ * Re-activates the backup the current deployment replaced (or, with nothing active, the newest
+ * backup of the range), after re-verifying its bytes, in one transaction.
+ */
+export async function rollbackDeployment(db: Db, store: ArtifactStore, actor: Actor, raw: z.input<typeof rollbackSchema>) {
+  requirePermission(actor, 'deployments.write');
+  const c = rollbackSchema.parse(raw);
+  const range = { environment: c.deployment_environment, ageMin: c.age_group_min, ageMax: c.age_group_max };
+  const pick = async (tx: Prisma.TransactionClient | Db) => {
+    const current = await tx.ageGroupModel.findFirst({ where: { ...range, isActive: true }, include: { modelExport: true } });
+    const backup = current?.replacedId
+      ? await tx.ageGroupModel.findFirst({ where: { id: current.replacedId, status: 'backup' }, include: { modelExport: true } })
+      : current
+        ? null
+        : await tx.ageGroupModel.findFirst({ where: { ...range, status: 'backup' }, orderBy: { undeployedAt: 'desc' }, include: { modelExport: true } });
+    return { current, backup };
+  };
+  const { backup: candidate } = await pick(db);
+  if (!candidate) {
+    throw new ModelDeploymentError('no_backup', `There is no backup to roll back to for ages ${c.age_group_min}–${c.age_group_max} in ${c.deployment_environment}.`);
+  }
+  // The bytes must still be exactly what was deployed (throws artifact_corrupt otherwise).
+  await store.get(candidate.artifactSha256);
+
+  return serializable(db, async (tx) => {
+    const { current, backup } = await pick(tx);
+    if (!backup || backup.id !== candidate.id) {
+      throw new ModelDeploymentError('conflict', 'The deployments of this range changed while rolling back; review them and try again.');
+    }
+    if (current) {
+      await tx.ageGroupModel.update({
+        where: { id: current.id },
+        data: { isActive: false, status: 'retired', undeployedAt: new Date(), undeployedById: actorId(actor) },
+      });
+    }
+    const restored = await tx.ageGroupModel.update({
+      where: { id: backup.id },
+      data: { isActive: true, status: 'active', undeployedAt: null, undeployedById: null },
+      include: { modelExport: true },
+    });
+    await recordAudit(tx, actor, {
+      action: 'model.rollback',
+      subjectType: 'deployment',
+      subjectId: restored.id,
+      before: current ? { deploymentId: current.id, modelId: current.modelExport.modelId } : null,
+      after: { deploymentId: restored.id, modelId: restored.modelExport.modelId },
+    });
+    return { success: true, restored: deploymentToDict(restored), retired_deployment_id: current?.id ?? null };
+  });
+}

@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import { requirePermission } from '../auth/permissions';
+import type { Db } from '../db';
+import type { ModelExport, Prisma } from '../db/generated/client';
+import { architectureHash, checkDeclaredArchitecture, parameterCount, toAutoencoder } from '../formats/architecture';
+import { ModelDeploymentError, ModelExportError } from '../formats/errors';
+import { EXPORT_FORMATS, exportAutoencoder, type ExportFormat } from '../formats/export';
+import { readCheckpoint } from '../formats/torch-read';
+import type { Autoencoder, PlainValue } from '../formats/types';
+import type { ArtifactStore } from '../storage/types';
+import { notFound } from '../api/errors';
+import { catalogueArtifact } from './artifacts';
+import { recordAudit } from './audit';
+import { newModelId } from './model-id';
+
+export const MODEL_VERSION = '1.0.0';
+/** Version of the export layout consumers check before loading (bump on incompatible change). */
+export const COMPATIBILITY_VERSION = '1.0';
+export const MODEL_TYPE = 'autoencoder';
+
+/** Ages as the original: 2.0 ≤ min < max ≤ 18.0. Field-level messages for forms. */
+export const ageRangeSchema = z
+  .object({
+    ageGroupMin: z.coerce.number({ message: 'Enter the youngest age of the group, in years.' }).finite().min(2, 'Ages start at 2.0 years.').max(18, 'Ages end at 18.0 years.'),
+    ageGroupMax: z.coerce.number({ message: 'Enter the oldest age of the group, in years.' }).finite().min(2, 'Ages start at 2.0 years.').max(18, 'Ages end at 18.0 years.'),
+  })
+  .refine((v) => v.ageGroupMin < v.ageGroupMax, { message: 'The maximum age must be greater than the minimum age.', path: ['ageGroupMax'] });
+
+export const exportFormatSchema = z.enum(EXPORT_FORMATS, { message: `Choose one of: ${EXPORT_FORMATS.join(', ')}.` });
+
+export const exportFromJobSchema = z.intersection(
+  z.object({
+    trainingJobId: z.coerce.number({ message: 'Choose a training job.' }).int().positive('Choose a training job.'),
+    exportFormat: exportFormatSchema,
+  }),
+  ageRangeSchema,
+);
+export type ExportFromJobInput = z.input<typeof exportFromJobSchema>;
+
+/** Parses a stored checkpoint into the autoencoder; refuses anything else with the reason. */
+export function parseCheckpoint(bytes: Uint8Array): Autoencoder {
+  return toAutoencoder(readCheckpoint(bytes));
+}
+
+export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, actor: Actor, raw: ExportFromJobInput) {
+  requirePermission(actor, 'models.export');
+  const input = exportFromJobSchema.parse(raw);
+  const job = await db.trainingJob.findUnique({ where: { id: input.trainingJobId }, include: { report: true } });
+  if (!job) throw notFound('Training job', input.trainingJobId, 'training_job_not_found');
+  if (job.status !== 'completed') {
+    throw new ModelExportError('training_job_not_completed', `Training job ${job.id} is ${job.status}; only completed jobs can be exported.`, { field: 'trainingJobId' });
+  }
+  if (!job.report) {
+    throw new ModelExportError('training_report_missing', `Training job ${job.id} has no training report; register its report before exporting.`, { field: 'trainingJobId' });
+  }
+  if (!job.checkpointSha256) {
+    throw new ModelExportError('checkpoint_missing', `Training job ${job.id} has no checkpoint artifact.`, { field: 'trainingJobId' });
+  }
+  const ae = parseCheckpoint(await store.get(job.checkpointSha256));
+  const r = job.report;
+  return createExport(db, store, actor, {
+    ae,
+    sourceSha256: job.checkpointSha256,
+    trainingJobId: job.id,
+    trainingMetrics: {
+      final_loss: r.finalLoss,
+      validation_accuracy: r.validationAccuracy,
+      best_epoch: r.bestEpoch,
+      training_time_seconds: r.trainingTimeSeconds,
+      ...pickScalars(r.metricsSummary),
+    },
+    ageGroupMin: input.ageGroupMin,
+    ageGroupMax: input.ageGroupMax,
+    exportFormat: input.exportFormat,
+  });
+}
+
+export const exportDirectSchema = z.intersection(
+  z.object({
+    checkpointSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    exportFormat: exportFormatSchema,
+    modelInfo: z.record(z.string(), z.unknown()).default({}),
+  }),
+  ageRangeSchema,
+);
+export type ExportDirectInput = z.input<typeof exportDirectSchema>;
+
+/**
+ * export_model_direct: a checkpoint uploaded without a training job (training_job_id 0). The
+ * caller has already streamed the upload into the store; `model_info` may declare the
+ * architecture (checked against the weights) and carry training metrics.
+ */
+export async function exportModelDirect(db: Db, store: ArtifactStore, actor: Actor, raw: ExportDirectInput) {
+  requirePermission(actor, 'models.export');
+  const input = exportDirectSchema.parse(raw);
+  const ae = parseCheckpoint(await store.get(input.checkpointSha256));
+  // Throws ModelCompatibilityError (architecture_mismatch) when model_info disagrees with the weights.
+  const declared = input.modelInfo.model_architecture ?? input.modelInfo;
+  ae.notes.push(...checkDeclaredArchitecture(ae.architecture, declared as { [key: string]: PlainValue }));
+  const metrics = input.modelInfo.training_metrics;
+  return createExport(db, store, actor, {
+    ae,
+    sourceSha256: input.checkpointSha256,
+    trainingJobId: null,
+    trainingMetrics: metrics && typeof metrics === 'object' && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {},
+    ageGroupMin: input.ageGroupMin,
+    ageGroupMax: input.ageGroupMax,
+    exportFormat: input.exportFormat,
+  });
+}
+
+type CreateExportInput = {
+  ae: Autoencoder;
+  sourceSha256: string;
+  trainingJobId: number | null;
+  trainingMetrics: Record<string, unknown>;
+  ageGroupMin: number;
+  ageGroupMax: number;
+  exportFormat: ExportFormat;
+};
+
+async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: CreateExportInput): Promise<ModelExport> {
+  const at = new Date();
+  const arch = x.ae.architecture;
+  const hash = architectureHash(arch);
+  for (let n = 1; n <= 20; n++) {
+    const modelId = newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
+    if (await db.modelExport.findUnique({ where: { modelId }, select: { id: true } })) continue;
+    const { bytes, mediaType, extension } = exportAutoencoder(x.ae, x.exportFormat, {
+      model_id: modelId,
+      model_type: MODEL_TYPE,
+      model_version: MODEL_VERSION,
+      compatibility_version: COMPATIBILITY_VERSION,
+      age_group_min: x.ageGroupMin,
+      age_group_max: x.ageGroupMax,
+      architecture_hash: hash,
+      source_checksum: x.sourceSha256,
+      training_job_id: x.trainingJobId ?? 0,
+      export_timestamp: at.toISOString(),
+      conversion_notes: x.ae.notes.join('; '),
+    });
+    const stored = await store.put(bytes);
+    try {
+      return await db.$transaction(async (tx) => {
+        await catalogueArtifact(tx, actor, { ...stored, mediaType, originalName: `${modelId}${extension}` });
+        const row = await tx.modelExport.create({
+          data: {
+            modelId,
+            exportTimestamp: at,
+            trainingJobId: x.trainingJobId,
+            modelType: MODEL_TYPE,
+            modelVersion: MODEL_VERSION,
+            architectureHash: hash,
+            parameterCount: parameterCount(arch),
+            inputDimension: arch.inputDim,
+            outputDimension: arch.inputDim,
+            ageGroupMin: x.ageGroupMin,
+            ageGroupMax: x.ageGroupMax,
+            trainingMetrics: toJson(x.trainingMetrics),
+            compatibilityVersion: COMPATIBILITY_VERSION,
+            exportFormat: x.exportFormat,
+            fileSizeBytes: BigInt(stored.sizeBytes),
+            checksum: stored.sha256,
+            architecture: { input_dim: arch.inputDim, hidden_dims: arch.hiddenDims, model_type: MODEL_TYPE },
+            sourceChecksum: x.sourceSha256,
+            notes: x.ae.notes,
+            createdById: actor.via === 'system' ? null : actor.id,
+          },
+        });
+        await recordAudit(tx, actor, {
+          action: 'model.export',
+          subjectType: 'model_export',
+          subjectId: modelId,
+          after: { format: x.exportFormat, checksum: stored.sha256, trainingJobId: x.trainingJobId, ages: [x.ageGroupMin, x.ageGroupMax] },
+        });
+        return row;
+      });
+    } catch (e) {
+      // Another export took this id between our check and insert: take the next suffix.
+      if ((e as { code?: string }).code === 'P2002') continue;
+      throw e;
+    }
+  }
+  throw new ModelDeploymentError('conflict', 'Could not allocate a unique model id; try again.');
+}
+
+function pickScalars(v: unknown): Record<string, unknown> {
+  // The report's summary carries whole loss curves; the export metadata keeps only its scalars.
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean'));
+}
+
+function toJson(v: unknown): Prisma.InputJsonValue {
+  return JSON.parse(JSON.stringify(v ?? {})) as Prisma.InputJsonValue;
+}
+
+/** ModelExportMetadata.to_dict(): the original's 16 snake_case keys. */
+export function exportMetadataToDict(e: ModelExport) {
+  return {
+    model_id: e.modelId,
+    export_timestamp: e.exportTimestamp.toISOString(),
+    training_job_id: e.trainingJobId ?? 0,
+    model_type: e.modelType,
+    model_version: e.modelVersion,
+    architecture_hash: e.architectureHash,
+    parameter_count: e.parameterCount,
+    input_dimension: e.inputDimension,
+    output_dimension: e.outputDimension,
+    age_group_min: e.ageGroupMin,
+    age_group_max: e.ageGroupMax,
+    training_metrics: e.trainingMetrics,
+    compatibility_version: e.compatibilityVersion,
+    export_format: e.exportFormat,
+    file_size_bytes: Number(e.fileSizeBytes),
+    checksum: e.checksum,
+  };
+}
+export type ExportMetadataDict = ReturnType<typeof exportMetadataToDict>;
+
+export const listExportsSchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(25),
+  ageGroupMin: z.coerce.number().optional(),
+  ageGroupMax: z.coerce.number().optional(),
+  exportFormat: exportFormatSchema.optional(),
+  trainingJobId: z.coerce.number().int().optional(),
+  q: z.string().trim().max(200).optional(),
+});
+export type ListExportsInput = z.input<typeof listExportsSchema>;
+
+/** list_exported_models: newest first, paginated and filterable. */
+export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsInput = {}) {
+  requirePermission(actor, 'models.read');
+  const f = listExportsSchema.parse(raw);
+  const where: Prisma.ModelExportWhereInput = {
+    ...(f.ageGroupMin !== undefined ? { ageGroupMin: f.ageGroupMin } : {}),
+    ...(f.ageGroupMax !== undefined ? { ageGroupMax: f.ageGroupMax } : {}),
+    ...(f.exportFormat ? { exportFormat: f.exportFormat } : {}),
+    ...(f.trainingJobId !== undefined ? { trainingJobId: f.trainingJobId === 0 ? null : f.trainingJobId } : {}),
+    ...(f.q ? { modelId: { contains: f.q } } : {}),
+  };
+  const [total, exports] = await Promise.all([
+    db.modelExport.count({ where }),
+    db.modelExport.findMany({ where, orderBy: [{ exportTimestamp: 'desc' }, { modelId: 'desc' }], skip: (f.page - 1) * f.pageSize, take: f.pageSize }),
+  ]);
+  return { total, page: f.page, pageSize: f.pageSize, exports };
+}
+
+export async function getModelExport(db: Db, actor: Actor, modelId: string) {
+  requirePermission(actor, 'models.read');
+  const e = await db.modelExport.findUnique({ where: { modelId } });
+  if (!e) throw notFound('Model', modelId, 'model_not_found');
+  return e;
+}
