@@ -1,10 +1,20 @@
-import { cookies } from 'next/headers';
 import { getDb, type Db } from '../db';
 import { requirePermission, type Actor, type Permission } from '../auth/permissions';
 import { SESSION_COOKIE, resolveRequestActor } from '../auth/sessions';
 import { errorResponse } from './errors';
 
 type Ctx<P> = { params: Promise<P> };
+
+/** The session cookie from a raw Cookie header (handlers stay plain Request → Response functions). */
+export function sessionTokenFrom(req: Request): string | undefined {
+  const header = req.headers.get('cookie');
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
 
 /**
  * Route-handler wrapper (after dub's withWorkspace): authenticates by bearer token or session,
@@ -17,8 +27,7 @@ export function withActor<P = Record<string, string>>(
   return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
       const db = await getDb();
-      const jar = await cookies();
-      const actor = await resolveRequestActor(db, req.headers.get('authorization'), jar.get(SESSION_COOKIE)?.value);
+      const actor = await resolveRequestActor(db, req.headers.get('authorization'), sessionTokenFrom(req));
       requirePermission(actor, permission);
       return await handler(req, { actor, db, params: await ctx.params });
     } catch (e) {
