@@ -226,6 +226,9 @@ export const listExportsSchema = z.object({
   exportFormat: exportFormatSchema.optional(),
   trainingJobId: z.coerce.number().int().optional(),
   q: z.string().trim().max(200).optional(),
+  validation: z.enum(['valid', 'invalid', 'none']).optional(),
+  deployed: z.enum(['yes', 'no']).optional(),
+  sort: z.enum(['newest', 'oldest', 'age', 'size']).default('newest'),
 });
 export type ListExportsInput = z.input<typeof listExportsSchema>;
 
@@ -239,10 +242,30 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
     ...(f.exportFormat ? { exportFormat: f.exportFormat } : {}),
     ...(f.trainingJobId !== undefined ? { trainingJobId: f.trainingJobId === 0 ? null : f.trainingJobId } : {}),
     ...(f.q ? { modelId: { contains: f.q } } : {}),
+    ...(f.validation === 'valid' ? { validationRuns: { some: { isValid: true } } } : {}),
+    ...(f.validation === 'invalid' ? { validationRuns: { some: { isValid: false }, none: { isValid: true } } } : {}),
+    ...(f.validation === 'none' ? { validationRuns: { none: {} } } : {}),
+    ...(f.deployed === 'yes' ? { deployments: { some: { isActive: true } } } : {}),
+    ...(f.deployed === 'no' ? { deployments: { none: { isActive: true } } } : {}),
   };
+  const orderBy: Prisma.ModelExportOrderByWithRelationInput[] = {
+    newest: [{ exportTimestamp: 'desc' as const }, { modelId: 'desc' as const }],
+    oldest: [{ exportTimestamp: 'asc' as const }, { modelId: 'asc' as const }],
+    age: [{ ageGroupMin: 'asc' as const }, { ageGroupMax: 'asc' as const }, { exportTimestamp: 'desc' as const }],
+    size: [{ fileSizeBytes: 'desc' as const }, { exportTimestamp: 'desc' as const }],
+  }[f.sort];
   const [total, exports] = await Promise.all([
     db.modelExport.count({ where }),
-    db.modelExport.findMany({ where, orderBy: [{ exportTimestamp: 'desc' }, { modelId: 'desc' }], skip: (f.page - 1) * f.pageSize, take: f.pageSize }),
+    db.modelExport.findMany({
+      where,
+      orderBy,
+      skip: (f.page - 1) * f.pageSize,
+      take: f.pageSize,
+      include: {
+        validationRuns: { orderBy: { createdAt: 'desc' }, take: 1, select: { isValid: true } },
+        deployments: { where: { isActive: true }, select: { environment: true } },
+      },
+    }),
   ]);
   return { total, page: f.page, pageSize: f.pageSize, exports };
 }

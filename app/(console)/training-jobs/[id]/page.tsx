@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { ExportForm } from '@/components/export-form';
 import { LossChart } from '@/components/loss-chart';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
@@ -7,6 +8,7 @@ import { getDb } from '@/lib/db';
 import { ModelDeploymentError } from '@/lib/formats/errors';
 import { fmtBytes, fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { getTrainingJob } from '@/lib/registry/training-jobs';
+import { can } from '@/lib/auth/permissions';
 
 type Params = { params: Promise<{ id: string }> };
 
@@ -31,6 +33,8 @@ export default async function TrainingJobPage({ params }: Params) {
   }
   const r = job.report;
   const summary = (r?.metricsSummary ?? {}) as Record<string, unknown>;
+  const config = job.configParameters as { age_group_min?: unknown; age_group_max?: unknown };
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
   const artifacts = [
     { label: 'Checkpoint', a: job.checkpoint },
     { label: 'Validation set', a: job.validationSet },
@@ -71,6 +75,15 @@ export default async function TrainingJobPage({ params }: Params) {
           <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(job.configParameters, null, 2)}</pre>
         </section>
       </div>
+      {can(actor, 'models.export') && job.status === 'completed' && r && (
+        <section aria-labelledby="export-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+          <h2 id="export-h" className="text-base font-semibold">Export</h2>
+          <p className="mt-1 text-sm text-slate-600">Converts this job’s checkpoint into a verified artifact for one age group.</p>
+          <div className="mt-4">
+            <ExportForm trainingJobId={job.id} ageGroupMin={num(config.age_group_min)} ageGroupMax={num(config.age_group_max)} />
+          </div>
+        </section>
+      )}
       <section aria-labelledby="art-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
         <h2 id="art-h" className="text-base font-semibold">Artifacts</h2>
         <table className="mt-3 min-w-full text-sm">

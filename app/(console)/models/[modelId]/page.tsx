@@ -1,0 +1,204 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { DeployForm, ValidateButton } from '@/components/model-actions';
+import { Badge, PageHeader, Sha } from '@/components/ui';
+import { requirePageActor } from '@/lib/auth/current';
+import { can } from '@/lib/auth/permissions';
+import { getDb } from '@/lib/db';
+import { ModelDeploymentError } from '@/lib/formats/errors';
+import { describeLayers } from '@/lib/formats/architecture';
+import { fmtAgeRange, fmtBytes, fmtDate, fmtNumber } from '@/lib/format-display';
+import { exportPathOf } from '@/lib/registry/deploy';
+import { exportMetadataToDict } from '@/lib/registry/exports';
+import { getModelDetail } from '@/lib/registry/model-page';
+
+type Params = { params: Promise<{ modelId: string }> };
+
+export async function generateMetadata({ params }: Params): Promise<Metadata> {
+  return { title: (await params).modelId };
+}
+
+export default async function ModelPage({ params }: Params) {
+  const { modelId } = await params;
+  const actor = await requirePageActor(`/models/${modelId}`);
+  let detail;
+  try {
+    detail = await getModelDetail(await getDb(), actor, modelId);
+  } catch (e) {
+    if (e instanceof ModelDeploymentError && e.code === 'model_not_found') notFound();
+    throw e;
+  }
+  const { exp, production } = detail;
+  const meta = exportMetadataToDict(exp);
+  const arch = exp.architecture as { input_dim: number; hidden_dims: number[] };
+  const layers = describeLayers({ modelType: 'autoencoder', inputDim: arch.input_dim, hiddenDims: arch.hidden_dims });
+  const latest = exp.validationRuns[0];
+  const active = exp.deployments.filter((d) => d.isActive);
+  return (
+    <>
+      <PageHeader
+        title={exp.modelId}
+        description={`Autoencoder for ${fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}, exported as ${exp.exportFormat}${exp.trainingJob ? ` from training job ${exp.trainingJob.id}` : ' directly from an uploaded checkpoint'}.`}
+        actions={
+          <div className="flex flex-wrap gap-2">
+            <Badge tone="indigo">{exp.exportFormat}</Badge>
+            {latest ? <Badge tone={latest.isValid ? 'green' : 'red'}>{latest.isValid ? 'valid' : 'invalid'}</Badge> : <Badge tone="amber">not validated</Badge>}
+            {active.map((d) => (
+              <Badge key={d.id} tone="green">active in {d.environment}</Badge>
+            ))}
+          </div>
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-3">
+        <section aria-labelledby="meta-h" className="rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
+          <h2 id="meta-h" className="text-base font-semibold">Export metadata</h2>
+          <dl className="mt-3 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
+            {Object.entries(meta).map(([k, v]) => (
+              <div key={k} className="flex flex-col">
+                <dt className="font-mono text-xs text-slate-600">{k}</dt>
+                <dd className="break-all">{typeof v === 'object' ? <code className="text-xs">{JSON.stringify(v)}</code> : String(v)}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+        <section aria-labelledby="dl-h" className="rounded-lg border border-slate-200 bg-white p-5">
+          <h2 id="dl-h" className="text-base font-semibold">Download</h2>
+          <p className="mt-2 text-sm">
+            <a className="font-medium text-indigo-800 underline" href={`/api/v1/training/models/exports/${exp.modelId}/download`}>
+              {exp.artifact.originalName ?? exp.modelId}
+            </a>{' '}
+            <span className="text-slate-600">({fmtBytes(exp.fileSizeBytes)})</span>
+          </p>
+          <p className="mt-2 text-xs text-slate-600">SHA-256</p>
+          <Sha value={exp.checksum} />
+          <p className="mt-2 text-xs text-slate-600">Export path (for deploy configs)</p>
+          <code className="break-all text-xs">{exportPathOf(exp)}</code>
+          {exp.sourceChecksum && (
+            <>
+              <p className="mt-2 text-xs text-slate-600">Source checkpoint SHA-256</p>
+              <Sha value={exp.sourceChecksum} />
+            </>
+          )}
+          {exp.trainingJob && (
+            <p className="mt-3 text-sm">
+              From <Link className="text-indigo-800 underline" href={`/training-jobs/${exp.trainingJob.id}`}>{exp.trainingJob.jobName}</Link>
+            </p>
+          )}
+        </section>
+      </div>
+
+      <section aria-labelledby="layers-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+        <h2 id="layers-h" className="text-base font-semibold">Layers</h2>
+        <table className="mt-3 min-w-full text-sm">
+          <caption className="sr-only">Layer stack with dimensions and parameter counts</caption>
+          <thead className="text-left text-xs uppercase tracking-wide text-slate-600">
+            <tr>
+              <th scope="col" className="py-1 pr-4">Layer</th>
+              <th scope="col" className="py-1 pr-4 text-right">In</th>
+              <th scope="col" className="py-1 pr-4 text-right">Out</th>
+              <th scope="col" className="py-1 pr-4">Activation</th>
+              <th scope="col" className="py-1 text-right">Parameters</th>
+            </tr>
+          </thead>
+          <tbody>
+            {layers.map((l) => (
+              <tr key={l.name} className="border-t border-slate-100">
+                <td className="py-1.5 pr-4 font-mono text-xs">{l.name}</td>
+                <td className="py-1.5 pr-4 text-right tabular-nums">{l.in}</td>
+                <td className="py-1.5 pr-4 text-right tabular-nums">{l.out}</td>
+                <td className="py-1.5 pr-4">{l.activation === 'none' ? '—' : 'ReLU + Dropout(0.1)'}</td>
+                <td className="py-1.5 text-right tabular-nums">{l.params.toLocaleString('en')}</td>
+              </tr>
+            ))}
+            <tr className="border-t border-slate-300 font-medium">
+              <td className="py-1.5 pr-4" colSpan={4}>Total</td>
+              <td className="py-1.5 text-right tabular-nums">{exp.parameterCount.toLocaleString('en')}</td>
+            </tr>
+          </tbody>
+        </table>
+      </section>
+
+      <section aria-labelledby="val-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+        <div className="flex flex-wrap items-center justify-between gap-3">
+          <h2 id="val-h" className="text-base font-semibold">Validation</h2>
+          {can(actor, 'models.validate') && <ValidateButton modelId={exp.modelId} />}
+        </div>
+        {exp.validationRuns.length === 0 ? (
+          <p className="mt-2 text-sm text-slate-600">Not validated yet. Validation re-hashes the artifact, parses it with Drawbridge’s own readers and runs it in onnxruntime against the source weights.</p>
+        ) : (
+          <ol className="mt-3 space-y-3">
+            {exp.validationRuns.map((v) => {
+              const perf = v.performanceChecks as Record<string, unknown>;
+              const vs = perf.validation_set as Record<string, number> | undefined;
+              return (
+                <li key={v.id} className="rounded border border-slate-100 p-3 text-sm">
+                  <div className="flex flex-wrap items-center gap-2">
+                    <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge>
+                    <span className="text-slate-600">{fmtDate(v.createdAt)} by {v.createdBy?.name ?? 'Drawbridge'}</span>
+                  </div>
+                  {(v.errors as string[]).length > 0 && (
+                    <ul className="mt-2 list-disc pl-5 text-red-800">{(v.errors as string[]).map((e) => <li key={e}>{e}</li>)}</ul>
+                  )}
+                  {(v.warnings as string[]).length > 0 && (
+                    <ul className="mt-2 list-disc pl-5 text-amber-900">{(v.warnings as string[]).map((w) => <li key={w}>{w}</li>)}</ul>
+                  )}
+                  <dl className="mt-2 grid gap-x-6 gap-y-1 text-xs sm:grid-cols-3">
+                    {perf.onnxruntime_max_rel_diff !== undefined && <Kv k="onnxruntime vs source (max rel.)" v={fmtNumber(perf.onnxruntime_max_rel_diff as number)} />}
+                    {perf.inference_ms !== undefined && <Kv k={`inference, batch ${perf.probe_batch_size}`} v={`${fmtNumber(perf.inference_ms as number, 2)} ms`} />}
+                    {vs && <Kv k="median error normal / anomalous" v={`${fmtNumber(vs.normal_error_median)} / ${fmtNumber(vs.anomalous_error_median)}`} />}
+                    {vs && <Kv k="anomalies above p95 of normal" v={`${vs.anomalies_above_p95} of ${vs.anomalous_samples}`} />}
+                  </dl>
+                </li>
+              );
+            })}
+          </ol>
+        )}
+      </section>
+
+      <section aria-labelledby="dep-h" className="mt-6 grid gap-6 lg:grid-cols-2">
+        <div className="rounded-lg border border-slate-200 bg-white p-5">
+          <h2 id="dep-h" className="text-base font-semibold">Deployment history</h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Production for {fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}:{' '}
+            {production ? (
+              <Link className="text-indigo-800 underline" href={`/models/${production.modelExport.modelId}`}>{production.modelExport.modelId}</Link>
+            ) : (
+              'no active model'
+            )}
+          </p>
+          {exp.deployments.length === 0 ? (
+            <p className="mt-2 text-sm text-slate-600">This export has never been deployed.</p>
+          ) : (
+            <ul className="mt-3 space-y-2 text-sm">
+              {exp.deployments.map((d) => (
+                <li key={d.id} className="flex flex-wrap items-center gap-2">
+                  <Badge tone={d.isActive ? 'green' : 'slate'}>{d.status}</Badge>
+                  {d.environment}, deployment {d.id}, {fmtDate(d.createdTimestamp)} by {d.deployedBy?.name ?? '—'}; threshold {fmtNumber(d.threshold)} ({d.sampleCount} samples)
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        {can(actor, 'deployments.write') && (
+          <div className="rounded-lg border border-slate-200 bg-white p-5">
+            <h2 className="text-base font-semibold">Deploy</h2>
+            <p className="mt-1 text-sm text-slate-600">Activates this export for its age range in one transaction; the threshold is the 95th percentile of reconstruction error on the validation set’s normal samples.</p>
+            <div className="mt-3">
+              <DeployForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
+            </div>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
+
+function Kv({ k, v }: { k: string; v: string }) {
+  return (
+    <div>
+      <dt className="text-slate-600">{k}</dt>
+      <dd className="tabular-nums">{v}</dd>
+    </div>
+  );
+}
