@@ -31,25 +31,36 @@ function ConfirmSubmit({ label, confirmLabel, question, pending }: { label: stri
   );
 }
 
-export function UndeployButton({ deploymentId, modelId }: { deploymentId: number; modelId: string }) {
+// Both stay mounted when there is nothing to act on (rendered disabled), so the outcome message of
+// the last action survives the page's revalidation.
+
+export function UndeployButton({ deploymentId, modelId }: { deploymentId: number | null; modelId: string | null }) {
   const [state, action, pending] = useActionState(undeployAction as Action, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
-      <input type="hidden" name="deploymentId" value={deploymentId} />
-      <ConfirmSubmit label="Undeploy…" confirmLabel="Confirm undeploy" question={`Stop serving ${modelId}?`} pending={pending} />
+      <input type="hidden" name="deploymentId" value={deploymentId ?? ''} />
+      {deploymentId ? (
+        <ConfirmSubmit label="Undeploy…" confirmLabel="Confirm undeploy" question={`Stop serving ${modelId}?`} pending={pending} />
+      ) : (
+        <button type="button" disabled className={secondaryButton} title="No model is active for this range">Undeploy</button>
+      )}
       <FormMessage state={state} />
     </form>
   );
 }
 
-export function RollbackButton({ ageGroupMin, ageGroupMax, environment, backupModelId }: { ageGroupMin: number; ageGroupMax: number; environment: string; backupModelId: string }) {
+export function RollbackButton({ ageGroupMin, ageGroupMax, environment, backupModelId }: { ageGroupMin: number; ageGroupMax: number; environment: string; backupModelId: string | null }) {
   const [state, action, pending] = useActionState(rollbackAction as Action, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="ageGroupMin" value={ageGroupMin} />
       <input type="hidden" name="ageGroupMax" value={ageGroupMax} />
       <input type="hidden" name="environment" value={environment} />
-      <ConfirmSubmit label="Roll back…" confirmLabel="Confirm rollback" question={`Restore ${backupModelId}?`} pending={pending} />
+      {backupModelId ? (
+        <ConfirmSubmit label="Roll back…" confirmLabel="Confirm rollback" question={`Restore ${backupModelId}?`} pending={pending} />
+      ) : (
+        <button type="button" disabled className={secondaryButton} title="There is no backup to restore">Roll back</button>
+      )}
       <FormMessage state={state} />
     </form>
   );

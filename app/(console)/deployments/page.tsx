@@ -83,8 +83,8 @@ function EnvironmentSection({ env, rows, mayWrite }: { env: string; rows: Row[];
                   <h3 className="font-medium">{fmtAgeRange(ageMin, ageMax)}</h3>
                   {mayWrite && (
                     <div className="flex flex-wrap gap-3">
-                      {current && <UndeployButton deploymentId={current.id} modelId={current.modelExport.modelId} />}
-                      {backup && <RollbackButton ageGroupMin={ageMin} ageGroupMax={ageMax} environment={env} backupModelId={backup.modelExport.modelId} />}
+                      <UndeployButton deploymentId={current?.id ?? null} modelId={current?.modelExport.modelId ?? null} />
+                      <RollbackButton ageGroupMin={ageMin} ageGroupMax={ageMax} environment={env} backupModelId={backup?.modelExport.modelId ?? null} />
                     </div>
                   )}
                 </div>
