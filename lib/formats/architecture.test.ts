@@ -9,23 +9,10 @@ import { forward, reconstructionErrors } from './forward';
 import { sha256Hex } from './sha256';
 import { readCheckpoint } from './torch-read';
 import type { Autoencoder } from './types';
+import { f32FromBase64 as f32, fixture as fx, thrown } from './test-support/helpers';
 
 const FIX = new URL('./fixtures/', import.meta.url);
-const fx = (p: string) => new Uint8Array(readFileSync(new URL(p, FIX)));
-const f32 = (b64: string) => {
-  const b = Buffer.from(b64, 'base64');
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
-
-function compatErr(fn: () => unknown): ModelCompatibilityError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelCompatibilityError);
-    return e as ModelCompatibilityError;
-  }
-  throw new Error('expected an error');
-}
+const compatErr = (fn: () => unknown) => thrown(ModelCompatibilityError, fn);
 
 /**
  * Agreement with PyTorch, per sample: max_i |ours_i − torch_i| / max_i |torch_i|. (Element-wise relative

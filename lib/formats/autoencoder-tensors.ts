@@ -2,41 +2,20 @@
  * Autoencoder → tensors, shared by the writers (torch, drawbridge pickle, safetensors, ONNX).
  */
 import { ModelExportError } from './errors';
-import type { Autoencoder, DType, StateDict, Tensor } from './types';
+import type { Autoencoder, StateDict, Tensor } from './types';
+import { dtypeSize, isDType, shapeNumel } from './dtype';
 import { float32ToBytesLE } from './bytes-write';
-
-export const DTYPE_BYTES: Record<DType, number> = {
-  float32: 4,
-  float16: 2,
-  bfloat16: 2,
-  float64: 8,
-  int64: 8,
-  int32: 4,
-  uint8: 1,
-  bool: 1,
-};
-
-/** Product of a shape; throws when it is not a safe integer. */
-export function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`bad dimension ${d}`);
-    n *= d;
-    if (!Number.isSafeInteger(n)) throw new RangeError('tensor too large');
-  }
-  return n;
-}
 
 /** Throws ModelExportError('export_bad_tensor') unless `bytes.length === numel × size(dtype)`. */
 export function checkTensor(name: string, t: Tensor): void {
-  if (!(t.dtype in DTYPE_BYTES)) throw new ModelExportError('export_bad_tensor', `tensor ${name}: unknown dtype ${String(t.dtype)}`, { name });
+  if (!isDType(t.dtype)) throw new ModelExportError('export_bad_tensor', `tensor ${name}: unknown dtype ${String(t.dtype)}`, { name });
   let numel: number;
   try {
-    numel = numelOf(t.shape);
+    numel = shapeNumel(t.shape);
   } catch {
     throw new ModelExportError('export_bad_tensor', `tensor ${name}: bad shape [${t.shape.join(', ')}]`, { name });
   }
-  if (t.bytes.length !== numel * DTYPE_BYTES[t.dtype]) {
+  if (t.bytes.length !== numel * dtypeSize(t.dtype)) {
     throw new ModelExportError(
       'export_bad_tensor',
       `tensor ${name}: ${t.bytes.length} bytes for ${t.dtype}[${t.shape.join(', ')}]`,

@@ -4,24 +4,17 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { DRAWBRIDGE_PICKLE_FORMAT, readDrawbridgePickle, readPlainPickle, writeDrawbridgePickle } from './drawbridge-pickle';
 import { autoencoderStateDict } from './autoencoder-tensors';
-import { writePickle, type PickleValue } from './pickle-write';
+import { tuple, writePickle, type PickleValue } from './pickle-write';
 import { ModelValidationError } from './errors';
 import { randomAutoencoder, sameBytes } from './test-support/autoencoders';
 import { pythonMissing, runPython, warnSkip, withTempDir } from './test-support/python';
+import { codeOf } from './test-support/helpers';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const ae = randomAutoencoder(832, [512, 256, 128, 64], 5);
 const metadata = { model_id: 'abc', final_loss: 0.0123, epochs: 40, flag: false, none: null, big: 2 ** 40 };
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ModelValidationError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = (fn: () => unknown) => codeOf(fn, ModelValidationError);
 
 const bin = (...parts: (number[] | string)[]): Uint8Array =>
   Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p, 'latin1')] : p)));
@@ -67,6 +60,17 @@ describe('drawbridge-pickle-v1', () => {
       ['int key', writePickle(new Map<PickleValue, PickleValue>([[1, 2]]), { protocol: 4 }), 'pickle_bad_key'],
     ];
     for (const [name, b, expected] of cases) expect(code(() => readDrawbridgePickle(b)), name).toBe(expected);
+  });
+
+  it('plain reader: reads TUPLE (tuples of 4+) and shares memoised values without re-walking them', () => {
+    const t = readPlainPickle(writePickle({ t: tuple(1, 2, 3, 4) }, { protocol: 4 })) as Record<string, unknown>;
+    expect(t.t).toEqual([1, 2, 3, 4]);
+    // l0 = []; l(i) = [l(i-1), l(i-1)]: 2^30 paths through 31 shared lists (a walk per path would hang).
+    const ops = [0x80, 4, 0x5d, 0x71, 0, 0x30];
+    for (let i = 1; i < 31; i++) ops.push(0x5d, 0x28, 0x68, i - 1, 0x68, i - 1, 0x65, 0x71, i, 0x30);
+    const dag = readPlainPickle(Uint8Array.from([...ops, 0x68, 30, 0x2e])) as unknown[];
+    expect(dag[0]).toBe(dag[1]);
+    expect(code(() => readPlainPickle(Uint8Array.from([...ops, 0x68, 30, 0x2e]), { maxDepth: 10 }))).toBe('pickle_too_deep');
   });
 
   it('refuses well-formed pickles that are not drawbridge-pickle-v1', () => {

@@ -1,5 +1,6 @@
 /** Element types of tensors: sizes, and conversions from little-endian bytes. */
 import type { DType, Tensor } from './types';
+import { bytesLEToFloat32, float32ToBytesLE } from './bytes-write';
 
 const SIZES: Record<DType, number> = {
   float32: 4,
@@ -13,6 +14,11 @@ const SIZES: Record<DType, number> = {
 };
 
 export const ALL_DTYPES = Object.keys(SIZES) as DType[];
+
+/** True for one of the DType names (own keys only: "toString" is not a dtype). */
+export function isDType(v: unknown): v is DType {
+  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(SIZES, v);
+}
 
 /** Bytes per element. */
 export function dtypeSize(dtype: DType): number {
@@ -33,8 +39,6 @@ export function shapeNumel(shape: readonly number[]): number {
   }
   return n;
 }
-
-const HOST_LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** IEEE half (binary16) bits → number. */
 export function float16BitsToNumber(h: number): number {
@@ -68,18 +72,11 @@ function halfTable(): Float32Array {
  * care check with `allFinite`). Integer/bool dtypes are rejected: use the int helpers.
  */
 export function toFloat32Array(t: Tensor): Float32Array {
+  if (t.dtype === 'float32') return bytesLEToFloat32(t.bytes);
   const n = t.bytes.length / dtypeSize(t.dtype);
   const b = t.bytes;
   const out = new Float32Array(n);
   switch (t.dtype) {
-    case 'float32': {
-      if (HOST_LE) new Uint8Array(out.buffer).set(b);
-      else {
-        const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        for (let i = 0; i < n; i++) out[i] = dv.getFloat32(i * 4, true);
-      }
-      return out;
-    }
     case 'float16': {
       const tab = halfTable();
       for (let i = 0; i < n; i++) out[i] = tab[b[2 * i] | (b[2 * i + 1] << 8)];
@@ -157,13 +154,7 @@ export function toIntegerArray(t: Tensor): number[] {
 /** Float32Array → a float32 Tensor (little-endian copy). */
 export function float32Tensor(values: Float32Array, shape: number[]): Tensor {
   if (shapeNumel(shape) !== values.length) throw new RangeError('float32Tensor: shape does not match values');
-  const bytes = new Uint8Array(values.length * 4);
-  if (HOST_LE) bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  else {
-    const dv = new DataView(bytes.buffer);
-    for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
-  }
-  return { dtype: 'float32', shape: [...shape], bytes };
+  return { dtype: 'float32', shape: [...shape], bytes: float32ToBytesLE(values) };
 }
 
 /** True when every element is finite. */

@@ -10,6 +10,7 @@ import type { Autoencoder } from './types';
 import { randomAutoencoder, randomInput, referenceForward, relativeError, sameBytes } from './test-support/autoencoders';
 import { maliciousOnnx } from './test-support/malicious';
 import { pythonMissing, runPython, warnSkip, withTempDir } from './test-support/python';
+import { codeOf } from './test-support/helpers';
 
 const big = randomAutoencoder(832, [512, 256, 128, 64], 2024);
 const small = randomAutoencoder(16, [8, 4], 3);
@@ -27,15 +28,7 @@ async function runOrt(bytes: Uint8Array, ae: Autoencoder, batch: number): Promis
   }
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ModelValidationError || e instanceof ModelCompatibilityError) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const code = (fn: () => unknown) => codeOf(fn, ModelValidationError, ModelCompatibilityError);
 
 describe('ONNX', () => {
   const bytes = writeOnnx(big, { metadata });
@@ -91,15 +84,15 @@ describe('ONNX', () => {
   });
 
   it('rejects external data and malformed protobuf with the right codes', () => {
-    for (const c of maliciousOnnx()) expect(codeOf(() => readOnnx(c.bytes)), c.name).toBe(c.code);
+    for (const c of maliciousOnnx()) expect(code(() => readOnnx(c.bytes)), c.name).toBe(c.code);
   });
 
   it('onnxToAutoencoder refuses graphs that are not the autoencoder', () => {
     const m = readOnnx(writeOnnx(small, { metadata: {} }));
-    expect(codeOf(() => onnxToAutoencoder({ ...m, nodes: m.nodes.slice(0, -2) }))).toBe('onnx_not_autoencoder');
-    expect(codeOf(() => onnxToAutoencoder({ ...m, nodes: m.nodes.map((n) => (n.opType === 'Relu' ? { ...n, opType: 'Sigmoid' } : n)) }))).toBe('onnx_not_autoencoder');
+    expect(code(() => onnxToAutoencoder({ ...m, nodes: m.nodes.slice(0, -2) }))).toBe('onnx_not_autoencoder');
+    expect(code(() => onnxToAutoencoder({ ...m, nodes: m.nodes.map((n) => (n.opType === 'Relu' ? { ...n, opType: 'Sigmoid' } : n)) }))).toBe('onnx_not_autoencoder');
     const gemm0 = { ...m.nodes[0], attributes: { ...m.nodes[0].attributes, transB: 0 } };
-    expect(codeOf(() => onnxToAutoencoder({ ...m, nodes: [gemm0, ...m.nodes.slice(1)] }))).toBe('onnx_not_autoencoder');
+    expect(code(() => onnxToAutoencoder({ ...m, nodes: [gemm0, ...m.nodes.slice(1)] }))).toBe('onnx_not_autoencoder');
   });
 
   const missing = pythonMissing(['onnx']);
@@ -142,7 +135,7 @@ print(json.dumps({'checked': checked, 'ir': m.ir_version, 'opset': m.opset_impor
     });
 
     it('refuses a model onnx saved with external data', () => {
-      expect(codeOf(() => readOnnx(externalBytes))).toBe('onnx_external_data');
+      expect(code(() => readOnnx(externalBytes))).toBe('onnx_external_data');
     });
   });
 });

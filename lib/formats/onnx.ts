@@ -11,7 +11,8 @@
  */
 import { ModelCompatibilityError, ModelExportError, ModelValidationError } from './errors';
 import type { Autoencoder, DType, LinearLayer, StateDict, Tensor } from './types';
-import { assertAutoencoder, DTYPE_BYTES, expectedLayers, numelOf } from './autoencoder-tensors';
+import { assertAutoencoder, expectedLayers } from './autoencoder-tensors';
+import { dtypeSize, shapeNumel } from './dtype';
 import { bytesLEToFloat32, float32ToBytesLE } from './bytes-write';
 import {
   allLen,
@@ -241,11 +242,11 @@ function decodeTensor(bytes: Uint8Array): { name: string; tensor: Tensor } {
   }
   let numel: number;
   try {
-    numel = numelOf(dims);
+    numel = shapeNumel(dims);
   } catch {
     throw malformedErr(`tensor ${name}: too large`);
   }
-  const size = DTYPE_BYTES[dtype];
+  const size = dtypeSize(dtype);
   const raw = lastLen(f, 9);
   let out: Uint8Array;
   if (raw !== undefined) {

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { ModelValidationError } from './errors';
 import { PyDict, PyTuple, toPlain, unpickle, unpickleToPlain } from './pickle-read';
+import { expectNoPwnedMarkers, fixture as fx, thrown } from './test-support/helpers';
 
-const fx = (p: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${p}`, import.meta.url)));
 const bin = (...parts: (string | number[] | Uint8Array)[]) => {
   const chunks = parts.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : new Uint8Array(p)));
   const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
@@ -16,23 +16,9 @@ const X = (s: string) => {
   return bin([0x58, b.length & 0xff, (b.length >> 8) & 0xff, 0, 0], b);
 };
 
-function err(fn: () => unknown): ModelValidationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelValidationError);
-    return e as ModelValidationError;
-  }
-  throw new Error('expected an error');
-}
+const err = (fn: () => unknown) => thrown(ModelValidationError, fn);
 
-const markers = () => readdirSync('/tmp').filter((f) => f.startsWith('drawbridge-pwned-'));
-beforeAll(() => {
-  for (const m of markers()) rmSync(`/tmp/${m}`);
-});
-afterAll(() => {
-  expect(markers()).toEqual([]);
-});
+expectNoPwnedMarkers();
 
 describe('pickle reader: plain values, protocols 0–5 (pickled by CPython)', () => {
   const expected = {

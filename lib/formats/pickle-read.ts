@@ -22,6 +22,9 @@
  * numel × dtype size (`storage_size_mismatch`); size/stride/offset must stay inside the storage
  * (`tensor_out_of_bounds`); non-contiguous tensors (e.g. a saved transpose) are gathered into
  * C-contiguous order, counted against `maxTensorBytes` (`tensor_too_large`).
+ *
+ * With `globals: 'none'` the same interpreter reads plain data only (the drawbridge-pickle format,
+ * which must load under a Python Unpickler whose find_class refuses everything): see PLAIN_OPCODES.
  */
 import { ModelDeploymentError, ModelValidationError } from './errors';
 import { dtypeSize } from './dtype';
@@ -77,6 +80,13 @@ export type PickleReadOptions = {
   maxTensorBytes?: number;
   /** Cap on nesting depth of the result. Default 200. */
   maxDepth?: number;
+  /**
+   * 'torch' (default): the allowlist above. 'none': plain data only. No global and no persistent
+   * id is ever resolved (`loadStorage` is unused): the stream must start with PROTO 2–5, any opcode
+   * outside PLAIN_OPCODES → `pickle_forbidden_opcode`, dict keys must be str (`pickle_bad_key`),
+   * and nesting beyond maxDepth → `pickle_too_deep`.
+   */
+  globals?: 'torch' | 'none';
 };
 
 // Internal, never part of a result.
@@ -172,6 +182,47 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/**
+ * The only opcodes `globals: 'none'` accepts: protocol 2–5's plain-data opcodes (None, bools, ints,
+ * floats, str, bytes, list, tuple, dict, memo, MARK/POP, PROTO/FRAME/STOP). Everything able to import,
+ * call or build an object or load a persistent id or extension is refused before it touches the
+ * stack, and so are the protocol 0/1 text forms, sets and out-of-band buffers, which a protocol-4
+ * writer never emits.
+ */
+const PLAIN_OPCODES = new Set([
+  0x80, 0x95, 0x2e, 0x28, 0x30, 0x31, // PROTO FRAME STOP MARK POP POP_MARK
+  0x4e, 0x88, 0x89, 0x4a, 0x4b, 0x4d, 0x8a, 0x8b, 0x47, // NONE NEWTRUE NEWFALSE BININT BININT1 BININT2 LONG1 LONG4 BINFLOAT
+  0x8c, 0x58, 0x8d, 0x43, 0x42, 0x8e, // SHORT_BINUNICODE BINUNICODE BINUNICODE8 SHORT_BINBYTES BINBYTES BINBYTES8
+  0x7d, 0x5d, 0x29, 0x74, 0x85, 0x86, 0x87, 0x6c, 0x64, // EMPTY_DICT EMPTY_LIST EMPTY_TUPLE TUPLE TUPLE1-3 LIST DICT
+  0x73, 0x75, 0x61, 0x65, // SETITEM SETITEMS APPEND APPENDS
+  0x71, 0x72, 0x94, 0x68, 0x6a, // BINPUT LONG_BINPUT MEMOIZE BINGET LONG_BINGET
+]);
+
+/** Names of the refused opcodes worth naming in a `pickle_forbidden_opcode` message. */
+const OPNAMES: Record<number, string> = {
+  0x63: 'GLOBAL',
+  0x93: 'STACK_GLOBAL',
+  0x52: 'REDUCE',
+  0x62: 'BUILD',
+  0x69: 'INST',
+  0x6f: 'OBJ',
+  0x81: 'NEWOBJ',
+  0x92: 'NEWOBJ_EX',
+  0x50: 'PERSID',
+  0x51: 'BINPERSID',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+};
+
+function forbiddenOpcode(op: number, at: number): never {
+  throw new ModelValidationError(
+    'pickle_forbidden_opcode',
+    `pickle opcode ${OPNAMES[op] ?? '0x' + op.toString(16).padStart(2, '0')} is not allowed`,
+    { offset: at, opcode: op },
+  );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Interpreter
 
@@ -186,6 +237,7 @@ const MAX_LONG_BYTES = 4096;
  */
 export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyValue {
   const n = bytes.length;
+  const plain = opts.globals === 'none';
   const maxTensorBytes = opts.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
   let tensorBytes = 0;
   let pos = 0;
@@ -290,6 +342,10 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
   const asValue = (v: Item, at: number, what: string): PyValue => {
     if (v instanceof GlobalRef || v instanceof StorageRef) malformed(`${describe(v)} used as ${what}`, at);
     return v;
+  };
+  const setItem = (d: PyDict, k: Item, v: Item, at: number): void => {
+    if (plain && typeof k !== 'string') throw new ModelValidationError('pickle_bad_key', 'dict keys must be strings', { offset: at });
+    d.setKey(asValue(k, at, 'a key'), asValue(v, at, 'a value'), at);
   };
 
   const persistentLoad = (pid: Item, at: number): StorageRef => {
@@ -466,15 +522,17 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
     }
   };
 
+  if (plain && (n < 2 || bytes[0] !== 0x80)) malformed('missing PROTO header', 0);
   let sawStop = false;
   loop: while (pos < n) {
     const at = pos;
     const op = bytes[pos++];
+    if (plain && !PLAIN_OPCODES.has(op)) forbiddenOpcode(op, at);
     switch (op) {
       case 0x80: {
         // PROTO
         const v = u8(at);
-        if (v > 5) malformed(`unsupported pickle protocol ${v}`, at);
+        if (v > 5 || (plain && v < 2)) malformed(`unsupported pickle protocol ${v}`, at);
         break;
       }
       case 0x95: {
@@ -643,7 +701,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
         const items = popMark(at);
         if (items.length % 2) malformed('odd number of items for DICT', at);
         const d = new PyDict(false);
-        for (let i = 0; i < items.length; i += 2) d.setKey(asValue(items[i], at, 'a key'), asValue(items[i + 1], at, 'a value'), at);
+        for (let i = 0; i < items.length; i += 2) setItem(d, items[i], items[i + 1], at);
         push(d);
         break;
       }
@@ -665,11 +723,11 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       }
       case 0x73: {
         // SETITEM 's'
-        const v = asValue(pop(at), at, 'a value');
-        const k = asValue(pop(at), at, 'a key');
+        const v = pop(at);
+        const k = pop(at);
         const d = top(at);
         if (!(d instanceof PyDict)) malformed(`SETITEM on ${describe(d)}`, at);
-        d.setKey(k, v, at);
+        setItem(d, k, v, at);
         break;
       }
       case 0x75: {
@@ -678,7 +736,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
         const d = top(at);
         if (!(d instanceof PyDict)) malformed(`SETITEMS on ${describe(d)}`, at);
         if (items.length % 2) malformed('odd number of items for SETITEMS', at);
-        for (let i = 0; i < items.length; i += 2) d.setKey(asValue(items[i], at, 'a key'), asValue(items[i + 1], at, 'a value'), at);
+        for (let i = 0; i < items.length; i += 2) setItem(d, items[i], items[i + 1], at);
         break;
       }
       case 0x8f: // EMPTY_SET
@@ -786,7 +844,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
   if (pos !== n) malformed(`${n - pos} bytes after STOP`, pos);
   if (metastack.length !== 0 || stack.length !== 1) malformed('STOP with an unbalanced stack', pos - 1);
   const result = stack[0];
-  checkTree(result, opts.maxDepth ?? 200);
+  checkTree(result, opts.maxDepth ?? 200, plain ? 'pickle_too_deep' : 'pickle_malformed');
   return result as PyValue;
 }
 
@@ -809,8 +867,8 @@ function decodeLong(b: Uint8Array): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** Refuse leftovers (globals/storages used as values), cycles and excessive depth. */
-function checkTree(root: Item, maxDepth: number): void {
+/** Refuse leftovers (globals/storages used as values), cycles and excessive depth (`tooDeep`). */
+function checkTree(root: Item, maxDepth: number, tooDeep: 'pickle_malformed' | 'pickle_too_deep'): void {
   const done = new Set<object>();
   const onPath = new Set<object>();
   const visit = (v: Item, depth: number): void => {
@@ -818,7 +876,10 @@ function checkTree(root: Item, maxDepth: number): void {
     if (v === null || typeof v !== 'object' || v instanceof Uint8Array || v instanceof TensorValue) return;
     if (done.has(v)) return;
     if (onPath.has(v)) malformed('cyclic structure');
-    if (depth > maxDepth) malformed(`nesting deeper than ${maxDepth}`);
+    if (depth > maxDepth) {
+      if (tooDeep === 'pickle_malformed') malformed(`nesting deeper than ${maxDepth}`);
+      throw new ModelValidationError(tooDeep, `pickle nested deeper than ${maxDepth}`);
+    }
     onPath.add(v);
     const kids: Iterable<Item> = Array.isArray(v) ? v : v instanceof PyTuple ? v.items : v.map.values();
     for (const k of kids) visit(k, depth + 1);
@@ -830,10 +891,11 @@ function checkTree(root: Item, maxDepth: number): void {
 
 /**
  * PyValue → PlainValue: tuples become arrays, dicts become plain objects (own properties via
- * defineProperty, so a key like "__proto__" is just a key). Note JS orders integer-like keys first;
- * use the PyDict's map when order matters.
+ * defineProperty, so a key like "__proto__" is just a key), or null-prototype objects with
+ * `nullPrototype` (so a dict can be told from any other object by its prototype alone). Note JS
+ * orders integer-like keys first; use the PyDict's map when order matters.
  */
-export function toPlain(v: PyValue): PlainValue {
+export function toPlain(v: PyValue, opts: { nullPrototype?: boolean } = {}): PlainValue {
   const seen = new Map<object, PlainValue>();
   const conv = (x: PyValue): PlainValue => {
     if (x === null || typeof x !== 'object' || x instanceof Uint8Array) return x;
@@ -847,7 +909,7 @@ export function toPlain(v: PyValue): PlainValue {
       for (const i of Array.isArray(x) ? x : x.items) arr.push(conv(i));
       out = arr;
     } else {
-      const obj: { [key: string]: PlainValue } = {};
+      const obj: { [key: string]: PlainValue } = opts.nullPrototype ? Object.create(null) : {};
       seen.set(x, obj);
       for (const [k, val] of x.map) Object.defineProperty(obj, k, { value: conv(val), enumerable: true, writable: true, configurable: true });
       out = obj;

@@ -2,7 +2,7 @@
  * Minimal protocol-buffers wire format: an encoder for building messages and a one-level decoder
  * (nested messages are decoded on demand). Decode errors throw ProtobufError.
  */
-import { ByteWriter, utf8 } from './bytes-write';
+import { ByteWriter, concatBytes, utf8 } from './bytes-write';
 
 export class ProtobufError extends Error {}
 
@@ -181,15 +181,7 @@ export function repeatedFixed(fields: PbField[], no: number, width: 4 | 8): Uint
       parts.push(f.value);
     } else throw new ProtobufError(`field ${no}: unexpected wire type`);
   }
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const dec = new TextDecoder('utf-8', { fatal: true });
@@ -202,43 +194,32 @@ export function pbString(b: Uint8Array): string {
   }
 }
 
-/** Last LEN value of field `no` (proto semantics: last one wins), or undefined. */
-export function lastLen(fields: PbField[], no: number): Uint8Array | undefined {
-  let v: Uint8Array | undefined;
-  for (const f of fields) {
-    if (f.no !== no) continue;
-    if (f.wire !== WIRE_LEN) throw new ProtobufError(`field ${no}: expected length-delimited`);
-    v = f.value;
-  }
-  return v;
-}
+type WireValue<W> = W extends typeof WIRE_VARINT ? bigint : Uint8Array;
 
-export function allLen(fields: PbField[], no: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
+/** Every value of field `no`, in order; throws if one of them has another wire type. */
+function valuesOf<W extends PbField['wire']>(fields: PbField[], no: number, wire: W, expected: string): WireValue<W>[] {
+  const out: WireValue<W>[] = [];
   for (const f of fields) {
     if (f.no !== no) continue;
-    if (f.wire !== WIRE_LEN) throw new ProtobufError(`field ${no}: expected length-delimited`);
-    out.push(f.value);
+    if (f.wire !== wire) throw new ProtobufError(`field ${no}: expected ${expected}`);
+    out.push(f.value as WireValue<W>);
   }
   return out;
 }
 
+/** Last LEN value of field `no` (proto semantics: last one wins), or undefined. */
+export function lastLen(fields: PbField[], no: number): Uint8Array | undefined {
+  return allLen(fields, no).at(-1);
+}
+
+export function allLen(fields: PbField[], no: number): Uint8Array[] {
+  return valuesOf(fields, no, WIRE_LEN, 'length-delimited');
+}
+
 export function lastVarint(fields: PbField[], no: number): bigint | undefined {
-  let v: bigint | undefined;
-  for (const f of fields) {
-    if (f.no !== no) continue;
-    if (f.wire !== WIRE_VARINT) throw new ProtobufError(`field ${no}: expected varint`);
-    v = f.value;
-  }
-  return v;
+  return valuesOf(fields, no, WIRE_VARINT, 'varint').at(-1);
 }
 
 export function lastFixed32(fields: PbField[], no: number): Uint8Array | undefined {
-  let v: Uint8Array | undefined;
-  for (const f of fields) {
-    if (f.no !== no) continue;
-    if (f.wire !== WIRE_FIXED32) throw new ProtobufError(`field ${no}: expected fixed32`);
-    v = f.value;
-  }
-  return v;
+  return valuesOf(fields, no, WIRE_FIXED32, 'fixed32').at(-1);
 }

@@ -19,7 +19,8 @@
  */
 import { ModelExportError, ModelValidationError } from './errors';
 import type { Autoencoder, DType, StateDict } from './types';
-import { architectureRecord, autoencoderStateDict, checkTensor, DTYPE_BYTES } from './autoencoder-tensors';
+import { architectureRecord, autoencoderStateDict, checkTensor } from './autoencoder-tensors';
+import { dtypeSize } from './dtype';
 import { ByteWriter, utf8 } from './bytes-write';
 
 export const SAFETENSORS_DTYPES: Record<string, DType> = {
@@ -321,7 +322,7 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions 
     if (e.end > dataLen) offsetsError('out_of_file', `tensor ${e.name} ends at ${e.end}, past the data (${dataLen} bytes)`, { name: e.name });
     let numel = 1;
     for (const d of e.shape) numel *= d;
-    const size = DTYPE_BYTES[e.dtype];
+    const size = dtypeSize(e.dtype);
     if (!Number.isSafeInteger(numel * size) || numel * size !== e.end - e.begin) {
       throw new ModelValidationError(
         'safetensors_shape_mismatch',

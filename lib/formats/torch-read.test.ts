@@ -1,33 +1,14 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { toFloat32Array } from './dtype';
 import { ModelValidationError } from './errors';
 import { readCheckpoint } from './torch-read';
+import { expectNoPwnedMarkers, f32FromBase64 as f32, fixture as fx, thrown } from './test-support/helpers';
 
-const fx = (p: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${p}`, import.meta.url)));
 const json = (p: string) => JSON.parse(new TextDecoder().decode(fx(p)));
-const f32 = (b64: string) => {
-  const b = Buffer.from(b64, 'base64');
-  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-};
+const err = (fn: () => unknown) => thrown(ModelValidationError, fn);
 
-function err(fn: () => unknown): ModelValidationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelValidationError);
-    return e as ModelValidationError;
-  }
-  throw new Error('expected an error');
-}
-
-const markers = () => readdirSync('/tmp').filter((f) => f.startsWith('drawbridge-pwned-'));
-beforeAll(() => {
-  for (const m of markers()) rmSync(`/tmp/${m}`);
-});
-afterAll(() => {
-  expect(markers()).toEqual([]);
-});
+expectNoPwnedMarkers();
 
 describe('readCheckpoint: valid files', () => {
   const models = readdirSync(new URL('./fixtures/', import.meta.url)).filter((f) => f.endsWith('.forward.json'));

@@ -9,7 +9,8 @@
  */
 import { ModelExportError } from './errors';
 import type { Autoencoder, DType, StateDict, Tensor } from './types';
-import { architectureRecord, autoencoderStateDict, checkTensor, numelOf } from './autoencoder-tensors';
+import { architectureRecord, autoencoderStateDict, checkTensor } from './autoencoder-tensors';
+import { shapeNumel } from './dtype';
 import {
   orderedDict,
   PyPersistentId,
@@ -83,7 +84,7 @@ export function writeTorchPickleArchive(root: TorchValue, opts: { prefix?: strin
       const t = v.tensor;
       const key = String(storages.length);
       checkTensor(key, t);
-      const numel = numelOf(t.shape);
+      const numel = shapeNumel(t.shape);
       storages.push({ name: `data/${key}`, data: t.bytes });
       const storage = new PyPersistentId(tuple('storage', pyGlobal('torch', STORAGE_TYPE[t.dtype]), key, 'cpu', numel));
       return new PyReduce(

@@ -6,28 +6,9 @@
  */
 import { ModelExportError } from './errors';
 import { ByteWriter, utf8 } from './bytes-write';
+import { crc32 } from './crc32';
 
-let CRC_TABLE: Uint32Array | null = null;
-
-function crcTable(): Uint32Array {
-  if (CRC_TABLE) return CRC_TABLE;
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  CRC_TABLE = t;
-  return t;
-}
-
-/** CRC-32 (IEEE, as zip uses). Pass the previous result as `crc` to continue a running checksum. */
-export function crc32(data: Uint8Array, crc = 0): number {
-  const t = crcTable();
-  let c = (crc ^ 0xffffffff) >>> 0;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 export type ZipEntry = { name: string; data: Uint8Array };
 

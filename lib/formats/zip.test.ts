@@ -1,21 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { ModelValidationError } from './errors';
 import { crc32, openZip, unsafeNameReason } from './zip';
+import { fixture as fx, thrown } from './test-support/helpers';
 
-const fx = (p: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${p}`, import.meta.url)));
 const enc = (s: string) => new TextEncoder().encode(s);
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ModelValidationError);
-    return (e as ModelValidationError).code;
-  }
-  throw new Error('expected an error');
-}
+const codeOf = (fn: () => unknown): string => thrown(ModelValidationError, fn).code;
 
 /** Every entry, read. */
 function readAll(bytes: Uint8Array, opts = {}) {

@@ -24,6 +24,10 @@
  */
 import { Inflate } from 'fflate';
 import { ModelValidationError } from './errors';
+import { concatBytes } from './bytes-write';
+import { crc32 } from './crc32';
+
+export { crc32 };
 
 export const DEFAULT_MAX_TOTAL_INFLATED_BYTES = 2 * 1024 * 1024 * 1024; // 2 GiB
 export const DEFAULT_MAX_ENTRIES = 65_536;
@@ -97,24 +101,6 @@ function u64(b: Uint8Array, o: number, what: string): number {
   const hi = u32(b, o + 4);
   if (hi >= 0x200000) fail('zip_corrupt', `zip: ${what} does not fit in 53 bits`);
   return hi * 0x100000000 + lo;
-}
-
-// ---- CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) ----
-const CRC_TABLE = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  return t;
-})();
-
-/** Incremental CRC-32: pass the previous result as `crc` to continue. Returns unsigned. */
-export function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -434,12 +420,5 @@ function inflateCapped(src: Uint8Array, declared: number, cap: number, name: str
     fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has corrupt deflate data (${(e as Error).message})`, { entry: name });
   }
   if (!ended) fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has a truncated deflate stream`, { entry: name });
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
 }
