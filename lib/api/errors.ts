@@ -6,24 +6,73 @@ import { ArtifactError } from '../storage/types';
 /**
  * The one place errors become HTTP. Bodies are FastAPI-shaped (`{"detail": …}`) like the original
  * service, plus a stable `code`; a stack trace never reaches a client.
+ *
+ * Codes not listed fall back by class: ModelValidationError / ModelCompatibilityError → 422 (the
+ * bytes are not an acceptable model), ModelExportError / ModelDeploymentError → 400.
  */
-const STATUS_BY_CODE: Record<string, number> = {
+export const STATUS_BY_CODE: Record<string, number> = {
   unauthenticated: 401,
   forbidden: 403,
+  // 400: the request itself is malformed (syntax, parameters that can never name anything).
+  invalid_json: 400,
+  invalid_multipart: 400,
+  unexpected_file: 400,
+  invalid_export_path: 400,
+  export_bad_format: 400,
+  export_bad_opset: 400,
+  artifact_bad_hash: 400,
+  // 404: names nothing (or nothing this actor may see).
   not_found: 404,
   training_job_not_found: 404,
   model_not_found: 404,
   deployment_not_found: 404,
   artifact_not_found: 404,
-  artifact_too_large: 413,
-  payload_too_large: 413,
+  // 409: well-formed, but the current state of the registry does not allow it.
   conflict: 409,
   active_model_exists: 409,
+  no_backup: 409,
+  training_job_not_completed: 409,
+  training_report_missing: 409,
+  checkpoint_missing: 409,
+  validation_set_missing: 409,
+  age_range_mismatch: 409,
+  // 413: over the configured artifact/body limits.
+  artifact_too_large: 413,
+  payload_too_large: 413,
+  // 415: a body we do not read.
+  unsupported_media_type: 415,
+  // 422: well-formed, but the content is not acceptable.
   invalid_request: 422,
+  artifact_hash_mismatch: 422,
+  export_invalid_model: 422,
+  export_bad_tensor: 422,
+  export_bad_metadata: 422,
+  export_failed: 422,
+  pickle_unsupported_value: 422,
+  validation_failed: 422,
+  // 500: the server's own state is broken (an artifact changed on disk, a writer failed).
   artifact_corrupt: 500,
+  zip_write_failed: 500,
 };
 
+/** An error raised by the HTTP layer itself (bad syntax, media type, limits), after dub's DubApiError. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number = STATUS_BY_CODE[code] ?? 400,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
 export type ErrorBody = { detail: string | { loc: (string | number)[]; msg: string; type: string }[]; code: string };
+
+/** The API speaks snake_case; zod paths from the registry's camelCase schemas are renamed to match. */
+function snake(p: string | number): string | number {
+  return typeof p === 'string' ? p.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : p;
+}
 
 export function errorToResponseParts(e: unknown): { status: number; body: ErrorBody } {
   if (e instanceof ZodError) {
@@ -31,10 +80,16 @@ export function errorToResponseParts(e: unknown): { status: number; body: ErrorB
       status: 422,
       body: {
         code: 'invalid_request',
-        detail: e.issues.map((i) => ({ loc: ['body', ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], msg: i.message, type: i.code })),
+        detail: e.issues.map((i) => {
+          const path = i.path.map((p) => snake(typeof p === 'symbol' ? String(p) : p));
+          // Issues raised on a path segment or query parameter say so; everything else is the body.
+          const loc = path[0] === 'path' || path[0] === 'query' ? path : ['body', ...path];
+          return { loc, msg: i.message, type: i.code };
+        }),
       },
     };
   }
+  if (e instanceof ApiError) return { status: e.status, body: { code: e.code, detail: e.message } };
   if (e instanceof AuthError || e instanceof ArtifactError || e instanceof ModelDeploymentError) {
     const status = STATUS_BY_CODE[e.code] ?? defaultStatus(e);
     return { status, body: { code: e.code, detail: e.message } };

@@ -50,3 +50,36 @@ export function trainingJobToJson(j: JobRow) {
       : null,
   };
 }
+
+type ValidationRunRow = {
+  id: string;
+  artifactSha256: string;
+  isValid: boolean;
+  errors: unknown;
+  warnings: unknown;
+  compatibilityChecks: unknown;
+  integrityChecks: unknown;
+  performanceChecks: unknown;
+  createdAt: Date;
+  createdBy?: { name: string } | null;
+};
+
+export function validationRunToJson(r: ValidationRunRow) {
+  return {
+    id: r.id,
+    artifact_sha256: r.artifactSha256,
+    is_valid: r.isValid,
+    errors: r.errors,
+    warnings: r.warnings,
+    compatibility_checks: r.compatibilityChecks,
+    integrity_checks: r.integrityChecks,
+    performance_checks: r.performanceChecks,
+    created_at: r.createdAt.toISOString(),
+    created_by: r.createdBy?.name ?? null,
+  };
+}
+
+/** Where an export's bytes can be fetched over the API (relative to the server's origin). */
+export function exportDownloadUrl(modelId: string): string {
+  return `/api/v1/training/models/exports/${encodeURIComponent(modelId)}/download`;
+}

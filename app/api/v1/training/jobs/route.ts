@@ -1,7 +1,14 @@
-// GET /api/v1/training/jobs - training jobs with their reports, newest first (?page, ?page_size, ?status).
+// GET  /api/v1/training/jobs - training jobs with their reports, newest first (?page, ?page_size, ?status).
+// POST /api/v1/training/jobs - register a training job: multipart `metadata` (JSON) + `checkpoint` file
+//      (+ optional `validation_set` safetensors), or the metadata alone as application/json.
+import { ApiError } from '@/lib/api/errors';
 import { withActor } from '@/lib/api/handler';
-import { listTrainingJobs } from '@/lib/registry/training-jobs';
+import { isJson, readJsonObject } from '@/lib/api/params';
 import { trainingJobToJson } from '@/lib/api/serialize';
+import { checkTrainingArtifacts, parseTrainingJobMetadata, trainingJobInputFromMetadata } from '@/lib/api/training-job-input';
+import { readUploadForm } from '@/lib/api/uploads';
+import { listTrainingJobs, registerTrainingJob, type RegisterTrainingJobInput } from '@/lib/registry/training-jobs';
+import { getStore } from '@/lib/storage';
 
 export const GET = withActor('jobs.read', async (req, { actor, db }) => {
   const sp = new URL(req.url).searchParams;
@@ -11,4 +18,27 @@ export const GET = withActor('jobs.read', async (req, { actor, db }) => {
     status: sp.get('status') ?? undefined,
   });
   return Response.json({ total, page, page_size: pageSize, jobs: jobs.map(trainingJobToJson) });
+});
+
+export const POST = withActor('jobs.write', async (req, { actor, db }) => {
+  if (isJson(req)) {
+    const job = await registerTrainingJob(db, actor, trainingJobInputFromMetadata(await readJsonObject(req)));
+    return Response.json(trainingJobToJson(job), { status: 201 });
+  }
+  const store = getStore();
+  let input: RegisterTrainingJobInput | undefined;
+  const { files } = await readUploadForm(req, store, {
+    files: ['checkpoint', 'validation_set'],
+    onField: (name, value) => {
+      if (name === 'metadata') input = parseTrainingJobMetadata(value);
+    },
+  });
+  if (!input) throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)', 422);
+  await checkTrainingArtifacts(store, files);
+  const job = await registerTrainingJob(db, actor, {
+    ...input,
+    checkpoint: files.checkpoint && { ...files.checkpoint, mediaType: 'application/x-pytorch-checkpoint' },
+    validationSet: files.validation_set && { ...files.validation_set, mediaType: 'application/x-safetensors' },
+  });
+  return Response.json(trainingJobToJson(job), { status: 201 });
 });

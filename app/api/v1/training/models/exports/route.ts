@@ -1,0 +1,18 @@
+// GET /api/v1/training/models/exports - exported models, newest first
+//     (?page, ?page_size, ?age_group_min, ?age_group_max, ?export_format, ?training_job_id).
+import { withActor } from '@/lib/api/handler';
+import { queryParams } from '@/lib/api/params';
+import { exportMetadataToDict, listExportedModels } from '@/lib/registry/exports';
+
+export const GET = withActor('models.read', async (req, { actor, db }) => {
+  const q = queryParams(req);
+  const r = await listExportedModels(db, actor, {
+    page: q.page,
+    pageSize: q.page_size,
+    ageGroupMin: q.age_group_min,
+    ageGroupMax: q.age_group_max,
+    exportFormat: q.export_format as 'onnx' | undefined,
+    trainingJobId: q.training_job_id,
+  });
+  return Response.json({ total: r.total, page: r.page, page_size: r.pageSize, exports: r.exports.map(exportMetadataToDict) });
+});

@@ -1,0 +1,14 @@
+// POST /api/v1/training/models/validate - validate an export (?model_id or JSON {model_id}): checksum,
+//      readers, serving contract, onnxruntime parity, format parity; recorded as a validation run.
+import { z } from 'zod';
+import { withActor } from '@/lib/api/handler';
+import { readParams } from '@/lib/api/params';
+import { validateExportedModel } from '@/lib/registry/validate';
+import { getStore } from '@/lib/storage';
+
+const schema = z.object({ model_id: z.string({ message: 'name the export to validate (model_id)' }).min(1).max(200) });
+
+export const POST = withActor('models.validate', async (req, { actor, db }) => {
+  const { model_id } = schema.parse(await readParams(req));
+  return Response.json(await validateExportedModel(db, getStore(), actor, model_id));
+});

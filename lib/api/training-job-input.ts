@@ -1,0 +1,82 @@
+import type { ArtifactStore } from '../storage/types';
+import { ModelCompatibilityError, ModelValidationError, isModelDeploymentError } from '../formats/errors';
+import { readValidationSet } from '../formats/validation-set';
+import { parseCheckpoint } from '../registry/exports';
+import { registerTrainingJobSchema, type RegisterTrainingJobInput } from '../registry/training-jobs';
+import { ApiError } from './errors';
+import { parseJsonText } from './params';
+import type { StoredUpload } from './uploads';
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The original's snake_case training-job metadata → the registry's input. Only the known keys are
+ * taken (artifact references can come from uploaded files only, never from the JSON).
+ */
+export function trainingJobInputFromMetadata(meta: unknown): RegisterTrainingJobInput {
+  if (!isObject(meta)) throw new ApiError('invalid_request', 'training job metadata must be a JSON object', 422);
+  const r = meta.report;
+  return {
+    jobName: meta.job_name,
+    environment: meta.environment,
+    configParameters: meta.config_parameters,
+    datasetPath: meta.dataset_path,
+    status: meta.status,
+    startTimestamp: meta.start_timestamp,
+    endTimestamp: meta.end_timestamp,
+    sagemakerJobArn: meta.sagemaker_job_arn,
+    report: isObject(r)
+      ? {
+          finalLoss: r.final_loss,
+          validationAccuracy: r.validation_accuracy,
+          bestEpoch: r.best_epoch,
+          trainingTimeSeconds: r.training_time_seconds,
+          metricsSummary: r.metrics_summary,
+          reportFilePath: r.report_file_path,
+        }
+      : r,
+  } as RegisterTrainingJobInput;
+}
+
+/** Parses a `metadata` form field and validates it (throws ZodError → 422 with snake_case locs). */
+export function parseTrainingJobMetadata(text: string): RegisterTrainingJobInput {
+  const input = trainingJobInputFromMetadata(parseJsonText(text, 'the metadata field'));
+  registerTrainingJobSchema.parse(input);
+  return input;
+}
+
+/** Runs a reader over uploaded bytes; an unexpected crash on hostile input is a 422, not a 500. */
+export async function parsed<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isModelDeploymentError(e)) throw e;
+    // A reader tripping over hostile bytes is still a refusal of those bytes, not a server fault.
+    console.error(`${what} reader failed`, e);
+    throw new ModelValidationError(`${what.replace(/ /g, '_')}_unreadable`, `the ${what} could not be read: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Refuses uploaded artifacts that are not what they claim before anything is recorded: the
+ * checkpoint must parse as the autoencoder; the validation set must parse and match its input dim.
+ */
+export async function checkTrainingArtifacts(store: ArtifactStore, files: { checkpoint?: StoredUpload; validation_set?: StoredUpload }) {
+  const { checkpoint, validation_set: vsFile } = files;
+  if (vsFile && !checkpoint) {
+    throw new ModelValidationError('validation_set_invalid', 'a validation set needs the checkpoint it validates; upload both');
+  }
+  if (!checkpoint) return null;
+  const ae = await parsed('checkpoint', async () => parseCheckpoint(await store.get(checkpoint.sha256)));
+  if (vsFile) {
+    const vs = await parsed('validation set', async () => readValidationSet(await store.get(vsFile.sha256)));
+    if (vs.dim !== ae.architecture.inputDim) {
+      throw new ModelCompatibilityError(
+        'validation_set_dimension_mismatch',
+        `the validation set's embeddings have ${vs.dim} dimensions; the checkpoint's model takes ${ae.architecture.inputDim}`,
+        { field: 'validation_set' },
+      );
+    }
+  }
+  return ae;
+}

@@ -1,0 +1,52 @@
+import { maxArtifactBytes } from '../config';
+import type { ArtifactStore, StoredArtifact } from '../storage/types';
+import { ApiError } from './errors';
+import { multipartBoundary, readMultipart } from './multipart';
+import { MAX_JSON_BYTES, checkContentLength } from './params';
+
+export type StoredUpload = StoredArtifact & { originalName?: string };
+
+export type UploadForm = { fields: Record<string, string>; files: Record<string, StoredUpload> };
+
+/** A client's file name, kept only as a label: last path segment, printable, at most 255 chars. */
+export function cleanFileName(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const base = name.split(/[\\/]/).pop()!.replace(/\p{Cc}/gu, '').trim();
+  return base ? base.slice(0, 255) : undefined;
+}
+
+/**
+ * Reads a multipart/form-data request, streaming each expected file part into the store (hashed
+ * and size-limited as it arrives) and collecting the text fields. `onField` runs as each field
+ * arrives, so bad metadata is refused before a large file behind it is read. Files it does not
+ * expect are refused rather than stored. Storing is not recording: nothing reaches the database
+ * here, so a refused request leaves at most unreferenced bytes in the content-addressed store.
+ */
+export async function readUploadForm(
+  req: Request,
+  store: ArtifactStore,
+  opts: { files: readonly string[]; onField?: (name: string, value: string) => void },
+): Promise<UploadForm> {
+  const boundary = multipartBoundary(req.headers.get('content-type'));
+  if (!boundary) throw new ApiError('unsupported_media_type', 'send multipart/form-data (with a boundary) or application/json');
+  const maxBytes = maxArtifactBytes();
+  checkContentLength(req, opts.files.length * maxBytes + MAX_JSON_BYTES);
+  const fields: Record<string, string> = {};
+  const files: Record<string, StoredUpload> = {};
+  for await (const part of readMultipart(req.body, boundary)) {
+    // A file field is a file even when the client sent no filename (undici omits an empty one).
+    if (part.filename === undefined && !opts.files.includes(part.name)) {
+      if (part.name in fields) throw new ApiError('invalid_multipart', `form field "${part.name}" is sent twice`);
+      fields[part.name] = await part.text(MAX_JSON_BYTES);
+      opts.onField?.(part.name, fields[part.name]);
+      continue;
+    }
+    if (!opts.files.includes(part.name)) {
+      throw new ApiError('unexpected_file', `unexpected file field "${part.name}"; this endpoint takes ${opts.files.map((f) => `"${f}"`).join(', ')}`);
+    }
+    if (part.name in files) throw new ApiError('invalid_multipart', `file field "${part.name}" is sent twice`);
+    const stored = await store.put(part.body, { maxBytes });
+    files[part.name] = { ...stored, originalName: cleanFileName(part.filename) };
+  }
+  return { fields, files };
+}
