@@ -20,6 +20,7 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Public: sign-in, health, the OpenAPI document, Next.js assets.
-  matcher: ['/((?!sign-in|api/health|api/v1/openapi.json|_next/|favicon.ico).*)'],
+  // Public: sign-in, health, the OpenAPI document, public share pages (the token is the
+  // credential), Next.js assets.
+  matcher: ['/((?!sign-in|share/|api/health|api/v1/openapi.json|_next/|favicon.ico).*)'],
 };

@@ -39,3 +39,8 @@ export function maxArtifactBytes(): number {
   const v = Number(process.env.DRAWBRIDGE_MAX_ARTIFACT_MB);
   return (Number.isFinite(v) && v > 0 ? v : 512) * MiB;
 }
+
+/** The origin people reach this server at; absolute links in OpenGraph metadata use it. */
+export function publicUrl(): URL {
+  return new URL(process.env.DRAWBRIDGE_PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`);
+}
