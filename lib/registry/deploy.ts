@@ -24,15 +24,21 @@ export const THRESHOLD_PERCENTILE = 95;
 
 export const ENVIRONMENTS = ['production', 'staging'] as const;
 
+/** true/false, or their spellings in query strings and forms; anything else is an error (not "truthy"). */
+const flag = z.preprocess(
+  (v) => (v === 'true' || v === '1' || v === 'on' ? true : v === 'false' || v === '0' || v === 'off' ? false : v),
+  z.boolean({ message: 'must be true or false' }),
+);
+
 export const deploymentConfigSchema = z
   .object({
     model_id: z.string().regex(MODEL_ID_PATTERN, 'not a Drawbridge model id').optional(),
     model_export_path: z.string().max(300).optional(),
     age_group_min: z.coerce.number().finite().min(2).max(18),
     age_group_max: z.coerce.number().finite().min(2).max(18),
-    replace_existing: z.coerce.boolean().default(false),
-    validate_before_deployment: z.coerce.boolean().default(true),
-    backup_existing: z.coerce.boolean().default(true),
+    replace_existing: flag.default(false),
+    validate_before_deployment: flag.default(true),
+    backup_existing: flag.default(true),
     deployment_environment: z.enum(ENVIRONMENTS).default('production'),
   })
   .refine((c) => c.age_group_min < c.age_group_max, { message: 'age_group_max must be greater than age_group_min', path: ['age_group_max'] })

@@ -80,7 +80,13 @@ export const exportDirectSchema = z.intersection(
   z.object({
     checkpointSha256: z.string().regex(/^[0-9a-f]{64}$/),
     exportFormat: exportFormatSchema,
-    modelInfo: z.record(z.string(), z.unknown()).default({}),
+    modelInfo: z
+      .record(z.string(), z.unknown(), { message: 'model_info must be a JSON object' })
+      .refine((m) => m.model_architecture === undefined || (typeof m.model_architecture === 'object' && m.model_architecture !== null && !Array.isArray(m.model_architecture)), {
+        message: 'model_info.model_architecture must be a JSON object',
+        path: ['model_architecture'],
+      })
+      .default({}),
   }),
   ageRangeSchema,
 );
@@ -141,8 +147,11 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
       conversion_notes: x.ae.notes.join('; '),
     });
     const stored = await store.put(bytes);
+    const sourceSize = await store.size(x.sourceSha256);
     try {
       return await db.$transaction(async (tx) => {
+        // A direct export's source may be a fresh upload nobody has catalogued yet.
+        await catalogueArtifact(tx, actor, { sha256: x.sourceSha256, sizeBytes: sourceSize, mediaType: 'application/x-pytorch-checkpoint' });
         await catalogueArtifact(tx, actor, { ...stored, mediaType, originalName: `${modelId}${extension}` });
         const row = await tx.modelExport.create({
           data: {
