@@ -7,6 +7,7 @@ import { validatedAction } from '@/lib/auth/action';
 import { getDb } from '@/lib/db';
 import { deployModel, ENVIRONMENTS, rollbackDeployment, undeployModel } from '@/lib/registry/deploy';
 import { exportFromJobSchema, exportModelFromTrainingJob } from '@/lib/registry/exports';
+import { createShareLink, revokeShareLink } from '@/lib/registry/share-links';
 import { validateExportedModel } from '@/lib/registry/validate';
 import { getStore } from '@/lib/storage';
 
@@ -79,3 +80,22 @@ export const rollbackAction = validatedAction(
     return { ok: true, message: `Rolled back: ${r.restored.model_id} serves ages ${input.ageGroupMin}–${input.ageGroupMax} again.`, fieldErrors: {} };
   },
 );
+
+export const createShareLinkAction = validatedAction(
+  'share.manage',
+  z.object({
+    modelId: z.string().min(1),
+    expiresInDays: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('Whole days only.').min(1, 'At least 1 day.').max(365, 'At most 365 days.').optional()),
+  }),
+  async ({ modelId, expiresInDays }, actor) => {
+    const { token } = await createShareLink(await getDb(), actor, modelId, { expiresInDays });
+    revalidatePath(`/models/${modelId}`);
+    return { ok: true, message: 'Share link created. Copy it now: it is shown only once.', fieldErrors: {}, data: { path: `/share/${token}` } };
+  },
+);
+
+export const revokeShareLinkAction = validatedAction('share.manage', z.object({ shareLinkId: z.string().min(1), modelId: z.string().min(1) }), async ({ shareLinkId, modelId }, actor) => {
+  const ok = await revokeShareLink(await getDb(), actor, shareLinkId);
+  revalidatePath(`/models/${modelId}`);
+  return ok ? { ok: true, message: 'Link revoked: it no longer opens the page.', fieldErrors: {} } : { ok: false, message: 'That link was already revoked.', fieldErrors: {} };
+});

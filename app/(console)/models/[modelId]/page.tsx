@@ -11,11 +11,21 @@ import { ModelDeploymentError } from '@/lib/formats/errors';
 import { fmtAgeRange, fmtBytes, fmtDate, fmtNumber } from '@/lib/format-display';
 import { exportPathOf } from '@/lib/registry/deploy';
 import { getModelDetail } from '@/lib/registry/model-page';
+import { listShareLinks } from '@/lib/registry/share-links';
+import { SharePanel } from '@/components/share-panel';
+import { publicUrl } from '@/lib/config';
 
 type Params = { params: Promise<{ modelId: string }> };
 
 export async function generateMetadata({ params }: Params): Promise<Metadata> {
-  return { title: (await params).modelId };
+  const { modelId } = await params;
+  // The permalink; its card image (opengraph-image.tsx) is generated per model.
+  return {
+    metadataBase: publicUrl(),
+    title: modelId,
+    openGraph: { title: `${modelId} · Drawbridge`, url: `/models/${modelId}`, type: 'website' },
+    twitter: { card: 'summary_large_image', title: `${modelId} · Drawbridge` },
+  };
 }
 
 export default async function ModelPage({ params }: Params) {
@@ -29,6 +39,7 @@ export default async function ModelPage({ params }: Params) {
     throw e;
   }
   const { exp, production } = detail;
+  const shareLinks = can(actor, 'share.manage') ? await listShareLinks(await getDb(), actor, exp.modelId) : [];
   const latest = exp.validationRuns[0];
   const active = exp.deployments.filter((d) => d.isActive);
   return (
@@ -147,6 +158,27 @@ export default async function ModelPage({ params }: Params) {
           </div>
         )}
       </section>
+      {can(actor, 'share.manage') && (
+        <section aria-labelledby="share-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+          <h2 id="share-h" className="text-base font-semibold">Share</h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Permalink: <code className="text-xs">/models/{exp.modelId}</code> (signed-in team members). A public link opens this page read-only, without sign-in, until it is revoked; every link is audited.
+          </p>
+          <div className="mt-3">
+            <SharePanel
+              modelId={exp.modelId}
+              links={shareLinks.map((l) => ({
+                id: l.id,
+                createdAt: fmtDate(l.createdAt),
+                createdBy: l.createdBy?.name ?? '—',
+                expiresAt: l.expiresAt ? fmtDate(l.expiresAt) : null,
+                revokedAt: l.revokedAt ? fmtDate(l.revokedAt) : null,
+                accessCount: l.accessCount,
+              }))}
+            />
+          </div>
+        </section>
+      )}
     </>
   );
 }

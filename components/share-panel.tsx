@@ -1,0 +1,63 @@
+'use client';
+
+import { useActionState, useEffect, useState } from 'react';
+import { createShareLinkAction, revokeShareLinkAction } from '@/app/(console)/models/actions';
+import { initialActionState, type ActionState } from '@/lib/auth/action-state';
+import { Field, dangerButton, inputClass, secondaryButton } from './field';
+import { FormMessage } from './form-message';
+
+type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
+export type ShareLinkRow = { id: string; createdAt: string; createdBy: string; expiresAt: string | null; revokedAt: string | null; accessCount: number };
+
+export function SharePanel({ modelId, links }: { modelId: string; links: ShareLinkRow[] }) {
+  const [state, action, pending] = useActionState(createShareLinkAction as Action, initialActionState);
+  const [origin, setOrigin] = useState('');
+  useEffect(() => setOrigin(window.location.origin), []);
+  const path = (state.data as { path?: string } | undefined)?.path;
+  return (
+    <div className="space-y-4">
+      <form action={action} className="flex flex-wrap items-end gap-3" noValidate>
+        <input type="hidden" name="modelId" value={modelId} />
+        <Field id="expiresInDays" label="Expires after (days, optional)" errors={state.fieldErrors.expiresInDays}>
+          <input id="expiresInDays" name="expiresInDays" inputMode="numeric" className={`${inputClass} w-32`} aria-invalid={!!state.fieldErrors.expiresInDays} aria-describedby="expiresInDays-error" />
+        </Field>
+        <button type="submit" disabled={pending} className={secondaryButton}>
+          {pending ? 'Creating…' : 'Create public link'}
+        </button>
+      </form>
+      <FormMessage state={state} />
+      {path && (
+        <p>
+          <label htmlFor="share-url" className="block text-xs font-medium text-slate-700">Public link</label>
+          <input id="share-url" readOnly value={`${origin}${path}`} className="mt-1 w-full rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs" />
+        </p>
+      )}
+      {links.length > 0 && (
+        <ul className="divide-y divide-slate-100 text-sm">
+          {links.map((l) => (
+            <li key={l.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
+              <span className="text-slate-700">
+                Created {l.createdAt} by {l.createdBy} · opened {l.accessCount}×{l.expiresAt ? ` · expires ${l.expiresAt}` : ''}
+              </span>
+              {l.revokedAt ? <span className="text-slate-500">revoked {l.revokedAt}</span> : <RevokeLink id={l.id} modelId={modelId} />}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function RevokeLink({ id, modelId }: { id: string; modelId: string }) {
+  const [state, action, pending] = useActionState(revokeShareLinkAction as Action, initialActionState);
+  return (
+    <form action={action} className="flex items-center gap-2">
+      <input type="hidden" name="shareLinkId" value={id} />
+      <input type="hidden" name="modelId" value={modelId} />
+      <button type="submit" disabled={pending} className={dangerButton} aria-label={`Revoke link created ${id}`}>
+        Revoke
+      </button>
+      <FormMessage state={state} />
+    </form>
+  );
+}
