@@ -1,10 +1,15 @@
 import type { Metadata } from 'next';
+import { publicUrl } from '@/lib/config';
 import './globals.css';
 
-export const metadata: Metadata = {
-  title: { default: 'Drawbridge', template: '%s · Drawbridge' },
-  description: 'Model registry and deployment console for the age-group drawing autoencoders.',
-};
+export function generateMetadata(): Metadata {
+  return {
+    // Read at request time so DRAWBRIDGE_PUBLIC_URL applies without a rebuild.
+    metadataBase: publicUrl(),
+    title: { default: 'Drawbridge', template: '%s · Drawbridge' },
+    description: 'Model registry and deployment console for the age-group drawing autoencoders.',
+  };
+}
 
 export default function RootLayout({ children }: { children: React.ReactNode }) {
   return (

@@ -39,7 +39,7 @@ export function SharePanel({ modelId, links }: { modelId: string; links: ShareLi
               <span className="text-slate-700">
                 Created {l.createdAt} by {l.createdBy} · opened {l.accessCount}×{l.expiresAt ? ` · expires ${l.expiresAt}` : ''}
               </span>
-              {l.revokedAt ? <span className="text-slate-500">revoked {l.revokedAt}</span> : <RevokeLink id={l.id} modelId={modelId} />}
+              <RevokeLink id={l.id} modelId={modelId} revokedAt={l.revokedAt} />
             </li>
           ))}
         </ul>
@@ -48,15 +48,20 @@ export function SharePanel({ modelId, links }: { modelId: string; links: ShareLi
   );
 }
 
-function RevokeLink({ id, modelId }: { id: string; modelId: string }) {
+// Stays mounted after revocation so its outcome message survives the page's revalidation.
+function RevokeLink({ id, modelId, revokedAt }: { id: string; modelId: string; revokedAt: string | null }) {
   const [state, action, pending] = useActionState(revokeShareLinkAction as Action, initialActionState);
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="shareLinkId" value={id} />
       <input type="hidden" name="modelId" value={modelId} />
-      <button type="submit" disabled={pending} className={dangerButton} aria-label={`Revoke link created ${id}`}>
-        Revoke
-      </button>
+      {revokedAt ? (
+        <span className="text-slate-500">revoked {revokedAt}</span>
+      ) : (
+        <button type="submit" disabled={pending} className={dangerButton} aria-label={`Revoke link ${id}`}>
+          Revoke
+        </button>
+      )}
       <FormMessage state={state} />
     </form>
   );
