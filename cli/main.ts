@@ -1,150 +1,143 @@
-import { parseArgs } from 'node:util';
-import { openDatabase } from '../lib/db';
-import { getStore } from '../lib/storage';
-import { createApiToken } from '../lib/auth/sessions';
-import { isEmptyDatabase, seedDemo } from '../lib/registry/seed-demo';
-import { listTrainingJobs } from '../lib/registry/training-jobs';
-import { SYSTEM_ACTOR } from '../lib/registry/audit';
-import { trainingJobToJson } from '../lib/api/serialize';
-import type { Actor } from '../lib/auth/permissions';
+import { parseArgv, UsageError, type OptionName } from './args';
+import { migrateCommand, seedCommand, tokensCreate } from './commands/admin';
+import { deployCommand, deployedCommand, rollbackCommand, undeployCommand } from './commands/deployments';
+import { jobsList, jobsPush, jobsShow } from './commands/jobs';
+import { exportCommand, exportsList, validateCommand } from './commands/models';
+import type { Command } from './commands/types';
+import { describeError, failureText } from './output';
+import { Remote } from './remote';
+
+export const COMMANDS: Command[] = [
+  migrateCommand,
+  seedCommand,
+  tokensCreate,
+  jobsPush,
+  jobsList,
+  jobsShow,
+  exportCommand,
+  exportsList,
+  validateCommand,
+  deployCommand,
+  deployedCommand,
+  undeployCommand,
+  rollbackCommand,
+];
+
+const GROUPS = ['jobs', 'exports', 'tokens'];
+
+function section(title: string, cmds: Command[]): string {
+  return `${title}:\n${cmds.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`;
+}
 
 export const HELP = `drawbridge — the Drawbridge model registry from the command line
 
-Usage: drawbridge <command> [options]
+Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
-Commands:
-  migrate                      Apply pending database migrations.
-  seed [--force]               Seed the demo team and training jobs into an empty database
-                               (--force tops up a non-empty one; idempotent).
-  jobs list [--json] [--status S] [--page N]
-                               List training jobs with their reports, newest first.
-  tokens create --email E --name N [--days D]
-                               Create an API token for a user (prints it once).
+${section('Database', [migrateCommand, seedCommand, tokensCreate])}
+${section('Training jobs', [jobsPush, jobsList, jobsShow])}
+${section('Models', [exportCommand, exportsList, validateCommand])}
+${section('Deployments', [deployCommand, deployedCommand, undeployCommand, rollbackCommand])}
+Modes:
+  Local (default): opens the database and artifact store directly and acts as a real user: the
+  first admin, or --as EMAIL. Permissions and the audit trail apply as in the console.
+  Remote: --server URL --token T talks to a running Drawbridge over its REST API and acts as the
+  token's owner (all commands except migrate, seed and tokens create). DRAWBRIDGE_TOKEN may hold
+  the token instead of --token.
 
 Global options:
-  --server URL --token T       Talk to a running Drawbridge over HTTP (jobs list) instead of
-                               opening the database directly.
-  -h, --help                   Show this help.
+  --as EMAIL                   Local mode: act as this user (default: the first admin).
+  --server URL --token T       Remote mode.
+  -h, --help                   Show help (drawbridge <command> --help: the command's).
+
+Exit status:
+  0 success; 1 the operation failed (the message and its code are printed on stderr, e.g.
+  "drawbridge: … (active_model_exists)"); 2 usage error; 3 validate: the model is not valid.
 
 Environment:
   DRAWBRIDGE_DATA_DIR          Data directory of the embedded database and artifacts (default ./data).
   DATABASE_URL                 postgres:// URL: use PostgreSQL instead of the embedded database.
+  DRAWBRIDGE_TOKEN             API token for --server (instead of --token).
+
+A typical pipeline run:
+  drawbridge jobs push --name autoencoder-2-3 --checkpoint model.pth --validation-set val.safetensors --report report.json
+  drawbridge export --job 9 --min 2 --max 3 --format onnx --out model.onnx
+  drawbridge validate autoencoder_2.0_3.0_20261127_071000
+  drawbridge deploy autoencoder_2.0_3.0_20261127_071000 --min 2 --max 3 --replace
 
 The embedded database allows one process at a time: while \`npm start\` serves it, use
 --server http://localhost:3000 --token <API token> instead.
 `;
 
-class UsageError extends Error {}
+const COMMON = ['help', 'server', 'token', 'as'] as const satisfies OptionName[];
+
+export function commandHelp(c: Command): string {
+  const modes = c.remote
+    ? `\nLocal mode acts as the first admin, or --as EMAIL; --server URL --token T (or DRAWBRIDGE_TOKEN) runs it\nagainst a Drawbridge server as the token's owner.\n`
+    : `\nRuns on the database directly (DRAWBRIDGE_DATA_DIR or DATABASE_URL); it does not take --server.\n`;
+  return `Usage: drawbridge ${c.usage}\n\n${c.help}${modes}`;
+}
+
+/** The command named by the leading positionals, and the positionals after its name. */
+function findCommand(positionals: string[]): { command: Command; args: string[] } | { group: string } | null {
+  const [a, b] = positionals;
+  const two = COMMANDS.find((c) => c.name === `${a} ${b}`);
+  if (two) return { command: two, args: positionals.slice(2) };
+  const one = COMMANDS.find((c) => c.name === a);
+  if (one) return { command: one, args: positionals.slice(1) };
+  if (GROUPS.includes(a)) return { group: a };
+  return null;
+}
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
+  const stdout = (s: string) => void process.stdout.write(s);
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        force: { type: 'boolean' },
-        status: { type: 'string' },
-        page: { type: 'string' },
-        email: { type: 'string' },
-        name: { type: 'string' },
-        days: { type: 'string' },
-        server: { type: 'string' },
-        token: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`drawbridge: ${(e as Error).message}\nRun "drawbridge --help" for usage.\n`);
-    return 2;
-  }
-  const { values: o, positionals: [cmd, sub] } = parsed;
-  if (o.help || !cmd) {
-    process.stdout.write(HELP);
-    return o.help ? 0 : 2;
-  }
-  try {
-    if (cmd === 'jobs' && sub === 'list' && o.server) return await jobsListRemote(o.server, o.token, o);
-    switch (`${cmd}${sub ? ` ${sub}` : ''}`) {
-      case 'migrate':
-        return await withDb(async (_db, where) => {
-          process.stdout.write(`migrations applied; database at ${where} is up to date\n`);
-          return 0;
-        });
-      case 'seed':
-        return await withDb(async (db, where) => {
-          if (!o.force && !(await isEmptyDatabase(db))) {
-            process.stdout.write(`database at ${where} already has data; not seeding (use --force)\n`);
-            return 0;
-          }
-          const r = await seedDemo(db, getStore());
-          process.stdout.write(`seeded ${r.users} demo users and ${r.jobs} training jobs into ${where}\n`);
-          return 0;
-        });
-      case 'jobs list':
-        return await withDb(async (db) => {
-          const r = await listTrainingJobs(db, SYSTEM_ACTOR, { status: o.status, page: Number(o.page) || 1 });
-          printJobs(r.jobs.map(trainingJobToJson), r.total, !!o.json);
-          return 0;
-        });
-      case 'tokens create':
-        return await withDb(async (db) => {
-          if (!o.email || !o.name) throw new UsageError('tokens create needs --email and --name');
-          const user = await db.user.findUnique({ where: { email: o.email.toLowerCase() } });
-          if (!user) throw new UsageError(`no user with email ${o.email}`);
-          const actor: Actor = { id: user.id, email: user.email, name: user.name, role: user.role, via: 'system' };
-          const days = o.days ? Number(o.days) : undefined;
-          if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new UsageError('--days must be a positive whole number');
-          const { token } = await createApiToken(db, actor, o.name, days ? new Date(Date.now() + days * 86400_000) : null);
-          process.stdout.write(`${token}\n`);
-          process.stderr.write(`token "${o.name}" for ${user.email} (${user.role}); shown once, store it safely\n`);
-          return 0;
-        });
-      default:
-        throw new UsageError(`unknown command "${[cmd, sub].filter(Boolean).join(' ')}"`);
+    const { values: v, positionals, given } = parseArgv(argv);
+    if (positionals[0] === 'help') {
+      const found = positionals.length > 1 ? findCommand(positionals.slice(1)) : null;
+      stdout(found && 'command' in found ? commandHelp(found.command) : HELP);
+      return 0;
     }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`drawbridge: ${e.message}\nRun "drawbridge --help" for usage.\n`);
-      return 2;
+    if (!positionals.length) {
+      stdout(HELP);
+      return v.help ? 0 : 2;
     }
-    process.stderr.write(`drawbridge: ${(e as Error).message}\n`);
-    return 1;
+    const found = findCommand(positionals);
+    if (!found) throw new UsageError(`unknown command "${positionals.slice(0, 2).join(' ')}"`);
+    if ('group' in found) {
+      const subs = COMMANDS.filter((c) => c.name.startsWith(`${found.group} `));
+      if (v.help) {
+        stdout(section(`drawbridge ${found.group}`, subs));
+        return 0;
+      }
+      const sub = positionals[1];
+      throw new UsageError(`${sub ? `unknown command "${found.group} ${sub}"; ` : ''}${found.group} takes: ${subs.map((c) => c.name.split(' ')[1]).join(', ')}`);
+    }
+    const { command, args } = found;
+    if (v.help) {
+      stdout(commandHelp(command));
+      return 0;
+    }
+    const allowed = new Set<OptionName>([...COMMON, ...command.options]);
+    for (const name of given) {
+      if (!allowed.has(name)) throw new UsageError(`${command.name} does not take --${name}`, command.name);
+    }
+    if (args.length > (command.maxArgs ?? 0)) throw new UsageError(`unexpected argument "${args[command.maxArgs ?? 0]}"`, command.name);
+
+    let remote: Remote | null = null;
+    const token = v.token ?? process.env.DRAWBRIDGE_TOKEN;
+    if (v.server) {
+      if (!command.remote) throw new UsageError(`${command.name} works on the database directly; it does not take --server`, command.name);
+      if (v.as) throw new UsageError('--as is for local mode; over --server you act as the token\'s owner', command.name);
+      if (!token) throw new UsageError('--server needs --token (or DRAWBRIDGE_TOKEN); create one on the API tokens page or with "drawbridge tokens create"', command.name);
+      remote = new Remote(v.server, token);
+    } else {
+      if (v.token) throw new UsageError('--token goes with --server URL', command.name);
+      if (v.as && !command.remote) throw new UsageError(`${command.name} does not act as a user; it does not take --as`, command.name);
+    }
+    return await command.run({ v, args, remote, out: stdout });
+  } catch (e) {
+    const f = describeError(e);
+    process.stderr.write(failureText(f));
+    return f.exitCode;
   }
-}
-
-async function withDb(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db'], where: string) => Promise<number>) {
-  const { db, adapter, close } = await openDatabase();
-  try {
-    return await fn(db, `${adapter.kind} (${adapter.location})`);
-  } finally {
-    await close();
-  }
-}
-
-type JobJson = ReturnType<typeof trainingJobToJson>;
-
-function printJobs(jobs: JobJson[], total: number, json: boolean) {
-  if (json) {
-    process.stdout.write(`${JSON.stringify({ total, jobs }, null, 2)}\n`);
-    return;
-  }
-  const rows = jobs.map((j) => [String(j.id), j.job_name, j.status, j.report ? j.report.final_loss.toPrecision(4) : '—']);
-  const head = ['ID', 'JOB', 'STATUS', 'FINAL LOSS'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [head, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`);
-  process.stdout.write(`${jobs.length} of ${total} jobs\n`);
-}
-
-async function jobsListRemote(server: string, token: string | undefined, o: { status?: string; page?: string; json?: boolean }) {
-  if (!token) throw new UsageError('--server needs --token (create one on the API tokens page)');
-  const url = new URL('/api/v1/training/jobs', server);
-  if (o.status) url.searchParams.set('status', o.status);
-  if (o.page) url.searchParams.set('page', o.page);
-  const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-  const body = (await res.json().catch(() => ({}))) as { detail?: unknown; jobs?: JobJson[]; total?: number };
-  if (!res.ok) throw new Error(`server answered ${res.status}: ${typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail)}`);
-  printJobs(body.jobs ?? [], body.total ?? 0, !!o.json);
-  return 0;
 }

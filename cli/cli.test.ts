@@ -1,0 +1,198 @@
+// The real `drawbridge` binary, end to end in local mode: a fresh embedded database and artifact
+// store in a temporary DRAWBRIDGE_DATA_DIR, the real demo checkpoints, one pipeline run from push to
+// rollback. Tests share the data directory and run in order.
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = path.join(import.meta.dirname, '..');
+const demo = path.join(root, 'prisma', 'demo');
+const manifest = JSON.parse(fs.readFileSync(path.join(demo, 'manifest.json'), 'utf8'));
+const group = manifest.groups.find((g: { age_group_min: number }) => g.age_group_min === 2);
+
+let dir: string;
+let dataDir: string;
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+function drawbridge(...args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'cli', 'drawbridge.mjs'), ...args], {
+      cwd: dir,
+      env: { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, DATABASE_URL: '', DRAWBRIDGE_TOKEN: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function ok(r: Run): Run {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
+const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-cli-'));
+  dataDir = path.join(dir, 'data');
+  fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(group.report));
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(group.config_parameters));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('drawbridge CLI (local mode)', () => {
+  let jobId: number;
+  const exported: Record<string, { model_id: string; checksum: string }> = {};
+  let firstDeployment: number;
+  let secondDeployment: number;
+
+  it('prints help for the tool and each command; usage errors exit 2', async () => {
+    const help = ok(await drawbridge('--help'));
+    for (const c of ['jobs push', 'jobs show', 'export', 'exports list', 'validate', 'deploy', 'deployed', 'undeploy', 'rollback']) {
+      expect(help.stdout).toContain(`  ${c}`);
+    }
+    expect(help.stdout).toMatch(/3 validate: the model is not valid/);
+    const deployHelp = ok(await drawbridge('deploy', '--help'));
+    expect(deployHelp.stdout).toMatch(/^Usage: drawbridge deploy/);
+    expect(deployHelp.stdout).toContain('--no-backup');
+    const bad = await drawbridge('deploy', 'autoencoder_2.0_3.0_20261127_071000', '--min', '2', '--max', 'three');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max must be a number');
+    expect(bad.stderr).toContain('drawbridge deploy --help');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('seeds the demo team and jobs', async () => {
+    const r = ok(await drawbridge('seed'));
+    expect(r.stdout).toMatch(/seeded 4 demo users and \d+ training jobs/);
+  });
+
+  it('pushes a training job with its checkpoint, validation set and report', async () => {
+    const r = ok(
+      await drawbridge(
+        'jobs', 'push', '--name', 'pipeline-2-3', '--checkpoint', path.join(demo, group.files.checkpoint.path),
+        '--validation-set', path.join(demo, group.files.validation.path), '--report', 'report.json', '--config', 'config.json',
+        '--dataset-path', 's3://bucket/drawings/2-3', '--json',
+      ),
+    );
+    expect(r.stderr).toContain('acting as admin@drawbridge.test (admin)');
+    const job = JSON.parse(r.stdout);
+    expect(job).toMatchObject({
+      job_name: 'pipeline-2-3',
+      status: 'completed',
+      dataset_path: 's3://bucket/drawings/2-3',
+      checkpoint_sha256: group.files.checkpoint.sha256,
+      validation_set_sha256: group.files.validation.sha256,
+      report: { final_loss: group.report.final_loss, best_epoch: group.report.best_epoch },
+    });
+    jobId = job.id;
+    const shown = ok(await drawbridge('jobs', 'show', String(jobId)));
+    expect(shown.stdout).toContain('pipeline-2-3');
+    expect(shown.stdout).toContain(group.files.checkpoint.sha256);
+  });
+
+  it('refuses a malicious checkpoint with its code and records nothing', async () => {
+    const before = JSON.parse(ok(await drawbridge('jobs', 'list', '--json')).stdout).total;
+    const r = await drawbridge('jobs', 'push', '--name', 'evil', '--checkpoint', path.join(root, 'lib/formats/fixtures/malicious/torch-os-system.pth'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^drawbridge: .*posix\.system.* \(unsafe_pickle_global\)$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const after = JSON.parse(ok(await drawbridge('jobs', 'list', '--json')).stdout);
+    expect(after.total).toBe(before);
+    expect(after.jobs.map((j: { job_name: string }) => j.job_name)).not.toContain('evil');
+  });
+
+  it('exports the job in two formats; each written file hashes to the printed checksum', async () => {
+    const onnx = path.join(dir, 'model.onnx');
+    const r = ok(await drawbridge('export', '--job', String(jobId), '--min', '2', '--max', '3', '--format', 'onnx', '--out', onnx, '--json'));
+    const meta = JSON.parse(r.stdout);
+    expect(Object.keys(meta)).toHaveLength(16);
+    expect(meta).toMatchObject({ training_job_id: jobId, export_format: 'onnx', age_group_min: 2, age_group_max: 3, input_dimension: 832, output_dimension: 832 });
+    expect(sha256(onnx)).toBe(meta.checksum);
+    expect(fs.statSync(onnx).size).toBe(meta.file_size_bytes);
+    exported.onnx = meta;
+
+    // The table form: the 16 fields as "key  value" lines.
+    const pth = path.join(dir, 'model.pth');
+    const t = ok(await drawbridge('export', '--job', String(jobId), '--min', '2', '--max', '3', '--format', 'pytorch', '--out', pth));
+    const field = (k: string) => new RegExp(`^${k}\\s+(\\S+)$`, 'm').exec(t.stdout)?.[1];
+    expect(field('export_format')).toBe('pytorch');
+    expect(field('checksum')).toMatch(/^[0-9a-f]{64}$/);
+    expect(sha256(pth)).toBe(field('checksum'));
+    expect(t.stderr).toContain(`wrote ${fs.statSync(pth).size} bytes to ${pth}`);
+    exported.pytorch = { model_id: field('model_id')!, checksum: field('checksum')! };
+  });
+
+  it('lists the exports as JSON, newest first', async () => {
+    const r = JSON.parse(ok(await drawbridge('exports', 'list', '--job', String(jobId), '--json')).stdout);
+    expect(r.total).toBe(2);
+    expect(r.exports.map((e: { model_id: string }) => e.model_id)).toEqual([exported.pytorch.model_id, exported.onnx.model_id]);
+    expect(r.exports[1]).toEqual(exported.onnx);
+  });
+
+  it('validates an export (exit 0)', async () => {
+    const r = ok(await drawbridge('validate', exported.onnx.model_id));
+    expect(r.stdout).toContain(`${exported.onnx.model_id}: VALID`);
+    expect(r.stdout).toMatch(/checksum_verified\s+true/);
+    expect(r.stdout).toMatch(/onnxruntime_ok\s+true/);
+  });
+
+  it('deploys by id, refuses a second deploy without --replace, replaces by --path', async () => {
+    const first = ok(await drawbridge('deploy', exported.onnx.model_id, '--min', '2', '--max', '3', '--json'));
+    const d1 = JSON.parse(first.stdout);
+    expect(d1).toMatchObject({ success: true, model_id: exported.onnx.model_id, sample_count: expect.any(Number) });
+    expect(d1.validation_result.is_valid).toBe(true);
+    firstDeployment = d1.deployment_id;
+
+    const exportPath = `exports/models/${exported.pytorch.model_id}.pth`;
+    const refused = await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^drawbridge: .*already served by .* \(active_model_exists\)$/m);
+    expect(refused.stderr).toContain('--replace');
+
+    const replaced = ok(await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3', '--replace'));
+    expect(replaced.stdout).toContain(`deployed ${exported.pytorch.model_id} to production, ages 2–3`);
+    expect(replaced.stdout).toMatch(new RegExp(`backup_path\\s+deployments/production/2-3/${exported.onnx.model_id}\\.onnx`));
+    secondDeployment = Number(/\(deployment (\d+)\)/.exec(replaced.stdout)![1]);
+
+    const deployed = JSON.parse(ok(await drawbridge('deployed', '--all', '--json')).stdout).deployments;
+    expect(deployed.map((d: { id: number; status: string }) => [d.id, d.status])).toEqual(
+      expect.arrayContaining([
+        [secondDeployment, 'active'],
+        [firstDeployment, 'backup'],
+      ]),
+    );
+  });
+
+  it('rolls back to the backup, undeploys, and refuses to undeploy twice', async () => {
+    const rb = ok(await drawbridge('rollback', '--min', '2', '--max', '3'));
+    expect(rb.stdout).toContain(`deployment ${firstDeployment} (${exported.onnx.model_id}) is active again`);
+    expect(rb.stdout).toContain(`retired deployment ${secondDeployment}`);
+
+    const un = ok(await drawbridge('undeploy', String(firstDeployment)));
+    expect(un.stdout).toBe(`undeployed deployment ${firstDeployment}\n`);
+    const again = await drawbridge('undeploy', String(firstDeployment));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/is not active.*\(deployment_not_found\)/);
+  });
+
+  it('exits 3 from validate when the stored artifact no longer matches its checksum', async () => {
+    const c = exported.pytorch.checksum;
+    const object = path.join(dataDir, 'artifacts', 'objects', c.slice(0, 2), c.slice(2, 4), c);
+    fs.chmodSync(object, 0o644);
+    fs.appendFileSync(object, Buffer.from([0]));
+    const r = await drawbridge('validate', exported.pytorch.model_id, '--json');
+    expect(r.code).toBe(3);
+    const v = JSON.parse(r.stdout);
+    expect(v.is_valid).toBe(false);
+    expect(v.integrity_checks.checksum_verified).toBe(false);
+  });
+});

@@ -1,0 +1,91 @@
+import { createApiToken } from '../../lib/auth/sessions';
+import type { Actor } from '../../lib/auth/permissions';
+import { isEmptyDatabase, seedDemo } from '../../lib/registry/seed-demo';
+import { getStore } from '../../lib/storage';
+import { required, UsageError } from '../args';
+import { withDb } from '../local';
+import type { Command } from './types';
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  usage: 'migrate',
+  summary: 'Apply pending database migrations.',
+  options: [],
+  remote: false,
+  help: `Apply pending database migrations to the configured database (DRAWBRIDGE_DATA_DIR or
+DATABASE_URL). Every command, the app and the seed also do this when they open the database.
+
+Example:
+  DATABASE_URL=postgresql://drawbridge:secret@db.internal:5432/drawbridge drawbridge migrate
+`,
+  async run({ out }) {
+    return withDb(async (_db, where) => {
+      out(`migrations applied; database at ${where} is up to date\n`);
+      return 0;
+    });
+  },
+};
+
+export const seedCommand: Command = {
+  name: 'seed',
+  usage: 'seed [--force]',
+  summary: 'Seed the demo team and training jobs into an empty database.',
+  options: ['force'],
+  remote: false,
+  help: `Seed the demo team (viewer, reviewer, deployer, admin @drawbridge.test) and one completed
+training job per age group, with its real checkpoint and validation set from prisma/demo, into an
+empty database. Idempotent.
+
+Options:
+  --force        Top up a database that already has data (existing users and jobs are kept).
+
+Example:
+  DRAWBRIDGE_DATA_DIR=/tmp/drawbridge drawbridge seed
+`,
+  async run({ v, out }) {
+    return withDb(async (db, where) => {
+      if (!v.force && !(await isEmptyDatabase(db))) {
+        out(`database at ${where} already has data; not seeding (use --force)\n`);
+        return 0;
+      }
+      const r = await seedDemo(db, getStore());
+      out(`seeded ${r.users} demo users and ${r.jobs} training jobs into ${where}\n`);
+      return 0;
+    });
+  },
+};
+
+export const tokensCreate: Command = {
+  name: 'tokens create',
+  usage: 'tokens create --email E --name N [--days D]',
+  summary: 'Create an API token for a user (prints it once).',
+  options: ['email', 'name', 'days'],
+  remote: false,
+  help: `Create an API token for a user, for pipelines and --server mode. The token is printed once, on
+stdout; only its hash is stored. It acts with the user's role.
+
+Options:
+  --email E      The user (required).
+  --name N       A label for the token, e.g. the pipeline's name (required).
+  --days D       Expire after D days (default: never).
+
+Example:
+  export DRAWBRIDGE_TOKEN=$(drawbridge tokens create --email deployer@drawbridge.test --name nightly --days 30)
+`,
+  async run({ v, out }) {
+    const cmd = 'tokens create';
+    const email = required(v, 'email', cmd);
+    const name = required(v, 'name', cmd);
+    const days = v.days !== undefined ? Number(v.days) : undefined;
+    if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new UsageError('--days must be a positive whole number', cmd);
+    return withDb(async (db) => {
+      const user = await db.user.findUnique({ where: { email: email.toLowerCase() } });
+      if (!user) throw new UsageError(`no user with email ${email}`, cmd);
+      const actor: Actor = { id: user.id, email: user.email, name: user.name, role: user.role, via: 'system' };
+      const { token } = await createApiToken(db, actor, name, days ? new Date(Date.now() + days * 86400_000) : null);
+      out(`${token}\n`);
+      process.stderr.write(`token "${name}" for ${user.email} (${user.role}); shown once, store it safely\n`);
+      return 0;
+    });
+  },
+};

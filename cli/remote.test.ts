@@ -1,0 +1,91 @@
+// The pure parts of remote mode and error printing: request building and reading the server's errors.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ZodError, z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { ModelDeploymentError } from '../lib/formats/errors';
+import { UsageError } from './args';
+import { describeError, failureText, remoteError } from './output';
+import { API, buildUrl, deployBody, jobPushForm, rollbackBody } from './remote';
+
+describe('remote request building', () => {
+  it('joins the server URL, a path prefix and the query parameters that are set', () => {
+    expect(buildUrl('http://localhost:3000', API.deployed, { environment: 'production', include_inactive: undefined }).href).toBe(
+      'http://localhost:3000/api/v1/training/models/deployed?environment=production',
+    );
+    expect(buildUrl('https://ml.example/drawbridge/', API.validate, { model_id: 'autoencoder_2.0_3.0_20261127_071000' }).href).toBe(
+      'https://ml.example/drawbridge/api/v1/training/models/validate?model_id=autoencoder_2.0_3.0_20261127_071000',
+    );
+    expect(buildUrl('http://h', API.download('autoencoder_2.0_3.0_20261127_071000')).pathname).toBe(
+      '/api/v1/training/models/exports/autoencoder_2.0_3.0_20261127_071000/download',
+    );
+    expect(() => buildUrl('localhost:3000', '/x')).toThrow(UsageError);
+    expect(() => buildUrl('file:///etc/passwd', '/x')).toThrow(/http/);
+  });
+
+  it('builds the deployment config and rollback bodies in the API’s snake_case', () => {
+    expect(deployBody({ path: 'exports/models/m.onnx', ageGroupMin: 2, ageGroupMax: 3, replace: true, validate: false, backup: true, environment: 'staging' })).toEqual({
+      model_export_path: 'exports/models/m.onnx',
+      age_group_min: 2,
+      age_group_max: 3,
+      replace_existing: true,
+      validate_before_deployment: false,
+      backup_existing: true,
+      deployment_environment: 'staging',
+    });
+    expect(deployBody({ modelId: 'm', ageGroupMin: 2, ageGroupMax: 3, replace: false, validate: true, backup: true, environment: 'production' })).not.toHaveProperty('model_export_path');
+    expect(rollbackBody({ ageGroupMin: 9, ageGroupMax: 12, environment: 'production' })).toEqual({ age_group_min: 9, age_group_max: 12, deployment_environment: 'production' });
+  });
+
+  it('sends a job as multipart: metadata JSON and the files under their names', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-form-'));
+    const ckpt = path.join(dir, 'model.pth');
+    fs.writeFileSync(ckpt, Buffer.from([1, 2, 3]));
+    try {
+      const form = await jobPushForm({ job_name: 'j', status: 'completed', report: { final_loss: 0.1 }, dataset_path: undefined }, { checkpoint: ckpt });
+      expect(JSON.parse(form.get('metadata') as string)).toEqual({ job_name: 'j', status: 'completed', report: { final_loss: 0.1 } });
+      const file = form.get('checkpoint') as File;
+      expect(file.name).toBe('model.pth');
+      expect(new Uint8Array(await file.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+      expect(form.has('validation_set')).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('error printing', () => {
+  it('reads the server’s {detail, code} answers, string or field list', () => {
+    const a = remoteError(409, 'Conflict', { detail: 'Ages 2–3 in production are already served by m (deployment 1)', code: 'active_model_exists' });
+    expect(failureText(describeError(a))).toBe('drawbridge: Ages 2–3 in production are already served by m (deployment 1) (active_model_exists)\nAdd --replace to replace it (the replaced deployment is kept as a backup for "drawbridge rollback").\n');
+    const b = remoteError(422, 'Unprocessable Entity', {
+      code: 'invalid_request',
+      detail: [
+        { loc: ['body', 'age_group_max'], msg: 'age_group_max must be greater than age_group_min', type: 'custom' },
+        { loc: ['body', 'deployment_environment'], msg: 'Invalid option', type: 'invalid_value' },
+      ],
+    });
+    expect(b.message).toBe('age_group_max: age_group_max must be greater than age_group_min; deployment_environment: Invalid option');
+    expect(describeError(b)).toMatchObject({ code: 'invalid_request', exitCode: 1 });
+    const c = remoteError(502, 'Bad Gateway', null);
+    expect(c.message).toBe('the server answered 502 Bad Gateway');
+    expect(remoteError(401, 'Unauthorized', { detail: 'Sign in to continue.', code: 'unauthenticated' }).hint).toMatch(/--token/);
+  });
+
+  it('prints local errors as message and code, usage errors with exit 2, never a stack', () => {
+    expect(describeError(new ModelDeploymentError('no_backup', 'There is no backup.'))).toEqual({ message: 'There is no backup.', code: 'no_backup', exitCode: 1, hint: undefined });
+    const zod = (() => {
+      try {
+        z.object({ age_group_min: z.number().min(2) }).parse({ age_group_min: 1 });
+      } catch (e) {
+        return e as ZodError;
+      }
+      throw new Error('unreachable');
+    })();
+    expect(describeError(zod)).toMatchObject({ code: 'invalid_request', exitCode: 1, message: expect.stringMatching(/^age_group_min: /) });
+    expect(describeError(new UsageError('deploy needs --min', 'deploy'))).toMatchObject({ exitCode: 2, hint: 'Run "drawbridge deploy --help" for usage.' });
+    const internal = new Error('connection refused\n    at Socket.x (net.js:1:1)');
+    expect(failureText(describeError(internal))).not.toContain('\n    at');
+  });
+});

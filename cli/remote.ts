@@ -1,0 +1,205 @@
+/**
+ * Remote mode: the same commands over the REST API of a running Drawbridge (`--server URL --token T`).
+ * The request builders are pure and unit-tested; `Remote` only adds fetch.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { UsageError } from './args';
+import type { ENVIRONMENTS } from '../lib/registry/deploy';
+import { remoteError, RemoteError } from './output';
+
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+/** The REST API's paths (app/api/v1/**), in one place. */
+export const API = {
+  jobs: '/api/v1/training/jobs',
+  job: (id: number) => `/api/v1/training/jobs/${id}`,
+  exportFromJob: '/api/v1/training/models/export',
+  exportDirect: '/api/v1/training/models/export/direct',
+  exports: '/api/v1/training/models/exports',
+  download: (modelId: string) => `/api/v1/training/models/exports/${encodeURIComponent(modelId)}/download`,
+  validate: '/api/v1/training/models/validate',
+  deploy: '/api/v1/training/models/deploy',
+  deployed: '/api/v1/training/models/deployed',
+  undeploy: (id: number) => `/api/v1/training/models/${id}/undeploy`,
+  rollback: '/api/v1/training/models/rollback',
+} as const;
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+/** `server` + `path` + the query parameters that are set. Refuses anything but http(s) URLs. */
+export function buildUrl(server: string, apiPath: string, query: Query = {}): URL {
+  let base: URL;
+  try {
+    base = new URL(server);
+  } catch {
+    throw new UsageError(`--server must be a URL such as http://localhost:3000 (got "${server}")`);
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--server must be an http:// or https:// URL (got "${server}")`);
+  // Keep a path prefix (https://host/drawbridge) when the server is mounted below the root.
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const url = new URL(`${prefix}${apiPath}`, base.origin);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  return url;
+}
+
+export type JobPushMetadata = {
+  job_name: string;
+  environment?: string;
+  config_parameters?: Record<string, unknown>;
+  dataset_path?: string | null;
+  status?: string;
+  start_timestamp?: string | null;
+  end_timestamp?: string | null;
+  report?: {
+    final_loss: number;
+    validation_accuracy?: number | null;
+    best_epoch?: number | null;
+    training_time_seconds?: number | null;
+    metrics_summary?: Record<string, unknown>;
+    report_file_path?: string;
+  } | null;
+};
+
+/** The multipart body of POST /api/v1/training/jobs: `metadata` (JSON) plus the files. */
+export async function jobPushForm(metadata: JobPushMetadata, files: { checkpoint?: string; validationSet?: string }): Promise<FormData> {
+  const form = new FormData();
+  form.set('metadata', JSON.stringify(dropUndefined(metadata)));
+  if (files.checkpoint) form.set('checkpoint', await fs.openAsBlob(files.checkpoint), path.basename(files.checkpoint));
+  if (files.validationSet) form.set('validation_set', await fs.openAsBlob(files.validationSet), path.basename(files.validationSet));
+  return form;
+}
+
+/** The multipart body of POST /api/v1/training/models/export/direct. */
+export async function exportDirectForm(x: { checkpoint: string; modelInfo?: Record<string, unknown>; ageGroupMin: number; ageGroupMax: number; exportFormat: string }): Promise<FormData> {
+  const form = new FormData();
+  form.set('checkpoint', await fs.openAsBlob(x.checkpoint), path.basename(x.checkpoint));
+  form.set('model_info', JSON.stringify(x.modelInfo ?? {}));
+  form.set('age_group_min', String(x.ageGroupMin));
+  form.set('age_group_max', String(x.ageGroupMax));
+  form.set('export_format', x.exportFormat);
+  return form;
+}
+
+export type DeployOptions = {
+  modelId?: string;
+  path?: string;
+  ageGroupMin: number;
+  ageGroupMax: number;
+  replace: boolean;
+  validate: boolean;
+  backup: boolean;
+  environment: Environment;
+};
+
+/** ModelDeploymentConfig as the registry (and POST …/deploy) takes it. */
+export function deployBody(o: DeployOptions) {
+  return dropUndefined({
+    model_id: o.modelId,
+    model_export_path: o.path,
+    age_group_min: o.ageGroupMin,
+    age_group_max: o.ageGroupMax,
+    replace_existing: o.replace,
+    validate_before_deployment: o.validate,
+    backup_existing: o.backup,
+    deployment_environment: o.environment,
+  });
+}
+
+export function rollbackBody(o: { ageGroupMin: number; ageGroupMax: number; environment: Environment }) {
+  return { age_group_min: o.ageGroupMin, age_group_max: o.ageGroupMax, deployment_environment: o.environment };
+}
+
+function dropUndefined<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export class Remote {
+  constructor(
+    readonly server: string,
+    private readonly token: string,
+  ) {
+    buildUrl(server, '/'); // fail early on a bad --server
+  }
+
+  private async send(method: string, apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}): Promise<Response> {
+    const url = buildUrl(this.server, apiPath, opts.query);
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    let body: BodyInit | undefined;
+    if (opts.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    } else if (opts.form) body = opts.form;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, redirect: 'error' });
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      throw new RemoteError(`could not reach ${url.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 0, 'unreachable');
+    }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      let body: unknown = null;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* not JSON: a proxy's error page, say */
+      }
+      throw remoteError(res.status, res.statusText, body);
+    }
+    return res;
+  }
+
+  async request<T>(method: string, apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}): Promise<T> {
+    const res = await this.send(method, apiPath, opts);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new RemoteError(`the server's answer to ${method} ${apiPath} is not JSON`, res.status, 'bad_response');
+    }
+  }
+
+  get<T>(apiPath: string, query?: Query) {
+    return this.request<T>('GET', apiPath, { query });
+  }
+
+  post<T>(apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}) {
+    return this.request<T>('POST', apiPath, opts);
+  }
+
+  /**
+   * Streams a download to `dest` (via a temporary file, renamed into place) and checks its SHA-256
+   * against the checksum the metadata gave; a mismatch leaves no file behind.
+   */
+  async download(apiPath: string, dest: string, expectedSha256: string): Promise<{ bytes: number; sha256: string }> {
+    const res = await this.send('GET', apiPath);
+    if (!res.body) throw new RemoteError(`the server sent no body for ${apiPath}`, res.status, 'bad_response');
+    const tmp = `${dest}.${process.pid}.part`;
+    const hash = crypto.createHash('sha256');
+    let bytes = 0;
+    const fh = await fsp.open(tmp, 'w');
+    try {
+      for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+        hash.update(chunk as Uint8Array);
+        bytes += (chunk as Uint8Array).byteLength;
+        await fh.write(chunk as Uint8Array);
+      }
+      await fh.close();
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+    const sha256 = hash.digest('hex');
+    if (sha256 !== expectedSha256) {
+      await fsp.rm(tmp, { force: true });
+      throw new RemoteError(`the downloaded bytes hash to ${sha256}, not the export's checksum ${expectedSha256}; nothing was written`, res.status, 'artifact_hash_mismatch');
+    }
+    await fsp.rename(tmp, dest);
+    return { bytes, sha256 };
+  }
+}
