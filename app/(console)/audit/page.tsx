@@ -8,19 +8,34 @@ import { listAuditEvents } from '@/lib/registry/audit';
 
 export const metadata: Metadata = { title: 'Audit' };
 
-export default async function AuditPage({ searchParams }: { searchParams: Promise<{ page?: string; action?: string; subjectType?: string }> }) {
+export default async function AuditPage({ searchParams }: { searchParams: Promise<{ page?: string; action?: string; subjectType?: string; subjectId?: string; actorId?: string }> }) {
   const actor = await requirePageActor('/audit');
   if (!can(actor, 'audit.read')) return <Forbidden what="the audit log" />;
   const sp = await searchParams;
-  const { events, total, page, pageSize } = await listAuditEvents(await getDb(), actor, {
-    page: Number(sp.page) || 1,
-    action: sp.action || undefined,
-    subjectType: sp.subjectType || undefined,
-  });
+  const db = await getDb();
+  const [{ events, total, page, pageSize }, users] = await Promise.all([
+    listAuditEvents(db, actor, {
+      page: Number(sp.page) || 1,
+      action: sp.action || undefined,
+      subjectType: sp.subjectType || undefined,
+      subjectId: sp.subjectId || undefined,
+      actorId: sp.actorId || undefined,
+    }),
+    db.user.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
+  ]);
   return (
     <>
       <PageHeader title="Audit" description="Every change, who made it and when. Newest first." />
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
+        <div>
+          <label htmlFor="actorId" className="block text-xs font-medium text-slate-700">Actor</label>
+          <select id="actorId" name="actorId" defaultValue={sp.actorId ?? ''} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+            <option value="">Anyone</option>
+            {users.map((u) => (
+              <option key={u.id} value={u.id}>{u.name}</option>
+            ))}
+          </select>
+        </div>
         <div>
           <label htmlFor="action" className="block text-xs font-medium text-slate-700">Action starts with</label>
           <input id="action" name="action" defaultValue={sp.action} placeholder="e.g. model." className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
@@ -28,6 +43,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <div>
           <label htmlFor="subjectType" className="block text-xs font-medium text-slate-700">Subject type</label>
           <input id="subjectType" name="subjectType" defaultValue={sp.subjectType} placeholder="e.g. training_job" className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+        </div>
+        <div>
+          <label htmlFor="subjectId" className="block text-xs font-medium text-slate-700">Subject id</label>
+          <input id="subjectId" name="subjectId" defaultValue={sp.subjectId} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
         </div>
         <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">Filter</button>
       </form>
@@ -43,6 +62,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                 <th scope="col" className="px-4 py-2">Actor</th>
                 <th scope="col" className="px-4 py-2">Action</th>
                 <th scope="col" className="px-4 py-2">Subject</th>
+                <th scope="col" className="px-4 py-2">Change</th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -52,6 +72,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
                   <td className="px-4 py-2">{e.actorLabel}</td>
                   <td className="px-4 py-2 font-mono text-xs">{e.action}</td>
                   <td className="px-4 py-2 font-mono text-xs">{e.subjectType} {e.subjectId}</td>
+                  <td className="max-w-md px-4 py-2">
+                    {(e.before != null || e.after != null) && (
+                      <details>
+                        <summary className="cursor-pointer text-xs text-indigo-800">before / after</summary>
+                        <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-all text-xs">{JSON.stringify({ before: e.before, after: e.after }, null, 1)}</pre>
+                      </details>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
