@@ -1,6 +1,7 @@
 import type { ModelExport } from '@/lib/db/generated/client';
 import { describeLayers } from '@/lib/formats/architecture';
 import { exportMetadataToDict } from '@/lib/registry/exports';
+import { TableHead } from '@/components/table';
 
 /** Read-only parts of a model page, shared by the console page and the public share page. */
 export function ExportMetadata({ exp }: { exp: ModelExport }) {
@@ -28,15 +29,7 @@ export function LayerTable({ exp }: { exp: ModelExport }) {
       <h2 id="layers-h" className="text-base font-semibold">Layers</h2>
       <table className="mt-3 min-w-full text-sm">
         <caption className="sr-only">Layer stack with dimensions and parameter counts</caption>
-        <thead className="text-left text-xs uppercase tracking-wide text-slate-600">
-          <tr>
-            <th scope="col" className="py-1 pr-4">Layer</th>
-            <th scope="col" className="py-1 pr-4 text-right">In</th>
-            <th scope="col" className="py-1 pr-4 text-right">Out</th>
-            <th scope="col" className="py-1 pr-4">Activation</th>
-            <th scope="col" className="py-1 text-right">Parameters</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Layer', { label: 'In', numeric: true }, { label: 'Out', numeric: true }, 'Activation', { label: 'Parameters', numeric: true }]} variant="inline" />
         <tbody>
           {layers.map((l) => (
             <tr key={l.name} className="border-t border-slate-100">

@@ -5,6 +5,7 @@ import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { listAuditEvents } from '@/lib/registry/audit';
+import { CardTable, TableHead } from '@/components/table';
 
 export const metadata: Metadata = { title: 'Audit' };
 
@@ -53,38 +54,27 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       {events.length === 0 ? (
         <EmptyState title="No audit events match" />
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Audit events</caption>
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2">When</th>
-                <th scope="col" className="px-4 py-2">Actor</th>
-                <th scope="col" className="px-4 py-2">Action</th>
-                <th scope="col" className="px-4 py-2">Subject</th>
-                <th scope="col" className="px-4 py-2">Change</th>
+        <CardTable caption="Audit events">
+          <TableHead columns={['When', 'Actor', 'Action', 'Subject', 'Change']} />
+          <tbody className="divide-y divide-slate-100">
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td className="px-4 py-2 whitespace-nowrap">{fmtDate(e.createdAt)}</td>
+                <td className="px-4 py-2">{e.actorLabel}</td>
+                <td className="px-4 py-2 font-mono text-xs">{e.action}</td>
+                <td className="px-4 py-2 font-mono text-xs">{e.subjectType} {e.subjectId}</td>
+                <td className="max-w-md px-4 py-2">
+                  {(e.before != null || e.after != null) && (
+                    <details>
+                      <summary className="cursor-pointer text-xs text-indigo-800">before / after</summary>
+                      <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-all text-xs">{JSON.stringify({ before: e.before, after: e.after }, null, 1)}</pre>
+                    </details>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {events.map((e) => (
-                <tr key={e.id}>
-                  <td className="px-4 py-2 whitespace-nowrap">{fmtDate(e.createdAt)}</td>
-                  <td className="px-4 py-2">{e.actorLabel}</td>
-                  <td className="px-4 py-2 font-mono text-xs">{e.action}</td>
-                  <td className="px-4 py-2 font-mono text-xs">{e.subjectType} {e.subjectId}</td>
-                  <td className="max-w-md px-4 py-2">
-                    {(e.before != null || e.after != null) && (
-                      <details>
-                        <summary className="cursor-pointer text-xs text-indigo-800">before / after</summary>
-                        <pre className="mt-1 max-h-48 overflow-auto whitespace-pre-wrap break-all text-xs">{JSON.stringify({ before: e.before, after: e.after }, null, 1)}</pre>
-                      </details>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </CardTable>
       )}
       <Pagination page={page} pageSize={pageSize} total={total} href={(p) => `/audit?${new URLSearchParams({ ...sp, page: String(p) })}`} />
     </>

@@ -8,6 +8,7 @@ import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate, fmtNumber } from '@/lib/format-display';
 import { AGE_AXIS_MAX, AGE_AXIS_MIN, coverageSegments, summariseCoverage } from '@/lib/registry/coverage';
 import { ENVIRONMENTS, listDeployedModels } from '@/lib/registry/deploy';
+import { TableHead } from '@/components/table';
 
 export const metadata: Metadata = { title: 'Deployments' };
 
@@ -90,16 +91,7 @@ function EnvironmentSection({ env, rows, mayWrite }: { env: string; rows: Row[];
                 </div>
                 <table className="mt-2 min-w-full text-sm">
                   <caption className="sr-only">History of {fmtAgeRange(ageMin, ageMax)} in {env}</caption>
-                  <thead className="text-left text-xs uppercase tracking-wide text-slate-600">
-                    <tr>
-                      <th scope="col" className="py-1 pr-4">Deployment</th>
-                      <th scope="col" className="py-1 pr-4">Status</th>
-                      <th scope="col" className="py-1 pr-4">Model</th>
-                      <th scope="col" className="py-1 pr-4 text-right">Threshold</th>
-                      <th scope="col" className="py-1 pr-4">Deployed</th>
-                      <th scope="col" className="py-1">Replaced</th>
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Deployment', 'Status', 'Model', { label: 'Threshold', numeric: true }, 'Deployed', 'Replaced']} variant="inline" />
                   <tbody>
                     {history.map((d) => (
                       <tr key={d.id} className="border-t border-slate-100">

@@ -5,6 +5,7 @@ import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtBytes, fmtDate } from '@/lib/format-display';
 import { listExportedModels, listExportsSchema } from '@/lib/registry/exports';
+import { CardTable, TableHead } from '@/components/table';
 
 export const metadata: Metadata = { title: 'Models' };
 
@@ -69,42 +70,28 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
           </EmptyState>
         )
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Exported models</caption>
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2">Model</th>
-                <th scope="col" className="px-4 py-2">Age group</th>
-                <th scope="col" className="px-4 py-2">Format</th>
-                <th scope="col" className="px-4 py-2">Validation</th>
-                <th scope="col" className="px-4 py-2">Deployed</th>
-                <th scope="col" className="px-4 py-2 text-right">Parameters</th>
-                <th scope="col" className="px-4 py-2 text-right">Size</th>
-                <th scope="col" className="px-4 py-2">Exported</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {exports.map((m) => {
-                const v = m.validationRuns[0];
-                return (
-                  <tr key={m.id} className="hover:bg-slate-50">
-                    <td className="px-4 py-2 font-mono text-xs">
-                      <Link href={`/models/${m.modelId}`} className="text-indigo-800 hover:underline">{m.modelId}</Link>
-                    </td>
-                    <td className="px-4 py-2 whitespace-nowrap">{fmtAgeRange(m.ageGroupMin, m.ageGroupMax)}</td>
-                    <td className="px-4 py-2"><Badge tone="indigo">{m.exportFormat}</Badge></td>
-                    <td className="px-4 py-2">{v ? <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge> : <span className="text-slate-500">—</span>}</td>
-                    <td className="px-4 py-2">{m.deployments.length ? m.deployments.map((d) => <Badge key={d.environment} tone="green">{d.environment}</Badge>) : <span className="text-slate-500">—</span>}</td>
-                    <td className="px-4 py-2 text-right tabular-nums">{m.parameterCount.toLocaleString('en')}</td>
-                    <td className="px-4 py-2 text-right tabular-nums">{fmtBytes(m.fileSizeBytes)}</td>
-                    <td className="px-4 py-2 whitespace-nowrap">{fmtDate(m.exportTimestamp)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <CardTable caption="Exported models">
+          <TableHead columns={['Model', 'Age group', 'Format', 'Validation', 'Deployed', { label: 'Parameters', numeric: true }, { label: 'Size', numeric: true }, 'Exported']} />
+          <tbody className="divide-y divide-slate-100">
+            {exports.map((m) => {
+              const v = m.validationRuns[0];
+              return (
+                <tr key={m.id} className="hover:bg-slate-50">
+                  <td className="px-4 py-2 font-mono text-xs">
+                    <Link href={`/models/${m.modelId}`} className="text-indigo-800 hover:underline">{m.modelId}</Link>
+                  </td>
+                  <td className="px-4 py-2 whitespace-nowrap">{fmtAgeRange(m.ageGroupMin, m.ageGroupMax)}</td>
+                  <td className="px-4 py-2"><Badge tone="indigo">{m.exportFormat}</Badge></td>
+                  <td className="px-4 py-2">{v ? <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge> : <span className="text-slate-500">—</span>}</td>
+                  <td className="px-4 py-2">{m.deployments.length ? m.deployments.map((d) => <Badge key={d.environment} tone="green">{d.environment}</Badge>) : <span className="text-slate-500">—</span>}</td>
+                  <td className="px-4 py-2 text-right tabular-nums">{m.parameterCount.toLocaleString('en')}</td>
+                  <td className="px-4 py-2 text-right tabular-nums">{fmtBytes(m.fileSizeBytes)}</td>
+                  <td className="px-4 py-2 whitespace-nowrap">{fmtDate(m.exportTimestamp)}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </CardTable>
       )}
       <Pagination page={page} pageSize={pageSize} total={total} href={href} />
     </>

@@ -5,6 +5,7 @@ import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { listTrainingJobs } from '@/lib/registry/training-jobs';
+import { CardTable, TableHead } from '@/components/table';
 
 export const metadata: Metadata = { title: 'Training jobs' };
 
@@ -46,47 +47,31 @@ export default async function TrainingJobsPage({ searchParams }: { searchParams:
           Pipelines register jobs with <code>npx drawbridge jobs push</code> or <code>POST /api/v1/training/jobs</code>.
         </EmptyState>
       ) : (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
-          <table className="min-w-full divide-y divide-slate-200 text-sm">
-            <caption className="sr-only">Training jobs with their report metrics</caption>
-            <thead className="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-600">
-              <tr>
-                <th scope="col" className="px-4 py-2">ID</th>
-                <th scope="col" className="px-4 py-2">Job</th>
-                <th scope="col" className="px-4 py-2">Status</th>
-                <th scope="col" className="px-4 py-2">Environment</th>
-                <th scope="col" className="px-4 py-2 text-right">Final loss</th>
-                <th scope="col" className="px-4 py-2 text-right">Val. accuracy</th>
-                <th scope="col" className="px-4 py-2 text-right">Best epoch</th>
-                <th scope="col" className="px-4 py-2 text-right">Training time</th>
-                <th scope="col" className="px-4 py-2">Finished</th>
-                <th scope="col" className="px-4 py-2 text-right">Exports</th>
+        <CardTable caption="Training jobs with their report metrics">
+          <TableHead columns={['ID', 'Job', 'Status', 'Environment', { label: 'Final loss', numeric: true }, { label: 'Val. accuracy', numeric: true }, { label: 'Best epoch', numeric: true }, { label: 'Training time', numeric: true }, 'Finished', { label: 'Exports', numeric: true }]} />
+          <tbody className="divide-y divide-slate-100">
+            {jobs.map((j) => (
+              <tr key={j.id} className="hover:bg-slate-50">
+                <td className="px-4 py-2 tabular-nums text-slate-600">{j.id}</td>
+                <td className="px-4 py-2">
+                  <Link href={`/training-jobs/${j.id}`} className="font-medium text-indigo-800 hover:underline">
+                    {j.jobName}
+                  </Link>
+                </td>
+                <td className="px-4 py-2"><Badge tone={STATUS_TONE[j.status]}>{j.status}</Badge></td>
+                <td className="px-4 py-2">{j.environment}</td>
+                <td className="px-4 py-2 text-right tabular-nums">{fmtNumber(j.report?.finalLoss)}</td>
+                <td className="px-4 py-2 text-right tabular-nums">
+                  {j.report?.validationAccuracy != null ? `${(j.report.validationAccuracy * 100).toFixed(1)} %` : '—'}
+                </td>
+                <td className="px-4 py-2 text-right tabular-nums">{j.report?.bestEpoch ?? '—'}</td>
+                <td className="px-4 py-2 text-right tabular-nums">{fmtDuration(j.report?.trainingTimeSeconds)}</td>
+                <td className="px-4 py-2 whitespace-nowrap">{fmtDate(j.endTimestamp)}</td>
+                <td className="px-4 py-2 text-right tabular-nums">{j._count.exports}</td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {jobs.map((j) => (
-                <tr key={j.id} className="hover:bg-slate-50">
-                  <td className="px-4 py-2 tabular-nums text-slate-600">{j.id}</td>
-                  <td className="px-4 py-2">
-                    <Link href={`/training-jobs/${j.id}`} className="font-medium text-indigo-800 hover:underline">
-                      {j.jobName}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-2"><Badge tone={STATUS_TONE[j.status]}>{j.status}</Badge></td>
-                  <td className="px-4 py-2">{j.environment}</td>
-                  <td className="px-4 py-2 text-right tabular-nums">{fmtNumber(j.report?.finalLoss)}</td>
-                  <td className="px-4 py-2 text-right tabular-nums">
-                    {j.report?.validationAccuracy != null ? `${(j.report.validationAccuracy * 100).toFixed(1)} %` : '—'}
-                  </td>
-                  <td className="px-4 py-2 text-right tabular-nums">{j.report?.bestEpoch ?? '—'}</td>
-                  <td className="px-4 py-2 text-right tabular-nums">{fmtDuration(j.report?.trainingTimeSeconds)}</td>
-                  <td className="px-4 py-2 whitespace-nowrap">{fmtDate(j.endTimestamp)}</td>
-                  <td className="px-4 py-2 text-right tabular-nums">{j._count.exports}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </CardTable>
       )}
       <Pagination page={page} pageSize={pageSize} total={total} href={qs} />
     </>

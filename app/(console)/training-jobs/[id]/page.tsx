@@ -9,6 +9,7 @@ import { ModelDeploymentError } from '@/lib/formats/errors';
 import { fmtBytes, fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { getTrainingJob } from '@/lib/registry/training-jobs';
 import { can } from '@/lib/auth/permissions';
+import { TableHead } from '@/components/table';
 
 type Params = { params: Promise<{ id: string }> };
 
@@ -87,14 +88,7 @@ export default async function TrainingJobPage({ params }: Params) {
       <section aria-labelledby="art-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
         <h2 id="art-h" className="text-base font-semibold">Artifacts</h2>
         <table className="mt-3 min-w-full text-sm">
-          <thead className="text-left text-xs uppercase tracking-wide text-slate-600">
-            <tr>
-              <th scope="col" className="py-1 pr-4">Artifact</th>
-              <th scope="col" className="py-1 pr-4">File</th>
-              <th scope="col" className="py-1 pr-4">Size</th>
-              <th scope="col" className="py-1">SHA-256</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Artifact', 'File', 'Size', 'SHA-256']} variant="inline" />
           <tbody>
             {artifacts.map(({ label, a }) => (
               <tr key={label} className="border-t border-slate-100">
