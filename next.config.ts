@@ -16,6 +16,31 @@ const nextConfig: NextConfig = {
           { key: 'X-Frame-Options', value: 'DENY' },
         ],
       },
+      {
+        // Cross-origin isolation for the reconstruction preview: SharedArrayBuffer, and so
+        // multi-threaded onnxruntime-web, exists only in isolated pages (and their workers).
+        // Every subresource of these pages is same-origin, so require-corp costs nothing.
+        source: '/models/:modelId*',
+        headers: [
+          { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+          { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+        ],
+      },
+      {
+        // The bootstrap script of Turbopack's Web Workers (the preview runs in one): a worker
+        // created by an isolated page loads only if its script carries COEP itself.
+        source: '/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)',
+        headers: [{ key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' }],
+      },
+      {
+        // The onnxruntime-web runtime (app/ort): loadable into isolated pages and their workers.
+        source: '/ort/:path*',
+        headers: [
+          { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+          { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+          { key: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
+        ],
+      },
     ];
   },
 };

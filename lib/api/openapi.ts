@@ -413,6 +413,31 @@ const paths = {
       responses: artifactResponses({ 'Content-Disposition': { schema: str('attachment; filename="<model_id><ext>"') } }),
     }),
   },
+  '/api/v1/training/models/exports/{model_id}/reconstruction': {
+    get: op('getServerReconstruction', {
+      summary: "Per-sample reconstruction error on the training job's validation set, from onnxruntime-node",
+      description: 'The server-side reference the browser preview is compared with (agreement within 1e-4 relative). Non-ONNX exports are converted to ONNX first.',
+      tag: 'models',
+      permission: 'models.read',
+      parameters: [pathParam('model_id', str(), 'Model id')],
+      responses: {
+        '200': ok(
+          obj({
+            model_id: str(),
+            export_format: str(),
+            checksum: sha256(),
+            validation_set_sha256: sha256(),
+            samples: int('Number of validation samples'),
+            errors: { type: 'array', items: num(), description: 'Mean squared reconstruction error per sample, in file order' },
+            backend: str('Always onnxruntime-node'),
+            converted_to_onnx: bool('The export was converted to ONNX for this run'),
+            inference_ms: num(),
+          }),
+        ),
+        ...errorResponses(404, 409, 422),
+      },
+    }),
+  },
   '/api/v1/training/models/validate': {
     post: op('validateExportedModel', {
       summary: 'Validate an export and record the run',

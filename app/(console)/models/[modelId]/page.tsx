@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { DeployForm, ValidateButton } from '@/components/model-actions';
+import { PreviewSection } from '@/components/preview/preview-section';
 import { ExportMetadata, LayerTable } from '@/components/model-overview';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
@@ -122,6 +123,10 @@ export default async function ModelPage({ params }: Params) {
             })}
           </ol>
         )}
+      </section>
+
+      <section aria-labelledby="preview-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+        <PreviewSection actor={actor} modelId={exp.modelId} />
       </section>
 
       <section aria-labelledby="dep-h" className="mt-6 grid gap-6 lg:grid-cols-2">
