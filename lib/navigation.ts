@@ -7,4 +7,6 @@ export const NAVIGATION: { href: string; label: string; permission: Permission }
   { href: '/deployments', label: 'Deployments', permission: 'deployments.read' },
   { href: '/reviews', label: 'Reviews', permission: 'reviews.read' },
   { href: '/audit', label: 'Audit', permission: 'audit.read' },
+  { href: '/settings/policy', label: 'Review policy', permission: 'policy.manage' },
+  { href: '/settings/webhooks', label: 'Webhooks', permission: 'webhooks.manage' },
 ];

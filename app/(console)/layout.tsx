@@ -3,10 +3,13 @@ import { NavLink } from '@/components/nav-link';
 import { signOut } from '@/app/(auth)/sign-in/actions';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
+import { getDb } from '@/lib/db';
 import { NAVIGATION } from '@/lib/navigation';
+import { countUnread } from '@/lib/registry/notifications';
 
 export default async function ConsoleLayout({ children }: { children: React.ReactNode }) {
   const actor = await requirePageActor();
+  const unread = await countUnread(await getDb(), actor);
   return (
     <div className="min-h-screen">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2">
@@ -25,6 +28,17 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
             ))}
           </nav>
           <div className="flex items-center gap-3 text-sm">
+            <NavLink href="/inbox">
+              Inbox
+              {unread > 0 && (
+                <>
+                  <span aria-hidden className="ml-1.5 rounded-full bg-indigo-700 px-1.5 py-0.5 text-xs font-semibold text-white" data-testid="inbox-unread">
+                    {unread > 99 ? '99+' : unread}
+                  </span>
+                  <span className="sr-only">, {unread} unread</span>
+                </>
+              )}
+            </NavLink>
             <Link href="/settings/tokens" className="text-slate-700 hover:underline">
               <span className="font-medium">{actor.name}</span>{' '}
               <span className="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700" data-testid="current-role">

@@ -24,6 +24,8 @@ describe('permission map', () => {
     expect(can(actor('deployer'), 'deployments.write')).toBe(true);
     expect(can(actor('deployer'), 'users.manage')).toBe(false);
     expect(can(actor('admin'), 'deployments.break_glass')).toBe(true);
+    expect(can(actor('deployer'), 'webhooks.manage')).toBe(false);
+    expect(can(actor('admin'), 'webhooks.manage')).toBe(true);
     expect(can(null, 'models.read')).toBe(false);
   });
 

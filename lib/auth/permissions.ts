@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   'tokens.own': everyone,
   'users.manage': admins,
   'policy.manage': admins,
+  // Outgoing webhooks carry deployment events to other systems and hold signing secrets.
+  'webhooks.manage': admins,
   'deployments.break_glass': admins,
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -11,6 +11,7 @@ import { quantile, readValidationSet } from '../formats/validation-set';
 import type { ArtifactStore } from '../storage/types';
 import { notFound } from '../api/errors';
 import { recordAudit } from './audit';
+import { actorRef, emitEvent, kickDispatcher } from './events';
 import { MODEL_ID_PATTERN } from './model-id';
 import { serializable } from './transactions';
 import { validateExportedModel, type ValidationResult } from './validate';
@@ -106,7 +107,20 @@ export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelE
 }
 
 /** deploy_model: validate (when asked), then activate in one serializable transaction. */
-export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, raw: DeploymentConfig, opts: { requestId?: string; breakGlassReason?: string } = {}) {
+export type DeployOptions = {
+  /** The deployment request this deploy carries out (AgeGroupModel.requestId). */
+  requestId?: string;
+  /** An admin's written reason for deploying without approvals: flagged on the row and audited as model.deploy.break_glass. */
+  breakGlassReason?: string;
+  /**
+   * Runs first inside the deploy's serializable transaction, so a caller's re-checks (the review
+   * policy, the reviewed hash, the latest validation) and its own writes commit or roll back with
+   * the deployment. `validationRunId` is the run this deploy just made (null when it did not validate).
+   */
+  inTransaction?: (tx: Prisma.TransactionClient, ctx: { exportId: string; modelId: string; artifactSha256: string; validationRunId: string | null }) => Promise<void>;
+};
+
+export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, raw: DeploymentConfig, opts: DeployOptions = {}) {
   requirePermission(actor, 'deployments.write');
   const cfg = deploymentConfigSchema.parse(raw);
   let modelId = cfg.model_id;
@@ -145,6 +159,7 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
   const env = cfg.deployment_environment;
 
   const result = await serializable(db, async (tx) => {
+    await opts.inTransaction?.(tx, { exportId: exp.id, modelId: exp.modelId, artifactSha256: exp.checksum, validationRunId: validation?.validation_run_id ?? null });
     const current = await tx.ageGroupModel.findFirst({
       where: { environment: env, ageMin: cfg.age_group_min, ageMax: cfg.age_group_max, isActive: true },
       include: { modelExport: true },
@@ -179,14 +194,50 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
       },
     });
     await recordAudit(tx, actor, {
-      action: 'model.deploy',
+      action: opts.breakGlassReason ? 'model.deploy.break_glass' : 'model.deploy',
       subjectType: 'deployment',
       subjectId: created.id,
       before: current ? { deploymentId: current.id, modelId: current.modelExport.modelId, status: 'active' } : null,
-      after: { modelId: exp.modelId, environment: env, ages: [cfg.age_group_min, cfg.age_group_max], threshold, sampleCount, replaced: current?.id ?? null, backup: !!current && cfg.backup_existing },
+      after: {
+        modelId: exp.modelId,
+        environment: env,
+        ages: [cfg.age_group_min, cfg.age_group_max],
+        threshold,
+        sampleCount,
+        replaced: current?.id ?? null,
+        backup: !!current && cfg.backup_existing,
+        requestId: opts.requestId ?? null,
+        ...(opts.breakGlassReason ? { breakGlass: true, breakGlassReason: opts.breakGlassReason } : {}),
+      },
+    });
+    const request = opts.requestId ? await tx.deploymentRequest.findUnique({ where: { id: opts.requestId }, select: { requesterId: true } }) : null;
+    await emitEvent(tx, {
+      type: 'model.deployed',
+      environment: env,
+      payload: {
+        deployment_id: created.id,
+        model_id: exp.modelId,
+        export_format: exp.exportFormat,
+        artifact_sha256: exp.checksum,
+        age_group_min: cfg.age_group_min,
+        age_group_max: cfg.age_group_max,
+        threshold,
+        sample_count: sampleCount,
+        replaced_deployment_id: current?.id ?? null,
+        replaced_model_id: current?.modelExport.modelId ?? null,
+        backup_kept: !!current && cfg.backup_existing,
+        request_id: opts.requestId ?? null,
+        break_glass_reason: opts.breakGlassReason ?? null,
+        actor: actorRef(actor),
+      },
+      // The requester hears that their request shipped (the deployer knows already).
+      notify: request
+        ? { userIds: request.requesterId === actor.id ? [] : [request.requesterId], message: `${exp.modelId} was deployed to ${env} (ages ${cfg.age_group_min}–${cfg.age_group_max}) by ${actor.name}.`, requestId: opts.requestId }
+        : undefined,
     });
     return { created, current };
   });
+  kickDispatcher();
 
   return {
     success: true,
@@ -249,8 +300,17 @@ export async function undeployModel(db: Db, actor: Actor, id: number): Promise<b
     });
     if (count === 1) {
       await recordAudit(tx, actor, { action: 'model.undeploy', subjectType: 'deployment', subjectId: id, before: { status: 'active' }, after: { status: 'undeployed' } });
+      const d = await tx.ageGroupModel.findUniqueOrThrow({ where: { id }, include: { modelExport: { select: { modelId: true } } } });
+      await emitEvent(tx, {
+        type: 'model.undeployed',
+        environment: d.environment,
+        payload: { deployment_id: d.id, model_id: d.modelExport.modelId, age_group_min: d.ageMin, age_group_max: d.ageMax, actor: actorRef(actor) },
+      });
     }
     return count === 1;
+  }).then((undeployed) => {
+    if (undeployed) kickDispatcher();
+    return undeployed;
   });
 }
 
@@ -309,6 +369,23 @@ export async function rollbackDeployment(db: Db, store: ArtifactStore, actor: Ac
       before: current ? { deploymentId: current.id, modelId: current.modelExport.modelId } : null,
       after: { deploymentId: restored.id, modelId: restored.modelExport.modelId },
     });
+    await emitEvent(tx, {
+      type: 'model.rolled_back',
+      environment: c.deployment_environment,
+      payload: {
+        deployment_id: restored.id,
+        model_id: restored.modelExport.modelId,
+        artifact_sha256: restored.artifactSha256,
+        age_group_min: restored.ageMin,
+        age_group_max: restored.ageMax,
+        retired_deployment_id: current?.id ?? null,
+        retired_model_id: current?.modelExport.modelId ?? null,
+        actor: actorRef(actor),
+      },
+    });
     return { success: true, restored: deploymentToDict(restored), retired_deployment_id: current?.id ?? null };
+  }).then((result) => {
+    kickDispatcher();
+    return result;
   });
 }

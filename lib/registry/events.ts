@@ -1,9 +1,16 @@
+import type { Actor } from '../auth/permissions';
 import type { Tx } from './audit';
+import type { Prisma } from '../db/generated/client';
 
 /**
  * Workflow events: the one place a state change fans out to people (inbox notifications) and to
  * systems (webhook deliveries, written to an outbox in the caller's transaction and sent after
  * commit). Contract shared by the review workflow, deployments and the webhook dispatcher.
+ *
+ * Because both writes join the caller's transaction, an event exists exactly when the change it
+ * reports committed: a rolled-back deploy notifies nobody and sends nothing. After the commit,
+ * call `kickDispatcher()` (lib/registry/webhooks) to send soon; the dispatcher's interval loop
+ * picks up anything left within seconds either way.
  */
 export const WEBHOOK_EVENTS = [
   'request.opened',
@@ -15,6 +22,26 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/** Sent only by "Send test event" on the webhooks page, to the one webhook being tested. */
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+export const EVENT_LABELS: Record<string, string> = {
+  'request.opened': 'Deployment request opened',
+  'request.approved': 'Request approved',
+  'request.rejected': 'Request rejected',
+  'request.changes_requested': 'Changes requested',
+  'request.withdrawn': 'Request withdrawn',
+  'request.lapsed': 'Approvals lapsed',
+  'request.failed': 'Deploy failed',
+  'comment.mention': 'Mentioned in a comment',
+  'request.comment': 'New comment',
+  'request.reviewed': 'New review',
+  'model.deployed': 'Model deployed',
+  'model.undeployed': 'Model undeployed',
+  'model.rolled_back': 'Deployment rolled back',
+  [WEBHOOK_TEST_EVENT]: 'Test event',
+};
+
 export type EventInput = {
   /** Webhook events go to subscribed webhooks of `environment`; other types only notify. */
   type: WebhookEvent | 'request.changes_requested' | 'request.withdrawn' | 'request.lapsed' | 'request.failed' | 'comment.mention';
@@ -24,20 +51,67 @@ export type EventInput = {
   notify?: { userIds: string[]; message: string; link?: string; requestId?: string };
 };
 
-export async function emitEvent(tx: Tx, e: EventInput): Promise<void> {
+/** Who did it, as webhook payloads name people: `{id, name, email}` (id null for the system). */
+export function actorRef(actor: Actor): { id: string | null; name: string; email: string } {
+  return { id: actor.via === 'system' ? null : actor.id, name: actor.name, email: actor.email };
+}
+
+export function isWebhookEvent(type: string): type is WebhookEvent {
+  return (WEBHOOK_EVENTS as readonly string[]).includes(type);
+}
+
+/**
+ * The JSON a webhook receives (stored as the delivery's payload and sent verbatim):
+ * `{event, environment, occurred_at, data}`. Dates become ISO strings and BigInts numbers, so what
+ * is stored is exactly what is sent on every attempt.
+ */
+export function webhookBody(event: string, environment: string, data: Record<string, unknown>, occurredAt = new Date()): Prisma.InputJsonObject {
+  return JSON.parse(
+    JSON.stringify({ event, environment, occurred_at: occurredAt.toISOString(), data }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+  ) as Prisma.InputJsonObject;
+}
+
+export async function emitEvent(tx: Tx, e: EventInput): Promise<{ notifications: number; deliveries: number }> {
+  let notifications = 0;
+  let deliveries = 0;
   if (e.notify) {
-    const userIds = [...new Set(e.notify.userIds)];
+    const userIds = [...new Set(e.notify.userIds)].filter((id) => id && id !== 'system');
     if (userIds.length) {
-      await tx.notification.createMany({
+      ({ count: notifications } = await tx.notification.createMany({
         data: userIds.map((userId) => ({ userId, kind: e.type, message: e.notify!.message, link: e.notify!.link ?? null, requestId: e.notify!.requestId ?? null })),
-      });
+      }));
     }
   }
-  if ((WEBHOOK_EVENTS as readonly string[]).includes(e.type)) {
+  if (isWebhookEvent(e.type)) {
     const hooks = await tx.webhook.findMany({ where: { environment: e.environment, active: true, events: { has: e.type } }, select: { id: true } });
     if (hooks.length) {
-      const payload = JSON.parse(JSON.stringify({ event: e.type, environment: e.environment, occurred_at: new Date().toISOString(), data: e.payload }));
-      await tx.webhookDelivery.createMany({ data: hooks.map((h) => ({ webhookId: h.id, event: e.type, payload })) });
+      const payload = webhookBody(e.type, e.environment, e.payload);
+      // The app's clock, like the dispatcher's: a database server whose clock drifts delays nothing.
+      const nextAttemptAt = new Date();
+      ({ count: deliveries } = await tx.webhookDelivery.createMany({ data: hooks.map((h) => ({ webhookId: h.id, event: e.type, payload, nextAttemptAt })) }));
     }
   }
+  return { notifications, deliveries };
+}
+
+/** What the server process registers (lib/registry/webhooks `startDispatcher`) so commits can wake it. */
+export type DispatcherHandle = { kick(): void; stop(): Promise<void>; runNow(): Promise<void> };
+
+const slot = globalThis as unknown as { __drawbridgeDispatcher?: DispatcherHandle };
+
+export function registerDispatcher(h: DispatcherHandle | undefined): void {
+  slot.__drawbridgeDispatcher = h;
+}
+
+export function currentDispatcher(): DispatcherHandle | undefined {
+  return slot.__drawbridgeDispatcher;
+}
+
+/**
+ * Call after a transaction that emitted events has committed: the server's dispatcher sends the
+ * new deliveries shortly (debounced) instead of at its next tick. A no-op where no dispatcher runs
+ * (tests, the CLI): the outbox rows wait for the server.
+ */
+export function kickDispatcher(): void {
+  slot.__drawbridgeDispatcher?.kick();
 }

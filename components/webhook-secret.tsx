@@ -1,0 +1,16 @@
+'use client';
+
+import { useId } from 'react';
+
+/** A just-generated signing secret: shown once, selectable, never re-readable after this render. */
+export function WebhookSecret({ secret, label = 'Signing secret' }: { secret: string; label?: string }) {
+  const id = useId();
+  return (
+    <div className="mt-3 rounded-md border border-amber-300 bg-amber-50 p-3">
+      <label htmlFor={id} className="block text-xs font-medium text-amber-900">
+        {label} — copy it now; it is not shown again
+      </label>
+      <input id={id} readOnly value={secret} onFocus={(e) => e.currentTarget.select()} className="mt-1 w-full max-w-xl rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs" />
+    </div>
+  );
+}
