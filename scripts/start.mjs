@@ -29,7 +29,7 @@ function sourceFingerprint() {
       h.update(`${p}:${st.size}:${st.mtimeMs}\n`);
     }
   };
-  for (const p of ['app', 'components', 'lib', 'proxy.ts', 'next.config.ts', 'package-lock.json', 'prisma/schema.prisma', 'postcss.config.mjs']) walk(p);
+  for (const p of ['app', 'components', 'lib', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'package-lock.json', 'prisma/schema.prisma', 'postcss.config.mjs']) walk(p);
   return h.digest('hex');
 }
 
