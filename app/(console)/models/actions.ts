@@ -8,6 +8,7 @@ import { getDb } from '@/lib/db';
 import { deployModel, ENVIRONMENTS, rollbackDeployment, undeployModel } from '@/lib/registry/deploy';
 import { exportFromJobSchema, exportModelFromTrainingJob } from '@/lib/registry/exports';
 import { createShareLink, revokeShareLink } from '@/lib/registry/share-links';
+import { reconcileExportRequests } from '@/lib/registry/requests';
 import { validateExportedModel } from '@/lib/registry/validate';
 import { getStore } from '@/lib/storage';
 
@@ -22,6 +23,8 @@ export const exportModelAction = validatedAction('models.export', exportFromJobS
 
 export const validateModelAction = validatedAction('models.validate', z.object({ modelId: z.string().min(1) }), async ({ modelId }, actor) => {
   const v = await validateExportedModel(await getDb(), getStore(), actor, modelId);
+  // A new validation run lapses approvals bound to the previous one.
+  if (await reconcileExportRequests(await getDb(), actor, modelId)) revalidatePath('/reviews', 'layout');
   revalidatePath(`/models/${modelId}`);
   return {
     ok: v.is_valid,

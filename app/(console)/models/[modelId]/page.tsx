@@ -14,6 +14,10 @@ import { exportPathOf } from '@/lib/registry/deploy';
 import { getModelDetail } from '@/lib/registry/model-page';
 import { listShareLinks } from '@/lib/registry/share-links';
 import { SharePanel } from '@/components/share-panel';
+import { CommentThread } from '@/components/comment-thread';
+import { RequestDeploymentForm } from '@/components/request-form';
+import { RequestStateBadge } from '@/components/review-ui';
+import { getModelReviewPanel } from '@/lib/registry/review-detail';
 import { publicUrl } from '@/lib/config';
 
 type Params = { params: Promise<{ modelId: string }> };
@@ -41,6 +45,7 @@ export default async function ModelPage({ params }: Params) {
   }
   const { exp, production } = detail;
   const shareLinks = can(actor, 'share.manage') ? await listShareLinks(await getDb(), actor, exp.modelId) : [];
+  const reviewPanel = await getModelReviewPanel(await getDb(), actor, exp.id);
   const latest = exp.validationRuns[0];
   const active = exp.deployments.filter((d) => d.isActive);
   return (
@@ -147,7 +152,10 @@ export default async function ModelPage({ params }: Params) {
               {exp.deployments.map((d) => (
                 <li key={d.id} className="flex flex-wrap items-center gap-2">
                   <Badge tone={d.isActive ? 'green' : 'slate'}>{d.status}</Badge>
+                  {d.breakGlassReason && <Badge tone="red">break-glass</Badge>}
                   {d.environment}, deployment {d.id}, {fmtDate(d.createdTimestamp)} by {d.deployedBy?.name ?? '—'}; threshold {fmtNumber(d.threshold)} ({d.sampleCount} samples)
+                  {d.requestId && <Link className="text-indigo-800 underline" href={`/reviews/${d.requestId}`}>request</Link>}
+                  {d.breakGlassReason && <span className="w-full text-xs text-red-800">Deployed without approvals. Reason: {d.breakGlassReason}</span>}
                 </li>
               ))}
             </ul>
@@ -163,6 +171,40 @@ export default async function ModelPage({ params }: Params) {
           </div>
         )}
       </section>
+      <section aria-labelledby="requests-h" className="mt-6 grid gap-6 lg:grid-cols-2">
+        <div className="rounded-lg border border-slate-200 bg-white p-5">
+          <h2 id="requests-h" className="text-base font-semibold">Deployment requests</h2>
+          {reviewPanel.requests.length === 0 ? (
+            <p className="mt-2 text-sm text-slate-600">No one has requested deploying this export yet.</p>
+          ) : (
+            <ul className="mt-3 space-y-2 text-sm">
+              {reviewPanel.requests.map((r) => (
+                <li key={r.id} className="flex flex-wrap items-center gap-2">
+                  <RequestStateBadge state={r.state} />
+                  <Link className="text-indigo-800 underline" href={`/reviews/${r.id}`}>{r.environment}</Link>
+                  <span className="text-slate-600">by {r.requester.name}, {fmtDate(r.createdAt)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        {can(actor, 'requests.create') && (
+          <div className="rounded-lg border border-slate-200 bg-white p-5">
+            <h2 className="text-base font-semibold">Request deployment</h2>
+            <div className="mt-3">
+              <RequestDeploymentForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
+            </div>
+          </div>
+        )}
+      </section>
+
+      <section aria-labelledby="discussion-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
+        <h2 id="discussion-h" className="text-base font-semibold">Discussion</h2>
+        <div className="mt-3">
+          <CommentThread comments={reviewPanel.comments} names={reviewPanel.names} target={{ modelId: exp.modelId }} canWrite={can(actor, 'comments.write')} />
+        </div>
+      </section>
+
       {can(actor, 'share.manage') && (
         <section aria-labelledby="share-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
           <h2 id="share-h" className="text-base font-semibold">Share</h2>

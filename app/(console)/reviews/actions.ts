@@ -1,0 +1,164 @@
+'use server';
+
+import { revalidatePath } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { z } from 'zod';
+import { validatedAction } from '@/lib/auth/action';
+import { getDb } from '@/lib/db';
+import { ENVIRONMENTS } from '@/lib/registry/deploy';
+import { addComment } from '@/lib/registry/comments';
+import {
+  amendRequest,
+  breakGlassDeploy,
+  breakGlassReasonSchema,
+  createDeploymentRequest,
+  deployFromRequest,
+  rationaleSchema,
+  reviewRequest,
+  submitRequest,
+  withdrawRequest,
+} from '@/lib/registry/requests';
+import { attachPreviewSummary, PREVIEW_SUMMARY_MAX_BYTES } from '@/lib/registry/review-previews';
+import { getStore } from '@/lib/storage';
+
+/** Checkboxes post "on" when checked and nothing when not. */
+const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean());
+const id = z.string().min(1, 'Missing request id.');
+
+function refresh(requestId?: string, modelId?: string) {
+  revalidatePath('/reviews');
+  if (requestId) revalidatePath(`/reviews/${requestId}`);
+  if (modelId) revalidatePath(`/models/${modelId}`);
+}
+
+export const createRequestAction = validatedAction(
+  'requests.create',
+  z.object({
+    modelId: z.string().min(1),
+    environment: z.enum(ENVIRONMENTS, { message: 'Choose production or staging.' }),
+    replaceExisting: checkbox,
+    backupExisting: checkbox,
+    validateBeforeDeployment: checkbox,
+    rationale: rationaleSchema,
+    intent: z.enum(['submit', 'draft']).default('submit'),
+  }),
+  async ({ intent, ...input }, actor) => {
+    const req = await createDeploymentRequest(await getDb(), actor, { ...input, submit: intent === 'submit' });
+    refresh(req.id, input.modelId);
+    redirect(`/reviews/${req.id}`);
+  },
+);
+
+export const submitRequestAction = validatedAction('requests.create', z.object({ requestId: id }), async ({ requestId }, actor) => {
+  await submitRequest(await getDb(), actor, requestId);
+  refresh(requestId);
+  return { ok: true, message: 'Submitted: reviewers have been notified.', fieldErrors: {} };
+});
+
+export const withdrawRequestAction = validatedAction(
+  'requests.create',
+  z.object({ requestId: id, reason: z.string().trim().max(2000, 'At most 2000 characters.').default('') }),
+  async ({ requestId, reason }, actor) => {
+    await withdrawRequest(await getDb(), actor, requestId, reason);
+    refresh(requestId);
+    return { ok: true, message: 'Request withdrawn.', fieldErrors: {} };
+  },
+);
+
+export const amendRequestAction = validatedAction(
+  'requests.create',
+  z.object({
+    requestId: id,
+    modelId: z.string().min(1, 'Choose an export.'),
+    rationale: z.preprocess((v) => (v === '' ? undefined : v), rationaleSchema.optional()),
+  }),
+  async ({ requestId, ...input }, actor) => {
+    const r = await amendRequest(await getDb(), actor, requestId, input);
+    refresh(requestId, r.modelExport.modelId);
+    return { ok: true, message: `Amended: the request now names ${r.modelExport.modelId}. Earlier approvals of other bytes have lapsed.`, fieldErrors: {} };
+  },
+);
+
+export const reviewRequestAction = validatedAction(
+  'reviews.write',
+  z
+    .object({
+      requestId: id,
+      decision: z.enum(['approve', 'request_changes', 'reject'], { message: 'Choose approve, request changes or reject.' }),
+      comment: z.string().trim().max(4000, 'At most 4000 characters.').default(''),
+    })
+    .refine((r) => r.decision === 'approve' || r.comment.length > 0, { message: 'Say what needs to change (or why you reject).', path: ['comment'] }),
+  async ({ requestId, decision, comment }, actor) => {
+    await reviewRequest(await getDb(), actor, requestId, { decision, comment });
+    refresh(requestId);
+    const said = { approve: 'Approved.', request_changes: 'Changes requested: the requester has been notified.', reject: 'Rejected: the requester has been notified.' }[decision];
+    return { ok: true, message: said, fieldErrors: {} };
+  },
+);
+
+export const deployRequestAction = validatedAction('deployments.write', z.object({ requestId: id }), async ({ requestId }, actor) => {
+  try {
+    const r = await deployFromRequest(await getDb(), getStore(), actor, requestId);
+    return { ok: true, message: `Deployed as deployment ${r.deployment_id} (threshold ${r.threshold.toPrecision(4)} from ${r.sample_count} samples).`, fieldErrors: {} };
+  } finally {
+    // A failed deploy changes the request too (state failed, with its reason).
+    refresh(requestId);
+    revalidatePath('/deployments');
+  }
+});
+
+export const breakGlassDeployAction = validatedAction(
+  'deployments.break_glass',
+  z.object({ requestId: id, reason: breakGlassReasonSchema }),
+  async ({ requestId, reason }, actor) => {
+    const r = await breakGlassDeploy(await getDb(), getStore(), actor, requestId, reason);
+    refresh(requestId, r.model_id);
+    revalidatePath('/deployments');
+    return { ok: true, message: `Deployed with break-glass as deployment ${r.deployment_id}; flagged and audited.`, fieldErrors: {} };
+  },
+);
+
+const optional = z.preprocess((v) => (v === '' || v === null ? undefined : v), z.string().min(1).optional());
+
+export const addCommentAction = validatedAction(
+  'comments.write',
+  z.object({ requestId: optional, modelId: optional, parentId: optional, body: z.string().trim().min(1, 'Write something first.').max(8000, 'At most 8000 characters.') }),
+  async (input, actor) => {
+    const { unresolved } = await addComment(await getDb(), actor, input);
+    refresh(input.requestId, input.modelId);
+    return {
+      ok: true,
+      message: unresolved.length ? `Posted. Nobody matched ${unresolved.map((u) => `@${u}`).join(', ')} (use a teammate’s email or the part before @).` : 'Posted.',
+      fieldErrors: {},
+    };
+  },
+);
+
+/**
+ * The reconstruction preview's "Attach to review": stores the summary the reviewer's browser
+ * computed, bound to the export's bytes, for their next approval of a request for it.
+ */
+export const attachPreviewSummaryAction = validatedAction(
+  'reviews.write',
+  z.object({
+    modelId: z.string().min(1),
+    summary: z
+      .string()
+      .max(PREVIEW_SUMMARY_MAX_BYTES, `The summary is larger than ${PREVIEW_SUMMARY_MAX_BYTES / 1024} KiB.`)
+      .transform((s, ctx) => {
+        try {
+          const v: unknown = JSON.parse(s);
+          if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+        } catch {
+          // reported below
+        }
+        ctx.addIssue({ code: 'custom', message: 'The summary must be a JSON object.' });
+        return z.NEVER;
+      }),
+  }),
+  async ({ modelId, summary }, actor) => {
+    const row = await attachPreviewSummary(await getDb(), actor, modelId, summary);
+    refresh(undefined, modelId);
+    return { ok: true, message: 'Attached: your next approval of a request for these bytes carries this summary.', fieldErrors: {}, data: { previewSummaryId: row.id } };
+  },
+);

@@ -1,0 +1,58 @@
+import { fmtDate } from '@/lib/format-display';
+import type { CommentNode } from '@/lib/registry/comments';
+import { CommentForm } from './comment-form';
+
+/** A threaded discussion (server-rendered); replies nest under their comment. */
+export function CommentThread({
+  comments,
+  names,
+  target,
+  canWrite,
+}: {
+  comments: CommentNode[];
+  names: Map<string, string>;
+  target: { requestId: string } | { modelId: string };
+  canWrite: boolean;
+}) {
+  return (
+    <div className="space-y-4">
+      {comments.length === 0 ? (
+        <p className="text-sm text-slate-600">No comments yet.</p>
+      ) : (
+        <ol className="space-y-3">
+          {comments.map((c) => (
+            <CommentItem key={c.id} c={c} names={names} target={target} canWrite={canWrite} depth={0} />
+          ))}
+        </ol>
+      )}
+      {canWrite && <CommentForm {...target} label="Add a comment" />}
+    </div>
+  );
+}
+
+function CommentItem({ c, names, target, canWrite, depth }: { c: CommentNode; names: Map<string, string>; target: { requestId: string } | { modelId: string }; canWrite: boolean; depth: number }) {
+  return (
+    <li id={`comment-${c.id}`} className="rounded border border-slate-100 p-3 text-sm">
+      <p className="text-xs text-slate-600">
+        <span className="font-medium text-slate-900">{c.author.name}</span> · <time dateTime={c.createdAt.toISOString()}>{fmtDate(c.createdAt)}</time>
+        {c.mentions.length > 0 && <> · mentions {c.mentions.map((m) => names.get(m) ?? 'a former user').join(', ')}</>}
+      </p>
+      <p className="mt-1 whitespace-pre-wrap break-words">{c.body}</p>
+      {canWrite && (
+        <details className="mt-2">
+          <summary className="cursor-pointer text-xs text-indigo-800">Reply</summary>
+          <div className="mt-2">
+            <CommentForm {...target} parentId={c.id} label={`Reply to ${c.author.name}`} />
+          </div>
+        </details>
+      )}
+      {c.replies.length > 0 && (
+        <ol className={`mt-3 space-y-3 ${depth < 4 ? 'border-l-2 border-slate-100 pl-4' : ''}`} aria-label={`Replies to ${c.author.name}`}>
+          {c.replies.map((r) => (
+            <CommentItem key={r.id} c={r} names={names} target={target} canWrite={canWrite} depth={depth + 1} />
+          ))}
+        </ol>
+      )}
+    </li>
+  );
+}

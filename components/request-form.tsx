@@ -1,0 +1,61 @@
+'use client';
+
+import { useActionState } from 'react';
+import { createRequestAction } from '@/app/(console)/reviews/actions';
+import { initialActionState, type ActionState } from '@/lib/auth/action-state';
+import { Field, inputClass, primaryButton, secondaryButton } from './field';
+import { FormMessage } from './form-message';
+
+type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
+
+/** "Request deployment" on a model page: the export's ModelDeploymentConfig plus a rationale. */
+export function RequestDeploymentForm({ modelId, ageGroupMin, ageGroupMax }: { modelId: string; ageGroupMin: number; ageGroupMax: number }) {
+  const [state, action, pending] = useActionState(createRequestAction as Action, initialActionState);
+  const err = state.fieldErrors;
+  return (
+    <form action={action} className="space-y-3" noValidate>
+      <input type="hidden" name="modelId" value={modelId} />
+      <p className="text-sm text-slate-600">
+        Ages {ageGroupMin}–{ageGroupMax} (the export’s range). Reviewers approve these exact bytes; a deployer deploys once the environment’s policy is met.
+      </p>
+      <Field id="req-environment" label="Environment" errors={err.environment}>
+        <select id="req-environment" name="environment" defaultValue="production" className={inputClass} aria-invalid={!!err.environment} aria-describedby={err.environment ? 'req-environment-error' : undefined}>
+          <option value="production">production</option>
+          <option value="staging">staging</option>
+        </select>
+      </Field>
+      <fieldset className="space-y-1 text-sm">
+        <legend className="text-xs font-medium text-slate-700">Deployment options</legend>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="validateBeforeDeployment" defaultChecked /> Validate again when deploying
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="replaceExisting" /> Replace the active model of this age range
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" name="backupExisting" defaultChecked /> Keep the replaced model as a restorable backup
+        </label>
+      </fieldset>
+      <Field id="req-rationale" label="Rationale" errors={err.rationale} hint="Why this model, why now: what changed, what you checked.">
+        <textarea
+          id="req-rationale"
+          name="rationale"
+          rows={3}
+          required
+          className={inputClass}
+          aria-invalid={!!err.rationale}
+          aria-describedby={err.rationale ? 'req-rationale-error' : undefined}
+        />
+      </Field>
+      <div className="flex flex-wrap items-center gap-3">
+        <button type="submit" name="intent" value="submit" disabled={pending} className={primaryButton}>
+          {pending ? 'Requesting…' : 'Request deployment'}
+        </button>
+        <button type="submit" name="intent" value="draft" disabled={pending} className={secondaryButton}>
+          Save as draft
+        </button>
+        <FormMessage state={state} />
+      </div>
+    </form>
+  );
+}

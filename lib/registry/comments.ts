@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { Actor } from '../auth/permissions';
+import { requirePermission } from '../auth/permissions';
+import type { Db } from '../db';
+import { notFound } from '../api/errors';
+import { recordAudit } from './audit';
+import { emitEvent, kickDispatcher } from './events';
+import { notifyUsers, requestLink } from './requests';
+import { WorkflowError } from './review-state';
+
+/**
+ * Threaded comments on a deployment request or a model page. `@remy` (an email's local part) or
+ * `@remy@drawbridge.test` (a full email) mentions a teammate: resolved to user ids, stored on the
+ * comment, and each mentioned person gets an inbox notification.
+ */
+
+// Not preceded by a word character, dot or @ (so "ann@example.com" in prose mentions nobody).
+const MENTION = /(?<![\w.@])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)/g;
+
+/** The mention tokens in a body, lower-cased, without trailing punctuation ("@ann." → "ann"). */
+export function parseMentions(body: string): string[] {
+  const out = new Set<string>();
+  for (const m of body.matchAll(MENTION)) {
+    const token = m[1].replace(/[._%+-]+$/, '').toLowerCase();
+    if (token) out.add(token);
+  }
+  return [...out];
+}
+
+/**
+ * Resolves tokens to active users: a full email exactly, a local part when exactly one user has it
+ * (an ambiguous local part mentions nobody and is reported, rather than pinging the wrong person).
+ */
+export async function resolveMentions(db: Pick<Db, 'user'>, tokens: string[]) {
+  if (!tokens.length) return { userIds: [] as string[], unresolved: [] as string[] };
+  const users = await db.user.findMany({ where: { disabledAt: null }, select: { id: true, email: true } });
+  const userIds = new Set<string>();
+  const unresolved: string[] = [];
+  for (const t of tokens) {
+    const hits = t.includes('@') ? users.filter((u) => u.email.toLowerCase() === t) : users.filter((u) => u.email.toLowerCase().split('@')[0] === t);
+    if (hits.length === 1) userIds.add(hits[0].id);
+    else unresolved.push(t);
+  }
+  return { userIds: [...userIds], unresolved };
+}
+
+export const commentSchema = z
+  .object({
+    requestId: z.string().min(1).optional(),
+    modelId: z.string().min(1).optional(),
+    parentId: z.string().min(1).optional(),
+    body: z.string().trim().min(1, 'Write something first.').max(8000, 'At most 8000 characters.'),
+  })
+  .refine((c) => !!c.requestId !== !!c.modelId, { message: 'A comment belongs to a request or to a model page.', path: ['body'] });
+export type CommentInput = z.input<typeof commentSchema>;
+
+export async function addComment(db: Db, actor: Actor, raw: CommentInput) {
+  requirePermission(actor, 'comments.write');
+  const input = commentSchema.parse(raw);
+  const request = input.requestId
+    ? await db.deploymentRequest.findUnique({ where: { id: input.requestId }, include: { modelExport: { select: { modelId: true } } } })
+    : null;
+  if (input.requestId && !request) throw notFound('Deployment request', input.requestId, 'request_not_found');
+  const exp = input.modelId ? await db.modelExport.findUnique({ where: { modelId: input.modelId }, select: { id: true, modelId: true } }) : null;
+  if (input.modelId && !exp) throw notFound('Model', input.modelId, 'model_not_found');
+  if (input.parentId) {
+    const parent = await db.comment.findUnique({ where: { id: input.parentId }, select: { requestId: true, modelExportId: true } });
+    if (!parent || parent.requestId !== (request?.id ?? null) || parent.modelExportId !== (exp?.id ?? null)) {
+      throw new WorkflowError('invalid_parent', 'You can only reply to a comment in the same thread.', { field: 'body' });
+    }
+  }
+  const { userIds, unresolved } = await resolveMentions(db, parseMentions(input.body));
+  const comment = await db.$transaction(async (tx) => {
+    const c = await tx.comment.create({
+      data: { authorId: actor.id, requestId: request?.id ?? null, modelExportId: exp?.id ?? null, parentId: input.parentId ?? null, body: input.body, mentions: userIds },
+    });
+    await recordAudit(tx, actor, {
+      action: 'comment.create',
+      subjectType: request ? 'deployment_request' : 'model_export',
+      subjectId: request?.id ?? exp!.modelId,
+      after: { commentId: c.id, parentId: c.parentId, mentions: userIds },
+    });
+    const link = request ? `${requestLink(request.id)}#comment-${c.id}` : `/models/${exp!.modelId}#comment-${c.id}`;
+    const where = request ? `the request to deploy ${request.modelExport.modelId} to ${request.environment}` : exp!.modelId;
+    const mentioned = userIds.filter((id) => id !== actor.id);
+    if (mentioned.length) {
+      await emitEvent(tx, {
+        type: 'comment.mention',
+        environment: request?.environment ?? 'production',
+        payload: { comment_id: c.id, request_id: request?.id ?? null, model_id: request?.modelExport.modelId ?? exp!.modelId },
+        notify: { userIds: mentioned, message: `${actor.name} mentioned you on ${where}: “${snippet(input.body)}”`, link, requestId: request?.id },
+      });
+    }
+    // The requester hears about discussion on their request (unless they wrote it or were mentioned).
+    if (request && request.requesterId !== actor.id && !mentioned.includes(request.requesterId)) {
+      await notifyUsers(tx, 'request.comment', [request.requesterId], `${actor.name} commented on ${where}: “${snippet(input.body)}”`, { requestId: request.id, link });
+    }
+    return c;
+  });
+  kickDispatcher();
+  return { comment, unresolved };
+}
+
+function snippet(s: string, n = 140) {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
+}
+
+export type CommentNode = {
+  id: string;
+  body: string;
+  createdAt: Date;
+  author: { id: string; name: string };
+  mentions: string[];
+  replies: CommentNode[];
+};
+
+/** A thread as a tree, oldest first at every level. */
+export async function listComments(db: Db, actor: Actor, target: { requestId: string } | { modelExportId: string }) {
+  requirePermission(actor, 'reviews.read');
+  const rows = await db.comment.findMany({
+    where: 'requestId' in target ? { requestId: target.requestId } : { modelExportId: target.modelExportId },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    include: { author: { select: { id: true, name: true } } },
+    take: 1000,
+  });
+  const nodes = new Map<string, CommentNode>(rows.map((r) => [r.id, { id: r.id, body: r.body, createdAt: r.createdAt, author: r.author, mentions: r.mentions, replies: [] }]));
+  const roots: CommentNode[] = [];
+  for (const r of rows) {
+    const n = nodes.get(r.id)!;
+    const parent = r.parentId ? nodes.get(r.parentId) : undefined;
+    (parent ? parent.replies : roots).push(n);
+  }
+  return roots;
+}
+
+/** Names for mention ids (to render "@Remy Reviewer"). */
+export async function userNames(db: Db, ids: string[]) {
+  if (!ids.length) return new Map<string, string>();
+  const users = await db.user.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, name: true, email: true } });
+  return new Map(users.map((u) => [u.id, u.name]));
+}
