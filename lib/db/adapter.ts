@@ -26,6 +26,9 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
     const pg = (await import('pg')).default;
     const { PrismaPg } = await import('@prisma/adapter-pg');
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // An idle client's error (server restart, admin termination) must not crash the process:
+    // the pool drops that client and the next query opens a fresh one.
+    pool.on('error', (e) => console.warn(`drawbridge: idle PostgreSQL connection closed: ${e.message}`));
     const url = new URL(target.url);
     return {
       kind: 'postgres',
