@@ -1,4 +1,4 @@
-import type { Actor } from '@/lib/auth/permissions';
+import { can, type Actor } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
 import { ortBasePath } from '@/lib/preview/ort-assets';
 import { getPreviewSources } from '@/lib/registry/reconstruction';
@@ -17,6 +17,7 @@ export async function PreviewSection({ actor, modelId }: { actor: Actor; modelId
       validationSet={s.validationSet}
       deploymentThreshold={s.deploymentThreshold}
       production={s.production}
+      canAttach={can(actor, 'reviews.write')}
     />
   );
 }
