@@ -79,19 +79,27 @@ function contentDisposition(filename: string): string {
 
 function toStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
+  // The client may go away while a read is pending (a page navigating mid-download): after
+  // cancel() the controller is closed and must not be touched again.
+  let cancelled = false;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
+      let r: IteratorResult<Uint8Array>;
       try {
-        const r = await it.next();
-        if (r.done) controller.close();
-        else controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+        r = await it.next();
       } catch (e) {
+        if (cancelled) return;
         // The store found the bytes changed on disk: abort the transfer rather than end it cleanly.
         console.error('artifact stream failed', e);
         controller.error(e);
+        return;
       }
+      if (cancelled) return;
+      if (r.done) controller.close();
+      else controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
     },
     async cancel() {
+      cancelled = true;
       await it.return?.();
     },
   });
