@@ -120,9 +120,8 @@ export type DeployOptions = {
   inTransaction?: (tx: Prisma.TransactionClient, ctx: { exportId: string; modelId: string; artifactSha256: string; validationRunId: string | null }) => Promise<void>;
 };
 
-export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, raw: DeploymentConfig, opts: DeployOptions = {}) {
-  requirePermission(actor, 'deployments.write');
-  const cfg = deploymentConfigSchema.parse(raw);
+/** The export a ModelDeploymentConfig names (by model_id or the original's export path), checked against its age range. */
+export async function resolveDeploymentExport(db: Db, cfg: z.output<typeof deploymentConfigSchema>): Promise<ModelExport> {
   let modelId = cfg.model_id;
   if (cfg.model_export_path) {
     const parsed = parseExportPath(cfg.model_export_path);
@@ -144,6 +143,22 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
       { field: 'age_group_min' },
     );
   }
+  return exp;
+}
+
+/**
+ * The deploy primitive. Only the review workflow calls it: every deployment carries out a
+ * deployment request (approved, or broken glass by an admin) whose checks run in `inTransaction`,
+ * inside the same serializable transaction as the activation. Entry points (UI, API, CLI) go
+ * through `deployByConfig` in deploy-entry.ts.
+ */
+export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, raw: DeploymentConfig, opts: DeployOptions = {}) {
+  requirePermission(actor, 'deployments.write');
+  if (!opts.requestId || !opts.inTransaction) {
+    throw new ModelDeploymentError('approval_required', 'A deployment must carry out a deployment request (approved, or broken glass by an admin).');
+  }
+  const cfg = deploymentConfigSchema.parse(raw);
+  const exp = await resolveDeploymentExport(db, cfg);
   const warnings: string[] = [];
   let validation: (ValidationResult & { validation_run_id: string }) | null = null;
   if (cfg.validate_before_deployment) {
