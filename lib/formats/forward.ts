@@ -43,16 +43,22 @@ export function forward(ae: Autoencoder, input: Float32Array, batch: number): Fl
 
 /** Per-sample mean squared reconstruction error over the input dimensions; returns [batch]. */
 export function reconstructionErrors(ae: Autoencoder, input: Float32Array, batch: number): Float32Array {
-  const out = forward(ae, input, batch);
-  const d = ae.architecture.inputDim;
-  const errs = new Float32Array(batch);
+  return Float32Array.from(meanSquaredErrors(input, forward(ae, input, batch), batch, ae.architecture.inputDim));
+}
+
+/**
+ * Per-row MSE between inputs and reconstructions [batch, dim], accumulated in float64. The one
+ * definition the server (validation, thresholds, the preview's reference) and the browser share.
+ */
+export function meanSquaredErrors(input: Float32Array, output: Float32Array, batch: number, dim: number): Float64Array {
+  const out = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
     let s = 0;
-    for (let i = b * d; i < (b + 1) * d; i++) {
-      const e = out[i] - input[i];
+    for (let i = b * dim; i < (b + 1) * dim; i++) {
+      const e = output[i] - input[i];
       s += e * e;
     }
-    errs[b] = s / d;
+    out[b] = s / dim;
   }
-  return errs;
+  return out;
 }

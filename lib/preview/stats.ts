@@ -8,23 +8,8 @@ import { quantile } from '../formats/validation-set';
 export const VISUAL_DIMS = 768;
 export const SUBJECT_DIMS = 64;
 
-/**
- * Per-sample mean squared error over the input dimensions, accumulated in float64 — the same
- * arithmetic as the server's reference (lib/registry/reconstruction.ts), so the two agree to the
- * float32 rounding of the reconstructions themselves.
- */
-export function meanSquaredErrors(input: Float32Array, output: Float32Array, batch: number, dim: number): Float64Array {
-  const out = new Float64Array(batch);
-  for (let b = 0; b < batch; b++) {
-    let s = 0;
-    for (let i = b * dim; i < (b + 1) * dim; i++) {
-      const e = output[i] - input[i];
-      s += e * e;
-    }
-    out[b] = s / dim;
-  }
-  return out;
-}
+/** Per-sample MSE: the same function the server uses for its reference (lib/formats/forward). */
+export { meanSquaredErrors } from '../formats/forward';
 
 /** Mean over samples of the squared error in each dimension: which dims the model cannot rebuild. */
 export function perDimensionErrors(input: Float32Array, output: Float32Array, batch: number, dim: number): Float64Array {

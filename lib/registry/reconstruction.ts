@@ -11,6 +11,7 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import { ModelDeploymentError } from '../formats/errors';
 import type { ExportFormat } from '../formats/export';
+import { meanSquaredErrors } from '../formats/forward';
 import { writeOnnx } from '../formats/onnx';
 import { readAutoencoderArtifact } from '../formats/read-artifact';
 import { readValidationSet } from '../formats/validation-set';
@@ -144,18 +145,4 @@ export async function computeServerReconstruction(db: Db, store: ArtifactStore, 
     converted_to_onnx: format !== 'onnx',
     inference_ms: Math.round(ms * 1000) / 1000,
   };
-}
-
-/** Per-row MSE accumulated in float64 (the same arithmetic as lib/preview/stats on the browser side). */
-function meanSquaredErrors(input: Float32Array, output: Float32Array, batch: number, dim: number): Float64Array {
-  const out = new Float64Array(batch);
-  for (let b = 0; b < batch; b++) {
-    let s = 0;
-    for (let i = b * dim; i < (b + 1) * dim; i++) {
-      const e = output[i] - input[i];
-      s += e * e;
-    }
-    out[b] = s / dim;
-  }
-  return out;
 }
