@@ -1,38 +1,13 @@
 'use client';
 
-import { useActionState, useState } from 'react';
+import { useActionState } from 'react';
 import { rollbackAction, undeployAction } from '@/app/(console)/models/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { dangerButton, secondaryButton } from './field';
+import { secondaryButton } from './field';
+import { ConfirmSubmit } from './confirm-submit';
 import { FormMessage } from './form-message';
 
 type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
-/** A two-step button: the first click asks, the second acts. Keyboard- and screen-reader-friendly. */
-function ConfirmSubmit({ label, confirmLabel, question, pending }: { label: string; confirmLabel: string; question: string; pending: boolean }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" className={secondaryButton} onClick={() => setAsking(true)}>
-        {label}
-      </button>
-    );
-  }
-  return (
-    <span role="group" aria-label={question} className="inline-flex flex-wrap items-center gap-2">
-      <span className="text-sm text-slate-700">{question}</span>
-      <button type="submit" className={dangerButton} disabled={pending} autoFocus>
-        {pending ? 'Working…' : confirmLabel}
-      </button>
-      <button type="button" className={secondaryButton} onClick={() => setAsking(false)}>
-        Cancel
-      </button>
-    </span>
-  );
-}
-
-// Both stay mounted when there is nothing to act on (rendered disabled), so the outcome message of
-// the last action survives the page's revalidation.
 
 export function UndeployButton({ deploymentId, modelId }: { deploymentId: number | null; modelId: string | null }) {
   const [state, action, pending] = useActionState(undeployAction as Action, initialActionState);

@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useState } from 'react';
+import { useActionState } from 'react';
 import {
   deleteWebhookAction,
   redeliverAction,
@@ -10,35 +10,13 @@ import {
   updateWebhookEventsAction,
 } from '@/app/(console)/settings/webhooks/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { dangerButton, secondaryButton } from './field';
+import { secondaryButton } from './field';
+import { ConfirmSubmit } from './confirm-submit';
 import { FormMessage } from './form-message';
 import { WebhookEventFields } from './webhook-create-form';
 import { WebhookSecret } from './webhook-secret';
 
 type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
-/** First click asks, second acts (as on the deployments page). */
-function ConfirmSubmit({ label, confirmLabel, question, pending }: { label: string; confirmLabel: string; question: string; pending: boolean }) {
-  const [asking, setAsking] = useState(false);
-  if (!asking) {
-    return (
-      <button type="button" className={secondaryButton} onClick={() => setAsking(true)}>
-        {label}
-      </button>
-    );
-  }
-  return (
-    <span role="group" aria-label={question} className="inline-flex flex-wrap items-center gap-2">
-      <span className="text-sm text-slate-700">{question}</span>
-      <button type="submit" className={dangerButton} disabled={pending} autoFocus>
-        {pending ? 'Working…' : confirmLabel}
-      </button>
-      <button type="button" className={secondaryButton} onClick={() => setAsking(false)}>
-        Cancel
-      </button>
-    </span>
-  );
-}
 
 export function WebhookEventsForm({ id, events }: { id: string; events: string[] }) {
   const [state, action, pending] = useActionState(updateWebhookEventsAction as Action, initialActionState);
