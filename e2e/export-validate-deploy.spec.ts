@@ -1,9 +1,40 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { signIn } from './helpers';
 
-// One journey through the deployment service in the browser: export → validate → deploy →
-// coverage → replace → roll back. Uses the 7–8 demo job, which no other spec deploys.
+// One journey through the deployment service in the browser: export → validate → request →
+// approvals → deploy → coverage → replace → roll back. Production's default policy holds: two
+// approvals, each with the approver's reconstruction preview summary, and the deployer is not the
+// only approver. Uses the 7–8 demo job, which no other spec deploys.
+
+/** Opens a deployment request from the model page; returns its review page's path. */
+async function requestDeployment(page: Page, modelId: string, rationale: string, opts: { replace?: boolean } = {}) {
+  await page.goto(`/models/${modelId}`);
+  if (opts.replace) await page.getByLabel('Replace the active model of this age range').check();
+  await page.getByLabel('Rationale').fill(rationale);
+  await page.getByRole('button', { name: 'Request deployment' }).click();
+  await expect(page).toHaveURL(/\/reviews\/[\w-]+$/);
+  return new URL(page.url()).pathname;
+}
+
+/** The preview runs on the model page; its summary is attached to the user's reviews of these bytes. */
+async function previewAndAttach(page: Page, modelId: string) {
+  await page.goto(`/models/${modelId}`);
+  await expect(page.getByTestId('preview-results')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Attach to review' }).click();
+  await expect(page.getByText(/^Attached:/)).toBeVisible();
+}
+
+async function approve(page: Page, requestUrl: string, comment: string) {
+  await page.goto(requestUrl);
+  const form = page.getByRole('form', { name: 'Your review' });
+  await form.getByLabel('Approve').check();
+  await form.getByLabel('Comment').fill(comment);
+  await form.getByRole('button', { name: 'Submit review' }).click();
+  await expect(form.getByText('Approved.')).toBeVisible();
+}
+
 test('export, validate, deploy, replace and roll back an age group', async ({ browser }, testInfo) => {
+  test.setTimeout(300_000);
   const reviewer = await (await browser.newContext()).newPage();
   await signIn(reviewer, 'reviewer', '/training-jobs');
   await reviewer.getByRole('link', { name: 'autoencoder-age-7-8-2026-11' }).click();
@@ -24,8 +55,8 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await reviewer.getByRole('button', { name: 'Validate' }).click();
   await expect(reviewer.getByText(/^Valid: \d+ warning/)).toBeVisible({ timeout: 30_000 });
   await expect(reviewer.getByText('onnxruntime vs source (max rel.)')).toBeVisible();
-  // a reviewer may not deploy: no form
-  await expect(reviewer.getByRole('button', { name: /Deploy to ages/ })).toHaveCount(0);
+  // a reviewer may not deploy: no deploy or break-glass controls
+  await expect(reviewer.getByRole('button', { name: /Deploy approved request|Break glass/ })).toHaveCount(0);
   await reviewer.screenshot({ path: testInfo.outputPath('model-page-validated.png'), fullPage: true });
 
   // a second export of the same job, as pytorch, to replace the first with
@@ -36,10 +67,32 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await expect(reviewer).toHaveURL(/\/models\/autoencoder_7\.0_8\.0_/);
   const secondId = decodeURIComponent(new URL(reviewer.url()).pathname.split('/').pop()!);
   expect(secondId).not.toBe(firstId);
+  await reviewer.getByRole('button', { name: 'Validate' }).click();
+  await expect(reviewer.getByText(/^Valid: \d+ warning/)).toBeVisible({ timeout: 30_000 });
 
+  // The reviewer asks to deploy the first export.
+  const firstRequest = await requestDeployment(reviewer, firstId, 'First 7–8 model: validated, separates the anomalies.');
+
+  // Until the request is approved the deployer has nothing to deploy, and is told why.
   const deployer = await (await browser.newContext()).newPage();
   await signIn(deployer, 'deployer', `/models/${firstId}`);
-  await deployer.getByRole('button', { name: 'Deploy to ages 7–8' }).click();
+  await expect(deployer.getByText(/No request to deploy this export is approved yet/)).toBeVisible();
+  await expect(deployer.getByText(/1 request is awaiting review/)).toBeVisible();
+  await expect(deployer.getByRole('button', { name: 'Deploy approved request' })).toHaveCount(0);
+
+  // The admin and the deployer each preview the bytes, attach the summary and approve: 2 of 2.
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, 'admin', '/');
+  await previewAndAttach(admin, firstId);
+  await approve(admin, firstRequest, 'Preview matches the validation report.');
+  await previewAndAttach(deployer, firstId);
+  await approve(deployer, firstRequest, 'Second approval from operations.');
+  await expect(deployer.getByText(/The policy is satisfied \(2 of 2 approvals\)/)).toBeVisible();
+
+  // The deployer deploys the approved request from the model page.
+  await deployer.goto(`/models/${firstId}`);
+  await expect(deployer.getByRole('link', { name: 'Approved request to deploy to production' })).toBeVisible();
+  await deployer.getByRole('button', { name: 'Deploy approved request' }).click();
   await expect(deployer.getByText(/Deployed to production as deployment \d+/)).toBeVisible({ timeout: 30_000 });
 
   await deployer.goto('/deployments');
@@ -48,12 +101,26 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await expect(production.getByRole('link', { name: firstId })).toBeVisible();
   await deployer.screenshot({ path: testInfo.outputPath('coverage-one.png'), fullPage: true });
 
-  // deploying the second without "replace" is refused with the reason; with it, the first becomes the backup
+  // A second request for the range, without "replace": approved, but deploying it is refused
+  // with the reason (and the request fails); a request to replace it deploys, the first becomes the backup.
+  const keepRequest = await requestDeployment(reviewer, secondId, 'Pytorch export of the same 7–8 model.');
+  await previewAndAttach(admin, secondId);
+  await approve(admin, keepRequest, 'Same weights, other format.');
+  await previewAndAttach(deployer, secondId);
+  await approve(deployer, keepRequest, 'Agreed.');
   await deployer.goto(`/models/${secondId}`);
-  await deployer.getByRole('button', { name: 'Deploy to ages 7–8' }).click();
+  await deployer.getByRole('button', { name: 'Deploy approved request' }).click();
   await expect(deployer.getByText(/already served by/)).toBeVisible({ timeout: 30_000 });
-  await deployer.getByLabel('Replace the active model of this age range').check();
-  await deployer.getByRole('button', { name: 'Deploy to ages 7–8' }).click();
+  await deployer.goto(keepRequest);
+  await expect(deployer.getByText('failed', { exact: true }).first()).toBeVisible();
+
+  const replaceRequest = await requestDeployment(reviewer, secondId, 'Replace the 7–8 model with its pytorch export.', { replace: true });
+  // the summaries attached to these bytes still bind: no second preview needed
+  await approve(admin, replaceRequest, 'Replace approved.');
+  await approve(deployer, replaceRequest, 'Replace approved by operations.');
+  await deployer.goto(`/models/${secondId}`);
+  await expect(deployer.getByText(/replaces the active model, keeps a backup/)).toBeVisible();
+  await deployer.getByRole('button', { name: 'Deploy approved request' }).click();
   await expect(deployer.getByText(/Deployed to production/)).toBeVisible({ timeout: 30_000 });
 
   await deployer.goto('/deployments');

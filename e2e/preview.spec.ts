@@ -48,12 +48,27 @@ function expectClose(actual: number[], expected: number[], rel = 1e-4) {
 }
 
 test('the exported model runs in the browser, next to production, with the server’s numbers', async ({ browser }, testInfo) => {
-  // Production for 4–5: a pytorch export, deployed (the preview converts it to ONNX in the browser).
-  const deployer = await (await browser.newContext()).newPage();
-  await signIn(deployer, 'deployer');
-  const prod = await exportModel(deployer.request, 'pytorch');
-  const dep = await deployer.request.post('/api/v1/training/models/deploy', { data: { model_id: prod.model_id, age_group_min: AGES.min, age_group_max: AGES.max } });
-  expect(dep.ok(), await dep.text()).toBeTruthy();
+  // Production for 4–5: a pytorch export (the preview converts it to ONNX in the browser), put in
+  // place by the admin's break-glass deploy from its model page, since this spec is about the
+  // preview, not the review (e2e/review-approval.spec.ts walks the approvals).
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, 'admin');
+  const prod = await exportModel(admin.request, 'pytorch');
+  await admin.goto(`/models/${prod.model_id}`);
+  const breakGlass = admin.getByRole('form', { name: /Deploy without approvals/ });
+  await breakGlass.getByLabel('Why this cannot wait for approvals').fill('too short');
+  await breakGlass.getByRole('button', { name: /^Break glass: deploy ages 4–5 without approvals$/ }).click();
+  // the field's error sits next to it, and nothing is deployed
+  await expect(admin.locator('#bg-reason-error')).toHaveText(/at least 20 characters/);
+  await expect(breakGlass.getByLabel('Why this cannot wait for approvals')).toHaveAttribute('aria-invalid', 'true');
+  await breakGlass.getByLabel('Why this cannot wait for approvals').fill('E2E fixture: 4–5 needs a production model to compare the preview against.');
+  await breakGlass.getByRole('button', { name: /^Break glass: deploy ages 4–5 without approvals$/ }).click();
+  await expect(breakGlass.getByText(/^Deployed to production with break-glass as deployment \d+/)).toBeVisible({ timeout: 30_000 });
+  // flagged on the model page's deployment history
+  await admin.reload();
+  await expect(admin.getByText(/Deployed without approvals\. Reason: E2E fixture/)).toBeVisible();
+  await admin.goto('/audit?action=model.deploy.break_glass');
+  await expect(admin.getByRole('cell', { name: 'model.deploy.break_glass', exact: true }).first()).toBeVisible();
 
   const page = await (await browser.newContext()).newPage();
   await signIn(page, 'reviewer');

@@ -3,10 +3,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTargets, type TestTarget } from '../db/test-databases';
 import { AuthError } from '../auth/permissions';
-import { deployModel, listDeployedModels, parseExportPath, rollbackDeployment, undeployModel, exportPathOf } from './deploy';
+import { listDeployedModels, parseExportPath, rollbackDeployment, undeployModel, exportPathOf } from './deploy';
+import { deployByConfig } from './deploy-entry';
 import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels } from './exports';
 import { validateExportedModel } from './validate';
-import { openTestRegistry } from './test-registry';
+import { createDeploymentRequest, deployFromRequest, reviewRequest } from './requests';
+import { approveThroughReview, deployThroughReview, openTestRegistry } from './test-registry';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'manifest.json'), 'utf8'));
 
@@ -90,25 +92,38 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), e.modelId);
     expect(v.is_valid).toBe(false);
     expect(v.errors.join(' ')).toMatch(/corrupt/);
+    // No one can approve it (an approval binds to a passing validation run)…
+    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), { modelId: e.modelId, environment: 'production', rationale: 'Deploy the 4–5 safetensors export.' });
+    await expect(reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve' })).rejects.toMatchObject({ code: 'validation_required' });
+    // …so the deployer has nothing to deploy, and even an admin's break-glass deploy re-validates and refuses it.
+    await expect(deployByConfig(r.db, r.store, r.actor('deployer'), { model_id: e.modelId, age_group_min: 4, age_group_max: 5 })).rejects.toMatchObject({ code: 'approval_required' });
     await expect(
-      deployModel(r.db, r.store, r.actor('deployer'), { model_id: e.modelId, age_group_min: 4, age_group_max: 5 }),
+      deployByConfig(r.db, r.store, r.actor('admin'), { model_id: e.modelId, age_group_min: 4, age_group_max: 5 }, { breakGlassReason: 'Incident 42: the 4–5 model must be replaced now.' }),
     ).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(await r.db.ageGroupModel.count({ where: { modelExportId: e.id } })).toBe(0);
   });
 
   it('deploys with a threshold derived from the validation set, refuses a second, replaces with backup, rolls back', async () => {
     const deployer = r.actor('deployer');
     const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'onnx' });
-    const res = await deployModel(r.db, r.store, deployer, { model_export_path: exportPathOf(a), age_group_min: 5, age_group_max: 6 });
+    const res = await deployThroughReview(r, { model_id: a.modelId, model_export_path: exportPathOf(a), age_group_min: 5, age_group_max: 6 });
     expect(res).toMatchObject({ success: true, model_id: a.modelId, database_updated: true, backup_path: null });
     expect(res.validation_result?.is_valid).toBe(true);
     // numpy's percentile over PyTorch's errors, recorded by the training script, agrees with ours
     const g = manifest.groups.find((x: { age_group_min: number }) => x.age_group_min === 5);
     expect(res.threshold).toBeCloseTo(g.report.metrics_summary.threshold_p95, 7);
     expect(res.sample_count).toBe(g.report.metrics_summary.validation_samples - g.report.metrics_summary.anomalies_total);
+    expect(await r.db.ageGroupModel.findUniqueOrThrow({ where: { id: res.deployment_id } })).toMatchObject({ requestId: res.request_id, breakGlassReason: null });
 
+    // A second request for the same range may be opened and approved; deploying it without
+    // replace_existing is refused (and the request is marked failed with the reason)…
     const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'pytorch' });
-    await expect(deployModel(r.db, r.store, deployer, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 })).rejects.toMatchObject({ code: 'active_model_exists' });
-    const res2 = await deployModel(r.db, r.store, deployer, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, replace_existing: true });
+    await expect(deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 })).rejects.toMatchObject({ code: 'active_model_exists' });
+    const failed = await r.db.deploymentRequest.findFirstOrThrow({ where: { modelExportId: b.id }, orderBy: { createdAt: 'desc' } });
+    expect(failed).toMatchObject({ state: 'failed', replaceExisting: false });
+    expect(failed.failureReason).toMatch(/already served by/);
+    // …and a request to replace it, once approved, deploys with the first kept as backup.
+    const res2 = await deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, replace_existing: true });
     expect(res2.backup_path).toContain(a.modelId);
     let active = await listDeployedModels(r.db, r.actor('viewer'), { environment: 'production' });
     expect(active.filter((d) => d.ageMin === 5).map((d) => d.modelExport.modelId)).toEqual([b.modelId]);
@@ -132,8 +147,17 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     for (let i = 0; i < 4; i++) {
       exports.push(await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(6).id, ageGroupMin: 6, ageGroupMax: 7, exportFormat: 'safetensors' }));
     }
+    // Four approved requests for the same range, deployed at once (by model and by request id).
+    const requests: { id: string }[] = [];
+    for (const e of exports) {
+      requests.push(await approveThroughReview(r, { model_id: e.modelId, age_group_min: 6, age_group_max: 7, replace_existing: true, validate_before_deployment: false }));
+    }
     const results = await Promise.allSettled(
-      exports.map((e) => deployModel(r.db, r.store, deployer, { model_id: e.modelId, age_group_min: 6, age_group_max: 7, replace_existing: true, validate_before_deployment: false })),
+      exports.map((e, i) =>
+        i % 2 === 0
+          ? deployByConfig(r.db, r.store, deployer, { model_id: e.modelId, age_group_min: 6, age_group_max: 7 })
+          : deployFromRequest(r.db, r.store, deployer, requests[i].id),
+      ),
     );
     expect(results.filter((x) => x.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
     expect(await r.db.ageGroupModel.count({ where: { environment: 'production', ageMin: 6, ageMax: 7, isActive: true } })).toBe(1);
@@ -155,9 +179,13 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     ]) {
       expect(() => parseExportPath(bad), bad).toThrow(/model_export_path must be/);
     }
+    // deployByConfig resolves the path the same way, before looking for an approved request.
+    for (const bad of ['exports/models/../../etc/passwd', 'exports/models/%2e%2e/autoencoder_2.0_3.0_20261127_070000.onnx', '/exports/models/autoencoder_2.0_3.0_20261127_070000.onnx']) {
+      await expect(deployByConfig(r.db, r.store, r.actor('deployer'), { model_export_path: bad, age_group_min: 2, age_group_max: 3 }), bad).rejects.toMatchObject({ code: 'invalid_export_path' });
+    }
     await expect(
-      deployModel(r.db, r.store, r.actor('deployer'), { model_export_path: 'exports/models/autoencoder_2.0_3.0_20000101_000000.onnx', age_group_min: 2, age_group_max: 3 }),
+      deployByConfig(r.db, r.store, r.actor('deployer'), { model_export_path: 'exports/models/autoencoder_2.0_3.0_20000101_000000.onnx', age_group_min: 2, age_group_max: 3 }),
     ).rejects.toMatchObject({ code: 'model_not_found' });
-    await expect(deployModel(r.db, r.store, r.actor('reviewer'), { model_export_path: good, age_group_min: 2, age_group_max: 3 })).rejects.toBeInstanceOf(AuthError);
+    await expect(deployByConfig(r.db, r.store, r.actor('reviewer'), { model_export_path: good, age_group_min: 2, age_group_max: 3 })).rejects.toBeInstanceOf(AuthError);
   });
 });

@@ -123,7 +123,7 @@ export async function getModelReviewPanel(db: Db, actor: Actor, modelExportId: s
       where: { modelExportId, OR: [{ state: { not: 'draft' } }, { requesterId: actor.id }] },
       orderBy: { createdAt: 'desc' },
       take: 20,
-      select: { id: true, state: true, environment: true, createdAt: true, requester: { select: { name: true } } },
+      select: { id: true, state: true, environment: true, createdAt: true, replaceExisting: true, backupExisting: true, validateBeforeDeployment: true, requester: { select: { name: true } } },
     }),
     listComments(db, actor, { modelExportId }),
   ]);

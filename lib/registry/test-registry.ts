@@ -36,14 +36,15 @@ export async function openTestRegistry(target: TestTarget) {
 }
 
 /**
- * Deploys through the review workflow as a team would, for tests that need a deployment: the
- * environment's policy set to one approval without a preview summary, validation, a request by
- * the reviewer, the admin's approval, and the deployer's deploy of the approved request.
+ * Takes a deployment config through the review workflow up to an approved request, as a team
+ * would: the environment's policy set to one approval without a preview summary, validation, a
+ * request by the reviewer (carrying the config's replace/backup/validate flags) and the admin's
+ * approval. Returns the approved request.
  */
-export async function deployThroughReview(
+export async function approveThroughReview(
   r: Awaited<ReturnType<typeof openTestRegistry>>,
   config: DeploymentConfig & { model_id: string },
-  opts: { deployer?: Actor; rationale?: string } = {},
+  opts: { rationale?: string; requester?: Actor; approver?: Actor } = {},
 ) {
   const env = config.deployment_environment ?? 'production';
   await r.db.reviewPolicy.upsert({
@@ -53,14 +54,35 @@ export async function deployThroughReview(
   });
   const validation = await validateExportedModel(r.db, r.store, r.actor('reviewer'), config.model_id);
   if (!validation.is_valid) throw new Error(`cannot deploy an invalid export: ${validation.errors.join('; ')}`);
-  const req = await createDeploymentRequest(r.db, r.actor('reviewer'), {
+  const req = await createDeploymentRequest(r.db, opts.requester ?? r.actor('reviewer'), {
     modelId: config.model_id,
     environment: env,
-    replaceExisting: !!config.replace_existing,
-    backupExisting: config.backup_existing !== false,
-    validateBeforeDeployment: config.validate_before_deployment !== false,
+    replaceExisting: flagOf(config.replace_existing, false),
+    backupExisting: flagOf(config.backup_existing, true),
+    validateBeforeDeployment: flagOf(config.validate_before_deployment, true),
     rationale: opts.rationale ?? 'Test deployment through the review workflow.',
   });
-  await reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve', comment: 'ok' });
+  await reviewRequest(r.db, opts.approver ?? r.actor('admin'), req.id, { decision: 'approve', comment: 'ok' });
+  const approved = await r.db.deploymentRequest.findUniqueOrThrow({ where: { id: req.id } });
+  if (approved.state !== 'approved') throw new Error(`request ${req.id} is ${approved.state}, not approved`);
+  return approved;
+}
+
+/** A config flag as deploymentConfigSchema reads it ("false" is false). */
+function flagOf(v: unknown, dflt: boolean): boolean {
+  if (v === undefined) return dflt;
+  return v === true || v === 'true' || v === '1' || v === 'on';
+}
+
+/**
+ * Deploys through the review workflow as a team would, for tests that need a deployment: an
+ * approved request (approveThroughReview), then the deployer's deploy of it through deployByConfig.
+ */
+export async function deployThroughReview(
+  r: Awaited<ReturnType<typeof openTestRegistry>>,
+  config: DeploymentConfig & { model_id: string },
+  opts: { deployer?: Actor; rationale?: string } = {},
+) {
+  await approveThroughReview(r, config, { rationale: opts.rationale });
   return deployByConfig(r.db, r.store, opts.deployer ?? r.actor('deployer'), config);
 }

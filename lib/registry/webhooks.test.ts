@@ -3,10 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTargets, type TestTarget } from '../db/test-databases';
 import { AuthError } from '../auth/permissions';
-import { deployModel, rollbackDeployment, undeployModel } from './deploy';
+import { rollbackDeployment, undeployModel } from './deploy';
 import { emitEvent } from './events';
 import { exportModelFromTrainingJob } from './exports';
-import { openTestRegistry } from './test-registry';
+import { deployThroughReview, openTestRegistry } from './test-registry';
 import {
   createWebhook,
   deleteWebhook,
@@ -136,23 +136,28 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const deployer = r.actor('deployer');
     const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'onnx' });
     const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'safetensors' });
-    const d1 = await deployModel(r.db, r.store, deployer, { model_id: a.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false });
-    const d2 = await deployModel(r.db, r.store, deployer, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, replace_existing: true, validate_before_deployment: false });
+    // Each deploy carries out a request approved through review (request.opened, request.approved).
+    const d1 = await deployThroughReview(r, { model_id: a.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false });
+    const d2 = await deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, replace_existing: true, validate_before_deployment: false });
     const rb = await rollbackDeployment(r.db, r.store, deployer, { age_group_min: 5, age_group_max: 6 });
     expect(await undeployModel(r.db, deployer, rb.restored.id)).toBe(true);
     // a no-op undeploy (returns false) emits nothing
     expect(await undeployModel(r.db, deployer, rb.restored.id)).toBe(false);
     // A failed deploy (rolled back) leaves no delivery behind.
-    await expect(deployModel(r.db, r.store, deployer, { model_id: a.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false })).resolves.toBeTruthy();
-    await expect(deployModel(r.db, r.store, deployer, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false })).rejects.toMatchObject({ code: 'active_model_exists' });
+    await expect(deployThroughReview(r, { model_id: a.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false })).resolves.toBeTruthy();
+    await expect(deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false })).rejects.toMatchObject({ code: 'active_model_exists' });
 
     expect((await deliveriesOf(prod.id)).map((d) => d.event)).toEqual(['model.deployed', 'model.deployed', 'model.rolled_back', 'model.undeployed', 'model.deployed']);
     expect(await deliveriesOf(staging.id)).toEqual([]);
-    expect(await deliveriesOf(requestsOnly.id)).toEqual([]);
+    // the four requests behind those deploys reach the webhook subscribed to request events only
+    const requestEvents = (await deliveriesOf(requestsOnly.id)).map((d) => d.event).sort();
+    expect(requestEvents).toEqual([...Array(4).fill('request.approved'), ...Array(4).fill('request.opened')]);
     expect(await deliveriesOf(off.id)).toEqual([]);
 
     const res = await dispatchDueDeliveries(r.db, { now: new Date() });
-    expect(res).toMatchObject({ claimed: 5, delivered: 5, retrying: 0, failed: 0 });
+    expect(res).toMatchObject({ claimed: 13, delivered: 13, retrying: 0, failed: 0 });
+    expect(rx.at('/requests')).toHaveLength(8);
+    expect(rx.at('/requests').every((g) => g.valid && g.body.environment === 'production')).toBe(true);
     const got = rx.at('/prod');
     expect(got).toHaveLength(5);
     expect(got.every((g) => g.valid)).toBe(true);
@@ -170,7 +175,7 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     expect(new Set(byDelivery.keys())).toEqual(new Set(rows.map((d) => d.id)));
     const actor = { id: deployer.id, name: deployer.name, email: deployer.email };
     const [first, second, rolled, undeployed] = rows.map((d) => byDelivery.get(d.id)!);
-    expect(first).toMatchObject({ event: 'model.deployed', data: { deployment_id: d1.deployment_id, model_id: a.modelId, age_group_min: 5, age_group_max: 6, replaced_deployment_id: null, sample_count: d1.sample_count, artifact_sha256: a.checksum, actor } });
+    expect(first).toMatchObject({ event: 'model.deployed', data: { deployment_id: d1.deployment_id, model_id: a.modelId, age_group_min: 5, age_group_max: 6, replaced_deployment_id: null, sample_count: d1.sample_count, artifact_sha256: a.checksum, request_id: d1.request_id, break_glass_reason: null, actor } });
     // jsonb keeps numbers as decimals; the threshold survives to within a rounding of the last digit
     expect((first.data as { threshold: number }).threshold).toBeCloseTo(d1.threshold, 15);
     expect(second).toMatchObject({ event: 'model.deployed', data: { deployment_id: d2.deployment_id, model_id: b.modelId, replaced_deployment_id: d1.deployment_id, replaced_model_id: a.modelId, backup_kept: true } });
@@ -377,7 +382,7 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     try {
       expect(startDispatcher(async () => r.db)).toBe(loop); // once per process
       const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(7).id, ageGroupMin: 7, ageGroupMax: 8, exportFormat: 'onnx' });
-      const dep = await deployModel(r.db, r.store, r.actor('deployer'), { model_id: e.modelId, age_group_min: 7, age_group_max: 8, validate_before_deployment: false });
+      const dep = await deployThroughReview(r, { model_id: e.modelId, age_group_min: 7, age_group_max: 8, validate_before_deployment: false });
       const deadline = Date.now() + 10_000;
       while (rx.at('/kick').length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25));
       expect(rx.at('/kick').map((g) => g.body)).toMatchObject([{ event: 'model.deployed', data: { deployment_id: dep.deployment_id } }]);

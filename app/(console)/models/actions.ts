@@ -5,10 +5,11 @@ import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
 import { getDb } from '@/lib/db';
-import { deployModel, ENVIRONMENTS, rollbackDeployment, undeployModel } from '@/lib/registry/deploy';
+import { ENVIRONMENTS, rollbackDeployment, undeployModel } from '@/lib/registry/deploy';
+import { deployByConfig } from '@/lib/registry/deploy-entry';
 import { exportFromJobSchema, exportModelFromTrainingJob } from '@/lib/registry/exports';
 import { createShareLink, revokeShareLink } from '@/lib/registry/share-links';
-import { reconcileExportRequests } from '@/lib/registry/requests';
+import { breakGlassReasonSchema, deployFromRequest, reconcileExportRequests } from '@/lib/registry/requests';
 import { validateExportedModel } from '@/lib/registry/validate';
 import { getStore } from '@/lib/storage';
 
@@ -33,34 +34,83 @@ export const validateModelAction = validatedAction('models.validate', z.object({
   };
 });
 
-const deploySchema = z.object({
-  modelId: z.string().min(1),
-  ageGroupMin: z.coerce.number(),
-  ageGroupMax: z.coerce.number(),
-  environment: z.enum(ENVIRONMENTS, { message: 'Choose production or staging.' }),
-  replaceExisting: checkbox,
-  backupExisting: checkbox,
-  validateBeforeDeployment: checkbox,
-});
-
-export const deployModelAction = validatedAction('deployments.write', deploySchema, async (input, actor) => {
-  const r = await deployModel(await getDb(), getStore(), actor, {
-    model_id: input.modelId,
-    age_group_min: input.ageGroupMin,
-    age_group_max: input.ageGroupMax,
-    deployment_environment: input.environment,
-    replace_existing: input.replaceExisting,
-    backup_existing: input.backupExisting,
-    validate_before_deployment: input.validateBeforeDeployment,
-  });
-  revalidatePath(`/models/${input.modelId}`);
+function refreshDeploy(modelId: string) {
+  revalidatePath(`/models/${modelId}`);
   revalidatePath('/deployments');
-  return {
-    ok: true,
-    message: `Deployed to ${input.environment} as deployment ${r.deployment_id} (threshold ${r.threshold.toPrecision(4)} from ${r.sample_count} samples).`,
-    fieldErrors: {},
-  };
-});
+  revalidatePath('/reviews', 'layout');
+}
+
+/**
+ * "Deploy approved request" on a model page: carries out that approved deployment request, with
+ * the replace/backup/validate flags its reviewers approved, re-checked in the deploy transaction.
+ */
+export const deployApprovedRequestAction = validatedAction(
+  'deployments.write',
+  z.object({ modelId: z.string().min(1), requestId: z.string().min(1, 'Missing request id.') }),
+  async ({ modelId, requestId }, actor) => {
+    try {
+      const r = await deployFromRequest(await getDb(), getStore(), actor, requestId);
+      const env = r.deployment_path.split('/')[1]; // deployments/<environment>/<ages>/<file>
+      return {
+        ok: true,
+        message: `Deployed to ${env} as deployment ${r.deployment_id} (threshold ${r.threshold.toPrecision(4)} from ${r.sample_count} samples).`,
+        fieldErrors: {},
+      };
+    } finally {
+      // A deploy that fails marks the request failed, with its reason: the page shows it either way.
+      refreshDeploy(modelId);
+      revalidatePath(`/reviews/${requestId}`);
+    }
+  },
+);
+
+/**
+ * An admin's break-glass deploy from a model page: opens a request for this config and deploys it
+ * without approvals, with the written reason flagged on the deployment and audited. (Where an
+ * approved request for the config exists, deployByConfig deploys that one instead.)
+ */
+export const breakGlassModelAction = validatedAction(
+  'deployments.break_glass',
+  z.object({
+    modelId: z.string().min(1),
+    ageGroupMin: z.coerce.number(),
+    ageGroupMax: z.coerce.number(),
+    environment: z.enum(ENVIRONMENTS, { message: 'Choose production or staging.' }),
+    replaceExisting: checkbox,
+    backupExisting: checkbox,
+    validateBeforeDeployment: checkbox,
+    reason: breakGlassReasonSchema,
+  }),
+  async (input, actor) => {
+    try {
+      const r = await deployByConfig(
+        await getDb(),
+        getStore(),
+        actor,
+        {
+          model_id: input.modelId,
+          age_group_min: input.ageGroupMin,
+          age_group_max: input.ageGroupMax,
+          deployment_environment: input.environment,
+          replace_existing: input.replaceExisting,
+          backup_existing: input.backupExisting,
+          validate_before_deployment: input.validateBeforeDeployment,
+        },
+        { breakGlassReason: input.reason },
+      );
+      const brokeGlass = r.warnings.includes('break-glass: deployed without approvals');
+      return {
+        ok: true,
+        message: brokeGlass
+          ? `Deployed to ${input.environment} with break-glass as deployment ${r.deployment_id}, without approvals; flagged and audited.`
+          : `An approved request existed, so it was deployed instead (deployment ${r.deployment_id}, no break-glass).`,
+        fieldErrors: {},
+      };
+    } finally {
+      refreshDeploy(input.modelId);
+    }
+  },
+);
 
 export const undeployAction = validatedAction('deployments.write', z.object({ deploymentId: z.coerce.number().int().positive() }), async ({ deploymentId }, actor) => {
   const ok = await undeployModel(await getDb(), actor, deploymentId);

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { DeployForm, ValidateButton } from '@/components/model-actions';
+import { BreakGlassDeployForm, DeployApprovedRequests, ValidateButton } from '@/components/model-actions';
 import { PreviewSection } from '@/components/preview/preview-section';
 import { ExportMetadata, LayerTable } from '@/components/model-overview';
 import { Badge, PageHeader, Sha } from '@/components/ui';
@@ -48,6 +48,8 @@ export default async function ModelPage({ params }: Params) {
   const reviewPanel = await getModelReviewPanel(await getDb(), actor, exp.id);
   const latest = exp.validationRuns[0];
   const active = exp.deployments.filter((d) => d.isActive);
+  const approved = reviewPanel.requests.filter((r) => r.state === 'approved');
+  const pending = reviewPanel.requests.filter((r) => r.state === 'open');
   return (
     <>
       <PageHeader
@@ -164,10 +166,32 @@ export default async function ModelPage({ params }: Params) {
         {can(actor, 'deployments.write') && (
           <div className="rounded-lg border border-slate-200 bg-white p-5">
             <h2 className="text-base font-semibold">Deploy</h2>
-            <p className="mt-1 text-sm text-slate-600">Activates this export for its age range in one transaction; the threshold is the 95th percentile of reconstruction error on the validation set’s normal samples.</p>
-            <div className="mt-3">
-              <DeployForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
-            </div>
+            <p className="mt-1 text-sm text-slate-600">Deploys carry out approved deployment requests, with the options their reviewers approved, in one transaction; the threshold is the 95th percentile of reconstruction error on the validation set’s normal samples.</p>
+            <DeployApprovedRequests
+              modelId={exp.modelId}
+              awaitingReview={pending.length}
+              requests={approved.map((r) => ({
+                id: r.id,
+                environment: r.environment,
+                requesterName: r.requester.name,
+                options: [
+                  r.replaceExisting ? 'replaces the active model' : 'only if no model is active',
+                  r.backupExisting ? 'keeps a backup' : 'no backup',
+                  r.validateBeforeDeployment ? 'validates again' : 'without validating again',
+                ].join(', '),
+              }))}
+            />
+            {can(actor, 'deployments.break_glass') && (
+              <div className="mt-5 rounded-md border-2 border-red-300 bg-red-50 p-4">
+                <h3 id="break-glass-h" className="flex items-center gap-2 text-sm font-semibold text-red-900">
+                  <Badge tone="red">break-glass</Badge> Deploy without approvals (admins)
+                </h3>
+                <p className="mt-1 text-xs text-red-900">For emergencies only: opens a request for this export and deploys it at once, skipping review. The deployment is flagged on this page, on the deployments page and in its request, and audited as model.deploy.break_glass with your reason.</p>
+                <div className="mt-3">
+                  <BreakGlassDeployForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
+                </div>
+              </div>
+            )}
           </div>
         )}
       </section>
@@ -189,7 +213,7 @@ export default async function ModelPage({ params }: Params) {
           )}
         </div>
         {can(actor, 'requests.create') && (
-          <div className="rounded-lg border border-slate-200 bg-white p-5">
+          <div id="request-deployment" className="scroll-mt-6 rounded-lg border border-slate-200 bg-white p-5">
             <h2 className="text-base font-semibold">Request deployment</h2>
             <div className="mt-3">
               <RequestDeploymentForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
