@@ -47,6 +47,22 @@ export const OPTIONS = {
   'no-backup': { type: 'boolean' },
   env: { type: 'string' },
   all: { type: 'boolean' },
+  'break-glass': { type: 'string' },
+  // deployment requests, reviews, policy
+  rationale: { type: 'string' },
+  draft: { type: 'boolean' },
+  state: { type: 'string' },
+  mine: { type: 'boolean' },
+  awaiting: { type: 'boolean' },
+  approve: { type: 'boolean' },
+  'request-changes': { type: 'boolean' },
+  reject: { type: 'boolean' },
+  comment: { type: 'string' },
+  'preview-summary': { type: 'string' },
+  reason: { type: 'string' },
+  approvals: { type: 'string' },
+  preview: { type: 'boolean' },
+  'no-preview': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 export type OptionName = keyof typeof OPTIONS;

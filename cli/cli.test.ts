@@ -45,6 +45,7 @@ beforeAll(() => {
   dataDir = path.join(dir, 'data');
   fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(group.report));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(group.config_parameters));
+  fs.writeFileSync(path.join(dir, 'preview.json'), JSON.stringify({ backend: 'wasm', samples: 40, threshold: 0.0123 }));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -53,16 +54,25 @@ describe('drawbridge CLI (local mode)', () => {
   const exported: Record<string, { model_id: string; checksum: string }> = {};
   let firstDeployment: number;
   let secondDeployment: number;
+  let requestId: string;
+  const REVIEWER = 'reviewer@drawbridge.test';
+  const DEPLOYER = 'deployer@drawbridge.test';
 
   it('prints help for the tool and each command; usage errors exit 2', async () => {
     const help = ok(await drawbridge('--help'));
-    for (const c of ['jobs push', 'jobs show', 'export', 'exports list', 'validate', 'deploy', 'deployed', 'undeploy', 'rollback']) {
+    for (const c of ['jobs push', 'jobs show', 'export', 'exports list', 'validate', 'requests create', 'requests list', 'requests show', 'review', 'requests deploy', 'requests withdraw', 'policy set', 'deploy', 'deployed', 'undeploy', 'rollback']) {
       expect(help.stdout).toContain(`  ${c}`);
     }
     expect(help.stdout).toMatch(/3 validate: the model is not valid/);
     const deployHelp = ok(await drawbridge('deploy', '--help'));
     expect(deployHelp.stdout).toMatch(/^Usage: drawbridge deploy/);
     expect(deployHelp.stdout).toContain('--no-backup');
+    expect(deployHelp.stdout).toContain('--break-glass REASON');
+    const reviewHelp = ok(await drawbridge('review', '--help'));
+    expect(reviewHelp.stdout).toMatch(/^Usage: drawbridge review REQUEST_ID \(--approve/);
+    const twoDecisions = await drawbridge('review', 'abc', '--approve', '--reject', '--comment', 'x');
+    expect(twoDecisions.code).toBe(2);
+    expect(twoDecisions.stderr).toContain('exactly one of --approve, --request-changes or --reject');
     const bad = await drawbridge('deploy', 'autoencoder_2.0_3.0_20261127_071000', '--min', '2', '--max', 'three');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--max must be a number');
@@ -145,21 +155,69 @@ describe('drawbridge CLI (local mode)', () => {
     expect(r.stdout).toMatch(/onnxruntime_ok\s+true/);
   });
 
-  it('deploys by id, refuses a second deploy without --replace, replaces by --path', async () => {
-    const first = ok(await drawbridge('deploy', exported.onnx.model_id, '--min', '2', '--max', '3', '--json'));
-    const d1 = JSON.parse(first.stdout);
-    expect(d1).toMatchObject({ success: true, model_id: exported.onnx.model_id, sample_count: expect.any(Number) });
-    expect(d1.validation_result.is_valid).toBe(true);
-    firstDeployment = d1.deployment_id;
-
-    const exportPath = `exports/models/${exported.pytorch.model_id}.pth`;
-    const refused = await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3');
+  it('deploys only an approved request: approval_required with the command to run, self-review refused, two approvals with preview summaries', async () => {
+    const id = exported.onnx.model_id;
+    const refused = await drawbridge('deploy', id, '--min', '2', '--max', '3');
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^drawbridge: .*already served by .* \(active_model_exists\)$/m);
-    expect(refused.stderr).toContain('--replace');
+    expect(refused.stderr).toMatch(/^drawbridge: No approved deployment request deploys .* \(approval_required\)$/m);
+    expect(refused.stderr).toContain(`drawbridge requests create ${id} --env production --rationale "why"`);
+    expect(refused.stderr).toContain('--break-glass');
 
-    const replaced = ok(await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3', '--replace'));
-    expect(replaced.stdout).toContain(`deployed ${exported.pytorch.model_id} to production, ages 2–3`);
+    const created = ok(await drawbridge('requests', 'create', id, '--env', 'production', '--rationale', 'Nightly retrain of the 2–3 autoencoder', '--as', REVIEWER, '--json'));
+    const req = JSON.parse(created.stdout);
+    expect(req).toMatchObject({ state: 'open', model_id: id, requester: { email: REVIEWER }, policy: { required_approvals: 2, require_preview_summary: true }, evaluation: { approvals: 0, required: 2 } });
+    requestId = req.request_id;
+
+    const self = await drawbridge('review', requestId, '--approve', '--preview-summary', 'preview.json', '--as', REVIEWER);
+    expect(self.code).toBe(1);
+    expect(self.stderr).toMatch(/^drawbridge: You requested this deployment, so you cannot review it: a teammate has to\. \(self_review\)$/m);
+    const noPreview = await drawbridge('review', requestId, '--approve');
+    expect(noPreview.code).toBe(1);
+    expect(noPreview.stderr).toContain('(preview_summary_required)');
+    expect(noPreview.stderr).toContain('--preview-summary FILE');
+
+    const a1 = ok(await drawbridge('review', requestId, '--approve', '--comment', 'Histogram looks right', '--preview-summary', 'preview.json'));
+    expect(a1.stdout).toContain(`approved request ${requestId} (with your preview summary)`);
+    expect(a1.stdout).toContain('approvals 1 of 2');
+    const notYet = await drawbridge('requests', 'deploy', requestId, '--as', DEPLOYER);
+    expect(notYet.code).toBe(1);
+    expect(notYet.stderr).toContain('(not_approved)');
+    const a2 = JSON.parse(ok(await drawbridge('review', requestId, '--approve', '--preview-summary', 'preview.json', '--as', DEPLOYER, '--json')).stdout);
+    expect(a2.request).toMatchObject({ state: 'approved', evaluation: { satisfied: true, approvals: 2 } });
+
+    const shown = ok(await drawbridge('requests', 'show', requestId));
+    expect(shown.stdout).toContain(`request ${requestId} (approved)`);
+    expect(shown.stdout).toMatch(/admin@drawbridge\.test\s+approve\s+yes\s+counts/);
+    const awaiting = JSON.parse(ok(await drawbridge('requests', 'list', '--state', 'approved', '--json')).stdout);
+    expect(awaiting.requests.map((r: { request_id: string }) => r.request_id)).toEqual([requestId]);
+
+    const deployed = JSON.parse(ok(await drawbridge('requests', 'deploy', requestId, '--as', DEPLOYER, '--json')).stdout);
+    expect(deployed).toMatchObject({ success: true, model_id: id, request_id: requestId, break_glass: false, sample_count: expect.any(Number) });
+    expect(deployed.validation_result.is_valid).toBe(true);
+    firstDeployment = deployed.deployment_id;
+    expect(JSON.parse(ok(await drawbridge('requests', 'show', requestId, '--json')).stdout)).toMatchObject({ state: 'deployed', deployments: [{ id: firstDeployment }] });
+  });
+
+  it('deploys the approved request for a config with "deploy --path --replace" under a one-approval policy', async () => {
+    const deployerSets = await drawbridge('policy', 'set', '--env', 'production', '--approvals', '1', '--no-preview', '--as', DEPLOYER);
+    expect(deployerSets.code).toBe(1);
+    expect(deployerSets.stderr).toContain('(forbidden)');
+    const pol = ok(await drawbridge('policy', 'set', '--env', 'production', '--approvals', '1', '--no-preview'));
+    expect(pol.stdout).toBe('review policy of production: 1 approval(s), preview summary not required\n');
+
+    const py = exported.pytorch.model_id;
+    const opened = ok(await drawbridge('requests', 'create', py, '--env', 'production', '--replace', '--rationale', 'The PyTorch export replaces the ONNX one', '--as', REVIEWER));
+    const id = /^opened request (\S+) \(open\)/m.exec(opened.stdout)![1];
+    const unvalidated = await drawbridge('review', id, '--approve');
+    expect(unvalidated.code).toBe(1);
+    expect(unvalidated.stderr).toContain('(validation_required)');
+    ok(await drawbridge('validate', py));
+    expect(ok(await drawbridge('review', id, '--approve')).stdout).toContain(`request ${id} (approved)`);
+
+    const exportPath = `exports/models/${py}.pth`;
+    const replaced = ok(await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3', '--replace', '--as', DEPLOYER));
+    expect(replaced.stdout).toContain(`deployed ${py} to production, ages 2–3`);
+    expect(replaced.stdout).toMatch(new RegExp(`request\\s+${id}`));
     expect(replaced.stdout).toMatch(new RegExp(`backup_path\\s+deployments/production/2-3/${exported.onnx.model_id}\\.onnx`));
     secondDeployment = Number(/\(deployment (\d+)\)/.exec(replaced.stdout)![1]);
 
@@ -170,6 +228,26 @@ describe('drawbridge CLI (local mode)', () => {
         [firstDeployment, 'backup'],
       ]),
     );
+  });
+
+  it('break-glass: an admin deploys to staging without approvals with a written reason, flagged; a deployer may not; drafts can be withdrawn', async () => {
+    const id = exported.onnx.model_id;
+    const reason = 'Incident 4711: staging must mirror production for the on-call check';
+    const deployer = await drawbridge('deploy', id, '--min', '2', '--max', '3', '--env', 'staging', '--break-glass', reason, '--as', DEPLOYER);
+    expect(deployer.code).toBe(1);
+    expect(deployer.stderr).toContain('(forbidden)');
+    const bg = ok(await drawbridge('deploy', id, '--min', '2', '--max', '3', '--env', 'staging', '--break-glass', reason));
+    expect(bg.stdout).toContain(`deployed ${id} to staging, ages 2–3`);
+    expect(bg.stdout).toContain(`BREAK-GLASS: deployed without approvals: ${reason}`);
+    const staging = JSON.parse(ok(await drawbridge('deployed', '--env', 'staging', '--json')).stdout).deployments;
+    expect(staging).toMatchObject([{ model_id: id, break_glass_reason: reason }]);
+    ok(await drawbridge('undeploy', String(staging[0].id)));
+
+    const draft = ok(await drawbridge('requests', 'create', id, '--env', 'staging', '--draft', '--rationale', 'Not sure yet, keeping a draft', '--as', REVIEWER));
+    const draftId = /^drafted request (\S+) \(draft\)/m.exec(draft.stdout)![1];
+    const mine = JSON.parse(ok(await drawbridge('requests', 'list', '--mine', '--as', REVIEWER, '--json')).stdout);
+    expect(mine.requests.map((r: { request_id: string }) => r.request_id)).toContain(draftId);
+    expect(ok(await drawbridge('requests', 'withdraw', draftId, '--as', REVIEWER)).stdout).toBe(`withdrew request ${draftId}\n`);
   });
 
   it('rolls back to the backup, undeploys, and refuses to undeploy twice', async () => {

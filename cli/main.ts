@@ -3,6 +3,7 @@ import { migrateCommand, seedCommand, tokensCreate } from './commands/admin';
 import { deployCommand, deployedCommand, rollbackCommand, undeployCommand } from './commands/deployments';
 import { jobsList, jobsPush, jobsShow } from './commands/jobs';
 import { exportCommand, exportsList, validateCommand } from './commands/models';
+import { policySet, policyShow, requestsCreate, requestsDeploy, requestsList, requestsShow, requestsSubmit, requestsWithdraw, reviewCommand } from './commands/requests';
 import type { Command } from './commands/types';
 import { describeError, failureText } from './output';
 import { Remote } from './remote';
@@ -17,13 +18,22 @@ export const COMMANDS: Command[] = [
   exportCommand,
   exportsList,
   validateCommand,
+  requestsCreate,
+  requestsList,
+  requestsShow,
+  reviewCommand,
+  requestsDeploy,
+  requestsWithdraw,
+  requestsSubmit,
+  policyShow,
+  policySet,
   deployCommand,
   deployedCommand,
   undeployCommand,
   rollbackCommand,
 ];
 
-const GROUPS = ['jobs', 'exports', 'tokens'];
+const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy'];
 
 function section(title: string, cmds: Command[]): string {
   return `${title}:\n${cmds.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`;
@@ -36,6 +46,7 @@ Usage: drawbridge <command> [options]          drawbridge <command> --help for i
 ${section('Database', [migrateCommand, seedCommand, tokensCreate])}
 ${section('Training jobs', [jobsPush, jobsList, jobsShow])}
 ${section('Models', [exportCommand, exportsList, validateCommand])}
+${section('Review and approval', [requestsCreate, requestsList, requestsShow, reviewCommand, requestsDeploy, requestsWithdraw, requestsSubmit, policyShow, policySet])}
 ${section('Deployments', [deployCommand, deployedCommand, undeployCommand, rollbackCommand])}
 Modes:
   Local (default): opens the database and artifact store directly and acts as a real user: the
@@ -51,18 +62,21 @@ Global options:
 
 Exit status:
   0 success; 1 the operation failed (the message and its code are printed on stderr, e.g.
-  "drawbridge: … (active_model_exists)"); 2 usage error; 3 validate: the model is not valid.
+  "drawbridge: … (active_model_exists)", "… (approval_required)" with the command to run); 2 usage
+  error; 3 validate: the model is not valid.
 
 Environment:
   DRAWBRIDGE_DATA_DIR          Data directory of the embedded database and artifacts (default ./data).
   DATABASE_URL                 postgres:// URL: use PostgreSQL instead of the embedded database.
   DRAWBRIDGE_TOKEN             API token for --server (instead of --token).
 
-A typical pipeline run:
+A typical pipeline run (deployments are review-gated: a teammate approves, a deployer deploys):
   drawbridge jobs push --name autoencoder-2-3 --checkpoint model.pth --validation-set val.safetensors --report report.json
   drawbridge export --job 9 --min 2 --max 3 --format onnx --out model.onnx
   drawbridge validate autoencoder_2.0_3.0_20261127_071000
-  drawbridge deploy autoencoder_2.0_3.0_20261127_071000 --min 2 --max 3 --replace
+  drawbridge requests create autoencoder_2.0_3.0_20261127_071000 --env production --replace --rationale "Nightly retrain"
+  drawbridge review REQUEST_ID --approve --preview-summary preview.json        # a reviewer, not the requester
+  drawbridge requests deploy REQUEST_ID                                         # a deployer
 
 The embedded database allows one process at a time: while \`npm start\` serves it, use
 --server http://localhost:3000 --token <API token> instead.

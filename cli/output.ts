@@ -38,15 +38,35 @@ const HINTS: Record<string, string> = {
   validation_failed: 'Run "drawbridge validate MODEL_ID" for the full checks.',
   validation_set_missing: 'Register the training job with --validation-set: the deployment threshold is derived from it.',
   forbidden: 'Act as a user with that role: --as EMAIL (local) or a token of such a user (--server).',
+  approval_required:
+    'Open a deployment request: drawbridge requests create MODEL_ID --env ENV --rationale "why"; once approved, deploy it with "drawbridge requests deploy REQUEST_ID". An admin may add --break-glass "REASON".',
+  self_review: 'A teammate has to review it: the requester never reviews their own request.',
+  not_approved: 'See what it still needs: drawbridge requests show REQUEST_ID.',
+  policy_not_satisfied: 'See what it still needs: drawbridge requests show REQUEST_ID.',
+  validation_required: 'Validate the export first: drawbridge validate MODEL_ID.',
+  preview_summary_required: 'Attach your reconstruction preview summary: --preview-summary FILE (or "Attach to review" on the model page).',
 };
 
-const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError']);
+/** A failure with its own hint (e.g. the exact "requests create" line for this model). */
+export class HintedError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly hint: string,
+  ) {
+    super(message);
+    this.name = 'HintedError';
+  }
+}
+
+const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'WorkflowError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError']);
 
 export function describeError(e: unknown): Failure {
   if (e instanceof UsageError) {
     return { message: e.message, exitCode: 2, hint: e.command ? `Run "drawbridge ${e.command} --help" for usage.` : 'Run "drawbridge --help" for usage.' };
   }
   if (e instanceof ZodError) return { message: zodMessage(e), code: 'invalid_request', exitCode: 1 };
+  if (e instanceof HintedError) return { message: e.message, code: e.code, exitCode: 1, hint: e.hint };
   if (e instanceof RemoteError) return { message: e.message, code: e.code, exitCode: 1, hint: e.hint ?? (e.code ? HINTS[e.code] : undefined) };
   if (e instanceof Error && KNOWN_ERROR_NAMES.has(e.name) && typeof (e as { code?: unknown }).code === 'string') {
     const code = (e as unknown as { code: string }).code;

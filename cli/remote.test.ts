@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ZodError, z } from 'zod';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ModelDeploymentError } from '../lib/formats/errors';
 import { UsageError } from './args';
 import { describeError, failureText, remoteError } from './output';
-import { API, buildUrl, deployBody, jobPushForm, rollbackBody } from './remote';
+import { main } from './main';
+import { API, buildUrl, deployBody, jobPushForm, requestCreateBody, reviewBodyOf, rollbackBody } from './remote';
 
 describe('remote request building', () => {
   it('joins the server URL, a path prefix and the query parameters that are set', () => {
@@ -87,5 +88,66 @@ describe('error printing', () => {
     expect(describeError(new UsageError('deploy needs --min', 'deploy'))).toMatchObject({ exitCode: 2, hint: 'Run "drawbridge deploy --help" for usage.' });
     const internal = new Error('connection refused\n    at Socket.x (net.js:1:1)');
     expect(failureText(describeError(internal))).not.toContain('\n    at');
+  });
+});
+
+describe('review workflow over --server', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** Runs the CLI against a stubbed server; returns what it sent and the exit status. */
+  async function run(argv: string[], answer: { status?: number; body: unknown }) {
+    const sent: { method: string; url: string; body: unknown }[] = [];
+    vi.stubGlobal('fetch', async (url: URL, init: RequestInit) => {
+      sent.push({ method: init.method ?? 'GET', url: String(url), body: typeof init.body === 'string' ? JSON.parse(init.body) : (init.body ?? null) });
+      return new Response(JSON.stringify(answer.body), { status: answer.status ?? 200, headers: { 'content-type': 'application/json' } });
+    });
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const code = await main([...argv, '--server', 'http://h', '--token', 'dbt_x', '--json']);
+      return { code, sent, stderr: err.mock.calls.map((c) => String(c[0])).join('') };
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+    }
+  }
+
+  it('sends each command to its route with the API’s snake_case body', async () => {
+    const r1 = await run(['requests', 'create', 'autoencoder_2.0_3.0_20261127_071000', '--env', 'staging', '--replace', '--no-validate', '--draft', '--rationale', 'Nightly retrain'], { body: {} });
+    expect(r1.sent).toEqual([
+      {
+        method: 'POST',
+        url: 'http://h/api/v1/deployment-requests',
+        body: { model_id: 'autoencoder_2.0_3.0_20261127_071000', deployment_environment: 'staging', replace_existing: true, backup_existing: true, validate_before_deployment: false, rationale: 'Nightly retrain', submit: false },
+      },
+    ]);
+    const r2 = await run(['requests', 'list', '--awaiting', '--env', 'production'], { body: { requests: [] } });
+    expect(r2.sent[0]).toMatchObject({ method: 'GET', url: 'http://h/api/v1/deployment-requests?environment=production&view=awaiting' });
+    const r3 = await run(['review', 'req1', '--request-changes', '--comment', 'Re-export with opset 17'], { body: {} });
+    expect(r3.sent[0]).toEqual({ method: 'POST', url: 'http://h/api/v1/deployment-requests/req1/reviews', body: { decision: 'request_changes', comment: 'Re-export with opset 17' } });
+    expect((await run(['requests', 'deploy', 'req1'], { body: {} })).sent[0]).toMatchObject({ method: 'POST', url: 'http://h/api/v1/deployment-requests/req1/deploy' });
+    const bg = await run(['requests', 'deploy', 'req1', '--break-glass', 'Incident 4711, approvers are offline'], { body: {} });
+    expect(bg.sent[0]).toEqual({ method: 'POST', url: 'http://h/api/v1/deployment-requests/req1/break-glass', body: { reason: 'Incident 4711, approvers are offline' } });
+    expect((await run(['requests', 'withdraw', 'req1'], { body: {} })).sent[0]).toMatchObject({ method: 'POST', url: 'http://h/api/v1/deployment-requests/req1/withdraw' });
+    const pol = await run(['policy', 'set', '--env', 'staging', '--approvals', '1', '--no-preview'], { body: {} });
+    expect(pol.sent[0]).toEqual({ method: 'PUT', url: 'http://h/api/v1/review-policies/staging', body: { required_approvals: 1, require_preview_summary: false } });
+    const dep = await run(['deploy', 'autoencoder_2.0_3.0_20261127_071000', '--min', '2', '--max', '3', '--break-glass', 'Incident 4711, approvers are offline'], { body: {} });
+    expect(dep.sent[0].body).toMatchObject({ model_id: 'autoencoder_2.0_3.0_20261127_071000', break_glass_reason: 'Incident 4711, approvers are offline' });
+  });
+
+  it('turns approval_required into the "requests create" line to run', async () => {
+    const r = await run(['deploy', '--path', 'exports/models/autoencoder_2.0_3.0_20261127_071000.onnx', '--min', '2', '--max', '3', '--env', 'staging', '--replace'], {
+      status: 409,
+      body: { code: 'approval_required', detail: 'No approved deployment request deploys autoencoder_2.0_3.0_20261127_071000 to staging' },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('(approval_required)');
+    expect(r.stderr).toContain('drawbridge requests create autoencoder_2.0_3.0_20261127_071000 --env staging --replace --rationale "why"');
+  });
+
+  it('builds request and review bodies', () => {
+    expect(requestCreateBody({ modelId: 'm', environment: 'production', rationale: 'r', replace: false, backup: true, validate: true, draft: false })).toMatchObject({ submit: true, replace_existing: false });
+    expect(reviewBodyOf({ decision: 'approve', previewSummary: { samples: 1 } })).toEqual({ decision: 'approve', preview_summary: { samples: 1 } });
+    expect(API.request('a/b')).toBe('/api/v1/deployment-requests/a%2Fb');
   });
 });

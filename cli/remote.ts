@@ -26,6 +26,15 @@ export const API = {
   deployed: '/api/v1/training/models/deployed',
   undeploy: (id: number) => `/api/v1/training/models/${id}/undeploy`,
   rollback: '/api/v1/training/models/rollback',
+  requests: '/api/v1/deployment-requests',
+  request: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}`,
+  requestReviews: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/reviews`,
+  requestDeploy: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/deploy`,
+  requestBreakGlass: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/break-glass`,
+  requestWithdraw: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/withdraw`,
+  requestSubmit: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/submit`,
+  policies: '/api/v1/review-policies',
+  policy: (environment: string) => `/api/v1/review-policies/${encodeURIComponent(environment)}`,
 } as const;
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
@@ -109,6 +118,24 @@ export function deployBody(o: DeployOptions) {
   });
 }
 
+/** POST /api/v1/deployment-requests. */
+export function requestCreateBody(o: { modelId: string; environment: Environment; rationale: string; replace: boolean; backup: boolean; validate: boolean; draft: boolean }) {
+  return {
+    model_id: o.modelId,
+    deployment_environment: o.environment,
+    replace_existing: o.replace,
+    backup_existing: o.backup,
+    validate_before_deployment: o.validate,
+    rationale: o.rationale,
+    submit: !o.draft,
+  };
+}
+
+/** POST /api/v1/deployment-requests/{id}/reviews. */
+export function reviewBodyOf(o: { decision: 'approve' | 'request_changes' | 'reject'; comment?: string; previewSummary?: Record<string, unknown> }) {
+  return dropUndefined({ decision: o.decision, comment: o.comment, preview_summary: o.previewSummary });
+}
+
 export function rollbackBody(o: { ageGroupMin: number; ageGroupMax: number; environment: Environment }) {
   return { age_group_min: o.ageGroupMin, age_group_max: o.ageGroupMax, deployment_environment: o.environment };
 }
@@ -165,6 +192,10 @@ export class Remote {
 
   get<T>(apiPath: string, query?: Query) {
     return this.request<T>('GET', apiPath, { query });
+  }
+
+  put<T>(apiPath: string, opts: { query?: Query; json?: unknown } = {}) {
+    return this.request<T>('PUT', apiPath, opts);
   }
 
   post<T>(apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}) {

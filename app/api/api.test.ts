@@ -62,6 +62,15 @@ beforeAll(async () => {
     artifact: await import('@/app/api/v1/artifacts/[sha256]/route'),
     me: await import('@/app/api/v1/me/route'),
     audit: await import('@/app/api/v1/audit/route'),
+    requests: await import('@/app/api/v1/deployment-requests/route'),
+    request: await import('@/app/api/v1/deployment-requests/[id]/route'),
+    reviews: await import('@/app/api/v1/deployment-requests/[id]/reviews/route'),
+    requestDeploy: await import('@/app/api/v1/deployment-requests/[id]/deploy/route'),
+    breakGlass: await import('@/app/api/v1/deployment-requests/[id]/break-glass/route'),
+    withdraw: await import('@/app/api/v1/deployment-requests/[id]/withdraw/route'),
+    submit: await import('@/app/api/v1/deployment-requests/[id]/submit/route'),
+    policies: await import('@/app/api/v1/review-policies/route'),
+    policy: await import('@/app/api/v1/review-policies/[environment]/route'),
   } as unknown as Routes;
 }, 120_000);
 
@@ -116,6 +125,21 @@ const metadata = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 const ckpt23 = () => file(path.join(DEMO, 'age-2-3.pth'));
+
+// The deployment review workflow over HTTP.
+const SELF_REVIEW = 'You requested this deployment, so you cannot review it: a teammate has to.';
+const REASON = 'Production incident 4711: the current 2–3 model flags every drawing; approvers are offline.';
+async function openRequest(json: Record<string, unknown>, role: Role = 'reviewer') {
+  const res = await call('requests', '/api/v1/deployment-requests', { role, json: { rationale: 'Nightly retrain of the 2–3 autoencoder', ...json } });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { request_id: string; state: string; [k: string]: unknown };
+}
+const review = (id: string, role: Role, json: Record<string, unknown>) => call('reviews', '/x', { role, json, params: { id } });
+const getRequest = async (id: string, role: Role = 'viewer') => {
+  const res = await call('request', '/x', { role, params: { id } });
+  expect(res.status).toBe(200);
+  return res.json();
+};
 const vs23 = () => file(path.join(DEMO, 'age-2-3.validation.safetensors'));
 
 describe('REST API journey', () => {
@@ -172,12 +196,13 @@ describe('REST API journey', () => {
     const d = await res.json();
     expect(d).toMatchObject({ training_job_id: 0, export_format: 'safetensors', training_metrics: { final_loss: 0.001 } });
     s.exports.direct = d;
-    // Without a training job there is no validation set, so no threshold from data: refused.
-    const dep = await call('deploy', '/api/v1/training/models/deploy', {
-      role: 'deployer',
-      json: { model_id: d.model_id, age_group_min: 3, age_group_max: 4, validate_before_deployment: 'false' },
-    });
-    await expectError(dep, 409, 'validation_set_missing');
+    // Nothing deploys without an approved request.
+    const config = { model_id: d.model_id, age_group_min: 3, age_group_max: 4, validate_before_deployment: 'false' };
+    const dep = await call('deploy', '/api/v1/training/models/deploy', { role: 'deployer', json: config });
+    const refused = await expectError(dep, 409, 'approval_required');
+    expect(refused.detail).toContain('POST /api/v1/deployment-requests');
+    // Even an admin's break-glass: without a training job there is no validation set, so no threshold from data.
+    await expectError(await call('deploy', '/api/v1/training/models/deploy', { role: 'admin', json: { ...config, break_glass_reason: REASON } }), 409, 'validation_set_missing');
   });
 
   it('lists exports newest first with filters and paging', async () => {
@@ -209,27 +234,97 @@ describe('REST API journey', () => {
     s.exports.onnx.export_path = detail.export_path;
   });
 
-  it('deploys by model_export_path, refuses a second without replace_existing ("false" is false), replaces with "true"', async () => {
-    const res = await call('deploy', '/api/v1/training/models/deploy', {
-      role: 'deployer',
-      json: { model_export_path: s.exports.onnx.export_path, age_group_min: 2, age_group_max: 3, deployment_environment: 'production' },
+  it('deploys only an approved request: approval_required, self-review refused, two approvals with preview summaries, deploy by the request', async () => {
+    const e = s.exports.onnx;
+    const config = { model_export_path: e.export_path, age_group_min: 2, age_group_max: 3, deployment_environment: 'production' };
+    const refused = await expectError(await call('deploy', '/api/v1/training/models/deploy', { role: 'deployer', json: config }), 409, 'approval_required');
+    expect(refused.detail).toMatch(/No approved deployment request deploys .* to production/);
+
+    const req = await openRequest({ model_id: e.model_id, deployment_environment: 'production' });
+    expect(req).toMatchObject({
+      state: 'open',
+      model_id: e.model_id,
+      artifact_sha256: e.checksum,
+      age_group_min: 2,
+      age_group_max: 3,
+      replace_existing: false,
+      backup_existing: true,
+      validate_before_deployment: true,
+      requester: { email: 'reviewer@drawbridge.test' },
+      policy: { deployment_environment: 'production', required_approvals: 2, require_preview_summary: true, is_default: true },
+      evaluation: { satisfied: false, approvals: 0, required: 2 },
     });
+    const id = req.request_id;
+    await expectError(await call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } }), 409, 'not_approved');
+
+    // The requester never reviews their own request, and nothing is attached on the way.
+    const summaries = await db.previewSummary.count();
+    const self = await expectError(await review(id, 'reviewer', { decision: 'approve', preview_summary: { samples: 40 } }), 403, 'self_review');
+    expect(self.detail).toBe(SELF_REVIEW);
+    expect(await db.previewSummary.count()).toBe(summaries);
+
+    // Production's default policy: two approvals, each with the reviewer's preview summary of these bytes.
+    const noPreview = await expectError(await review(id, 'admin', { decision: 'approve' }), 409, 'preview_summary_required');
+    expect(noPreview.detail).toMatch(/preview summary/);
+    const a1 = await review(id, 'admin', { decision: 'approve', comment: 'Histogram and flips look right', preview_summary: { artifact_sha256: e.checksum, backend: 'wasm', samples: 40 } });
+    expect(a1.status).toBe(201);
+    expect(await a1.json()).toMatchObject({ review: { decision: 'approve', has_preview_summary: true }, request: { state: 'open', evaluation: { approvals: 1, required: 2 } } });
+    await expectError(await review(id, 'deployer', { decision: 'approve', preview_summary: { artifact_sha256: 'f'.repeat(64) } }), 422, 'artifact_hash_mismatch');
+    await expectError(await review(id, 'deployer', { decision: 'approve', preview_summary: ['not', 'an', 'object'] }), 422, 'invalid_request');
+    const a2 = await (await review(id, 'deployer', { decision: 'approve', preview_summary: { backend: 'webgpu', samples: 40 } })).json();
+    expect(a2.request).toMatchObject({ state: 'approved', evaluation: { satisfied: true, approvals: 2, required: 2, reasons: [] } });
+
+    const detail = await getRequest(id);
+    expect(detail).toMatchObject({ state: 'approved', evaluation: { satisfied: true, approvals: 2 }, latest_validation: { is_valid: true, artifact_sha256: e.checksum } });
+    expect(detail.reviews.map((r: { reviewer: { email: string }; lapse: unknown; counted: boolean }) => [r.reviewer.email, r.lapse, r.counted])).toEqual([
+      ['admin@drawbridge.test', null, true],
+      ['deployer@drawbridge.test', null, true],
+    ]);
+    expect(detail.reviews[0].preview_summary.summary).toMatchObject({ backend: 'wasm' });
+
+    const res = await call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } });
     expect(res.status).toBe(200);
     const d1 = await res.json();
-    expect(d1).toMatchObject({ success: true, model_id: s.exports.onnx.model_id, database_updated: true, backup_path: null });
+    expect(d1).toMatchObject({ success: true, model_id: e.model_id, database_updated: true, backup_path: null, request_id: id, break_glass: false, break_glass_reason: null });
     expect(d1.threshold).toBeGreaterThan(0);
     s.deployments.push(d1.deployment_id);
+    const after = await getRequest(id);
+    expect(after).toMatchObject({ state: 'deployed', deployments: [{ id: d1.deployment_id, is_active: true, model_id: e.model_id }] });
+    await expectError(await call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } }), 409, 'not_approved');
+  });
 
-    const pyPath = `exports/models/${s.exports.pytorch.model_id}.pth`;
-    const q = (replace: string) =>
-      `/api/v1/training/models/deploy?model_export_path=${encodeURIComponent(pyPath)}&age_group_min=2&age_group_max=3&validate_before_deployment=false&replace_existing=${replace}`;
-    await expectError(await call('deploy', q('false'), { role: 'deployer', method: 'POST' }), 409, 'active_model_exists');
+  it('deploys the approved request for a ModelDeploymentConfig ("false" is false); a failed deploy marks it failed; the reviewed flags govern', async () => {
+    await expectError(await call('policy', '/x', { role: 'deployer', method: 'PUT', json: { required_approvals: 1 }, params: { environment: 'production' } }), 403, 'forbidden');
+    const pol = await call('policy', '/x', { role: 'admin', method: 'PUT', json: { required_approvals: 1, require_preview_summary: false }, params: { environment: 'production' } });
+    expect(pol.status).toBe(200);
+    expect(await pol.json()).toMatchObject({ deployment_environment: 'production', required_approvals: 1, require_preview_summary: false, is_default: false });
+    const listed = await (await call('policies', '/api/v1/review-policies', { role: 'viewer' })).json();
+    expect(listed.policies.find((p: { deployment_environment: string }) => p.deployment_environment === 'staging')).toMatchObject({ required_approvals: 1, is_default: true });
+
+    const py = s.exports.pytorch.model_id;
+    const keep = (await openRequest({ model_id: py, replace_existing: 'false' })).request_id;
+    // An approval binds to a passing validation run of the request's bytes.
+    await expectError(await review(keep, 'admin', { decision: 'approve' }), 409, 'validation_required');
+    expect((await call('validate', `/api/v1/training/models/validate?model_id=${py}`, { role: 'reviewer', method: 'POST' })).status).toBe(200);
+    expect((await (await review(keep, 'admin', { decision: 'approve' })).json()).request.state).toBe('approved');
+
+    const pyPath = `exports/models/${py}.pth`;
+    const q = (replace: string, extra = '') =>
+      `/api/v1/training/models/deploy?model_export_path=${encodeURIComponent(pyPath)}&age_group_min=2&age_group_max=3&validate_before_deployment=false&replace_existing=${replace}${extra}`;
     await expectError(await call('deploy', q('nope'), { role: 'deployer', method: 'POST' }), 422, 'invalid_request');
-    const res2 = await call('deploy', q('true'), { role: 'deployer', method: 'POST' });
+    await expectError(await call('deploy', q('false'), { role: 'deployer', method: 'POST' }), 409, 'active_model_exists');
+    expect(await getRequest(keep)).toMatchObject({ state: 'failed', failure_reason: expect.stringMatching(/already served/) });
+
+    const repl = (await openRequest({ model_id: py, replace_existing: 'true', validate_before_deployment: false })).request_id;
+    expect((await (await review(repl, 'admin', { decision: 'approve', comment: 'ok' })).json()).request.state).toBe('approved');
+    // backup_existing=false differs from the reviewed request: the request's true is used, and said.
+    const res2 = await call('deploy', q('true', '&backup_existing=false'), { role: 'deployer', method: 'POST' });
     expect(res2.status).toBe(200);
     const d2 = await res2.json();
+    expect(d2).toMatchObject({ request_id: repl, break_glass: false });
     expect(d2.backup_path).toMatch(/^deployments\/production\/2-3\//);
     expect(d2.warnings).toContain('deployed without validation (validate_before_deployment was false)');
+    expect(d2.warnings).toContain("the approved request's backup_existing were used, not the ones sent");
     s.deployments.push(d2.deployment_id);
   });
 
@@ -309,6 +404,92 @@ describe('REST API journey', () => {
   });
 });
 
+describe('deployment review workflow over HTTP', () => {
+  const exportOf = async (format: string) => {
+    const { exports } = await (await call('exports', `/api/v1/training/models/exports?age_group_min=2&age_group_max=3&export_format=${format}`, { role: 'viewer' })).json();
+    return exports[0] as { model_id: string; checksum: string };
+  };
+
+  it('lists requests: mine, by state, paged; drafts only to their requester; bad filters are 422', async () => {
+    const mine = await (await call('requests', '/api/v1/deployment-requests?view=mine', { role: 'reviewer' })).json();
+    expect(mine.requests.length).toBeGreaterThanOrEqual(3);
+    expect(mine.requests.every((r: { requester: { email: string } }) => r.requester.email === 'reviewer@drawbridge.test')).toBe(true);
+    const deployed = await (await call('requests', '/api/v1/deployment-requests?state=deployed&environment=production', { role: 'viewer' })).json();
+    expect(deployed.requests.map((r: { state: string }) => r.state)).toEqual(['deployed', 'deployed']);
+    const page = await (await call('requests', '/api/v1/deployment-requests?page_size=1&page=2', { role: 'viewer' })).json();
+    expect(page).toMatchObject({ page: 2, page_size: 1 });
+    expect(page.requests).toHaveLength(1);
+
+    const e = await exportOf('pickle');
+    const draft = await openRequest({ model_id: e.model_id, deployment_environment: 'staging', submit: false });
+    expect(draft.state).toBe('draft');
+    await expectError(await call('request', '/x', { role: 'admin', params: { id: 'nope' } }), 404, 'request_not_found');
+    await expectError(await call('request', '/x', { role: 'deployer', params: { id: draft.request_id } }), 404, 'request_not_found');
+    await expectError(await review(draft.request_id, 'admin', { decision: 'approve' }), 409, 'invalid_transition');
+    const submitted = await call('submit', '/x', { role: 'reviewer', method: 'POST', params: { id: draft.request_id } });
+    expect(await submitted.json()).toMatchObject({ state: 'open', evaluation: { required: 1 } });
+    const awaiting = await (await call('requests', '/api/v1/deployment-requests?view=awaiting', { role: 'deployer' })).json();
+    expect(awaiting.requests.map((r: { request_id: string }) => r.request_id)).toContain(draft.request_id);
+    expect(awaiting.requests.every((r: { awaiting_me: boolean }) => r.awaiting_me)).toBe(true);
+    // The requester withdraws it; nobody else can.
+    await expectError(await call('withdraw', '/x', { role: 'deployer', method: 'POST', params: { id: draft.request_id } }), 403, 'forbidden');
+    const w = await call('withdraw', '/x', { role: 'reviewer', json: { reason: 'superseded' }, params: { id: draft.request_id } });
+    expect(await w.json()).toMatchObject({ state: 'withdrawn' });
+    await expectError(await call('withdraw', '/x', { role: 'reviewer', method: 'POST', params: { id: draft.request_id } }), 409, 'invalid_transition');
+
+    await expectError(await call('requests', '/api/v1/deployment-requests?state=pending', { role: 'viewer' }), 422, 'invalid_request');
+    await expectError(await call('requests', '/api/v1/deployment-requests?view=theirs', { role: 'viewer' }), 422, 'invalid_request');
+    await expectError(await call('requests', '/api/v1/deployment-requests', { role: 'reviewer', json: { model_id: e.model_id, rationale: 'short' } }), 422, 'invalid_request');
+    await expectError(await call('requests', '/api/v1/deployment-requests', { role: 'reviewer', json: { model_id: 'autoencoder_2.0_3.0_20000101_000000', rationale: 'a good enough reason' } }), 404, 'model_not_found');
+  });
+
+  it('re-validating an export lapses the approvals bound to the older run at once; the deploy is then refused', async () => {
+    const e = await exportOf('pickle');
+    expect((await call('validate', `/api/v1/training/models/validate?model_id=${e.model_id}`, { role: 'reviewer', method: 'POST' })).status).toBe(200);
+    const id = (await openRequest({ model_id: e.model_id, deployment_environment: 'staging' })).request_id;
+    const a = await (await review(id, 'admin', { decision: 'approve', preview_summary: { samples: 40 } })).json();
+    expect(a.request).toMatchObject({ state: 'approved', policy: { deployment_environment: 'staging', required_approvals: 1, require_preview_summary: true } });
+    expect((await call('validate', '/api/v1/training/models/validate', { role: 'reviewer', json: { model_id: e.model_id } })).status).toBe(200);
+    const d = await getRequest(id);
+    expect(d).toMatchObject({ state: 'open', evaluation: { satisfied: false, approvals: 0 } });
+    expect(d.reviews[0]).toMatchObject({ lapse: 'validation_changed', counted: false, lapsed_at: expect.any(String) });
+    await expectError(await call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } }), 409, 'not_approved');
+    await expectError(await call('deploy', '/api/v1/training/models/deploy', { role: 'deployer', json: { model_id: e.model_id, age_group_min: 2, age_group_max: 3, deployment_environment: 'staging' } }), 409, 'approval_required');
+  });
+
+  it('break-glass: an admin with a written reason deploys without approvals, flagged; a deployer may not', async () => {
+    const st = await exportOf('safetensors');
+    const config = { model_id: st.model_id, age_group_min: 2, age_group_max: 3, deployment_environment: 'staging' };
+    await expectError(await call('deploy', '/api/v1/training/models/deploy', { role: 'deployer', json: { ...config, break_glass_reason: REASON } }), 403, 'forbidden');
+    await expectError(await call('deploy', '/api/v1/training/models/deploy', { role: 'admin', json: { ...config, break_glass_reason: 'because' } }), 422, 'invalid_request');
+    const res = await call('deploy', '/api/v1/training/models/deploy', { role: 'admin', json: { ...config, break_glass_reason: REASON } });
+    expect(res.status).toBe(200);
+    const d = await res.json();
+    expect(d).toMatchObject({ success: true, model_id: st.model_id, break_glass: true, break_glass_reason: REASON, request_id: expect.any(String) });
+    expect(d.warnings).toContain('break-glass: deployed without approvals');
+    expect(await getRequest(d.request_id)).toMatchObject({ state: 'deployed', deployments: [{ id: d.deployment_id, break_glass_reason: REASON }] });
+    const staging = await (await call('deployed', '/api/v1/training/models/deployed?environment=staging', { role: 'viewer' })).json();
+    expect(staging).toMatchObject([{ id: d.deployment_id, break_glass_reason: REASON }]);
+
+    // By the request endpoint, on an open request.
+    const onnx = await exportOf('onnx');
+    const id = (await openRequest({ model_id: onnx.model_id, deployment_environment: 'staging', replace_existing: true })).request_id;
+    await expectError(await call('breakGlass', '/x', { role: 'deployer', json: { reason: REASON }, params: { id } }), 403, 'forbidden');
+    await expectError(await call('breakGlass', '/x', { role: 'admin', json: { reason: 'too short' }, params: { id } }), 422, 'break_glass_reason_required');
+    await expectError(await call('breakGlass', '/x', { role: 'admin', json: {}, params: { id } }), 422, 'invalid_request');
+    const bg = await call('breakGlass', '/x', { role: 'admin', json: { reason: REASON }, params: { id } });
+    expect(bg.status).toBe(200);
+    const d2 = await bg.json();
+    expect(d2).toMatchObject({ request_id: id, break_glass: true, break_glass_reason: REASON, backup_path: expect.stringMatching(/^deployments\/staging\/2-3\//) });
+    expect(await getRequest(id)).toMatchObject({ state: 'deployed' });
+    const audit = await (await call('audit', '/api/v1/audit?action=model.deploy.break_glass', { role: 'deployer' })).json();
+    expect(audit.total).toBe(2);
+
+    // Leave nothing active for the tests that follow.
+    expect((await call('undeploy', '/x', { role: 'deployer', method: 'POST', params: { id: String(d2.deployment_id) } })).status).toBe(200);
+  });
+});
+
 describe('authentication and permissions', () => {
   // [route, method, least role that may call it]
   const table: [string, string, Role][] = [
@@ -328,10 +509,20 @@ describe('authentication and permissions', () => {
     ['artifact', 'GET', 'viewer'],
     ['me', 'GET', 'viewer'],
     ['audit', 'GET', 'deployer'],
+    ['requests', 'GET', 'viewer'],
+    ['requests', 'POST', 'reviewer'],
+    ['request', 'GET', 'viewer'],
+    ['reviews', 'POST', 'reviewer'],
+    ['requestDeploy', 'POST', 'deployer'],
+    ['breakGlass', 'POST', 'admin'],
+    ['withdraw', 'POST', 'reviewer'],
+    ['submit', 'POST', 'reviewer'],
+    ['policies', 'GET', 'viewer'],
+    ['policy', 'PUT', 'admin'],
   ];
   const order: Role[] = ['viewer', 'reviewer', 'deployer', 'admin'];
   it.each(table)('%s %s: 401 without credentials, 403 below %s', async (route, method, least) => {
-    const params = { id: '1', model_id: 'autoencoder_2.0_3.0_20000101_000000', sha256: '0'.repeat(64) };
+    const params = { id: '1', model_id: 'autoencoder_2.0_3.0_20000101_000000', sha256: '0'.repeat(64), environment: 'production' };
     await expectError(await call(route, '/x', { method, role: null, params }), 401, 'unauthenticated');
     await expectError(await call(route, '/x', { method, token: 'dbt_not-a-token', params }), 401, 'unauthenticated');
     for (const role of order.slice(0, order.indexOf(least))) {

@@ -1,24 +1,27 @@
 import { ModelDeploymentError } from '../../lib/formats/errors';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
-import { deployModel, deploymentToDict, ENVIRONMENTS, listDeployedModels, rollbackDeployment, undeployModel } from '../../lib/registry/deploy';
+import { deployByConfigJson } from '../../lib/api/deployment-requests';
+import { deploymentToDict, ENVIRONMENTS, listDeployedModels, rollbackDeployment, undeployModel } from '../../lib/registry/deploy';
 import { getStore } from '../../lib/storage';
 import { idArgument, oneOf, requiredNumber, UsageError } from '../args';
 import { resolveActor, withDb } from '../local';
-import { ages, json, keyValues, table } from '../output';
+import { ages, HintedError, json, keyValues, table } from '../output';
 import { API, deployBody, rollbackBody } from '../remote';
 import type { Command } from './types';
 
 type DeploymentJson = ReturnType<typeof deploymentToDict>;
-type DeployResult = Awaited<ReturnType<typeof deployModel>>;
+type DeployResult = Awaited<ReturnType<typeof deployByConfigJson>>;
 type RollbackResult = Awaited<ReturnType<typeof rollbackDeployment>>;
 
 const ENV_HELP = `--env E                  production (default) or staging.`;
 
-export function deployText(r: DeployResult, environment: string, min: number, max: number): string {
+export function deployText(r: Omit<DeployResult, 'request_id'> & { request_id?: string | null }, environment: string, min: number, max: number): string {
   const v = r.validation_result;
   return (
     `deployed ${r.model_id} to ${environment}, ages ${ages(min, max)} (deployment ${r.deployment_id})\n` +
+    (r.break_glass_reason ? `BREAK-GLASS: deployed without approvals: ${r.break_glass_reason}\n` : '') +
     keyValues({
+      request: r.request_id ?? null,
       deployment_path: r.deployment_path,
       backup_path: r.backup_path,
       threshold: r.threshold,
@@ -29,18 +32,33 @@ export function deployText(r: DeployResult, environment: string, min: number, ma
   );
 }
 
+/** The "requests create" line for what the user tried to deploy. */
+function approvalHint(modelId: string | undefined, exportPath: string | undefined, environment: string, replace: boolean): string {
+  const id = modelId ?? /(autoencoder_[0-9._]+)\.\w+$/.exec(exportPath ?? '')?.[1] ?? 'MODEL_ID';
+  return (
+    `Open a deployment request and have a teammate approve it:\n` +
+    `  drawbridge requests create ${id} --env ${environment}${replace ? ' --replace' : ''} --rationale "why"\n` +
+    `then deploy it ("drawbridge requests deploy REQUEST_ID", or this deploy again). An admin may add --break-glass "REASON" (at least 20 characters).`
+  );
+}
+
 export const deployCommand: Command = {
   name: 'deploy',
   maxArgs: 1,
-  usage: 'deploy (MODEL_ID | --path exports/models/<id>.<ext>) --min AGE --max AGE [--replace] [...]',
-  summary: 'Deploy an export as the active model of its age group.',
-  options: ['path', 'min', 'max', 'replace', 'no-validate', 'no-backup', 'env', 'json'],
+  usage: 'deploy (MODEL_ID | --path exports/models/<id>.<ext>) --min AGE --max AGE [--env E] [--break-glass REASON] [...]',
+  summary: 'Deploy the approved deployment request for an export (or, as an admin, break glass).',
+  options: ['path', 'min', 'max', 'replace', 'no-validate', 'no-backup', 'env', 'break-glass', 'json'],
   remote: true,
-  help: `Deploy an exported model as the active model of its age group, in one transaction: validate it
-(unless --no-validate), derive its anomaly threshold from its training job's validation set (95th
-percentile of reconstruction error), and activate it. At most one model is active per age group and
-environment: when one is, the deploy is refused (active_model_exists) unless --replace, which keeps
-the replaced deployment as a backup for "drawbridge rollback" (unless --no-backup).
+  help: `Deploy an exported model as the active model of its age group. Deployments are review-gated: this
+deploys the approved deployment request for this export, environment and age range (see "drawbridge
+requests create" and "drawbridge review"); the request's reviewed flags (replace, backup, validate)
+govern, and flags given here that differ are reported as warnings. Without an approved request it
+fails with approval_required (exit 1) and prints the "requests create" line to run.
+
+In one transaction it re-checks the review policy, validates (unless the request said not to),
+derives the anomaly threshold from the training job's validation set (95th percentile of
+reconstruction error) and activates the model. At most one model is active per age group and
+environment: a request without replace fails with active_model_exists when one is.
 
 Name the export by its model id, or by its export path as the original service did
 (exports/models/<model_id>.<onnx|pth|pkl|safetensors>; it names a known export and is never read
@@ -49,16 +67,19 @@ from disk). --min/--max must be the age group it was exported for.
 Options:
   --path P                 The export's path instead of MODEL_ID.
   --min AGE, --max AGE     The age group (required).
-  --replace                Replace the model now active for this age group and environment.
-  --no-validate            Skip validation before deploying (recorded as a warning).
-  --no-backup              With --replace: retire the replaced deployment instead of keeping it as a backup.
+  --replace, --no-validate, --no-backup
+                           The deployment config's flags (the approved request's govern; with
+                           --break-glass they are the flags of the request opened on the spot).
   ${ENV_HELP}
+  --break-glass REASON     Admins only: deploy without approvals, for this written reason (at least
+                           20 characters). Flagged on the deployment and in the audit log.
   --json                   Print the deployment result as JSON.
 
 Examples:
   drawbridge deploy autoencoder_2.0_3.0_20261127_071000 --min 2 --max 3
   drawbridge deploy --path exports/models/autoencoder_2.0_3.0_20261127_071000.onnx --min 2 --max 3 --replace
-  drawbridge deploy autoencoder_4.0_5.0_20261127_071500 --min 4 --max 5 --env staging
+  drawbridge deploy autoencoder_4.0_5.0_20261127_071500 --min 4 --max 5 --env staging \\
+    --break-glass "Production incident 4711: the current model flags every drawing"
 `,
   async run({ v, args, remote, out }) {
     const cmd = 'deploy';
@@ -68,10 +89,21 @@ Examples:
     const ageGroupMin = requiredNumber(v, 'min', cmd);
     const ageGroupMax = requiredNumber(v, 'max', cmd);
     if (v['no-backup'] && !v.replace) throw new UsageError('--no-backup only matters with --replace', cmd);
-    const body = deployBody({ modelId, path: v.path, ageGroupMin, ageGroupMax, replace: !!v.replace, validate: !v['no-validate'], backup: !v['no-backup'], environment });
-    const r: DeployResult = remote
-      ? await remote.post(API.deploy, { json: body })
-      : await withDb(async (db) => deployModel(db, getStore(), await resolveActor(db, v.as, cmd), body));
+    const breakGlass = v['break-glass'];
+    if (breakGlass !== undefined && breakGlass.trim() === '') throw new UsageError('--break-glass needs a written REASON', cmd);
+    const body = {
+      ...deployBody({ modelId, path: v.path, ageGroupMin, ageGroupMax, replace: !!v.replace, validate: !v['no-validate'], backup: !v['no-backup'], environment }),
+      ...(breakGlass !== undefined ? { break_glass_reason: breakGlass } : {}),
+    };
+    let r: DeployResult;
+    try {
+      r = remote
+        ? await remote.post(API.deploy, { json: body })
+        : await withDb(async (db) => deployByConfigJson(db, getStore(), await resolveActor(db, v.as, cmd), body));
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'approval_required') throw new HintedError((e as Error).message, 'approval_required', approvalHint(modelId, v.path, environment, !!v.replace));
+      throw e;
+    }
     out(v.json ? json(r) : deployText(r, environment, ageGroupMin, ageGroupMax));
     return 0;
   },

@@ -5,6 +5,7 @@ import { EXPORT_FORMATS } from '../../lib/formats/export';
 import { catalogueArtifact } from '../../lib/registry/artifacts';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels, parseCheckpoint, type ExportMetadataDict } from '../../lib/registry/exports';
+import { reconcileExportRequests } from '../../lib/registry/requests';
 import { validateExportedModel } from '../../lib/registry/validate';
 import { getStore } from '../../lib/storage';
 import { idArgument, numberOption, oneOf, required, requiredNumber, UsageError } from '../args';
@@ -208,7 +209,8 @@ export const validateCommand: Command = {
 Drawbridge's own readers, checks it against its metadata and the 832-dimensional serving contract,
 runs ONNX exports in onnxruntime-node against the source weights' forward pass, compares the weights
 with the other formats exported from the same checkpoint, and measures reconstruction error on the
-training job's validation set.
+training job's validation set. Deployment requests under review for the export are re-evaluated at
+once: approvals bound to an older validation run lapse.
 
 Prints is_valid, the errors and warnings, and the integrity, compatibility and performance checks.
 
@@ -227,7 +229,13 @@ Examples:
     if (!modelId) throw new UsageError('validate needs a MODEL_ID (see "drawbridge exports list")', 'validate');
     const r: ValidationJson = remote
       ? await remote.post(API.validate, { query: { model_id: modelId } })
-      : await withDb(async (db) => validateExportedModel(db, getStore(), await resolveActor(db, v.as, 'validate'), modelId));
+      : await withDb(async (db) => {
+          const actor = await resolveActor(db, v.as, 'validate');
+          const result = await validateExportedModel(db, getStore(), actor, modelId);
+          // Approvals bound to an older validation run lapse now, as over the API.
+          await reconcileExportRequests(db, actor, modelId);
+          return result;
+        });
     out(v.json ? json(r) : validationText(modelId, r));
     return r.is_valid ? 0 : EXIT_INVALID;
   },

@@ -13,6 +13,8 @@ import { ArtifactError } from '../storage/types';
 export const STATUS_BY_CODE: Record<string, number> = {
   unauthenticated: 401,
   forbidden: 403,
+  // The requester of a deployment request may never review it.
+  self_review: 403,
   // 400: the request itself is malformed (syntax, parameters that can never name anything).
   invalid_json: 400,
   invalid_multipart: 400,
@@ -27,6 +29,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   model_not_found: 404,
   deployment_not_found: 404,
   artifact_not_found: 404,
+  request_not_found: 404,
   // 409: well-formed, but the current state of the registry does not allow it.
   conflict: 409,
   active_model_exists: 409,
@@ -36,6 +39,13 @@ export const STATUS_BY_CODE: Record<string, number> = {
   checkpoint_missing: 409,
   validation_set_missing: 409,
   age_range_mismatch: 409,
+  // The review workflow: the request's state or its policy does not allow it (yet).
+  approval_required: 409,
+  not_approved: 409,
+  policy_not_satisfied: 409,
+  invalid_transition: 409,
+  validation_required: 409,
+  preview_summary_required: 409,
   // 413: over the configured artifact/body limits.
   artifact_too_large: 413,
   payload_too_large: 413,
@@ -50,6 +60,9 @@ export const STATUS_BY_CODE: Record<string, number> = {
   export_failed: 422,
   pickle_unsupported_value: 422,
   validation_failed: 422,
+  break_glass_reason_required: 422,
+  invalid_preview_summary: 422,
+  invalid_parent: 422,
   // 500: the server's own state is broken (an artifact changed on disk, a writer failed).
   artifact_corrupt: 500,
   zip_write_failed: 500,

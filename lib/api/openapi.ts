@@ -6,6 +6,7 @@
 import { EXPORT_FORMATS } from '../formats/export';
 import { PERMISSIONS, type Permission } from '../auth/permissions';
 import { ENVIRONMENTS } from '../registry/deploy';
+import { REQUEST_STATES, REQUEST_ACTIONS } from '../registry/review-state';
 
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
@@ -264,9 +265,16 @@ const schemas: Record<string, Schema> = {
       validate_before_deployment: booleanParam('Validate first and refuse an invalid model', true),
       backup_existing: booleanParam('Keep the replaced deployment as the backup to roll back to', true),
       deployment_environment: environment,
+      break_glass_reason: str('Admins only: deploy without an approved request, for this written reason (at least 20 characters); flagged everywhere', {
+        minLength: 20,
+        maxLength: 2000,
+      }),
     },
     ['age_group_min', 'age_group_max'],
-    { description: 'Name the export by model_export_path or model_id.' },
+    {
+      description:
+        'Name the export by model_export_path or model_id. It deploys the approved deployment request for this export, environment and age range (whose reviewed flags govern); without one the answer is 409 approval_required.',
+    },
   ),
   DeployResult: obj({
     success: bool(),
@@ -279,7 +287,151 @@ const schemas: Record<string, Schema> = {
     threshold: num('95th percentile of reconstruction MSE over the validation set’s normal samples'),
     sample_count: int(),
     warnings: { type: 'array', items: str() },
+    request_id: str('The deployment request this deploy carried out'),
+    break_glass: bool('Deployed by an admin without approvals'),
+    break_glass_reason: nullable(str()),
   }),
+  Person: obj({ id: str(), name: str(), email: str(undefined, { format: 'email' }) }),
+  ReviewPolicy: obj({
+    deployment_environment: environment,
+    required_approvals: int(undefined, { minimum: 1, maximum: 10 }),
+    require_preview_summary: bool('Each approval must carry the reviewer’s reconstruction preview summary of the bytes'),
+    is_default: bool('No admin has set it: the defaults apply (staging 1, production 2, preview required)'),
+  }),
+  ReviewPolicyList: obj({
+    policies: { type: 'array', items: { allOf: [ref('ReviewPolicy'), obj({ updated_at: nullable(str(undefined, { format: 'date-time' })), updated_by: nullable(str()) })] } },
+  }),
+  ReviewPolicyUpdate: obj(
+    { required_approvals: int(undefined, { minimum: 1, maximum: 10 }), require_preview_summary: booleanParam('Require the preview summary on approvals', true) },
+    [],
+    { description: 'An omitted field keeps its current value.' },
+  ),
+  PolicyEvaluation: obj({
+    satisfied: bool(),
+    approvals: int('Approvals that count now'),
+    required: int(),
+    reasons: { type: 'array', items: str(), description: 'What is still missing, one sentence each' },
+    notes: { type: 'array', items: str() },
+    counted_review_ids: { type: 'array', items: str() },
+    lapsed: { type: 'array', items: obj({ review_id: str(), reviewer_id: str(), cause: str(undefined, { enum: ['artifact_changed', 'validation_changed'] }) }) },
+  }),
+  DeploymentRequestCreate: obj(
+    {
+      model_id: str('The export to deploy; the age range is its own'),
+      deployment_environment: environment,
+      replace_existing: booleanParam('Replace the active model of the range', false),
+      backup_existing: booleanParam('Keep the replaced deployment as the backup', true),
+      validate_before_deployment: booleanParam('Validate again when deploying', true),
+      rationale: str('Why, at least 10 characters', { minLength: 10, maxLength: 4000 }),
+      submit: booleanParam('Open it for review now (false: keep a draft)', true),
+    },
+    ['model_id', 'rationale'],
+  ),
+  DeploymentRequest: obj({
+    request_id: str(),
+    state: str(undefined, { enum: [...REQUEST_STATES] }),
+    deployment_environment: environment,
+    model_id: str(),
+    export_format: exportFormat,
+    artifact_sha256: sha256('The bytes under review: approvals bind to them'),
+    age_group_min: num(),
+    age_group_max: num(),
+    replace_existing: bool(),
+    backup_existing: bool(),
+    validate_before_deployment: bool(),
+    rationale: str(),
+    requester: ref('Person'),
+    failure_reason: nullable(str()),
+    created_at: str(undefined, { format: 'date-time' }),
+    updated_at: str(undefined, { format: 'date-time' }),
+    decided_at: nullable(str(undefined, { format: 'date-time' })),
+    url: str('The request’s page in the console'),
+  }),
+  DeploymentRequestWithPolicy: {
+    allOf: [ref('DeploymentRequest'), obj({ policy: ref('ReviewPolicy'), evaluation: ref('PolicyEvaluation') })],
+  },
+  DeploymentRequestDetail: {
+    allOf: [
+      ref('DeploymentRequest'),
+      obj({
+        policy: ref('ReviewPolicy'),
+        evaluation: ref('PolicyEvaluation'),
+        as_deployer: { ...nullable(ref('PolicyEvaluation')), description: 'The evaluation were the caller to deploy it (deployers only)' },
+        latest_validation: nullable(obj({ validation_run_id: str(), is_valid: bool(), artifact_sha256: sha256(), created_at: str(undefined, { format: 'date-time' }) })),
+        reviews: {
+          type: 'array',
+          items: obj({
+            review_id: str(),
+            reviewer: ref('Person'),
+            decision: str(undefined, { enum: ['approve', 'request_changes', 'reject'] }),
+            comment: str(),
+            artifact_sha256: sha256(),
+            validation_run_id: nullable(str()),
+            preview_summary: nullable(jsonObject()),
+            created_at: str(undefined, { format: 'date-time' }),
+            lapsed_at: nullable(str(undefined, { format: 'date-time' })),
+            lapse: nullable(str('Why the approval no longer binds', { enum: ['artifact_changed', 'validation_changed'] })),
+            counted: bool('Counts towards the policy now'),
+          }),
+        },
+        deployments: { type: 'array', items: ref('Deployment') },
+        available_actions: { type: 'array', items: str(undefined, { enum: [...REQUEST_ACTIONS] }) },
+      }),
+    ],
+  },
+  DeploymentRequestList: obj({
+    total: int(),
+    page: int(),
+    page_size: int(),
+    requests: {
+      type: 'array',
+      items: obj({
+        request_id: str(),
+        state: str(undefined, { enum: [...REQUEST_STATES] }),
+        deployment_environment: environment,
+        model_id: str(),
+        export_format: exportFormat,
+        age_group_min: num(),
+        age_group_max: num(),
+        requester: ref('Person'),
+        approvals: int(),
+        required: int(),
+        lapsed: int(),
+        reasons: { type: 'array', items: str() },
+        reviews: int(),
+        comments: int(),
+        awaiting_me: bool(),
+        failure_reason: nullable(str()),
+        created_at: str(undefined, { format: 'date-time' }),
+        updated_at: str(undefined, { format: 'date-time' }),
+      }),
+    },
+  }),
+  ReviewCreate: obj(
+    {
+      decision: str(undefined, { enum: ['approve', 'request_changes', 'reject'] }),
+      comment: str('Required to request changes or reject', { maxLength: 4000 }),
+      preview_summary: jsonObject(
+        'The reconstruction preview summary of these bytes (≤ 16 KiB; an artifact_sha256 field must be the export’s checksum). Attached before the review, so the approval carries it.',
+      ),
+    },
+    ['decision'],
+  ),
+  ReviewResult: obj({
+    review: obj({
+      review_id: str(),
+      decision: str(),
+      comment: str(),
+      artifact_sha256: sha256(),
+      validation_run_id: nullable(str()),
+      preview_summary_id: nullable(str()),
+      has_preview_summary: bool(),
+      created_at: str(undefined, { format: 'date-time' }),
+    }),
+    request: ref('DeploymentRequestWithPolicy'),
+  }),
+  BreakGlass: obj({ reason: str('Why this cannot wait for approvals', { minLength: 20, maxLength: 2000 }) }),
+  Withdraw: obj({ reason: str(undefined, { maxLength: 2000 }) }, []),
   Deployment: obj({
     id: int(),
     age_min: num(),
@@ -450,8 +602,9 @@ const paths = {
   },
   '/api/v1/training/models/deploy': {
     post: op('deployModel', {
-      summary: 'Deploy an export as the active model of its age range',
-      description: 'Validates first (unless told not to), derives the threshold from the validation set, and activates in one serializable transaction.',
+      summary: 'Deploy the approved deployment request for a ModelDeploymentConfig',
+      description:
+        'Deploys the approved request for this export, environment and age range (its reviewed flags govern; differing flags are reported in warnings): validates first (unless the request says not to), derives the threshold from the validation set, and activates in one serializable transaction. Without an approved request: 409 approval_required, unless an admin sends break_glass_reason.',
       tag: 'deployments',
       permission: 'deployments.write',
       parameters: [
@@ -462,6 +615,7 @@ const paths = {
         q('validate_before_deployment', booleanParam('Validate first', true)),
         q('backup_existing', booleanParam('Keep a backup', true)),
         q('deployment_environment', environment),
+        q('break_glass_reason', str('Admins: deploy without approvals, for this reason (≥ 20 characters)')),
       ],
       requestBody: paramsBody('ModelDeploymentConfig', 'ModelDeploymentConfig.'),
       responses: { '200': ok(ref('DeployResult')), ...errorResponses(400, 404, 409, 415, 422) },
@@ -495,6 +649,107 @@ const paths = {
       responses: { '200': ok(ref('RollbackResult')), ...errorResponses(409, 415, 422) },
     }),
   },
+  '/api/v1/deployment-requests': {
+    get: op('listDeploymentRequests', {
+      summary: 'Deployment requests, open ones first, with their approvals against the policy',
+      description: 'Drafts show only to their requester. awaiting: open requests of others without a current review of the caller.',
+      tag: 'reviews',
+      permission: 'reviews.read',
+      parameters: [
+        q('state', str(undefined, { enum: [...REQUEST_STATES] })),
+        q('environment', str(undefined, { enum: [...ENVIRONMENTS] })),
+        q('view', str(undefined, { enum: ['all', 'mine', 'awaiting'], default: 'all' })),
+        q('page', int(undefined, { minimum: 1, default: 1 })),
+        q('page_size', int(undefined, { minimum: 1, maximum: 100, default: 25 })),
+      ],
+      responses: { '200': ok(ref('DeploymentRequestList')), ...errorResponses(422) },
+    }),
+    post: op('createDeploymentRequest', {
+      summary: 'Open a request to deploy an export (or keep it as a draft)',
+      tag: 'reviews',
+      permission: 'requests.create',
+      requestBody: paramsBody('DeploymentRequestCreate', 'The export, its ModelDeploymentConfig flags and why.', true),
+      responses: { '201': ok(ref('DeploymentRequestWithPolicy'), 'Created'), ...errorResponses(404, 415, 422) },
+    }),
+  },
+  '/api/v1/deployment-requests/{id}': {
+    get: op('getDeploymentRequest', {
+      summary: 'A request, its reviews (with lapse status), the policy and the evaluation against it',
+      tag: 'reviews',
+      permission: 'reviews.read',
+      parameters: [pathParam('id', str(), 'Request id')],
+      responses: { '200': ok(ref('DeploymentRequestDetail')), ...errorResponses(404) },
+    }),
+  },
+  '/api/v1/deployment-requests/{id}/reviews': {
+    post: op('reviewDeploymentRequest', {
+      summary: 'Approve, request changes or reject (never the requester)',
+      description:
+        'An approval binds to the request’s SHA-256 and the export’s latest (passing) validation run, and carries the reviewer’s preview summary of those bytes: send preview_summary to attach one, as the console’s “Attach to review” does. The requester’s own review is refused (403 self_review).',
+      tag: 'reviews',
+      permission: 'reviews.write',
+      parameters: [pathParam('id', str(), 'Request id')],
+      requestBody: paramsBody('ReviewCreate', 'The decision.', true),
+      responses: { '201': ok(ref('ReviewResult'), 'Created'), ...errorResponses(404, 409, 413, 415, 422) },
+    }),
+  },
+  '/api/v1/deployment-requests/{id}/deploy': {
+    post: op('deployDeploymentRequest', {
+      summary: 'Deploy an approved request',
+      description: 'Re-checks the state, the reviewed hash, the latest validation and the whole policy (the deployer may not be its only approver) in the deploy’s transaction. A deploy that fails marks the request failed.',
+      tag: 'reviews',
+      permission: 'deployments.write',
+      parameters: [pathParam('id', str(), 'Request id')],
+      responses: { '200': ok(ref('DeployResult')), ...errorResponses(404, 409, 422) },
+    }),
+  },
+  '/api/v1/deployment-requests/{id}/break-glass': {
+    post: op('breakGlassDeploy', {
+      summary: 'Deploy a request without its approvals (admins, with a written reason; flagged)',
+      tag: 'reviews',
+      permission: 'deployments.break_glass',
+      parameters: [pathParam('id', str(), 'Request id')],
+      requestBody: paramsBody('BreakGlass', 'The reason.', true),
+      responses: { '200': ok(ref('DeployResult')), ...errorResponses(404, 409, 415, 422) },
+    }),
+  },
+  '/api/v1/deployment-requests/{id}/withdraw': {
+    post: op('withdrawDeploymentRequest', {
+      summary: 'Withdraw a request (its requester)',
+      tag: 'reviews',
+      permission: 'requests.create',
+      parameters: [pathParam('id', str(), 'Request id')],
+      requestBody: paramsBody('Withdraw', 'Optional reason.'),
+      responses: { '200': ok(ref('DeploymentRequestWithPolicy')), ...errorResponses(404, 409, 415, 422) },
+    }),
+  },
+  '/api/v1/deployment-requests/{id}/submit': {
+    post: op('submitDeploymentRequest', {
+      summary: 'Open a draft (or a failed request) for review (its requester)',
+      tag: 'reviews',
+      permission: 'requests.create',
+      parameters: [pathParam('id', str(), 'Request id')],
+      responses: { '200': ok(ref('DeploymentRequestWithPolicy')), ...errorResponses(404, 409) },
+    }),
+  },
+  '/api/v1/review-policies': {
+    get: op('listReviewPolicies', {
+      summary: 'Each environment’s review policy',
+      tag: 'reviews',
+      permission: 'reviews.read',
+      responses: { '200': ok(ref('ReviewPolicyList')) },
+    }),
+  },
+  '/api/v1/review-policies/{environment}': {
+    put: op('setReviewPolicy', {
+      summary: 'Set an environment’s review policy; requests under review there are re-evaluated',
+      tag: 'reviews',
+      permission: 'policy.manage',
+      parameters: [pathParam('environment', str(undefined, { enum: [...ENVIRONMENTS] }), 'Deployment environment')],
+      requestBody: paramsBody('ReviewPolicyUpdate', 'The rules.'),
+      responses: { '200': ok(ref('ReviewPolicy')), ...errorResponses(415, 422) },
+    }),
+  },
   '/api/v1/artifacts/{sha256}': {
     get: op('getArtifact', {
       summary: 'A catalogued artifact by SHA-256 (checkpoints, validation sets, exports)',
@@ -517,7 +772,7 @@ export function openApiDocument() {
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }, { cookieAuth: [] }],
-    tags: [{ name: 'system' }, { name: 'training jobs' }, { name: 'models' }, { name: 'deployments' }, { name: 'artifacts' }],
+    tags: [{ name: 'system' }, { name: 'training jobs' }, { name: 'models' }, { name: 'deployments' }, { name: 'reviews' }, { name: 'artifacts' }],
     paths,
     components: {
       securitySchemes: {
@@ -528,9 +783,9 @@ export function openApiDocument() {
       responses: {
         BadRequest: errorResponse('Malformed request (bad JSON or multipart, an unusable parameter such as model_export_path)'),
         Unauthenticated: errorResponse('No valid token or session'),
-        Forbidden: errorResponse('The role may not do this'),
+        Forbidden: errorResponse('The role may not do this (forbidden), or this user may not (self_review)'),
         NotFound: errorResponse('Nothing by that name'),
-        Conflict: errorResponse('The registry’s state does not allow it (active model exists, no backup, job not completed, …)'),
+        Conflict: errorResponse('The registry’s state does not allow it (active model exists, no backup, job not completed, approval_required, not_approved, policy_not_satisfied, …)'),
         PayloadTooLarge: errorResponse('Over DRAWBRIDGE_MAX_ARTIFACT_MB (artifact_too_large) or the body limit (payload_too_large)'),
         UnsupportedMediaType: errorResponse('A body type this endpoint does not read'),
         RangeNotSatisfiable: { description: 'The Range misses the object (Content-Range: bytes */size)' },

@@ -1,22 +1,12 @@
-// POST /api/v1/training/models/deploy - deploy an export as the active model of its age range
-//      (ModelDeploymentConfig as JSON or query: model_export_path or model_id, age_group_min,
+// POST /api/v1/training/models/deploy - deploy the approved deployment request for a
+//      ModelDeploymentConfig (JSON or query: model_export_path or model_id, age_group_min,
 //      age_group_max, replace_existing, validate_before_deployment, backup_existing,
-//      deployment_environment).
-import { withActor } from '@/lib/api/handler';
-import { readParams, strictBoolean } from '@/lib/api/params';
-import { deployModel, type DeploymentConfig } from '@/lib/registry/deploy';
-import { getStore } from '@/lib/storage';
-import { z } from 'zod';
-
+//      deployment_environment); the approved request's flags govern. Without one: 409
+//      approval_required, unless an admin sends break_glass_reason (at least 20 characters).
 // Booleans first: the registry's z.coerce.boolean() would take the string "false" for true.
-const flags = z.object({
-  replace_existing: strictBoolean.optional(),
-  validate_before_deployment: strictBoolean.optional(),
-  backup_existing: strictBoolean.optional(),
-});
+import { withActor } from '@/lib/api/handler';
+import { readParams } from '@/lib/api/params';
+import { deployByConfigJson } from '@/lib/api/deployment-requests';
+import { getStore } from '@/lib/storage';
 
-export const POST = withActor('deployments.write', async (req, { actor, db }) => {
-  const p = await readParams(req);
-  const config = { ...p, ...flags.parse(p) } as DeploymentConfig;
-  return Response.json(await deployModel(db, getStore(), actor, config));
-});
+export const POST = withActor('deployments.write', async (req, { actor, db }) => Response.json(await deployByConfigJson(db, getStore(), actor, await readParams(req))));

@@ -1,8 +1,11 @@
 // POST /api/v1/training/models/validate - validate an export (?model_id or JSON {model_id}): checksum,
 //      readers, serving contract, onnxruntime parity, format parity; recorded as a validation run.
+//      Requests under review for the export are re-evaluated at once: approvals bound to an older
+//      run lapse.
 import { z } from 'zod';
 import { withActor } from '@/lib/api/handler';
 import { readParams } from '@/lib/api/params';
+import { reconcileExportRequests } from '@/lib/registry/requests';
 import { validateExportedModel } from '@/lib/registry/validate';
 import { getStore } from '@/lib/storage';
 
@@ -10,5 +13,7 @@ const schema = z.object({ model_id: z.string({ message: 'name the export to vali
 
 export const POST = withActor('models.validate', async (req, { actor, db }) => {
   const { model_id } = schema.parse(await readParams(req));
-  return Response.json(await validateExportedModel(db, getStore(), actor, model_id));
+  const result = await validateExportedModel(db, getStore(), actor, model_id);
+  await reconcileExportRequests(db, actor, model_id);
+  return Response.json(result);
 });

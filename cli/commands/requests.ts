@@ -1,0 +1,418 @@
+/**
+ * The review workflow from the command line: open a deployment request, list and show requests,
+ * review, deploy an approved request (or break glass), withdraw, submit a draft; the review policy.
+ * Local mode calls the same lib/api operations as the routes, so both modes print the same JSON.
+ */
+import {
+  breakGlassJson,
+  createRequestJson,
+  deployRequestJson,
+  listPoliciesJson,
+  listRequestsJson,
+  requestDetailJson,
+  reviewJson,
+  setPolicyJson,
+  submitJson,
+  withdrawJson,
+} from '../../lib/api/deployment-requests';
+import { ENVIRONMENTS } from '../../lib/registry/deploy';
+import { REQUEST_STATES } from '../../lib/registry/review-state';
+import { getStore } from '../../lib/storage';
+import { idArgument, oneOf, required, UsageError, type Values } from '../args';
+import { readObjectFile } from '../files';
+import { resolveActor, withDb } from '../local';
+import { ages, json, keyValues, table } from '../output';
+import { API, requestCreateBody, reviewBodyOf, type Remote } from '../remote';
+import type { Actor } from '../../lib/auth/permissions';
+import type { Db } from '../../lib/db';
+import { deployText } from './deployments';
+import type { Command } from './types';
+
+type RequestJson = Awaited<ReturnType<typeof createRequestJson>>;
+type DetailJson = Awaited<ReturnType<typeof requestDetailJson>>;
+type ListJson = Awaited<ReturnType<typeof listRequestsJson>>;
+type ReviewJson = Awaited<ReturnType<typeof reviewJson>>;
+type DeployJson = Awaited<ReturnType<typeof deployRequestJson>>;
+type PolicyJson = Awaited<ReturnType<typeof setPolicyJson>>;
+
+const ENV_HELP = `--env E                  production (default) or staging.`;
+
+function requestId(args: string[], command: string): string {
+  const id = args[0];
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new UsageError(`${command} needs a REQUEST_ID (see "drawbridge requests list")`, command);
+  return id;
+}
+
+/** Runs `local` on the database as --as (or the first admin), or `remote` over --server. */
+async function act<T>(ctx: { v: Values; remote: Remote | null }, command: string, remote: (r: Remote) => Promise<T>, local: (db: Db, actor: Actor) => Promise<T>): Promise<T> {
+  if (ctx.remote) return remote(ctx.remote);
+  return withDb(async (db) => local(db, await resolveActor(db, ctx.v.as, command)));
+}
+
+function stillNeeds(e: { satisfied: boolean; approvals: number; required: number; reasons: string[] }): string {
+  return `approvals ${e.approvals} of ${e.required}${e.satisfied ? ' (policy satisfied)' : ''}\n` + (e.reasons.length ? `still needs:\n${e.reasons.map((r) => `  - ${r}`).join('\n')}\n` : '');
+}
+
+export function requestText(r: RequestJson, verb = 'request'): string {
+  return (
+    `${verb} ${r.request_id} (${r.state}): deploy ${r.model_id} to ${r.deployment_environment}, ages ${ages(r.age_group_min, r.age_group_max)}\n` +
+    keyValues({
+      replace_existing: r.replace_existing,
+      backup_existing: r.backup_existing,
+      validate_before_deployment: r.validate_before_deployment,
+      artifact_sha256: r.artifact_sha256,
+      requester: r.requester.email,
+      policy: `${r.policy.required_approvals} approval(s)${r.policy.require_preview_summary ? ', preview summary required' : ''}${r.policy.is_default ? ' (default)' : ''}`,
+    }) +
+    stillNeeds(r.evaluation)
+  );
+}
+
+export const requestsCreate: Command = {
+  name: 'requests create',
+  maxArgs: 1,
+  usage: 'requests create MODEL_ID --env E --rationale TEXT [--replace] [--no-backup] [--no-validate] [--draft] [--json]',
+  summary: 'Ask for a deployment: open a request for review (or keep a draft).',
+  options: ['env', 'rationale', 'replace', 'no-backup', 'no-validate', 'draft', 'json'],
+  remote: true,
+  help: `Open a deployment request: deploy export MODEL_ID (for its own age group) to an environment with
+these deployment flags, for the reason given. Reviewers are notified; once the environment's review
+policy is satisfied (approvals bound to the export's SHA-256 and latest validation run, never the
+requester's own) it is approved and a deployer can deploy it ("drawbridge requests deploy ID", or
+"drawbridge deploy" with the same config).
+
+Options:
+  ${ENV_HELP}
+  --rationale TEXT         Why (at least 10 characters; required).
+  --replace                Replace the model now active for this age group and environment.
+  --no-backup              With --replace: retire the replaced deployment instead of keeping it as a backup.
+  --no-validate            Do not validate again when deploying.
+  --draft                  Keep it as a draft ("drawbridge requests submit ID" opens it).
+  --json                   Print the request (with its policy and evaluation) as JSON.
+
+Example:
+  drawbridge requests create autoencoder_2.0_3.0_20261127_071000 --env production --replace \\
+    --rationale "Nightly retrain: lower loss on the 2–3 validation set"
+`,
+  async run(ctx) {
+    const { v, args, out } = ctx;
+    const cmd = 'requests create';
+    const modelId = args[0];
+    if (!modelId) throw new UsageError(`${cmd} needs a MODEL_ID (see "drawbridge exports list")`, cmd);
+    if (v['no-backup'] && !v.replace) throw new UsageError('--no-backup only matters with --replace', cmd);
+    const body = requestCreateBody({
+      modelId,
+      environment: oneOf(v.env, ENVIRONMENTS, 'env', cmd) ?? 'production',
+      rationale: required(v, 'rationale', cmd),
+      replace: !!v.replace,
+      backup: !v['no-backup'],
+      validate: !v['no-validate'],
+      draft: !!v.draft,
+    });
+    const r = await act<RequestJson>(ctx, cmd, (remote) => remote.post(API.requests, { json: body }), (db, actor) => createRequestJson(db, actor, body));
+    out(v.json ? json(r) : requestText(r, r.state === 'draft' ? 'drafted request' : 'opened request'));
+    return 0;
+  },
+};
+
+export function requestsTable(l: ListJson): string {
+  if (!l.requests.length) return 'no deployment requests\n';
+  const rows = l.requests.map((r) => [
+    r.request_id,
+    r.state + (r.awaiting_me ? '*' : ''),
+    r.deployment_environment,
+    ages(r.age_group_min, r.age_group_max),
+    r.model_id,
+    `${r.approvals}/${r.required}`,
+    r.requester.email,
+    (r.created_at ?? '').replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+  ]);
+  return table(['ID', 'STATE', 'ENV', 'AGES', 'MODEL ID', 'APPROVALS', 'REQUESTER', 'CREATED'], rows) + `${l.requests.length} of ${l.total} requests (page ${l.page}; * awaits your review)\n`;
+}
+
+export const requestsList: Command = {
+  name: 'requests list',
+  usage: 'requests list [--state S] [--env E] [--mine | --awaiting] [--page N] [--json]',
+  summary: 'List deployment requests, open ones first.',
+  options: ['state', 'env', 'mine', 'awaiting', 'page', 'json'],
+  remote: true,
+  help: `List deployment requests, open ones first, 25 a page, with their approvals against the policy
+(lapsed approvals do not count). Drafts show only to their requester.
+
+Options:
+  --state S      Only requests in state S (${REQUEST_STATES.join(', ')}).
+  --env E        Only environment E (production or staging).
+  --mine         Only the requests you opened.
+  --awaiting     Only open requests of others that await your review.
+  --page N       Page N (default 1).
+  --json         Print {total, page, page_size, requests: [...]} as JSON.
+
+Examples:
+  drawbridge requests list --awaiting
+  drawbridge requests list --state approved --env production --json
+`,
+  async run(ctx) {
+    const { v, out } = ctx;
+    const cmd = 'requests list';
+    if (v.mine && v.awaiting) throw new UsageError('--mine and --awaiting are different views; give one', cmd);
+    const query = {
+      state: oneOf(v.state, REQUEST_STATES, 'state', cmd),
+      environment: oneOf(v.env, ENVIRONMENTS, 'env', cmd),
+      view: v.mine ? 'mine' : v.awaiting ? 'awaiting' : undefined,
+      page: v.page ? idArgument(v.page, '--page', cmd) : undefined,
+    };
+    const r = await act<ListJson>(ctx, cmd, (remote) => remote.get(API.requests, query), (db, actor) => listRequestsJson(db, actor, dropUndefined(query)));
+    out(v.json ? json(r) : requestsTable(r));
+    return 0;
+  },
+};
+
+function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
+}
+
+export function detailText(d: DetailJson): string {
+  const reviews = d.reviews.length
+    ? table(
+        ['REVIEWER', 'DECISION', 'PREVIEW', 'STATUS', 'COMMENT'],
+        d.reviews.map((r) => [r.reviewer.email, r.decision, r.preview_summary ? 'yes' : 'no', r.counted ? 'counts' : r.lapse ? `lapsed (${r.lapse})` : '—', r.comment]),
+      )
+    : 'no reviews yet\n';
+  return (
+    `request ${d.request_id} (${d.state}): deploy ${d.model_id} to ${d.deployment_environment}, ages ${ages(d.age_group_min, d.age_group_max)}\n` +
+    keyValues({
+      rationale: d.rationale,
+      requester: d.requester.email,
+      export_format: d.export_format,
+      artifact_sha256: d.artifact_sha256,
+      replace_existing: d.replace_existing,
+      backup_existing: d.backup_existing,
+      validate_before_deployment: d.validate_before_deployment,
+      latest_validation: d.latest_validation ? `${d.latest_validation.is_valid ? 'valid' : 'INVALID'} (run ${d.latest_validation.validation_run_id})` : 'none',
+      policy: `${d.policy.required_approvals} approval(s)${d.policy.require_preview_summary ? ', preview summary required' : ''}`,
+      failure_reason: d.failure_reason,
+      deployments: d.deployments.map((x) => `${x.id}${x.break_glass_reason ? ' (break-glass)' : ''}`).join(', ') || null,
+    }) +
+    stillNeeds(d.evaluation) +
+    reviews +
+    (d.available_actions.length ? `you may: ${d.available_actions.join(', ')}\n` : '')
+  );
+}
+
+export const requestsShow: Command = {
+  name: 'requests show',
+  maxArgs: 1,
+  usage: 'requests show REQUEST_ID [--json]',
+  summary: 'Show a request: its reviews (and which still count), the policy and what is missing.',
+  options: ['json'],
+  remote: true,
+  help: `Show a deployment request: its config and rationale, the export's latest validation, each review
+(whether it still counts, or lapsed because the bytes or the validation run changed), the review
+policy, what the request still needs, its deployments, and what you may do with it.
+
+Options:
+  --json         Print the request detail as JSON.
+
+Example:
+  drawbridge requests show clx2k0c1d0000abcd1234efgh
+`,
+  async run(ctx) {
+    const cmd = 'requests show';
+    const id = requestId(ctx.args, cmd);
+    const d = await act<DetailJson>(ctx, cmd, (remote) => remote.get(API.request(id)), (db, actor) => requestDetailJson(db, actor, id));
+    ctx.out(ctx.v.json ? json(d) : detailText(d));
+    return 0;
+  },
+};
+
+export const reviewCommand: Command = {
+  name: 'review',
+  maxArgs: 1,
+  usage: 'review REQUEST_ID (--approve | --request-changes | --reject) [--comment TEXT] [--preview-summary FILE] [--json]',
+  summary: 'Approve, request changes to, or reject a deployment request.',
+  options: ['approve', 'request-changes', 'reject', 'comment', 'preview-summary', 'json'],
+  remote: true,
+  help: `Review a deployment request. You can never review a request you opened (self_review). An approval
+binds to the request's SHA-256 and the export's latest validation run, which must pass
+(validation_required otherwise); it lapses when either changes. Where the environment's policy
+requires it, an approval must carry your reconstruction preview summary of these bytes: pass it
+with --preview-summary (the JSON the model page's preview produces; an "artifact_sha256" field in it
+must be the export's checksum), or attach it on the model page first.
+
+Options:
+  --approve | --request-changes | --reject    The decision (exactly one).
+  --comment TEXT           Required to request changes or reject.
+  --preview-summary FILE   A JSON object: your preview summary of the export, attached before the review.
+  --json                   Print {review, request} as JSON.
+
+Examples:
+  drawbridge review clx2k0c1d0000abcd1234efgh --approve --preview-summary preview.json
+  drawbridge review clx2k0c1d0000abcd1234efgh --request-changes --comment "Re-export with opset 17"
+`,
+  async run(ctx) {
+    const { v, out } = ctx;
+    const cmd = 'review';
+    const id = requestId(ctx.args, cmd);
+    const decisions = (['approve', 'request-changes', 'reject'] as const).filter((d) => v[d]);
+    if (decisions.length !== 1) throw new UsageError('review needs exactly one of --approve, --request-changes or --reject', cmd);
+    const decision = decisions[0] === 'request-changes' ? 'request_changes' : decisions[0];
+    if (decision !== 'approve' && !v.comment?.trim()) throw new UsageError(`--${decisions[0]} needs --comment TEXT saying why`, cmd);
+    const previewSummary = v['preview-summary'] ? await readObjectFile(v['preview-summary'], '--preview-summary', cmd) : undefined;
+    const body = reviewBodyOf({ decision, comment: v.comment, previewSummary });
+    const r = await act<ReviewJson>(ctx, cmd, (remote) => remote.post(API.requestReviews(id), { json: body }), (db, actor) => reviewJson(db, actor, id, body));
+    const past = { approve: 'approved', request_changes: 'requested changes to', reject: 'rejected' }[decision];
+    out(v.json ? json(r) : `${past} request ${id}${r.review.has_preview_summary ? ' (with your preview summary)' : ''}\n` + requestText(r.request));
+    return 0;
+  },
+};
+
+export const requestsDeploy: Command = {
+  name: 'requests deploy',
+  maxArgs: 1,
+  usage: 'requests deploy REQUEST_ID [--break-glass REASON] [--json]',
+  summary: 'Deploy an approved request (admins: --break-glass REASON deploys without approvals).',
+  options: ['break-glass', 'json'],
+  remote: true,
+  help: `Deploy an approved deployment request with its reviewed config. The deploy re-checks, in its own
+transaction, the request's state, the reviewed SHA-256, the latest validation and the whole policy (a
+deployer may not be the only approver of what they deploy). A deploy that fails (an active model in
+the way, a failed validation) marks the request failed with the reason.
+
+Options:
+  --break-glass REASON     Admins only: deploy an open, approved or failed request without its
+                           approvals, for this written reason (at least 20 characters); flagged.
+  --json                   Print the deployment result as JSON.
+
+Example:
+  drawbridge requests deploy clx2k0c1d0000abcd1234efgh
+`,
+  async run(ctx) {
+    const { v, out } = ctx;
+    const cmd = 'requests deploy';
+    const id = requestId(ctx.args, cmd);
+    const reason = v['break-glass'];
+    if (reason !== undefined && reason.trim() === '') throw new UsageError('--break-glass needs a written REASON', cmd);
+    const r = await act<DeployJson>(
+      ctx,
+      cmd,
+      (remote) => (reason !== undefined ? remote.post(API.requestBreakGlass(id), { json: { reason } }) : remote.post(API.requestDeploy(id))),
+      (db, actor) => (reason !== undefined ? breakGlassJson(db, getStore(), actor, id, { reason }) : deployRequestJson(db, getStore(), actor, id)),
+    );
+    // deployments/<env>/<min>-<max>/<file>: where the deployment went.
+    const [, env = '?', min = 'NaN', max = 'NaN'] = /^deployments\/([^/]+)\/([\d.]+)-([\d.]+)\//.exec(r.deployment_path) ?? [];
+    out(v.json ? json(r) : deployText(r, env, Number(min), Number(max)));
+    return 0;
+  },
+};
+
+export const requestsWithdraw: Command = {
+  name: 'requests withdraw',
+  maxArgs: 1,
+  usage: 'requests withdraw REQUEST_ID [--reason TEXT] [--json]',
+  summary: 'Withdraw a request you opened.',
+  options: ['reason', 'json'],
+  remote: true,
+  help: `Withdraw a deployment request you opened (draft, open, approved or failed). Its reviewers are told.
+
+Options:
+  --reason TEXT  Why (optional).
+  --json         Print the request as JSON.
+
+Example:
+  drawbridge requests withdraw clx2k0c1d0000abcd1234efgh --reason "superseded by tonight's retrain"
+`,
+  async run(ctx) {
+    const cmd = 'requests withdraw';
+    const id = requestId(ctx.args, cmd);
+    const body = dropUndefined({ reason: ctx.v.reason });
+    const r = await act<RequestJson>(ctx, cmd, (remote) => remote.post(API.requestWithdraw(id), { json: body }), (db, actor) => withdrawJson(db, actor, id, body));
+    ctx.out(ctx.v.json ? json(r) : `withdrew request ${id}\n`);
+    return 0;
+  },
+};
+
+export const requestsSubmit: Command = {
+  name: 'requests submit',
+  maxArgs: 1,
+  usage: 'requests submit REQUEST_ID [--json]',
+  summary: 'Open a draft (or a failed request) for review.',
+  options: ['json'],
+  remote: true,
+  help: `Open a draft request you made (requests create --draft), or a failed one, for review. Reviewers are
+notified; approvals that still bind count again.
+
+Options:
+  --json         Print the request as JSON.
+
+Example:
+  drawbridge requests submit clx2k0c1d0000abcd1234efgh
+`,
+  async run(ctx) {
+    const cmd = 'requests submit';
+    const id = requestId(ctx.args, cmd);
+    const r = await act<RequestJson>(ctx, cmd, (remote) => remote.post(API.requestSubmit(id)), (db, actor) => submitJson(db, actor, id));
+    ctx.out(ctx.v.json ? json(r) : requestText(r, 'submitted request'));
+    return 0;
+  },
+};
+
+function policiesTable(ps: PolicyJson[]): string {
+  return table(
+    ['ENV', 'APPROVALS', 'PREVIEW SUMMARY', 'SET BY'],
+    ps.map((p) => [p.deployment_environment, String(p.required_approvals), p.require_preview_summary ? 'required' : 'not required', p.is_default ? '(default)' : (p.updated_by ?? '—')]),
+  );
+}
+
+export const policyShow: Command = {
+  name: 'policy show',
+  usage: 'policy show [--json]',
+  summary: 'Show each environment’s review policy.',
+  options: ['json'],
+  remote: true,
+  help: `Show each environment's review policy: how many approvals a deployment request needs and whether
+each approval must carry the reviewer's reconstruction preview summary.
+
+Options:
+  --json         Print {"policies": [...]} as JSON.
+`,
+  async run(ctx) {
+    const r = await act<{ policies: PolicyJson[] }>(ctx, 'policy show', (remote) => remote.get(API.policies), (db, actor) => listPoliciesJson(db, actor));
+    ctx.out(ctx.v.json ? json(r) : policiesTable(r.policies));
+    return 0;
+  },
+};
+
+export const policySet: Command = {
+  name: 'policy set',
+  usage: 'policy set --env E [--approvals N] [--preview | --no-preview] [--json]',
+  summary: 'Set an environment’s review policy (admins).',
+  options: ['env', 'approvals', 'preview', 'no-preview', 'json'],
+  remote: true,
+  help: `Set an environment's review policy (admins). What is not given keeps its current value. Requests
+under review in that environment are re-evaluated at once: raising the bar sends approved requests
+back to open, lowering it approves those that now satisfy it.
+
+Options:
+  --env E                  production or staging (required).
+  --approvals N            Approvals a request needs (1–10).
+  --preview | --no-preview Whether each approval must carry the reviewer's preview summary.
+  --json                   Print the policy as JSON.
+
+Example:
+  drawbridge policy set --env staging --approvals 1 --no-preview
+`,
+  async run(ctx) {
+    const { v } = ctx;
+    const cmd = 'policy set';
+    const environment = oneOf(required(v, 'env', cmd), ENVIRONMENTS, 'env', cmd)!;
+    if (v.preview && v['no-preview']) throw new UsageError('give --preview or --no-preview, not both', cmd);
+    const body = dropUndefined({
+      required_approvals: v.approvals !== undefined ? idArgument(v.approvals, '--approvals', cmd) : undefined,
+      require_preview_summary: v.preview ? true : v['no-preview'] ? false : undefined,
+    });
+    if (!Object.keys(body).length) throw new UsageError('policy set needs --approvals N, --preview or --no-preview', cmd);
+    const r = await act<PolicyJson>(ctx, cmd, (remote) => remote.put(API.policy(environment), { json: body }), (db, actor) => setPolicyJson(db, actor, environment, body));
+    ctx.out(v.json ? json(r) : `review policy of ${environment}: ${r.required_approvals} approval(s), preview summary ${r.require_preview_summary ? 'required' : 'not required'}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,298 @@
+/**
+ * Deployment requests in the API's snake_case, shared by the route handlers and the CLI's local
+ * mode (so both print the same JSON). Read-only: every change goes through lib/registry.
+ */
+import { z } from 'zod';
+import { can, requirePermission, type Actor } from '../auth/permissions';
+import type { Db } from '../db';
+import type { ArtifactStore } from '../storage/types';
+import { deploymentToDict, ENVIRONMENTS, type DeploymentConfig } from '../registry/deploy';
+import { deployByConfig } from '../registry/deploy-entry';
+import { listDeploymentRequests, type RequestListItem } from '../registry/listings';
+import { listReviewPolicies, setReviewPolicy } from '../registry/policy';
+import type { PolicyRules, PolicyEvaluation } from '../registry/review-policy';
+import { getRequestDetail, type RequestDetail } from '../registry/review-detail';
+import { attachPreviewSummary } from '../registry/review-previews';
+import {
+  breakGlassDeploy,
+  createDeploymentRequest,
+  deployFromRequest,
+  evaluateRequest,
+  requestInclude,
+  requestLink,
+  reviewRequest,
+  submitRequest,
+  withdrawRequest,
+  type LoadedRequest,
+} from '../registry/requests';
+import { REQUEST_STATES, authorizeTransition, type RequestState } from '../registry/review-state';
+import { notFound } from './errors';
+import { strictBoolean } from './params';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const person = (u: { id: string; name: string; email: string }) => ({ id: u.id, name: u.name, email: u.email });
+
+export function requestToJson(r: LoadedRequest) {
+  return {
+    request_id: r.id,
+    state: r.state as RequestState,
+    deployment_environment: r.environment,
+    model_id: r.modelExport.modelId,
+    export_format: r.modelExport.exportFormat,
+    artifact_sha256: r.artifactSha256,
+    age_group_min: r.ageGroupMin,
+    age_group_max: r.ageGroupMax,
+    replace_existing: r.replaceExisting,
+    backup_existing: r.backupExisting,
+    validate_before_deployment: r.validateBeforeDeployment,
+    rationale: r.rationale,
+    requester: person(r.requester),
+    failure_reason: r.failureReason,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+    decided_at: iso(r.decidedAt),
+    url: requestLink(r.id),
+  };
+}
+export type RequestJson = ReturnType<typeof requestToJson>;
+
+export function policyToJson(p: PolicyRules) {
+  return { deployment_environment: p.environment, required_approvals: p.requiredApprovals, require_preview_summary: p.requirePreviewSummary, is_default: p.isDefault };
+}
+
+export function evaluationToJson(e: PolicyEvaluation) {
+  return {
+    satisfied: e.satisfied,
+    approvals: e.approvals,
+    required: e.required,
+    reasons: e.reasons,
+    notes: e.notes,
+    counted_review_ids: e.counted,
+    lapsed: e.lapsed.map((l) => ({ review_id: l.id, reviewer_id: l.reviewerId, cause: l.cause })),
+  };
+}
+
+/** A request as it stands now, with its policy and the evaluation against it. */
+export async function loadRequestJson(db: Db, id: string) {
+  const req = await db.deploymentRequest.findUnique({ where: { id }, include: requestInclude });
+  if (!req) throw notFound('Deployment request', id, 'request_not_found');
+  return requestWithEvaluation(db, req);
+}
+
+export async function requestWithEvaluation(db: Db, req: LoadedRequest) {
+  const { policy, evaluation } = await evaluateRequest(db, req);
+  return { ...requestToJson(req), policy: policyToJson(policy), evaluation: evaluationToJson(evaluation) };
+}
+
+/** GET /api/v1/deployment-requests/{id}: the request, its reviews (with whether each still binds), the policy evaluation. */
+export function requestDetailToJson(d: RequestDetail) {
+  const req = d.request;
+  return {
+    ...requestToJson(req),
+    policy: policyToJson(d.policy),
+    evaluation: evaluationToJson(d.evaluation),
+    as_deployer: d.asDeployer ? evaluationToJson(d.asDeployer) : null,
+    latest_validation: d.latestValidation
+      ? { validation_run_id: d.latestValidation.id, is_valid: d.latestValidation.isValid, artifact_sha256: d.latestValidation.artifactSha256, created_at: iso(d.latestValidation.createdAt) }
+      : null,
+    reviews: d.reviews.map((r) => ({
+      review_id: r.id,
+      reviewer: person(r.reviewer),
+      decision: r.decision,
+      comment: r.comment,
+      artifact_sha256: r.artifactSha256,
+      validation_run_id: r.validationRunId,
+      preview_summary: r.previewSummary ?? null,
+      created_at: iso(r.createdAt),
+      lapsed_at: iso(r.lapsedAt),
+      /** null while the review binds; artifact_changed or validation_changed once it lapsed. */
+      lapse: r.lapse,
+      counted: r.counted,
+    })),
+    deployments: req.deployments.map((x) => ({ ...deploymentToDict({ ...x, modelExport: req.modelExport }), deployed_by: x.deployedBy?.name ?? null })),
+    available_actions: d.actions,
+  };
+}
+
+export function requestListItemToJson(i: RequestListItem) {
+  return {
+    request_id: i.id,
+    state: i.state,
+    deployment_environment: i.environment,
+    model_id: i.modelId,
+    export_format: i.exportFormat,
+    age_group_min: i.ageGroupMin,
+    age_group_max: i.ageGroupMax,
+    requester: person(i.requester),
+    approvals: i.approvals,
+    required: i.required,
+    lapsed: i.lapsed,
+    reasons: i.reasons,
+    reviews: i.reviews,
+    comments: i.comments,
+    awaiting_me: i.awaitingMe,
+    failure_reason: i.failureReason,
+    created_at: iso(i.createdAt),
+    updated_at: iso(i.updatedAt),
+  };
+}
+
+/** Query of GET /api/v1/deployment-requests (and the CLI's `requests list`). */
+export const requestListQuery = z.object({
+  state: z.enum(REQUEST_STATES, { message: `one of ${REQUEST_STATES.join(', ')}` }).optional(),
+  environment: z.enum(ENVIRONMENTS, { message: `one of ${ENVIRONMENTS.join(', ')}` }).optional(),
+  view: z.enum(['all', 'mine', 'awaiting'], { message: 'one of all, mine, awaiting' }).default('all'),
+  page: z.coerce.number({ message: 'must be a positive integer' }).int('must be a positive integer').min(1, 'must be a positive integer').default(1),
+  page_size: z.coerce.number({ message: 'must be an integer from 1 to 100' }).int().min(1).max(100).default(25),
+});
+
+/** Body of POST /api/v1/deployment-requests: a ModelDeploymentConfig's flags, the export and why. */
+export const createRequestBody = z.object({
+  model_id: z.string({ message: 'name the export to deploy (model_id)' }).min(1).max(200),
+  deployment_environment: z.enum(ENVIRONMENTS, { message: 'production or staging' }).default('production'),
+  replace_existing: strictBoolean.default(false),
+  backup_existing: strictBoolean.default(true),
+  validate_before_deployment: strictBoolean.default(true),
+  rationale: z.string({ message: 'say why (rationale)' }),
+  submit: strictBoolean.default(true),
+});
+
+/** Body of POST /api/v1/deployment-requests/{id}/reviews. */
+export const reviewBody = z.object({
+  decision: z.enum(['approve', 'request_changes', 'reject'], { message: 'approve, request_changes or reject' }),
+  comment: z.string().max(4000).optional(),
+  preview_summary: z.record(z.string(), z.unknown(), { message: 'a JSON object (the reconstruction preview summary)' }).optional(),
+});
+
+/**
+ * Who may review before anything is written: a requester's review (or a refused transition) must
+ * not leave a preview summary behind. reviewRequest checks again in its transaction.
+ */
+export async function precheckReview(db: Db, actor: Actor, requestId: string, decision: 'approve' | 'request_changes' | 'reject') {
+  requirePermission(actor, 'reviews.write');
+  const req = await db.deploymentRequest.findUnique({ where: { id: requestId }, select: { state: true, requesterId: true, modelExport: { select: { modelId: true } } } });
+  // Drafts are visible to their requester and admins only, as on the request page.
+  if (!req || (req.state === 'draft' && req.requesterId !== actor.id && !can(actor, 'policy.manage'))) throw notFound('Deployment request', requestId, 'request_not_found');
+  authorizeTransition(actor, { state: req.state as RequestState, requesterId: req.requesterId }, decision);
+  return { modelId: req.modelExport.modelId };
+}
+
+/** The break-glass reason a deployment row carries (null for a reviewed deploy). */
+export async function deploymentFlags(db: Db, deploymentId: number) {
+  const d = await db.ageGroupModel.findUnique({ where: { id: deploymentId }, select: { breakGlassReason: true, requestId: true } });
+  return { break_glass: !!d?.breakGlassReason, break_glass_reason: d?.breakGlassReason ?? null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The operations behind the routes, shared with the CLI's local mode (same JSON either way). Each
+// is a registry call plus serialization; the registry does every check.
+
+export async function listRequestsJson(db: Db, actor: Actor, rawQuery: Record<string, unknown>) {
+  const q = requestListQuery.parse(rawQuery);
+  const all = await listDeploymentRequests(db, actor, { state: q.state, environment: q.environment, view: q.view });
+  const start = (q.page - 1) * q.page_size;
+  return { total: all.length, page: q.page, page_size: q.page_size, requests: all.slice(start, start + q.page_size).map(requestListItemToJson) };
+}
+
+export async function createRequestJson(db: Db, actor: Actor, raw: Record<string, unknown>) {
+  const b = createRequestBody.parse(raw);
+  const created = await createDeploymentRequest(db, actor, {
+    modelId: b.model_id,
+    environment: b.deployment_environment,
+    replaceExisting: b.replace_existing,
+    backupExisting: b.backup_existing,
+    validateBeforeDeployment: b.validate_before_deployment,
+    rationale: b.rationale,
+    submit: b.submit,
+  });
+  return requestWithEvaluation(db, created);
+}
+
+export async function requestDetailJson(db: Db, actor: Actor, id: string) {
+  return requestDetailToJson(await getRequestDetail(db, actor, id));
+}
+
+/** A review, with the preview summary (when given) attached to the export's bytes first so the approval carries it. */
+export async function reviewJson(db: Db, actor: Actor, id: string, raw: Record<string, unknown>) {
+  const b = reviewBody.parse(raw);
+  const { modelId } = await precheckReview(db, actor, id, b.decision);
+  const preview = b.preview_summary ? await attachPreviewSummary(db, actor, modelId, b.preview_summary) : null;
+  const review = await reviewRequest(db, actor, id, { decision: b.decision, comment: b.comment ?? '' });
+  return {
+    review: {
+      review_id: review.id,
+      decision: review.decision,
+      comment: review.comment,
+      artifact_sha256: review.artifactSha256,
+      validation_run_id: review.validationRunId,
+      preview_summary_id: preview?.id ?? null,
+      has_preview_summary: review.previewSummary !== null && review.previewSummary !== undefined,
+      created_at: review.createdAt.toISOString(),
+    },
+    request: await loadRequestJson(db, id),
+  };
+}
+
+export async function deployRequestJson(db: Db, store: ArtifactStore, actor: Actor, id: string) {
+  const r = await deployFromRequest(db, store, actor, id);
+  return { ...r, request_id: id, ...(await deploymentFlags(db, r.deployment_id)) };
+}
+
+export async function breakGlassJson(db: Db, store: ArtifactStore, actor: Actor, id: string, raw: Record<string, unknown>) {
+  const { reason } = z.object({ reason: z.string({ message: 'write why this cannot wait for approvals (reason)' }) }).parse(raw);
+  const r = await breakGlassDeploy(db, store, actor, id, reason);
+  return { ...r, warnings: [...r.warnings, 'break-glass: deployed without approvals'], request_id: id, ...(await deploymentFlags(db, r.deployment_id)) };
+}
+
+/** deployByConfig with the API's parameters: the approved request for the config, or an admin's break-glass. */
+export async function deployByConfigJson(db: Db, store: ArtifactStore, actor: Actor, raw: Record<string, unknown>) {
+  const { break_glass_reason, ...f } = configFlags.parse(raw);
+  // The registry's schema drops break_glass_reason; booleans are parsed strictly first.
+  const r = await deployByConfig(db, store, actor, { ...raw, ...f } as DeploymentConfig, { breakGlassReason: break_glass_reason ?? null });
+  return { ...r, ...(await deploymentFlags(db, r.deployment_id)) };
+}
+
+// Booleans first: the registry's flag parser is lenient about spellings ("on"), the API is strict.
+const configFlags = z.object({
+  replace_existing: strictBoolean.optional(),
+  validate_before_deployment: strictBoolean.optional(),
+  backup_existing: strictBoolean.optional(),
+  break_glass_reason: z.string({ message: 'a written reason' }).max(2000).optional(),
+});
+
+export async function withdrawJson(db: Db, actor: Actor, id: string, raw: Record<string, unknown>) {
+  const { reason } = z.object({ reason: z.string().max(2000).optional() }).parse(raw);
+  return requestWithEvaluation(db, await withdrawRequest(db, actor, id, reason ?? ''));
+}
+
+export async function submitJson(db: Db, actor: Actor, id: string) {
+  return requestWithEvaluation(db, await submitRequest(db, actor, id));
+}
+
+export async function listPoliciesJson(db: Db, actor: Actor) {
+  return { policies: (await listReviewPolicies(db, actor)).map(policyRowToJson) };
+}
+
+function policyRowToJson(p: Awaited<ReturnType<typeof listReviewPolicies>>[number]) {
+  return { ...policyToJson(p), updated_at: p.updatedAt?.toISOString() ?? null, updated_by: p.updatedBy };
+}
+
+/** An environment's policy; an omitted field keeps its current value. */
+export async function setPolicyJson(db: Db, actor: Actor, rawEnvironment: string, raw: Record<string, unknown>) {
+  requirePermission(actor, 'policy.manage');
+  const env = z.enum(ENVIRONMENTS, { message: 'production or staging' }).safeParse(rawEnvironment);
+  if (!env.success) throw new z.ZodError(env.error.issues.map((i) => ({ ...i, path: ['path', 'environment'] })));
+  const b = z
+    .object({
+      required_approvals: z.coerce.number({ message: 'a whole number from 1 to 10' }).int('a whole number from 1 to 10').min(1).max(10).optional(),
+      require_preview_summary: strictBoolean.optional(),
+    })
+    .parse(raw);
+  const current = (await listReviewPolicies(db, actor)).find((x) => x.environment === env.data)!;
+  await setReviewPolicy(db, actor, {
+    environment: env.data,
+    requiredApprovals: b.required_approvals ?? current.requiredApprovals,
+    requirePreviewSummary: b.require_preview_summary ?? current.requirePreviewSummary,
+  });
+  return policyRowToJson((await listReviewPolicies(db, actor)).find((x) => x.environment === env.data)!);
+}
