@@ -1,37 +1,10 @@
-import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './helpers';
+import { expect, test } from '@playwright/test';
+import { approve, previewAndAttach, requestDeployment, signIn } from './helpers';
 
 // One journey through the deployment service in the browser: export → validate → request →
 // approvals → deploy → coverage → replace → roll back. Production's default policy holds: two
 // approvals, each with the approver's reconstruction preview summary, and the deployer is not the
 // only approver. Uses the 7–8 demo job, which no other spec deploys.
-
-/** Opens a deployment request from the model page; returns its review page's path. */
-async function requestDeployment(page: Page, modelId: string, rationale: string, opts: { replace?: boolean } = {}) {
-  await page.goto(`/models/${modelId}`);
-  if (opts.replace) await page.getByLabel('Replace the active model of this age range').check();
-  await page.getByLabel('Rationale').fill(rationale);
-  await page.getByRole('button', { name: 'Request deployment' }).click();
-  await expect(page).toHaveURL(/\/reviews\/[\w-]+$/);
-  return new URL(page.url()).pathname;
-}
-
-/** The preview runs on the model page; its summary is attached to the user's reviews of these bytes. */
-async function previewAndAttach(page: Page, modelId: string) {
-  await page.goto(`/models/${modelId}`);
-  await expect(page.getByTestId('preview-results')).toBeVisible({ timeout: 60_000 });
-  await page.getByRole('button', { name: 'Attach to review' }).click();
-  await expect(page.getByText(/^Attached:/)).toBeVisible();
-}
-
-async function approve(page: Page, requestUrl: string, comment: string) {
-  await page.goto(requestUrl);
-  const form = page.getByRole('form', { name: 'Your review' });
-  await form.getByLabel('Approve').check();
-  await form.getByLabel('Comment').fill(comment);
-  await form.getByRole('button', { name: 'Submit review' }).click();
-  await expect(form.getByText('Approved.')).toBeVisible();
-}
 
 test('export, validate, deploy, replace and roll back an age group', async ({ browser }, testInfo) => {
   test.setTimeout(300_000);

@@ -16,3 +16,30 @@ export async function signIn(page: Page, role: RoleName, next = '/') {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('current-role')).toHaveText(role);
 }
+
+/** Opens a deployment request from the model page; returns its review page's path. */
+export async function requestDeployment(page: Page, modelId: string, rationale: string, opts: { replace?: boolean } = {}) {
+  await page.goto(`/models/${modelId}`);
+  if (opts.replace) await page.getByLabel('Replace the active model of this age range').check();
+  await page.getByLabel('Rationale').fill(rationale);
+  await page.getByRole('button', { name: 'Request deployment' }).click();
+  await expect(page).toHaveURL(/\/reviews\/[\w-]+$/);
+  return new URL(page.url()).pathname;
+}
+
+/** The preview runs on the model page; its summary is attached to the user's reviews of these bytes. */
+export async function previewAndAttach(page: Page, modelId: string) {
+  await page.goto(`/models/${modelId}`);
+  await expect(page.getByTestId('preview-results')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Attach to review' }).click();
+  await expect(page.getByText(/^Attached:/)).toBeVisible();
+}
+
+export async function approve(page: Page, requestUrl: string, comment: string) {
+  await page.goto(requestUrl);
+  const form = page.getByRole('form', { name: 'Your review' });
+  await form.getByLabel('Approve').check();
+  await form.getByLabel('Comment').fill(comment);
+  await form.getByRole('button', { name: 'Submit review' }).click();
+  await expect(form.getByText('Approved.')).toBeVisible();
+}

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { expect, test, type Page } from '@playwright/test';
-import { signIn } from './helpers';
+import { approve, previewAndAttach, signIn } from './helpers';
 
 // Issue 6's journey, three people in three browser contexts, on the 8–9 demo job (production:
 // two approvals and a preview summary on each). Remy (reviewer role) requests; Ada (admin)
@@ -41,23 +41,6 @@ async function exportAndValidate(page: Page, jobId: number) {
   const v = await page.request.post(`/api/v1/training/models/validate?model_id=${model_id}`);
   expect((await v.json()).is_valid).toBe(true);
   return model_id as string;
-}
-
-/** A reviewer runs the preview on the model page and attaches its summary to their reviews. */
-async function previewAndAttach(page: Page, modelId: string) {
-  await page.goto(`/models/${modelId}`);
-  await expect(page.getByTestId('preview-results')).toBeVisible({ timeout: 60_000 });
-  await page.getByRole('button', { name: 'Attach to review' }).click();
-  await expect(page.getByText(/^Attached:/)).toBeVisible();
-}
-
-async function approve(page: Page, requestUrl: string, comment: string) {
-  await page.goto(requestUrl);
-  const form = page.getByRole('form', { name: 'Your review' });
-  await form.getByLabel('Approve').check();
-  await form.getByLabel('Comment').fill(comment);
-  await form.getByRole('button', { name: 'Submit review' }).click();
-  await expect(form.getByText('Approved.')).toBeVisible();
 }
 
 test('request, two approvals bound to the bytes, no self-approval, lapse on new bytes, deploy, signed webhooks', async ({ browser }, testInfo) => {
