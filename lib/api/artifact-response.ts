@@ -77,7 +77,12 @@ function contentDisposition(filename: string): string {
   return ascii === filename ? `attachment; filename="${filename}"` : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-function toStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+/**
+ * An async iterable (a store read, a file stream) as a web ReadableStream for a Response body.
+ * Safer than Node 20's Readable.toWeb, which throws an uncaught ERR_INVALID_STATE when a client
+ * disconnects mid-transfer.
+ */
+export function toStream(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
   // The client may go away while a read is pending (a page navigating mid-download): after
   // cancel() the controller is closed and must not be touched again.

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { toStream } from '@/lib/api/artifact-response';
 import { ISOLATION_HEADERS, ORT_FILES, ortDistDir, ortVersion } from '@/lib/preview/ort-assets';
 
 export async function GET(req: Request, ctx: { params: Promise<{ version: string; file: string }> }): Promise<Response> {
@@ -24,5 +24,5 @@ export async function GET(req: Request, ctx: { params: Promise<{ version: string
   if (req.headers.get('if-none-match')?.split(',').some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
   const p = path.join(ortDistDir(), file);
   headers.set('Content-Length', String((await stat(p)).size));
-  return new Response(Readable.toWeb(createReadStream(p)) as ReadableStream<Uint8Array>, { status: 200, headers });
+  return new Response(toStream(createReadStream(p)), { status: 200, headers });
 }
