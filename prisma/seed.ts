@@ -1,5 +1,8 @@
 // Seeds the demo data into the configured database (DATABASE_URL or DRAWBRIDGE_DATA_DIR).
-// `npm start` runs it when the database is empty; `npm run db:seed -- --force` re-runs it (idempotent).
+// `npm start` runs it: in demo mode (the default on the embedded database, DRAWBRIDGE_DEMO=1
+// elsewhere) an empty database gets the demo team and training jobs; outside demo mode nothing is
+// seeded, because the demo accounts have published passwords. `--force` tops up (idempotent).
+import { demoMode } from '../lib/config';
 import { openDatabase } from '../lib/db';
 import { getStore } from '../lib/storage';
 import { isEmptyDatabase, seedDemo } from '../lib/registry/seed-demo';
@@ -7,9 +10,16 @@ import { isEmptyDatabase, seedDemo } from '../lib/registry/seed-demo';
 const force = process.argv.includes('--force');
 const { db, adapter, close } = await openDatabase();
 try {
-  if (force || (await isEmptyDatabase(db))) {
+  const empty = await isEmptyDatabase(db);
+  if (force || (empty && demoMode())) {
     const r = await seedDemo(db, getStore());
     console.log(`drawbridge: seeded ${r.users} demo users and ${r.jobs} training jobs into ${adapter.kind} (${adapter.location})`);
+  } else if (empty) {
+    console.log(
+      `drawbridge: the database at ${adapter.location} has no accounts yet. Create the first admin with\n` +
+        '  npx drawbridge users create --email you@example.org --name "Your Name" --role admin\n' +
+        '(or start with DRAWBRIDGE_DEMO=1 for the demo data).',
+    );
   } else {
     console.log(`drawbridge: database at ${adapter.location} already has data; not seeding (use --force to top up the demo data)`);
   }
