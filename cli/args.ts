@@ -63,6 +63,9 @@ export const OPTIONS = {
   approvals: { type: 'string' },
   preview: { type: 'boolean' },
   'no-preview': { type: 'boolean' },
+  // users
+  role: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 export type OptionName = keyof typeof OPTIONS;

@@ -22,7 +22,7 @@ export async function resolveActor(db: Db, email: string | undefined, command: s
     : await db.user.findFirst({ where: { role: 'admin', disabledAt: null }, orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] });
   if (!user) {
     throw new UsageError(
-      email ? `no user with email ${email}` : 'this database has no admin user to act as; run "drawbridge seed" or pass --as EMAIL',
+      email ? `no user with email ${email}` : 'this database has no active admin to act as; create one with "drawbridge users create --email E --name N --role admin" (or "drawbridge seed" for the demo team), or pass --as EMAIL',
       command,
     );
   }

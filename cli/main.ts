@@ -5,6 +5,7 @@ import { jobsList, jobsPush, jobsShow } from './commands/jobs';
 import { exportCommand, exportsList, validateCommand } from './commands/models';
 import { policySet, policyShow, requestsCreate, requestsDeploy, requestsList, requestsShow, requestsSubmit, requestsWithdraw, reviewCommand } from './commands/requests';
 import type { Command } from './commands/types';
+import { usersCreate, usersDisable, usersEnable, usersList, usersResetPassword, usersSetRole } from './commands/users';
 import { describeError, failureText } from './output';
 import { Remote } from './remote';
 
@@ -12,6 +13,12 @@ export const COMMANDS: Command[] = [
   migrateCommand,
   seedCommand,
   tokensCreate,
+  usersCreate,
+  usersList,
+  usersSetRole,
+  usersDisable,
+  usersEnable,
+  usersResetPassword,
   jobsPush,
   jobsList,
   jobsShow,
@@ -33,7 +40,7 @@ export const COMMANDS: Command[] = [
   rollbackCommand,
 ];
 
-const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy'];
+const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy', 'users'];
 
 function section(title: string, cmds: Command[]): string {
   return `${title}:\n${cmds.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`;
@@ -44,6 +51,7 @@ export const HELP = `drawbridge — the Drawbridge model registry from the comma
 Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
 ${section('Database', [migrateCommand, seedCommand, tokensCreate])}
+${section('Users (operator commands: local mode only, act as the system)', [usersCreate, usersList, usersSetRole, usersDisable, usersEnable, usersResetPassword])}
 ${section('Training jobs', [jobsPush, jobsList, jobsShow])}
 ${section('Models', [exportCommand, exportsList, validateCommand])}
 ${section('Review and approval', [requestsCreate, requestsList, requestsShow, reviewCommand, requestsDeploy, requestsWithdraw, requestsSubmit, policyShow, policySet])}
@@ -52,8 +60,11 @@ Modes:
   Local (default): opens the database and artifact store directly and acts as a real user: the
   first admin, or --as EMAIL. Permissions and the audit trail apply as in the console.
   Remote: --server URL --token T talks to a running Drawbridge over its REST API and acts as the
-  token's owner (all commands except migrate, seed and tokens create). DRAWBRIDGE_TOKEN may hold
-  the token instead of --token.
+  token's owner (all commands except migrate, seed, tokens create and users). DRAWBRIDGE_TOKEN may
+  hold the token instead of --token.
+  The users commands are operator commands on the database: they act as the system (audited as
+  "Drawbridge <system@drawbridge.local>"), so "users create --role admin" makes the first admin of
+  an empty database.
 
 Global options:
   --as EMAIL                   Local mode: act as this user (default: the first admin).

@@ -9,4 +9,5 @@ export const NAVIGATION: { href: string; label: string; permission: Permission }
   { href: '/audit', label: 'Audit', permission: 'audit.read' },
   { href: '/settings/policy', label: 'Review policy', permission: 'policy.manage' },
   { href: '/settings/webhooks', label: 'Webhooks', permission: 'webhooks.manage' },
+  { href: '/settings/users', label: 'Users', permission: 'users.manage' },
 ];
