@@ -5,6 +5,7 @@ import { useActionState } from 'react';
 import { breakGlassModelAction, deployApprovedRequestAction, validateModelAction } from '@/app/(console)/models/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from './field';
+import { DeploymentConfigFields } from './deployment-config-fields';
 import { FormMessage } from './form-message';
 
 type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
@@ -75,24 +76,7 @@ export function BreakGlassDeployForm({ modelId, ageGroupMin, ageGroupMax }: { mo
       <input type="hidden" name="modelId" value={modelId} />
       <input type="hidden" name="ageGroupMin" value={ageGroupMin} />
       <input type="hidden" name="ageGroupMax" value={ageGroupMax} />
-      <Field id="bg-environment" label="Environment" errors={err.environment}>
-        <select id="bg-environment" name="environment" defaultValue="production" className={inputClass} aria-invalid={!!err.environment} aria-describedby={err.environment ? 'bg-environment-error' : undefined}>
-          <option value="production">production</option>
-          <option value="staging">staging</option>
-        </select>
-      </Field>
-      <fieldset className="space-y-1 text-sm">
-        <legend className="text-xs font-medium text-slate-700">Deployment options</legend>
-        <label className="flex items-center gap-2">
-          <input type="checkbox" name="validateBeforeDeployment" defaultChecked /> Validate before deploying
-        </label>
-        <label className="flex items-center gap-2">
-          <input type="checkbox" name="replaceExisting" /> Replace the active model of this age range
-        </label>
-        <label className="flex items-center gap-2">
-          <input type="checkbox" name="backupExisting" defaultChecked /> Keep the replaced model as a restorable backup
-        </label>
-      </fieldset>
+      <DeploymentConfigFields idPrefix="bg" errors={err.environment} validateLabel="Validate before deploying" />
       <Field id="bg-reason" label="Why this cannot wait for approvals" errors={err.reason} hint="At least 20 characters. Shown on the deployment, the model page and in the audit log.">
         <textarea id="bg-reason" name="reason" rows={3} className={inputClass} aria-invalid={!!err.reason} aria-describedby={err.reason ? 'bg-reason-error' : undefined} />
       </Field>

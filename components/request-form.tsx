@@ -4,6 +4,7 @@ import { useActionState } from 'react';
 import { createRequestAction } from '@/app/(console)/reviews/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { Field, inputClass, primaryButton, secondaryButton } from './field';
+import { DeploymentConfigFields } from './deployment-config-fields';
 import { FormMessage } from './form-message';
 
 type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
@@ -18,24 +19,7 @@ export function RequestDeploymentForm({ modelId, ageGroupMin, ageGroupMax }: { m
       <p className="text-sm text-slate-600">
         Ages {ageGroupMin}–{ageGroupMax} (the export’s range). Reviewers approve these exact bytes; a deployer deploys once the environment’s policy is met.
       </p>
-      <Field id="req-environment" label="Environment" errors={err.environment}>
-        <select id="req-environment" name="environment" defaultValue="production" className={inputClass} aria-invalid={!!err.environment} aria-describedby={err.environment ? 'req-environment-error' : undefined}>
-          <option value="production">production</option>
-          <option value="staging">staging</option>
-        </select>
-      </Field>
-      <fieldset className="space-y-1 text-sm">
-        <legend className="text-xs font-medium text-slate-700">Deployment options</legend>
-        <label className="flex items-center gap-2">
-          <input type="checkbox" name="validateBeforeDeployment" defaultChecked /> Validate again when deploying
-        </label>
-        <label className="flex items-center gap-2">
-          <input type="checkbox" name="replaceExisting" /> Replace the active model of this age range
-        </label>
-        <label className="flex items-center gap-2">
-          <input type="checkbox" name="backupExisting" defaultChecked /> Keep the replaced model as a restorable backup
-        </label>
-      </fieldset>
+      <DeploymentConfigFields idPrefix="req" errors={err.environment} validateLabel="Validate again when deploying" />
       <Field id="req-rationale" label="Rationale" errors={err.rationale} hint="Why this model, why now: what changed, what you checked.">
         <textarea
           id="req-rationale"
