@@ -1,12 +1,12 @@
 // The real `drawbridge` binary, end to end in local mode: a fresh embedded database and artifact
 // store in a temporary DRAWBRIDGE_DATA_DIR, the real demo checkpoints, one pipeline run from push to
 // rollback. Tests share the data directory and run in order.
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 const demo = path.join(root, 'prisma', 'demo');
@@ -16,22 +16,9 @@ const group = manifest.groups.find((g: { age_group_min: number }) => g.age_group
 let dir: string;
 let dataDir: string;
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = CliRun;
 
-function drawbridge(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'cli', 'drawbridge.mjs'), ...args], {
-      cwd: dir,
-      env: { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, DATABASE_URL: '', DRAWBRIDGE_TOKEN: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const drawbridge = (...args: string[]): Promise<Run> => runCli(args, { cwd: dir, dataDir });
 
 function ok(r: Run): Run {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);

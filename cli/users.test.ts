@@ -1,33 +1,19 @@
 // The real `drawbridge` binary's users commands, end to end in local mode on a fresh, unseeded
 // embedded database in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in order.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 
 let dir: string;
 let dataDir: string;
 
-type Run = { code: number | null; stdout: string; stderr: string };
+type Run = CliRun;
 
-function drawbridge(args: string[], stdin?: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'cli', 'drawbridge.mjs'), ...args], {
-      cwd: dir,
-      env: { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, DATABASE_URL: '', DRAWBRIDGE_TOKEN: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const drawbridge = (args: string[], stdin?: string): Promise<Run> => runCli(args, { cwd: dir, dataDir, stdin });
 
 function ok(r: Run): Run {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
