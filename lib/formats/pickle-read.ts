@@ -21,7 +21,9 @@
  * structures, or a leftover global used as a value. Tensor checks: the storage's bytes must be
  * numel × dtype size (`storage_size_mismatch`); size/stride/offset must stay inside the storage
  * (`tensor_out_of_bounds`); non-contiguous tensors (e.g. a saved transpose) are gathered into
- * C-contiguous order, counted against `maxTensorBytes` (`tensor_too_large`).
+ * C-contiguous order, each at most the size of its storage (a stride-0 or overlapping view that
+ * repeats elements is refused before anything is allocated) and all together counted against
+ * `maxTensorBytes` (`tensor_too_large`).
  *
  * With `globals: 'none'` the same interpreter reads plain data only (the drawbridge-pickle format,
  * which must load under a Python Unpickler whose find_class refuses everything): see PLAIN_OPCODES.
@@ -65,6 +67,8 @@ export class TensorValue implements Tensor {
     /** Storage key and element offset it came from (for diagnostics and dedup). */
     readonly storageKey: string,
     readonly storageOffset: number,
+    /** True when the bytes are a gathered copy (a non-contiguous view), false for a view into the storage. */
+    readonly gathered = false,
   ) {}
 }
 
@@ -76,7 +80,12 @@ export type PickleReadOptions = {
    * refused. Errors it throws propagate unchanged.
    */
   loadStorage?: (key: string) => Uint8Array;
-  /** Cap on bytes allocated to gather non-contiguous tensors (contiguous ones are views). Default 2 GiB. */
+  /**
+   * Cap on bytes allocated to gather non-contiguous tensors (contiguous ones are views), all
+   * together. Default: the bytes of the input (the pickle plus every storage loaded), so gathering
+   * can at most double what the file brought. Each gathered tensor is also bounded by its own
+   * storage (`tensor_too_large`).
+   */
   maxTensorBytes?: number;
   /** Cap on nesting depth of the result. Default 200. */
   maxDepth?: number;
@@ -228,7 +237,6 @@ function forbiddenOpcode(op: number, at: number): never {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
-const DEFAULT_MAX_TENSOR_BYTES = 2 * 1024 * 1024 * 1024;
 const MAX_LONG_BYTES = 4096;
 
 /**
@@ -238,7 +246,8 @@ const MAX_LONG_BYTES = 4096;
 export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyValue {
   const n = bytes.length;
   const plain = opts.globals === 'none';
-  const maxTensorBytes = opts.maxTensorBytes ?? DEFAULT_MAX_TENSOR_BYTES;
+  // Grows with each storage loaded (see maxTensorBytes) unless the caller fixed it.
+  let maxTensorBytes = opts.maxTensorBytes ?? n;
   let tensorBytes = 0;
   let pos = 0;
   let stack: Item[] = [];
@@ -387,6 +396,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
     }
     const ref = new StorageRef(key, dtype, numel, data);
     storages.set(key, ref);
+    if (opts.maxTensorBytes === undefined) maxTensorBytes += data.length;
     return ref;
   };
 
@@ -438,6 +448,15 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       return new TensorValue(storage.dtype, size, storage.bytes.subarray(offset * es, (offset + numel) * es), storage.key, offset);
     }
     const outBytes = numel * es;
+    // A view may repeat elements (stride 0, overlapping strides): gathered, it would need more bytes
+    // than the file holds. An honest tensor never needs more than its storage has.
+    if (outBytes > storage.bytes.length) {
+      throw new ModelValidationError(
+        'tensor_too_large',
+        `a tensor in storage ${JSON.stringify(storage.key)} repeats elements (size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)}): it needs ${outBytes} bytes but its storage holds ${storage.bytes.length}`,
+        { storage: storage.key, needed: outBytes, storageBytes: storage.bytes.length },
+      );
+    }
     if (tensorBytes + outBytes > maxTensorBytes) {
       throw new ModelValidationError('tensor_too_large', `non-contiguous tensors need ${tensorBytes + outBytes} bytes, over the limit of ${maxTensorBytes}`, {
         limit: maxTensorBytes,
@@ -460,7 +479,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
         idx[d] = 0;
       }
     }
-    return new TensorValue(storage.dtype, size, out, storage.key, offset);
+    return new TensorValue(storage.dtype, size, out, storage.key, offset, true);
   };
 
   const callGlobal = (fn: Item, argsItem: Item, at: number): Item => {

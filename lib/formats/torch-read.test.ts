@@ -4,6 +4,7 @@ import { toFloat32Array } from './dtype';
 import { ModelValidationError } from './errors';
 import { readCheckpoint } from './torch-read';
 import { expectNoPwnedMarkers, f32FromBase64 as f32, fixture as fx, thrown } from './test-support/helpers';
+import { hostileCheckpoints, ZIP_BOMB_INFLATED_BYTES } from './test-support/hostile-checkpoints';
 
 const json = (p: string) => JSON.parse(new TextDecoder().decode(fx(p)));
 const err = (fn: () => unknown) => thrown(ModelValidationError, fn);
@@ -93,6 +94,26 @@ describe('readCheckpoint: refusals', () => {
 
   it('zip bomb with a 10 MB cap → zip_bomb', () => {
     expect(err(() => readCheckpoint(fx('malicious/zip-bomb.zip'), { maxInflatedBytes: 10 * 1024 * 1024 })).code).toBe('zip_bomb');
+  });
+
+  // What the file can honestly hold bounds the work: each refused in milliseconds, nothing gathered.
+  const hostile = hostileCheckpoints();
+  it.each(hostile.map((c) => [c.name, c.code, c.bytes] as const))('%s → %s, fast', (_name, code, bytes) => {
+    const t0 = performance.now();
+    const e = err(() => readCheckpoint(bytes, { maxInflatedBytes: 512 * 1024 * 1024 }));
+    expect(e.code).toBe(code);
+    expect(performance.now() - t0).toBeLessThan(1500);
+  });
+
+  it('the hostile inputs are what they claim: tiny files asking for gigabytes', () => {
+    const byName = new Map(hostile.map((c) => [c.name, c.bytes]));
+    expect(byName.get('stride0-gather-2gib.pth')!.length).toBeLessThan(1024);
+    expect(err(() => readCheckpoint(byName.get('stride0-gather-2gib.pth')!)).message).toContain('needs 2147483648 bytes but its storage holds 4');
+    const bomb = byName.get('zip-bomb-1.9gib.pth')!;
+    expect(bomb.length).toBeLessThan(2.5 * 1024 * 1024);
+    expect(err(() => readCheckpoint(bomb)).message).toContain(`declares ${ZIP_BOMB_INFLATED_BYTES} bytes`);
+    // A legitimate non-contiguous checkpoint still reads (each view needs at most its storage).
+    expect(readCheckpoint(fx('malicious/non-contiguous.pth')).stateDict.size).toBeGreaterThan(0);
   });
 
   it('not a checkpoint: random bytes, a plain pickle, a dict of non-tensors', () => {

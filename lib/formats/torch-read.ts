@@ -21,8 +21,10 @@ import { openZip, looksLikeZip, type ZipReadOptions } from './zip';
 import { PyDict, TensorValue, toPlain, unpickle, type PyValue } from './pickle-read';
 
 export type ReadCheckpointOptions = {
-  /** Cap on total inflated bytes (and per entry). Default 2 GiB. */
+  /** Cap on total inflated bytes (and per entry): the artifact limit. Default 2 GiB. */
   maxInflatedBytes?: number;
+  /** Bound on inflated ÷ compressed size (see ZipReadOptions). Default 100. */
+  maxCompressionRatio?: number;
 };
 
 /** PROTO n, LONG1 10 bytes: 0x1950a86a20f9469cfc6c, the magic number legacy torch.save writes first. */
@@ -53,6 +55,7 @@ export function readCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = 
   if (!looksLikeZip(bytes)) notCheckpoint('not a zip archive (torch.save writes a zip since PyTorch 1.6)');
   const zipOpts: ZipReadOptions = {};
   if (opts.maxInflatedBytes !== undefined) zipOpts.maxTotalBytes = opts.maxInflatedBytes;
+  if (opts.maxCompressionRatio !== undefined) zipOpts.maxCompressionRatio = opts.maxCompressionRatio;
   const zip = openZip(bytes, zipOpts);
 
   // One prefix for everything.
@@ -97,9 +100,30 @@ export function readCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = 
       if (!data) throw new ModelValidationError('storage_missing', `storage ${JSON.stringify(key)} is referenced but ${pre}data/${key} is missing`, { storage: key });
       return data;
     },
-    maxTensorBytes: opts.maxInflatedBytes,
   });
-  return toCheckpoint(root);
+  const ckpt = toCheckpoint(root);
+  checkStateDictFitsStorages(ckpt, contents);
+  return ckpt;
+}
+
+/**
+ * Parameters of one model never share storage, so the state dict's zero-copy views cannot honestly
+ * need more bytes than the file's storages hold; views aliasing one storage many times would
+ * multiply every later conversion (float32 copies, export writing) far beyond the upload's size.
+ * (Gathered copies of non-contiguous views are already bounded by the unpickler.)
+ */
+function checkStateDictFitsStorages(ckpt: Checkpoint, contents: Map<string, Uint8Array>): void {
+  let storageBytes = 0;
+  for (const [rel, data] of contents) if (rel.startsWith('data/')) storageBytes += data.length;
+  let tensorBytes = 0;
+  for (const t of ckpt.stateDict.values()) if (!(t instanceof TensorValue && t.gathered)) tensorBytes += t.bytes.length;
+  if (tensorBytes > storageBytes) {
+    throw new ModelValidationError(
+      'tensor_too_large',
+      `the state dict's tensors need ${tensorBytes} bytes but the checkpoint's storages hold ${storageBytes}: tensors alias the same storage`,
+      { needed: tensorBytes, storageBytes },
+    );
+  }
 }
 
 function stateDictFrom(d: PyDict, where: string): StateDict {

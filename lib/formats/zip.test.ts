@@ -187,9 +187,40 @@ describe('zip reader: refusals', () => {
 
   it('the total cap counts every read', () => {
     const z = zipSync({ 'p/zeros': [new Uint8Array(50 * 1024 * 1024), { level: 9 }] });
-    const arch = openZip(z, { maxTotalBytes: 60 * 1024 * 1024 });
+    const arch = openZip(z, { maxTotalBytes: 60 * 1024 * 1024, maxCompressionRatio: 5000 });
     expect(arch.read('p/zeros').length).toBe(50 * 1024 * 1024);
     expect(codeOf(() => arch.read('p/zeros'))).toBe('zip_bomb'); // total cap across reads
+  });
+
+  it('the compression ratio bounds what a file can inflate to, whatever the caps', () => {
+    // 200 MB of zeros in 200 KB (1000:1), no explicit cap: 100 × 200 KB = 20 MB is all it may hold.
+    const z = openZip(fx('malicious/zip-bomb.zip'));
+    const name = z.entries[1].name;
+    const e = thrown(ModelValidationError, () => z.read(name));
+    expect(e.code).toBe('zip_bomb');
+    expect(e.message).toContain(`(100× its ${z.get(name)!.compressedSize} compressed bytes)`);
+    expect(z.inflatedBytes).toBeLessThan(1024 * 1024);
+    // The same 1 MiB of zeros is fine under the floor, and a ratio of 2000 admits the bomb's 200 MB.
+    const small = zipSync({ 'p/zeros': [new Uint8Array(1024 * 1024), { level: 9 }] });
+    expect(openZip(small).read('p/zeros').length).toBe(1024 * 1024);
+    expect(openZip(fx('malicious/zip-bomb.zip'), { maxCompressionRatio: 2000 }).read(name).length).toBe(200 * 1024 * 1024);
+  });
+
+  it('the archive as a whole is bounded by the ratio too (many entries each under the floor)', () => {
+    const files: Record<string, [Uint8Array, { level: 9 }]> = {};
+    for (let i = 0; i < 40; i++) files[`p/z${i}`] = [new Uint8Array(1024 * 1024), { level: 9 }];
+    const z = openZip(zipSync(files)); // 40 MiB in ~40 KB: the archive may hold max(1 MiB, 100 × 40 KB)
+    const codes = z.entries.map((e) => {
+      try {
+        z.read(e.name);
+        return 'ok';
+      } catch (err) {
+        return (err as ModelValidationError).code;
+      }
+    });
+    expect(codes.filter((c) => c === 'ok').length).toBeLessThan(8);
+    expect(codes.at(-1)).toBe('zip_bomb');
+    expect(z.inflatedBytes).toBeLessThanOrEqual(Math.max(1024 * 1024, 100 * zipSync(files).length));
   });
 
   it('overlapping entries → zip_overlapping_entries', () => {

@@ -17,20 +17,28 @@
  *
  * Inflation never trusts declared sizes: deflate data is fed to fflate's streaming `Inflate` in small
  * chunks, output is counted as it arrives and the stream is abandoned as soon as it passes the
- * per-entry cap, the archive-wide cap, or the entry's declared size → `zip_bomb`. (Each 16 KiB input
+ * per-entry cap, the archive-wide cap, the compression-ratio bound (what the file can honestly hold:
+ * `maxCompressionRatio` × its compressed size, per entry and for the archive), or the entry's
+ * declared size → `zip_bomb`. A declared size over a cap is refused before inflating anything. (Each 16 KiB input
  * chunk can inflate to at most ~16.5 MiB, which bounds the overshoot.) The result must match the
  * declared size (`zip_size_mismatch`) and CRC-32 (`zip_crc_mismatch`). Anything structurally broken
  * → `zip_corrupt`. All errors are ModelValidationError.
  */
 import { Inflate } from 'fflate';
 import { ModelValidationError } from './errors';
-import { concatBytes } from './bytes-write';
 import { crc32 } from './crc32';
 
 export { crc32 };
 
 export const DEFAULT_MAX_TOTAL_INFLATED_BYTES = 2 * 1024 * 1024 * 1024; // 2 GiB
 export const DEFAULT_MAX_ENTRIES = 65_536;
+/**
+ * Deflate can reach ~1032:1 on constant data; float weights barely compress (≈1.1:1). 100:1 is far
+ * above anything a real checkpoint does and far below what a bomb needs.
+ */
+export const DEFAULT_MAX_COMPRESSION_RATIO = 100;
+/** Below this many inflated bytes the ratio is not checked: tiny metadata entries compress well. */
+export const COMPRESSION_RATIO_FLOOR_BYTES = 1024 * 1024;
 
 export type ZipReadOptions = {
   /** Cap on the bytes all reads of this archive may produce together. Default 2 GiB. */
@@ -39,6 +47,11 @@ export type ZipReadOptions = {
   maxEntryBytes?: number;
   /** Cap on the number of central-directory entries. Default 65 536. */
   maxEntries?: number;
+  /**
+   * Bound on inflated ÷ compressed size, per deflated entry and for the whole archive (inflated ÷
+   * archive size), above the first COMPRESSION_RATIO_FLOOR_BYTES. Default 100.
+   */
+  maxCompressionRatio?: number;
 };
 
 export type ZipEntry = {
@@ -172,7 +185,10 @@ function parseExtra(
 
 /** Open and fully validate an archive's structure. Entries are inflated lazily by read(). */
 export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchive {
-  const maxTotal = opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_INFLATED_BYTES;
+  const ratio = opts.maxCompressionRatio ?? DEFAULT_MAX_COMPRESSION_RATIO;
+  // What the file can honestly hold: never more than `ratio` times its own size.
+  const ratioCap = (compressed: number): number => Math.max(COMPRESSION_RATIO_FLOOR_BYTES, compressed * ratio);
+  const maxTotal = Math.min(opts.maxTotalBytes ?? DEFAULT_MAX_TOTAL_INFLATED_BYTES, ratioCap(bytes.length));
   const maxEntry = Math.min(opts.maxEntryBytes ?? maxTotal, maxTotal);
   const maxEntries = opts.maxEntries ?? DEFAULT_MAX_ENTRIES;
   const len = bytes.length;
@@ -365,9 +381,11 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
       const e = byName.get(name);
       if (!e) fail('zip_missing_entry', `zip: no entry named ${JSON.stringify(name)}`, { entry: name });
       const remaining = maxTotal - inflated;
-      const cap = Math.min(maxEntry, remaining);
+      const byRatio = e.method === 8 ? ratioCap(e.compressedSize) : Infinity;
+      const cap = Math.min(maxEntry, remaining, byRatio);
       if (e.uncompressedSize > cap) {
-        fail('zip_bomb', `zip: entry ${JSON.stringify(name)} declares ${e.uncompressedSize} bytes, over the limit of ${cap}`, {
+        const why = cap === byRatio ? ` (${ratio}× its ${e.compressedSize} compressed bytes)` : '';
+        fail('zip_bomb', `zip: entry ${JSON.stringify(name)} declares ${e.uncompressedSize} bytes, over the limit of ${cap}${why}`, {
           entry: name,
           limit: cap,
         });
@@ -397,16 +415,17 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
  * its size) or `cap` (the configured limit). Both are reported as `zip_bomb`.
  */
 function inflateCapped(src: Uint8Array, declared: number, cap: number, name: string): Uint8Array {
-  const chunks: Uint8Array[] = [];
+  // Written in place (declared ≤ cap): one allocation, no chunk list to concatenate at the end.
+  const out = new Uint8Array(declared);
   let total = 0;
   let ended = false;
   const inf = new Inflate((chunk, final) => {
-    total += chunk.length;
-    if (total > declared) {
-      const why = total > cap ? `over the limit of ${cap} bytes` : `past its declared size of ${declared} bytes`;
+    if (total + chunk.length > declared) {
+      const why = total + chunk.length > cap ? `over the limit of ${cap} bytes` : `past its declared size of ${declared} bytes`;
       fail('zip_bomb', `zip: entry ${JSON.stringify(name)} inflates ${why}; refused`, { entry: name, limit: cap });
     }
-    if (chunk.length) chunks.push(chunk);
+    out.set(chunk, total);
+    total += chunk.length;
     if (final) ended = true;
   });
   try {
@@ -420,5 +439,5 @@ function inflateCapped(src: Uint8Array, declared: number, cap: number, name: str
     fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has corrupt deflate data (${(e as Error).message})`, { entry: name });
   }
   if (!ended) fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has a truncated deflate stream`, { entry: name });
-  return chunks.length === 1 ? chunks[0] : concatBytes(chunks);
+  return total === declared ? out : out.subarray(0, total);
 }
