@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { databaseTarget, type DatabaseTarget } from '../config';
+import { acquireDataDirLock } from './data-dir-lock';
 import { withClassifiedErrors } from './pglite-errors';
 
 /**
@@ -48,7 +49,15 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
   fs.mkdirSync(target.dir, { recursive: true });
   const { PGlite } = await import('@electric-sql/pglite');
   const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
-  const db = await PGlite.create(target.dir);
+  // Before PGlite touches the directory: a second opener would destroy it (see data-dir-lock.ts).
+  const lock = acquireDataDirLock(target.dir);
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = await PGlite.create(target.dir);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
   return {
     kind: 'pglite',
     location: target.dir,
@@ -62,7 +71,11 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
       return (await db.query(sql, params as unknown[])).rows as never;
     },
     async close() {
-      await db.close();
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }
