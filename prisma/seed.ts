@@ -8,7 +8,13 @@ import { getStore } from '../lib/storage';
 import { isEmptyDatabase, seedDemo } from '../lib/registry/seed-demo';
 
 const force = process.argv.includes('--force');
-const { db, adapter, close } = await openDatabase();
+const { db, adapter, close } = await openDatabase().catch((e) => {
+  // Another process holds the embedded database (lib/db/data-dir-lock): say who, not a stack trace.
+  if (e?.code !== 'data_dir_in_use') throw e;
+  const next = e.owner?.kind === 'server' ? `Is Drawbridge already running? Use it${e.owner.url ? ` at ${e.owner.url}` : ''}, or stop it (pid ${e.owner.pid}) first.` : `Wait for it to finish (or stop it: kill ${e.owner?.pid}), then start again.`;
+  console.error(`drawbridge: cannot start: ${e.message}\n${next}`);
+  process.exit(1);
+});
 try {
   const empty = await isEmptyDatabase(db);
   if (force || (empty && demoMode())) {

@@ -1,6 +1,7 @@
 import { getDb, type Db } from '../db';
 import { requirePermission, type Actor, type Permission } from '../auth/permissions';
 import { SESSION_COOKIE, resolveRequestActor } from '../auth/sessions';
+import { ACT_AS_HEADER, resolveLocalOperator } from '../auth/local-operator';
 import { errorResponse } from './errors';
 
 type Ctx<P> = { params: Promise<P> };
@@ -27,7 +28,11 @@ export function withActor<P = Record<string, string>>(
   return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
       const db = await getDb();
-      const actor = await resolveRequestActor(db, req.headers.get('authorization'), sessionTokenFrom(req));
+      const authorization = req.headers.get('authorization');
+      // The CLI in local mode comes through the server that owns the data directory (local-operator.ts).
+      const actor =
+        (await resolveLocalOperator(db, authorization, req.headers.get(ACT_AS_HEADER))) ??
+        (await resolveRequestActor(db, authorization, sessionTokenFrom(req)));
       requirePermission(actor, permission);
       return await handler(req, { actor, db, params: await ctx.params });
     } catch (e) {
