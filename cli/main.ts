@@ -1,11 +1,14 @@
 import { parseArgv, UsageError, type OptionName } from './args';
 import { migrateCommand, seedCommand, tokensCreate } from './commands/admin';
 import { deployCommand, deployedCommand, rollbackCommand, undeployCommand } from './commands/deployments';
+import { gcCommand } from './commands/gc';
 import { jobsList, jobsPush, jobsShow } from './commands/jobs';
 import { exportCommand, exportsList, validateCommand } from './commands/models';
 import { policySet, policyShow, requestsCreate, requestsDeploy, requestsList, requestsShow, requestsSubmit, requestsWithdraw, reviewCommand } from './commands/requests';
 import type { Command } from './commands/types';
 import { usersCreate, usersDisable, usersEnable, usersList, usersResetPassword, usersSetRole } from './commands/users';
+import { setLockIdentity } from '../lib/db/data-dir-lock';
+import { ownerRouteError, routeThroughOwner } from './local';
 import { describeError, failureText } from './output';
 import { Remote } from './remote';
 
@@ -13,6 +16,7 @@ export const COMMANDS: Command[] = [
   migrateCommand,
   seedCommand,
   tokensCreate,
+  gcCommand,
   usersCreate,
   usersList,
   usersSetRole,
@@ -50,7 +54,7 @@ export const HELP = `drawbridge — the Drawbridge model registry from the comma
 
 Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
-${section('Database', [migrateCommand, seedCommand, tokensCreate])}
+${section('Database', [migrateCommand, seedCommand, tokensCreate, gcCommand])}
 ${section('Users (operator commands: local mode only, act as the system)', [usersCreate, usersList, usersSetRole, usersDisable, usersEnable, usersResetPassword])}
 ${section('Training jobs', [jobsPush, jobsList, jobsShow])}
 ${section('Models', [exportCommand, exportsList, validateCommand])}
@@ -60,7 +64,7 @@ Modes:
   Local (default): opens the database and artifact store directly and acts as a real user: the
   first admin, or --as EMAIL. Permissions and the audit trail apply as in the console.
   Remote: --server URL --token T talks to a running Drawbridge over its REST API and acts as the
-  token's owner (all commands except migrate, seed, tokens create and users). DRAWBRIDGE_TOKEN may
+  token's owner (all except migrate, seed, tokens create, gc and users). DRAWBRIDGE_TOKEN may
   hold the token instead of --token.
   The users commands are operator commands on the database: they act as the system (audited as
   "Drawbridge <system@drawbridge.local>"), so "users create --role admin" makes the first admin of
@@ -89,8 +93,10 @@ A typical pipeline run (deployments are review-gated: a teammate approves, a dep
   drawbridge review REQUEST_ID --approve --preview-summary preview.json        # a reviewer, not the requester
   drawbridge requests deploy REQUEST_ID                                         # a deployer
 
-The embedded database allows one process at a time: while \`npm start\` serves it, use
---server http://localhost:3000 --token <API token> instead.
+The embedded database admits one process at a time (a lock file beside it names the holder).
+While a Drawbridge server holds DRAWBRIDGE_DATA_DIR, local-mode commands go through that server's
+API as the same user (--as EMAIL, or the first admin); migrate, seed, tokens create, gc and users are
+refused with what to run instead. Another command holding it is named; wait for it to finish.
 `;
 
 const COMMON = ['help', 'server', 'token', 'as'] as const satisfies OptionName[];
@@ -158,6 +164,15 @@ export async function main(argv: string[]): Promise<number> {
     } else {
       if (v.token) throw new UsageError('--token goes with --server URL', command.name);
       if (v.as && !command.remote) throw new UsageError(`${command.name} does not act as a user; it does not take --as`, command.name);
+      // The lock this command takes on the embedded database names it; a running server's lock
+      // sends the command through that server instead.
+      setLockIdentity({ kind: 'cli', command: `drawbridge ${command.name}` });
+      remote = routeThroughOwner(command, v.as);
+      if (remote) {
+        // The command acts through the server: --as travels as a header, not as a local option.
+        const routed = remote;
+        return await command.run({ v: { ...v, as: undefined }, args, remote: routed, out: stdout }).catch((e) => Promise.reject(ownerRouteError(e)));
+      }
     }
     return await command.run({ v, args, remote, out: stdout });
   } catch (e) {

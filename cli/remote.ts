@@ -3,11 +3,12 @@
  * The request builders are pure and unit-tested; `Remote` only adds fetch.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { UsageError } from './args';
+import { MultipartUpload, type UploadPart } from './multipart-upload';
+import { progressBar, type ProgressSink } from './progress';
 import type { ENVIRONMENTS } from '../lib/registry/deploy';
 import { remoteError, RemoteError } from './output';
 
@@ -73,24 +74,26 @@ export type JobPushMetadata = {
   } | null;
 };
 
-/** The multipart body of POST /api/v1/training/jobs: `metadata` (JSON) plus the files. */
-export async function jobPushForm(metadata: JobPushMetadata, files: { checkpoint?: string; validationSet?: string }): Promise<FormData> {
-  const form = new FormData();
-  form.set('metadata', JSON.stringify(dropUndefined(metadata)));
-  if (files.checkpoint) form.set('checkpoint', await fs.openAsBlob(files.checkpoint), path.basename(files.checkpoint));
-  if (files.validationSet) form.set('validation_set', await fs.openAsBlob(files.validationSet), path.basename(files.validationSet));
-  return form;
+/**
+ * The multipart body of POST /api/v1/training/jobs: `metadata` (JSON) first, so the server refuses
+ * bad metadata before the checkpoint behind it is sent, then the files, streamed from disk.
+ */
+export async function jobPushForm(metadata: JobPushMetadata, files: { checkpoint?: string; validationSet?: string }): Promise<MultipartUpload> {
+  const parts: UploadPart[] = [{ name: 'metadata', value: JSON.stringify(dropUndefined(metadata)) }];
+  if (files.checkpoint) parts.push({ name: 'checkpoint', file: files.checkpoint });
+  if (files.validationSet) parts.push({ name: 'validation_set', file: files.validationSet });
+  return MultipartUpload.of(parts);
 }
 
-/** The multipart body of POST /api/v1/training/models/export/direct. */
-export async function exportDirectForm(x: { checkpoint: string; modelInfo?: Record<string, unknown>; ageGroupMin: number; ageGroupMax: number; exportFormat: string }): Promise<FormData> {
-  const form = new FormData();
-  form.set('checkpoint', await fs.openAsBlob(x.checkpoint), path.basename(x.checkpoint));
-  form.set('model_info', JSON.stringify(x.modelInfo ?? {}));
-  form.set('age_group_min', String(x.ageGroupMin));
-  form.set('age_group_max', String(x.ageGroupMax));
-  form.set('export_format', x.exportFormat);
-  return form;
+/** The multipart body of POST /api/v1/training/models/export/direct (fields first, then the file). */
+export async function exportDirectForm(x: { checkpoint: string; modelInfo?: Record<string, unknown>; ageGroupMin: number; ageGroupMax: number; exportFormat: string }): Promise<MultipartUpload> {
+  return MultipartUpload.of([
+    { name: 'model_info', value: JSON.stringify(x.modelInfo ?? {}) },
+    { name: 'age_group_min', value: String(x.ageGroupMin) },
+    { name: 'age_group_max', value: String(x.ageGroupMax) },
+    { name: 'export_format', value: x.exportFormat },
+    { name: 'checkpoint', file: x.checkpoint },
+  ]);
 }
 
 export type DeployOptions = {
@@ -144,28 +147,45 @@ function dropUndefined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** A request's body: JSON, or a multipart upload streamed from files (with progress on a terminal). */
+type SendOptions = { query?: Query; json?: unknown; upload?: MultipartUpload };
+
 export class Remote {
   constructor(
     readonly server: string,
     private readonly token: string,
+    /** Sent with every request: the local-operator route names the user to act as (X-Drawbridge-Act-As). */
+    private readonly extraHeaders: Record<string, string> = {},
+    /** Where upload progress is drawn (only when it is a terminal). */
+    private readonly progressOut: ProgressSink = process.stderr,
   ) {
     buildUrl(server, '/'); // fail early on a bad --server
   }
 
-  private async send(method: string, apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}): Promise<Response> {
+  private async send(method: string, apiPath: string, opts: SendOptions = {}): Promise<Response> {
     const url = buildUrl(this.server, apiPath, opts.query);
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    const headers: Record<string, string> = { ...this.extraHeaders, Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
     let body: BodyInit | undefined;
+    let bar: ReturnType<typeof progressBar> = null;
     if (opts.json !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(opts.json);
-    } else if (opts.form) body = opts.form;
+    } else if (opts.upload) {
+      const up = opts.upload;
+      headers['Content-Type'] = up.contentType;
+      // Declared, so the server can refuse an oversize upload before it is sent.
+      headers['Content-Length'] = String(up.contentLength);
+      bar = progressBar(this.progressOut, `uploading ${up.files.map((f) => path.basename(f)).join(' + ') || 'form'}`, up.contentLength);
+      body = up.body((n) => bar?.add(n)) as unknown as BodyInit;
+    }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body, redirect: 'error' });
+      res = await fetch(url, { method, headers, body, redirect: 'error', ...(opts.upload ? { duplex: 'half' } : {}) } as RequestInit);
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
       throw new RemoteError(`could not reach ${url.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 0, 'unreachable');
+    } finally {
+      bar?.end();
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '');
@@ -180,7 +200,7 @@ export class Remote {
     return res;
   }
 
-  async request<T>(method: string, apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}): Promise<T> {
+  async request<T>(method: string, apiPath: string, opts: SendOptions = {}): Promise<T> {
     const res = await this.send(method, apiPath, opts);
     const text = await res.text();
     try {
@@ -198,7 +218,7 @@ export class Remote {
     return this.request<T>('PUT', apiPath, opts);
   }
 
-  post<T>(apiPath: string, opts: { query?: Query; json?: unknown; form?: FormData } = {}) {
+  post<T>(apiPath: string, opts: SendOptions = {}) {
     return this.request<T>('POST', apiPath, opts);
   }
 
