@@ -79,4 +79,71 @@ describe('FsArtifactStore', () => {
     }
     await expect(store.get('b'.repeat(64))).rejects.toMatchObject({ code: 'artifact_not_found' });
   });
+
+  it('lists objects with size and mtime, deletes them, and refreshes the mtime of a re-put', async () => {
+    const own = new FsArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-store-list-')));
+    const a = await own.put(Buffer.from('object a'));
+    const b = await own.put(crypto.randomBytes(3000));
+    const listed = [];
+    for await (const o of own.list()) listed.push(o);
+    expect(listed.map((o) => o.sha256).sort()).toEqual([a.sha256, b.sha256].sort());
+    expect(listed.find((o) => o.sha256 === b.sha256)!.sizeBytes).toBe(3000);
+    const old = new Date(Date.now() - 3 * 3600_000);
+    const file = path.join(own.root, 'objects', a.sha256.slice(0, 2), a.sha256.slice(2, 4), a.sha256);
+    fs.utimesSync(file, old, old);
+    expect((await own.stat(a.sha256))!.modifiedAt.getTime()).toBe(old.getTime());
+    await own.put(Buffer.from('object a')); // dedupes, and counts as a fresh write for a grace period
+    expect((await own.stat(a.sha256))!.modifiedAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(await own.delete(a.sha256, { keepIf: () => true })).toBe(false);
+    expect(await own.has(a.sha256)).toBe(true);
+    expect(await own.delete(a.sha256)).toBe(true);
+    expect(await own.delete(a.sha256)).toBe(false);
+    expect(await own.stat(a.sha256)).toBeNull();
+    await expect(own.delete('../../x')).rejects.toMatchObject({ code: 'artifact_bad_hash' });
+    fs.rmSync(own.root, { recursive: true, force: true });
+  });
+
+  it('a put of the same bytes waits for a delete in progress and publishes them again', async () => {
+    const own = new FsArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-store-race-')));
+    const bytes = crypto.randomBytes(10_000);
+    const { sha256 } = await own.put(bytes);
+    let seen: string | null = null;
+    let putDone = false;
+    let putting: Promise<unknown> | undefined;
+    // The delete's check runs under the object's lock; the put arrives in the middle of it.
+    const del = own.delete(sha256, {
+      keepIf: async () => {
+        putting = own.put(bytes, { onHash: (h) => (seen = h) }).then((r) => ((putDone = true), r));
+        await new Promise((r) => setTimeout(r, 50));
+        expect(putDone).toBe(false); // held at the lock, not racing the delete
+        return false;
+      },
+    });
+    expect(await del).toBe(true);
+    await putting;
+    expect(seen).toBe(sha256);
+    expect(Buffer.from(await own.get(sha256)).equals(bytes)).toBe(true);
+    fs.rmSync(own.root, { recursive: true, force: true });
+  });
+
+  it('sweeps temp files of dead writers past the grace period, never a live writer\'s', async () => {
+    const own = new FsArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-store-tmp-')));
+    await own.put(Buffer.from('x'));
+    const tmp = path.join(own.root, 'tmp');
+    const old = new Date(Date.now() - 2 * 3600_000);
+    const plant = (name: string, size: number, mtime?: Date) => {
+      fs.writeFileSync(path.join(tmp, name), Buffer.alloc(size));
+      if (mtime) fs.utimesSync(path.join(tmp, name), mtime, mtime);
+    };
+    plant('2147483646-dead-old', 100, old); // no such pid
+    plant('2147483646-dead-fresh', 10);
+    plant(`${process.pid}-live-old`, 1000, old);
+    expect(await own.sweepTemp(3600_000)).toEqual({ files: 1, bytes: 100 });
+    expect(fs.readdirSync(tmp)).toHaveLength(3); // dry run
+    expect(await own.sweepTemp(3600_000, { apply: true })).toEqual({ files: 1, bytes: 100 });
+    expect(fs.readdirSync(tmp).sort()).toEqual(['2147483646-dead-fresh', `${process.pid}-live-old`].sort());
+    expect(await own.sweepTemp(0, { apply: true })).toEqual({ files: 1, bytes: 10 });
+    expect(fs.readdirSync(tmp)).toEqual([`${process.pid}-live-old`]);
+    fs.rmSync(own.root, { recursive: true, force: true });
+  });
 });

@@ -2,7 +2,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { ArtifactError, type ArtifactStore, type PutOptions, type StoredArtifact } from './types';
+import { withObjectLock } from './object-lock';
+import {
+  ArtifactError,
+  type ArtifactStore,
+  type DeleteOptions,
+  type PutOptions,
+  type StoredArtifact,
+  type StoredObject,
+  type TempSweep,
+} from './types';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -14,7 +23,8 @@ function checkHash(sha256: string): void {
 /**
  * Filesystem store: `<root>/objects/ab/cd/<sha256>`. Writes go to `<root>/tmp`, are fsynced, then
  * renamed into place (rename is atomic within one filesystem), so a reader never sees half an
- * object and a crash leaves only a temp file behind.
+ * object and a crash leaves only a temp file behind (named `<pid>-<uuid>`, so a sweep can tell a
+ * live writer's file from a dead one's).
  */
 export class FsArtifactStore implements ArtifactStore {
   constructor(
@@ -62,12 +72,15 @@ export class FsArtifactStore implements ArtifactStore {
     }
     const dest = this.objectPath(sha256);
     await fsp.mkdir(path.dirname(dest), { recursive: true });
-    if (await this.has(sha256)) {
-      await fsp.rm(tmp, { force: true }); // same content already stored
-    } else {
-      await fsp.rename(tmp, dest);
-      await syncDir(path.dirname(dest));
-    }
+    await withObjectLock(sha256, async () => {
+      opts.onHash?.(sha256);
+      if (await touchIfPresent(dest)) {
+        await fsp.rm(tmp, { force: true }); // same content already stored
+      } else {
+        await fsp.rename(tmp, dest);
+        await syncDir(path.dirname(dest));
+      }
+    });
     return { sha256, sizeBytes: size };
   }
 
@@ -119,6 +132,114 @@ export class FsArtifactStore implements ArtifactStore {
     } catch {
       throw notFound(sha256);
     }
+  }
+
+  async stat(sha256: string): Promise<StoredObject | null> {
+    try {
+      const st = await fsp.stat(this.objectPath(sha256));
+      return st.isFile() ? { sha256, sizeBytes: st.size, modifiedAt: st.mtime } : null;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  async delete(sha256: string, opts: DeleteOptions = {}): Promise<boolean> {
+    const file = this.objectPath(sha256);
+    return withObjectLock(sha256, async () => {
+      if (!(await this.has(sha256))) return false;
+      if (opts.keepIf && (await opts.keepIf())) return false;
+      try {
+        await fsp.rm(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw e;
+      }
+      // The empty ab/cd folders stay: removing them could race a put's mkdir before its rename.
+      await syncDir(path.dirname(file));
+      return true;
+    });
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    const objects = path.join(this.root, 'objects');
+    for (const a of await readdirIfAny(objects)) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await readdirIfAny(path.join(objects, a))) {
+        if (!/^[0-9a-f]{2}$/.test(b)) continue;
+        for (const name of await readdirIfAny(path.join(objects, a, b))) {
+          if (!SHA256_RE.test(name) || !name.startsWith(a + b)) continue;
+          let st: fs.Stats;
+          try {
+            st = await fsp.stat(path.join(objects, a, b, name));
+          } catch {
+            continue; // deleted while we walked
+          }
+          if (st.isFile()) yield { sha256: name, sizeBytes: st.size, modifiedAt: st.mtime };
+        }
+      }
+    }
+  }
+
+  async sweepTemp(olderThanMs: number, opts: { apply?: boolean } = {}): Promise<TempSweep> {
+    const dir = path.join(this.root, 'tmp');
+    const result: TempSweep = { files: 0, bytes: 0 };
+    const now = Date.now();
+    for (const name of await readdirIfAny(dir)) {
+      const file = path.join(dir, name);
+      let st: fs.Stats;
+      try {
+        st = await fsp.stat(file);
+      } catch {
+        continue;
+      }
+      if (!st.isFile() || now - st.mtimeMs < olderThanMs) continue;
+      // A live writer's file is an upload in progress however slow; after a day idle it is stale anyway.
+      if (writerAlive(name) && now - st.mtimeMs < DAY_MS) continue;
+      result.files++;
+      result.bytes += st.size;
+      if (opts.apply) await fsp.rm(file, { force: true });
+    }
+    return result;
+  }
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * True when the object exists. Its mtime is refreshed, because a garbage collector in another
+ * process counts its grace period from the latest write of these bytes.
+ */
+async function touchIfPresent(file: string): Promise<boolean> {
+  const now = new Date();
+  try {
+    await fsp.utimes(file, now, now);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return false;
+    if (code === 'EPERM' || code === 'EACCES') return true; // present, just not ours to touch
+    throw e;
+  }
+}
+
+function writerAlive(tempName: string): boolean {
+  const pid = Number(/^(\d+)-/.exec(tempName)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+async function readdirIfAny(dir: string): Promise<string[]> {
+  try {
+    return await fsp.readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
 }
 

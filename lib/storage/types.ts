@@ -6,7 +6,27 @@ export type PutOptions = {
   maxBytes?: number;
   /** When the caller already claims a hash (e.g. an upload manifest), refuse on mismatch. */
   expectedSha256?: string;
+  /**
+   * Called with the content hash once it is known, before the object is published, under the
+   * store's per-object lock: what lets a caller mark the bytes as in use before any delete of the
+   * same hash can run (lib/registry/artifact-gc keeps in-flight uploads this way).
+   */
+  onHash?: (sha256: string) => void;
 };
+
+/** One object as the store lists it. `modifiedAt` is its last write: a put of bytes already stored refreshes it. */
+export type StoredObject = { sha256: string; sizeBytes: number; modifiedAt: Date };
+
+export type DeleteOptions = {
+  /**
+   * Asked under the per-object lock, right before the delete: true keeps the object. A put of the
+   * same bytes waits for the lock, so the answer cannot go stale in this process before the delete.
+   */
+  keepIf?: () => boolean | Promise<boolean>;
+};
+
+/** Temp files an interrupted write left behind. */
+export type TempSweep = { files: number; bytes: number };
 
 export interface ArtifactStore {
   /** Streams bytes in, hashing as they pass; the object appears atomically under its hash. */
@@ -20,6 +40,17 @@ export interface ArtifactStore {
   stream(sha256: string, range?: { start: number; end: number }): Promise<AsyncIterable<Uint8Array>>;
   has(sha256: string): Promise<boolean>;
   size(sha256: string): Promise<number>;
+  /** Size and last write of one object; null when absent. */
+  stat(sha256: string): Promise<StoredObject | null>;
+  /** Removes the object; true when this call removed it (false: absent, or kept by `keepIf`). */
+  delete(sha256: string, opts?: DeleteOptions): Promise<boolean>;
+  /** Every stored object, in no particular order. */
+  list(): AsyncIterable<StoredObject>;
+  /**
+   * Temp files of writes that cannot finish (their writer is gone) and untouched for `olderThanMs`:
+   * counted, and removed when `apply` is set.
+   */
+  sweepTemp(olderThanMs: number, opts?: { apply?: boolean }): Promise<TempSweep>;
 }
 
 export class ArtifactError extends Error {
