@@ -44,7 +44,16 @@ describe('remote request building', () => {
     const ckpt = path.join(dir, 'model.pth');
     fs.writeFileSync(ckpt, Buffer.from([1, 2, 3]));
     try {
-      const form = await jobPushForm({ job_name: 'j', status: 'completed', report: { final_loss: 0.1 }, dataset_path: undefined }, { checkpoint: ckpt });
+      const upload = await jobPushForm({ job_name: 'j', status: 'completed', report: { final_loss: 0.1 }, dataset_path: undefined }, { checkpoint: ckpt });
+      let counted = 0;
+      const chunks: Uint8Array[] = [];
+      for await (const c of upload.body((n) => (counted += n))) chunks.push(c);
+      const bytes = Buffer.concat(chunks);
+      // The declared Content-Length is exact, and the progress count covers every byte.
+      expect(bytes.length).toBe(upload.contentLength);
+      expect(counted).toBe(upload.contentLength);
+      // undici's own multipart parser (independent of ours) reads the same form.
+      const form = await new Response(bytes, { headers: { 'content-type': upload.contentType } }).formData();
       expect(JSON.parse(form.get('metadata') as string)).toEqual({ job_name: 'j', status: 'completed', report: { final_loss: 0.1 } });
       const file = form.get('checkpoint') as File;
       expect(file.name).toBe('model.pth');

@@ -221,7 +221,7 @@ Examples:
         end_timestamp: end,
         report: report && { ...report, report_file_path: v.report },
       };
-      job = await remote.post<JobJson>(API.jobs, { form: await jobPushForm(metadata, { checkpoint, validationSet }) });
+      job = await remote.post<JobJson>(API.jobs, { upload: await jobPushForm(metadata, { checkpoint, validationSet }) });
     } else {
       // Everything is parsed and checked before a byte is stored or a row written.
       const ckpt = await checkedBytes(checkpoint, '--checkpoint', cmd);

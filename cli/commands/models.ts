@@ -69,7 +69,7 @@ Examples:
     if (remote) {
       meta = metadataOf(
         checkpoint
-          ? await remote.post(API.exportDirect, { form: await exportDirectForm({ checkpoint, modelInfo, ageGroupMin, ageGroupMax, exportFormat }) })
+          ? await remote.post(API.exportDirect, { upload: await exportDirectForm({ checkpoint, modelInfo, ageGroupMin, ageGroupMax, exportFormat }) })
           : await remote.post(API.exportFromJob, { json: { training_job_id: jobId, age_group_min: ageGroupMin, age_group_max: ageGroupMax, export_format: exportFormat } }),
       );
       if (v.out) written = await remote.download(API.download(meta.model_id), v.out, meta.checksum);
