@@ -43,7 +43,13 @@ class Scanner {
 
   async fill(): Promise<boolean> {
     if (this.ended) return false;
-    const r = await this.it.next();
+    let r: IteratorResult<Uint8Array>;
+    try {
+      r = await this.it.next();
+    } catch {
+      // The client went away mid-upload (or the connection broke): a short body, not a server fault.
+      throw bad('the connection closed before the body ended');
+    }
     if (r.done) {
       this.ended = true;
       return false;

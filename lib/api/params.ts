@@ -22,10 +22,15 @@ export function isJson(req: Request): boolean {
   return t === 'application/json' || t.endsWith('+json');
 }
 
-/** Refuses a declared body over `limit` before reading it. */
-export function checkContentLength(req: Request, limit: number): void {
-  const n = Number(req.headers.get('content-length'));
-  if (Number.isFinite(n) && n > limit) throw new ApiError('payload_too_large', `request body of ${n} bytes exceeds the ${limit}-byte limit`);
+/**
+ * Refuses a declared body over `limit` before reading a byte of it (a chunked body has no
+ * Content-Length; its reader enforces the limit as the bytes arrive). `limitText` says what the
+ * limit is in the caller's terms, e.g. which setting sets it.
+ */
+export function checkContentLength(req: Request, limit: number, limitText = `the ${limit}-byte limit`): void {
+  const header = req.headers.get('content-length');
+  const n = header === null ? NaN : Number(header);
+  if (Number.isFinite(n) && n > limit) throw new ApiError('payload_too_large', `request body of ${n} bytes exceeds ${limitText}`);
 }
 
 /** Reads the body as text, refusing more than `limit` bytes even when no Content-Length was sent. */

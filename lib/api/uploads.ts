@@ -1,5 +1,5 @@
 import { maxArtifactBytes } from '../config';
-import type { ArtifactStore, StoredArtifact } from '../storage/types';
+import { ArtifactError, type ArtifactStore, type StoredArtifact } from '../storage/types';
 import { ApiError } from './errors';
 import { multipartBoundary, readMultipart } from './multipart';
 import { MAX_JSON_BYTES, checkContentLength } from './params';
@@ -30,7 +30,12 @@ export async function readUploadForm(
   const boundary = multipartBoundary(req.headers.get('content-type'));
   if (!boundary) throw new ApiError('unsupported_media_type', 'send multipart/form-data (with a boundary) or application/json');
   const maxBytes = maxArtifactBytes();
-  checkContentLength(req, opts.files.length * maxBytes + MAX_JSON_BYTES);
+  const limit = limitText(maxBytes);
+  // Refused before a byte is read when the declared body cannot fit: every file this endpoint
+  // takes at the limit, plus the form fields. Within that, each file is held to the limit as it
+  // streams in (the body alone cannot say which part is how large).
+  const takes = opts.files.length === 1 ? `one file of at most ${limit}` : `${opts.files.length} files of at most ${limit} each`;
+  checkContentLength(req, opts.files.length * maxBytes + MAX_JSON_BYTES, `what this endpoint accepts: ${takes} (DRAWBRIDGE_MAX_ARTIFACT_MB) plus ${MAX_JSON_BYTES / 1024 / 1024} MB of form fields`);
   const fields: Record<string, string> = {};
   const files: Record<string, StoredUpload> = {};
   for await (const part of readMultipart(req.body, boundary)) {
@@ -45,8 +50,18 @@ export async function readUploadForm(
       throw new ApiError('unexpected_file', `unexpected file field "${part.name}"; this endpoint takes ${opts.files.map((f) => `"${f}"`).join(', ')}`);
     }
     if (part.name in files) throw new ApiError('invalid_multipart', `file field "${part.name}" is sent twice`);
-    const stored = await store.put(part.body, { maxBytes });
+    const stored = await store.put(part.body, { maxBytes }).catch((e: unknown) => {
+      if (e instanceof ArtifactError && e.code === 'artifact_too_large') {
+        throw new ArtifactError('artifact_too_large', `the "${part.name}" file is larger than the ${limit} limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`);
+      }
+      throw e;
+    });
     files[part.name] = { ...stored, originalName: cleanFileName(part.filename) };
   }
   return { fields, files };
+}
+
+/** The artifact limit in the unit the operator sets it in (DRAWBRIDGE_MAX_ARTIFACT_MB): "512 MB". */
+export function limitText(maxBytes: number): string {
+  return `${+(maxBytes / 1024 / 1024).toFixed(3)} MB`;
 }
