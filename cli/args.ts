@@ -66,6 +66,9 @@ export const OPTIONS = {
   // users
   role: { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  // gc
+  apply: { type: 'boolean' },
+  grace: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export type OptionName = keyof typeof OPTIONS;

@@ -7,6 +7,7 @@ import { isJson, readJsonObject } from '@/lib/api/params';
 import { trainingJobToJson } from '@/lib/api/serialize';
 import { checkTrainingArtifacts, parseTrainingJobMetadata, trainingJobInputFromMetadata } from '@/lib/api/training-job-input';
 import { readUploadForm } from '@/lib/api/uploads';
+import { withArtifactCleanup } from '@/lib/registry/artifact-gc';
 import { listTrainingJobs, registerTrainingJob, type RegisterTrainingJobInput } from '@/lib/registry/training-jobs';
 import { getStore } from '@/lib/storage';
 
@@ -25,20 +26,22 @@ export const POST = withActor('jobs.write', async (req, { actor, db }) => {
     const job = await registerTrainingJob(db, actor, trainingJobInputFromMetadata(await readJsonObject(req)));
     return Response.json(trainingJobToJson(job), { status: 201 });
   }
-  const store = getStore();
-  let input: RegisterTrainingJobInput | undefined;
-  const { files } = await readUploadForm(req, store, {
-    files: ['checkpoint', 'validation_set'],
-    onField: (name, value) => {
-      if (name === 'metadata') input = parseTrainingJobMetadata(value);
-    },
+  // A refused or failed upload keeps none of its bytes (those a row already references stay).
+  return withArtifactCleanup(db, getStore(), async (store) => {
+    let input: RegisterTrainingJobInput | undefined;
+    const { files } = await readUploadForm(req, store, {
+      files: ['checkpoint', 'validation_set'],
+      onField: (name, value) => {
+        if (name === 'metadata') input = parseTrainingJobMetadata(value);
+      },
+    });
+    if (!input) throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)', 422);
+    await checkTrainingArtifacts(store, files);
+    const job = await registerTrainingJob(db, actor, {
+      ...input,
+      checkpoint: files.checkpoint && { ...files.checkpoint, mediaType: 'application/x-pytorch-checkpoint' },
+      validationSet: files.validation_set && { ...files.validation_set, mediaType: 'application/x-safetensors' },
+    });
+    return Response.json(trainingJobToJson(job), { status: 201 });
   });
-  if (!input) throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)', 422);
-  await checkTrainingArtifacts(store, files);
-  const job = await registerTrainingJob(db, actor, {
-    ...input,
-    checkpoint: files.checkpoint && { ...files.checkpoint, mediaType: 'application/x-pytorch-checkpoint' },
-    validationSet: files.validation_set && { ...files.validation_set, mediaType: 'application/x-safetensors' },
-  });
-  return Response.json(trainingJobToJson(job), { status: 201 });
 });

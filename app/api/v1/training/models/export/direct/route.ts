@@ -5,16 +5,19 @@ import { exportDirectInput, preflightDirectExport } from '@/lib/api/direct-expor
 import { withActor } from '@/lib/api/handler';
 import { queryParams } from '@/lib/api/params';
 import { readUploadForm } from '@/lib/api/uploads';
+import { withArtifactCleanup } from '@/lib/registry/artifact-gc';
 import { catalogueArtifact } from '@/lib/registry/artifacts';
 import { exportMetadataToDict, exportModelDirect } from '@/lib/registry/exports';
 import { getStore } from '@/lib/storage';
 
 export const POST = withActor('models.export', async (req, { actor, db }) => {
-  const store = getStore();
-  const { fields, files } = await readUploadForm(req, store, { files: ['checkpoint'] });
-  const input = exportDirectInput({ ...queryParams(req), ...fields }, files.checkpoint);
-  // Refuse a checkpoint that is not the autoencoder (or contradicts model_info) before cataloguing it.
-  await preflightDirectExport(store, input);
-  await catalogueArtifact(db, actor, { ...files.checkpoint!, mediaType: 'application/x-pytorch-checkpoint' });
-  return Response.json(exportMetadataToDict(await exportModelDirect(db, store, actor, input)));
+  // A refused upload keeps neither its bytes nor its catalogue row; the export's own bytes too.
+  return withArtifactCleanup(db, getStore(), async (store) => {
+    const { fields, files } = await readUploadForm(req, store, { files: ['checkpoint'] });
+    const input = exportDirectInput({ ...queryParams(req), ...fields }, files.checkpoint);
+    // Refuse a checkpoint that is not the autoencoder (or contradicts model_info) before cataloguing it.
+    await preflightDirectExport(store, input);
+    await catalogueArtifact(db, actor, { ...files.checkpoint!, mediaType: 'application/x-pytorch-checkpoint' });
+    return Response.json(exportMetadataToDict(await exportModelDirect(db, store, actor, input)));
+  });
 });
