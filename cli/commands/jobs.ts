@@ -5,6 +5,7 @@ import { requirePermission } from '../../lib/auth/permissions';
 import { ModelCompatibilityError, ModelDeploymentError } from '../../lib/formats/errors';
 import { readValidationSet } from '../../lib/formats/validation-set';
 import { parseCheckpoint } from '../../lib/registry/exports';
+import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
 import { getTrainingJob, listTrainingJobs, registerTrainingJob } from '../../lib/registry/training-jobs';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { trainingJobToJson } from '../../lib/api/serialize';
@@ -238,10 +239,10 @@ Examples:
           );
         }
       }
-      job = await withDb(async (db) => {
+      // A failed registration keeps none of the bytes it stored (lib/registry/artifact-gc).
+      job = await withDb((db) => withArtifactCleanup(db, getStore(), async (store) => {
         const actor = await resolveActor(db, v.as, cmd);
         requirePermission(actor, 'jobs.write');
-        const store = getStore();
         // Streamed into the store; expectedSha256 proves the stored bytes are the ones just checked.
         const put = (file: string, sha256: string) => store.put(fs.createReadStream(file), { maxBytes: maxArtifactBytes(), expectedSha256: sha256 });
         const c = await put(checkpoint, ckpt.sha256);
@@ -268,7 +269,7 @@ Examples:
             : null,
         });
         return trainingJobToJson(created);
-      });
+      }));
       process.stderr.write(`checkpoint: autoencoder ${ae.architecture.inputDim}→[${ae.architecture.hiddenDims.join(', ')}]${ae.notes.length ? ` (${ae.notes.join('; ')})` : ''}\n`);
     }
     out(

@@ -4,6 +4,7 @@ import { requirePermission } from '../../lib/auth/permissions';
 import { EXPORT_FORMATS } from '../../lib/formats/export';
 import { catalogueArtifact } from '../../lib/registry/artifacts';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
+import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
 import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels, parseCheckpoint, type ExportMetadataDict } from '../../lib/registry/exports';
 import { reconcileExportRequests } from '../../lib/registry/requests';
 import { validateExportedModel } from '../../lib/registry/validate';
@@ -80,9 +81,9 @@ Examples:
         const s = (source = await checkedBytes(checkpoint, '--checkpoint', cmd));
         readWith('checkpoint', checkpoint, () => parseCheckpoint(s.bytes));
       }
-      ({ meta, written } = await withDb(async (db) => {
+      // A failed export keeps none of the bytes it stored (lib/registry/artifact-gc).
+      ({ meta, written } = await withDb((db) => withArtifactCleanup(db, getStore(), async (store) => {
         const actor = await resolveActor(db, v.as, cmd);
-        const store = getStore();
         let row;
         if (checkpoint && source) {
           requirePermission(actor, 'models.export');
@@ -97,7 +98,7 @@ Examples:
         const bytes = await store.get(meta.checksum); // hash-verified
         await writeFileAtomic(v.out, bytes);
         return { meta, written: { bytes: bytes.byteLength, sha256: meta.checksum } };
-      }));
+      })));
     }
     out(v.json ? json(meta) : `exported ${meta.model_id} (${meta.export_format}, ages ${ages(meta.age_group_min, meta.age_group_max)})\n` + keyValues(meta));
     if (written && v.out) process.stderr.write(`wrote ${written.bytes} bytes to ${v.out} (sha256 ${written.sha256})\n`);
