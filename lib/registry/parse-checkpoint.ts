@@ -1,0 +1,13 @@
+import { maxArtifactBytes } from '../config';
+import { toAutoencoder } from '../formats/architecture';
+import { readCheckpoint } from '../formats/torch-read';
+import type { Autoencoder } from '../formats/types';
+
+/**
+ * Parses a stored checkpoint into the autoencoder; refuses anything else with the reason. Nothing
+ * may inflate past the artifact limit: an upload cannot become bigger than one we would accept.
+ * Synchronous and heavy: servers call it through lib/workers (parseCheckpointInWorker).
+ */
+export function parseCheckpoint(bytes: Uint8Array): Autoencoder {
+  return toAutoencoder(readCheckpoint(bytes, { maxInflatedBytes: maxArtifactBytes() }));
+}
