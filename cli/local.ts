@@ -38,6 +38,7 @@ function insteadOf(owner: LockRecord, command: string | null): string {
   if (command === 'tokens create') return `Create the token on ${url}/settings/tokens (signed in as its user), or ${stop}.`;
   if (command?.startsWith('users ')) return `An admin manages users on ${url}/settings/users, or ${stop}.`;
   if (command === 'seed') return `Seeding needs the database to itself: ${stop}.`;
+  if (command === 'restore') return 'Restore only into an empty target: point DRAWBRIDGE_DATA_DIR at a new directory.';
   if (command === 'gc') return `The server sweeps unreferenced artifacts (older than DRAWBRIDGE_GC_GRACE_MINUTES) when it starts. To run "drawbridge gc" now, ${stop}.`;
   return `Run it against the server: drawbridge ${command ?? 'COMMAND'} … --server ${url} --token TOKEN (a token from ${url}/settings/tokens), or ${stop}.`;
 }

@@ -1,5 +1,6 @@
 import { parseArgv, UsageError, type OptionName } from './args';
 import { migrateCommand, seedCommand, tokensCreate } from './commands/admin';
+import { backupCommand, restoreCommand } from './commands/backup';
 import { deployCommand, deployedCommand, rollbackCommand, undeployCommand } from './commands/deployments';
 import { gcCommand } from './commands/gc';
 import { jobsList, jobsPush, jobsShow } from './commands/jobs';
@@ -17,6 +18,8 @@ export const COMMANDS: Command[] = [
   seedCommand,
   tokensCreate,
   gcCommand,
+  backupCommand,
+  restoreCommand,
   usersCreate,
   usersList,
   usersSetRole,
@@ -54,7 +57,7 @@ export const HELP = `drawbridge — the Drawbridge model registry from the comma
 
 Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
-${section('Database', [migrateCommand, seedCommand, tokensCreate, gcCommand])}
+${section('Database', [migrateCommand, seedCommand, tokensCreate, gcCommand, backupCommand, restoreCommand])}
 ${section('Users (operator commands: local mode only, act as the system)', [usersCreate, usersList, usersSetRole, usersDisable, usersEnable, usersResetPassword])}
 ${section('Training jobs', [jobsPush, jobsList, jobsShow])}
 ${section('Models', [exportCommand, exportsList, validateCommand])}
@@ -64,7 +67,7 @@ Modes:
   Local (default): opens the database and artifact store directly and acts as a real user: the
   first admin, or --as EMAIL. Permissions and the audit trail apply as in the console.
   Remote: --server URL --token T talks to a running Drawbridge over its REST API and acts as the
-  token's owner (all except migrate, seed, tokens create, gc and users). DRAWBRIDGE_TOKEN may
+  token's owner (all except migrate, seed, tokens create, gc, restore and users). DRAWBRIDGE_TOKEN may
   hold the token instead of --token.
   The users commands are operator commands on the database: they act as the system (audited as
   "Drawbridge <system@drawbridge.local>"), so "users create --role admin" makes the first admin of
@@ -95,8 +98,8 @@ A typical pipeline run (deployments are review-gated: a teammate approves, a dep
 
 The embedded database admits one process at a time (a lock file beside it names the holder).
 While a Drawbridge server holds DRAWBRIDGE_DATA_DIR, local-mode commands go through that server's
-API as the same user (--as EMAIL, or the first admin); migrate, seed, tokens create, gc and users are
-refused with what to run instead. Another command holding it is named; wait for it to finish.
+API as the same user (--as EMAIL, or the first admin); migrate, seed, tokens create, gc, restore and
+users are refused with what to run instead. Another command holding it is named; wait for it to finish.
 `;
 
 const COMMON = ['help', 'server', 'token', 'as'] as const satisfies OptionName[];

@@ -59,7 +59,7 @@ export class HintedError extends Error {
   }
 }
 
-const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'WorkflowError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError']);
+const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'WorkflowError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError', 'BackupError']);
 
 export function describeError(e: unknown): Failure {
   if (e instanceof UsageError) {

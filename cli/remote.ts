@@ -36,6 +36,7 @@ export const API = {
   requestSubmit: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/submit`,
   policies: '/api/v1/review-policies',
   policy: (environment: string) => `/api/v1/review-policies/${encodeURIComponent(environment)}`,
+  backup: '/api/v1/backup',
 } as const;
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
@@ -220,6 +221,11 @@ export class Remote {
 
   post<T>(apiPath: string, opts: SendOptions = {}) {
     return this.request<T>('POST', apiPath, opts);
+  }
+
+  /** The answer to a GET whose body the caller streams itself (a backup archive). */
+  open(apiPath: string): Promise<Response> {
+    return this.send('GET', apiPath);
   }
 
   /**

@@ -482,6 +482,26 @@ const paths = {
       responses: { '200': ok(ref('AuditEventList')) },
     }),
   },
+  '/api/v1/backup': {
+    get: op('createBackup', {
+      summary: 'A consistent archive (tar) of the database and every artifact, streamed',
+      description:
+        'manifest.json (format drawbridge-backup v1: migrations, tables with row counts, sequences, the SHA-256 and size of the dump and of every artifact), then database.jsonl (every row, one read-only REPEATABLE READ snapshot, dependency order), then artifacts/<sha256>. `drawbridge backup` calls this and verifies the archive before keeping it; `drawbridge restore` reads it. Audited (backup.create). A store that lost or changed a catalogued artifact answers 500 backup_failed, or ends the stream early.',
+      tag: 'system',
+      permission: 'backup.create',
+      responses: {
+        '200': {
+          description: 'The archive',
+          headers: {
+            'Content-Length': { schema: int() },
+            'Content-Disposition': { schema: str('attachment; filename="drawbridge-backup-<UTC time>.tar"') },
+            'Cache-Control': { schema: str(undefined, { const: 'no-store' }) },
+          },
+          content: { 'application/x-tar': { schema: str(undefined, { format: 'binary' }) } },
+        },
+      },
+    }),
+  },
   '/api/v1/training/jobs': {
     get: op('listTrainingJobs', {
       summary: 'Training jobs with their reports, newest first',

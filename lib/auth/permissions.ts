@@ -31,6 +31,8 @@ export const PERMISSIONS = {
   // Outgoing webhooks carry deployment events to other systems and hold signing secrets.
   'webhooks.manage': admins,
   'deployments.break_glass': admins,
+  // A backup holds every row (password hashes, webhook secrets) and every artifact.
+  'backup.create': admins,
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
