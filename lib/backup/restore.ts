@@ -10,8 +10,8 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
-import { createAdapterFactory, type OpenedAdapter } from '../db/adapter';
-import { applyMigrations, defaultMigrationsDir, readMigrations } from '../db/migrate';
+import { createAdapterFactory } from '../db/adapter';
+import { defaultMigrationsDir, readMigrations } from '../db/migrate';
 import { FsArtifactStore } from '../storage/fs-store';
 import { BackupError } from './errors';
 import { DATABASE_NAME, type Manifest } from './manifest';
@@ -22,6 +22,7 @@ export type RestoreTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postg
 export type RestoreSummary = { tables: number; rows: number; artifacts: number; artifactBytes: number; migrations: number };
 
 type Session = Sql & { exec(sql: string): Promise<void> };
+type Migration = ReturnType<typeof readMigrations>[number];
 
 const BATCH_ROWS = 1000;
 const BATCH_BYTES = 4 * 1024 * 1024;
@@ -37,7 +38,6 @@ export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: R
   await fsp.mkdir(path.join(stage, 'artifacts'), { recursive: true });
   const dumpFile = path.join(stage, DATABASE_NAME);
   const staged = new FsArtifactStore(path.join(stage, 'artifacts'));
-  let adapter: OpenedAdapter | null = null;
   try {
     const manifest = await readArchive(source, {
       manifest: (m) => checkMigrations(m, migrationsDir, targetMigrations),
@@ -53,16 +53,13 @@ export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: R
         await staged.put(body, { expectedSha256: sha256 });
       },
     });
-    const prefixDir = await migrationPrefix(manifest, migrationsDir, stage);
-    adapter = await createAdapterFactory(target.kind === 'pglite' ? { kind: 'pglite', dir: path.join(stage, 'pglite') } : { kind: 'postgres', url: target.url });
-    await applyMigrations(adapter, prefixDir);
-    await fsp.rm(prefixDir, { recursive: true, force: true });
-
-    const session = target.kind === 'pglite' ? adapter : await postgresSession(target.url);
+    const migrations = readMigrations(migrationsDir);
+    const session: Session & { close(): Promise<void> } =
+      target.kind === 'pglite' ? await pgliteSession(path.join(stage, 'pglite')) : await postgresSession(target.url);
     let rows: number;
     let moved = false;
     try {
-      rows = await loadInTransaction(session, manifest, dumpFile, async () => {
+      rows = await loadInTransaction(session, manifest, migrations, dumpFile, async () => {
         // PostgreSQL: the artifacts take their place just before the rows commit, and leave if the commit fails.
         if (target.kind === 'postgres') {
           await moveIntoPlace(path.join(stage, 'artifacts'), path.join(target.dataDir, 'artifacts'));
@@ -72,14 +69,10 @@ export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: R
         if (moved && target.kind === 'postgres') await fsp.rm(path.join(target.dataDir, 'artifacts'), { recursive: true, force: true }).catch(() => {});
         throw e;
       });
-      // Migrations newer than the archive run on the restored rows, as they would have on the original.
-      await applyMigrations(adapter, migrationsDir);
       await session.exec('ANALYZE'); // PGlite never analyses on its own; PostgreSQL would, later
     } finally {
-      if (session !== adapter) await (session as Session & { close(): Promise<void> }).close();
+      await session.close();
     }
-    await adapter.close();
-    adapter = null;
     await fsp.rm(dumpFile, { force: true });
     if (target.kind === 'pglite') await moveIntoPlace(stage, target.dataDir);
     return {
@@ -90,7 +83,6 @@ export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: R
       migrations: manifest.migrations.length,
     };
   } finally {
-    await adapter?.close().catch(() => {});
     await fsp.rm(stage, { recursive: true, force: true });
   }
 }
@@ -157,14 +149,10 @@ function checkMigrations(m: Manifest, dir: string, targetApplied: string[]): voi
   }
 }
 
-/** A migrations folder holding only the archive's migrations: the rows load into the schema they came from. */
-async function migrationPrefix(m: Manifest, dir: string, stage: string): Promise<string> {
-  const out = path.join(stage, 'migrations');
-  for (const { name } of m.migrations) {
-    await fsp.mkdir(path.join(out, name), { recursive: true });
-    await fsp.copyFile(path.join(dir, name, 'migration.sql'), path.join(out, name, 'migration.sql'));
-  }
-  return out;
+/** The staging directory's embedded database, opened (and locked) only by this restore. */
+async function pgliteSession(dir: string): Promise<Session & { close(): Promise<void> }> {
+  const a = await createAdapterFactory({ kind: 'pglite', dir });
+  return { query: (sql, params) => a.query(sql, params), exec: (sql) => a.exec(sql), close: () => a.close() };
 }
 
 async function postgresSession(url: string): Promise<Session & { close(): Promise<void> }> {
@@ -182,9 +170,13 @@ async function postgresSession(url: string): Promise<Session & { close(): Promis
 }
 
 /** Loads the dump, resets the sequences and checks the catalogue, in one transaction. Returns the row count. */
-async function loadInTransaction(s: Session, m: Manifest, dumpFile: string, beforeCommit: () => Promise<void>): Promise<number> {
+async function loadInTransaction(s: Session, m: Manifest, ours: Migration[], dumpFile: string, beforeCommit: () => Promise<void>): Promise<number> {
   await s.exec('BEGIN');
   try {
+    await s.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    const applied = await appliedMigrations(s);
+    // The rows go into the schema they were dumped from; migrations newer than the archive run after them.
+    await migrate(s, ours.slice(0, m.migrations.length), applied);
     const schema = await readSchema(s);
     const have = schema.tables.map((t) => t.name).sort();
     const want = m.database.tables.map((t) => t.name).sort();
@@ -206,12 +198,46 @@ async function loadInTransaction(s: Session, m: Manifest, dumpFile: string, befo
     if (mismatch || catalogue.length !== listed.size) {
       throw new BackupError('backup_corrupt', `the archive is corrupt: its artifact list does not match the Artifact rows of its own dump${mismatch ? ` (artifact ${mismatch.sha256})` : ''}; nothing was restored`);
     }
+    await migrate(s, ours, applied);
     await beforeCommit();
     await s.exec('COMMIT');
     return rows;
   } catch (e) {
     await s.exec('ROLLBACK').catch(() => {});
     throw e;
+  }
+}
+
+// lib/db/migrate.ts's lock key and ledger: a restore migrates exactly as opening the database does,
+// but inside the restore's transaction, so a refused restore leaves no schema behind either.
+const MIGRATION_LOCK_KEY = 7_260_427;
+const LEDGER = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
+  )`;
+
+async function appliedMigrations(s: Session): Promise<Set<string>> {
+  await s.exec(LEDGER);
+  const rows = await s.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+  return new Set(rows.map((r) => r.name));
+}
+
+async function migrate(s: Session, migrations: Migration[], applied: Set<string>): Promise<void> {
+  for (const mig of migrations) {
+    if (applied.has(mig.name)) continue;
+    try {
+      await s.exec(`${mig.sql}\n;`);
+    } catch (e) {
+      throw new BackupError('backup_failed', `migration ${mig.name} failed on the restored database: ${(e as Error).message.split('\n')[0]}; nothing was restored`);
+    }
+    await s.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), 1)`, [crypto.randomUUID(), mig.checksum, mig.name]);
+    applied.add(mig.name);
   }
 }
 
