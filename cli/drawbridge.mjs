@@ -7,6 +7,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const here = path.dirname(fileURLToPath(import.meta.url));
+// Task workers (lib/workers) load their files from the checkout, wherever the CLI is run from.
+process.env.DRAWBRIDGE_ROOT ??= path.join(here, '..');
 process.env.DRAWBRIDGE_MIGRATIONS_DIR ??= path.join(here, '..', 'prisma', 'migrations');
 process.env.DRAWBRIDGE_DEMO_DIR ??= path.join(here, '..', 'prisma', 'demo');
 const { main } = await import(pathToFileURL(path.join(here, 'main.ts')).href);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { checkDeclaredArchitecture } from '../formats/architecture';
 import type { PlainValue } from '../formats/types';
-import { exportDirectSchema, parseCheckpoint, type ExportDirectInput } from '../registry/exports';
+import { exportDirectSchema, type ExportDirectInput } from '../registry/exports';
+import { parseCheckpointInWorker } from '../workers';
 import type { ArtifactStore } from '../storage/types';
 import { parseJsonText, type Params } from './params';
 import { parsed } from './training-job-input';
@@ -39,7 +40,7 @@ export function exportDirectInput(p: Params, checkpoint: StoredUpload | undefine
  * parses as the autoencoder and agrees with the architecture model_info declares.
  */
 export async function preflightDirectExport(store: ArtifactStore, input: { checkpointSha256: string; modelInfo: Record<string, unknown> }) {
-  const ae = await parsed('checkpoint', async () => parseCheckpoint(await store.get(input.checkpointSha256)));
+  const ae = await parsed('checkpoint', async () => parseCheckpointInWorker(await store.get(input.checkpointSha256)));
   const declared = (input.modelInfo.model_architecture ?? input.modelInfo) as { [key: string]: PlainValue };
   checkDeclaredArchitecture(ae.architecture, declared);
   return ae;

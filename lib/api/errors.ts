@@ -65,6 +65,9 @@ export const STATUS_BY_CODE: Record<string, number> = {
   invalid_parent: 422,
   // 500: the server's own state is broken (an artifact changed on disk, a writer failed).
   artifact_corrupt: 500,
+  // 503: the task pool could not finish the work (lib/workers); trying again later may succeed.
+  worker_crashed: 503,
+  server_busy: 503,
   zip_write_failed: 500,
 };
 

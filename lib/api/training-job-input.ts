@@ -1,11 +1,10 @@
 import type { ArtifactStore } from '../storage/types';
-import { ModelCompatibilityError, ModelValidationError, isModelDeploymentError } from '../formats/errors';
-import { readValidationSet } from '../formats/validation-set';
-import { parseCheckpoint } from '../registry/exports';
+import { ModelValidationError, isModelDeploymentError } from '../formats/errors';
 import { registerTrainingJobSchema, type RegisterTrainingJobInput } from '../registry/training-jobs';
 import { ApiError } from './errors';
 import { parseJsonText } from './params';
 import type { StoredUpload } from './uploads';
+import { runTask, transferable } from '../workers';
 
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
@@ -67,16 +66,9 @@ export async function checkTrainingArtifacts(store: ArtifactStore, files: { chec
     throw new ModelValidationError('validation_set_invalid', 'a validation set needs the checkpoint it validates; upload both');
   }
   if (!checkpoint) return null;
-  const ae = await parsed('checkpoint', async () => parseCheckpoint(await store.get(checkpoint.sha256)));
-  if (vsFile) {
-    const vs = await parsed('validation set', async () => readValidationSet(await store.get(vsFile.sha256)));
-    if (vs.dim !== ae.architecture.inputDim) {
-      throw new ModelCompatibilityError(
-        'validation_set_dimension_mismatch',
-        `the validation set's embeddings have ${vs.dim} dimensions; the checkpoint's model takes ${ae.architecture.inputDim}`,
-        { field: 'validation_set' },
-      );
-    }
-  }
-  return ae;
+  // Parsed in a worker: a hostile file costs that worker (time limit, heap ceiling), not the server.
+  return runTask('checkTrainingArtifacts', {
+    checkpoint: transferable(await store.get(checkpoint.sha256)),
+    validationSet: vsFile ? transferable(await store.get(vsFile.sha256)) : undefined,
+  });
 }

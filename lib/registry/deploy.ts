@@ -5,10 +5,8 @@ import type { Db } from '../db';
 import type { AgeGroupModel, ModelExport, Prisma } from '../db/generated/client';
 import { ModelDeploymentError, ModelValidationError } from '../formats/errors';
 import { EXPORT_FILE_TYPES, type ExportFormat } from '../formats/export';
-import { reconstructionErrors } from '../formats/forward';
-import { readAutoencoderArtifact } from '../formats/read-artifact';
-import { quantile, readValidationSet } from '../formats/validation-set';
 import type { ArtifactStore } from '../storage/types';
+import { runTask, transferable } from '../workers';
 import { notFound } from '../api/errors';
 import { recordAudit } from './audit';
 import { actorRef, emitEvent, kickDispatcher } from './events';
@@ -85,23 +83,22 @@ export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelE
       `Model ${exp.modelId} has no validation set (its training job registered none), so no threshold can be derived from data.`,
     );
   }
-  const vs = readValidationSet(await store.get(job.validationSha256));
-  const ae = readAutoencoderArtifact(await store.get(exp.checksum), exp.exportFormat as ExportFormat);
-  if (vs.dim !== ae.architecture.inputDim) {
-    throw new ModelValidationError('validation_set_invalid', `validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
-  }
-  const errs = reconstructionErrors(ae, vs.embeddings, vs.count);
-  const normal = vs.isAnomaly ? Array.from(errs).filter((_, i) => !vs.isAnomaly![i]) : Array.from(errs);
-  const threshold = quantile(normal, THRESHOLD_PERCENTILE / 100);
+  // Parsing and the forward pass over the whole set run in a worker (lib/workers/tasks.ts).
+  const t = await runTask('computeThreshold', {
+    validationSet: transferable(await store.get(job.validationSha256)),
+    artifact: transferable(await store.get(exp.checksum)),
+    format: exp.exportFormat as ExportFormat,
+    percentile: THRESHOLD_PERCENTILE,
+  });
   return {
-    threshold,
-    sampleCount: normal.length,
+    threshold: t.threshold,
+    sampleCount: t.normalSamples,
     parameters: {
       threshold_percentile: THRESHOLD_PERCENTILE,
-      threshold_basis: vs.isAnomaly ? 'normal samples of the validation set' : 'all samples of the (unlabelled) validation set',
+      threshold_basis: t.labelled ? 'normal samples of the validation set' : 'all samples of the (unlabelled) validation set',
       validation_set_sha256: job.validationSha256,
-      validation_samples: vs.count,
-      flagged_validation_samples: Array.from(errs).filter((e) => e > threshold).length,
+      validation_samples: t.samples,
+      flagged_validation_samples: t.flagged,
     },
   };
 }

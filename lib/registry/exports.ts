@@ -3,12 +3,12 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ModelExport, Prisma } from '../db/generated/client';
-import { architectureHash, checkDeclaredArchitecture, parameterCount, toAutoencoder } from '../formats/architecture';
+import { architectureHash, checkDeclaredArchitecture, parameterCount } from '../formats/architecture';
 import { ModelDeploymentError, ModelExportError } from '../formats/errors';
-import { EXPORT_FORMATS, exportAutoencoder, type ExportFormat } from '../formats/export';
-import { readCheckpoint } from '../formats/torch-read';
+import { EXPORT_FORMATS, type ExportFormat } from '../formats/export';
 import type { Autoencoder, PlainValue } from '../formats/types';
 import type { ArtifactStore } from '../storage/types';
+import { parseCheckpointInWorker, runTask } from '../workers';
 import { notFound } from '../api/errors';
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
@@ -38,10 +38,7 @@ export const exportFromJobSchema = z.intersection(
 );
 export type ExportFromJobInput = z.input<typeof exportFromJobSchema>;
 
-/** Parses a stored checkpoint into the autoencoder; refuses anything else with the reason. */
-export function parseCheckpoint(bytes: Uint8Array): Autoencoder {
-  return toAutoencoder(readCheckpoint(bytes));
-}
+export { parseCheckpoint } from './parse-checkpoint';
 
 export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, actor: Actor, raw: ExportFromJobInput) {
   requirePermission(actor, 'models.export');
@@ -57,7 +54,7 @@ export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, a
   if (!job.checkpointSha256) {
     throw new ModelExportError('checkpoint_missing', `Training job ${job.id} has no checkpoint artifact.`, { field: 'trainingJobId' });
   }
-  const ae = parseCheckpoint(await store.get(job.checkpointSha256));
+  const ae = await parseCheckpointInWorker(await store.get(job.checkpointSha256));
   const r = job.report;
   return createExport(db, store, actor, {
     ae,
@@ -100,7 +97,7 @@ export type ExportDirectInput = z.input<typeof exportDirectSchema>;
 export async function exportModelDirect(db: Db, store: ArtifactStore, actor: Actor, raw: ExportDirectInput) {
   requirePermission(actor, 'models.export');
   const input = exportDirectSchema.parse(raw);
-  const ae = parseCheckpoint(await store.get(input.checkpointSha256));
+  const ae = await parseCheckpointInWorker(await store.get(input.checkpointSha256));
   // Throws ModelCompatibilityError (architecture_mismatch) when model_info disagrees with the weights.
   const declared = input.modelInfo.model_architecture ?? input.modelInfo;
   ae.notes.push(...checkDeclaredArchitecture(ae.architecture, declared as { [key: string]: PlainValue }));
@@ -133,7 +130,8 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
   for (let n = 1; n <= 20; n++) {
     const modelId = newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
     if (await db.modelExport.findUnique({ where: { modelId }, select: { id: true } })) continue;
-    const { bytes, mediaType, extension } = exportAutoencoder(x.ae, x.exportFormat, {
+    // Written in a worker; the weights are copied there (not moved) since a retry reuses them.
+    const { bytes, mediaType, extension } = await runTask('writeExport', { ae: x.ae, format: x.exportFormat, metadata: {
       model_id: modelId,
       model_type: MODEL_TYPE,
       model_version: MODEL_VERSION,
@@ -145,7 +143,7 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
       training_job_id: x.trainingJobId ?? 0,
       export_timestamp: at.toISOString(),
       conversion_notes: x.ae.notes.join('; '),
-    });
+    } }, { copy: true });
     const stored = await store.put(bytes);
     const sourceSize = await store.size(x.sourceSha256);
     try {

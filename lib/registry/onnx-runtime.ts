@@ -1,6 +1,7 @@
 /**
- * Runs an ONNX artifact in onnxruntime-node (server side only). Loaded lazily so pages that never
- * validate do not pay for the native module.
+ * Runs an ONNX artifact in onnxruntime-node (server side only), inside a task worker
+ * (lib/workers/tasks.ts): inference over a big model or set must not hold the event loop. Loaded
+ * lazily so workers that never run ONNX do not pay for the native module.
  */
 export async function runOnnx(bytes: Uint8Array, input: Float32Array, batch: number, dim: number): Promise<{ output: Float32Array; ms: number }> {
   const ort = await import('onnxruntime-node');

@@ -11,13 +11,9 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import { ModelDeploymentError } from '../formats/errors';
 import type { ExportFormat } from '../formats/export';
-import { meanSquaredErrors } from '../formats/forward';
-import { writeOnnx } from '../formats/onnx';
-import { readAutoencoderArtifact } from '../formats/read-artifact';
-import { readValidationSet } from '../formats/validation-set';
 import type { ArtifactStore } from '../storage/types';
 import { notFound } from '../api/errors';
-import { runOnnx } from './onnx-runtime';
+import { runTask, transferable } from '../workers';
 
 /** Where the browser fetches an artifact: the content-addressed, immutable, session-checked route. */
 export function artifactUrl(sha256: string): string {
@@ -125,22 +121,20 @@ export async function computeServerReconstruction(db: Db, store: ArtifactStore, 
     throw new ModelDeploymentError('validation_set_missing', `Model ${exp.modelId} has no validation set (its training job registered none).`);
   }
   const format = exp.exportFormat as ExportFormat;
-  const bytes = await store.get(exp.checksum);
-  const ae = readAutoencoderArtifact(bytes, format);
-  const vs = readValidationSet(await store.get(vsSha));
-  const dim = ae.architecture.inputDim;
-  if (vs.dim !== dim) {
-    throw new ModelDeploymentError('validation_set_invalid', `the validation set has ${vs.dim} dimensions; the model takes ${dim}`);
-  }
-  const onnx = format === 'onnx' ? bytes : writeOnnx(ae, { metadata: { model_id: exp.modelId } });
-  const { output, ms } = await runOnnx(onnx, vs.embeddings, vs.count, dim);
+  // Parsing, conversion and onnxruntime-node run in a worker (lib/workers/tasks.ts).
+  const { samples, errors, ms } = await runTask('reconstruction', {
+    artifact: transferable(await store.get(exp.checksum)),
+    format,
+    validationSet: transferable(await store.get(vsSha)),
+    modelId: exp.modelId,
+  });
   return {
     model_id: exp.modelId,
     export_format: format,
     checksum: exp.checksum,
     validation_set_sha256: vsSha,
-    samples: vs.count,
-    errors: Array.from(meanSquaredErrors(vs.embeddings, output, vs.count, dim)),
+    samples,
+    errors: Array.from(errors),
     backend: 'onnxruntime-node',
     converted_to_onnx: format !== 'onnx',
     inference_ms: Math.round(ms * 1000) / 1000,

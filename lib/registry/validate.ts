@@ -2,24 +2,14 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { architectureHash, parameterCount } from '../formats/architecture';
-import { isModelDeploymentError } from '../formats/errors';
 import type { ExportFormat } from '../formats/export';
-import { forward, reconstructionErrors } from '../formats/forward';
-import { readOnnx } from '../formats/onnx';
-import { readAutoencoderArtifact, sameWeights } from '../formats/read-artifact';
-import type { Autoencoder } from '../formats/types';
-import { quantile, readValidationSet } from '../formats/validation-set';
 import { ArtifactError, type ArtifactStore } from '../storage/types';
+import { runTask, transferable } from '../workers';
 import { recordAudit } from './audit';
-import { getModelExport, parseCheckpoint } from './exports';
-import { runOnnx } from './onnx-runtime';
+import { getModelExport } from './exports';
+import type { ExportCheckInput } from './validation-checks';
 
-/** The drawing-embedding pipeline feeds 768 visual + 64 subject dimensions. */
-export const EXPECTED_INPUT_DIM = 832;
-/** onnxruntime vs the forward pass from the source weights, relative to the output's scale. */
-export const ONNX_PARITY_TOLERANCE = 1e-4;
-const PROBE_BATCH = 32;
+export { EXPECTED_INPUT_DIM, ONNX_PARITY_TOLERANCE, summariseErrors } from './validation-checks';
 
 export type ValidationResult = {
   is_valid: boolean;
@@ -30,12 +20,23 @@ export type ValidationResult = {
   performance_checks: Record<string, unknown>;
 };
 
+/** Bytes from the store, or the reason they are not there (a missing or altered artifact). */
+async function bytesOrError(store: ArtifactStore, sha256: string): Promise<{ bytes: Uint8Array } | { error: string }> {
+  try {
+    return { bytes: transferable(await store.get(sha256)) };
+  } catch (e) {
+    if (!(e instanceof ArtifactError)) throw e;
+    return { error: e.message };
+  }
+}
+
 /**
  * validate_exported_model: re-verifies the artifact's checksum from the store, parses it with our
  * own readers, checks it against its recorded metadata and the serving contract, runs ONNX in
  * onnxruntime-node against the forward pass of the source weights, and checks parity with the
  * other formats exported from the same source. Problems with the model become `is_valid: false`
- * with reasons; only internal failures throw. Persisted as a ValidationRun.
+ * with reasons; only internal failures throw. Persisted as a ValidationRun. The work over bytes
+ * runs in task workers (validation-checks.ts), one model at a time.
  */
 export async function validateExportedModel(db: Db, store: ArtifactStore, actor: Actor, modelId: string) {
   requirePermission(actor, 'models.validate');
@@ -45,105 +46,61 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   const integrity: Record<string, unknown> = { stored_checksum: exp.checksum };
   const compatibility: Record<string, unknown> = {};
   const performance: Record<string, unknown> = {};
+  const format = exp.exportFormat as ExportFormat;
 
   // 1. The bytes: present, unchanged, the recorded size.
-  let bytes: Uint8Array | null = null;
-  try {
-    bytes = await store.get(exp.checksum);
+  const artifact = await bytesOrError(store, exp.checksum);
+  if ('bytes' in artifact) {
     integrity.checksum_verified = true;
-    integrity.file_size_matches = bytes.byteLength === Number(exp.fileSizeBytes);
-    if (!integrity.file_size_matches) errors.push(`file size ${bytes.byteLength} differs from the recorded ${exp.fileSizeBytes}`);
-  } catch (e) {
-    if (!(e instanceof ArtifactError)) throw e;
+    integrity.file_size_matches = artifact.bytes.byteLength === Number(exp.fileSizeBytes);
+    if (!integrity.file_size_matches) errors.push(`file size ${artifact.bytes.byteLength} differs from the recorded ${exp.fileSizeBytes}`);
+  } else {
     integrity.checksum_verified = false;
-    errors.push(e.message);
+    errors.push(artifact.error);
   }
 
-  // 2. Parsed by our own reader, and consistent with its metadata.
-  let ae: Autoencoder | null = null;
-  if (bytes) {
-    try {
-      ae = readAutoencoderArtifact(bytes, exp.exportFormat as ExportFormat);
-      integrity.parsed = true;
-    } catch (e) {
-      if (!isModelDeploymentError(e)) throw e;
-      integrity.parsed = false;
-      errors.push(`the ${exp.exportFormat} artifact does not parse: ${e.message} (${e.code})`);
+  // 2, 3 and 5 (parse, metadata, source parity, onnxruntime, validation set) in a worker.
+  let digest: string | null = null;
+  let vsWarnings: string[] = [];
+  let vsSummary: Record<string, unknown> | null = null;
+  if ('bytes' in artifact) {
+    let validationSet: ExportCheckInput['validationSet'] = null;
+    if (exp.trainingJobId) {
+      const job = await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } });
+      validationSet = job?.validationSha256 ? await bytesOrError(store, job.validationSha256) : 'none';
     }
-  }
-  if (ae) {
-    const arch = ae.architecture;
-    integrity.architecture_hash_matches = architectureHash(arch) === exp.architectureHash;
-    integrity.parameter_count_matches = parameterCount(arch) === exp.parameterCount;
-    if (!integrity.architecture_hash_matches) errors.push('the artifact’s architecture hash differs from its metadata');
-    if (!integrity.parameter_count_matches) errors.push(`parameter count ${parameterCount(arch)} differs from the recorded ${exp.parameterCount}`);
-    compatibility.architecture = { input_dim: arch.inputDim, hidden_dims: arch.hiddenDims, model_type: 'autoencoder' };
-    compatibility.input_dimension = arch.inputDim;
-    compatibility.expected_input_dimension = EXPECTED_INPUT_DIM;
-    compatibility.input_dimension_ok = arch.inputDim === EXPECTED_INPUT_DIM;
-    compatibility.output_dimension_ok = exp.outputDimension === arch.inputDim;
-    if (!compatibility.input_dimension_ok) {
-      errors.push(`input dimension ${arch.inputDim} does not match the ${EXPECTED_INPUT_DIM}-dimensional drawing embeddings (768 visual + 64 subject)`);
-    }
-    compatibility.model_type_ok = exp.modelType === 'autoencoder';
-    compatibility.compatibility_version = exp.compatibilityVersion;
-    if (ae.notes.length) warnings.push(...ae.notes);
-    if (exp.exportFormat === 'onnx' && bytes) {
-      const model = readOnnx(bytes);
-      compatibility.onnx_opset = model.opset;
-      const dim0 = model.inputs[0]?.shape?.[0];
-      compatibility.onnx_symbolic_batch = typeof dim0 === 'string';
-      if (!compatibility.onnx_symbolic_batch) warnings.push('the ONNX input has a fixed batch dimension');
-    }
-  }
-
-  // 3. Against the source weights: the forward pass they define is the reference.
-  let source: Autoencoder | null = null;
-  if (exp.sourceChecksum) {
-    try {
-      source = parseCheckpoint(await store.get(exp.sourceChecksum));
-      integrity.source_checksum_verified = true;
-    } catch (e) {
-      if (!(e instanceof ArtifactError) && !isModelDeploymentError(e)) throw e;
-      integrity.source_checksum_verified = false;
-      warnings.push(`the source checkpoint could not be re-read (${(e as Error).message}); parity was not checked`);
-    }
-  }
-  if (ae && source) {
-    integrity.weights_match_source = sameWeights(ae, source);
-    if (!integrity.weights_match_source) errors.push('the exported weights differ from the source checkpoint’s');
-    const dim = ae.architecture.inputDim;
-    const probe = probeBatch(PROBE_BATCH, dim);
-    const reference = forward(source, probe, PROBE_BATCH);
-    performance.probe_batch_size = PROBE_BATCH;
-    if (exp.exportFormat === 'onnx' && bytes) {
-      try {
-        const { output, ms } = await runOnnx(bytes, probe, PROBE_BATCH, dim);
-        const diff = compare(output, reference);
-        Object.assign(performance, {
-          onnxruntime: 'onnxruntime-node',
-          onnxruntime_max_abs_diff: diff.maxAbs,
-          onnxruntime_max_rel_diff: diff.maxRel,
-          onnxruntime_tolerance: ONNX_PARITY_TOLERANCE,
-          onnxruntime_ok: diff.maxRel <= ONNX_PARITY_TOLERANCE,
-          inference_ms: round(ms, 3),
-          inference_ms_per_sample: round(ms / PROBE_BATCH, 5),
-        });
-        if (!performance.onnxruntime_ok) {
-          errors.push(`onnxruntime output differs from the source forward pass by ${diff.maxRel.toExponential(2)} (relative; tolerance ${ONNX_PARITY_TOLERANCE})`);
-        }
-      } catch (e) {
-        performance.onnxruntime_ok = false;
-        errors.push(`onnxruntime-node could not run the model: ${(e as Error).message}`);
-      }
-    } else {
-      const diff = compare(forward(ae, probe, PROBE_BATCH), reference);
-      Object.assign(performance, { forward_max_abs_diff: diff.maxAbs, forward_max_rel_diff: diff.maxRel });
-    }
+    const source = exp.sourceChecksum ? await bytesOrError(store, exp.sourceChecksum) : null;
+    const r = await runTask('checkExport', {
+      bytes: artifact.bytes,
+      format,
+      recorded: {
+        architectureHash: exp.architectureHash,
+        parameterCount: exp.parameterCount,
+        outputDimension: exp.outputDimension,
+        modelType: exp.modelType,
+        compatibilityVersion: exp.compatibilityVersion,
+      },
+      source,
+      validationSet,
+    });
+    errors.push(...r.errors);
+    warnings.push(...r.warnings);
+    Object.assign(integrity, r.integrity);
+    Object.assign(compatibility, r.compatibility);
+    Object.assign(performance, r.performance);
+    digest = r.digest;
+    vsWarnings = r.validationSetWarnings;
+    vsSummary = r.validationSetSummary;
+  } else if (exp.sourceChecksum) {
+    // Nothing to compare, but whether the source still reads is worth recording.
+    const source = await bytesOrError(store, exp.sourceChecksum);
+    const read = 'bytes' in source ? await runTask('weightsDigest', { bytes: source.bytes, format: 'pytorch' }) : source;
+    integrity.source_checksum_verified = !('error' in read);
+    if ('error' in read) warnings.push(`the source checkpoint could not be re-read (${read.error}); parity was not checked`);
   }
 
-  // 4. Parity across the formats exported from the same source.
-  if (ae && exp.sourceChecksum) {
+  // 4. Parity across the formats exported from the same source (one sibling in memory at a time).
+  if (digest && exp.sourceChecksum) {
     const siblings = await db.modelExport.findMany({
       where: { sourceChecksum: exp.sourceChecksum, id: { not: exp.id } },
       orderBy: { exportTimestamp: 'desc' },
@@ -152,8 +109,9 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
     const parity = [];
     for (const s of siblings) {
       try {
-        const other = readAutoencoderArtifact(await store.get(s.checksum), s.exportFormat as ExportFormat);
-        parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: sameWeights(ae, other) });
+        const other = await runTask('weightsDigest', { bytes: transferable(await store.get(s.checksum)), format: s.exportFormat as ExportFormat });
+        if ('error' in other) parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: false, error: other.error });
+        else parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: other.digest === digest });
       } catch (e) {
         parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: false, error: (e as Error).message });
       }
@@ -163,22 +121,9 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
     if (broken.length) warnings.push(`weights differ from sibling export(s) ${broken.map((p) => p.model_id).join(', ')} of the same source`);
   }
 
-  // 5. Behaviour on the training job's validation set, when there is one.
-  if (ae && exp.trainingJobId) {
-    const job = await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } });
-    if (job?.validationSha256) {
-      try {
-        const vs = readValidationSet(await store.get(job.validationSha256));
-        if (vs.dim === ae.architecture.inputDim) performance.validation_set = summariseErrors(reconstructionErrors(ae, vs.embeddings, vs.count), vs.isAnomaly);
-        else warnings.push(`the validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
-      } catch (e) {
-        if (!(e instanceof ArtifactError) && !isModelDeploymentError(e)) throw e;
-        warnings.push(`the validation set could not be read: ${(e as Error).message}`);
-      }
-    } else {
-      warnings.push('the training job has no validation set; the deployment threshold cannot be derived from data');
-    }
-  }
+  // 5. Behaviour on the training job's validation set (computed above, reported last).
+  if (vsSummary) performance.validation_set = vsSummary;
+  warnings.push(...vsWarnings);
 
   const result: ValidationResult = {
     is_valid: errors.length === 0,
@@ -211,49 +156,6 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
     return row;
   });
   return { ...result, model_id: exp.modelId, validation_run_id: run.id, validated_at: run.createdAt.toISOString() };
-}
-
-/** Reconstruction-error statistics, split by the set's labels when it has them. */
-export function summariseErrors(errs: Float32Array, isAnomaly: Uint8Array | null) {
-  const normal = isAnomaly ? Array.from(errs).filter((_, i) => !isAnomaly[i]) : Array.from(errs);
-  const anomalous = isAnomaly ? Array.from(errs).filter((_, i) => isAnomaly[i]) : [];
-  const p95 = quantile(normal, 0.95);
-  return {
-    samples: errs.length,
-    normal_samples: normal.length,
-    anomalous_samples: anomalous.length,
-    normal_error_median: round(quantile(normal, 0.5), 8),
-    anomalous_error_median: anomalous.length ? round(quantile(anomalous, 0.5), 8) : null,
-    normal_error_p95: round(p95, 8),
-    anomalies_above_p95: anomalous.filter((e) => e > p95).length,
-  };
-}
-
-/** A deterministic probe batch (xorshift) spanning the scale of real embeddings. */
-function probeBatch(batch: number, dim: number): Float32Array {
-  const out = new Float32Array(batch * dim);
-  let s = 0x9e3779b9;
-  for (let i = 0; i < out.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = ((s >>> 0) / 0xffffffff - 0.5) * 0.2;
-  }
-  return out;
-}
-
-function compare(actual: Float32Array, expected: Float32Array) {
-  let maxAbs = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return { maxAbs, maxRel: scale > 0 ? maxAbs / scale : maxAbs };
-}
-
-function round(v: number, digits: number) {
-  return Number.isFinite(v) ? Number(v.toPrecision(digits)) : v;
 }
 
 function json(v: unknown): Prisma.InputJsonValue {
