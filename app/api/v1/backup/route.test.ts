@@ -1,0 +1,88 @@
+/**
+ * GET /api/v1/backup, the path `drawbridge backup` takes over --server or through the server that
+ * holds the data directory: the route handler against a real embedded database and store; the
+ * archive it streams must restore (with the real CLI) to the same rows.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '@/cli/test-support';
+import type { Db } from '@/lib/db';
+import type { Role } from '@/lib/auth/permissions';
+import { openPlace, storeObjects, tableRows } from '@/lib/backup/test-fixture';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
+let tmp: string;
+let db: Db;
+let close: () => Promise<void>;
+let GET: (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+const tokens = {} as Record<Role, string>;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-backup-route-'));
+  process.env.DRAWBRIDGE_DATA_DIR = path.join(tmp, 'source');
+  delete process.env.DATABASE_URL;
+  const { getDatabase } = await import('@/lib/db');
+  const { getStore } = await import('@/lib/storage');
+  const { seedDemo } = await import('@/lib/registry/seed-demo');
+  const { createApiToken } = await import('@/lib/auth/sessions');
+  const opened = await getDatabase();
+  db = opened.db;
+  close = () => opened.close();
+  await seedDemo(db, getStore(), { demoDir: path.join(ROOT, 'prisma', 'demo') });
+  for (const u of await db.user.findMany()) {
+    tokens[u.role as Role] = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' }, 'test')).token;
+  }
+  ({ GET } = await import('./route'));
+}, 120_000);
+
+afterAll(async () => {
+  await close?.();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const call = (token?: string) =>
+  GET(new Request('http://test/api/v1/backup', { headers: token ? { authorization: `Bearer ${token}` } : {} }), { params: Promise.resolve({}) });
+
+describe('GET /api/v1/backup', () => {
+  it('is for admins only', async () => {
+    const anonymous = await call();
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.json()).toMatchObject({ code: 'unauthenticated' });
+    const deployer = await call(tokens.deployer);
+    expect(deployer.status).toBe(403);
+    expect(await deployer.json()).toMatchObject({ code: 'forbidden', detail: expect.stringMatching(/backup\.create needs: admin/) });
+  });
+
+  it('streams an archive, audited, that restores to the same rows and bytes', async () => {
+    const res = await call(tokens.admin);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-tar');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="drawbridge-backup-\d{8}T\d{6}\.tar"$/);
+    const file = path.join(tmp, 'via-api.tar');
+    const out = fs.createWriteStream(file);
+    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) out.write(chunk);
+    await new Promise((resolve) => out.end(resolve));
+    expect(fs.statSync(file).size).toBe(Number(res.headers.get('content-length')));
+
+    const audit = await db.auditEvent.findMany({ where: { action: 'backup.create' } });
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ subjectType: 'database', subjectId: 'pglite', actorLabel: expect.stringContaining('(API token)') });
+    const sourceRows = await tableRows(db);
+
+    const dest = path.join(tmp, 'restored');
+    const r = await runCli(['restore', file], { cwd: ROOT, dataDir: dest });
+    expect(r.stderr + r.stdout).toMatch(/restored \d+ rows in 19 tables and 16 artifacts/);
+    expect(r.code).toBe(0);
+    const o = await openPlace({ target: 'pglite', dataDir: dest, drop: async () => {} });
+    try {
+      expect(await tableRows(o.db)).toEqual(sourceRows);
+    } finally {
+      await o.close();
+    }
+    expect(storeObjects(dest)).toEqual(storeObjects(path.join(tmp, 'source')));
+    expect(storeObjects(dest).size).toBe(16);
+  });
+});
