@@ -4,6 +4,7 @@
  * archive it streams must restore (with the real CLI) to the same rows.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -84,5 +85,48 @@ describe('GET /api/v1/backup', () => {
     }
     expect(storeObjects(dest)).toEqual(storeObjects(path.join(tmp, 'source')));
     expect(storeObjects(dest).size).toBe(16);
+  });
+
+  it('is what `backup --server` downloads: verified in full before it is kept, refused when damaged in transit', async () => {
+    // The route handler behind a plain HTTP server on an assigned port; `damage` flips one byte mid-archive.
+    let damage = false;
+    const server = http.createServer(async (req, res) => {
+      const r = await GET(new Request(`http://127.0.0.1${req.url}`, { headers: req.headers as Record<string, string> }), { params: Promise.resolve({}) });
+      res.writeHead(r.status, Object.fromEntries(r.headers));
+      const total = Number(r.headers.get('content-length'));
+      let at = 0;
+      for await (const chunk of Readable.fromWeb(r.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
+        const c = Buffer.from(chunk as Uint8Array);
+        const mid = Math.floor(total / 2) - at;
+        if (damage && mid >= 0 && mid < c.length) c[mid] ^= 0x40;
+        at += c.length;
+        res.write(c);
+      }
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(3241, '127.0.0.1', resolve));
+    try {
+      const url = 'http://127.0.0.1:3241';
+      const file = path.join(tmp, 'via-cli.tar');
+      const ok = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
+      expect(ok.stderr + ok.stdout).toMatch(/backup written to .*via-cli\.tar: \d+ rows in 19 tables, 16 artifacts/);
+      expect(ok.code).toBe(0);
+      const refusedAsViewer = await runCli(['--server', url, '--token', tokens.viewer, 'backup', '--out', path.join(tmp, 'viewer.tar')], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
+      expect(refusedAsViewer.code).toBe(1);
+      expect(refusedAsViewer.stderr).toMatch(/backup\.create needs: admin.*\(forbidden\)/);
+
+      damage = true;
+      const damaged = path.join(tmp, 'damaged.tar');
+      const bad = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', damaged], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/does not match its manifest .*\(backup_corrupt\)/);
+      expect(fs.readdirSync(tmp).filter((n) => n.includes('damaged') || n.endsWith('.part'))).toEqual([]);
+
+      const again = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/already exists; choose a new name or add --force/);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
