@@ -15,7 +15,8 @@ export function renderProgress(p: { label: string; sent: number; total: number; 
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const mb = (n: number) => (n / MB).toFixed(1);
   const rate = p.elapsedMs > 0 ? `${mb((p.sent * 1000) / p.elapsedMs)} MB/s` : '';
-  const numbers = `${percent}  ${mb(p.sent)}/${mb(p.total)} MB  ${rate}`.trimEnd();
+  // Padded to a fixed width, so the bar does not shift as the numbers grow.
+  const numbers = `${percent}  ${mb(p.sent).padStart(mb(p.total).length)}/${mb(p.total)} MB  ${rate.padStart(11)}`;
   // What is left after the numbers goes to the label (at most 32 columns) and the bar (10 to 30).
   const room = Math.max(0, p.width - numbers.length - 6);
   const barWidth = Math.max(10, Math.min(30, room - Math.min(32, p.label.length)));
@@ -29,7 +30,7 @@ export function renderProgress(p: { label: string; sent: number; total: number; 
 export class ProgressBar {
   private sent = 0;
   private lastDraw = -Infinity;
-  private drawn = false;
+  private drawnSent = -1;
   private readonly started: number;
 
   constructor(
@@ -48,17 +49,21 @@ export class ProgressBar {
     if (t - this.lastDraw >= REDRAW_MS || this.sent >= this.total) this.draw(t);
   }
 
-  /** Ends the line (with the last count), so what the command prints next starts on its own line. */
+  /**
+   * Ends the line, so what the command prints next starts on its own line. The last count is drawn
+   * if it is not yet; a line already showing it keeps its rate (not diluted by the server's answer time).
+   */
   end(): void {
-    if (!this.drawn && this.sent === 0) return;
-    this.draw(this.now());
+    if (this.drawnSent < 0 && this.sent === 0) return;
+    if (this.drawnSent !== this.sent) this.draw(this.now());
     this.out.write('\n');
   }
 
   private draw(t: number): void {
     this.lastDraw = t;
-    this.drawn = true;
-    const width = Math.max(40, (this.out.columns ?? 80) - 1);
+    this.drawnSent = this.sent;
+    // A terminal that reports no size (0 columns, e.g. a fresh pty) is taken as 80 wide.
+    const width = Math.max(40, (this.out.columns || 80) - 1);
     const line = renderProgress({ label: this.label, sent: this.sent, total: this.total, elapsedMs: t - this.started, width });
     // \r and erase-to-end-of-line: each draw replaces the last one in place.
     this.out.write(`\r${line}\x1b[K`);

@@ -6,6 +6,9 @@ import { getDb } from '@/lib/db';
 import { fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { listTrainingJobs } from '@/lib/registry/training-jobs';
 import { CardTable, TableHead } from '@/components/table';
+import { TrainingJobUploadForm } from '@/components/training-job-upload-form';
+import { can } from '@/lib/auth/permissions';
+import { maxArtifactBytes } from '@/lib/config';
 
 export const metadata: Metadata = { title: 'Training jobs' };
 
@@ -26,6 +29,12 @@ export default async function TrainingJobsPage({ searchParams }: { searchParams:
         title="Training jobs"
         description="Runs of the training pipeline and their reports. Each completed job's checkpoint can be exported, validated and reviewed for deployment."
       />
+      {can(actor, 'jobs.write') && (
+        <details className="mb-6 rounded-lg border border-slate-200 bg-white p-4 [&[open]>summary]:mb-4">
+          <summary className="cursor-pointer text-sm font-semibold text-indigo-800">Register a training job</summary>
+          <TrainingJobUploadForm maxArtifactBytes={maxArtifactBytes()} />
+        </details>
+      )}
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
         <div>
           <label htmlFor="q" className="block text-xs font-medium text-slate-700">Job name</label>
