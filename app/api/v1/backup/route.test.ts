@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@/cli/test-support';
 import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
-import { openPlace, storeObjects, tableRows } from '@/lib/backup/test-fixture';
+import { newPlace, openPlace, storeObjects, tableRows } from '@/lib/backup/test-fixture';
+import { POSTGRES_URL } from '@/lib/db/test-databases';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
 let tmp: string;
@@ -85,6 +86,24 @@ describe('GET /api/v1/backup', () => {
     }
     expect(storeObjects(dest)).toEqual(storeObjects(path.join(tmp, 'source')));
     expect(storeObjects(dest).size).toBe(16);
+
+    // One format for both modes: the embedded server's archive restores into PostgreSQL too.
+    if (POSTGRES_URL) {
+      const pgPlace = await newPlace('postgres', tmp, 'pg-restored');
+      try {
+        const toPg = await runCli(['restore', file], { cwd: ROOT, dataDir: pgPlace.dataDir, databaseUrl: pgPlace.databaseUrl });
+        expect(toPg.stderr + toPg.stdout).toMatch(/restored \d+ rows in 19 tables and 16 artifacts/);
+        const p = await openPlace(pgPlace);
+        try {
+          expect(await tableRows(p.db)).toEqual(sourceRows);
+        } finally {
+          await p.close();
+        }
+        expect(storeObjects(pgPlace.dataDir)).toEqual(storeObjects(dest));
+      } finally {
+        await pgPlace.drop();
+      }
+    }
   });
 
   it('is what `backup --server` downloads: verified in full before it is kept, refused when damaged in transit', async () => {
