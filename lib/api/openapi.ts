@@ -796,7 +796,12 @@ export function openApiDocument() {
     paths,
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token (dbt_…)' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API token (dbt_…). The server that owns an embedded data directory also accepts its local-operator credential (dbl_…, kept in the data directory\'s lock file, new at every start) with an optional X-Drawbridge-Act-As: EMAIL header: how `drawbridge` in local mode works through it.',
+        },
         cookieAuth: { type: 'apiKey', in: 'cookie', name: 'drawbridge_session', description: 'A browser session' },
       },
       schemas,
