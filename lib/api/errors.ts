@@ -33,6 +33,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   // 409: well-formed, but the current state of the registry does not allow it.
   conflict: 409,
   active_model_exists: 409,
+  // A concurrent writer won a serializable transaction and retries ran out: nothing changed, retry.
+  deploy_conflict: 409,
   no_backup: 409,
   training_job_not_completed: 409,
   training_report_missing: 409,

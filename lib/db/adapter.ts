@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { databaseTarget, type DatabaseTarget } from '../config';
 import { acquireDataDirLock } from './data-dir-lock';
+import { releasingFailedCommits } from './adapter-transactions';
 import { withClassifiedErrors } from './pglite-errors';
 
 /**
@@ -34,7 +35,8 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
     return {
       kind: 'postgres',
       location: `${url.hostname}:${url.port || 5432}${url.pathname}`,
-      factory: new PrismaPg(pool),
+      // A failed COMMIT must still hand its pooled connection back (adapter-transactions.ts).
+      factory: releasingFailedCommits(new PrismaPg(pool)),
       async exec(sql) {
         await pool.query(sql);
       },

@@ -13,7 +13,7 @@ import { MODEL_ID_PATTERN } from './model-id';
 import { getReviewPolicy } from './policy';
 import { evaluatePolicy, type PolicyEvaluation, type PolicyRules, type ReviewFacts } from './review-policy';
 import { authorizeTransition, nextState, SELF_REVIEW_MESSAGE, WorkflowError, type RequestAction, type RequestState } from './review-state';
-import { serializable } from './transactions';
+import { serializable, TransactionConflictError } from './transactions';
 
 /**
  * Deployment requests: open, submit, amend, withdraw, review, deploy (or break-glass). Every state
@@ -521,7 +521,8 @@ export async function deployFromRequest(db: Db, store: ArtifactStore, actor: Act
     });
     return result;
   } catch (e) {
-    if (e instanceof WorkflowError && REFUSALS.has(e.code)) throw e;
+    // A lost race (TransactionConflictError) changed nothing: the request stays approved for the retry.
+    if ((e instanceof WorkflowError && REFUSALS.has(e.code)) || (e instanceof TransactionConflictError && e.code === 'deploy_conflict')) throw e;
     await markFailed(db, actor, requestId, e);
     throw e;
   }
