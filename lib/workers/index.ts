@@ -34,10 +34,13 @@ export function workerFiles(): { entry: string; tasksUrl: string } {
   return { entry, tasksUrl: pathToFileURL(path.join(/*turbopackIgnore: true*/ dir, 'tasks.ts')).href };
 }
 
-let pool: WorkerPool | null = null;
+// On globalThis: a bundler may give each route its own copy of this module, but the process
+// gets one pool, sized to the machine once.
+const holder = globalThis as typeof globalThis & { __drawbridgeTaskPool?: WorkerPool };
 
 export function taskPool(): WorkerPool {
-  if (!pool) {
+  let pool = holder.__drawbridgeTaskPool;
+  if (!pool || pool.isClosed) {
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     pool = new WorkerPool({
       ...workerFiles(),
@@ -45,6 +48,7 @@ export function taskPool(): WorkerPool {
       timeoutMs: positive('DRAWBRIDGE_WORKER_TIMEOUT_S', 120) * 1000,
       heapMb: positive('DRAWBRIDGE_WORKER_HEAP_MB', 256),
     });
+    holder.__drawbridgeTaskPool = pool;
   }
   return pool;
 }

@@ -68,6 +68,10 @@ export class WorkerPool {
 
   constructor(private readonly opts: PoolOptions) {}
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Workers alive now (busy or idle); for tests and diagnostics. */
   get workerCount(): number {
     return this.slots.length;
