@@ -42,6 +42,7 @@ const ERROR_RESPONSES: Record<number, string> = {
   415: 'UnsupportedMediaType',
   416: 'RangeNotSatisfiable',
   422: 'Unprocessable',
+  503: 'WorkerUnavailable',
 };
 
 type Op = {
@@ -520,7 +521,7 @@ const paths = {
         required: true,
         content: { 'multipart/form-data': { schema: ref('TrainingJobUpload') }, 'application/json': { schema: ref('TrainingJobMetadata') } },
       },
-      responses: { '201': ok(ref('TrainingJob'), 'Created'), ...errorResponses(400, 413, 415, 422) },
+      responses: { '201': ok(ref('TrainingJob'), 'Created'), ...errorResponses(400, 413, 415, 422, 503) },
     }),
   },
   '/api/v1/training/jobs/{id}': {
@@ -539,7 +540,7 @@ const paths = {
       permission: 'models.export',
       parameters: [q('training_job_id', int()), ...ageQuery(false), q('export_format', exportFormat)],
       requestBody: paramsBody('ExportRequest', 'Export parameters.'),
-      responses: { '200': ok(ref('ModelExportMetadata')), ...errorResponses(400, 404, 409, 415, 422) },
+      responses: { '200': ok(ref('ModelExportMetadata')), ...errorResponses(400, 404, 409, 415, 422, 503) },
     }),
   },
   '/api/v1/training/models/export/direct': {
@@ -549,7 +550,7 @@ const paths = {
       permission: 'models.export',
       parameters: [...ageQuery(false), q('export_format', exportFormat)],
       requestBody: { required: true, content: { 'multipart/form-data': { schema: ref('DirectExportUpload') } } },
-      responses: { '200': ok(ref('ModelExportMetadata')), ...errorResponses(400, 413, 415, 422) },
+      responses: { '200': ok(ref('ModelExportMetadata')), ...errorResponses(400, 413, 415, 422, 503) },
     }),
   },
   '/api/v1/training/models/exports': {
@@ -606,7 +607,7 @@ const paths = {
             inference_ms: num(),
           }),
         ),
-        ...errorResponses(404, 409, 422),
+        ...errorResponses(404, 409, 422, 503),
       },
     }),
   },
@@ -617,7 +618,7 @@ const paths = {
       permission: 'models.validate',
       parameters: [q('model_id', str())],
       requestBody: paramsBody('ValidateRequest', 'The export to validate.'),
-      responses: { '200': ok(ref('ValidationResult')), ...errorResponses(404, 415, 422) },
+      responses: { '200': ok(ref('ValidationResult')), ...errorResponses(404, 415, 422, 503) },
     }),
   },
   '/api/v1/training/models/deploy': {
@@ -638,7 +639,7 @@ const paths = {
         q('break_glass_reason', str('Admins: deploy without approvals, for this reason (≥ 20 characters)')),
       ],
       requestBody: paramsBody('ModelDeploymentConfig', 'ModelDeploymentConfig.'),
-      responses: { '200': ok(ref('DeployResult')), ...errorResponses(400, 404, 409, 415, 422) },
+      responses: { '200': ok(ref('DeployResult')), ...errorResponses(400, 404, 409, 415, 422, 503) },
     }),
   },
   '/api/v1/training/models/deployed': {
@@ -720,7 +721,7 @@ const paths = {
       tag: 'reviews',
       permission: 'deployments.write',
       parameters: [pathParam('id', str(), 'Request id')],
-      responses: { '200': ok(ref('DeployResult')), ...errorResponses(404, 409, 422) },
+      responses: { '200': ok(ref('DeployResult')), ...errorResponses(404, 409, 422, 503) },
     }),
   },
   '/api/v1/deployment-requests/{id}/break-glass': {
@@ -730,7 +731,7 @@ const paths = {
       permission: 'deployments.break_glass',
       parameters: [pathParam('id', str(), 'Request id')],
       requestBody: paramsBody('BreakGlass', 'The reason.', true),
-      responses: { '200': ok(ref('DeployResult')), ...errorResponses(404, 409, 415, 422) },
+      responses: { '200': ok(ref('DeployResult')), ...errorResponses(404, 409, 415, 422, 503) },
     }),
   },
   '/api/v1/deployment-requests/{id}/withdraw': {
@@ -814,6 +815,7 @@ export function openApiDocument() {
         PayloadTooLarge: errorResponse('Over DRAWBRIDGE_MAX_ARTIFACT_MB (artifact_too_large) or the body limit (payload_too_large)'),
         UnsupportedMediaType: errorResponse('A body type this endpoint does not read'),
         RangeNotSatisfiable: { description: 'The Range misses the object (Content-Range: bytes */size)' },
+        WorkerUnavailable: errorResponse('The task worker processing the file crashed (worker_crashed) or every worker is busy (server_busy); try again'),
         Unprocessable: errorResponse('Invalid parameters, or bytes that are not an acceptable model or validation set', {
           anyOf: [ref('ValidationError'), ref('Error')],
         }),
