@@ -249,4 +249,11 @@ test('the console uploads a 100 MB checkpoint with a progress bar and opens the 
   await expect(form.getByRole('alert')).toHaveText(`the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB) (artifact_too_large)`, { timeout: 60_000 });
   await expect(page).toHaveURL(/\/training-jobs$/);
   await page.context().close();
+
+  // A viewer may not register jobs: no form (and the API would answer 403).
+  const viewer = await (await browser.newContext({ baseURL: BASE })).newPage();
+  await signIn(viewer, 'viewer', '/training-jobs');
+  await expect(viewer.getByRole('heading', { name: 'Training jobs' })).toBeVisible();
+  await expect(viewer.getByText('Register a training job')).toHaveCount(0);
+  await viewer.context().close();
 });
