@@ -107,10 +107,11 @@ describe('GET /api/v1/backup', () => {
   });
 
   it('is what `backup --server` downloads: verified in full before it is kept, refused when damaged in transit', async () => {
-    // The route handler behind a plain HTTP server on an assigned port; `damage` flips one byte mid-archive.
-    let damage = false;
+    // The route handler behind a plain HTTP server on an assigned port; under /damage it flips one byte mid-archive.
     const server = http.createServer(async (req, res) => {
-      const r = await GET(new Request(`http://127.0.0.1${req.url}`, { headers: req.headers as Record<string, string> }), { params: Promise.resolve({}) });
+      const damage = req.url!.startsWith('/damage/');
+      const url = damage ? req.url!.slice('/damage'.length) : req.url;
+      const r = await GET(new Request(`http://127.0.0.1${url}`, { headers: req.headers as Record<string, string> }), { params: Promise.resolve({}) });
       res.writeHead(r.status, Object.fromEntries(r.headers));
       const total = Number(r.headers.get('content-length'));
       let at = 0;
@@ -130,18 +131,17 @@ describe('GET /api/v1/backup', () => {
       const ok = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
       expect(ok.stderr + ok.stdout).toMatch(/backup written to .*via-cli\.tar: \d+ rows in 19 tables, 16 artifacts/);
       expect(ok.code).toBe(0);
-      const refusedAsViewer = await runCli(['--server', url, '--token', tokens.viewer, 'backup', '--out', path.join(tmp, 'viewer.tar')], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
+      const damaged = path.join(tmp, 'damaged.tar');
+      const [refusedAsViewer, bad, again] = await Promise.all([
+        runCli(['--server', url, '--token', tokens.viewer, 'backup', '--out', path.join(tmp, 'viewer.tar')], { cwd: ROOT, dataDir: path.join(tmp, 'unused') }),
+        runCli(['--server', `${url}/damage`, '--token', tokens.admin, 'backup', '--out', damaged], { cwd: ROOT, dataDir: path.join(tmp, 'unused') }),
+        runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') }),
+      ]);
       expect(refusedAsViewer.code).toBe(1);
       expect(refusedAsViewer.stderr).toMatch(/backup\.create needs: admin.*\(forbidden\)/);
-
-      damage = true;
-      const damaged = path.join(tmp, 'damaged.tar');
-      const bad = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', damaged], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/does not match its manifest .*\(backup_corrupt\)/);
       expect(fs.readdirSync(tmp).filter((n) => n.includes('damaged') || n.endsWith('.part'))).toEqual([]);
-
-      const again = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
       expect(again.code).toBe(2);
       expect(again.stderr).toMatch(/already exists; choose a new name or add --force/);
     } finally {
