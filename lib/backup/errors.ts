@@ -5,7 +5,6 @@
 export type BackupErrorCode =
   | 'backup_corrupt'
   | 'backup_truncated'
-  | 'backup_tampered'
   | 'backup_incompatible'
   | 'backup_target_not_empty'
   | 'backup_unsupported_schema'

@@ -53,6 +53,7 @@ export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: R
         await staged.put(body, { expectedSha256: sha256 });
       },
     });
+    await checkDump(manifest, dumpFile); // a bad dump is refused before any database is opened
     const migrations = readMigrations(migrationsDir);
     const session: Session & { close(): Promise<void> } =
       target.kind === 'pglite' ? await pgliteSession(path.join(stage, 'pglite')) : await postgresSession(target.url);
@@ -243,15 +244,48 @@ async function migrate(s: Session, migrations: Migration[], applied: Set<string>
 
 const LINE_RE = /^\{"table":"([A-Za-z_][A-Za-z0-9_]*)","row":(\{.*\})\}$/;
 
-async function loadRows(s: Session, m: Manifest, dumpFile: string): Promise<number> {
+/** The dump's rows in file order, each with its table; a line out of format or out of order is refused. */
+async function* dumpRows(m: Manifest, dumpFile: string): AsyncGenerator<{ table: string; row: string }> {
   const order = m.database.tables.map((t) => t.name);
-  const counts = new Map<string, number>();
   let current = -1;
+  let lineNo = 0;
+  for await (const line of readline.createInterface({ input: fs.createReadStream(dumpFile, 'utf8'), crlfDelay: Infinity })) {
+    lineNo++;
+    const x = LINE_RE.exec(line);
+    if (!x) throw new BackupError('backup_corrupt', `the archive is corrupt: line ${lineNo} of its database dump is not a dump row; nothing was restored`);
+    if (x[1] !== order[current]) {
+      const next = order.indexOf(x[1], current + 1);
+      if (next < 0) throw new BackupError('backup_corrupt', `the archive is corrupt: line ${lineNo} of its database dump is a ${x[1]} row out of dependency order; nothing was restored`);
+      current = next;
+    }
+    yield { table: x[1], row: x[2] };
+  }
+}
+
+/** Row counts per table must be the manifest's. Run before the database is touched, and again on what was loaded. */
+function checkCounts(m: Manifest, counts: Map<string, number>): number {
+  let total = 0;
+  for (const t of m.database.tables) {
+    const n = counts.get(t.name) ?? 0;
+    if (n !== t.rows) throw new BackupError('backup_corrupt', `the archive is corrupt: its dump holds ${n} ${t.name} rows but its manifest says ${t.rows}; nothing was restored`);
+    total += n;
+  }
+  return total;
+}
+
+async function checkDump(m: Manifest, dumpFile: string): Promise<void> {
+  const counts = new Map<string, number>();
+  for await (const { table } of dumpRows(m, dumpFile)) counts.set(table, (counts.get(table) ?? 0) + 1);
+  checkCounts(m, counts);
+}
+
+async function loadRows(s: Session, m: Manifest, dumpFile: string): Promise<number> {
+  const counts = new Map<string, number>();
+  let table = '';
   let batch: string[] = [];
   let batchBytes = 0;
   const flush = async () => {
     if (!batch.length) return;
-    const table = order[current];
     try {
       await s.query(`INSERT INTO ${quoteIdent(table)} SELECT * FROM json_populate_recordset(NULL::${quoteIdent(table)}, $1::json)`, [`[${batch.join(',')}]`]);
     } catch (e) {
@@ -261,30 +295,17 @@ async function loadRows(s: Session, m: Manifest, dumpFile: string): Promise<numb
     batch = [];
     batchBytes = 0;
   };
-  const lines = readline.createInterface({ input: fs.createReadStream(dumpFile, 'utf8'), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const line of lines) {
-    lineNo++;
-    const x = LINE_RE.exec(line);
-    if (!x) throw new BackupError('backup_corrupt', `the archive is corrupt: line ${lineNo} of its database dump is not a dump row; nothing was restored`);
-    if (x[1] !== order[current]) {
+  for await (const r of dumpRows(m, dumpFile)) {
+    if (r.table !== table) {
       await flush();
-      const next = order.indexOf(x[1], current + 1);
-      if (next < 0) throw new BackupError('backup_corrupt', `the archive is corrupt: line ${lineNo} of its database dump is a ${x[1]} row out of dependency order; nothing was restored`);
-      current = next;
+      table = r.table;
     }
-    batch.push(x[2]);
-    batchBytes += x[2].length;
+    batch.push(r.row);
+    batchBytes += r.row.length;
     if (batch.length >= BATCH_ROWS || batchBytes >= BATCH_BYTES) await flush();
   }
   await flush();
-  let total = 0;
-  for (const t of m.database.tables) {
-    const n = counts.get(t.name) ?? 0;
-    if (n !== t.rows) throw new BackupError('backup_corrupt', `the archive is corrupt: its dump holds ${n} ${t.name} rows but its manifest says ${t.rows}; nothing was restored`);
-    total += n;
-  }
-  return total;
+  return checkCounts(m, counts);
 }
 
 /** Renames `from` onto `to`, which must be missing or an empty directory. */
