@@ -58,6 +58,8 @@ describe('tar', () => {
     const bad = Buffer.from(a);
     bad[1024 + 3] ^= 1; // the second header's name
     await expect(readAll(bad)).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/header 2 fails its checksum/) });
+    await expect(readAll(Buffer.from('name,value\n1,2\n'))).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/not a tar archive/) });
+    await expect(readAll(crypto.randomBytes(4096))).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/not a tar archive/) });
     await expect(readAll(a.subarray(0, 3000))).rejects.toMatchObject({ code: 'backup_truncated', message: expect.stringMatching(/ends inside "artifacts\/a+"/) });
     await expect(readAll(a.subarray(0, a.length - 1024))).rejects.toMatchObject({ code: 'backup_truncated', message: expect.stringMatching(/end-of-archive/) });
     const link = Buffer.from(tarHeader('evil', 0));

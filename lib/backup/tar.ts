@@ -71,10 +71,14 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
   const input = new ByteQueue(source);
   for (let index = 0; ; index++) {
     const header = await input.take(BLOCK);
-    if (!header) throw truncated('it ends before its end-of-archive marker');
+    if (!header) {
+      if (index === 0) throw notTar();
+      throw truncated('it ends before its end-of-archive marker');
+    }
     if (header.every((b) => b === 0)) return;
     const stored = parseOctal(header.subarray(148, 156));
     if (stored !== checksum(header)) {
+      if (index === 0) throw notTar();
       throw new BackupError('backup_corrupt', `the archive is damaged: header ${index + 1} fails its checksum`);
     }
     const name = cString(header.subarray(0, 100));
@@ -102,6 +106,10 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (pad && !(await input.take(pad))) throw truncated(`it ends inside "${name}"`);
   }
+}
+
+function notTar(): BackupError {
+  return new BackupError('backup_corrupt', 'the file is not a tar archive (or its first header is damaged), so it is not a Drawbridge backup');
 }
 
 function truncated(where: string): BackupError {
