@@ -18,7 +18,9 @@ export async function openDatabase(
     await adapter.close();
     throw e;
   }
-  const db = new PrismaClient({ adapter: adapter.factory });
+  // Under load every pooled connection can be busy for seconds (50 simultaneous deploys on a
+  // PostgreSQL pool of 10): Prisma's default 2 s wait to start a transaction turned into 500s.
+  const db = new PrismaClient({ adapter: adapter.factory, transactionOptions: { maxWait: 30_000 } });
   return {
     db,
     adapter,
