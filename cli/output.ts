@@ -34,6 +34,7 @@ export type Failure = { message: string; code?: string; exitCode: number; hint?:
 
 /** What to do next, for the failures a pipeline meets most. */
 const HINTS: Record<string, string> = {
+  deploy_conflict: 'Another change to the same deployments won the race and nothing was changed: run the same command again.',
   active_model_exists: 'Add --replace to replace it (the replaced deployment is kept as a backup for "drawbridge rollback").',
   validation_failed: 'Run "drawbridge validate MODEL_ID" for the full checks.',
   validation_set_missing: 'Register the training job with --validation-set: the deployment threshold is derived from it.',
@@ -59,7 +60,7 @@ export class HintedError extends Error {
   }
 }
 
-const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'WorkflowError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError', 'BackupError']);
+const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'WorkflowError', 'TransactionConflictError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError', 'BackupError']);
 
 export function describeError(e: unknown): Failure {
   if (e instanceof UsageError) {

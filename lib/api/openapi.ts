@@ -657,7 +657,7 @@ const paths = {
       tag: 'deployments',
       permission: 'deployments.write',
       parameters: [pathParam('id', int(undefined, { minimum: 1 }), 'Deployment id')],
-      responses: { '200': ok(ref('UndeployResult')), ...errorResponses(404, 422) },
+      responses: { '200': ok(ref('UndeployResult')), ...errorResponses(404, 409, 422) },
     }),
   },
   '/api/v1/training/models/rollback': {
@@ -690,7 +690,7 @@ const paths = {
       tag: 'reviews',
       permission: 'requests.create',
       requestBody: paramsBody('DeploymentRequestCreate', 'The export, its ModelDeploymentConfig flags and why.', true),
-      responses: { '201': ok(ref('DeploymentRequestWithPolicy'), 'Created'), ...errorResponses(404, 415, 422) },
+      responses: { '201': ok(ref('DeploymentRequestWithPolicy'), 'Created'), ...errorResponses(404, 409, 415, 422) },
     }),
   },
   '/api/v1/deployment-requests/{id}': {
@@ -768,7 +768,7 @@ const paths = {
       permission: 'policy.manage',
       parameters: [pathParam('environment', str(undefined, { enum: [...ENVIRONMENTS] }), 'Deployment environment')],
       requestBody: paramsBody('ReviewPolicyUpdate', 'The rules.'),
-      responses: { '200': ok(ref('ReviewPolicy')), ...errorResponses(415, 422) },
+      responses: { '200': ok(ref('ReviewPolicy')), ...errorResponses(409, 415, 422) },
     }),
   },
   '/api/v1/artifacts/{sha256}': {

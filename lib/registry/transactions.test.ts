@@ -5,6 +5,7 @@
  * serialization failure and a real deadlock between two connections.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeError, failureText, remoteError } from '../../cli/output';
 import { errorToResponseParts } from '../api/errors';
 import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
 import { ModelDeploymentError } from '../formats/errors';
@@ -89,6 +90,9 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
       const { status, body } = errorToResponseParts(e);
       expect({ status, code: body.code }).toEqual({ status: 409, code: 'deploy_conflict' });
       expect(body.detail).toMatch(/nothing was changed\. Retry it\./);
+      // The CLI prints it with its code, in local mode (the error itself) and against a server (the answer).
+      expect(failureText(describeError(e))).toMatch(/^drawbridge: .*nothing was changed\. Retry it\. \(deploy_conflict\)\n.*run the same command again/);
+      expect(failureText(describeError(remoteError(status, 'Conflict', body)))).toMatch(/\(deploy_conflict\)\n.*run the same command again/);
     }
   });
 
