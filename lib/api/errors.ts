@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError } from '../formats/errors';
+import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError, errorFamily, markErrorFamilies } from '../formats/errors';
 import { AuthError } from '../auth/permissions';
 import { ArtifactError } from '../storage/types';
 
@@ -65,11 +65,11 @@ export const STATUS_BY_CODE: Record<string, number> = {
   break_glass_reason_required: 422,
   invalid_preview_summary: 422,
   invalid_parent: 422,
-  // 500: the server's own state is broken (an artifact changed on disk, a writer failed).
-  artifact_corrupt: 500,
   // 503: the task pool could not finish the work (lib/workers); trying again later may succeed.
   worker_crashed: 503,
   server_busy: 503,
+  // 500: the server's own state is broken (an artifact changed on disk, a writer failed).
+  artifact_corrupt: 500,
   zip_write_failed: 500,
 };
 
@@ -82,8 +82,10 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+    markErrorFamilies(this, new.target);
   }
 }
+errorFamily(ApiError, 'ApiError');
 
 export type ErrorBody = { detail: string | { loc: (string | number)[]; msg: string; type: string }[]; code: string };
 

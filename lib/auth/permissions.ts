@@ -1,3 +1,4 @@
+import { errorFamily, markErrorFamilies } from '../formats/errors';
 /**
  * The one permission map (after dub's lib/api/rbac/permissions.ts). Every server action, route
  * handler and registry function asks `can`/`requirePermission`; nothing checks roles directly.
@@ -57,8 +58,10 @@ export class AuthError extends Error {
   ) {
     super(message);
     this.name = 'AuthError';
+    markErrorFamilies(this, new.target);
   }
 }
+errorFamily(AuthError, 'AuthError');
 
 export function requirePermission(actor: Actor | null | undefined, permission: Permission): asserts actor is Actor {
   if (!actor) throw new AuthError('unauthenticated', 'Sign in to continue.');

@@ -1,3 +1,4 @@
+import { errorFamily, markErrorFamilies } from '../formats/errors';
 /**
  * Why a backup or restore was refused. Each code names one thing a person can check: the archive
  * (corrupt, truncated, tampered), the target (not empty), or the versions (incompatible).
@@ -17,5 +18,7 @@ export class BackupError extends Error {
   ) {
     super(message);
     this.name = 'BackupError';
+    markErrorFamilies(this, new.target);
   }
 }
+errorFamily(BackupError, 'BackupError');

@@ -1,5 +1,5 @@
 import { can, type Actor } from '../auth/permissions';
-import { ModelDeploymentError } from '../formats/errors';
+import { ModelDeploymentError, errorFamily } from '../formats/errors';
 
 /**
  * The deployment request's state machine, pure: which action moves which state where, and who may
@@ -56,6 +56,7 @@ export const ACTIVE_STATES: readonly RequestState[] = ['open', 'approved', 'draf
 export const TERMINAL_STATES: readonly RequestState[] = ['rejected', 'withdrawn', 'deployed'];
 
 export class WorkflowError extends ModelDeploymentError {}
+errorFamily(WorkflowError, 'WorkflowError');
 
 export const SELF_REVIEW_MESSAGE = 'You requested this deployment, so you cannot review it: a teammate has to.';
 

@@ -1,6 +1,6 @@
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { ModelDeploymentError } from '../formats/errors';
+import { ModelDeploymentError, errorFamily } from '../formats/errors';
 
 /**
  * SERIALIZABLE transactions that survive concurrency: the deploy, rollback, undeploy and every
@@ -77,6 +77,7 @@ export class TransactionConflictError extends ModelDeploymentError {
     super(active ? 'active_model_exists' : code, active ? ACTIVE_MODEL_RACE_MESSAGE : DEPLOY_CONFLICT_MESSAGE, { conflict, attempts });
   }
 }
+errorFamily(TransactionConflictError, 'TransactionConflictError');
 
 export type SerializableOptions = {
   /** Tries in all (first run included). */

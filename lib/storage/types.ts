@@ -1,3 +1,4 @@
+import { errorFamily, markErrorFamilies } from '../formats/errors';
 /** The artifact store's contract: content-addressed, verified on every read. */
 export type StoredArtifact = { sha256: string; sizeBytes: number };
 
@@ -60,5 +61,7 @@ export class ArtifactError extends Error {
   ) {
     super(message);
     this.name = 'ArtifactError';
+    markErrorFamilies(this, new.target);
   }
 }
+errorFamily(ArtifactError, 'ArtifactError');
