@@ -54,10 +54,20 @@ async function reviewerPage(browser: Browser): Promise<Page> {
 
 const auth = () => ({ Authorization: `Bearer ${token}` });
 
+function freshGetJson<T = { jobs: { job_name: string }[] }>(url: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: auth(), agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`GET ${url}: ${res.statusCode} ${text}`))));
+    });
+    req.on('error', reject);
+  });
+}
+
 async function job(id: number) {
-  const r = await fetch(`${JOBS}/${id}`, { headers: auth() });
-  expect(r.status).toBe(200);
-  return (await r.json()) as { id: number; job_name: string; checkpoint_sha256: string | null };
+  return freshGetJson<{ id: number; job_name: string; checkpoint_sha256: string | null }>(`${JOBS}/${id}`);
 }
 
 /** A multipart body written by hand onto a raw HTTP request: chunked (no Content-Length) or declared. */
@@ -193,7 +203,9 @@ test('over the limit: 413 from Content-Length before the body is read, and mid-s
   expect(chunked.status).toBe(413);
   expect(chunked.body).toEqual({ code: 'artifact_too_large', detail: `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)` });
 
-  const list = await (await fetch(`${JOBS}?page_size=100`, { headers: auth() })).json();
+  // On a fresh connection: the server answered those uploads before reading their bodies and then
+  // closes their connections, which fetch's pool may still hand out (ECONNRESET).
+  const list = await freshGetJson(`${JOBS}?page_size=100`);
   expect(list.jobs.filter((j: { job_name: string }) => /too wide|raw upload/.test(j.job_name))).toEqual([]);
 });
 
