@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError } from './errors';
+import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError } from '../formats/errors';
 import { ArtifactError } from '../storage/types';
-import { errorToResponseParts } from '../api/errors';
+import { errorToResponseParts } from './errors';
 import { WorkflowError } from '../registry/review-state';
+import { Prisma } from '../db/generated/client';
 
 // A second instance of each module, as Next.js gives instrumentation and each route bundle: the
 // query string makes Vite load and evaluate the file again, with its own class objects.
 const again = (path: string) => import(/* @vite-ignore */ `${path}?bundle-copy`);
-const copy = (await again('./errors')) as typeof import('./errors');
+const copy = (await again('../formats/errors')) as typeof import('../formats/errors');
 const storageCopy = (await again('../storage/types')) as typeof import('../storage/types');
 
 describe('typed errors across duplicated modules', () => {
@@ -35,5 +36,10 @@ describe('typed errors across duplicated modules', () => {
     });
     expect(errorToResponseParts(new copy.ModelValidationError('tensor_too_large', 'needs more than its storage')).status).toBe(422);
     expect(errorToResponseParts(new copy.ModelDeploymentError('model_not_found', 'Model m not found')).status).toBe(404);
+  });
+
+  it('a transaction that could not start in time (P2028) is 503 server_busy, not a 500', () => {
+    const e = new Prisma.PrismaClientKnownRequestError('Transaction API error: Unable to start a transaction in the given time.', { code: 'P2028', clientVersion: Prisma.prismaVersion.client });
+    expect(errorToResponseParts(e)).toEqual({ status: 503, body: { code: 'server_busy', detail: expect.stringContaining('busy') } });
   });
 });

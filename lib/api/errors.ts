@@ -114,6 +114,10 @@ export function errorToResponseParts(e: unknown): { status: number; body: ErrorB
     const status = STATUS_BY_CODE[e.code] ?? defaultStatus(e);
     return { status, body: { code: e.code, detail: e.message } };
   }
+  if ((e as { code?: unknown } | null)?.code === 'P2028') {
+    // Prisma could not start a transaction within maxWait: the database is saturated, not broken.
+    return { status: 503, body: { code: 'server_busy', detail: 'The database is busy with other changes; try again in a moment.' } };
+  }
   console.error('internal error', e);
   return { status: 500, body: { code: 'internal_error', detail: 'Internal error; it has been logged.' } };
 }
