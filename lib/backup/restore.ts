@@ -11,7 +11,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
 import { createAdapterFactory } from '../db/adapter';
-import { defaultMigrationsDir, readMigrations } from '../db/migrate';
+import { MIGRATION_LEDGER_SQL, MIGRATION_LOCK_KEY, defaultMigrationsDir, readMigrations } from '../db/migrate';
 import { FsArtifactStore } from '../storage/fs-store';
 import { BackupError } from './errors';
 import { DATABASE_NAME, type Manifest } from './manifest';
@@ -209,22 +209,10 @@ async function loadInTransaction(s: Session, m: Manifest, ours: Migration[], dum
   }
 }
 
-// lib/db/migrate.ts's lock key and ledger: a restore migrates exactly as opening the database does,
+// A restore migrates exactly as opening the database does (lib/db/migrate.ts's lock and ledger),
 // but inside the restore's transaction, so a refused restore leaves no schema behind either.
-const MIGRATION_LOCK_KEY = 7_260_427;
-const LEDGER = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
-    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
-    "checksum" VARCHAR(64) NOT NULL,
-    "finished_at" TIMESTAMPTZ,
-    "migration_name" VARCHAR(255) NOT NULL,
-    "logs" TEXT,
-    "rolled_back_at" TIMESTAMPTZ,
-    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
-    "applied_steps_count" INTEGER NOT NULL DEFAULT 0
-  )`;
-
 async function appliedMigrations(s: Session): Promise<Set<string>> {
-  await s.exec(LEDGER);
+  await s.exec(MIGRATION_LEDGER_SQL);
   const rows = await s.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
   return new Set(rows.map((r) => r.name));
 }

@@ -17,8 +17,15 @@ export type OpenedAdapter = {
   factory: SqlMigrationAwareDriverAdapterFactory;
   exec(sql: string): Promise<void>;
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `fn` on one connection (session-level state such as an advisory lock stays with it); the
+   * pool's exec/query may hand each statement a different connection.
+   */
+  withSession<T>(fn: (s: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
+
+export type SqlSession = Pick<OpenedAdapter, 'exec' | 'query'>;
 
 // pglite-prisma-adapter 0.6 declares an ESM entry it does not ship; load its CommonJS build.
 const require = createRequire(import.meta.url);
@@ -43,6 +50,26 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
       async query(sql, params) {
         return (await pool.query(sql, params as unknown[])).rows;
       },
+      async withSession(fn) {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          return await fn({
+            async exec(sql) {
+              await client.query(sql);
+            },
+            async query(sql, params) {
+              return (await client.query(sql, params as unknown[])).rows;
+            },
+          });
+        } catch (e) {
+          broken = e as Error;
+          throw e;
+        } finally {
+          // A connection whose session state is unknown (a lock not released) is closed, not reused.
+          client.release(broken);
+        }
+      },
       async close() {
         await pool.end();
       },
@@ -60,7 +87,7 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
     lock.release();
     throw e;
   }
-  return {
+  const opened: OpenedAdapter = {
     kind: 'pglite',
     location: target.dir,
     // The adapter is typed against an older driver-adapter-utils; the runtime contract is the same
@@ -72,6 +99,8 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
     async query(sql, params) {
       return (await db.query(sql, params as unknown[])).rows as never;
     },
+    // PGlite is one connection.
+    withSession: (fn) => fn(opened),
     async close() {
       try {
         await db.close();
@@ -80,4 +109,5 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
       }
     },
   };
+  return opened;
 }

@@ -58,6 +58,20 @@ describe.each(testTargets())('database on %s', (target: TestTarget) => {
     expect(again).toEqual([]);
   });
 
+  it('leaves no migration lock held, so another server can migrate while this one runs', async () => {
+    const dir = `${import.meta.dirname}/../../prisma/migrations`;
+    // While other work shares the pool, as on a running server: through the pool, the unlock could
+    // land on another connection than the lock and leave it held on this one.
+    const busy = (k: number) => t.adapter.query(`SELECT pg_sleep(${k / 1000})`);
+    for (let i = 0; i < 10; i++) {
+      await Promise.all([...Array.from({ length: 9 }, (_, k) => busy(k)), applyMigrations(t.adapter, dir)]);
+    }
+    const held = await t.adapter.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = 7260427 AND granted",
+    );
+    expect(held[0].n).toBe(0);
+  });
+
   it('refuses a second active model for the same age range and environment', async () => {
     const e1 = await seedExport(t.db, 'a');
     const e2 = await seedExport(t.db, 'b');

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { OpenedAdapter } from './adapter';
+import type { OpenedAdapter, SqlSession } from './adapter';
 
 /**
  * Applies prisma/migrations in order, recording them in Prisma's own `_prisma_migrations` table so
@@ -28,11 +28,11 @@ export function readMigrations(dir = defaultMigrationsDir()): Migration[] {
     });
 }
 
-const LOCK_KEY = 7_260_427; // arbitrary, constant: serialises migrators on one server
+/** Arbitrary, constant: serialises migrators (opening, restoring) on one server. */
+export const MIGRATION_LOCK_KEY = 7_260_427;
 
-export async function applyMigrations(db: OpenedAdapter, dir = defaultMigrationsDir()): Promise<string[]> {
-  const migrations = readMigrations(dir);
-  await db.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+/** Prisma's own migration ledger, so `prisma migrate deploy` and this runner agree on what is applied. */
+export const MIGRATION_LEDGER_SQL = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id" VARCHAR(36) PRIMARY KEY NOT NULL,
     "checksum" VARCHAR(64) NOT NULL,
     "finished_at" TIMESTAMPTZ,
@@ -41,10 +41,20 @@ export async function applyMigrations(db: OpenedAdapter, dir = defaultMigrations
     "rolled_back_at" TIMESTAMPTZ,
     "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
     "applied_steps_count" INTEGER NOT NULL DEFAULT 0
-  )`);
+  )`;
+
+export async function applyMigrations(adapter: OpenedAdapter, dir = defaultMigrationsDir()): Promise<string[]> {
+  const migrations = readMigrations(dir);
+  // One connection throughout: the advisory lock is the session's, so it must be released on the
+  // connection that took it (through the pool, the unlock could land elsewhere and leave it held).
+  return adapter.withSession((db) => migrateOn(db, migrations));
+}
+
+async function migrateOn(db: SqlSession, migrations: Migration[]): Promise<string[]> {
+  await db.exec(MIGRATION_LEDGER_SQL);
   const applied: string[] = [];
   // A session-level advisory lock: on PostgreSQL several processes may start at once.
-  await db.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
+  await db.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
     const rows = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
       'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL',
@@ -71,7 +81,7 @@ export async function applyMigrations(db: OpenedAdapter, dir = defaultMigrations
       applied.push(m.name);
     }
   } finally {
-    await db.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]);
+    await db.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
   }
   return applied;
 }
