@@ -165,7 +165,14 @@ export class Remote {
 
   private async send(method: string, apiPath: string, opts: SendOptions = {}): Promise<Response> {
     const url = buildUrl(this.server, apiPath, opts.query);
-    const headers: Record<string, string> = { ...this.extraHeaders, Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    const headers: Record<string, string> = {
+      ...this.extraHeaders,
+      Authorization: `Bearer ${this.token}`,
+      Accept: 'application/json',
+      // Artifacts and archives are mostly float32s that do not compress, and Node's fetch inflates
+      // gzip at under 1 MB/s: ask for the bytes as they are.
+      'Accept-Encoding': 'identity',
+    };
     let body: BodyInit | undefined;
     let bar: ReturnType<typeof progressBar> = null;
     if (opts.json !== undefined) {

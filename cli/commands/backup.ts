@@ -119,6 +119,10 @@ Examples:
     process.stderr.write(`restoring ${file} into ${where}\n`);
     const r = await restoreBackup(fs.createReadStream(file), target);
     out(`restored ${r.rows} rows in ${r.tables} tables and ${r.artifacts} artifacts (${formatBytes(r.artifactBytes)}) into ${where}; every artifact verified\n`);
+    if (!process.env.DRAWBRIDGE_SECRET) {
+      // The archive does not carry the share-link key (README: Backup and restore).
+      process.stderr.write('note: existing share links verify only with the old key: set the same DRAWBRIDGE_SECRET, or copy the old data directory\'s "secret" file into this one before the server first starts\n');
+    }
     return 0;
   },
 };

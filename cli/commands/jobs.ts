@@ -277,7 +277,11 @@ Examples:
         ? json(job)
         : `registered training job ${job.id} "${job.job_name}" (${job.status})\n` +
             keyValues({ checkpoint_sha256: job.checkpoint_sha256, validation_set_sha256: job.validation_set_sha256, final_loss: job.report?.final_loss ?? null }) +
-            (job.status === 'completed' ? `next: drawbridge export --job ${job.id} --min MIN --max MAX --format onnx\n` : ''),
+            (job.status !== 'completed'
+              ? ''
+              : job.report
+                ? `next: drawbridge export --job ${job.id} --min MIN --max MAX --format onnx\n`
+                : `note: this job has no training report, and a job exports only with one: push it again with --report report.json\n`),
     );
     return 0;
   },

@@ -15,7 +15,7 @@ export async function artifactResponse(
   const etag = `"${a.sha256}"`;
   const headers = new Headers({
     ETag: etag,
-    'Cache-Control': 'private, max-age=31536000, immutable',
+    'Cache-Control': 'private, max-age=31536000, immutable, no-transform',
     'Accept-Ranges': 'bytes',
     'X-Content-Type-Options': 'nosniff',
   });

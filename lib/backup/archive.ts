@@ -108,6 +108,13 @@ export async function writeArchiveFile(
 ): Promise<{ bytes: number; sha256: string }> {
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.part`);
   const fh = await fsp.open(tmp, 'w', 0o600);
+  // Ctrl-C (or a SIGTERM) mid-backup: remove the partial file, then exit as the signal would.
+  const onSignal = (sig: NodeJS.Signals) => {
+    fs.rmSync(tmp, { force: true });
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const hash = crypto.createHash('sha256');
   let bytes = 0;
   try {
@@ -126,6 +133,9 @@ export async function writeArchiveFile(
   } catch (e) {
     await fsp.rm(tmp, { force: true });
     throw e;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   return { bytes, sha256: hash.digest('hex') };
 }

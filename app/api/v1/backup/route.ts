@@ -22,7 +22,8 @@ export const GET = withActor('backup.create', async (_req, { actor, db }) => {
       'Content-Type': 'application/x-tar',
       'Content-Length': String(backup.bytes),
       'Content-Disposition': `attachment; filename="drawbridge-backup-${stamp}.tar"`,
-      'Cache-Control': 'no-store',
+      // no-transform: the server must not gzip an archive of float32s (slow at both ends, no gain).
+      'Cache-Control': 'no-store, no-transform',
       'X-Content-Type-Options': 'nosniff',
     },
   });
