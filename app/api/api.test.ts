@@ -353,7 +353,7 @@ describe('REST API journey', () => {
     expect(full.status).toBe(200);
     expect(Object.fromEntries(full.headers)).toMatchObject({
       etag: `"${e.checksum}"`,
-      'cache-control': 'private, max-age=31536000, immutable',
+      'cache-control': 'private, max-age=31536000, immutable, no-transform',
       'accept-ranges': 'bytes',
       'content-length': String(bytes.byteLength),
       'content-type': 'application/onnx',

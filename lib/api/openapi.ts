@@ -89,7 +89,7 @@ const paramsBody = (schema: string, description: string, required = false) => ({
 
 const artifactHeaders = {
   ETag: { description: 'The SHA-256 in quotes (strong validator).', schema: str() },
-  'Cache-Control': { schema: str(undefined, { const: 'private, max-age=31536000, immutable' }) },
+  'Cache-Control': { schema: str(undefined, { const: 'private, max-age=31536000, immutable, no-transform' }) },
   'Accept-Ranges': { schema: str(undefined, { const: 'bytes' }) },
   'Content-Length': { schema: int() },
   'X-Content-Type-Options': { schema: str(undefined, { const: 'nosniff' }) },
