@@ -31,11 +31,12 @@ if (want('unit')) {
   const pg = await startPgCluster().catch((e) => ({ skipped: `could not start PostgreSQL: ${e.message}` }));
   if (pg.skipped) console.warn(`\n⚠ PostgreSQL integration tests SKIPPED: ${pg.skipped}. They run on PGlite only.`);
   else console.log(`\nPostgreSQL test cluster at ${pg.url}`);
-  try {
-    stage('unit + integration', bin('vitest'), ['run'], pg.url ? { DRAWBRIDGE_TEST_POSTGRES_URL: pg.url } : {});
-  } finally {
-    pg.stop?.();
-  }
+  // stage() exits the process on failure, which skips a finally: stop the cluster on exit too.
+  const stopPg = () => pg.stop?.();
+  process.once('exit', stopPg);
+  stage('unit + integration', bin('vitest'), ['run'], pg.url ? { DRAWBRIDGE_TEST_POSTGRES_URL: pg.url } : {});
+  process.off('exit', stopPg);
+  stopPg();
 }
 
 if (want('e2e')) {
