@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
 import type { ArtifactStore } from '@/lib/storage/types';
+import { openSeededApp } from './test-app';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 type Routes = Record<string, Record<string, Handler>>;
@@ -31,21 +32,9 @@ const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-api-'));
-  process.env.DRAWBRIDGE_DATA_DIR = tmp;
-  delete process.env.DATABASE_URL;
-  delete process.env.DRAWBRIDGE_MAX_ARTIFACT_MB;
-  const { getDatabase } = await import('@/lib/db');
-  const { getStore } = await import('@/lib/storage');
-  const { seedDemo } = await import('@/lib/registry/seed-demo');
-  const { createApiToken } = await import('@/lib/auth/sessions');
-  const opened = await getDatabase();
-  db = opened.db;
-  close = () => opened.close();
-  store = getStore();
-  await seedDemo(db, store, { demoDir: DEMO });
-  for (const u of await db.user.findMany()) {
-    tokens[u.role as Role] = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' }, 'test')).token;
-  }
+  const app = await openSeededApp(tmp);
+  ({ db, store, close } = app);
+  Object.assign(tokens, app.tokens);
   r = {
     jobs: await import('@/app/api/v1/training/jobs/route'),
     job: await import('@/app/api/v1/training/jobs/[id]/route'),

@@ -12,6 +12,7 @@ import { runCli } from '@/cli/test-support';
 import type { Db } from '@/lib/db';
 import { maliciousSafetensors } from '@/lib/formats/test-support/malicious';
 import type { ArtifactStore } from '@/lib/storage/types';
+import { openSeededApp } from './test-app';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
@@ -34,21 +35,10 @@ let referencedHashes: (db: Db) => Promise<Set<string>>;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-orphans-'));
-  process.env.DRAWBRIDGE_DATA_DIR = tmp;
-  delete process.env.DATABASE_URL;
-  delete process.env.DRAWBRIDGE_MAX_ARTIFACT_MB;
-  const { getDatabase } = await import('@/lib/db');
-  const { getStore } = await import('@/lib/storage');
-  const { seedDemo } = await import('@/lib/registry/seed-demo');
-  const { createApiToken } = await import('@/lib/auth/sessions');
+  const app = await openSeededApp(tmp);
+  ({ db, store, close } = app);
+  token = app.tokens.reviewer;
   ({ referencedHashes } = await import('@/lib/registry/artifact-gc'));
-  const opened = await getDatabase();
-  db = opened.db;
-  close = () => opened.close();
-  store = getStore();
-  await seedDemo(db, store, { demoDir: DEMO });
-  const u = (await db.user.findFirst({ where: { role: 'reviewer' } }))!;
-  token = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role: 'reviewer', via: 'session' }, 'orphans')).token;
   jobs = (await import('@/app/api/v1/training/jobs/route')) as unknown as Record<string, Handler>;
   direct = (await import('@/app/api/v1/training/models/export/direct/route')) as unknown as Record<string, Handler>;
 }, 120_000);

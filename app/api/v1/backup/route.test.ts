@@ -14,6 +14,7 @@ import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
 import { newPlace, openPlace, storeObjects, tableRows } from '@/lib/backup/test-fixture';
 import { POSTGRES_URL } from '@/lib/db/test-databases';
+import { openSeededApp } from '../../test-app';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
 let tmp: string;
@@ -24,19 +25,9 @@ const tokens = {} as Record<Role, string>;
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-backup-route-'));
-  process.env.DRAWBRIDGE_DATA_DIR = path.join(tmp, 'source');
-  delete process.env.DATABASE_URL;
-  const { getDatabase } = await import('@/lib/db');
-  const { getStore } = await import('@/lib/storage');
-  const { seedDemo } = await import('@/lib/registry/seed-demo');
-  const { createApiToken } = await import('@/lib/auth/sessions');
-  const opened = await getDatabase();
-  db = opened.db;
-  close = () => opened.close();
-  await seedDemo(db, getStore(), { demoDir: path.join(ROOT, 'prisma', 'demo') });
-  for (const u of await db.user.findMany()) {
-    tokens[u.role as Role] = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' }, 'test')).token;
-  }
+  const app = await openSeededApp(path.join(tmp, 'source'));
+  ({ db, close } = app);
+  Object.assign(tokens, app.tokens);
   ({ GET } = await import('./route'));
 }, 120_000);
 
