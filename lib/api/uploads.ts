@@ -51,9 +51,8 @@ export async function readUploadForm(
     }
     if (part.name in files) throw new ApiError('invalid_multipart', `file field "${part.name}" is sent twice`);
     const stored = await store.put(part.body, { maxBytes }).catch((e: unknown) => {
-      // By code, not instanceof: the store singleton may have been made by another bundle's copy
-      // of lib/storage (the server's start-up code), whose ArtifactError is another class.
-      if ((e as { code?: unknown } | null)?.code === 'artifact_too_large') {
+      // Reworded to name the field and the setting (the store knows neither).
+      if (e instanceof ArtifactError && e.code === 'artifact_too_large') {
         throw new ArtifactError('artifact_too_large', `the "${part.name}" file is larger than the ${limit} limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`);
       }
       throw e;
