@@ -100,6 +100,8 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
     xhr.current = req;
     req.open('POST', '/api/v1/training/jobs');
     req.setRequestHeader('Accept', 'application/json');
+    // The API refuses a cookie-authenticated mutation without it (lib/api/csrf.ts).
+    req.setRequestHeader('X-Drawbridge-Request', '1');
     req.upload.onprogress = (ev) => {
       if (ev.lengthComputable) setPhase({ kind: 'uploading', loaded: ev.loaded, total: ev.total });
     };

@@ -2,9 +2,14 @@ import { getDb, type Db } from '../db';
 import { requirePermission, type Actor, type Permission } from '../auth/permissions';
 import { SESSION_COOKIE, resolveRequestActor } from '../auth/sessions';
 import { ACT_AS_HEADER, resolveLocalOperator } from '../auth/local-operator';
+import { checkCookieMutation } from './csrf';
 import { errorResponse } from './errors';
+import { guardRequestTarget } from './input-guard';
 
 type Ctx<P> = { params: Promise<P> };
+
+// As resolveRequestActor and resolveLocalOperator read it: anything else falls back to the cookie.
+const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The session cookie from a raw Cookie header (handlers stay plain Request → Response functions). */
 export function sessionTokenFrom(req: Request): string | undefined {
@@ -12,13 +17,21 @@ export function sessionTokenFrom(req: Request): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
+      // A value with a broken %-escape is no session we issued (was a URIError → 500).
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
 
 /**
  * Route-handler wrapper (after dub's withWorkspace): authenticates by bearer token or session,
+ * refuses a cookie-authenticated mutation that does not prove it came from the console (csrf.ts),
  * checks the permission inside the handler, maps every error through lib/api/errors.
  */
 export function withActor<P = Record<string, string>>(
@@ -27,12 +40,19 @@ export function withActor<P = Record<string, string>>(
 ) {
   return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
+      // Syntax first, before any database work: NUL, lone surrogates, broken %-escapes → 400 naming the parameter.
+      guardRequestTarget(req, await ctx.params);
       const db = await getDb();
       const authorization = req.headers.get('authorization');
       // The CLI in local mode comes through the server that owns the data directory (local-operator.ts).
       const actor =
         (await resolveLocalOperator(db, authorization, req.headers.get(ACT_AS_HEADER))) ??
         (await resolveRequestActor(db, authorization, sessionTokenFrom(req)));
+      // A browser attaches the cookie to requests other sites make, never an Authorization header:
+      // only cookie-authenticated requests are checked, before the permission, so a forged one
+      // learns nothing about what the victim may do. (The local operator's actor says 'session'
+      // too, as local mode records it, so the credential decides, not actor.via.)
+      if (actor && !BEARER.test(authorization ?? '')) checkCookieMutation(req);
       requirePermission(actor, permission);
       return await handler(req, { actor, db, params: await ctx.params });
     } catch (e) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiError } from './errors';
+import { MAX_JSON_DEPTH, checkJsonValue, invalidInput, jsonTextTooDeep } from './input-guard';
 
 /** Largest JSON body or form field we read (metadata, configs); artifacts travel as files. */
 export const MAX_JSON_BYTES = 1024 * 1024;
@@ -47,12 +48,21 @@ export async function readBodyText(req: Request, limit = MAX_JSON_BYTES): Promis
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function parseJsonText(text: string, what = 'request body'): unknown {
+/**
+ * JSON text → value, refusing nesting past MAX_JSON_DEPTH and strings the database cannot store
+ * (NUL, lone surrogates) with a 400 naming the field: `loc` is where the document sits
+ * (`body`, `metadata`, `model_info`).
+ */
+export function parseJsonText(text: string, what = 'request body', loc = what === 'request body' ? 'body' : what.replace(/^the | field$/g, '')): unknown {
+  if (jsonTextTooDeep(text)) throw invalidInput(what, `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
+  let v: unknown;
   try {
-    return JSON.parse(text);
+    v = JSON.parse(text);
   } catch (e) {
     throw new ApiError('invalid_json', `${what} is not valid JSON: ${(e as Error).message}`);
   }
+  checkJsonValue(v, loc);
+  return v;
 }
 
 /** A JSON object body (or {} when there is none). */
@@ -66,7 +76,9 @@ export async function readJsonObject(req: Request): Promise<Params> {
 
 /**
  * The original service took its parameters as a query string; we also accept a JSON body. Body
- * fields win over query fields of the same name. Any other body type is refused (415).
+ * fields win over query fields of the same name. Any other body type is refused (415). The query
+ * string reaches here only on API-token calls: withActor refuses it on a cookie-authenticated
+ * mutation (csrf.ts), so a forged link or form action can never carry a mutation's parameters.
  */
 export async function readParams(req: Request): Promise<Params> {
   const query = queryParams(req);
@@ -97,5 +109,23 @@ export const intIdSchema = z
 export function parsePathInt(raw: string, name: string): number {
   const r = intIdSchema.safeParse(raw);
   if (!r.success) throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: ['path', name] })));
+  return r.data;
+}
+
+/** The deepest page a listing serves: past it a page is a typo or a probe, and `skip` stays a small integer. */
+export const MAX_PAGE = 1_000_000;
+
+/** A positive integer query parameter within 1..max ("1e3" is 1000; "1.5", "-1", "1e308", "NaN", "Infinity" are 422s). */
+export function positiveIntParam(max: number) {
+  const message = `must be an integer from 1 to ${max}`;
+  return z.coerce.number({ message }).int(message).min(1, message).max(max, message);
+}
+
+export const pageParam = positiveIntParam(MAX_PAGE);
+
+/** Parses query parameters with `schema`; issues are reported at ['query', name]. */
+export function parseQuery<T extends z.ZodType>(schema: T, q: Params): z.output<T> {
+  const r = schema.safeParse(q);
+  if (!r.success) throw new z.ZodError(r.error.issues.map((i) => ({ ...i, path: ['query', ...i.path] })));
   return r.data;
 }
