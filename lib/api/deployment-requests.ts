@@ -27,7 +27,7 @@ import {
 } from '../registry/requests';
 import { REQUEST_STATES, authorizeTransition, type RequestState } from '../registry/review-state';
 import { notFound } from './errors';
-import { strictBoolean } from './params';
+import { MAX_PAGE, strictBoolean } from './params';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const person = (u: { id: string; name: string; email: string }) => ({ id: u.id, name: u.name, email: u.email });
@@ -142,7 +142,7 @@ export const requestListQuery = z.object({
   state: z.enum(REQUEST_STATES, { message: `one of ${REQUEST_STATES.join(', ')}` }).optional(),
   environment: z.enum(ENVIRONMENTS, { message: `one of ${ENVIRONMENTS.join(', ')}` }).optional(),
   view: z.enum(['all', 'mine', 'awaiting'], { message: 'one of all, mine, awaiting' }).default('all'),
-  page: z.coerce.number({ message: 'must be a positive integer' }).int('must be a positive integer').min(1, 'must be a positive integer').default(1),
+  page: z.coerce.number({ message: 'must be a positive integer' }).int('must be a positive integer').min(1, 'must be a positive integer').max(MAX_PAGE, `must be at most ${MAX_PAGE}`).default(1),
   page_size: z.coerce.number({ message: 'must be an integer from 1 to 100' }).int().min(1).max(100).default(25),
 });
 

@@ -114,12 +114,48 @@ export function errorToResponseParts(e: unknown): { status: number; body: ErrorB
     const status = STATUS_BY_CODE[e.code] ?? defaultStatus(e);
     return { status, body: { code: e.code, detail: e.message } };
   }
+  const input = inputRefusedByDatabase(e);
+  if (input) return { status: 400, body: { code: 'invalid_request', detail: input } };
   if ((e as { code?: unknown } | null)?.code === 'P2028') {
     // Prisma could not start a transaction within maxWait: the database is saturated, not broken.
     return { status: 503, body: { code: 'server_busy', detail: 'The database is busy with other changes; try again in a moment.' } };
   }
   console.error('internal error', e);
   return { status: 500, body: { code: 'internal_error', detail: 'Internal error; it has been logged.' } };
+}
+
+/**
+ * The backstop behind lib/api/input-guard: PostgreSQL (or Prisma) refusing a value the client sent
+ * (a byte sequence it cannot store, a number out of a column's range) is the client's 400, not our
+ * 500. SQLSTATEs from class 22 (data exception) and 54 (program limit: a statement too complex or a
+ * value too deep) as PGlite and @prisma/adapter-pg report them, and Prisma's own value checks.
+ */
+const INPUT_SQLSTATES: Record<string, string> = {
+  '22021': 'a text value has a byte sequence the database cannot store (a NUL character or invalid UTF-8)',
+  '22P05': 'a text value has a character the database cannot store (\\u0000 in JSON)',
+  '22003': 'a number is out of the range the database stores',
+  '22P02': 'a value is not in the form its field takes',
+  '2201W': 'a page size is out of range',
+  '2201X': 'a page number is out of range',
+  '54000': 'a value is too large or too deeply nested for the database',
+  '54001': 'a value is too deeply nested for the database',
+};
+const INPUT_PRISMA_CODES: Record<string, string> = {
+  P2000: 'a value is too long for its field',
+  P2020: 'a number is out of the range the database stores',
+  P2033: 'a number does not fit in a 64-bit integer',
+};
+
+function inputRefusedByDatabase(e: unknown): string | null {
+  for (let x = e as { code?: unknown; cause?: unknown; meta?: unknown; originalCode?: unknown } | null | undefined, i = 0; x && typeof x === 'object' && i < 4; i++) {
+    for (const c of [x.originalCode, x.code]) {
+      if (typeof c !== 'string') continue;
+      const why = INPUT_SQLSTATES[c] ?? INPUT_PRISMA_CODES[c];
+      if (why) return `The request was refused: ${why}.`;
+    }
+    x = (x.cause ?? x.meta) as typeof x;
+  }
+  return null;
 }
 
 function defaultStatus(e: Error): number {
