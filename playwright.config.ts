@@ -34,7 +34,8 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
-    env: { DRAWBRIDGE_DATA_DIR: dataDir, DRAWBRIDGE_DEMO: '1', DATABASE_URL: '' },
+    // The review e2e's webhook receiver listens on loopback, which the egress policy refuses unless allowed.
+    env: { DRAWBRIDGE_DATA_DIR: dataDir, DRAWBRIDGE_DEMO: '1', DATABASE_URL: '', DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' },
     stdout: 'pipe',
   },
 });

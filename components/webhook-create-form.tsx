@@ -45,7 +45,7 @@ export function WebhookCreateForm({ environments }: { environments: readonly str
             ))}
           </select>
         </Field>
-        <Field id="webhook-url" label="Receiver URL" errors={state.fieldErrors.url} hint="http:// or https:// only. Deliveries are POSTed as JSON and signed.">
+        <Field id="webhook-url" label="Receiver URL" errors={state.fieldErrors.url} hint="http:// or https:// only, and not this server’s own network (loopback, private or link-local addresses) unless the administrator allows it. Deliveries are POSTed as JSON and signed.">
           <input
             id="webhook-url"
             name="url"

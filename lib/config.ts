@@ -44,3 +44,22 @@ export function maxArtifactBytes(): number {
 export function publicUrl(): URL {
   return new URL(process.env.DRAWBRIDGE_PUBLIC_URL || `http://localhost:${process.env.PORT || 3000}`);
 }
+
+/**
+ * Where webhooks may be sent (lib/registry/egress.ts). By default never to loopback, private,
+ * link-local or reserved addresses. DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE=1 allows loopback and private
+ * ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7); DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS
+ * (comma-separated, e.g. `10.20.0.0/16,fd00:1::/64`) allows just those ranges, including
+ * link-local or reserved ones. Unspecified, multicast and broadcast addresses are never allowed.
+ * Read at every check, so a change applies to the next delivery.
+ */
+export function webhookEgressSettings(): { allowPrivate: boolean; allowCidrs: string[] } {
+  const v = process.env.DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE;
+  return {
+    allowPrivate: v === '1' || v === 'true',
+    allowCidrs: (process.env.DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  };
+}

@@ -65,6 +65,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   break_glass_reason_required: 422,
   invalid_preview_summary: 422,
   invalid_parent: 422,
+  // A webhook URL that is (or resolves to) an address the egress policy refuses (lib/registry/egress.ts).
+  webhook_target_forbidden: 422,
   // 503: the task pool could not finish the work (lib/workers); trying again later may succeed.
   worker_crashed: 503,
   server_busy: 503,

@@ -69,7 +69,8 @@ export async function populate(p: Place): Promise<void> {
     const r = { db, store, actor, jobs } as unknown as Awaited<ReturnType<typeof openTestRegistry>>;
     const job = jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === 2)!;
     // Refused connections: deliveries stay in the outbox, with their attempts recorded.
-    await createWebhook(db, actor('admin'), { environment: 'production', url: 'http://127.0.0.1:9/drawbridge-hook', events: ['model.deployed', 'request.approved'] });
+    // Loopback needs the private-network switch of the egress policy (lib/registry/egress.ts).
+    await createWebhook(db, actor('admin'), { environment: 'production', url: 'http://127.0.0.1:9/drawbridge-hook', events: ['model.deployed', 'request.approved'] }, { egress: { allowPrivate: true } });
     const first = await exportModelFromTrainingJob(db, store, actor('reviewer'), { trainingJobId: job.id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'onnx' });
     await deployThroughReview(r, { model_id: first.modelId, age_group_min: 2, age_group_max: 3 });
     const second = await exportModelFromTrainingJob(db, store, actor('reviewer'), { trainingJobId: job.id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'pytorch' });

@@ -8,9 +8,12 @@ import { ModelDeploymentError } from '../formats/errors';
 import { notFound } from '../api/errors';
 import { recordAudit } from './audit';
 import { ENVIRONMENTS } from './deploy';
+import { EgressDnsError, egressPolicy, vetTarget, type EgressPolicy } from './egress';
+import { sendWebhookRequest, type DeliveryErrorCode } from './webhook-delivery';
 import { currentDispatcher, kickDispatcher, registerDispatcher, WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT, webhookBody, type DispatcherHandle } from './events';
 
 export { kickDispatcher, WEBHOOK_EVENTS };
+export type { DeliveryErrorCode };
 
 /**
  * Outgoing webhooks: per-environment subscriptions, their secrets, the outbox dispatcher and the
@@ -98,13 +101,32 @@ export const webhookInputSchema = z.object({
 });
 export type WebhookInput = z.input<typeof webhookInputSchema>;
 
-function parseInput(raw: WebhookInput) {
+/** Options of the calls that check or reach a receiver; `egress` overrides the configured policy (tests). */
+export type EgressOptions = { egress?: Partial<EgressPolicy> };
+
+async function parseInput(raw: WebhookInput, opts: EgressOptions) {
   const parsed = webhookInputSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw invalid(issue.message, String(issue.path[0] ?? 'url'));
   }
-  return { ...parsed.data, url: parseWebhookUrl(parsed.data.url), events: [...new Set(parsed.data.events)] };
+  const url = parseWebhookUrl(parsed.data.url);
+  await assertTargetAllowed(url, opts);
+  return { ...parsed.data, url, events: [...new Set(parsed.data.events)] };
+}
+
+/**
+ * Refuses a URL that is or resolves to an address webhooks may not reach (422
+ * `webhook_target_forbidden`, field `url`, naming the address). A name that does not resolve yet
+ * is accepted: every delivery resolves and checks again before it connects.
+ */
+export async function assertTargetAllowed(url: string, opts: EgressOptions = {}): Promise<void> {
+  try {
+    await vetTarget(url, egressPolicy(opts.egress));
+  } catch (e) {
+    if (e instanceof EgressDnsError) return;
+    throw e;
+  }
 }
 
 const publicFields = { id: true, environment: true, url: true, events: true, active: true, createdAt: true, createdBy: { select: { name: true } } } as const;
@@ -136,9 +158,9 @@ export async function getWebhook(db: Db, actor: Actor, id: string) {
 }
 
 /** Creates a webhook; the secret is generated here and returned this once. */
-export async function createWebhook(db: Db, actor: Actor, raw: WebhookInput) {
+export async function createWebhook(db: Db, actor: Actor, raw: WebhookInput, opts: EgressOptions = {}) {
   requirePermission(actor, 'webhooks.manage');
-  const input = parseInput(raw);
+  const input = await parseInput(raw, opts);
   const secret = newSecret();
   return db.$transaction(async (tx) => {
     const hook = await tx.webhook.create({
@@ -194,7 +216,7 @@ export async function rotateWebhookSecret(db: Db, actor: Actor, id: string): Pro
   return { secret };
 }
 
-type SendOptions = { fetchImpl?: typeof fetch; now?: Date; timeoutMs?: number };
+type SendOptions = EgressOptions & { now?: Date; timeoutMs?: number };
 
 /** Queues a `webhook.test` delivery to this one webhook and attempts it at once; returns its outcome. */
 export async function sendTestEvent(db: Db, actor: Actor, id: string, opts: SendOptions = {}) {
@@ -230,7 +252,7 @@ export async function redeliverDelivery(db: Db, actor: Actor, deliveryId: string
       action: 'webhook.redeliver',
       subjectType: 'webhook',
       subjectId: d.webhookId,
-      before: { deliveryId, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError },
+      before: { deliveryId, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError, lastErrorCode: d.lastErrorCode },
     });
   });
   return deliverNow(db, deliveryId, opts);
@@ -259,7 +281,16 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
 }
 
 export type DispatchOptions = SendOptions & { limit?: number; random?: () => number };
-export type AttemptOutcome = { id: string; status: DeliveryStatus; attempts: number; statusCode: number | null; error: string | null; nextAttemptAt: Date | null };
+export type AttemptOutcome = {
+  id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  statusCode: number | null;
+  error: string | null;
+  errorCode: DeliveryErrorCode | null;
+  durationMs: number | null;
+  nextAttemptAt: Date | null;
+};
 export type DispatchResult = { claimed: number; delivered: number; retrying: number; failed: number; outcomes: AttemptOutcome[] };
 
 /**
@@ -309,41 +340,28 @@ async function deliverNow(db: Db, id: string, opts: SendOptions): Promise<Attemp
 
 async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOptions): Promise<AttemptOutcome> {
   const row = await db.webhookDelivery.findUnique({ where: { id: d.id }, include: { webhook: { select: { url: true, secret: true } } } });
-  if (!row) return { id: d.id, status: 'failed', attempts: d.attempts, statusCode: null, error: 'webhook deleted', nextAttemptAt: null };
+  if (!row) return { id: d.id, status: 'failed', attempts: d.attempts, statusCode: null, error: 'webhook deleted', errorCode: 'webhook_deleted', durationMs: null, nextAttemptAt: null };
   const body = JSON.stringify(row.payload);
   const timestamp = Math.floor(Date.now() / 1000);
-  let statusCode: number | null = null;
-  let error: string | null = null;
-  try {
-    const res = await (opts.fetchImpl ?? fetch)(row.webhook.url, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        'User-Agent': USER_AGENT,
-        'X-Drawbridge-Event': row.event,
-        'X-Drawbridge-Delivery': row.id,
-        'X-Drawbridge-Timestamp': String(timestamp),
-        'X-Drawbridge-Signature': signWebhookPayload(row.webhook.secret, timestamp, body),
-      },
-      body,
-      // A redirect is not a delivery, and following one could carry the event somewhere unintended.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs ?? DELIVERY_TIMEOUT_MS),
-    });
-    statusCode = res.status;
-    const snippet = await readSnippet(res);
-    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}${snippet ? `: ${snippet}` : ''}`;
-  } catch (e) {
-    error = describeFetchError(e, opts.timeoutMs ?? DELIVERY_TIMEOUT_MS);
-  }
+  const headers = {
+    'Content-Type': 'application/json',
+    'User-Agent': USER_AGENT,
+    'X-Drawbridge-Event': row.event,
+    'X-Drawbridge-Delivery': row.id,
+    'X-Drawbridge-Timestamp': String(timestamp),
+    'X-Drawbridge-Signature': signWebhookPayload(row.webhook.secret, timestamp, body),
+  };
+  const sent = await sendWebhookRequest(row.webhook.url, headers, body, { egress: egressPolicy(opts.egress), timeoutMs: opts.timeoutMs ?? DELIVERY_TIMEOUT_MS });
+  const { statusCode, error, errorCode, durationMs } = sent;
 
   let outcome: AttemptOutcome;
+  const base = { id: d.id, attempts: d.attempts, statusCode, error, errorCode, durationMs };
   if (!error) {
-    outcome = { id: d.id, status: 'delivered', attempts: d.attempts, statusCode, error: null, nextAttemptAt: null };
+    outcome = { ...base, status: 'delivered', nextAttemptAt: null };
   } else if (d.attempts >= MAX_ATTEMPTS) {
-    outcome = { id: d.id, status: 'failed', attempts: d.attempts, statusCode, error, nextAttemptAt: null };
+    outcome = { ...base, status: 'failed', nextAttemptAt: null };
   } else {
-    outcome = { id: d.id, status: 'pending', attempts: d.attempts, statusCode, error, nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts, opts.random)) };
+    outcome = { ...base, status: 'pending', nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts, opts.random)) };
   }
   // Conditional on the claim, so a stale sender never overwrites a newer attempt's record.
   await db.webhookDelivery.updateMany({
@@ -352,40 +370,13 @@ async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOpti
       status: outcome.status,
       lastStatusCode: statusCode,
       lastError: error,
+      lastErrorCode: errorCode,
+      lastDurationMs: durationMs,
       deliveredAt: outcome.status === 'delivered' ? now : null,
       ...(outcome.nextAttemptAt ? { nextAttemptAt: outcome.nextAttemptAt } : {}),
     },
   });
   return outcome;
-}
-
-/** The first 300 characters of the response, for the log; never the whole of a large body. */
-async function readSnippet(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < 1024) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // a body that breaks off is still an answer; its status code decides
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/\s+/g, ' ').trim();
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
-}
-
-function describeFetchError(e: unknown, timeoutMs: number): string {
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return `no response within ${timeoutMs / 1000} s`;
-  const cause = err?.cause?.code ?? err?.cause?.message;
-  return `${err?.message ?? String(e)}${cause ? ` (${cause})` : ''}`.slice(0, 500);
 }
 
 // ---------------------------------------------------------------------------------------------

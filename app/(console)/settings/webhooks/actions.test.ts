@@ -55,6 +55,12 @@ describe('webhook settings actions', () => {
     ctx.actor = r.actor('admin');
     const bad = await actions.createWebhookAction(undefined, form({ environment: 'production', url: 'ftp://example.org/x', 'event:model.deployed': 'on' }));
     expect(bad).toMatchObject({ ok: false, fieldErrors: { url: [expect.stringMatching(/http or https/)] } });
+    // The egress policy's refusal is a field error on the URL, naming the address.
+    const metadata = await actions.createWebhookAction(undefined, form({ environment: 'production', url: 'http://169.254.169.254/latest/meta-data/', 'event:model.deployed': 'on' }));
+    expect(metadata).toMatchObject({ ok: false, fieldErrors: { url: [expect.stringMatching(/^Webhooks may not be sent there: 169\.254\.169\.254 is a link-local address/)] } });
+    const loopback = await actions.createWebhookAction(undefined, form({ environment: 'production', url: 'http://0x7f000001:3000/api/v1/me', 'event:model.deployed': 'on' }));
+    expect(loopback).toMatchObject({ ok: false, fieldErrors: { url: [expect.stringMatching(/127\.0\.0\.1 is a loopback address.*DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE=1/)] } });
+    expect(await r.db.webhook.count({ where: { url: { contains: '169.254' } } })).toBe(0);
     const none = await actions.createWebhookAction(undefined, form({ environment: 'staging', url: 'https://example.org/x' }));
     expect(none).toMatchObject({ ok: false, fieldErrors: { events: [expect.any(String)] } });
 

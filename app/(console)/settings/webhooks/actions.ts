@@ -20,7 +20,7 @@ function revalidate(webhookId?: string) {
 }
 
 function describeOutcome(o: AttemptOutcome): { ok: boolean; message: string } {
-  if (o.status === 'delivered') return { ok: true, message: `Delivered: the receiver answered HTTP ${o.statusCode}.` };
+  if (o.status === 'delivered') return { ok: true, message: `Delivered: the receiver answered HTTP ${o.statusCode} in ${o.durationMs} ms.` };
   const why = o.error ?? 'no answer';
   return o.status === 'failed'
     ? { ok: false, message: `Not delivered (${why}); no attempts left.` }

@@ -82,7 +82,10 @@ export default async function WebhookDeliveriesPage({ params, searchParams }: { 
                 </td>
                 <td className="px-4 py-2">
                   {d.lastStatusCode !== null && <div className="tabular-nums">HTTP {d.lastStatusCode}</div>}
+                  {d.lastErrorCode && <code className="text-xs text-red-900">{d.lastErrorCode}</code>}
+                  {/* Our own description of the failure: the receiver's response body is never kept. */}
                   {d.lastError && <div className="max-w-xs break-words text-xs text-red-800">{d.lastError}</div>}
+                  {d.lastDurationMs !== null && <div className="text-xs tabular-nums text-slate-500">{d.lastDurationMs} ms</div>}
                   {d.lastStatusCode === null && !d.lastError && <span className="text-slate-500">—</span>}
                 </td>
                 <td className="whitespace-nowrap px-4 py-2">{fmtDate(d.createdAt)}</td>
