@@ -2,6 +2,7 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
+import { appendAuditEvent } from './audit-chain';
 
 /** A Prisma client or an interactive-transaction client: audit rows join the caller's transaction. */
 export type Tx = Prisma.TransactionClient | Db;
@@ -14,18 +15,22 @@ export type AuditInput = {
   after?: unknown;
 };
 
+/**
+ * Appends an event to the hash chain (audit-chain.ts) in the caller's transaction, so the event
+ * commits or rolls back with the change it records. Given the client itself, it opens one.
+ */
 export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Promise<void> {
-  await tx.auditEvent.create({
-    data: {
-      actorId: actor.via === 'system' ? null : actor.id,
-      actorLabel: `${actor.name} <${actor.email}>${actor.via === 'token' ? ' (API token)' : ''}`,
-      action: input.action,
-      subjectType: input.subjectType,
-      subjectId: String(input.subjectId),
-      before: toJson(input.before),
-      after: toJson(input.after),
-    },
-  });
+  const event = {
+    actorId: actor.via === 'system' ? null : actor.id,
+    actorLabel: `${actor.name} <${actor.email}>${actor.via === 'token' ? ' (API token)' : ''}`,
+    action: input.action,
+    subjectType: input.subjectType,
+    subjectId: String(input.subjectId),
+    before: toJson(input.before),
+    after: toJson(input.after),
+  };
+  if ('$transaction' in tx) await tx.$transaction((t) => appendAuditEvent(t, event));
+  else await appendAuditEvent(tx, event);
 }
 
 // BigInt and Date are not JSON; audit payloads must survive a round trip through the database.
@@ -36,16 +41,20 @@ function toJson(v: unknown): Prisma.InputJsonValue | undefined {
 
 export type AuditFilter = { actorId?: string; action?: string; subjectType?: string; subjectId?: string; page?: number; pageSize?: number };
 
-export async function listAuditEvents(db: Db, actor: Actor, filter: AuditFilter = {}) {
-  requirePermission(actor, 'audit.read');
-  const pageSize = Math.min(Math.max(filter.pageSize ?? 50, 1), 200);
-  const page = Math.max(filter.page ?? 1, 1);
-  const where: Prisma.AuditEventWhereInput = {
+export function auditWhere(filter: AuditFilter): Prisma.AuditEventWhereInput {
+  return {
     ...(filter.actorId ? { actorId: filter.actorId } : {}),
     ...(filter.action ? { action: { startsWith: filter.action } } : {}),
     ...(filter.subjectType ? { subjectType: filter.subjectType } : {}),
     ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
   };
+}
+
+export async function listAuditEvents(db: Db, actor: Actor, filter: AuditFilter = {}) {
+  requirePermission(actor, 'audit.read');
+  const pageSize = Math.min(Math.max(filter.pageSize ?? 50, 1), 200);
+  const page = Math.max(filter.page ?? 1, 1);
+  const where = auditWhere(filter);
   const [total, events] = await Promise.all([
     db.auditEvent.count({ where }),
     db.auditEvent.findMany({ where, orderBy: { id: 'desc' }, skip: (page - 1) * pageSize, take: pageSize }),
