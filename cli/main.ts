@@ -1,5 +1,6 @@
 import { parseArgv, UsageError, type OptionName } from './args';
 import { migrateCommand, seedCommand, tokensCreate } from './commands/admin';
+import { auditVerify } from './commands/audit';
 import { backupCommand, restoreCommand } from './commands/backup';
 import { deployCommand, deployedCommand, rollbackCommand, undeployCommand } from './commands/deployments';
 import { gcCommand } from './commands/gc';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   gcCommand,
   backupCommand,
   restoreCommand,
+  auditVerify,
   usersCreate,
   usersList,
   usersSetRole,
@@ -47,7 +49,7 @@ export const COMMANDS: Command[] = [
   rollbackCommand,
 ];
 
-const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy', 'users'];
+const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy', 'users', 'audit'];
 
 function section(title: string, cmds: Command[]): string {
   return `${title}:\n${cmds.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`;
@@ -63,6 +65,7 @@ ${section('Training jobs', [jobsPush, jobsList, jobsShow])}
 ${section('Models', [exportCommand, exportsList, validateCommand])}
 ${section('Review and approval', [requestsCreate, requestsList, requestsShow, reviewCommand, requestsDeploy, requestsWithdraw, requestsSubmit, policyShow, policySet])}
 ${section('Deployments', [deployCommand, deployedCommand, undeployCommand, rollbackCommand])}
+${section('Audit', [auditVerify])}
 Modes:
   Local (default): opens the database and artifact store directly and acts as a real user: the
   first admin, or --as EMAIL. Permissions and the audit trail apply as in the console.
@@ -81,7 +84,7 @@ Global options:
 Exit status:
   0 success; 1 the operation failed (the message and its code are printed on stderr, e.g.
   "drawbridge: … (active_model_exists)", "… (approval_required)" with the command to run); 2 usage
-  error; 3 validate: the model is not valid.
+  error; 3 validate: the model is not valid; 4 audit verify: the audit chain is broken.
 
 Environment:
   DRAWBRIDGE_DATA_DIR          Data directory of the embedded database and artifacts (default ./data).

@@ -37,6 +37,7 @@ export const API = {
   policies: '/api/v1/review-policies',
   policy: (environment: string) => `/api/v1/review-policies/${encodeURIComponent(environment)}`,
   backup: '/api/v1/backup',
+  auditVerify: '/api/v1/audit/verify',
 } as const;
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
