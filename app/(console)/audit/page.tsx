@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { Suspense } from 'react';
 import { EmptyState, Forbidden, PageHeader, Pagination } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
@@ -6,6 +7,7 @@ import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { listAuditEvents } from '@/lib/registry/audit';
 import { CardTable, TableHead } from '@/components/table';
+import { ChainStatus, ChainStatusPending } from './chain-status';
 
 export const metadata: Metadata = { title: 'Audit' };
 
@@ -26,7 +28,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   ]);
   return (
     <>
-      <PageHeader title="Audit" description="Every change, who made it and when. Newest first." />
+      <PageHeader
+        title="Audit"
+        description="Every change, who made it and when. Newest first. Each event carries the hash of the one before it, so an edited or deleted row shows."
+        actions={
+          <span className="flex gap-3 text-sm">
+            <a className="text-indigo-800 hover:underline" href={`/api/v1/audit?${exportQuery(sp, 'csv')}`}>Export CSV</a>
+            <a className="text-indigo-800 hover:underline" href={`/api/v1/audit?${exportQuery(sp, 'jsonl')}`}>Export JSON lines</a>
+          </span>
+        }
+      />
+      <Suspense fallback={<ChainStatusPending />}>
+        <ChainStatus actor={actor} />
+      </Suspense>
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
         <div>
           <label htmlFor="actorId" className="block text-xs font-medium text-slate-700">Actor</label>
@@ -59,7 +73,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           <tbody className="divide-y divide-slate-100">
             {events.map((e) => (
               <tr key={e.id}>
-                <td className="px-4 py-2 whitespace-nowrap">{fmtDate(e.createdAt)}</td>
+                <td className="px-4 py-2 whitespace-nowrap" title={`event ${e.id}, hash ${e.hash ?? 'none'}`}>{fmtDate(e.createdAt)}</td>
                 <td className="px-4 py-2">{e.actorLabel}</td>
                 <td className="px-4 py-2 font-mono text-xs">{e.action}</td>
                 <td className="px-4 py-2 font-mono text-xs">{e.subjectType} {e.subjectId}</td>
@@ -79,4 +93,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       <Pagination page={page} pageSize={pageSize} total={total} href={(p) => `/audit?${new URLSearchParams({ ...sp, page: String(p) })}`} />
     </>
   );
+}
+
+/** The export link keeps the page's filters (the API's names for them). */
+function exportQuery(sp: { action?: string; subjectType?: string; subjectId?: string; actorId?: string }, format: 'csv' | 'jsonl'): string {
+  const q = new URLSearchParams({ format });
+  if (sp.actorId) q.set('actor_id', sp.actorId);
+  if (sp.action) q.set('action', sp.action);
+  if (sp.subjectType) q.set('subject_type', sp.subjectType);
+  if (sp.subjectId) q.set('subject_id', sp.subjectId);
+  return q.toString();
 }
