@@ -90,6 +90,13 @@ export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelE
     format: exp.exportFormat as ExportFormat,
     percentile: THRESHOLD_PERCENTILE,
   });
+  if (!Number.isFinite(t.threshold)) {
+    // Validation refuses such an export (non_finite_reconstruction); this holds when it was skipped.
+    throw new ModelValidationError(
+      'non_finite_threshold',
+      `${exp.modelId} reconstructs its validation set's normal samples to a non-finite error (Infinity or NaN), so no deployment threshold can be derived; validate it to see why.`,
+    );
+  }
   return {
     threshold: t.threshold,
     sampleCount: t.normalSamples,

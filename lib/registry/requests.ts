@@ -477,7 +477,8 @@ function configOf(req: LoadedRequest): DeploymentConfig {
 }
 
 /** Refusals leave the request as it was; anything else that stops a deploy marks it failed. */
-const REFUSALS = new Set(['not_approved', 'policy_not_satisfied', 'invalid_transition', 'forbidden', 'self_review', 'conflict', 'request_not_found']);
+// non_finite_threshold: the export's numbers, not the deploy, are at fault (validation says so too).
+const REFUSALS = new Set(['not_approved', 'policy_not_satisfied', 'invalid_transition', 'forbidden', 'self_review', 'conflict', 'request_not_found', 'non_finite_threshold']);
 
 /**
  * Deploys an approved request: a deployer (who may not be its only approver) re-checks, inside the

@@ -122,6 +122,10 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
     const probe = probeBatch(PROBE_BATCH, dim);
     const reference = forward(source, probe, PROBE_BATCH);
     performance.probe_batch_size = PROBE_BATCH;
+    performance.probe_output_finite = reference.every(Number.isFinite);
+    if (!performance.probe_output_finite) {
+      errors.push('the model’s output on a small probe batch is not finite (Infinity or NaN: its weights overflow float32), so it cannot score drawings (non_finite_output)');
+    }
     if (x.format === 'onnx') {
       try {
         const { output, ms } = await runOnnx(x.bytes, probe, PROBE_BATCH, dim);
@@ -157,8 +161,20 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
     else {
       try {
         const set = readValidationSet(vs.bytes);
-        if (set.dim === ae.architecture.inputDim) r.validationSetSummary = summariseErrors(reconstructionErrors(ae, set.embeddings, set.count), set.isAnomaly);
-        else r.validationSetWarnings.push(`the validation set has ${set.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
+        if (set.dim === ae.architecture.inputDim) {
+          const errs = reconstructionErrors(ae, set.embeddings, set.count);
+          r.validationSetSummary = summariseErrors(errs, set.isAnomaly);
+          const nonFinite = nonFiniteNormalErrors(errs, set.isAnomaly);
+          r.validationSetSummary.non_finite_normal_errors = nonFinite;
+          r.validationSetSummary.threshold_finite = nonFinite === 0 && Number.isFinite(r.validationSetSummary.normal_error_p95);
+          // A threshold of Infinity flags nothing and NaN compares false with everything: refused
+          // here, at validation, rather than at deploy (where PostgreSQL or the serving side would).
+          if (!r.validationSetSummary.threshold_finite) {
+            errors.push(
+              `${nonFinite || 'some'} of the validation set's ${r.validationSetSummary.normal_samples} normal samples reconstruct to a non-finite error (overflow to Infinity or NaN: values or weights too large for float32), so no deployment threshold can be derived (non_finite_reconstruction)`,
+            );
+          }
+        } else r.validationSetWarnings.push(`the validation set has ${set.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
       } catch (e) {
         if (!isModelDeploymentError(e)) throw e;
         r.validationSetWarnings.push(`the validation set could not be read: ${e.message}`);
@@ -180,6 +196,13 @@ export function weightsDigestOf(ae: Autoencoder): string {
     h.update(new Uint8Array(l.bias.buffer, l.bias.byteOffset, l.bias.byteLength));
   }
   return h.digest('hex');
+}
+
+/** Normal samples (all, without labels) whose reconstruction error is Infinity or NaN. */
+export function nonFiniteNormalErrors(errs: Float32Array, isAnomaly: Uint8Array | null): number {
+  let n = 0;
+  for (let i = 0; i < errs.length; i++) if ((!isAnomaly || !isAnomaly[i]) && !Number.isFinite(errs[i])) n++;
+  return n;
 }
 
 /** Reconstruction-error statistics, split by the set's labels when it has them. */
