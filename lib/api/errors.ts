@@ -149,13 +149,18 @@ const INPUT_PRISMA_CODES: Record<string, string> = {
 };
 
 function inputRefusedByDatabase(e: unknown): string | null {
-  for (let x = e as { code?: unknown; cause?: unknown; meta?: unknown; originalCode?: unknown } | null | undefined, i = 0; x && typeof x === 'object' && i < 4; i++) {
+  // Prisma nests the SQLSTATE differently per path: meta.code (raw queries), a DriverAdapterError's
+  // cause.originalCode (PGlite, adapter-pg), or meta.driverAdapterError.cause.
+  const queue: unknown[] = [e];
+  for (let i = 0; i < queue.length && i < 16; i++) {
+    const x = queue[i] as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: unknown; driverAdapterError?: unknown } | null;
+    if (!x || typeof x !== 'object') continue;
     for (const c of [x.originalCode, x.code]) {
       if (typeof c !== 'string') continue;
       const why = INPUT_SQLSTATES[c] ?? INPUT_PRISMA_CODES[c];
       if (why) return `The request was refused: ${why}.`;
     }
-    x = (x.cause ?? x.meta) as typeof x;
+    queue.push(x.cause, x.meta, x.driverAdapterError);
   }
   return null;
 }

@@ -126,6 +126,8 @@ export function jsonTextTooDeep(text: string, limit = MAX_JSON_DEPTH): boolean {
 
 /** A form field's text: storable (tabs and newlines are fine). */
 export function checkFormField(name: string, value: string): void {
+  const bad = badText(name, { controls: true });
+  if (bad) throw invalidInput('a form field name', bad);
   const why = badText(value, { controls: false });
   if (why) throw invalidInput(`form field "${name.replace(/\p{Cc}/gu, '?').slice(0, 60)}"`, why);
 }

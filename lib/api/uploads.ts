@@ -3,6 +3,7 @@ import { ArtifactError, type ArtifactStore, type StoredArtifact } from '../stora
 import { ApiError } from './errors';
 import { multipartBoundary, readMultipart } from './multipart';
 import { MAX_JSON_BYTES, checkContentLength } from './params';
+import { checkFormField } from './input-guard';
 
 export type StoredUpload = StoredArtifact & { originalName?: string };
 
@@ -43,6 +44,7 @@ export async function readUploadForm(
     if (part.filename === undefined && !opts.files.includes(part.name)) {
       if (part.name in fields) throw new ApiError('invalid_multipart', `form field "${part.name}" is sent twice`);
       fields[part.name] = await part.text(MAX_JSON_BYTES);
+      checkFormField(part.name, fields[part.name]); // NUL in a text field: 400 naming it, not a database 500
       opts.onField?.(part.name, fields[part.name]);
       continue;
     }
