@@ -1,14 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { testTargets } from '../db/test-databases';
+import type { Actor } from '../auth/permissions';
+import { openTestDatabase, testTargets } from '../db/test-databases';
 import { classifyAddress, egressPolicy, parseAddress, parseCidr, refusal, vetTarget, type Category } from './egress';
 import { startDnsServer } from './test-dns';
-import { openTestRegistry } from './test-registry';
 import { createWebhook, dispatchDueDeliveries, redeliverDelivery, sendTestEvent, verifyWebhookSignature } from './webhooks';
 
 // Ports of this helper's tests (3120-3129): the receiver and the DNS server.
 const RX_PORT = 3120;
 const DNS_PORT = 3121;
+const TLS_PORT = 3122;
+
+/** A self-signed certificate for 127.0.0.1, made with the openssl CLI (null without one). */
+function selfSignedCert(): { key: string; cert: string } | null {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
+    return { key: fs.readFileSync(`${dir}/key.pem`, 'utf8'), cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8') };
+  } catch {
+    return null;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const tls = selfSignedCert();
 
 /** Every spelling from issue 10 and more, each aimed at the port a real receiver listens on. */
 const LITERALS: [url: string, address: string, category: Category][] = [
@@ -134,8 +154,10 @@ describe('address classification', () => {
 
 type Got = { url: string; host: string | undefined; raw: Buffer; headers: http.IncomingHttpHeaders };
 
-describe.each(testTargets().slice(0, 1))('webhook egress against a real receiver and a real DNS server (%s)', (target) => {
-  let r: Awaited<ReturnType<typeof openTestRegistry>>;
+describe.each(testTargets())('webhook egress against a real receiver and a real DNS server (%s)', (target) => {
+  // No demo data: these tests need an admin and the webhook tables only.
+  let r: Awaited<ReturnType<typeof openTestDatabase>>;
+  let adminActor: Actor;
   let dnsServer: Awaited<ReturnType<typeof startDnsServer>>;
   let server: http.Server;
   const got: Got[] = [];
@@ -162,7 +184,9 @@ describe.each(testTargets().slice(0, 1))('webhook egress against a real receiver
       // public at creation and at the delivery's check, this host for anyone asking after
       'rebind-late.example.test': { sequence: [['93.184.216.34'], ['93.184.216.34'], ['127.0.0.1']] },
     });
-    r = await openTestRegistry(target);
+    r = await openTestDatabase(target);
+    const u = await r.db.user.create({ data: { email: 'ada@example.test', name: 'Ada', role: 'admin', passwordHash: 'unused' } });
+    adminActor = { id: u.id, email: u.email, name: u.name, role: 'admin', via: 'session' };
   }, 120_000);
   afterAll(async () => {
     process.env = saved;
@@ -172,7 +196,7 @@ describe.each(testTargets().slice(0, 1))('webhook egress against a real receiver
     delete process.env.DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE;
   });
 
-  const admin = () => r.actor('admin');
+  const admin = () => adminActor;
   const egress = () => ({ lookup: dnsServer.lookup });
   const create = (url: string) => createWebhook(r.db, admin(), { environment: 'production', url, events: ['request.opened'] }, { egress: egress() });
   /** A webhook stored as if created before the policy existed (or while the switch was on). */
@@ -267,5 +291,23 @@ describe.each(testTargets().slice(0, 1))('webhook egress against a real receiver
     expect(dnsServer.queries('rebind-late.example.test')).toBe(2);
     expect(got).toEqual([]);
     await r.db.webhook.deleteMany();
+  });
+  it.skipIf(!tls)('a receiver whose certificate does not verify is a tls_error, and hears no event', async () => {
+    const heard: string[] = [];
+    const secure = https.createServer(tls!, (req, res) => {
+      heard.push(req.url ?? '');
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => secure.listen(TLS_PORT, '127.0.0.1', resolve));
+    process.env.DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE = '1';
+    try {
+      const { webhook } = await create(`https://127.0.0.1:${TLS_PORT}/hook`);
+      const out = await sendTestEvent(r.db, admin(), webhook.id, { egress: egress() });
+      expect(out).toMatchObject({ status: 'pending', statusCode: null, errorCode: 'tls_error', error: expect.stringMatching(/^TLS handshake failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/) });
+      expect(heard).toEqual([]);
+    } finally {
+      await new Promise((resolve) => secure.close(resolve));
+      await r.db.webhook.deleteMany();
+    }
   });
 });

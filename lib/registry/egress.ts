@@ -178,10 +178,22 @@ const PRIVATE_SWITCH: ReadonlySet<Category> = new Set(['loopback', 'private']);
 
 const systemLookup: Lookup = (hostname, options) => dns.promises.lookup(hostname, { ...options, all: true });
 
+const warned = new Set<string>();
+function warnOnce(message: string) {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(message);
+}
+
 /** The policy the settings describe now (DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE, DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS). */
 export function egressPolicy(overrides: Partial<EgressPolicy> = {}): EgressPolicy {
   const settings = webhookEgressSettings();
-  const allowCidrs = settings.allowCidrs.map((t) => parseCidr(t)).filter((c): c is Cidr => c !== null);
+  const allowCidrs: Cidr[] = [];
+  for (const t of settings.allowCidrs) {
+    const c = parseCidr(t);
+    if (c) allowCidrs.push(c);
+    else warnOnce(`[drawbridge] DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: "${t}" is not a CIDR (e.g. 10.20.0.0/16 or fd00::/8); it allows nothing.`);
+  }
   return { allowPrivate: settings.allowPrivate, allowCidrs, lookup: systemLookup, ...overrides };
 }
 
