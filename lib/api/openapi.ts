@@ -128,7 +128,35 @@ const schemas: Record<string, Schema> = {
     via: str(undefined, { enum: ['session', 'token'] }),
     permissions: { type: 'array', items: str(undefined, { enum: Object.keys(PERMISSIONS) }) },
   }),
-  AuditEventList: obj({ total: int(), page: int(), page_size: int(), events: { type: 'array', items: jsonObject('An audit event') } }),
+  AuditEventList: obj({ total: int(), page: int(), page_size: int(), events: { type: 'array', items: ref('AuditEvent') } }),
+  AuditEvent: obj(
+    {
+      id: int(),
+      createdAt: str(undefined, { format: 'date-time' }),
+      actorId: nullable(str('The user; null for the system or a deleted account')),
+      actorLabel: str('Name <email> at the time, kept if the account goes'),
+      action: str('verb.noun, e.g. model.deploy'),
+      subjectType: str(),
+      subjectId: str(),
+      before: nullable(jsonObject()),
+      after: nullable(jsonObject()),
+      prevHash: nullable(sha256('The previous event\'s hash (64 zeros for the first)')),
+      hash: nullable(sha256('SHA-256 of the canonical JSON (sorted keys) of prevHash, id, createdAt, actorId, actorLabel, action, subjectType, subjectId, before, after')),
+    },
+  ),
+  AuditChainReport: obj({
+    intact: bool(),
+    events: int('Events verified (before the break, when broken)'),
+    head_hash: sha256('The newest link: keep it elsewhere, and a rewritten history no longer matches it'),
+    last_event_id: nullable(int()),
+    broken: nullable(
+      obj({
+        event_id: nullable(int('The first event whose link fails; null when the break is at the head (newest events deleted)')),
+        reason: str(undefined, { enum: ['hash_mismatch', 'prev_hash_mismatch', 'unchained', 'head_mismatch', 'head_missing'] }),
+        message: str(),
+      }),
+    ),
+  }),
   TrainingReportInput: obj(
     {
       final_loss: num(),
@@ -476,11 +504,38 @@ const paths = {
   },
   '/api/v1/audit': {
     get: op('listAuditEvents', {
-      summary: 'Audit events, newest first',
+      summary: 'Audit events, newest first; or the whole matching log as JSON lines or CSV',
+      description:
+        'The JSON form pages newest first. `format=jsonl` (or `Accept: application/x-ndjson`) and `format=csv` (or `Accept: text/csv`) stream every matching event oldest first (chain order), hashes included, as an attachment; CSV cells are RFC 4180-quoted and a cell starting with = + - @ (or a tab or CR) gets a leading apostrophe so spreadsheets do not run it.',
       tag: 'system',
       permission: 'audit.read',
-      parameters: [q('action', str()), q('subject_type', str()), q('subject_id', str()), q('page', int(undefined, { minimum: 1 }))],
-      responses: { '200': ok(ref('AuditEventList')) },
+      parameters: [
+        q('actor_id', str()),
+        q('action', str('Prefix of the action')),
+        q('subject_type', str()),
+        q('subject_id', str()),
+        q('page', int(undefined, { minimum: 1 })),
+        q('format', str(undefined, { enum: ['json', 'jsonl', 'csv'], default: 'json' })),
+      ],
+      responses: {
+        '200': {
+          description: 'A page of events (JSON), or the log (JSON lines: one AuditEvent per line; CSV: a header row, then the same fields)',
+          content: {
+            ...json(ref('AuditEventList')),
+            'application/x-ndjson': { schema: str(undefined, { format: 'binary' }) },
+            'text/csv': { schema: str(undefined, { format: 'binary' }) },
+          },
+        },
+      },
+    }),
+  },
+  '/api/v1/audit/verify': {
+    get: op('verifyAuditChain', {
+      summary: 'Check the audit hash chain; the first edited, deleted or reordered event',
+      description: 'Walks every event in order. 200 either way: `intact` says which. `drawbridge audit verify` calls this over --server.',
+      tag: 'system',
+      permission: 'audit.read',
+      responses: { '200': ok(ref('AuditChainReport')) },
     }),
   },
   '/api/v1/backup': {

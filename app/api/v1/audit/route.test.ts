@@ -35,12 +35,11 @@ beforeAll(async () => {
   const { getDatabase } = await import('@/lib/db');
   const { createApiToken } = await import('@/lib/auth/sessions');
   const { recordAudit, SYSTEM_ACTOR } = await import('@/lib/registry/audit');
-  const { createUser } = await import('@/lib/registry/users');
   const opened = await getDatabase();
   ({ db, close } = opened);
   for (const role of ['viewer', 'deployer', 'admin'] as const) {
-    await createUser(db, SYSTEM_ACTOR, { email: `${role}@audit.test`, name: `Audit ${role}`, role, password: 'correct horse battery staple' });
-    const u = await db.user.findUniqueOrThrow({ where: { email: `${role}@audit.test` } });
+    const u = await db.user.create({ data: { email: `${role}@audit.test`, name: `Audit ${role}`, role, passwordHash: 'not-a-login' } });
+    await recordAudit(db, SYSTEM_ACTOR, { action: 'user.create', subjectType: 'user', subjectId: u.id, after: { email: u.email, role } });
     tokens[role] = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role, via: 'session' }, 'test')).token;
   }
   const admin = await db.user.findFirstOrThrow({ where: { role: 'admin' } });
