@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError, errorFamily, markErrorFamilies } from '../formats/errors';
 import { AuthError } from '../auth/permissions';
+import { TooManyAttemptsError } from '../auth/throttle-error';
 import { ArtifactError } from '../storage/types';
 
 /**
@@ -51,6 +52,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   // 413: over the configured artifact/body limits.
   artifact_too_large: 413,
   payload_too_large: 413,
+  // 429: sign-in or bearer-token guessing is in back-off or locked out (lib/auth/throttle.ts); Retry-After says how long.
+  too_many_attempts: 429,
   // 415: a body we do not read.
   unsupported_media_type: 415,
   // 422: well-formed, but the content is not acceptable.
@@ -112,6 +115,7 @@ export function errorToResponseParts(e: unknown): { status: number; body: ErrorB
     };
   }
   if (e instanceof ApiError) return { status: e.status, body: { code: e.code, detail: e.message } };
+  if (e instanceof TooManyAttemptsError) return { status: 429, body: { code: e.code, detail: e.message } };
   if (e instanceof AuthError || e instanceof ArtifactError || e instanceof ModelDeploymentError) {
     const status = STATUS_BY_CODE[e.code] ?? defaultStatus(e);
     return { status, body: { code: e.code, detail: e.message } };
@@ -174,6 +178,7 @@ function defaultStatus(e: Error): number {
 
 export function errorResponse(e: unknown): Response {
   const { status, body } = errorToResponseParts(e);
+  if (e instanceof TooManyAttemptsError) return Response.json(body, { status, headers: { 'Retry-After': String(e.retryAfterSeconds) } });
   return Response.json(body, { status });
 }
 

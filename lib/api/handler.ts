@@ -2,6 +2,7 @@ import { getDb, type Db } from '../db';
 import { requirePermission, type Actor, type Permission } from '../auth/permissions';
 import { SESSION_COOKIE, resolveRequestActor } from '../auth/sessions';
 import { ACT_AS_HEADER, resolveLocalOperator } from '../auth/local-operator';
+import { clientAddress } from '../auth/throttle';
 import { checkCookieMutation } from './csrf';
 import { errorResponse } from './errors';
 import { guardRequestTarget } from './input-guard';
@@ -47,7 +48,7 @@ export function withActor<P = Record<string, string>>(
       // The CLI in local mode comes through the server that owns the data directory (local-operator.ts).
       const actor =
         (await resolveLocalOperator(db, authorization, req.headers.get(ACT_AS_HEADER))) ??
-        (await resolveRequestActor(db, authorization, sessionTokenFrom(req)));
+        (await resolveRequestActor(db, authorization, sessionTokenFrom(req), clientAddress(req.headers)));
       // A browser attaches the cookie to requests other sites make, never an Authorization header:
       // only cookie-authenticated requests are checked, before the permission, so a forged one
       // learns nothing about what the victim may do. (The local operator's actor says 'session'

@@ -3,11 +3,20 @@ import { redirect } from 'next/navigation';
 import { getDb } from '../db';
 import type { Actor } from './permissions';
 import { SESSION_COOKIE, resolveRequestActor } from './sessions';
+import { clientAddress, TooManyAttemptsError } from './throttle';
 
-/** The signed-in actor of the current request (session cookie or bearer token), or null. */
+/**
+ * The signed-in actor of the current request (session cookie or bearer token), or null. A bearer
+ * token from an address in back-off counts as none here: pages and actions then ask to sign in.
+ */
 export async function getCurrentActor(): Promise<Actor | null> {
   const [db, c, h] = await Promise.all([getDb(), cookies(), headers()]);
-  return resolveRequestActor(db, h.get('authorization'), c.get(SESSION_COOKIE)?.value);
+  try {
+    return await resolveRequestActor(db, h.get('authorization'), c.get(SESSION_COOKIE)?.value, clientAddress(h));
+  } catch (e) {
+    if (e instanceof TooManyAttemptsError) return null;
+    throw e;
+  }
 }
 
 /** For pages: the actor, or a redirect to sign-in that comes back here afterwards. */

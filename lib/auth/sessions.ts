@@ -1,6 +1,7 @@
 import type { Db } from '../db';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './password';
 import type { Actor, Role } from './permissions';
+import { auditLockout, blockedFor, clear, recordFailure, release, reserveAttempt, throttleKey, TooManyAttemptsError, type Reservation } from './throttle';
 
 export const SESSION_COOKIE = 'drawbridge_session';
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -24,6 +25,43 @@ export async function authenticateUser(db: Db, email: string, password: string):
     return null;
   }
   return (await verifyPassword(password, user.passwordHash)) ? toActor(user, 'session') : null;
+}
+
+export type SignInResult =
+  | { ok: true; actor: Actor }
+  | { ok: false; reason: 'invalid' }
+  | { ok: false; reason: 'throttled'; retryAfterSeconds: number; scope: 'account' | 'address' };
+
+/**
+ * authenticateUser behind the throttle (throttle.ts): per account and, when known, per client
+ * address. The attempt is counted before the password is checked and taken back if it was right,
+ * so parallel guesses cannot slip past; while either count is blocked, nothing is checked.
+ */
+export async function attemptSignIn(db: Db, email: string, password: string, client: string | null): Promise<SignInResult> {
+  const accountKey = throttleKey('account', email);
+  const account = await reserveAttempt(db, accountKey);
+  if (!account) return { ok: false, reason: 'throttled', retryAfterSeconds: await blockedFor(db, accountKey), scope: 'account' };
+  let address: Reservation | null = null;
+  if (client) {
+    const addressKey = throttleKey('address', client);
+    address = await reserveAttempt(db, addressKey);
+    if (!address) {
+      await release(db, account); // never checked: not a failure of the account
+      return { ok: false, reason: 'throttled', retryAfterSeconds: await blockedFor(db, addressKey), scope: 'address' };
+    }
+  }
+  const actor = await authenticateUser(db, email, password);
+  if (actor) {
+    await clear(db, accountKey);
+    if (address) await release(db, address);
+    return { ok: true, actor };
+  }
+  if (account.locked) {
+    const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true } });
+    await auditLockout(db, account, user ? { type: 'user', id: user.id } : { type: 'sign_in', id: email.trim().toLowerCase().slice(0, 320) });
+  }
+  if (address?.locked) await auditLockout(db, address, { type: 'client_address', id: client! });
+  return { ok: false, reason: 'invalid' };
 }
 
 export async function createSession(db: Db, userId: string, userAgent?: string | null) {
@@ -61,10 +99,29 @@ export async function createApiToken(db: Db, actor: Actor, name: string, expires
   return { token, record };
 }
 
-export async function resolveApiToken(db: Db, token: string | undefined | null): Promise<Actor | null> {
-  if (!token || !token.startsWith(API_TOKEN_PREFIX)) return null;
-  const row = await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } });
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()) || row.user.disabledAt) return null;
+/**
+ * A bearer token's actor. With the client's address, failures are counted per address
+ * (throttle.ts) and, while it is blocked, even a valid token is refused with
+ * TooManyAttemptsError (429): otherwise a guesser would still learn which guess was right.
+ * A successful use adds no write of its own: the block is a read.
+ */
+export async function resolveApiToken(db: Db, token: string | undefined | null, client: string | null = null): Promise<Actor | null> {
+  if (!token) return null;
+  const key = client ? throttleKey('token', client) : null;
+  if (key) {
+    const wait = await blockedFor(db, key);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+  }
+  const row = token.startsWith(API_TOKEN_PREFIX)
+    ? await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } })
+    : null;
+  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()) || row.user.disabledAt) {
+    if (key) {
+      const failure = await recordFailure(db, key);
+      if (failure?.locked) await auditLockout(db, failure, { type: 'client_address', id: client! });
+    }
+    return null;
+  }
   await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
   return toActor(row.user, 'token');
 }
@@ -91,8 +148,9 @@ export async function resolveRequestActor(
   db: Db,
   authorization: string | null | undefined,
   sessionToken: string | null | undefined,
+  client: string | null = null,
 ): Promise<Actor | null> {
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (bearer) return resolveApiToken(db, bearer);
+  if (bearer) return resolveApiToken(db, bearer, client);
   return resolveSession(db, sessionToken);
 }

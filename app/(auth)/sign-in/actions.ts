@@ -4,7 +4,10 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import type { ActionState } from '@/lib/auth/action';
-import { SESSION_COOKIE, authenticateUser, createSession, deleteSession } from '@/lib/auth/sessions';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { SESSION_COOKIE, attemptSignIn, createSession, deleteSession } from '@/lib/auth/sessions';
+import { clientAddress, waitText } from '@/lib/auth/throttle';
+import { publicUrl } from '@/lib/config';
 import { getDb } from '@/lib/db';
 import { recordAudit } from '@/lib/registry/audit';
 
@@ -14,20 +17,27 @@ const signInSchema = z.object({
   next: z.string().optional(),
 });
 
-/** Only same-site paths: `next` comes from the URL and must not become an open redirect. */
-function safeNext(next: string | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
-
 export async function signIn(_prev: ActionState | undefined, formData: FormData): Promise<ActionState> {
   const parsed = signInSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
     return { ok: false, message: 'Check the highlighted fields.', fieldErrors: z.flattenError(parsed.error).fieldErrors };
   }
   const db = await getDb();
-  const actor = await authenticateUser(db, parsed.data.email, parsed.data.password);
-  if (!actor) return { ok: false, message: 'That email and password do not match an active account.', fieldErrors: {} };
   const h = await headers();
+  const result = await attemptSignIn(db, parsed.data.email, parsed.data.password, clientAddress(h));
+  if (!result.ok && result.reason === 'throttled') {
+    // The same words whether the account exists or not; the time is when a retry will be checked.
+    const at = new Date(Date.now() + result.retryAfterSeconds * 1000).toISOString().slice(11, 19);
+    const who = result.scope === 'account' ? 'this account' : 'your network address';
+    return {
+      ok: false,
+      message: `Too many failed sign-ins for ${who}. Try again in ${waitText(result.retryAfterSeconds)} (after ${at} UTC); until then even the right password is refused.`,
+      fieldErrors: {},
+      data: { code: 'too_many_attempts', retryAfterSeconds: result.retryAfterSeconds },
+    };
+  }
+  if (!result.ok) return { ok: false, message: 'That email and password do not match an active account.', fieldErrors: {} };
+  const { actor } = result;
   const { token, expiresAt } = await createSession(db, actor.id, h.get('user-agent'));
   await recordAudit(db, actor, { action: 'user.sign_in', subjectType: 'user', subjectId: actor.id });
   (await cookies()).set(SESSION_COOKIE, token, {
@@ -37,7 +47,8 @@ export async function signIn(_prev: ActionState | undefined, formData: FormData)
     path: '/',
     expires: expiresAt,
   });
-  redirect(safeNext(parsed.data.next));
+  // `next` is anyone's to set: only a same-origin path is followed (lib/auth/safe-redirect.ts).
+  redirect(safeRedirectPath(parsed.data.next, publicUrl().origin));
 }
 
 export async function signOut(): Promise<void> {

@@ -2,14 +2,16 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { SignInForm } from '@/components/sign-in-form';
 import { getCurrentActor } from '@/lib/auth/current';
-import { demoMode } from '@/lib/config';
+import { safeRedirectPath } from '@/lib/auth/safe-redirect';
+import { demoMode, publicUrl } from '@/lib/config';
 import { DEMO_USERS } from '@/lib/registry/demo-users';
 
 export const metadata: Metadata = { title: 'Sign in' };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ next?: string }> }) {
   const { next } = await searchParams;
-  if (await getCurrentActor()) redirect(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+  // `next` is anyone's to set: only a same-origin path is followed (lib/auth/safe-redirect.ts).
+  if (await getCurrentActor()) redirect(safeRedirectPath(next, publicUrl().origin));
   return (
     <main className="mx-auto flex min-h-screen max-w-md flex-col justify-center px-6 py-12">
       <h1 className="text-2xl font-semibold tracking-tight">Sign in to Drawbridge</h1>
