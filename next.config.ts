@@ -1,4 +1,5 @@
 import type { NextConfig } from 'next';
+import { NO_CONTENT_POLICY, WORKER_POLICY } from './lib/security-headers';
 
 const nextConfig: NextConfig = {
   // Lets several builds (parallel developers, benchmark servers) live side by side; `.next` by default.
@@ -19,6 +20,13 @@ const nextConfig: NextConfig = {
         ],
       },
       {
+        // Pages get a per-request nonce policy from proxy.ts; JSON, files and errors from the API
+        // are never documents, so nothing may load from them (also outside the proxy: health,
+        // OpenAPI, uploads).
+        source: '/api/:path*',
+        headers: [{ key: 'Content-Security-Policy', value: NO_CONTENT_POLICY }],
+      },
+      {
         // Cross-origin isolation for the reconstruction preview: SharedArrayBuffer, and so
         // multi-threaded onnxruntime-web, exists only in isolated pages (and their workers).
         // Every subresource of these pages is same-origin, so require-corp costs nothing.
@@ -31,8 +39,13 @@ const nextConfig: NextConfig = {
       {
         // The bootstrap script of Turbopack's Web Workers (the preview runs in one): a worker
         // created by an isolated page loads only if its script carries COEP itself.
+        // Its CSP is the worker's own (a dedicated worker does not inherit the page's), and the one
+        // place wasm may be compiled.
         source: '/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)',
-        headers: [{ key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' }],
+        headers: [
+          { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+          { key: 'Content-Security-Policy', value: WORKER_POLICY },
+        ],
       },
       {
         // The onnxruntime-web runtime (app/ort): loadable into isolated pages and their workers.
@@ -41,6 +54,8 @@ const nextConfig: NextConfig = {
           { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
           { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
           { key: 'Cross-Origin-Resource-Policy', value: 'same-origin' },
+          // A threaded runtime starts its workers from these files: same policy as the preview worker.
+          { key: 'Content-Security-Policy', value: WORKER_POLICY },
         ],
       },
     ];

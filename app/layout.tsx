@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { connection } from 'next/server';
 import { publicUrl } from '@/lib/config';
 import './globals.css';
 
@@ -11,7 +12,11 @@ export function generateMetadata(): Metadata {
   };
 }
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  // Every page renders per request: Next.js puts the CSP nonce (proxy.ts) on its scripts only
+  // while rendering, so a page prerendered at build time (the 404 page was) would carry scripts
+  // without it, and the browser would refuse them.
+  await connection();
   return (
     <html lang="en">
       <body className="min-h-screen font-sans">{children}</body>

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { approve, previewAndAttach, requestDeployment, signIn } from './helpers';
 
 // One journey through the deployment service in the browser: export → validate → request →

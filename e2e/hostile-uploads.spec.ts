@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './helpers';
 import { stride0GatherCheckpoint, zipBombCheckpoint, ZIP_BOMB_INFLATED_BYTES } from '../lib/formats/test-support/hostile-checkpoints';
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { approve, previewAndAttach, signIn } from './helpers';
 
 // Issue 6's journey, three people in three browser contexts, on the 8–9 demo job (production:

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './helpers';
 
 test('a public link opens one model page signed out, unfurls, and is refused once revoked', async ({ browser }, testInfo) => {

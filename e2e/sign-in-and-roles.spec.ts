@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn, USERS, type RoleName } from './helpers';
 
 const NAV = ['Models', 'Training jobs', 'Deployments', 'Reviews', 'Audit'];

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './helpers';
 
 test('training jobs list the demo runs with their reports, loss curves and checksums', async ({ page }, testInfo) => {

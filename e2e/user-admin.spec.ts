@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './helpers';
 
 test('an admin adds a teammate, who signs in with the generated password; others may not manage users', async ({ browser }, testInfo) => {
