@@ -238,6 +238,7 @@ function forbiddenOpcode(op: number, at: number): never {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const latin1 = new TextDecoder('latin1');
 const MAX_LONG_BYTES = 4096;
+const MAX_FLOAT_TEXT = 64;
 
 /**
  * Unpickle `bytes` into PyValue (dicts as PyDict, tuples as PyTuple, tensors as TensorValue).
@@ -624,7 +625,11 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       case 0x46: {
         // FLOAT 'F'
         const s = line(at);
-        if (!/^[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|nan)$/i.test(s)) malformed(`bad float ${JSON.stringify(s)}`, at);
+        // repr() of a float is at most ~25 characters. The length cap and the unambiguous pattern keep
+        // a long digit run from backtracking quadratically (a 20 000-digit line took seconds).
+        if (s.length > MAX_FLOAT_TEXT || !/^[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf|nan)$/i.test(s)) {
+          malformed(`bad float ${JSON.stringify(s.slice(0, 40))}`, at);
+        }
         const t = s.toLowerCase().replace(/^\+/, '');
         push(t === 'inf' ? Infinity : t === '-inf' ? -Infinity : t.endsWith('nan') ? NaN : Number(s));
         break;
