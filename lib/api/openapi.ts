@@ -42,6 +42,7 @@ const ERROR_RESPONSES: Record<number, string> = {
   415: 'UnsupportedMediaType',
   416: 'RangeNotSatisfiable',
   422: 'Unprocessable',
+  429: 'TooManyAttempts',
   503: 'WorkerUnavailable',
 };
 
@@ -67,7 +68,8 @@ function op(id: string, o: Op) {
       : { security: [] }),
     ...(o.parameters?.length ? { parameters: o.parameters } : {}),
     ...(o.requestBody ? { requestBody: o.requestBody } : {}),
-    responses: { ...o.responses, ...(secured ? errorResponses(401, 403) : {}) },
+    // 429: a bearer token from an address in back-off after failed tokens (lib/auth/throttle.ts).
+    responses: { ...o.responses, ...(secured ? errorResponses(401, 403, 429) : {}) },
   };
 }
 
@@ -870,6 +872,10 @@ export function openApiDocument() {
         PayloadTooLarge: errorResponse('Over DRAWBRIDGE_MAX_ARTIFACT_MB (artifact_too_large) or the body limit (payload_too_large)'),
         UnsupportedMediaType: errorResponse('A body type this endpoint does not read'),
         RangeNotSatisfiable: { description: 'The Range misses the object (Content-Range: bytes */size)' },
+        TooManyAttempts: {
+          ...errorResponse('Too many failed bearer tokens from this client address (too_many_attempts): refused, even a valid token, until Retry-After has passed'),
+          headers: { 'Retry-After': { description: 'Seconds until a token from this address is checked again', schema: { type: 'integer', minimum: 1 } } },
+        },
         WorkerUnavailable: errorResponse('The task worker processing the file crashed (worker_crashed) or every worker is busy (server_busy); try again'),
         Unprocessable: errorResponse('Invalid parameters, or bytes that are not an acceptable model or validation set', {
           anyOf: [ref('ValidationError'), ref('Error')],

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Actor, Role } from '../auth/permissions';
-import { createApiToken, createSession } from '../auth/sessions';
+import { attemptSignIn, createApiToken, createSession } from '../auth/sessions';
 import { openDatabase, type Db } from '../db';
 import { POSTGRES_URL, type TestTarget } from '../db/test-databases';
 import { addComment } from '../registry/comments';
@@ -82,6 +82,8 @@ export async function populate(p: Place): Promise<void> {
     await createShareLink(db, actor('deployer'), second.modelId, { expiresInDays: 7 });
     await createSession(db, actor('viewer').id, 'backup-test');
     await createApiToken(db, actor('admin'), 'nightly-backup');
+    // A failed sign-in: the throttle's counts (AuthThrottle) have a row to carry.
+    await attemptSignIn(db, actor('viewer').email, 'not-the-password', '192.0.2.10');
   } finally {
     await close();
   }
