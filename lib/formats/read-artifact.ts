@@ -23,11 +23,17 @@ export function readAutoencoderArtifact(bytes: Uint8Array, format: ExportFormat)
       const { tensors, metadata } = readSafetensors(bytes);
       const ckpt: Checkpoint = { layout: 'state_dict', stateDict: tensors };
       if (metadata.model_architecture) {
+        let arch: unknown;
         try {
-          ckpt.modelArchitecture = JSON.parse(metadata.model_architecture) as { [key: string]: PlainValue };
+          arch = JSON.parse(metadata.model_architecture);
         } catch {
           throw new ModelValidationError('safetensors_bad_metadata', 'safetensors __metadata__.model_architecture is not valid JSON');
         }
+        // "5" or "[1]" parse too, and the architecture check reads it as an object ('in' on a number throws).
+        if (typeof arch !== 'object' || arch === null || Array.isArray(arch)) {
+          throw new ModelValidationError('safetensors_bad_metadata', 'safetensors __metadata__.model_architecture is not a JSON object');
+        }
+        ckpt.modelArchitecture = arch as { [key: string]: PlainValue };
       }
       return toAutoencoder(ckpt);
     }
