@@ -29,7 +29,8 @@ export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Prom
     before: toJson(input.before),
     after: toJson(input.after),
   };
-  if ('$transaction' in tx) await tx.$transaction((t) => appendAuditEvent(t, event));
+  // As long as serializable() waits: the head may be held by a busy writer for a moment.
+  if ('$transaction' in tx) await tx.$transaction((t) => appendAuditEvent(t, event), { timeout: 30_000, maxWait: 30_000 });
   else await appendAuditEvent(tx, event);
 }
 
