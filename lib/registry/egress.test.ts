@@ -4,6 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../auth/permissions';
 import { openTestDatabase, testTargets } from '../db/test-databases';
@@ -96,6 +97,15 @@ const NAMES: [name: string, answer: string[], address: string][] = [
 
 const closed = { allowPrivate: false, allowCidrs: [] };
 
+const SWITCHES = ['DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE', 'DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS'] as const;
+const savedSwitches = () => SWITCHES.map((k) => [k, process.env[k]] as const);
+function restoreSwitches(saved: ReturnType<typeof savedSwitches>) {
+  for (const [k, v] of saved) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
 describe('address classification', () => {
   it(`refuses all ${LITERALS.length} spellings of internal targets, naming the address WHATWG URL normalised them to`, async () => {
     for (const [url, address, category] of LITERALS) {
@@ -136,7 +146,7 @@ describe('address classification', () => {
   });
 
   it('reads the switch and the CIDR list from the environment at each check', () => {
-    const saved = { ...process.env };
+    const saved = savedSwitches();
     try {
       process.env.DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE = '1';
       process.env.DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS = ' 169.254.0.0/16 , nonsense, fd00::/8';
@@ -147,8 +157,65 @@ describe('address classification', () => {
       delete process.env.DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS;
       expect(egressPolicy()).toMatchObject({ allowPrivate: false, allowCidrs: [] });
     } finally {
-      process.env = saved;
+      restoreSwitches(saved);
     }
+  });
+});
+
+/** Every way WHATWG URL (or an IPv6 form) lets one write the IPv4 address `n`. */
+function spellings(n: number): string[] {
+  const p = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const hex = (x: number) => x.toString(16);
+  const [hi, lo] = [hex((p[0] << 8) | p[1]), hex((p[2] << 8) | p[3])];
+  return [
+    p.join('.'),
+    String(n),
+    `0x${hex(n)}`,
+    `0X${hex(n).toUpperCase()}`,
+    p.map((x) => `0${x.toString(8)}`).join('.'),
+    p.map((x) => `0x${hex(x)}`).join('.'),
+    `${p[0]}.${p[1]}.${(p[2] << 8) | p[3]}`,
+    `${p[0]}.${(p[1] << 16) | (p[2] << 8) | p[3]}`,
+    `${p.join('.')}.`,
+    `[::ffff:${p.join('.')}]`,
+    `[::ffff:${hi}:${lo}]`,
+    `[0:0:0:0:0:ffff:${hi}:${lo}]`,
+    `[::ffff:0:${hi}:${lo}]`,
+    `[64:ff9b::${hi}:${lo}]`,
+    `[2002:${hi}:${lo}::1]`,
+    `[::${p.join('.')}]`,
+  ];
+}
+
+const RANGES: [base: number, bits: number, category: Category][] = [
+  [0x7f000000, 8, 'loopback'],
+  [0x0a000000, 8, 'private'],
+  [0xac100000, 12, 'private'],
+  [0xc0a80000, 16, 'private'],
+  [0x64400000, 10, 'private'],
+  [0xa9fe0000, 16, 'link_local'],
+];
+
+describe('every spelling of an address (fast-check)', () => {
+  it('refuses all 16 spellings of random addresses in internal ranges, and lets the same spellings of public ones through', async () => {
+    const internal = fc.tuple(fc.constantFrom(...RANGES), fc.nat()).map(([[base, bits, category], r]) => ({ n: (base | (r % 2 ** (32 - bits))) >>> 0, category }));
+    await fc.assert(
+      fc.asyncProperty(internal, async ({ n, category }) => {
+        for (const host of spellings(n)) {
+          const e = await vetTarget(`http://${host}:8080/hook`, egressPolicy(closed)).then(() => null, (x: unknown) => x);
+          expect(e, host).toMatchObject({ code: 'webhook_target_forbidden', category });
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // 8.0.0.0/7: public, so every spelling is allowed
+    const pub = fc.integer({ min: 0x08000000, max: 0x09ffffff });
+    await fc.assert(
+      fc.asyncProperty(pub, async (n) => {
+        for (const host of spellings(n)) await expect(vetTarget(`http://${host}:8080/hook`, egressPolicy(closed)), host).resolves.toMatchObject({ hostname: expect.any(String) });
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -161,7 +228,7 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
   let dnsServer: Awaited<ReturnType<typeof startDnsServer>>;
   let server: http.Server;
   const got: Got[] = [];
-  const saved = { ...process.env };
+  const saved = savedSwitches();
 
   beforeAll(async () => {
     delete process.env.DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE;
@@ -189,7 +256,7 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     adminActor = { id: u.id, email: u.email, name: u.name, role: 'admin', via: 'session' };
   }, 120_000);
   afterAll(async () => {
-    process.env = saved;
+    restoreSwitches(saved);
     await Promise.all([dnsServer?.close(), new Promise((resolve) => server?.close(resolve)), r?.cleanup()]);
   });
   afterEach(() => {
