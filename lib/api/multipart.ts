@@ -101,13 +101,70 @@ function parseHeaders(raw: string): { name: string; filename: string | undefined
     else if (key === 'content-type') contentType = value;
   }
   if (!disposition || !/^form-data\s*(;|$)/i.test(disposition)) throw bad('a part has no Content-Disposition: form-data');
-  const param = (p: string) => {
-    const m = new RegExp(`;\\s*${p}=(?:"((?:[^"\\\\]|\\\\.)*)"|([^;\\s]*))`, 'i').exec(disposition!);
-    return m ? (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]) : undefined;
-  };
-  const name = param('name');
+  const params = dispositionParams(disposition);
+  const name = params.get('name');
   if (!name) throw bad('a part has no field name');
-  return { name, filename: param('filename'), contentType };
+  return { name, filename: params.get('filename'), contentType };
+}
+
+/**
+ * The `; key=value` parameters after `form-data`, quoted strings honoured: a regex search for
+ * `; name=` also matched inside a quoted filename (`filename="a; name=x.pth"` named the field "x").
+ * The first of a repeated parameter wins; one without `=` is skipped; an unterminated quote is refused.
+ */
+function dispositionParams(value: string): Map<string, string> {
+  const params = new Map<string, string>();
+  const n = value.length;
+  let i = 'form-data'.length;
+  const skipWs = (): void => {
+    while (i < n && (value[i] === ' ' || value[i] === '\t')) i++;
+  };
+  skipWs();
+  while (i < n) {
+    if (value[i] !== ';') {
+      // Junk between parameters: skip to the next separator.
+      while (i < n && value[i] !== ';') i++;
+      continue;
+    }
+    i++;
+    skipWs();
+    let k = i;
+    while (k < n && value[k] !== '=' && value[k] !== ';') k++;
+    if (k >= n || value[k] === ';') {
+      i = k;
+      continue;
+    }
+    const key = value.slice(i, k).trim().toLowerCase();
+    i = k + 1;
+    skipWs();
+    let v = '';
+    if (value[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= n) throw bad('a Content-Disposition quoted string is not terminated');
+        const c = value[i];
+        if (c === '"') {
+          i++;
+          break;
+        }
+        if (c === '\\' && i + 1 < n) {
+          v += value[i + 1];
+          i += 2;
+        } else {
+          v += c;
+          i++;
+        }
+      }
+    } else {
+      let j = i;
+      while (j < n && value[j] !== ';') j++;
+      v = value.slice(i, j).trim();
+      i = j;
+    }
+    skipWs();
+    if (!params.has(key)) params.set(key, v);
+  }
+  return params;
 }
 
 /**

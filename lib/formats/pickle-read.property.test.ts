@@ -63,6 +63,14 @@ function refusesPayloads(bytes: Uint8Array, label: string): void {
 }
 
 describe('pickle readers (property)', () => {
+  it('a protocol-0 FLOAT of 20 000 digits is refused at once (found by the property: it took seconds)', () => {
+    const b = new TextEncoder().encode(`F${'1'.repeat(20_000)}x\n.`);
+    const t0 = performance.now();
+    expect(() => unpickle(b)).toThrow(expect.objectContaining({ code: 'pickle_malformed' }));
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(unpickle(new TextEncoder().encode('F-1.5e-3\n.'))).toBe(-1.5e-3);
+  });
+
   it('the payloads are live: CPython pickle.loads really runs them', (ctx) => {
     const missing = pythonMissing(['pickle']);
     warnSkip('payload liveness', missing);

@@ -29,11 +29,12 @@ export function readAutoencoderArtifact(bytes: Uint8Array, format: ExportFormat)
         } catch {
           throw new ModelValidationError('safetensors_bad_metadata', 'safetensors __metadata__.model_architecture is not valid JSON');
         }
-        // "5" or "[1]" parse too, and the architecture check reads it as an object ('in' on a number throws).
-        if (typeof arch !== 'object' || arch === null || Array.isArray(arch)) {
+        // "5" or "[1]" parse too, and the architecture check reads it as an object ('in' on a number
+        // threw a TypeError). null declares nothing, as an absent key.
+        if (arch !== null && (typeof arch !== 'object' || Array.isArray(arch))) {
           throw new ModelValidationError('safetensors_bad_metadata', 'safetensors __metadata__.model_architecture is not a JSON object');
         }
-        ckpt.modelArchitecture = arch as { [key: string]: PlainValue };
+        if (arch !== null) ckpt.modelArchitecture = arch as { [key: string]: PlainValue };
       }
       return toAutoencoder(ckpt);
     }

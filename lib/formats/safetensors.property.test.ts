@@ -99,6 +99,17 @@ const input: fc.Arbitrary<Input> = fc.oneof(
 const aeWithArch: fc.Arbitrary<Input> = archJson.map((a) => ({ bytes: writeSafetensors(autoencoderStateDict(ae), { model_architecture: a }) }));
 
 describe('safetensors reader (property)', () => {
+  it('found by the property: a mid-header space run parses in linear time; a non-object model_architecture is a typed error', () => {
+    const spaced = rawSafetensors(`{${' '.repeat(20_000)}"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, 1);
+    const t0 = performance.now();
+    expect([...readSafetensors(spaced).tensors.keys()]).toEqual(['a']);
+    expect(performance.now() - t0).toBeLessThan(50);
+    for (const a of ['5', '"x"', '[1]', 'true']) {
+      const b = writeSafetensors(autoencoderStateDict(ae), { model_architecture: a });
+      expect(() => readAutoencoderArtifact(b, 'safetensors')).toThrow(expect.objectContaining({ code: 'safetensors_bad_metadata' }));
+    }
+  });
+
   it('readSafetensors returns or throws typed errors; honest files read back exactly', async () => {
     const s = await checkReader<Input>({
       reader: 'safetensors',

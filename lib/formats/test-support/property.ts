@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { ModelCompatibilityError, ModelValidationError } from '../errors';
 
 export const DEFAULT_RUNS = 10_000;
-/** A case slower than this (twice in a row: a GC pause is not a finding) fails the property. */
+/** A case slower than this three times running (a GC pause is not a finding) fails the property. */
 export const TIME_CAP_MS = 200;
 /** RSS and heap may not grow by more than this over a run. */
 export const MEMORY_CAP_BYTES = 256 * 1024 * 1024;
@@ -96,10 +96,12 @@ export async function checkReader<T>(p: ReaderProperty<T>): Promise<PropertySumm
   await fc.assert(
     fc.asyncProperty(p.arbitrary, async (input) => {
       let r = await once(input);
-      if (r.ms > TIME_CAP_MS) {
-        r = await once(input);
-        if (r.ms > TIME_CAP_MS) throw new Error(`${p.reader}: a case took ${r.ms.toFixed(0)} ms (cap ${TIME_CAP_MS} ms)`);
+      // A slow input is slow every time; a scheduler or GC pause on a busy box is not.
+      for (let retry = 0; r.ms > TIME_CAP_MS && retry < 2; retry++) {
+        const again = await once(input);
+        if (again.ms < r.ms) r = again;
       }
+      if (r.ms > TIME_CAP_MS) throw new Error(`${p.reader}: a case took ${r.ms.toFixed(0)} ms at best of three (cap ${TIME_CAP_MS} ms)`);
       slowest = Math.max(slowest, r.ms);
       if (r.label === null) {
         returned++;
