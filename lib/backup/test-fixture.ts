@@ -26,6 +26,9 @@ import { FsArtifactStore } from '../storage/fs-store';
 const ROOT = path.join(import.meta.dirname, '..', '..');
 export const MIGRATIONS = path.join(ROOT, 'prisma', 'migrations');
 
+/** The schema's tables, counted from schema.prisma (not from the catalogue the dump itself reads). */
+export const TABLE_COUNT = (fs.readFileSync(path.join(ROOT, 'prisma', 'schema.prisma'), 'utf8').match(/^model \w+ \{/gm) ?? []).length;
+
 /** Where a CLI run finds a registry: its data directory and, for PostgreSQL, its database URL. */
 export type Place = { target: TestTarget; dataDir: string; databaseUrl?: string; drop(): Promise<void> };
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '@/cli/test-support';
 import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
-import { newPlace, openPlace, storeObjects, tableRows } from '@/lib/backup/test-fixture';
+import { newPlace, openPlace, storeObjects, TABLE_COUNT, tableRows } from '@/lib/backup/test-fixture';
 import { POSTGRES_URL } from '@/lib/db/test-databases';
 import { openSeededApp } from '../../test-app';
 
@@ -67,7 +67,7 @@ describe('GET /api/v1/backup', () => {
 
     const dest = path.join(tmp, 'restored');
     const r = await runCli(['restore', file], { cwd: ROOT, dataDir: dest });
-    expect(r.stderr + r.stdout).toMatch(/restored \d+ rows in 19 tables and 16 artifacts/);
+    expect(r.stderr + r.stdout).toMatch(new RegExp(`restored \\d+ rows in ${TABLE_COUNT} tables and 16 artifacts`));
     expect(r.code).toBe(0);
     const o = await openPlace({ target: 'pglite', dataDir: dest, drop: async () => {} });
     try {
@@ -83,7 +83,7 @@ describe('GET /api/v1/backup', () => {
       const pgPlace = await newPlace('postgres', tmp, 'pg-restored');
       try {
         const toPg = await runCli(['restore', file], { cwd: ROOT, dataDir: pgPlace.dataDir, databaseUrl: pgPlace.databaseUrl });
-        expect(toPg.stderr + toPg.stdout).toMatch(/restored \d+ rows in 19 tables and 16 artifacts/);
+        expect(toPg.stderr + toPg.stdout).toMatch(new RegExp(`restored \\d+ rows in ${TABLE_COUNT} tables and 16 artifacts`));
         const p = await openPlace(pgPlace);
         try {
           expect(await tableRows(p.db)).toEqual(sourceRows);
@@ -120,7 +120,7 @@ describe('GET /api/v1/backup', () => {
       const url = 'http://127.0.0.1:3241';
       const file = path.join(tmp, 'via-cli.tar');
       const ok = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
-      expect(ok.stderr + ok.stdout).toMatch(/backup written to .*via-cli\.tar: \d+ rows in 19 tables, 16 artifacts/);
+      expect(ok.stderr + ok.stdout).toMatch(new RegExp(`backup written to .*via-cli\\.tar: \\d+ rows in ${TABLE_COUNT} tables, 16 artifacts`));
       expect(ok.code).toBe(0);
       const damaged = path.join(tmp, 'damaged.tar');
       const [refusedAsViewer, bad, again] = await Promise.all([
