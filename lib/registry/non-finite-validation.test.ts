@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorToResponseParts } from '../api/errors';
 import { writeSafetensors } from '../formats/safetensors';
+import { writeTorchCheckpoint } from '../formats/torch-write';
+import { parseCheckpoint } from './parse-checkpoint';
 import { readValidationSet } from '../formats/validation-set';
 import { testTargets } from '../db/test-databases';
 import { deployByConfig } from './deploy-entry';
@@ -75,6 +77,32 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
     expect(v.performance_checks.validation_set).toMatchObject({ samples: 40, normal_samples: 40, non_finite_normal_errors: 4, threshold_finite: false });
     const run = await r.db.validationRun.findUniqueOrThrow({ where: { id: v.validation_run_id } });
     expect(run.isValid).toBe(false);
+  });
+
+  it('a model whose weights overflow float32 is refused at validation too (a real torch checkpoint)', async () => {
+    const demo = r.jobs[0];
+    const ae = parseCheckpoint(await r.store.get(demo.checkpointSha256!));
+    // Finite weights (1e20 < float32's 3.4e38) whose products overflow after two layers.
+    for (const l of ae.layers) for (let i = 0; i < l.weight.length; i++) l.weight[i] = l.weight[i] * 1e20;
+    const ckpt = await r.store.put(writeTorchCheckpoint(ae, {}));
+    const vsRow = await r.db.artifact.findUniqueOrThrow({ where: { sha256: demo.validationSha256! } });
+    const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
+      jobName: `huge-weights-${target}`,
+      environment: 'local',
+      status: 'completed',
+      configParameters: demo.configParameters,
+      datasetPath: demo.datasetPath,
+      checkpoint: { ...ckpt, mediaType: 'application/x-pytorch-checkpoint' },
+      validationSet: { sha256: vsRow.sha256, sizeBytes: Number(vsRow.sizeBytes), mediaType: 'application/x-safetensors' },
+      report: { finalLoss: 0.01 },
+    } as never);
+    const cfg = demo.configParameters as { age_group_min: number; age_group_max: number };
+    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job.id, ageGroupMin: cfg.age_group_min, ageGroupMax: cfg.age_group_max, exportFormat: 'safetensors' });
+    const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), exp.modelId);
+    expect(v.is_valid).toBe(false);
+    expect(v.performance_checks.probe_output_finite).toBe(false);
+    expect(v.errors).toContainEqual(expect.stringContaining('(non_finite_output)'));
+    expect(v.errors).toContainEqual(expect.stringContaining('(non_finite_reconstruction)'));
   });
 
   it('a deploy answers a 4xx with a code, never a 500, and the request is not marked failed', async () => {
