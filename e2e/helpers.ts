@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 
 export const USERS = {
   viewer: { email: 'viewer@drawbridge.test', password: 'drawbridge-viewer', name: 'Vera Viewer' },
@@ -7,6 +7,16 @@ export const USERS = {
   admin: { email: 'admin@drawbridge.test', password: 'drawbridge-admin', name: 'Ada Admin' },
 } as const;
 export type RoleName = keyof typeof USERS;
+
+/**
+ * A cookie-authenticated API mutation sent as the console sends one: Origin, X-Drawbridge-Request
+ * and the parameters in a JSON body. The API refuses a session cookie's mutation without them, and
+ * its parameters in the query string (lib/api/csrf.ts); pipelines with a token keep the query form.
+ */
+export function consolePost(request: APIRequestContext, path: string, data: Record<string, unknown> = {}) {
+  const origin = new URL(test.info().project.use.baseURL!).origin;
+  return request.post(path, { data, headers: { origin, 'x-drawbridge-request': '1' } });
+}
 
 export async function signIn(page: Page, role: RoleName, next = '/') {
   const u = USERS[role];

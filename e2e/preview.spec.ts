@@ -1,6 +1,6 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { consolePost, signIn } from './helpers';
 
 // The reconstruction preview: the exported artifact runs in this browser (onnxruntime-web in a
 // worker) on the validation set, next to production, and its numbers equal the server's
@@ -18,7 +18,7 @@ async function demoJobId(request: APIRequestContext): Promise<number> {
 
 async function exportModel(request: APIRequestContext, format: 'onnx' | 'pytorch'): Promise<{ model_id: string; checksum: string }> {
   const id = await demoJobId(request);
-  const res = await request.post(`/api/v1/training/models/export?training_job_id=${id}&age_group_min=${AGES.min}&age_group_max=${AGES.max}&export_format=${format}`);
+  const res = await consolePost(request, '/api/v1/training/models/export', { training_job_id: id, age_group_min: AGES.min, age_group_max: AGES.max, export_format: format });
   expect(res.ok(), await res.text()).toBeTruthy();
   return (await res.json()) as { model_id: string; checksum: string };
 }

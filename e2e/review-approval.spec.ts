@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { approve, previewAndAttach, signIn } from './helpers';
+import { approve, consolePost, previewAndAttach, signIn } from './helpers';
 
 // Issue 6's journey, three people in three browser contexts, on the 8–9 demo job (production:
 // two approvals and a preview summary on each). Remy (reviewer role) requests; Ada (admin)
@@ -36,10 +36,10 @@ function verify(secret: string, d: Delivery): boolean {
 }
 
 async function exportAndValidate(page: Page, jobId: number) {
-  const res = await page.request.post(`/api/v1/training/models/export?training_job_id=${jobId}&age_group_min=8&age_group_max=9&export_format=onnx`);
+  const res = await consolePost(page.request, '/api/v1/training/models/export', { training_job_id: jobId, age_group_min: 8, age_group_max: 9, export_format: 'onnx' });
   expect(res.status()).toBe(200);
   const { model_id } = await res.json();
-  const v = await page.request.post(`/api/v1/training/models/validate?model_id=${model_id}`);
+  const v = await consolePost(page.request, '/api/v1/training/models/validate', { model_id });
   expect((await v.json()).is_valid).toBe(true);
   return model_id as string;
 }
