@@ -85,7 +85,7 @@ const booleanParam = (description: string, dflt: boolean): Schema => ({
 });
 const paramsBody = (schema: string, description: string, required = false) => ({
   required,
-  description: `${description} The same fields are accepted as query parameters; body fields win.`,
+  description: `${description} With an API token the same fields are accepted as query parameters (body fields win); a session-cookie request sending them is refused (400 query_parameters_refused).`,
   content: json(ref(schema)),
 });
 
@@ -860,13 +860,19 @@ export function openApiDocument() {
           description:
             'An API token (dbt_…). The server that owns an embedded data directory also accepts its local-operator credential (dbl_…, kept in the data directory\'s lock file, new at every start) with an optional X-Drawbridge-Act-As: EMAIL header: how `drawbridge` in local mode works through it.',
         },
-        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'drawbridge_session', description: 'A browser session' },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'drawbridge_session',
+          description:
+            "A browser session. A POST, PUT, PATCH or DELETE it authenticates must come from the console: Origin this server's, Sec-Fetch-Site same-origin when sent, and X-Drawbridge-Request: 1 or an application/json body (else 403 csrf_refused); its parameters in the body, not the query string (else 400 query_parameters_refused).",
+        },
       },
       schemas,
       responses: {
-        BadRequest: errorResponse('Malformed request (bad JSON or multipart, an unusable parameter such as model_export_path)'),
+        BadRequest: errorResponse('Malformed request (bad JSON or multipart, an unusable parameter such as model_export_path, query-string parameters on a session-cookie mutation: query_parameters_refused)'),
         Unauthenticated: errorResponse('No valid token or session'),
-        Forbidden: errorResponse('The role may not do this (forbidden), or this user may not (self_review)'),
+        Forbidden: errorResponse('The role may not do this (forbidden), this user may not (self_review), or a session-cookie mutation does not show it comes from the console (csrf_refused)'),
         NotFound: errorResponse('Nothing by that name'),
         Conflict: errorResponse('The registry’s state does not allow it (active model exists, no backup, job not completed, approval_required, not_approved, policy_not_satisfied, …)'),
         PayloadTooLarge: errorResponse('Over DRAWBRIDGE_MAX_ARTIFACT_MB (artifact_too_large) or the body limit (payload_too_large)'),
