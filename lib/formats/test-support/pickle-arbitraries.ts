@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { utf8 } from '../bytes-write';
+import { PyTuple, pyFloat, type PickleValue } from '../pickle-write';
 
 const cat = (parts: readonly (Uint8Array | number[] | string)[]): Uint8Array => {
   const bufs = parts.map((p) => (typeof p === 'string' ? utf8(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)));
@@ -154,3 +155,44 @@ export const STUB_STORAGES: Record<string, Uint8Array> = {
   '1': Uint8Array.from([1, 2, 3]),
   '2': new Uint8Array(0),
 };
+
+/** A plain value our writer can pickle, and what the reader must give back (after toPlain). */
+export type PlainCase = { value: PickleValue; expected: unknown; protocol: 2 | 3 | 4 };
+
+export function plainCaseArb(): fc.Arbitrary<PlainCase> {
+  return fc.constantFrom<2 | 3 | 4>(2, 3, 4).chain((protocol) => {
+    const { node } = fc.letrec<{ node: [unknown, unknown] }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constant([null, null]),
+        fc.boolean().map((b) => [b, b]),
+        fc.oneof(fc.integer(), fc.maxSafeInteger()).map((n) => [n, Object.is(n, -0) ? 0 : n]),
+        fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }).map((b) => [b, b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b]),
+        fc.double().map((d) => [new PyFloatBox(d), d]),
+        fc.string({ unit: 'grapheme', maxLength: 6 }).map((s) => [s, s]),
+        ...(protocol >= 3 ? [fc.uint8Array({ maxLength: 8 }).map((b) => [b, b])] : []),
+        fc.array(tie('node'), { maxLength: 4 }).map((xs) => [xs.map((x) => x[0]), xs.map((x) => x[1])]),
+        fc.array(tie('node'), { maxLength: 3 }).map((xs) => [new PyTupleBox(xs.map((x) => x[0])), xs.map((x) => x[1])]),
+        fc
+          .uniqueArray(fc.tuple(fc.string({ maxLength: 5 }).filter((k) => k !== '__proto__'), tie('node')), { maxLength: 4, selector: (e) => e[0] })
+          .map((es) => [Object.fromEntries(es.map(([k, v]) => [k, v[0]])), Object.fromEntries(es.map(([k, v]) => [k, v[1]]))]),
+      ) as fc.Arbitrary<[unknown, unknown]>,
+    }));
+    return node.map(([value, expected]) => ({ value: unbox(value), expected, protocol }));
+  });
+}
+
+// Boxes keep the writer's classes out of this module's top level (fast-check values stay plain).
+class PyFloatBox {
+  constructor(readonly v: number) {}
+}
+class PyTupleBox {
+  constructor(readonly items: unknown[]) {}
+}
+function unbox(v: unknown): PickleValue {
+  if (v instanceof PyFloatBox) return pyFloat(v.v);
+  if (v instanceof PyTupleBox) return new PyTuple(v.items.map(unbox));
+  if (Array.isArray(v)) return v.map(unbox);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unbox(x)]));
+  return v as PickleValue;
+}
