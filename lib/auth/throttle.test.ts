@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testTargets } from '../db/test-databases';
 import { hashPassword } from './password';
 import { attemptSignIn, createApiToken, resolveApiToken } from './sessions';
-import { blockedFor, clientAddress, THROTTLE_POLICIES, throttleKey, TooManyAttemptsError } from './throttle';
+import { blockedFor, clientAddress, pruneThrottle, reserveAttempt, THROTTLE_POLICIES, throttleKey, TooManyAttemptsError } from './throttle';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -112,6 +112,19 @@ describe.each(testTargets())('throttling on %s', (target) => {
     // The refusal at the address was never checked, so eve's own count did not move.
     expect(await t.db.authThrottle.findUnique({ where: { key: throttleKey('account', 'eve@x.test') } })).toMatchObject({ failures: 0 });
     expect(await attemptSignIn(t.db, 'eve@x.test', PASSWORD, '192.0.2.78')).toMatchObject({ ok: true });
+  });
+
+  it('stale counts are pruned; live ones and running lockouts stay', async () => {
+    const stale = throttleKey('address', '192.0.2.200');
+    const live = throttleKey('address', '192.0.2.201');
+    await reserveAttempt(t.db, stale);
+    await reserveAttempt(t.db, live);
+    await elapse(t.db, stale, 2 * 3600);
+    expect(await pruneThrottle(t.db)).toBeGreaterThanOrEqual(1);
+    expect(await t.db.authThrottle.findUnique({ where: { key: stale } })).toBeNull();
+    expect(await t.db.authThrottle.findUnique({ where: { key: live } })).toMatchObject({ failures: 1 });
+    // The lockout of the first test is still running: kept.
+    expect(await t.db.authThrottle.findUnique({ where: { key: throttleKey('account', 'ann@x.test') } })).not.toBeNull();
   });
 
   it('bearer tokens: 10 bad ones from an address → even a valid token is refused with Retry-After; successes write nothing', async () => {

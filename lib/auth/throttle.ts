@@ -66,6 +66,9 @@ export async function reserveAttempt(db: Db, key: string): Promise<Reservation |
     key,
   );
   if (!rows.length) return null;
+  // A new key (a first failure) now and then sweeps the stale ones, so a spray of made-up emails
+  // or addresses does not grow the table for ever; cheap, by the lastAttemptAt index.
+  if (rows[0].failures === 1 && Math.random() < 1 / 64) await pruneThrottle(db);
   return { key, failures: rows[0].failures, locked: rows[0].failures >= p.lockAt };
 }
 
