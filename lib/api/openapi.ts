@@ -69,7 +69,8 @@ function op(id: string, o: Op) {
     ...(o.parameters?.length ? { parameters: o.parameters } : {}),
     ...(o.requestBody ? { requestBody: o.requestBody } : {}),
     // 429: a bearer token from an address in back-off after failed tokens (lib/auth/throttle.ts).
-    responses: { ...o.responses, ...(secured ? errorResponses(401, 403, 429) : {}) },
+    // 400: every secured route passes the input guard (NUL, lone surrogates, broken %-escapes).
+    responses: { ...o.responses, ...(secured ? errorResponses(400, 401, 403, 429) : {}) },
   };
 }
 
@@ -516,7 +517,7 @@ const paths = {
         q('action', str('Prefix of the action')),
         q('subject_type', str()),
         q('subject_id', str()),
-        q('page', int(undefined, { minimum: 1 })),
+        q('page', int(undefined, { minimum: 1, maximum: 1_000_000 })),
         q('format', str(undefined, { enum: ['json', 'jsonl', 'csv'], default: 'json' })),
       ],
       responses: {
@@ -528,6 +529,7 @@ const paths = {
             'text/csv': { schema: str(undefined, { format: 'binary' }) },
           },
         },
+        ...errorResponses(422),
       },
     }),
   },
@@ -565,8 +567,8 @@ const paths = {
       summary: 'Training jobs with their reports, newest first',
       tag: 'training jobs',
       permission: 'jobs.read',
-      parameters: [q('page', int(undefined, { minimum: 1 })), q('page_size', int(undefined, { minimum: 1, maximum: 100 })), q('status', str())],
-      responses: { '200': ok(ref('TrainingJobList')) },
+      parameters: [q('page', int(undefined, { minimum: 1, maximum: 1_000_000 })), q('page_size', int(undefined, { minimum: 1, maximum: 100 })), q('status', str())],
+      responses: { '200': ok(ref('TrainingJobList')), ...errorResponses(422) },
     }),
     post: op('registerTrainingJob', {
       summary: 'Register a training job with its checkpoint and validation set',
@@ -616,7 +618,7 @@ const paths = {
       tag: 'models',
       permission: 'models.read',
       parameters: [
-        q('page', int(undefined, { minimum: 1, default: 1 })),
+        q('page', int(undefined, { minimum: 1, maximum: 1_000_000, default: 1 })),
         q('page_size', int(undefined, { minimum: 1, maximum: 200, default: 25 })),
         ...ageQuery(false),
         q('export_format', exportFormat),
@@ -737,7 +739,7 @@ const paths = {
         q('state', str(undefined, { enum: [...REQUEST_STATES] })),
         q('environment', str(undefined, { enum: [...ENVIRONMENTS] })),
         q('view', str(undefined, { enum: ['all', 'mine', 'awaiting'], default: 'all' })),
-        q('page', int(undefined, { minimum: 1, default: 1 })),
+        q('page', int(undefined, { minimum: 1, maximum: 1_000_000, default: 1 })),
         q('page_size', int(undefined, { minimum: 1, maximum: 100, default: 25 })),
       ],
       responses: { '200': ok(ref('DeploymentRequestList')), ...errorResponses(422) },
