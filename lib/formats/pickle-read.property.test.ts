@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readDrawbridgePickle, writeDrawbridgePickle } from './drawbridge-pickle';
+import { writeDrawbridgePickle } from './drawbridge-pickle';
+import { readAutoencoderArtifact } from './read-artifact';
 import { ModelValidationError } from './errors';
 import { toPlain, unpickle } from './pickle-read';
 import { writePickle } from './pickle-write';
@@ -113,12 +114,12 @@ describe('pickle readers (property)', () => {
     expect(s.returned).toBe(s.cases);
   });
 
-  it('the plain-data reader (drawbridge-pickle) only returns or throws typed errors, and runs nothing', async () => {
+  it('the plain-data reader (drawbridge-pickle → autoencoder) only returns or throws typed errors, and runs nothing', async () => {
     const s = await checkReader({
-      reader: 'drawbridge-pickle (plain data)',
+      reader: 'drawbridge-pickle (plain data) → autoencoder',
       seed: 0x5eed_0002,
       arbitrary: input,
-      run: (b) => readDrawbridgePickle(b),
+      run: (b) => readAutoencoderArtifact(b, 'pickle'),
       onReturn: (b) => {
         if (payloadSet.has(Buffer.from(b).toString('latin1'))) throw new Error('a payload was accepted');
       },
