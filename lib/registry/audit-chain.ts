@@ -121,17 +121,19 @@ async function sealLegacy(tx: Tx, head: Head): Promise<Head> {
 export type NewEvent = Omit<ChainedContent, 'id' | 'createdAt'> & { before?: Prisma.InputJsonValue; after?: Prisma.InputJsonValue };
 
 /**
- * Appends one event inside `tx`: lock the head, take the next id, hash, insert, move the head.
- * The id is drawn under the lock, so chain order is id order.
+ * Appends one event inside `tx`: lock the head, take the next id, insert, hash, move the head.
+ * The id is drawn under the lock, so chain order is id order. The hash is computed over the row
+ * as the database hands it back, not over what we sent: on the way in a JSON number can lose
+ * digits (0.00017567324684932827 is stored as 0.0001756732468493283, on PGlite and PostgreSQL
+ * alike), and the hash must be the one the stored row recomputes to.
  */
 export async function appendAuditEvent(tx: Tx, e: NewEvent): Promise<void> {
   let head = await lockHead(tx);
   if (head.legacyThrough !== null) head = await sealLegacy(tx, head);
   const [{ id }] = await tx.$queryRaw<{ id: number }[]>`SELECT nextval(pg_get_serial_sequence('"AuditEvent"', 'id'))::int AS id`;
-  // Millisecond precision: the column is TIMESTAMP(3), and the hash must be the stored value's.
-  const createdAt = new Date();
-  const hash = eventHash(head.lastHash, { ...e, id, createdAt, before: e.before ?? null, after: e.after ?? null });
-  await tx.auditEvent.create({ data: { ...e, id, createdAt, prevHash: head.lastHash, hash } });
+  const stored = await tx.auditEvent.create({ data: { ...e, id, prevHash: head.lastHash } });
+  const hash = eventHash(head.lastHash, stored);
+  await tx.$executeRaw`UPDATE "AuditEvent" SET "hash" = ${hash} WHERE "id" = ${id}`;
   await saveHead(tx, { ...head, lastId: id, lastHash: hash, count: head.count + 1 });
 }
 

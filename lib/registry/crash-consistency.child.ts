@@ -14,6 +14,7 @@ import { writeTorchCheckpoint } from '../formats/torch-write';
 import { FsArtifactStore } from '../storage/fs-store';
 import { collectGarbage, referencedHashes } from './artifact-gc';
 import { SYSTEM_ACTOR } from './audit';
+import { verifyAuditChain } from './audit-chain';
 import { exportModelFromTrainingJob } from './exports';
 import { createDeploymentRequest, deployFromRequest, reviewRequest, withdrawRequest } from './requests';
 import { registerTrainingJob } from './training-jobs';
@@ -40,6 +41,8 @@ export type VerifyReport = {
   active: { modelId: string; ageMin: number; ageMax: number; environment: string }[];
   jobs: number;
   exports: number;
+  /** null when the audit hash chain verifies; else the first broken link (`reason at event id`). */
+  auditChain: string | null;
 };
 
 const step = (name: string, detail?: unknown) => process.stdout.write(`step ${name}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}\n`);
@@ -69,6 +72,7 @@ async function verify(db: Db, store: FsArtifactStore): Promise<VerifyReport> {
     active: active.map((a) => ({ modelId: a.modelExport.modelId, ageMin: a.ageMin, ageMax: a.ageMax, environment: a.environment })),
     jobs: await db.trainingJob.count(),
     exports: await db.modelExport.count(),
+    auditChain: await verifyAuditChain(db).then((c) => (c.broken ? `${c.broken.reason} at event ${c.broken.eventId}` : null)),
   };
 }
 

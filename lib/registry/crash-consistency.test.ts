@@ -88,7 +88,7 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** What every reopen must find, whatever was killed before it. */
 function expectConsistent(v: VerifyReport, label: string) {
-  expect({ label, unverified: v.unverified, missing: v.missing, orphansLeft: v.orphansLeft, tempLeft: v.tempLeft }).toEqual({ label, unverified: [], missing: [], orphansLeft: [], tempLeft: [] });
+  expect({ label, unverified: v.unverified, missing: v.missing, orphansLeft: v.orphansLeft, tempLeft: v.tempLeft, auditChain: v.auditChain }).toEqual({ label, unverified: [], missing: [], orphansLeft: [], tempLeft: [], auditChain: null });
   const mine = v.active.filter((a) => a.environment === 'production' && a.ageMin === ages[0] && a.ageMax === ages[1]);
   expect(mine.length, `${label}: active deployments of ages 2–3`).toBeLessThanOrEqual(1);
   return mine[0]?.modelId ?? null;
