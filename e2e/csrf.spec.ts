@@ -317,3 +317,63 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
   await api.deployer.post(`/api/v1/deployment-requests/${r2}/withdraw`, { reason: 'CSRF spec done' });
   await api.deployer.post(`/api/v1/deployment-requests/${r3}/withdraw`, { reason: 'CSRF spec done' });
 });
+
+// The console's own writes are server actions, which Next.js refuses when Origin is not the host.
+// The attacker replays a real "Create token" form (its hidden action fields copied from the page)
+// from another origin: no token. The same fields posted from the console's origin do create one,
+// so only the origin made the difference.
+test('a server action (create an API token) posted from another origin is refused', async ({ browser, baseURL }) => {
+  const app = new URL(baseURL!).origin;
+  const admin = await (await browser.newContext()).newPage();
+  await signIn(admin, 'admin', '/settings/tokens');
+  // The form as the server renders it (hydration swaps the hidden action fields for a function).
+  const served = await (await admin.request.get('/settings/tokens')).text();
+  const fields = (name: string) =>
+    admin.evaluate(
+      ({ served, name }) => {
+        const f = new DOMParser().parseFromString(served, 'text/html').querySelector('form:has(#token-name)') as HTMLFormElement;
+        const d = new FormData(f);
+        d.set('name', name);
+        return [...d].map(([k, v]) => [k, String(v)] as [string, string]);
+      },
+      { served, name },
+    );
+  const forged = await fields('forged-from-another-origin');
+  expect(forged.some(([k]) => k.startsWith('$ACTION'))).toBe(true);
+  const html = (entries: [string, string][]) =>
+    `<!doctype html><form method="POST" action="${app}/settings/tokens" enctype="multipart/form-data">${entries.map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`).join('')}</form><script>document.forms[0].submit()</script>`;
+
+  const attacker = await startAttacker(Number(process.env.E2E_CSRF_ATTACKER_PORT || 0), Buffer.alloc(0));
+  try {
+    attacker.pages.set('/token', html(forged));
+    const [res] = await Promise.all([admin.waitForResponse((r) => r.url() === `${app}/settings/tokens` && r.request().method() === 'POST'), admin.goto(`${attacker.origin}/token`)]);
+    console.log(`csrf: the forged server action answered ${res.status()}`);
+    // Next.js's own refusal ("Invalid Server Actions request"): a 500 of the framework, not ours.
+    expect(res.status()).toBe(500);
+  } finally {
+    attacker.close();
+  }
+  await admin.goto('/settings/tokens');
+  await expect(admin.getByText('forged-from-another-origin')).toHaveCount(0);
+
+  // Control: the same form from the console's own origin creates the token.
+  const control = await fields('same-origin-control');
+  const post = () => admin.waitForResponse((r) => r.url() === `${app}/settings/tokens` && r.request().method() === 'POST');
+  const [ok] = await Promise.all([
+    post(),
+    admin.evaluate(
+      ({ entries, action }) => {
+        const f = Object.assign(document.createElement('form'), { method: 'POST', action, enctype: 'multipart/form-data' });
+        for (const [name, value] of entries) f.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
+        document.body.append(f);
+        f.submit();
+      },
+      { entries: control, action: `${app}/settings/tokens` },
+    ),
+  ]);
+  expect(ok.status()).toBe(200);
+  const list = await admin.context().newPage();
+  await list.goto('/settings/tokens');
+  await expect(list.getByText('same-origin-control')).toBeVisible();
+  await expect(list.getByText('forged-from-another-origin')).toHaveCount(0);
+});
