@@ -18,6 +18,10 @@ const OG_IMAGE = /\/(opengraph|twitter)-image(-[\w-]+)?$/;
  */
 export function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
+  // A CORS preflight carries no credentials by design: answering it 401 here made Next.js log an
+  // aborted-request exception per preflight. The route's own OPTIONS grants no CORS headers, so the
+  // browser still refuses the cross-origin request.
+  if (request.method === 'OPTIONS') return secure(NextResponse.next());
   const isApi = pathname.startsWith('/api/');
   const hasSession = request.cookies.has('drawbridge_session');
   const hasBearer = request.headers.get('authorization')?.startsWith('Bearer ');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
 import { openSeededApp } from '@/app/api/test-app';
-import { checkCookieMutation, csrfProblems, serverOrigins } from './csrf';
+import { checkCookieMutation, checkCookieRead, csrfProblems, serverOrigins } from './csrf';
 import { ApiError } from './errors';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -261,5 +261,34 @@ describe('a deployment through the real handlers', () => {
     // Reads by cookie are untouched, whatever their origin.
     const me = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { origin: EVIL, 'sec-fetch-site': 'same-site' } });
     expect(me.body).toMatchObject({ role: 'viewer', via: 'session' });
+  });
+});
+
+describe('checkCookieRead: cookie GETs another site embeds', () => {
+  const code = (headers: Record<string, string>, opts?: { navigations?: boolean }) => {
+    try {
+      checkCookieRead(new Request('http://127.0.0.1:3110/api/v1/backup', { headers }), opts);
+      return 'allowed';
+    } catch (e) {
+      expect(e).toBeInstanceOf(ApiError);
+      return `${(e as ApiError).status} ${(e as ApiError).code}`;
+    }
+  };
+  it.each([
+    [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' }, undefined, 'allowed'],
+    [{ 'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate' }, undefined, 'allowed'],
+    [{}, undefined, 'allowed'],
+    [{ 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' }, undefined, '403 csrf_refused'],
+    [{ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' }, undefined, '403 csrf_refused'],
+    [{ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }, undefined, 'allowed'],
+    [{ 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' }, { navigations: false }, '403 csrf_refused'],
+    [{ 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate' }, { navigations: false }, 'allowed'],
+  ])('%o %o → %s', (headers, opts, want) => {
+    expect(code(headers, opts)).toBe(want);
+  });
+
+  it('a GET with the cookie and an embedding site is refused by withActor before the route runs', () => {
+    const r = new Request('http://127.0.0.1:3110/api/v1/backup', { headers: { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' } });
+    expect(() => checkCookieMutation(r)).toThrow(/Sec-Fetch-Site/);
   });
 });

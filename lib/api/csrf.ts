@@ -85,7 +85,10 @@ export function csrfProblems(req: Request): string[] {
  * requests keep the original service's query-string contract.
  */
 export function checkCookieMutation(req: Request): void {
-  if (!isStateChanging(req)) return;
+  if (!isStateChanging(req)) {
+    checkCookieRead(req);
+    return;
+  }
   const problems = csrfProblems(req);
   if (problems.length > 0) {
     throw new ApiError(
@@ -106,4 +109,23 @@ export function checkCookieMutation(req: Request): void {
       400,
     );
   }
+}
+
+/**
+ * A cookie-authenticated read that another site embeds (an <img>, <script> or no-cors fetch at an
+ * API URL) cannot show that site the answer, but it still runs the route: GET /api/v1/backup writes
+ * an audit row and streams the whole registry. Browsers say who asked in Sec-Fetch-Site; a
+ * subresource from another site or origin is refused. Following a link (a top-level navigation) stays
+ * allowed, so an artifact URL pasted in chat still downloads, except where `navigations: false`.
+ */
+export function checkCookieRead(req: Request, opts: { navigations?: boolean } = {}): void {
+  const site = req.headers.get('sec-fetch-site');
+  if (site === null || site === 'same-origin' || site === 'none') return;
+  const navigate = req.headers.get('sec-fetch-mode') === 'navigate';
+  if (navigate && opts.navigations !== false) return;
+  throw new ApiError(
+    'csrf_refused',
+    `Refused as a possible cross-site request: this ${req.method.toUpperCase()} is authenticated by the session cookie but the browser says a ${JSON.stringify(site.slice(0, 40))} page asked for it (Sec-Fetch-Site). Open it from the console, or use an API token.`,
+    403,
+  );
 }

@@ -2,12 +2,15 @@
 // Through this endpoint `drawbridge backup` works while the server holds the embedded database.
 import { ApiError } from '@/lib/api/errors';
 import { toStream } from '@/lib/api/artifact-response';
+import { checkCookieRead } from '@/lib/api/csrf';
 import { withActor } from '@/lib/api/handler';
 import { backupDatabase, BackupError } from '@/lib/backup';
 import { databaseTarget } from '@/lib/config';
 import { getStore } from '@/lib/storage';
 
-export const GET = withActor('backup.create', async (_req, { actor, db }) => {
+export const GET = withActor('backup.create', async (req, { actor, db }) => {
+  // A backup is expensive and audited: with the cookie, not even a link from another site starts one.
+  if (!/^Bearer\s/i.test(req.headers.get('authorization') ?? '')) checkCookieRead(req, { navigations: false });
   let backup;
   try {
     backup = await backupDatabase(db, getStore(), actor, { kind: databaseTarget().kind });
