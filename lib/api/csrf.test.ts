@@ -258,9 +258,14 @@ describe('a deployment through the real handlers', () => {
     } finally {
       stopLocalOperator();
     }
-    // Reads by cookie are untouched, whatever their origin.
-    const me = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { origin: EVIL, 'sec-fetch-site': 'same-site' } });
+    // Reads by cookie: the console's own (same-origin) and a followed link work; another site's
+    // embedding (no-cors subresource) is refused.
+    const me = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' } });
     expect(me.body).toMatchObject({ role: 'viewer', via: 'session' });
+    const link = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } });
+    expect(link.body).toMatchObject({ role: 'viewer' });
+    const embedded = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { origin: EVIL, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' } });
+    expect(embedded.body).toMatchObject({ code: 'csrf_refused' });
   });
 });
 

@@ -21,8 +21,11 @@ it('knows every column of the schema that holds a SHA-256', () => {
     const f = /^\s+(\w+)\s+String\??\s.*@db\.Char\(64\)/.exec(line);
     if (f) columns.push(`${model}.${f[1]}`);
   }
-  expect(columns.length).toBeGreaterThanOrEqual(11);
-  expect(ARTIFACT_REFERENCES.map(([t, c]) => `${t}.${c}`).sort()).toEqual(columns.sort());
+  // The audit hash chain's SHA-256s name audit events, never stored objects.
+  const NOT_ARTIFACTS = new Set(['AuditEvent.prevHash', 'AuditEvent.hash', 'AuditChainHead.lastHash']);
+  const artifactColumns = columns.filter((c) => !NOT_ARTIFACTS.has(c));
+  expect(artifactColumns.length).toBeGreaterThanOrEqual(11);
+  expect(ARTIFACT_REFERENCES.map(([t, c]) => `${t}.${c}`).sort()).toEqual(artifactColumns.sort());
 });
 
 describe.each(testTargets())('artifact gc on %s', (target) => {
