@@ -1,23 +1,10 @@
 // The audit page's chain verdict and exports in the real built server, and `drawbridge audit verify`
 // in local mode while that server holds the data directory (the CLI goes through its API).
-import { spawn } from 'node:child_process';
 import { expect, test } from './fixtures';
 import { signIn } from './helpers';
+import { runCli } from '../cli/test-support';
 
-function drawbridge(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['cli/drawbridge.mjs', ...args], {
-      env: { ...process.env, DRAWBRIDGE_DATA_DIR: process.env.E2E_DATA_DIR, DATABASE_URL: '', DRAWBRIDGE_TOKEN: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const drawbridge = (...args: string[]) => runCli(args, { cwd: process.cwd(), dataDir: process.env.E2E_DATA_DIR! });
 
 test('the audit page says the chain is intact, exports it, and the CLI through the server agrees', async ({ page }, testInfo) => {
   await signIn(page, 'deployer', '/audit');
