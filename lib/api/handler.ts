@@ -1,6 +1,6 @@
 import { getDb, type Db } from '../db';
 import { requirePermission, type Actor, type Permission } from '../auth/permissions';
-import { SESSION_COOKIE, resolveRequestActor } from '../auth/sessions';
+import { SESSION_COOKIE, bearerFrom, resolveRequestActor } from '../auth/sessions';
 import { ACT_AS_HEADER, resolveLocalOperator } from '../auth/local-operator';
 import { clientAddress } from '../auth/throttle';
 import { checkCookieMutation } from './csrf';
@@ -8,9 +8,6 @@ import { errorResponse } from './errors';
 import { guardRequestTarget } from './input-guard';
 
 type Ctx<P> = { params: Promise<P> };
-
-// As resolveRequestActor and resolveLocalOperator read it: anything else falls back to the cookie.
-const BEARER = /^Bearer\s+(\S+)$/i;
 
 /** The session cookie from a raw Cookie header (handlers stay plain Request → Response functions). */
 export function sessionTokenFrom(req: Request): string | undefined {
@@ -53,7 +50,7 @@ export function withActor<P = Record<string, string>>(
       // only cookie-authenticated requests are checked, before the permission, so a forged one
       // learns nothing about what the victim may do. (The local operator's actor says 'session'
       // too, as local mode records it, so the credential decides, not actor.via.)
-      if (actor && !BEARER.test(authorization ?? '')) checkCookieMutation(req);
+      if (actor && !bearerFrom(authorization)) checkCookieMutation(req);
       requirePermission(actor, permission);
       return await handler(req, { actor, db, params: await ctx.params });
     } catch (e) {

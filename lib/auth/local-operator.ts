@@ -12,6 +12,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { newSecret } from './password';
 import { AuthError, type Actor } from './permissions';
+import { bearerFrom } from './sessions';
 
 export const LOCAL_OPERATOR_PREFIX = 'dbl_';
 export const ACT_AS_HEADER = 'x-drawbridge-act-as';
@@ -45,7 +46,7 @@ function matchesCurrentSecret(credential: string): boolean {
  * disabled user, is refused: 401 with what to do.
  */
 export async function resolveLocalOperator(db: Db, authorization: string | null | undefined, actAs: string | null | undefined): Promise<Actor | undefined> {
-  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const bearer = bearerFrom(authorization);
   if (!bearer?.startsWith(LOCAL_OPERATOR_PREFIX)) return undefined;
   if (!matchesCurrentSecret(bearer)) {
     throw new AuthError(

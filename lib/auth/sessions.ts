@@ -143,6 +143,11 @@ export async function revokeApiToken(db: Db, actor: Actor, id: string): Promise<
   return count === 1;
 }
 
+/** The credential of an `Authorization: Bearer …` header, or undefined (then the cookie decides). */
+export function bearerFrom(authorization: string | null | undefined): string | undefined {
+  return authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+}
+
 /** Resolves an `Authorization: Bearer …` header or a session cookie to an actor. */
 export async function resolveRequestActor(
   db: Db,
@@ -150,7 +155,7 @@ export async function resolveRequestActor(
   sessionToken: string | null | undefined,
   client: string | null = null,
 ): Promise<Actor | null> {
-  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const bearer = bearerFrom(authorization);
   if (bearer) return resolveApiToken(db, bearer, client);
   return resolveSession(db, sessionToken);
 }

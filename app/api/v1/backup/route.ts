@@ -4,13 +4,14 @@ import { ApiError } from '@/lib/api/errors';
 import { toStream } from '@/lib/api/artifact-response';
 import { checkCookieRead } from '@/lib/api/csrf';
 import { withActor } from '@/lib/api/handler';
+import { bearerFrom } from '@/lib/auth/sessions';
 import { backupDatabase, BackupError } from '@/lib/backup';
 import { databaseTarget } from '@/lib/config';
 import { getStore } from '@/lib/storage';
 
 export const GET = withActor('backup.create', async (req, { actor, db }) => {
   // A backup is expensive and audited: with the cookie, not even a link from another site starts one.
-  if (!/^Bearer\s/i.test(req.headers.get('authorization') ?? '')) checkCookieRead(req, { navigations: false });
+  if (!bearerFrom(req.headers.get('authorization'))) checkCookieRead(req, { navigations: false });
   let backup;
   try {
     backup = await backupDatabase(db, getStore(), actor, { kind: databaseTarget().kind });
