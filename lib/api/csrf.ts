@@ -95,7 +95,6 @@ export function checkCookieMutation(req: Request): void {
       'csrf_refused',
       `Refused as a possible cross-site request: this ${req.method.toUpperCase()} is authenticated by the session cookie, but ${problems.join('; ')}. ` +
         `The console sends Origin and ${HEADER_DISPLAY}: ${CSRF_HEADER_VALUE} from its own pages; scripts and pipelines use an API token (Authorization: Bearer …).`,
-      403,
     );
   }
   const names = [...new Set(new URL(req.url).searchParams.keys())];
@@ -106,7 +105,6 @@ export function checkCookieMutation(req: Request): void {
         .slice(0, 10)
         .map((n) => JSON.stringify(n.slice(0, 60)))
         .join(', ')}). The query-string form is for API-token calls.`,
-      400,
     );
   }
 }
@@ -126,6 +124,5 @@ export function checkCookieRead(req: Request, opts: { navigations?: boolean } = 
   throw new ApiError(
     'csrf_refused',
     `Refused as a possible cross-site request: this ${req.method.toUpperCase()} is authenticated by the session cookie but the browser says a ${JSON.stringify(site.slice(0, 40))} page asked for it (Sec-Fetch-Site). Open it from the console, or use an API token.`,
-    403,
   );
 }

@@ -1,93 +1,20 @@
 import { ZodError } from 'zod';
-import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError, errorFamily, markErrorFamilies } from '../formats/errors';
-import { AuthError } from '../auth/permissions';
+import { DomainError, errorFamily, kindOfCode, messageOf, type ErrorKind } from '../errors';
 import { TooManyAttemptsError } from '../auth/throttle-error';
-import { ArtifactError } from '../storage/types';
+
+export { notFound } from '../errors';
 
 /**
  * The one place errors become HTTP. Bodies are FastAPI-shaped (`{"detail": …}`) like the original
- * service, plus a stable `code`; a stack trace never reaches a client.
- *
- * Codes not listed fall back by class: ModelValidationError / ModelCompatibilityError → 422 (the
- * bytes are not an acceptable model), ModelExportError / ModelDeploymentError → 400.
+ * service, plus a stable `code`; a stack trace never reaches a client. The status is the kind's
+ * (lib/errors.ts), so a code has it wherever it is thrown.
  */
-export const STATUS_BY_CODE: Record<string, number> = {
-  unauthenticated: 401,
-  forbidden: 403,
-  // The requester of a deployment request may never review it.
-  self_review: 403,
-  // 400: the request itself is malformed (syntax, parameters that can never name anything).
-  invalid_json: 400,
-  invalid_multipart: 400,
-  unexpected_file: 400,
-  invalid_export_path: 400,
-  export_bad_format: 400,
-  export_bad_opset: 400,
-  artifact_bad_hash: 400,
-  // 404: names nothing (or nothing this actor may see).
-  not_found: 404,
-  training_job_not_found: 404,
-  model_not_found: 404,
-  deployment_not_found: 404,
-  artifact_not_found: 404,
-  request_not_found: 404,
-  // 409: well-formed, but the current state of the registry does not allow it.
-  conflict: 409,
-  active_model_exists: 409,
-  // A concurrent writer won a serializable transaction and retries ran out: nothing changed, retry.
-  deploy_conflict: 409,
-  no_backup: 409,
-  training_job_not_completed: 409,
-  training_report_missing: 409,
-  checkpoint_missing: 409,
-  validation_set_missing: 409,
-  age_range_mismatch: 409,
-  // The review workflow: the request's state or its policy does not allow it (yet).
-  approval_required: 409,
-  not_approved: 409,
-  policy_not_satisfied: 409,
-  invalid_transition: 409,
-  validation_required: 409,
-  preview_summary_required: 409,
-  // 413: over the configured artifact/body limits.
-  artifact_too_large: 413,
-  payload_too_large: 413,
-  // 429: sign-in or bearer-token guessing is in back-off or locked out (lib/auth/throttle.ts); Retry-After says how long.
-  too_many_attempts: 429,
-  // 415: a body we do not read.
-  unsupported_media_type: 415,
-  // 422: well-formed, but the content is not acceptable.
-  invalid_request: 422,
-  artifact_hash_mismatch: 422,
-  export_invalid_model: 422,
-  export_bad_tensor: 422,
-  export_bad_metadata: 422,
-  export_failed: 422,
-  pickle_unsupported_value: 422,
-  validation_failed: 422,
-  break_glass_reason_required: 422,
-  invalid_preview_summary: 422,
-  invalid_parent: 422,
-  // A webhook URL that is (or resolves to) an address the egress policy refuses (lib/registry/egress.ts).
-  webhook_target_forbidden: 422,
-  // 503: the task pool could not finish the work (lib/workers); trying again later may succeed.
-  worker_crashed: 503,
-  server_busy: 503,
-  // 500: the server's own state is broken (an artifact changed on disk, a writer failed).
-  artifact_corrupt: 500,
-  zip_write_failed: 500,
-};
 
 /** An error raised by the HTTP layer itself (bad syntax, media type, limits), after dub's DubApiError. */
-export class ApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status: number = STATUS_BY_CODE[code] ?? 400,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-    markErrorFamilies(this, new.target);
+export class ApiError extends DomainError {
+  /** `kind`: only where the code's table entry allows another (invalid_request refused by the input guard). */
+  constructor(code: string, message: string, kind: ErrorKind = kindOfCode(code, 'invalid')) {
+    super(kind, code, message);
   }
 }
 errorFamily(ApiError, 'ApiError');
@@ -114,20 +41,15 @@ export function errorToResponseParts(e: unknown): { status: number; body: ErrorB
       },
     };
   }
-  if (e instanceof ApiError) return { status: e.status, body: { code: e.code, detail: e.message } };
-  if (e instanceof TooManyAttemptsError) return { status: 429, body: { code: e.code, detail: e.message } };
-  if (e instanceof AuthError || e instanceof ArtifactError || e instanceof ModelDeploymentError) {
-    const status = STATUS_BY_CODE[e.code] ?? defaultStatus(e);
-    return { status, body: { code: e.code, detail: e.message } };
-  }
+  if (e instanceof DomainError) return { status: e.status, body: { code: e.code, detail: e.message } };
   const input = inputRefusedByDatabase(e);
   if (input) return { status: 400, body: { code: 'invalid_request', detail: input } };
   if ((e as { code?: unknown } | null)?.code === 'P2028') {
     // Prisma could not start a transaction within maxWait: the database is saturated, not broken.
-    return { status: 503, body: { code: 'server_busy', detail: 'The database is busy with other changes; try again in a moment.' } };
+    return { status: 503, body: { code: 'server_busy', detail: messageOf('server_busy') } };
   }
   console.error('internal error', e);
-  return { status: 500, body: { code: 'internal_error', detail: 'Internal error; it has been logged.' } };
+  return { status: 500, body: { code: 'internal_error', detail: messageOf('internal_error') } };
 }
 
 /**
@@ -169,20 +91,8 @@ function inputRefusedByDatabase(e: unknown): string | null {
   return null;
 }
 
-function defaultStatus(e: Error): number {
-  if (e instanceof ModelValidationError || e instanceof ModelCompatibilityError) return 422;
-  if (e instanceof ModelExportError) return 400;
-  if (e instanceof ModelDeploymentError) return 400;
-  return 500;
-}
-
 export function errorResponse(e: unknown): Response {
   const { status, body } = errorToResponseParts(e);
   if (e instanceof TooManyAttemptsError) return Response.json(body, { status, headers: { 'Retry-After': String(e.retryAfterSeconds) } });
   return Response.json(body, { status });
-}
-
-/** Generic 404 for a subject: same wording whether it does not exist or the actor may not see it. */
-export function notFound(what: string, id: string | number, code = 'not_found'): ModelDeploymentError {
-  return new ModelDeploymentError(code, `${what} ${id} not found`);
 }

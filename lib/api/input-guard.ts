@@ -19,7 +19,7 @@ const CONTROL = /\p{Cc}/u;
 const NUL = /\u0000/;
 
 export function invalidInput(where: string, what: string): ApiError {
-  return new ApiError('invalid_request', `${where} ${what}`, 400);
+  return new ApiError('invalid_request', `${where} ${what}`, 'invalid');
 }
 
 /** Why `s` cannot be stored or matched, or null when it can. */

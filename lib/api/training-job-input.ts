@@ -13,7 +13,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
  * taken (artifact references can come from uploaded files only, never from the JSON).
  */
 export function trainingJobInputFromMetadata(meta: unknown): RegisterTrainingJobInput {
-  if (!isObject(meta)) throw new ApiError('invalid_request', 'training job metadata must be a JSON object', 422);
+  if (!isObject(meta)) throw new ApiError('invalid_request', 'training job metadata must be a JSON object');
   const r = meta.report;
   return {
     jobName: meta.job_name,

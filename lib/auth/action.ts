@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { getCurrentActor } from './current';
 import { AuthError, requirePermission, type Actor, type Permission } from './permissions';
-import { ModelDeploymentError } from '../formats/errors';
-import { ArtifactError } from '../storage/types';
+import { describeError } from '../errors';
 
 import type { ActionState } from './action-state';
 
@@ -37,13 +36,10 @@ export function validatedAction<S extends z.ZodType, T>(
     try {
       return (await run(parsed.data, actor)) ?? { ok: true, message: 'Done.', fieldErrors: {} };
     } catch (e) {
-      if (e instanceof ModelDeploymentError || e instanceof ArtifactError || e instanceof AuthError) {
-        const field = (e as ModelDeploymentError).details?.field;
-        return {
-          ok: false,
-          message: e.message,
-          fieldErrors: typeof field === 'string' ? { [field]: [e.message] } : {},
-        };
+      const described = describeError(e);
+      if (described) {
+        const { message, field } = described;
+        return { ok: false, message, fieldErrors: field ? { [field]: [message] } : {} };
       }
       // redirect()/notFound() from inside an action must propagate to Next.js
       throw e;

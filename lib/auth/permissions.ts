@@ -1,4 +1,4 @@
-import { errorFamily, markErrorFamilies } from '../formats/errors';
+import { DomainError, errorFamily } from '../errors';
 /**
  * The one permission map (after dub's lib/api/rbac/permissions.ts). Every server action, route
  * handler and registry function asks `can`/`requirePermission`; nothing checks roles directly.
@@ -51,14 +51,10 @@ export function can(actor: Pick<Actor, 'role'> | null | undefined, permission: P
   return !!actor && (PERMISSIONS[permission] as readonly Role[]).includes(actor.role);
 }
 
-export class AuthError extends Error {
-  constructor(
-    readonly code: 'unauthenticated' | 'forbidden',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AuthError';
-    markErrorFamilies(this, new.target);
+export class AuthError extends DomainError {
+  declare readonly code: 'unauthenticated' | 'forbidden';
+  constructor(code: 'unauthenticated' | 'forbidden', message: string) {
+    super(code, code, message);
   }
 }
 errorFamily(AuthError, 'AuthError');

@@ -1,4 +1,4 @@
-import { errorFamily, markErrorFamilies } from '../formats/errors';
+import { DomainError, errorFamily } from '../errors';
 /**
  * Why a backup or restore was refused. Each code names one thing a person can check: the archive
  * (corrupt, truncated, tampered), the target (not empty), or the versions (incompatible).
@@ -11,14 +11,10 @@ export type BackupErrorCode =
   | 'backup_unsupported_schema'
   | 'backup_failed';
 
-export class BackupError extends Error {
-  constructor(
-    readonly code: BackupErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BackupError';
-    markErrorFamilies(this, new.target);
+export class BackupError extends DomainError {
+  declare readonly code: BackupErrorCode;
+  constructor(code: BackupErrorCode, message: string) {
+    super('internal', code, message);
   }
 }
 errorFamily(BackupError, 'BackupError');

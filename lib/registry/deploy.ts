@@ -7,7 +7,7 @@ import { ModelDeploymentError, ModelValidationError } from '../formats/errors';
 import { EXPORT_FILE_TYPES, type ExportFormat } from '../formats/export';
 import type { ArtifactStore } from '../storage/types';
 import { runTask, transferable } from '../workers';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { recordAudit } from './audit';
 import { actorRef, emitEvent, kickDispatcher } from './events';
 import { MODEL_ID_PATTERN } from './model-id';

@@ -9,7 +9,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../formats/export';
 import type { Autoencoder, PlainValue } from '../formats/types';
 import type { ArtifactStore } from '../storage/types';
 import { parseCheckpointInWorker, runTask } from '../workers';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
 import { newModelId } from './model-id';

@@ -1,7 +1,7 @@
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 
 /** Everything the model page shows, in one scoped read. */
 export async function getModelDetail(db: Db, actor: Actor, modelId: string) {

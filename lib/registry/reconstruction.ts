@@ -12,7 +12,7 @@ import type { Db } from '../db';
 import { ModelDeploymentError } from '../formats/errors';
 import type { ExportFormat } from '../formats/export';
 import type { ArtifactStore } from '../storage/types';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { runTask, transferable } from '../workers';
 
 /** Where the browser fetches an artifact: the content-addressed, immutable, session-checked route. */

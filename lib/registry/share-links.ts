@@ -4,7 +4,7 @@ import { requirePermission } from '../auth/permissions';
 import { sign, verifySignature } from '../auth/server-secret';
 import type { Db } from '../db';
 import { ModelDeploymentError } from '../formats/errors';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { recordAudit } from './audit';
 
 /**

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
+import { DomainError } from '../errors';
 import { ModelDeploymentError, errorFamily } from '../formats/errors';
 
 /**
@@ -49,7 +50,7 @@ function nodes(e: unknown): Record<string, unknown>[] {
 /** What kind of concurrency conflict `e` is, however the driver adapter wrapped it; null when it is none. */
 export function transactionConflictOf(e: unknown): TransactionConflict | null {
   // Our own errors are decisions taken on a consistent snapshot, never transient.
-  if (e instanceof ModelDeploymentError) return null;
+  if (e instanceof DomainError) return null;
   let found: TransactionConflict | null = null;
   for (const n of nodes(e)) {
     const codes = [n.code, n.originalCode].filter((c): c is string => typeof c === 'string');

@@ -5,7 +5,7 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { ModelDeploymentError } from '../formats/errors';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { recordAudit } from './audit';
 import { ENVIRONMENTS } from './deploy';
 import { EgressDnsError, egressPolicy, vetTarget, type EgressPolicy } from './egress';

@@ -1,4 +1,4 @@
-import { errorFamily, markErrorFamilies } from '../formats/errors';
+import { DomainError, errorFamily, kindOfCode } from '../errors';
 /** The artifact store's contract: content-addressed, verified on every read. */
 export type StoredArtifact = { sha256: string; sizeBytes: number };
 
@@ -54,14 +54,12 @@ export interface ArtifactStore {
   sweepTemp(olderThanMs: number, opts?: { apply?: boolean }): Promise<TempSweep>;
 }
 
-export class ArtifactError extends Error {
-  constructor(
-    readonly code: 'artifact_not_found' | 'artifact_corrupt' | 'artifact_too_large' | 'artifact_hash_mismatch' | 'artifact_bad_hash',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ArtifactError';
-    markErrorFamilies(this, new.target);
+export type ArtifactErrorCode = 'artifact_not_found' | 'artifact_corrupt' | 'artifact_too_large' | 'artifact_hash_mismatch' | 'artifact_bad_hash';
+
+export class ArtifactError extends DomainError {
+  declare readonly code: ArtifactErrorCode;
+  constructor(code: ArtifactErrorCode, message: string) {
+    super(kindOfCode(code), code, message);
   }
 }
 errorFamily(ArtifactError, 'ArtifactError');

@@ -8,7 +8,7 @@ import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
-import { ModelDeploymentError } from '@/lib/formats/errors';
+import { DomainError } from '@/lib/errors';
 import { fmtAgeRange, fmtBytes, fmtDate, fmtNumber } from '@/lib/format-display';
 import { exportPathOf } from '@/lib/registry/deploy';
 import { getModelDetail } from '@/lib/registry/model-page';
@@ -40,7 +40,7 @@ export default async function ModelPage({ params }: Params) {
   try {
     detail = await getModelDetail(await getDb(), actor, modelId);
   } catch (e) {
-    if (e instanceof ModelDeploymentError && e.code === 'model_not_found') notFound();
+    if (e instanceof DomainError && e.code === 'model_not_found') notFound();
     throw e;
   }
   const { exp, production } = detail;

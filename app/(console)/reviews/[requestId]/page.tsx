@@ -9,7 +9,7 @@ import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
-import { ModelDeploymentError } from '@/lib/formats/errors';
+import { DomainError } from '@/lib/errors';
 import { fmtAgeRange, fmtDate, fmtNumber } from '@/lib/format-display';
 import { userNames } from '@/lib/registry/comments';
 import { getRequestDetail, type DiffSide, type RequestDetail } from '@/lib/registry/review-detail';
@@ -28,7 +28,7 @@ export default async function RequestPage({ params }: Params) {
   try {
     d = await getRequestDetail(db, actor, requestId);
   } catch (e) {
-    if (e instanceof ModelDeploymentError && e.code === 'request_not_found') notFound();
+    if (e instanceof DomainError && e.code === 'request_not_found') notFound();
     throw e;
   }
   const req = d.request;

@@ -5,7 +5,7 @@ import { LossChart } from '@/components/loss-chart';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
-import { ModelDeploymentError } from '@/lib/formats/errors';
+import { DomainError } from '@/lib/errors';
 import { fmtBytes, fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { getTrainingJob } from '@/lib/registry/training-jobs';
 import { can } from '@/lib/auth/permissions';
@@ -29,7 +29,7 @@ export default async function TrainingJobPage({ params }: Params) {
   try {
     job = await getTrainingJob(await getDb(), actor, Number(id));
   } catch (e) {
-    if (e instanceof ModelDeploymentError && e.code === 'training_job_not_found') notFound();
+    if (e instanceof DomainError && e.code === 'training_job_not_found') notFound();
     throw e;
   }
   const r = job.report;

@@ -1,7 +1,7 @@
 // GET /api/v1/artifacts/{sha256} - a catalogued artifact's bytes by hash (strong ETag, immutable
 //     caching, If-None-Match → 304, single Range → 206/416); re-verified by the store on every read.
 import { artifactResponse } from '@/lib/api/artifact-response';
-import { notFound } from '@/lib/api/errors';
+import { notFound } from '@/lib/errors';
 import { withActor } from '@/lib/api/handler';
 import { findArtifact } from '@/lib/api/queries';
 import { getStore } from '@/lib/storage';

@@ -35,7 +35,7 @@ export const POST = withActor('jobs.write', async (req, { actor, db }) => {
         if (name === 'metadata') input = parseTrainingJobMetadata(value);
       },
     });
-    if (!input) throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)', 422);
+    if (!input) throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)');
     await checkTrainingArtifacts(store, files);
     const job = await registerTrainingJob(db, actor, {
       ...input,
