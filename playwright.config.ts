@@ -30,7 +30,7 @@ export default defineConfig({
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
   webServer: {
     // A production build (npm test builds first), migrated and seeded into a fresh data dir.
-    command: `node node_modules/.bin/tsx prisma/seed.ts && node node_modules/.bin/next start -p ${port}`,
+    command: `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && node node_modules/.bin/next start -p ${port}`,
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,

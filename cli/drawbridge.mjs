@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `drawbridge` command (npx drawbridge). TypeScript sources run through tsx's loader so the
 // CLI shares lib/ with the server without a separate build.
+import { register as registerHooks } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { register } from 'tsx/esm/api';
 
 register();
+registerHooks('../lib/server-only-hook.mjs', import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Task workers (lib/workers) load their files from the checkout, wherever the CLI is run from.
 process.env.DRAWBRIDGE_ROOT ??= path.join(here, '..');

@@ -3,7 +3,7 @@
 import { useActionState } from 'react';
 import { createWebhookAction } from '@/app/(console)/settings/webhooks/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { EVENT_LABELS, WEBHOOK_EVENTS } from '@/lib/registry/events';
+import { EVENT_LABELS, WEBHOOK_EVENTS } from '@/lib/event-names';
 import { Field, inputClass, primaryButton } from './field';
 import { FieldError, FormMessage } from './form-message';
 import { WebhookSecret } from './webhook-secret';

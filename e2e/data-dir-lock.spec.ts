@@ -34,7 +34,7 @@ function runProcess(cmd: string, args: string[]): Promise<Run> {
 }
 
 const drawbridge = (...args: string[]) => runProcess(process.execPath, [path.join(root, 'cli', 'drawbridge.mjs'), ...args]);
-const seed = () => runProcess(process.execPath, [bin('tsx'), 'prisma/seed.ts']);
+const seed = () => runProcess(process.execPath, [bin('tsx'), '--conditions=react-server', 'prisma/seed.ts']);
 
 function ok(r: Run): Run {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -197,7 +197,7 @@ test('while the server holds the data directory, local-mode commands go through 
 
 test('while a local command holds the data directory, the server and the seed refuse to start, naming it; then the server starts', async () => {
   test.setTimeout(240_000);
-  const holder = spawn(process.execPath, [bin('tsx'), 'e2e/data-dir-lock-holder.ts'], { cwd: root, env: env(), stdio: ['pipe', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, [bin('tsx'), '--conditions=react-server', 'e2e/data-dir-lock-holder.ts'], { cwd: root, env: env(), stdio: ['pipe', 'pipe', 'inherit'] });
   const holderExited = new Promise<number | null>((resolve) => holder.on('exit', (code) => resolve(code)));
   const first = await new Promise<string>((resolve) => holder.stdout!.once('data', (d) => resolve(String(d))));
   expect(first.trim()).toBe('held 8');

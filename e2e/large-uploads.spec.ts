@@ -127,7 +127,7 @@ test.beforeAll(async ({ browser }) => {
   expect(tooBig.size).toBeGreaterThan(LIMIT_MB * 1024 * 1024);
 
   const dataDir = path.join(tmp, 'data');
-  server = spawn('sh', ['-c', `node node_modules/.bin/tsx prisma/seed.ts && exec node node_modules/.bin/next start -H 127.0.0.1 -p ${PORT}`], {
+  server = spawn('sh', ['-c', `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && exec node node_modules/.bin/next start -H 127.0.0.1 -p ${PORT}`], {
     env: { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, DRAWBRIDGE_DEMO: '1', DATABASE_URL: '', DRAWBRIDGE_MAX_ARTIFACT_MB: String(LIMIT_MB) },
     detached: true, // its own process group, so the Next.js server child goes with it
     stdio: ['ignore', 'pipe', 'pipe'],

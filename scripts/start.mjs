@@ -42,7 +42,7 @@ if (!built) {
   fs.writeFileSync(stamp, fingerprint);
 }
 
-run(bin('tsx'), ['prisma/seed.ts']);
+run(bin('tsx'), ['--conditions=react-server', 'prisma/seed.ts']);
 
 const port = process.env.PORT || '3000';
 console.log(`drawbridge: serving http://localhost:${port}`);

@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import { getCurrentActor } from './current';
 import { AuthError, requirePermission, type Actor, type Permission } from './permissions';

@@ -8,6 +8,7 @@
  * time, and then acts as that existing, active user with exactly that user's role; the audit trail
  * names the user as for the same command in local mode.
  */
+import 'server-only';
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { newSecret } from './password';

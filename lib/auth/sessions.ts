@@ -1,3 +1,4 @@
+import 'server-only';
 import type { Db } from '../db';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './password';
 import type { Actor, Role } from './permissions';

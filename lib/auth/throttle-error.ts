@@ -1,3 +1,4 @@
+import 'server-only';
 import { DomainError, errorFamily } from '../errors';
 
 // Apart from throttle.ts so lib/api/errors.ts can map it without importing the database side.

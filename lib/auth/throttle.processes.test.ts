@@ -17,7 +17,7 @@ const PASSWORD = 'the right one';
 type Child = { ready: Promise<void>; go(): void; done: Promise<{ pid: number; out: string[] }> };
 
 function child(url: string, ...args: string[]): Child {
-  const p = spawn(process.execPath, [path.join(ROOT, 'node_modules', '.bin', 'tsx'), path.join(import.meta.dirname, 'test-support', 'throttle-child.ts'), ...args], {
+  const p = spawn(process.execPath, [path.join(ROOT, 'node_modules', '.bin', 'tsx'), '--conditions=react-server', path.join(import.meta.dirname, 'test-support', 'throttle-child.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, DATABASE_URL: url, DRAWBRIDGE_MIGRATIONS_DIR: MIGRATIONS },
     stdio: ['pipe', 'pipe', 'pipe'],

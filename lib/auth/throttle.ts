@@ -1,3 +1,4 @@
+import 'server-only';
 import net from 'node:net';
 import type { Db } from '../db';
 import { recordAudit, SYSTEM_ACTOR } from '../registry/audit';

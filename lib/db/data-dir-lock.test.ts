@@ -139,14 +139,14 @@ describe('data directory lock', () => {
     const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
     const exitDir = freshDir();
-    const r = spawnSync(tsx, ['-e', script(exitDir, '')], { encoding: 'utf8' });
+    const r = spawnSync(tsx, ['--conditions=react-server', '-e', script(exitDir, '')], { encoding: 'utf8' });
     expect(r.stdout.trim()).toBe('held');
     expect(r.status).toBe(0);
     expect(fs.existsSync(lockFileFor(exitDir))).toBe(false);
 
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const dir = freshDir();
-      const child = spawn(tsx, ['-e', script(dir, 'setInterval(() => {}, 1000);')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(tsx, ['--conditions=react-server', '-e', script(dir, 'setInterval(() => {}, 1000);')], { stdio: ['ignore', 'pipe', 'inherit'] });
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
       const owner = lockOf(dir).pid;
       expect(owner).not.toBe(process.pid);

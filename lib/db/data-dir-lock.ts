@@ -6,6 +6,7 @@
  * database or exits. A lock whose owner is gone (no such pid, or the pid now belongs to a process
  * that started at another time) is stale and taken over; any other is refused with the owner named.
  */
+import 'server-only';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { PrismaClient } from './generated/client';
 import { createAdapterFactory, type OpenedAdapter } from './adapter';
 import { applyMigrations } from './migrate';

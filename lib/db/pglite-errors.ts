@@ -1,3 +1,4 @@
+import 'server-only';
 import { DriverAdapterError, type SqlMigrationAwareDriverAdapterFactory, type Transaction } from '@prisma/driver-adapter-utils';
 
 /**

@@ -6,6 +6,7 @@
  * Content addressing dedupes, so "unreferenced" is always asked of the database, never assumed,
  * and an upload in flight in this process holds its hash until its rows are committed.
  */
+import 'server-only';
 import type { Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import { Prisma } from '../db/generated/client';

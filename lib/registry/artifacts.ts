@@ -1,3 +1,4 @@
+import 'server-only';
 import type { Actor } from '../auth/permissions';
 import type { StoredArtifact } from '../storage/types';
 import type { Tx } from './audit';

@@ -1,3 +1,4 @@
+import 'server-only';
 import { requirePermission, type Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import { auditWhere, type AuditFilter } from './audit';

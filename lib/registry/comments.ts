@@ -1,3 +1,4 @@
+import 'server-only';
 import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';

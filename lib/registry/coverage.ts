@@ -1,3 +1,4 @@
+import 'server-only';
 /**
  * Coverage of the age axis (2–18 years) by active deployments: which model serves each stretch,
  * where nothing does (gaps) and where several do (overlaps). Pure, for the deployments page.

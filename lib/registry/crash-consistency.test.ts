@@ -29,7 +29,7 @@ type ChildRun = { verify: VerifyReport; steps: { name: string; detail: unknown; 
 /** Runs the child; with `kill`, SIGKILLs it `afterMs` after it announces step `at`. */
 function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } });
+    const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } });
     let out = '';
     let stderr = '';
     let killed = false;

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { Role } from '../auth/permissions';
 
 /** The demo team: one account per role. Shown on the sign-in page only in demo mode. */

@@ -1,6 +1,8 @@
+import 'server-only';
 import type { Actor } from '../auth/permissions';
 import type { Tx } from './audit';
 import type { Prisma } from '../db/generated/client';
+import { WEBHOOK_EVENTS, type WebhookEvent } from '../event-names';
 
 /**
  * Workflow events: the one place a state change fans out to people (inbox notifications) and to
@@ -12,35 +14,7 @@ import type { Prisma } from '../db/generated/client';
  * call `kickDispatcher()` (lib/registry/webhooks) to send soon; the dispatcher's interval loop
  * picks up anything left within seconds either way.
  */
-export const WEBHOOK_EVENTS = [
-  'request.opened',
-  'request.approved',
-  'request.rejected',
-  'model.deployed',
-  'model.undeployed',
-  'model.rolled_back',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-/** Sent only by "Send test event" on the webhooks page, to the one webhook being tested. */
-export const WEBHOOK_TEST_EVENT = 'webhook.test';
-
-export const EVENT_LABELS: Record<string, string> = {
-  'request.opened': 'Deployment request opened',
-  'request.approved': 'Request approved',
-  'request.rejected': 'Request rejected',
-  'request.changes_requested': 'Changes requested',
-  'request.withdrawn': 'Request withdrawn',
-  'request.lapsed': 'Approvals lapsed',
-  'request.failed': 'Deploy failed',
-  'comment.mention': 'Mentioned in a comment',
-  'request.comment': 'New comment',
-  'request.reviewed': 'New review',
-  'model.deployed': 'Model deployed',
-  'model.undeployed': 'Model undeployed',
-  'model.rolled_back': 'Deployment rolled back',
-  [WEBHOOK_TEST_EVENT]: 'Test event',
-};
+export { EVENT_LABELS, WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT, type WebhookEvent } from '../event-names';
 
 export type EventInput = {
   /** Webhook events go to subscribed webhooks of `environment`; other types only notify. */

@@ -1,3 +1,4 @@
+import 'server-only';
 import type { Actor } from '../auth/permissions';
 import { can, requirePermission } from '../auth/permissions';
 import type { Db } from '../db';

@@ -1,3 +1,4 @@
+import 'server-only';
 /** Python's str(float): 2 → "2.0", 3.5 → "3.5" — the original service's model ids use it. */
 export function pyFloat(n: number): string {
   return Number.isInteger(n) ? `${n}.0` : String(n);

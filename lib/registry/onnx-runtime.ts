@@ -1,3 +1,4 @@
+import 'server-only';
 /**
  * Runs an ONNX artifact in onnxruntime-node (server side only), inside a task worker
  * (lib/workers/tasks.ts): inference over a big model or set must not hold the event loop. Loaded

@@ -1,3 +1,4 @@
+import 'server-only';
 import { maxArtifactBytes } from '../config';
 import { toAutoencoder } from '../formats/architecture';
 import { readCheckpoint } from '../formats/torch-read';

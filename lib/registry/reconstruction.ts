@@ -6,6 +6,7 @@
  * downloaded itself. `computeServerReconstruction` is the reference the e2e test compares against:
  * the same artifact on the same samples through onnxruntime-node.
  */
+import 'server-only';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';

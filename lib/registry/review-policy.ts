@@ -1,3 +1,4 @@
+import 'server-only';
 /**
  * The review policy, pure: given a request, its export's bytes, the export's latest validation run
  * and the reviews, does the request satisfy its environment's rules, and if not, what is missing

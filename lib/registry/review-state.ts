@@ -1,3 +1,4 @@
+import 'server-only';
 import { can, type Actor } from '../auth/permissions';
 import { ModelDeploymentError, errorFamily } from '../formats/errors';
 

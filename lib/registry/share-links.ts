@@ -1,3 +1,4 @@
+import 'server-only';
 import crypto from 'node:crypto';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';

@@ -1,3 +1,4 @@
+import 'server-only';
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';

@@ -3,6 +3,7 @@
  * the forward pass, onnxruntime-node, the validation set). It runs in a task worker
  * (lib/workers/tasks.ts); validate.ts fetches the bytes, runs it, and records the result.
  */
+import 'server-only';
 import { createHash } from 'node:crypto';
 import { architectureHash, parameterCount } from '../formats/architecture';
 import { isModelDeploymentError } from '../formats/errors';

@@ -1,3 +1,4 @@
+import 'server-only';
 import path from 'node:path';
 import { dataDir, maxArtifactBytes } from '../config';
 import { FsArtifactStore } from './fs-store';

@@ -1,3 +1,4 @@
+import 'server-only';
 /**
  * A per-object mutex for this process: a put's publish step and a delete of the same hash never
  * interleave, so "is anything still using these bytes?" and the removal happen as one step.

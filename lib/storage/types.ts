@@ -1,3 +1,4 @@
+import 'server-only';
 import { DomainError, errorFamily, kindOfCode } from '../errors';
 /** The artifact store's contract: content-addressed, verified on every read. */
 export type StoredArtifact = { sha256: string; sizeBytes: number };

@@ -1,10 +1,12 @@
 // Bootstrap of a task worker (lib/workers/pool.ts). Plain JavaScript with a real file path, so
 // every host can start it: the Next.js server (whose own code is bundled into .next), vitest and
 // the CLI. tsx's loader lets it import the TypeScript task module named in workerData.
+import { register as registerHooks } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
+registerHooks('../server-only-hook.mjs', import.meta.url);
 const tasks = await import(workerData.tasksUrl);
 
 /** Every ArrayBuffer under typed arrays in a result, once: results move back without a copy. */
