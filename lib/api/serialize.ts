@@ -1,4 +1,15 @@
-/** snake_case JSON shapes of the original service. */
+/**
+ * The original service's snake_case JSON, typed against the contract (lib/api/contract): a field
+ * the contract names and a serializer leaves out, or spells differently, is a type error here.
+ */
+import type { AuditEventResponse } from './contract/system';
+import type { DeploymentResponse } from './contract/deployments';
+import type { ModelExportDetailResponse, ModelExportMetadataResponse, ValidationRunResponse } from './contract/models';
+import type { TrainingJobResponse } from './contract/training-jobs';
+
+// JSON columns hold what the registry validated on the way in (objects; lists of messages).
+type JsonObject = Record<string, unknown>;
+
 type JobRow = {
   id: number;
   jobName: string;
@@ -23,12 +34,12 @@ type JobRow = {
   } | null;
 };
 
-export function trainingJobToJson(j: JobRow) {
+export function trainingJobToJson(j: JobRow): TrainingJobResponse {
   return {
     id: j.id,
     job_name: j.jobName,
     environment: j.environment,
-    config_parameters: j.configParameters,
+    config_parameters: j.configParameters as JsonObject,
     dataset_path: j.datasetPath,
     status: j.status,
     start_timestamp: j.startTimestamp?.toISOString() ?? null,
@@ -44,7 +55,7 @@ export function trainingJobToJson(j: JobRow) {
           best_epoch: j.report.bestEpoch,
           training_time_seconds: j.report.trainingTimeSeconds,
           model_parameters_sha256: j.report.modelParametersSha256,
-          metrics_summary: j.report.metricsSummary,
+          metrics_summary: j.report.metricsSummary as JsonObject,
           report_file_path: j.report.reportFilePath,
         }
       : null,
@@ -64,16 +75,16 @@ type ValidationRunRow = {
   createdBy?: { name: string } | null;
 };
 
-export function validationRunToJson(r: ValidationRunRow) {
+export function validationRunToJson(r: ValidationRunRow): ValidationRunResponse {
   return {
     id: r.id,
     artifact_sha256: r.artifactSha256,
     is_valid: r.isValid,
-    errors: r.errors,
-    warnings: r.warnings,
-    compatibility_checks: r.compatibilityChecks,
-    integrity_checks: r.integrityChecks,
-    performance_checks: r.performanceChecks,
+    errors: r.errors as string[],
+    warnings: r.warnings as string[],
+    compatibility_checks: r.compatibilityChecks as JsonObject,
+    integrity_checks: r.integrityChecks as JsonObject,
+    performance_checks: r.performanceChecks as JsonObject,
     created_at: r.createdAt.toISOString(),
     created_by: r.createdBy?.name ?? null,
   };
@@ -82,4 +93,45 @@ export function validationRunToJson(r: ValidationRunRow) {
 /** Where an export's bytes can be fetched over the API (relative to the server's origin). */
 export function exportDownloadUrl(modelId: string): string {
   return `/api/v1/training/models/exports/${encodeURIComponent(modelId)}/download`;
+}
+
+/** GET /api/v1/training/models/exports/{model_id}: the 16 fields, where to deploy and fetch it from, its runs. */
+export function exportDetailToJson(
+  metadata: ModelExportMetadataResponse,
+  exportPath: string,
+  runs: ValidationRunRow[],
+): ModelExportDetailResponse {
+  return {
+    ...metadata,
+    export_path: exportPath,
+    download_url: exportDownloadUrl(metadata.model_id),
+    validation_runs: runs.map(validationRunToJson),
+  };
+}
+
+type AuditEventRow = Omit<AuditEventResponse, 'createdAt' | 'before' | 'after'> & { createdAt: Date; before: unknown; after: unknown };
+
+/** An audit event as the database holds it (camelCase, as the hash chain covers it). */
+export function auditEventToJson(e: AuditEventRow): AuditEventResponse {
+  return {
+    id: e.id,
+    actorId: e.actorId,
+    actorLabel: e.actorLabel,
+    action: e.action,
+    subjectType: e.subjectType,
+    subjectId: e.subjectId,
+    before: e.before as JsonObject | null,
+    after: e.after as JsonObject | null,
+    createdAt: e.createdAt.toISOString(),
+    prevHash: e.prevHash,
+    hash: e.hash,
+  };
+}
+
+/** A deployment (the registry's AgeGroupModel dict) with the name of whoever deployed it. */
+export function deploymentToJson<D extends Omit<DeploymentResponse, 'deployed_by'>>(
+  dict: D,
+  deployedBy: { name: string } | null | undefined,
+): DeploymentResponse {
+  return { ...dict, deployed_by: deployedBy?.name ?? null };
 }
