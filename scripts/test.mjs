@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: everything, in order — typecheck, unit and integration tests (PGlite, plus a
-// throwaway PostgreSQL cluster when PostgreSQL is installed), a production build, and the
-// Playwright journeys in Debian's Chromium. Stops at the first failing stage.
+// `npm test`: everything, in order — lint (ESLint, then Prettier's check), typecheck, unit and
+// integration tests (PGlite, plus a throwaway PostgreSQL cluster when PostgreSQL is installed), a
+// production build, and the Playwright journeys in Debian's Chromium. Stops at the first failing stage.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,12 @@ function stage(name, cmd, args, env = {}) {
     process.exit(r.status ?? 1);
   }
   console.log(`✔ ${name} (${secs}s)`);
+}
+
+if (want('lint')) {
+  // The cache keeps a re-run to a few seconds; only changed files are linted again.
+  stage('eslint', bin('eslint'), ['.', '--max-warnings', '0', '--cache', '--cache-location', 'node_modules/.cache/eslint']);
+  stage('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
 }
 
 if (want('typecheck')) stage('typecheck', bin('tsc'), ['--noEmit', '-p', '.']);
