@@ -6,11 +6,9 @@ import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { inputClass, primaryButton, secondaryButton } from './field';
 import { FieldError, FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 /** A new comment or a reply; `@name` or `@email` mentions a teammate. */
 export function CommentForm({ requestId, modelId, parentId, label }: { requestId?: string; modelId?: string; parentId?: string; label: string }) {
-  const [state, action, pending] = useActionState(addCommentAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(addCommentAction, initialActionState);
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
     if (state.ok) ref.current?.reset();

@@ -7,10 +7,8 @@ import { secondaryButton } from './field';
 import { ConfirmSubmit } from './confirm-submit';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function UndeployButton({ deploymentId, modelId }: { deploymentId: number | null; modelId: string | null }) {
-  const [state, action, pending] = useActionState(undeployAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(undeployAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="deploymentId" value={deploymentId ?? ''} />
@@ -25,7 +23,7 @@ export function UndeployButton({ deploymentId, modelId }: { deploymentId: number
 }
 
 export function RollbackButton({ ageGroupMin, ageGroupMax, environment, backupModelId }: { ageGroupMin: number; ageGroupMax: number; environment: string; backupModelId: string | null }) {
-  const [state, action, pending] = useActionState(rollbackAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(rollbackAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="ageGroupMin" value={ageGroupMin} />

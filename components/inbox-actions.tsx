@@ -6,10 +6,8 @@ import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { secondaryButton } from './field';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function InboxMarkReadButton({ id, subject }: { id: string; subject: string }) {
-  const [state, action, pending] = useActionState(markReadAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(markReadAction, initialActionState);
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="id" value={id} />
@@ -22,7 +20,7 @@ export function InboxMarkReadButton({ id, subject }: { id: string; subject: stri
 }
 
 export function InboxMarkAllReadButton({ unread }: { unread: number }) {
-  const [state, action, pending] = useActionState(markAllReadAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(markAllReadAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">
       <button type="submit" disabled={pending || unread === 0} className={secondaryButton}>

@@ -8,10 +8,8 @@ import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from 
 import { DeploymentConfigFields } from './deployment-config-fields';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function ValidateButton({ modelId }: { modelId: string }) {
-  const [state, action, pending] = useActionState(validateModelAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(validateModelAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">
       <input type="hidden" name="modelId" value={modelId} />
@@ -33,7 +31,7 @@ export type ApprovedRequestSummary = { id: string; environment: string; requeste
  * deployed (or failed) request leaves it.
  */
 export function DeployApprovedRequests({ modelId, requests, awaitingReview }: { modelId: string; requests: ApprovedRequestSummary[]; awaitingReview: number }) {
-  const [state, action, pending] = useActionState(deployApprovedRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(deployApprovedRequestAction, initialActionState);
   return (
     <div className="mt-3 space-y-3 text-sm">
       {requests.length > 0 ? (
@@ -69,7 +67,7 @@ export function DeployApprovedRequests({ modelId, requests, awaitingReview }: { 
 
 /** An admin's break-glass deploy: no approvals, a written reason, flagged and audited everywhere. */
 export function BreakGlassDeployForm({ modelId, ageGroupMin, ageGroupMax }: { modelId: string; ageGroupMin: number; ageGroupMax: number }) {
-  const [state, action, pending] = useActionState(breakGlassModelAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(breakGlassModelAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-3" noValidate aria-labelledby="break-glass-h">

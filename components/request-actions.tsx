@@ -6,10 +6,8 @@ import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from './field';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function SubmitRequestButton({ requestId, label = 'Submit for review' }: { requestId: string; label?: string }) {
-  const [state, action, pending] = useActionState(submitRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(submitRequestAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">
       <input type="hidden" name="requestId" value={requestId} />
@@ -20,7 +18,7 @@ export function SubmitRequestButton({ requestId, label = 'Submit for review' }: 
 }
 
 export function WithdrawRequestForm({ requestId }: { requestId: string }) {
-  const [state, action, pending] = useActionState(withdrawRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(withdrawRequestAction, initialActionState);
   return (
     <form action={action} className="space-y-2" noValidate>
       <input type="hidden" name="requestId" value={requestId} />
@@ -36,7 +34,7 @@ export function WithdrawRequestForm({ requestId }: { requestId: string }) {
 }
 
 export function AmendRequestForm({ requestId, exports }: { requestId: string; exports: { modelId: string; label: string }[] }) {
-  const [state, action, pending] = useActionState(amendRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(amendRequestAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-2" noValidate>
@@ -61,7 +59,7 @@ export function AmendRequestForm({ requestId, exports }: { requestId: string; ex
 }
 
 export function DeployRequestButton({ requestId, blocked }: { requestId: string; blocked: string[] }) {
-  const [state, action, pending] = useActionState(deployRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(deployRequestAction, initialActionState);
   return (
     <form action={action} className="space-y-2">
       <input type="hidden" name="requestId" value={requestId} />
@@ -80,7 +78,7 @@ export function DeployRequestButton({ requestId, blocked }: { requestId: string;
 }
 
 export function BreakGlassForm({ requestId }: { requestId: string }) {
-  const [state, action, pending] = useActionState(breakGlassDeployAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(breakGlassDeployAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-2" noValidate>

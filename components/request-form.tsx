@@ -7,11 +7,9 @@ import { Field, inputClass, primaryButton, secondaryButton } from './field';
 import { DeploymentConfigFields } from './deployment-config-fields';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 /** "Request deployment" on a model page: the export's ModelDeploymentConfig plus a rationale. */
 export function RequestDeploymentForm({ modelId, ageGroupMin, ageGroupMax }: { modelId: string; ageGroupMin: number; ageGroupMax: number }) {
-  const [state, action, pending] = useActionState(createRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(createRequestAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-3" noValidate>

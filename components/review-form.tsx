@@ -6,10 +6,8 @@ import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { Field, inputClass, primaryButton } from './field';
 import { FieldError, FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function ReviewForm({ requestId, previewNote }: { requestId: string; previewNote: React.ReactNode }) {
-  const [state, action, pending] = useActionState(reviewRequestAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(reviewRequestAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-3" noValidate aria-label="Your review">

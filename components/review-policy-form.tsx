@@ -6,10 +6,8 @@ import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { Field, inputClass, primaryButton } from './field';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function ReviewPolicyForm({ environment, requiredApprovals, requirePreviewSummary }: { environment: string; requiredApprovals: number; requirePreviewSummary: boolean }) {
-  const [state, action, pending] = useActionState(setReviewPolicyAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(setReviewPolicyAction, initialActionState);
   const id = `${environment}-approvals`;
   return (
     <form action={action} className="space-y-3" noValidate aria-label={`${environment} review policy`}>

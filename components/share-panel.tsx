@@ -6,11 +6,10 @@ import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { Field, dangerButton, inputClass, secondaryButton } from './field';
 import { FormMessage } from './form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
 export type ShareLinkRow = { id: string; createdAt: string; createdBy: string; expiresAt: string | null; revokedAt: string | null; accessCount: number };
 
 export function SharePanel({ modelId, links }: { modelId: string; links: ShareLinkRow[] }) {
-  const [state, action, pending] = useActionState(createShareLinkAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(createShareLinkAction, initialActionState);
   const [origin, setOrigin] = useState('');
   useEffect(() => setOrigin(window.location.origin), []);
   const path = (state.data as { path?: string } | undefined)?.path;
@@ -50,7 +49,7 @@ export function SharePanel({ modelId, links }: { modelId: string; links: ShareLi
 
 // Stays mounted after revocation so its outcome message survives the page's revalidation.
 function RevokeLink({ id, modelId, revokedAt }: { id: string; modelId: string; revokedAt: string | null }) {
-  const [state, action, pending] = useActionState(revokeShareLinkAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(revokeShareLinkAction, initialActionState);
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="shareLinkId" value={id} />

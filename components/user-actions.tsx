@@ -8,12 +8,10 @@ import { secondaryButton } from './field';
 import { FieldError, FormMessage } from './form-message';
 import { UserPassword } from './user-password';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 type UserRef = { id: string; email: string; name: string };
 
 export function UserRoleForm({ user, role, roles }: { user: UserRef; role: string; roles: readonly string[] }) {
-  const [state, action, pending] = useActionState(setUserRoleAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(setUserRoleAction, initialActionState);
   const selectId = `user-role-${user.id}`;
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
@@ -45,7 +43,7 @@ export function UserRoleForm({ user, role, roles }: { user: UserRef; role: strin
 }
 
 export function UserDisableButton({ user, disabled }: { user: UserRef; disabled: boolean }) {
-  const [state, action, pending] = useActionState(setUserDisabledAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(setUserDisabledAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={user.id} />
@@ -66,7 +64,7 @@ export function UserDisableButton({ user, disabled }: { user: UserRef; disabled:
 }
 
 export function UserResetPasswordButton({ user }: { user: UserRef }) {
-  const [state, action, pending] = useActionState(resetPasswordAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(resetPasswordAction, initialActionState);
   const password = (state.data as { password?: string } | undefined)?.password;
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">

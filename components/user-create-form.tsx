@@ -7,10 +7,8 @@ import { Field, inputClass, primaryButton } from './field';
 import { FormMessage } from './form-message';
 import { UserPassword } from './user-password';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function UserCreateForm({ roles }: { roles: readonly string[] }) {
-  const [state, action, pending] = useActionState(createUserAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(createUserAction, initialActionState);
   const data = state.data as { email?: string; password?: string | null } | undefined;
   const err = state.fieldErrors;
   return (

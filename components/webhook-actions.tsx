@@ -16,10 +16,8 @@ import { FormMessage } from './form-message';
 import { WebhookEventFields } from './webhook-create-form';
 import { WebhookSecret } from './webhook-secret';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 export function WebhookEventsForm({ id, events }: { id: string; events: string[] }) {
-  const [state, action, pending] = useActionState(updateWebhookEventsAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(updateWebhookEventsAction, initialActionState);
   return (
     <form action={action} className="grid gap-2">
       <input type="hidden" name="id" value={id} />
@@ -35,7 +33,7 @@ export function WebhookEventsForm({ id, events }: { id: string; events: string[]
 }
 
 export function WebhookToggleButton({ id, active }: { id: string; active: boolean }) {
-  const [state, action, pending] = useActionState(setWebhookActiveAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(setWebhookActiveAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={id} />
@@ -49,7 +47,7 @@ export function WebhookToggleButton({ id, active }: { id: string; active: boolea
 }
 
 export function WebhookTestButton({ id }: { id: string }) {
-  const [state, action, pending] = useActionState(sendTestEventAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(sendTestEventAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={id} />
@@ -62,7 +60,7 @@ export function WebhookTestButton({ id }: { id: string }) {
 }
 
 export function WebhookRotateButton({ id }: { id: string }) {
-  const [state, action, pending] = useActionState(rotateWebhookSecretAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(rotateWebhookSecretAction, initialActionState);
   const secret = (state.data as { secret?: string } | undefined)?.secret;
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
@@ -79,7 +77,7 @@ export function WebhookRotateButton({ id }: { id: string }) {
 }
 
 export function WebhookDeleteButton({ id, url }: { id: string; url: string }) {
-  const [state, action, pending] = useActionState(deleteWebhookAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(deleteWebhookAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={id} />
@@ -90,7 +88,7 @@ export function WebhookDeleteButton({ id, url }: { id: string; url: string }) {
 }
 
 export function RedeliverButton({ deliveryId, webhookId }: { deliveryId: string; webhookId: string }) {
-  const [state, action, pending] = useActionState(redeliverAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(redeliverAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="deliveryId" value={deliveryId} />

@@ -8,8 +8,6 @@ import { Field, inputClass, primaryButton } from './field';
 import { FieldError, FormMessage } from './form-message';
 import { WebhookSecret } from './webhook-secret';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 /** Event checkboxes, named `event:<event>` (see the actions). */
 export function WebhookEventFields({ idPrefix, selected, errors }: { idPrefix: string; selected: readonly string[]; errors?: string[] }) {
   return (
@@ -31,7 +29,7 @@ export function WebhookEventFields({ idPrefix, selected, errors }: { idPrefix: s
 }
 
 export function WebhookCreateForm({ environments }: { environments: readonly string[] }) {
-  const [state, action, pending] = useActionState(createWebhookAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(createWebhookAction, initialActionState);
   const secret = (state.data as { secret?: string } | undefined)?.secret;
   return (
     <form action={action} className="grid gap-4" noValidate>

@@ -8,8 +8,6 @@ import type { ThresholdChoice } from '@/lib/preview/stats';
 import { secondaryButton } from '../field';
 import { FormMessage } from '../form-message';
 
-type Action = (s: ActionState, f: FormData) => Promise<ActionState>;
-
 function median(values: number[]): number | null {
   if (!values.length) return null;
   const s = [...values].sort((a, b) => a - b);
@@ -50,7 +48,7 @@ export function previewSummary(result: RunResult, threshold: ThresholdChoice, pr
 }
 
 export function AttachToReview({ result, threshold, productionThreshold }: { result: RunResult; threshold: ThresholdChoice; productionThreshold: number | null }) {
-  const [state, action, pending] = useActionState(attachPreviewSummaryAction as Action, initialActionState);
+  const [state, action, pending] = useActionState(attachPreviewSummaryAction, initialActionState);
   const summary = previewSummary(result, threshold, productionThreshold);
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">

@@ -6,4 +6,4 @@ export type ActionState<T = unknown> = {
   data?: T;
 };
 
-export const initialActionState: ActionState = { ok: false, message: '', fieldErrors: {} };
+export const initialActionState: ActionState<never> = { ok: false, message: '', fieldErrors: {} };

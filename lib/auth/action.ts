@@ -2,11 +2,18 @@ import 'server-only';
 import { z } from 'zod';
 import { getCurrentActor } from './current';
 import { AuthError, requirePermission, type Actor, type Permission } from './permissions';
+import { getDb, type Db } from '../db';
 import { describeError } from '../errors';
 
 import type { ActionState } from './action-state';
 
 export type { ActionState } from './action-state';
+
+/** What an action's body gets from the wrapper: the permitted actor and the database. */
+export type ActionContext = { actor: Actor; db: Db };
+
+/** The function `useActionState` takes: a form's previous state and its data, the next state. */
+export type FormAction<T = unknown> = (prev: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
 /**
  * The one action wrapper (after saas-starter's validatedActionWithUser): parses FormData with zod
@@ -16,10 +23,10 @@ export type { ActionState } from './action-state';
 export function validatedAction<S extends z.ZodType, T>(
   permission: Permission,
   schema: S,
-  run: (input: z.infer<S>, actor: Actor) => Promise<ActionState<T> | void>,
-) {
-  return async (_prev: ActionState<T> | undefined, formData: FormData): Promise<ActionState<T>> => {
-    const actor = await getCurrentActor();
+  run: (input: z.infer<S>, ctx: ActionContext) => Promise<ActionState<T> | void>,
+): FormAction<T> {
+  return async (_prev, formData) => {
+    const [actor, db] = await Promise.all([getCurrentActor(), getDb()]);
     try {
       requirePermission(actor, permission);
     } catch (e) {
@@ -35,7 +42,7 @@ export function validatedAction<S extends z.ZodType, T>(
       };
     }
     try {
-      return (await run(parsed.data, actor)) ?? { ok: true, message: 'Done.', fieldErrors: {} };
+      return (await run(parsed.data, { actor, db })) ?? { ok: true, message: 'Done.', fieldErrors: {} };
     } catch (e) {
       const described = describeError(e);
       if (described) {

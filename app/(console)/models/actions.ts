@@ -4,7 +4,6 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
-import { getDb } from '@/lib/db';
 import { ENVIRONMENTS, rollbackDeployment, undeployModel } from '@/lib/registry/deploy';
 import { deployByConfig } from '@/lib/registry/deploy-entry';
 import { exportFromJobSchema, exportModelFromTrainingJob } from '@/lib/registry/exports';
@@ -16,16 +15,16 @@ import { getStore } from '@/lib/storage';
 /** Checkboxes post "on" when checked and nothing when not. */
 const checkbox = z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean());
 
-export const exportModelAction = validatedAction('models.export', exportFromJobSchema, async (input, actor) => {
-  const e = await exportModelFromTrainingJob(await getDb(), getStore(), actor, input);
+export const exportModelAction = validatedAction('models.export', exportFromJobSchema, async (input, { actor, db }) => {
+  const e = await exportModelFromTrainingJob(db, getStore(), actor, input);
   revalidatePath('/models');
   redirect(`/models/${e.modelId}`);
 });
 
-export const validateModelAction = validatedAction('models.validate', z.object({ modelId: z.string().min(1) }), async ({ modelId }, actor) => {
-  const v = await validateExportedModel(await getDb(), getStore(), actor, modelId);
+export const validateModelAction = validatedAction('models.validate', z.object({ modelId: z.string().min(1) }), async ({ modelId }, { actor, db }) => {
+  const v = await validateExportedModel(db, getStore(), actor, modelId);
   // A new validation run lapses approvals bound to the previous one.
-  if (await reconcileExportRequests(await getDb(), actor, modelId)) revalidatePath('/reviews', 'layout');
+  if (await reconcileExportRequests(db, actor, modelId)) revalidatePath('/reviews', 'layout');
   revalidatePath(`/models/${modelId}`);
   return {
     ok: v.is_valid,
@@ -47,9 +46,9 @@ function refreshDeploy(modelId: string) {
 export const deployApprovedRequestAction = validatedAction(
   'deployments.write',
   z.object({ modelId: z.string().min(1), requestId: z.string().min(1, 'Missing request id.') }),
-  async ({ modelId, requestId }, actor) => {
+  async ({ modelId, requestId }, { actor, db }) => {
     try {
-      const r = await deployFromRequest(await getDb(), getStore(), actor, requestId);
+      const r = await deployFromRequest(db, getStore(), actor, requestId);
       const env = r.deployment_path.split('/')[1]; // deployments/<environment>/<ages>/<file>
       return {
         ok: true,
@@ -81,10 +80,10 @@ export const breakGlassModelAction = validatedAction(
     validateBeforeDeployment: checkbox,
     reason: breakGlassReasonSchema,
   }),
-  async (input, actor) => {
+  async (input, { actor, db }) => {
     try {
       const r = await deployByConfig(
-        await getDb(),
+        db,
         getStore(),
         actor,
         {
@@ -112,8 +111,8 @@ export const breakGlassModelAction = validatedAction(
   },
 );
 
-export const undeployAction = validatedAction('deployments.write', z.object({ deploymentId: z.coerce.number().int().positive() }), async ({ deploymentId }, actor) => {
-  const ok = await undeployModel(await getDb(), actor, deploymentId);
+export const undeployAction = validatedAction('deployments.write', z.object({ deploymentId: z.coerce.number().int().positive() }), async ({ deploymentId }, { actor, db }) => {
+  const ok = await undeployModel(db, actor, deploymentId);
   revalidatePath('/deployments');
   return ok
     ? { ok: true, message: `Deployment ${deploymentId} undeployed.`, fieldErrors: {} }
@@ -123,8 +122,8 @@ export const undeployAction = validatedAction('deployments.write', z.object({ de
 export const rollbackAction = validatedAction(
   'deployments.write',
   z.object({ ageGroupMin: z.coerce.number(), ageGroupMax: z.coerce.number(), environment: z.enum(ENVIRONMENTS) }),
-  async (input, actor) => {
-    const r = await rollbackDeployment(await getDb(), getStore(), actor, {
+  async (input, { actor, db }) => {
+    const r = await rollbackDeployment(db, getStore(), actor, {
       age_group_min: input.ageGroupMin,
       age_group_max: input.ageGroupMax,
       deployment_environment: input.environment,
@@ -140,15 +139,15 @@ export const createShareLinkAction = validatedAction(
     modelId: z.string().min(1),
     expiresInDays: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('Whole days only.').min(1, 'At least 1 day.').max(365, 'At most 365 days.').optional()),
   }),
-  async ({ modelId, expiresInDays }, actor) => {
-    const { token } = await createShareLink(await getDb(), actor, modelId, { expiresInDays });
+  async ({ modelId, expiresInDays }, { actor, db }) => {
+    const { token } = await createShareLink(db, actor, modelId, { expiresInDays });
     revalidatePath(`/models/${modelId}`);
     return { ok: true, message: 'Share link created. Copy it now: it is shown only once.', fieldErrors: {}, data: { path: `/share/${token}` } };
   },
 );
 
-export const revokeShareLinkAction = validatedAction('share.manage', z.object({ shareLinkId: z.string().min(1), modelId: z.string().min(1) }), async ({ shareLinkId, modelId }, actor) => {
-  const ok = await revokeShareLink(await getDb(), actor, shareLinkId);
+export const revokeShareLinkAction = validatedAction('share.manage', z.object({ shareLinkId: z.string().min(1), modelId: z.string().min(1) }), async ({ shareLinkId, modelId }, { actor, db }) => {
+  const ok = await revokeShareLink(db, actor, shareLinkId);
   revalidatePath(`/models/${modelId}`);
   return ok ? { ok: true, message: 'Link revoked: it no longer opens the page.', fieldErrors: {} } : { ok: false, message: 'That link was already revoked.', fieldErrors: {} };
 });

@@ -4,7 +4,6 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
-import { getDb } from '@/lib/db';
 import { ENVIRONMENTS } from '@/lib/registry/deploy';
 import { addComment } from '@/lib/registry/comments';
 import {
@@ -42,15 +41,15 @@ export const createRequestAction = validatedAction(
     rationale: rationaleSchema,
     intent: z.enum(['submit', 'draft']).default('submit'),
   }),
-  async ({ intent, ...input }, actor) => {
-    const req = await createDeploymentRequest(await getDb(), actor, { ...input, submit: intent === 'submit' });
+  async ({ intent, ...input }, { actor, db }) => {
+    const req = await createDeploymentRequest(db, actor, { ...input, submit: intent === 'submit' });
     refresh(req.id, input.modelId);
     redirect(`/reviews/${req.id}`);
   },
 );
 
-export const submitRequestAction = validatedAction('requests.create', z.object({ requestId: id }), async ({ requestId }, actor) => {
-  await submitRequest(await getDb(), actor, requestId);
+export const submitRequestAction = validatedAction('requests.create', z.object({ requestId: id }), async ({ requestId }, { actor, db }) => {
+  await submitRequest(db, actor, requestId);
   refresh(requestId);
   return { ok: true, message: 'Submitted: reviewers have been notified.', fieldErrors: {} };
 });
@@ -58,8 +57,8 @@ export const submitRequestAction = validatedAction('requests.create', z.object({
 export const withdrawRequestAction = validatedAction(
   'requests.create',
   z.object({ requestId: id, reason: z.string().trim().max(2000, 'At most 2000 characters.').default('') }),
-  async ({ requestId, reason }, actor) => {
-    await withdrawRequest(await getDb(), actor, requestId, reason);
+  async ({ requestId, reason }, { actor, db }) => {
+    await withdrawRequest(db, actor, requestId, reason);
     refresh(requestId);
     return { ok: true, message: 'Request withdrawn.', fieldErrors: {} };
   },
@@ -72,8 +71,8 @@ export const amendRequestAction = validatedAction(
     modelId: z.string().min(1, 'Choose an export.'),
     rationale: z.preprocess((v) => (v === '' ? undefined : v), rationaleSchema.optional()),
   }),
-  async ({ requestId, ...input }, actor) => {
-    const r = await amendRequest(await getDb(), actor, requestId, input);
+  async ({ requestId, ...input }, { actor, db }) => {
+    const r = await amendRequest(db, actor, requestId, input);
     refresh(requestId, r.modelExport.modelId);
     return { ok: true, message: `Amended: the request now names ${r.modelExport.modelId}. Earlier approvals of other bytes have lapsed.`, fieldErrors: {} };
   },
@@ -88,17 +87,17 @@ export const reviewRequestAction = validatedAction(
       comment: z.string().trim().max(4000, 'At most 4000 characters.').default(''),
     })
     .refine((r) => r.decision === 'approve' || r.comment.length > 0, { message: 'Say what needs to change (or why you reject).', path: ['comment'] }),
-  async ({ requestId, decision, comment }, actor) => {
-    await reviewRequest(await getDb(), actor, requestId, { decision, comment });
+  async ({ requestId, decision, comment }, { actor, db }) => {
+    await reviewRequest(db, actor, requestId, { decision, comment });
     refresh(requestId);
     const said = { approve: 'Approved.', request_changes: 'Changes requested: the requester has been notified.', reject: 'Rejected: the requester has been notified.' }[decision];
     return { ok: true, message: said, fieldErrors: {} };
   },
 );
 
-export const deployRequestAction = validatedAction('deployments.write', z.object({ requestId: id }), async ({ requestId }, actor) => {
+export const deployRequestAction = validatedAction('deployments.write', z.object({ requestId: id }), async ({ requestId }, { actor, db }) => {
   try {
-    const r = await deployFromRequest(await getDb(), getStore(), actor, requestId);
+    const r = await deployFromRequest(db, getStore(), actor, requestId);
     return { ok: true, message: `Deployed as deployment ${r.deployment_id} (threshold ${r.threshold.toPrecision(4)} from ${r.sample_count} samples).`, fieldErrors: {} };
   } finally {
     // A failed deploy changes the request too (state failed, with its reason).
@@ -110,8 +109,8 @@ export const deployRequestAction = validatedAction('deployments.write', z.object
 export const breakGlassDeployAction = validatedAction(
   'deployments.break_glass',
   z.object({ requestId: id, reason: breakGlassReasonSchema }),
-  async ({ requestId, reason }, actor) => {
-    const r = await breakGlassDeploy(await getDb(), getStore(), actor, requestId, reason);
+  async ({ requestId, reason }, { actor, db }) => {
+    const r = await breakGlassDeploy(db, getStore(), actor, requestId, reason);
     refresh(requestId, r.model_id);
     revalidatePath('/deployments');
     return { ok: true, message: `Deployed with break-glass as deployment ${r.deployment_id}; flagged and audited.`, fieldErrors: {} };
@@ -123,8 +122,8 @@ const optional = z.preprocess((v) => (v === '' || v === null ? undefined : v), z
 export const addCommentAction = validatedAction(
   'comments.write',
   z.object({ requestId: optional, modelId: optional, parentId: optional, body: z.string().trim().min(1, 'Write something first.').max(8000, 'At most 8000 characters.') }),
-  async (input, actor) => {
-    const { unresolved } = await addComment(await getDb(), actor, input);
+  async (input, { actor, db }) => {
+    const { unresolved } = await addComment(db, actor, input);
     refresh(input.requestId, input.modelId);
     return {
       ok: true,
@@ -156,8 +155,8 @@ export const attachPreviewSummaryAction = validatedAction(
         return z.NEVER;
       }),
   }),
-  async ({ modelId, summary }, actor) => {
-    const row = await attachPreviewSummary(await getDb(), actor, modelId, summary);
+  async ({ modelId, summary }, { actor, db }) => {
+    const row = await attachPreviewSummary(db, actor, modelId, summary);
     refresh(undefined, modelId);
     return { ok: true, message: 'Attached: your next approval of a request for these bytes carries this summary.', fieldErrors: {}, data: { previewSummaryId: row.id } };
   },

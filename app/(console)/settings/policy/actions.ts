@@ -3,7 +3,6 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
-import { getDb } from '@/lib/db';
 import { ENVIRONMENTS } from '@/lib/registry/deploy';
 import { setReviewPolicy } from '@/lib/registry/policy';
 
@@ -14,8 +13,8 @@ export const setReviewPolicyAction = validatedAction(
     requiredApprovals: z.coerce.number({ message: 'Enter a number.' }).int('Whole approvals only.').min(1, 'At least 1 approval.').max(10, 'At most 10 approvals.'),
     requirePreviewSummary: z.preprocess((v) => v === 'on' || v === 'true', z.boolean()),
   }),
-  async (input, actor) => {
-    await setReviewPolicy(await getDb(), actor, input);
+  async (input, { actor, db }) => {
+    await setReviewPolicy(db, actor, input);
     revalidatePath('/settings/policy');
     revalidatePath('/reviews');
     return { ok: true, message: `Saved the ${input.environment} policy; requests under review there were re-evaluated.`, fieldErrors: {} };

@@ -4,7 +4,6 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
 import { ROLES } from '@/lib/auth/permissions';
-import { getDb } from '@/lib/db';
 import { createUser, newUserSchema, resetPassword, setUserDisabled, setUserRole } from '@/lib/registry/users';
 
 const id = z.string().min(1).max(100);
@@ -16,8 +15,8 @@ const createSchema = newUserSchema.extend({
 
 const revalidate = () => revalidatePath('/settings/users');
 
-export const createUserAction = validatedAction('users.manage', createSchema, async (input, actor) => {
-  const { user, generatedPassword } = await createUser(await getDb(), actor, input);
+export const createUserAction = validatedAction('users.manage', createSchema, async (input, { actor, db }) => {
+  const { user, generatedPassword } = await createUser(db, actor, input);
   revalidate();
   return {
     ok: true,
@@ -32,15 +31,15 @@ export const createUserAction = validatedAction('users.manage', createSchema, as
 export const setUserRoleAction = validatedAction(
   'users.manage',
   z.object({ id, role: z.enum(ROLES, { message: `Choose one of: ${ROLES.join(', ')}.` }) }),
-  async (input, actor) => {
-    const { user, changed } = await setUserRole(await getDb(), actor, input.id, input.role);
+  async (input, { actor, db }) => {
+    const { user, changed } = await setUserRole(db, actor, input.id, input.role);
     revalidate();
     return { ok: true, message: changed ? `${user.email} is now ${user.role}.` : `${user.email} already is ${user.role}.`, fieldErrors: {} };
   },
 );
 
-export const setUserDisabledAction = validatedAction('users.manage', z.object({ id, disabled: z.enum(['true', 'false']) }), async (input, actor) => {
-  const r = await setUserDisabled(await getDb(), actor, input.id, input.disabled === 'true');
+export const setUserDisabledAction = validatedAction('users.manage', z.object({ id, disabled: z.enum(['true', 'false']) }), async (input, { actor, db }) => {
+  const r = await setUserDisabled(db, actor, input.id, input.disabled === 'true');
   revalidate();
   const message = !r.changed
     ? `${r.user.email} already is ${r.user.disabledAt ? 'disabled' : 'active'}.`
@@ -50,8 +49,8 @@ export const setUserDisabledAction = validatedAction('users.manage', z.object({ 
   return { ok: true, message, fieldErrors: {} };
 });
 
-export const resetPasswordAction = validatedAction('users.manage', z.object({ id }), async (input, actor) => {
-  const r = await resetPassword(await getDb(), actor, input.id);
+export const resetPasswordAction = validatedAction('users.manage', z.object({ id }), async (input, { actor, db }) => {
+  const r = await resetPassword(db, actor, input.id);
   revalidate();
   return {
     ok: true,

@@ -3,7 +3,6 @@
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
-import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { createWebhook, deleteWebhook, redeliverDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook, WEBHOOK_EVENTS, type AttemptOutcome } from '@/lib/registry/webhooks';
 
@@ -30,46 +29,46 @@ function describeOutcome(o: AttemptOutcome): { ok: boolean; message: string } {
 export const createWebhookAction = validatedAction(
   'webhooks.manage',
   withEvents({ environment: z.string(), url: z.string().trim().min(1, 'Enter the receiver’s URL.') }),
-  async (input, actor) => {
-    const { webhook, secret } = await createWebhook(await getDb(), actor, { environment: input.environment as never, url: input.url, events: input.events });
+  async (input, { actor, db }) => {
+    const { webhook, secret } = await createWebhook(db, actor, { environment: input.environment as never, url: input.url, events: input.events });
     revalidate();
     return { ok: true, message: `Webhook created for ${webhook.environment}. Copy its secret now: it is shown only once.`, fieldErrors: {}, data: { secret, webhookId: webhook.id } };
   },
 );
 
-export const updateWebhookEventsAction = validatedAction('webhooks.manage', withEvents({ id }), async (input, actor) => {
-  await updateWebhook(await getDb(), actor, input.id, { events: input.events });
+export const updateWebhookEventsAction = validatedAction('webhooks.manage', withEvents({ id }), async (input, { actor, db }) => {
+  await updateWebhook(db, actor, input.id, { events: input.events });
   revalidate(input.id);
   return { ok: true, message: 'Events saved.', fieldErrors: {} };
 });
 
-export const setWebhookActiveAction = validatedAction('webhooks.manage', z.object({ id, active: z.enum(['true', 'false']) }), async (input, actor) => {
+export const setWebhookActiveAction = validatedAction('webhooks.manage', z.object({ id, active: z.enum(['true', 'false']) }), async (input, { actor, db }) => {
   const active = input.active === 'true';
-  await updateWebhook(await getDb(), actor, input.id, { active });
+  await updateWebhook(db, actor, input.id, { active });
   revalidate(input.id);
   return { ok: true, message: active ? 'Enabled: held deliveries go out now.' : 'Disabled: new events are not queued; queued ones wait.', fieldErrors: {} };
 });
 
-export const rotateWebhookSecretAction = validatedAction('webhooks.manage', z.object({ id }), async (input, actor) => {
-  const { secret } = await rotateWebhookSecret(await getDb(), actor, input.id);
+export const rotateWebhookSecretAction = validatedAction('webhooks.manage', z.object({ id }), async (input, { actor, db }) => {
+  const { secret } = await rotateWebhookSecret(db, actor, input.id);
   revalidate(input.id);
   return { ok: true, message: 'New secret. Copy it now: it is shown only once, and the old one no longer signs deliveries.', fieldErrors: {}, data: { secret } };
 });
 
-export const sendTestEventAction = validatedAction('webhooks.manage', z.object({ id }), async (input, actor) => {
-  const outcome = await sendTestEvent(await getDb(), actor, input.id);
+export const sendTestEventAction = validatedAction('webhooks.manage', z.object({ id }), async (input, { actor, db }) => {
+  const outcome = await sendTestEvent(db, actor, input.id);
   revalidate(input.id);
   return { ...describeOutcome(outcome), fieldErrors: {} };
 });
 
-export const deleteWebhookAction = validatedAction('webhooks.manage', z.object({ id }), async (input, actor) => {
-  await deleteWebhook(await getDb(), actor, input.id);
+export const deleteWebhookAction = validatedAction('webhooks.manage', z.object({ id }), async (input, { actor, db }) => {
+  await deleteWebhook(db, actor, input.id);
   revalidate();
   return { ok: true, message: 'Webhook deleted, with its delivery log.', fieldErrors: {} };
 });
 
-export const redeliverAction = validatedAction('webhooks.manage', z.object({ deliveryId: id, webhookId: id }), async (input, actor) => {
-  const outcome = await redeliverDelivery(await getDb(), actor, input.deliveryId);
+export const redeliverAction = validatedAction('webhooks.manage', z.object({ deliveryId: id, webhookId: id }), async (input, { actor, db }) => {
+  const outcome = await redeliverDelivery(db, actor, input.deliveryId);
   revalidate(input.webhookId);
   return { ...describeOutcome(outcome), fieldErrors: {} };
 });
