@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { maxArtifactBytes } from '../lib/config';
-import { isModelDeploymentError, ModelDeploymentError, ModelValidationError } from '../lib/formats/errors';
+import { isModelDeploymentError, ModelDeploymentError, unreadableError } from '../lib/formats/errors';
 import { ArtifactError } from '../lib/storage/types';
 import { UsageError } from './args';
 
@@ -79,6 +79,6 @@ export function readWith<T>(what: 'checkpoint' | 'validation set', file: string,
     return read();
   } catch (e) {
     if (isModelDeploymentError(e)) throw e;
-    throw new ModelValidationError(`${what.replace(/ /g, '_')}_unreadable`, `the ${what} ${file} could not be read: ${(e as Error).message}`);
+    throw unreadableError(what, `the ${what} ${file} could not be read: ${(e as Error).message}`);
   }
 }

@@ -1,5 +1,6 @@
 /** Pure formatting for the CLI: tables, key/value blocks, error lines. Returns strings; callers write them. */
 import { ZodError } from 'zod';
+import { describeError as describeDomainError } from '../lib/errors';
 import { UsageError } from './args';
 
 export function table(head: string[], rows: string[][]): string {
@@ -60,8 +61,6 @@ export class HintedError extends Error {
   }
 }
 
-const KNOWN_ERROR_NAMES = new Set(['ModelDeploymentError', 'WorkflowError', 'TransactionConflictError', 'ModelExportError', 'ModelValidationError', 'ModelCompatibilityError', 'AuthError', 'ArtifactError', 'BackupError']);
-
 export function describeError(e: unknown): Failure {
   if (e instanceof UsageError) {
     return { message: e.message, exitCode: 2, hint: e.command ? `Run "drawbridge ${e.command} --help" for usage.` : 'Run "drawbridge --help" for usage.' };
@@ -69,10 +68,9 @@ export function describeError(e: unknown): Failure {
   if (e instanceof ZodError) return { message: zodMessage(e), code: 'invalid_request', exitCode: 1 };
   if (e instanceof HintedError) return { message: e.message, code: e.code, exitCode: 1, hint: e.hint };
   if (e instanceof RemoteError) return { message: e.message, code: e.code, exitCode: 1, hint: e.hint ?? (e.code ? HINTS[e.code] : undefined) };
-  if (e instanceof Error && KNOWN_ERROR_NAMES.has(e.name) && typeof (e as { code?: unknown }).code === 'string') {
-    const code = (e as unknown as { code: string }).code;
-    return { message: e.message, code, exitCode: 1, hint: HINTS[code] };
-  }
+  // The words a server action shows for the same error (lib/errors.ts describeError).
+  const described = describeDomainError(e);
+  if (described) return { message: described.message, code: described.code, exitCode: 1, hint: HINTS[described.code] };
   if (e instanceof Error) {
     // Anything else is unexpected (a database or I/O failure): its message, never its stack.
     const lines = e.message.split('\n').map((l) => l.trim()).filter(Boolean);

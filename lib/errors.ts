@@ -43,135 +43,165 @@ export function statusOfKind(kind: ErrorKind): number {
   return STATUS_OF_KIND[kind];
 }
 
-/** `also`: other kinds a thrower may choose for this code (see invalid_request). */
+/**
+ * Every code thrown anywhere, by kind: a code's status is its kind's. Comments say what a group
+ * means where the kind alone does not.
+ */
+const CODES_BY_KIND = {
+  invalid: [
+    'invalid_json',
+    'invalid_multipart',
+    'unexpected_file',
+    'invalid_export_path',
+    'export_bad_format',
+    'export_bad_opset',
+    'artifact_bad_hash',
+    'query_parameters_refused',
+    // The webhook's host name does not resolve: the caller's URL, not the registry, is wrong.
+    'webhook_target_unresolved',
+  ],
+  unauthenticated: ['unauthenticated'],
+  // self_review: the requester of a deployment request may never review it.
+  forbidden: ['forbidden', 'self_review', 'csrf_refused'],
+  not_found: ['not_found', 'training_job_not_found', 'model_not_found', 'deployment_not_found', 'artifact_not_found', 'request_not_found'],
+  conflict: [
+    'conflict',
+    'active_model_exists',
+    // A concurrent writer won a serializable transaction and retries ran out: nothing changed, retry.
+    'deploy_conflict',
+    'no_backup',
+    'training_job_not_completed',
+    'training_report_missing',
+    'checkpoint_missing',
+    'validation_set_missing',
+    'age_range_mismatch',
+    // The review workflow: the request's state or its policy does not allow it (yet).
+    'approval_required',
+    'not_approved',
+    'policy_not_satisfied',
+    'invalid_transition',
+    'validation_required',
+    'preview_summary_required',
+    // The CLI's embedded database is held by another process (lib/db/data-dir-lock.ts).
+    'data_dir_in_use',
+  ],
+  too_large: ['artifact_too_large', 'payload_too_large'],
+  unsupported_media_type: ['unsupported_media_type'],
+  unprocessable: [
+    'invalid_request',
+    'artifact_hash_mismatch',
+    'export_invalid_model',
+    'export_bad_tensor',
+    'export_bad_metadata',
+    'export_failed',
+    'pickle_unsupported_value',
+    'validation_failed',
+    'validation_set_invalid',
+    // The validation set does not fit the model: one code and status at upload, threshold and reconstruction.
+    'validation_set_dimension_mismatch',
+    // Validation refuses such an export; deploying one with validation skipped still cannot derive a threshold.
+    'non_finite_threshold',
+    'break_glass_reason_required',
+    'invalid_preview_summary',
+    'invalid_parent',
+    // A webhook URL that is (or resolves to) an address the egress policy refuses (lib/registry/egress.ts).
+    'webhook_target_forbidden',
+    // The bytes are not an acceptable model: lib/formats' readers.
+    'not_a_checkpoint',
+    // A reader crashed on the bytes (lib/formats/errors.ts unreadable()).
+    'checkpoint_unreadable',
+    'validation_set_unreadable',
+    'not_an_autoencoder',
+    'architecture_mismatch',
+    'non_finite_weights',
+    'legacy_torch_format',
+    'storage_size_mismatch',
+    'unsupported_byteorder',
+    'storage_missing',
+    'tensor_out_of_bounds',
+    'tensor_too_large',
+    'unsafe_pickle_global',
+    'pickle_malformed',
+    'pickle_bad_key',
+    'pickle_forbidden_opcode',
+    'pickle_too_deep',
+    'drawbridge_pickle_bad_format',
+    'drawbridge_pickle_bad_tensor',
+    'safetensors_bad_dtype',
+    'safetensors_bad_header',
+    'safetensors_bad_metadata',
+    'safetensors_bad_offsets',
+    'safetensors_bad_shape',
+    'safetensors_header_too_large',
+    'safetensors_shape_mismatch',
+    'safetensors_truncated',
+    'onnx_external_data',
+    'onnx_malformed',
+    'onnx_not_autoencoder',
+    'onnx_unsupported_dtype',
+    'zip_bomb',
+    'zip_corrupt',
+    'zip_crc_mismatch',
+    'zip_duplicate_entry',
+    'zip_header_mismatch',
+    'zip_missing_entry',
+    'zip_overlapping_entries',
+    'zip_size_mismatch',
+    'zip_slip',
+    'zip_unsupported',
+    // The file costs more than this server lets one file use (lib/workers).
+    'processing_timeout',
+    'processing_out_of_memory',
+  ],
+  // Sign-in or bearer-token guessing is in back-off or locked out (lib/auth/throttle.ts); Retry-After says how long.
+  rate_limited: ['too_many_attempts'],
+  internal: [
+    'internal_error',
+    'artifact_corrupt',
+    'zip_write_failed',
+    'data_dir_lock_unreadable',
+    // A backup or restore stopped: the archive (corrupt, truncated, tampered), the target or the versions.
+    'backup_corrupt',
+    'backup_truncated',
+    'backup_incompatible',
+    'backup_target_not_empty',
+    'backup_unsupported_schema',
+    'backup_failed',
+  ],
+  // The task pool or the database could not take the work now.
+  unavailable: ['worker_crashed', 'server_busy'],
+} as const satisfies Record<ErrorKind, readonly string[]>;
+
+export type ErrorCode = (typeof CODES_BY_KIND)[ErrorKind][number];
+
+/** Human templates, `{name}` filled by messageOf, where one wording serves every thrower. */
+const MESSAGES: Partial<Record<ErrorCode, string>> = {
+  unauthenticated: 'Sign in to continue.',
+  not_found: '{what} {id} not found',
+  internal_error: 'Internal error; it has been logged.',
+  server_busy: 'The database is busy with other changes; try again in a moment.',
+};
+
+/**
+ * Kinds a thrower may choose instead of the code's own. invalid_request is a schema violation (422)
+ * except where lib/api/input-guard or the database refuses a value's bytes before any schema reads
+ * it (400); clients and tests rely on both.
+ */
+const ALSO: Partial<Record<ErrorCode, readonly ErrorKind[]>> = { invalid_request: ['invalid'] };
+
 type CodeEntry = { kind: ErrorKind; message?: string; also?: readonly ErrorKind[] };
 
-/** Every code thrown anywhere, by kind. `message` is the human template where one wording serves all throwers. */
-export const ERROR_CODES = {
-  // 400
-  invalid_json: { kind: 'invalid' },
-  invalid_multipart: { kind: 'invalid' },
-  unexpected_file: { kind: 'invalid' },
-  invalid_export_path: { kind: 'invalid' },
-  export_bad_format: { kind: 'invalid' },
-  export_bad_opset: { kind: 'invalid' },
-  artifact_bad_hash: { kind: 'invalid' },
-  query_parameters_refused: { kind: 'invalid' },
-  // The webhook's host name does not resolve: the caller's URL, not the registry, is wrong.
-  webhook_target_unresolved: { kind: 'invalid' },
-  // 401 / 403
-  unauthenticated: { kind: 'unauthenticated', message: 'Sign in to continue.' },
-  forbidden: { kind: 'forbidden' },
-  // The requester of a deployment request may never review it.
-  self_review: { kind: 'forbidden' },
-  csrf_refused: { kind: 'forbidden' },
-  // 404
-  not_found: { kind: 'not_found', message: '{what} {id} not found' },
-  training_job_not_found: { kind: 'not_found', message: '{what} {id} not found' },
-  model_not_found: { kind: 'not_found', message: '{what} {id} not found' },
-  deployment_not_found: { kind: 'not_found' },
-  artifact_not_found: { kind: 'not_found' },
-  request_not_found: { kind: 'not_found', message: '{what} {id} not found' },
-  // 409
-  conflict: { kind: 'conflict' },
-  active_model_exists: { kind: 'conflict' },
-  // A concurrent writer won a serializable transaction and retries ran out: nothing changed, retry.
-  deploy_conflict: { kind: 'conflict' },
-  no_backup: { kind: 'conflict' },
-  training_job_not_completed: { kind: 'conflict' },
-  training_report_missing: { kind: 'conflict' },
-  checkpoint_missing: { kind: 'conflict' },
-  validation_set_missing: { kind: 'conflict' },
-  age_range_mismatch: { kind: 'conflict' },
-  approval_required: { kind: 'conflict' },
-  not_approved: { kind: 'conflict' },
-  policy_not_satisfied: { kind: 'conflict' },
-  invalid_transition: { kind: 'conflict' },
-  validation_required: { kind: 'conflict' },
-  preview_summary_required: { kind: 'conflict' },
-  // The CLI's embedded database is held by another process (lib/db/data-dir-lock.ts).
-  data_dir_in_use: { kind: 'conflict' },
-  // 413
-  artifact_too_large: { kind: 'too_large' },
-  payload_too_large: { kind: 'too_large' },
-  // 415
-  unsupported_media_type: { kind: 'unsupported_media_type' },
-  // 422. invalid_request is a schema violation (422) except where lib/api/input-guard or the database
-  // refuses a value's bytes before any schema reads it (400); clients and tests rely on both.
-  invalid_request: { kind: 'unprocessable', also: ['invalid'] },
-  artifact_hash_mismatch: { kind: 'unprocessable' },
-  export_invalid_model: { kind: 'unprocessable' },
-  export_bad_tensor: { kind: 'unprocessable' },
-  export_bad_metadata: { kind: 'unprocessable' },
-  export_failed: { kind: 'unprocessable' },
-  pickle_unsupported_value: { kind: 'unprocessable' },
-  validation_failed: { kind: 'unprocessable' },
-  validation_set_invalid: { kind: 'unprocessable' },
-  break_glass_reason_required: { kind: 'unprocessable' },
-  invalid_preview_summary: { kind: 'unprocessable' },
-  invalid_parent: { kind: 'unprocessable' },
-  // A webhook URL that is (or resolves to) an address the egress policy refuses (lib/registry/egress.ts).
-  webhook_target_forbidden: { kind: 'unprocessable' },
-  // The bytes are not an acceptable model: lib/formats' readers.
-  not_a_checkpoint: { kind: 'unprocessable' },
-  not_an_autoencoder: { kind: 'unprocessable' },
-  architecture_mismatch: { kind: 'unprocessable' },
-  unsupported_byteorder: { kind: 'unprocessable' },
-  storage_missing: { kind: 'unprocessable' },
-  tensor_out_of_bounds: { kind: 'unprocessable' },
-  tensor_too_large: { kind: 'unprocessable' },
-  unsafe_pickle_global: { kind: 'unprocessable' },
-  pickle_malformed: { kind: 'unprocessable' },
-  pickle_bad_key: { kind: 'unprocessable' },
-  pickle_forbidden_opcode: { kind: 'unprocessable' },
-  pickle_too_deep: { kind: 'unprocessable' },
-  drawbridge_pickle_bad_format: { kind: 'unprocessable' },
-  drawbridge_pickle_bad_tensor: { kind: 'unprocessable' },
-  safetensors_bad_dtype: { kind: 'unprocessable' },
-  safetensors_bad_header: { kind: 'unprocessable' },
-  safetensors_bad_metadata: { kind: 'unprocessable' },
-  safetensors_bad_offsets: { kind: 'unprocessable' },
-  safetensors_bad_shape: { kind: 'unprocessable' },
-  safetensors_header_too_large: { kind: 'unprocessable' },
-  safetensors_shape_mismatch: { kind: 'unprocessable' },
-  safetensors_truncated: { kind: 'unprocessable' },
-  onnx_external_data: { kind: 'unprocessable' },
-  onnx_malformed: { kind: 'unprocessable' },
-  onnx_not_autoencoder: { kind: 'unprocessable' },
-  onnx_unsupported_dtype: { kind: 'unprocessable' },
-  zip_bomb: { kind: 'unprocessable' },
-  zip_corrupt: { kind: 'unprocessable' },
-  zip_crc_mismatch: { kind: 'unprocessable' },
-  zip_duplicate_entry: { kind: 'unprocessable' },
-  zip_header_mismatch: { kind: 'unprocessable' },
-  zip_missing_entry: { kind: 'unprocessable' },
-  zip_overlapping_entries: { kind: 'unprocessable' },
-  zip_size_mismatch: { kind: 'unprocessable' },
-  zip_slip: { kind: 'unprocessable' },
-  zip_unsupported: { kind: 'unprocessable' },
-  // The file costs more than this server lets one file use (lib/workers).
-  processing_timeout: { kind: 'unprocessable' },
-  processing_out_of_memory: { kind: 'unprocessable' },
-  // 429: sign-in or bearer-token guessing is in back-off or locked out (lib/auth/throttle.ts).
-  too_many_attempts: { kind: 'rate_limited' },
-  // 500
-  internal_error: { kind: 'internal', message: 'Internal error; it has been logged.' },
-  artifact_corrupt: { kind: 'internal' },
-  zip_write_failed: { kind: 'internal' },
-  data_dir_lock_unreadable: { kind: 'internal' },
-  // A backup or restore stopped: the archive (corrupt, truncated, tampered), the target or the versions.
-  backup_corrupt: { kind: 'internal' },
-  backup_truncated: { kind: 'internal' },
-  backup_incompatible: { kind: 'internal' },
-  backup_target_not_empty: { kind: 'internal' },
-  backup_unsupported_schema: { kind: 'internal' },
-  backup_failed: { kind: 'internal' },
-  // 503: the task pool or the database could not take the work now.
-  worker_crashed: { kind: 'unavailable' },
-  server_busy: { kind: 'unavailable', message: 'The database is busy with other changes; try again in a moment.' },
-} as const satisfies Record<string, CodeEntry>;
+/** code → { kind, message template, other allowed kinds }: the typed table every thrown code is in. */
+export const ERROR_CODES: Readonly<Record<ErrorCode, CodeEntry>> = Object.freeze(
+  Object.fromEntries(
+    (Object.entries(CODES_BY_KIND) as [ErrorKind, readonly ErrorCode[]][]).flatMap(([kind, codes]) =>
+      codes.map((code) => [code, { kind, message: MESSAGES[code], also: ALSO[code] }]),
+    ),
+  ) as Record<ErrorCode, CodeEntry>,
+);
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+/** How many codes CODES_BY_KIND lists, counting repeats (the error-code test: equal to the table's size). */
+export const LISTED_CODE_COUNT = Object.values(CODES_BY_KIND).reduce((n, codes) => n + codes.length, 0);
 
 const ENTRIES: Record<string, CodeEntry | undefined> = ERROR_CODES;
 
@@ -254,10 +284,6 @@ export function isDomainError(e: unknown): e is DomainError {
 /** Generic 404 for a subject: same wording whether it does not exist or the actor may not see it. */
 export function notFound(what: string, id: string | number, code: ErrorCode = 'not_found'): DomainError {
   return new DomainError('not_found', code, messageOf('not_found', { what, id }));
-}
-
-export function conflict(message: string, details: ErrorDetails = {}): DomainError {
-  return new DomainError('conflict', 'conflict', message, details);
 }
 
 /** What a person reads for an error: its message, its code, and the form field it concerns, if any. */

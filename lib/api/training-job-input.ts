@@ -1,5 +1,5 @@
 import type { ArtifactStore } from '../storage/types';
-import { ModelValidationError, isModelDeploymentError } from '../formats/errors';
+import { ModelValidationError, isModelDeploymentError, unreadableError } from '../formats/errors';
 import { registerTrainingJobSchema, type RegisterTrainingJobInput } from '../registry/training-jobs';
 import { ApiError } from './errors';
 import { parseJsonText } from './params';
@@ -45,14 +45,14 @@ export function parseTrainingJobMetadata(text: string): RegisterTrainingJobInput
 }
 
 /** Runs a reader over uploaded bytes; an unexpected crash on hostile input is a 422, not a 500. */
-export async function parsed<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+export async function parsed<T>(what: 'checkpoint' | 'validation set', fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (isModelDeploymentError(e)) throw e;
     // A reader tripping over hostile bytes is still a refusal of those bytes, not a server fault.
     console.error(`${what} reader failed`, e);
-    throw new ModelValidationError(`${what.replace(/ /g, '_')}_unreadable`, `the ${what} could not be read: ${(e as Error).message}`);
+    throw unreadableError(what, `the ${what} could not be read: ${(e as Error).message}`);
   }
 }
 

@@ -35,3 +35,10 @@ errorFamily(ModelCompatibilityError, 'ModelCompatibilityError');
 export function isModelDeploymentError(e: unknown): e is ModelDeploymentError {
   return e instanceof ModelDeploymentError;
 }
+
+const UNREADABLE = { checkpoint: 'checkpoint_unreadable', 'validation set': 'validation_set_unreadable' } as const;
+
+/** A reader crashing on hostile bytes (not with one of these errors) still refuses those bytes, it is no server fault. */
+export function unreadableError(what: keyof typeof UNREADABLE, message: string): ModelValidationError {
+  return new ModelValidationError(UNREADABLE[what], message);
+}

@@ -4,7 +4,7 @@
  * back with their code. Nothing here touches the database or the store: the caller fetches the
  * bytes and records the outcome.
  */
-import { ModelCompatibilityError, ModelDeploymentError, ModelValidationError, isModelDeploymentError } from '../formats/errors';
+import { ModelCompatibilityError, isModelDeploymentError, unreadableError } from '../formats/errors';
 import { exportAutoencoder, type ExportFormat, type ExportMetadata } from '../formats/export';
 import { meanSquaredErrors, reconstructionErrors } from '../formats/forward';
 import { writeOnnx } from '../formats/onnx';
@@ -22,7 +22,7 @@ function readOrRefuse<T>(what: 'checkpoint' | 'validation set', fn: () => T): T 
   } catch (e) {
     if (isModelDeploymentError(e)) throw e;
     console.error(`${what} reader failed`, e);
-    throw new ModelValidationError(`${what.replace(/ /g, '_')}_unreadable`, `the ${what} could not be read: ${(e as Error).message}`);
+    throw unreadableError(what, `the ${what} could not be read: ${(e as Error).message}`);
   }
 }
 
@@ -70,7 +70,7 @@ export function computeThreshold({ validationSet, artifact, format, percentile }
   const vs = readValidationSet(validationSet);
   const ae = readAutoencoderArtifact(artifact, format);
   if (vs.dim !== ae.architecture.inputDim) {
-    throw new ModelValidationError('validation_set_invalid', `validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
+    throw new ModelCompatibilityError('validation_set_dimension_mismatch', `validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
   }
   const errs = reconstructionErrors(ae, vs.embeddings, vs.count);
   const normal = vs.isAnomaly ? Array.from(errs).filter((_, i) => !vs.isAnomaly![i]) : Array.from(errs);
@@ -90,7 +90,7 @@ export async function reconstruction({ artifact, format, validationSet, modelId 
   const vs = readValidationSet(validationSet);
   const dim = ae.architecture.inputDim;
   if (vs.dim !== dim) {
-    throw new ModelDeploymentError('validation_set_invalid', `the validation set has ${vs.dim} dimensions; the model takes ${dim}`);
+    throw new ModelCompatibilityError('validation_set_dimension_mismatch', `the validation set has ${vs.dim} dimensions; the model takes ${dim}`);
   }
   const onnx = format === 'onnx' ? artifact : writeOnnx(ae, { metadata: { model_id: modelId } });
   const { output, ms } = await runOnnx(onnx, vs.embeddings, vs.count, dim);
