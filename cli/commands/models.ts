@@ -6,8 +6,7 @@ import { catalogueArtifact } from '../../lib/registry/artifacts';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
 import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels, parseCheckpoint, type ExportMetadataDict } from '../../lib/registry/exports';
-import { reconcileExportRequests } from '../../lib/registry/requests';
-import { validateExportedModel } from '../../lib/registry/validate';
+import { validateAndReconcile } from '../../lib/registry/requests';
 import { getStore } from '../../lib/storage';
 import { idArgument, numberOption, oneOf, required, requiredNumber, UsageError } from '../args';
 import { resolveActor, withDb } from '../local';
@@ -232,10 +231,8 @@ Examples:
       ? await remote.post(API.validate, { query: { model_id: modelId } })
       : await withDb(async (db) => {
           const actor = await resolveActor(db, v.as, 'validate');
-          const result = await validateExportedModel(db, getStore(), actor, modelId);
           // Approvals bound to an older validation run lapse now, as over the API.
-          await reconcileExportRequests(db, actor, modelId);
-          return result;
+          return (await validateAndReconcile(db, getStore(), actor, modelId)).result;
         });
     out(v.json ? json(r) : validationText(modelId, r));
     return r.is_valid ? 0 : EXIT_INVALID;

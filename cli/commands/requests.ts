@@ -137,7 +137,7 @@ export const requestsList: Command = {
   options: ['state', 'env', 'mine', 'awaiting', 'page', 'json'],
   remote: true,
   help: `List deployment requests, open ones first, 25 a page, with their approvals against the policy
-(lapsed approvals do not count). Drafts show only to their requester.
+(lapsed approvals do not count). Drafts show only to their requester and admins.
 
 Options:
   --state S      Only requests in state S (${REQUEST_STATES.join(', ')}).

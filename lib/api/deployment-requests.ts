@@ -3,13 +3,12 @@
  * mode (so both print the same JSON). Read-only: every change goes through lib/registry.
  */
 import { z } from 'zod';
-import { can, requirePermission, type Actor } from '../auth/permissions';
+import { requirePermission, type Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ArtifactStore } from '../storage/types';
 import { deploymentToDict, ENVIRONMENTS, type DeploymentConfig } from '../registry/deploy';
 import { deployByConfig } from '../registry/deploy-entry';
-import { listDeploymentRequests, type RequestListItem } from '../registry/listings';
-import { listReviewPolicies, setReviewPolicy } from '../registry/policy';
+import { listRequestPage, type RequestListItem } from '../registry/listings';
 import type { PolicyRules, PolicyEvaluation } from '../registry/review-policy';
 import { getRequestDetail, type RequestDetail } from '../registry/review-detail';
 import { attachPreviewSummary } from '../registry/review-previews';
@@ -17,16 +16,19 @@ import {
   breakGlassDeploy,
   createDeploymentRequest,
   deployFromRequest,
+  deploymentBreakGlass,
   evaluateRequest,
-  requestInclude,
+  listReviewPolicies,
+  loadRequest,
+  precheckReview,
   requestLink,
   reviewRequest,
+  setReviewPolicy,
   submitRequest,
   withdrawRequest,
   type LoadedRequest,
 } from '../registry/requests';
-import { REQUEST_STATES, authorizeTransition, type RequestState } from '../registry/review-state';
-import { notFound } from './errors';
+import { REQUEST_STATES, type RequestState } from '../registry/review-state';
 import { MAX_PAGE, strictBoolean } from './params';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -74,9 +76,7 @@ export function evaluationToJson(e: PolicyEvaluation) {
 
 /** A request as it stands now, with its policy and the evaluation against it. */
 export async function loadRequestJson(db: Db, id: string) {
-  const req = await db.deploymentRequest.findUnique({ where: { id }, include: requestInclude });
-  if (!req) throw notFound('Deployment request', id, 'request_not_found');
-  return requestWithEvaluation(db, req);
+  return requestWithEvaluation(db, await loadRequest(db, id));
 }
 
 export async function requestWithEvaluation(db: Db, req: LoadedRequest) {
@@ -164,23 +164,10 @@ export const reviewBody = z.object({
   preview_summary: z.record(z.string(), z.unknown(), { message: 'a JSON object (the reconstruction preview summary)' }).optional(),
 });
 
-/**
- * Who may review before anything is written: a requester's review (or a refused transition) must
- * not leave a preview summary behind. reviewRequest checks again in its transaction.
- */
-export async function precheckReview(db: Db, actor: Actor, requestId: string, decision: 'approve' | 'request_changes' | 'reject') {
-  requirePermission(actor, 'reviews.write');
-  const req = await db.deploymentRequest.findUnique({ where: { id: requestId }, select: { state: true, requesterId: true, modelExport: { select: { modelId: true } } } });
-  // Drafts are visible to their requester and admins only, as on the request page.
-  if (!req || (req.state === 'draft' && req.requesterId !== actor.id && !can(actor, 'policy.manage'))) throw notFound('Deployment request', requestId, 'request_not_found');
-  authorizeTransition(actor, { state: req.state as RequestState, requesterId: req.requesterId }, decision);
-  return { modelId: req.modelExport.modelId };
-}
-
-/** The break-glass reason a deployment row carries (null for a reviewed deploy). */
-export async function deploymentFlags(db: Db, deploymentId: number) {
-  const d = await db.ageGroupModel.findUnique({ where: { id: deploymentId }, select: { breakGlassReason: true, requestId: true } });
-  return { break_glass: !!d?.breakGlassReason, break_glass_reason: d?.breakGlassReason ?? null };
+/** The break-glass flags of a deployment, in the API's words. */
+async function deploymentFlags(db: Db, deploymentId: number) {
+  const f = await deploymentBreakGlass(db, deploymentId);
+  return { break_glass: f.breakGlass, break_glass_reason: f.breakGlassReason };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,9 +176,9 @@ export async function deploymentFlags(db: Db, deploymentId: number) {
 
 export async function listRequestsJson(db: Db, actor: Actor, rawQuery: Record<string, unknown>) {
   const q = requestListQuery.parse(rawQuery);
-  const all = await listDeploymentRequests(db, actor, { state: q.state, environment: q.environment, view: q.view });
-  const start = (q.page - 1) * q.page_size;
-  return { total: all.length, page: q.page, page_size: q.page_size, requests: all.slice(start, start + q.page_size).map(requestListItemToJson) };
+  const filter = { state: q.state, environment: q.environment, view: q.view };
+  const p = await listRequestPage(db, actor, filter, { page: q.page, pageSize: q.page_size });
+  return { total: p.total, page: p.page, page_size: p.pageSize, requests: p.items.map(requestListItemToJson) };
 }
 
 export async function createRequestJson(db: Db, actor: Actor, raw: Record<string, unknown>) {

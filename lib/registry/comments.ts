@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { recordAudit } from './audit';
 import { emitEvent, kickDispatcher } from './events';
 import { notifyUsers, requestLink } from './requests';

@@ -3,8 +3,7 @@ import type { Actor } from '../auth/permissions';
 import { can, requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { getReviewPolicy } from './policy';
-import { reviewFacts, requestInclude } from './requests';
+import { getReviewPolicy, requestInclude, requestWhereVisibleTo, reviewFacts } from './requests';
 import { approvalLapse, evaluatePolicy, type PolicyRules } from './review-policy';
 import { REQUEST_STATES, type RequestState } from './review-state';
 
@@ -14,32 +13,104 @@ export type RequestListFilter = {
   /** mine: requests I opened; awaiting: open requests of others that have no current review of mine. */
   view?: 'all' | 'mine' | 'awaiting';
 };
+export type RequestPaging = { page?: number; pageSize?: number };
 
 /** People still act on these, in this order; the rest are history. */
-const STATE_ORDER: Record<RequestState, number> = { open: 0, approved: 1, draft: 2, failed: 3, rejected: 4, withdrawn: 5, deployed: 6 };
+const STATE_ORDER: readonly RequestState[] = ['open', 'approved', 'draft', 'failed', 'rejected', 'withdrawn', 'deployed'];
+/** The console's reviews page shows one long page (it has no pager). */
+const CONSOLE_PAGE_SIZE = 500;
+
+type LatestRun = { id: string; modelExportId: string; isValid: boolean; artifactSha256: string };
+type MyReview = { decision: string; artifactSha256: string; validationRunId: string | null };
+
+/** Does my latest review of a request still stand (an approval that has not lapsed, or any other on these bytes)? */
+function isCurrent(mine: MyReview | undefined, requestSha256: string, run: LatestRun | null): boolean {
+  if (!mine) return false;
+  return mine.decision === 'approve' ? approvalLapse(mine, requestSha256, run) === null : mine.artifactSha256 === requestSha256;
+}
+
+async function latestRuns(db: Db, exportIds: string[]): Promise<Map<string, LatestRun>> {
+  const runs = exportIds.length
+    ? await db.validationRun.findMany({
+        where: { modelExportId: { in: exportIds } },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        select: { id: true, modelExportId: true, isValid: true, artifactSha256: true },
+      })
+    : [];
+  const latest = new Map<string, LatestRun>();
+  for (const run of runs) if (!latest.has(run.modelExportId)) latest.set(run.modelExportId, run);
+  return latest;
+}
 
 /**
- * The reviews page: requests with their approvals against the policy (evaluated now, so lapsed
- * approvals do not count), open ones first. Drafts show only to their requester.
+ * The list's where-clause. "Awaiting my review" depends on each export's latest validation run,
+ * which no column comparison expresses: it is decided over the open requests of others (the small
+ * set under review) and becomes an id list, so paging and the total stay in SQL.
  */
-export async function listDeploymentRequests(db: Db, actor: Actor, filter: RequestListFilter = {}) {
-  requirePermission(actor, 'reviews.read');
+async function listWhere(db: Db, actor: Actor, filter: RequestListFilter): Promise<Prisma.DeploymentRequestWhereInput> {
   const where: Prisma.DeploymentRequestWhereInput = {
     AND: [
       filter.state && (REQUEST_STATES as readonly string[]).includes(filter.state) ? { state: filter.state } : {},
       filter.environment ? { environment: filter.environment } : {},
       filter.view === 'mine' ? { requesterId: actor.id } : {},
       filter.view === 'awaiting' ? { state: 'open', requesterId: { not: actor.id } } : {},
-      { OR: [{ state: { not: 'draft' } }, { requesterId: actor.id }] },
+      requestWhereVisibleTo(actor),
     ],
   };
-  const rows = await db.deploymentRequest.findMany({ where, orderBy: [{ createdAt: 'desc' }], include: { ...requestInclude, _count: { select: { comments: true } } }, take: 500 });
-  const exportIds = [...new Set(rows.map((r) => r.modelExportId))];
-  const runs = exportIds.length
-    ? await db.validationRun.findMany({ where: { modelExportId: { in: exportIds } }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { id: true, modelExportId: true, isValid: true, artifactSha256: true } })
-    : [];
-  const latest = new Map<string, (typeof runs)[number]>();
-  for (const run of runs) if (!latest.has(run.modelExportId)) latest.set(run.modelExportId, run);
+  if (filter.view !== 'awaiting') return where;
+  if (!can(actor, 'reviews.write')) return { id: { in: [] } };
+  const open = await db.deploymentRequest.findMany({
+    where,
+    select: {
+      id: true,
+      artifactSha256: true,
+      modelExportId: true,
+      reviews: { where: { reviewerId: actor.id }, orderBy: { createdAt: 'desc' }, take: 1, select: { decision: true, artifactSha256: true, validationRunId: true } },
+    },
+  });
+  const runs = await latestRuns(db, [...new Set(open.map((r) => r.modelExportId))]);
+  const ids = open.filter((r) => !isCurrent(r.reviews[0], r.artifactSha256, runs.get(r.modelExportId) ?? null)).map((r) => r.id);
+  return { id: { in: ids } };
+}
+
+/** One page of rows in STATE_ORDER, newest first within a state: each state's slice is its own SQL window. */
+async function pageRows(db: Db, where: Prisma.DeploymentRequestWhereInput, page: number, pageSize: number) {
+  const counts = await db.deploymentRequest.groupBy({ by: ['state'], where, _count: { _all: true } });
+  const countOf = new Map(counts.map((c) => [c.state as RequestState, c._count._all]));
+  const total = counts.reduce((n, c) => n + c._count._all, 0);
+  let skip = (page - 1) * pageSize;
+  const rows = [];
+  for (const state of STATE_ORDER) {
+    const n = countOf.get(state) ?? 0;
+    if (rows.length >= pageSize) break;
+    if (skip >= n) {
+      skip -= n;
+      continue;
+    }
+    rows.push(
+      ...(await db.deploymentRequest.findMany({
+        where: { AND: [where, { state }] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip,
+        take: pageSize - rows.length,
+        include: { ...requestInclude, _count: { select: { comments: true } } },
+      })),
+    );
+    skip = 0;
+  }
+  return { total, rows };
+}
+
+/**
+ * The reviews page and the API's list: requests with their approvals against the policy (evaluated
+ * now, so lapsed approvals do not count), open ones first, a page at a time with the total.
+ */
+export async function listRequestPage(db: Db, actor: Actor, filter: RequestListFilter = {}, paging: RequestPaging = {}) {
+  requirePermission(actor, 'reviews.read');
+  const page = Math.max(1, Math.trunc(paging.page ?? 1));
+  const pageSize = Math.max(1, Math.trunc(paging.pageSize ?? CONSOLE_PAGE_SIZE));
+  const { total, rows } = await pageRows(db, await listWhere(db, actor, filter), page, pageSize);
+  const latest = await latestRuns(db, [...new Set(rows.map((r) => r.modelExportId))]);
   const policies = new Map<string, PolicyRules>();
   for (const env of new Set(rows.map((r) => r.environment))) policies.set(env, await getReviewPolicy(db, env));
 
@@ -54,8 +125,7 @@ export async function listDeploymentRequests(db: Db, actor: Actor, filter: Reque
       reviews: r.reviews.map(reviewFacts),
     });
     const mine = [...r.reviews].reverse().find((x) => x.reviewerId === actor.id);
-    const myReviewIsCurrent = !!mine && (mine.decision === 'approve' ? approvalLapse(mine, r.artifactSha256, run) === null : mine.artifactSha256 === r.artifactSha256);
-    const awaitingMe = r.state === 'open' && r.requesterId !== actor.id && can(actor, 'reviews.write') && !myReviewIsCurrent;
+    const awaitingMe = r.state === 'open' && r.requesterId !== actor.id && can(actor, 'reviews.write') && !isCurrent(mine, r.artifactSha256, run);
     return {
       id: r.id,
       state: r.state,
@@ -77,10 +147,14 @@ export async function listDeploymentRequests(db: Db, actor: Actor, filter: Reque
       failureReason: r.failureReason,
     };
   });
-  const filtered = filter.view === 'awaiting' ? items.filter((i) => i.awaitingMe) : items;
-  return filtered.sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || b.createdAt.getTime() - a.createdAt.getTime());
+  return { total, page, pageSize, items };
 }
-export type RequestListItem = Awaited<ReturnType<typeof listDeploymentRequests>>[number];
+export type RequestListItem = Awaited<ReturnType<typeof listRequestPage>>['items'][number];
+
+/** The first page, as the console's reviews page shows it. */
+export async function listDeploymentRequests(db: Db, actor: Actor, filter: RequestListFilter = {}, paging: RequestPaging = {}) {
+  return (await listRequestPage(db, actor, filter, paging)).items;
+}
 
 export async function countOverview(db: Db, actor: Actor) {
   requirePermission(actor, 'models.read');

@@ -3,9 +3,8 @@ import type { Actor } from '../auth/permissions';
 import { can, requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ModelExport, ValidationRun } from '../db/generated/client';
-import { notFound } from '../api/errors';
 import { listComments } from './comments';
-import { evaluateRequest, latestValidationRun, requestInclude } from './requests';
+import { evaluateRequest, findVisibleRequest, latestValidationRun, requestInclude, requestWhereVisibleTo } from './requests';
 import { latestPreviewSummaries } from './review-previews';
 import { approvalLapse } from './review-policy';
 import { availableActions, type RequestState } from './review-state';
@@ -64,11 +63,10 @@ function side(exp: ModelExport, run: ValidationRun | null, previews: Awaited<Ret
  */
 export async function getRequestDetail(db: Db, actor: Actor, requestId: string) {
   requirePermission(actor, 'reviews.read');
-  const req = await db.deploymentRequest.findUnique({
-    where: { id: requestId },
-    include: { ...requestInclude, deployments: { include: { deployedBy: { select: { name: true } } }, orderBy: { createdTimestamp: 'desc' } } },
+  const req = await findVisibleRequest(db, actor, requestId, {
+    ...requestInclude,
+    deployments: { include: { deployedBy: { select: { name: true } } }, orderBy: { createdTimestamp: 'desc' } },
   });
-  if (!req || (req.state === 'draft' && req.requesterId !== actor.id && !can(actor, 'policy.manage'))) throw notFound('Deployment request', requestId, 'request_not_found');
   const { policy, latest, evaluation } = await evaluateRequest(db, req);
   const asDeployer = can(actor, 'deployments.write') ? (await evaluateRequest(db, req, { deployerId: actor.id })).evaluation : null;
 
@@ -121,7 +119,7 @@ export async function getModelReviewPanel(db: Db, actor: Actor, modelExportId: s
   requirePermission(actor, 'reviews.read');
   const [requests, comments] = await Promise.all([
     db.deploymentRequest.findMany({
-      where: { modelExportId, OR: [{ state: { not: 'draft' } }, { requesterId: actor.id }] },
+      where: { AND: [{ modelExportId }, requestWhereVisibleTo(actor)] },
       orderBy: { createdAt: 'desc' },
       take: 20,
       select: { id: true, state: true, environment: true, createdAt: true, replaceExisting: true, backupExisting: true, validateBeforeDeployment: true, requester: { select: { name: true } } },

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { notFound } from '../api/errors';
+import { notFound } from '../errors';
 import { recordAudit } from './audit';
 import { WorkflowError } from './review-state';
 

@@ -7,7 +7,6 @@ import { testTargets, type TestTarget } from '../db/test-databases';
 import { addComment, listComments, parseMentions } from './comments';
 import { exportModelFromTrainingJob } from './exports';
 import { listDeploymentRequests } from './listings';
-import { setReviewPolicy } from './policy';
 import {
   amendRequest,
   breakGlassDeploy,
@@ -17,6 +16,7 @@ import {
   reconcileExportRequests,
   reviewRequest,
   SELF_REVIEW_MESSAGE,
+  setReviewPolicy,
   submitRequest,
   withdrawRequest,
 } from './requests';

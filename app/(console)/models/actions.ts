@@ -8,8 +8,7 @@ import { ENVIRONMENTS, rollbackDeployment, undeployModel } from '@/lib/registry/
 import { deployByConfig } from '@/lib/registry/deploy-entry';
 import { exportFromJobSchema, exportModelFromTrainingJob } from '@/lib/registry/exports';
 import { createShareLink, revokeShareLink } from '@/lib/registry/share-links';
-import { breakGlassReasonSchema, deployFromRequest, reconcileExportRequests } from '@/lib/registry/requests';
-import { validateExportedModel } from '@/lib/registry/validate';
+import { breakGlassReasonSchema, deployFromRequest, validateAndReconcile } from '@/lib/registry/requests';
 import { getStore } from '@/lib/storage';
 
 /** Checkboxes post "on" when checked and nothing when not. */
@@ -22,9 +21,9 @@ export const exportModelAction = validatedAction('models.export', exportFromJobS
 });
 
 export const validateModelAction = validatedAction('models.validate', z.object({ modelId: z.string().min(1) }), async ({ modelId }, { actor, db }) => {
-  const v = await validateExportedModel(db, getStore(), actor, modelId);
+  const { result: v, reconciled } = await validateAndReconcile(db, getStore(), actor, modelId);
   // A new validation run lapses approvals bound to the previous one.
-  if (await reconcileExportRequests(db, actor, modelId)) revalidatePath('/reviews', 'layout');
+  if (reconciled) revalidatePath('/reviews', 'layout');
   revalidatePath(`/models/${modelId}`);
   return {
     ok: v.is_valid,

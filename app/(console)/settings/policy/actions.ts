@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
 import { ENVIRONMENTS } from '@/lib/registry/deploy';
-import { setReviewPolicy } from '@/lib/registry/policy';
+import { setReviewPolicy } from '@/lib/registry/requests';
 
 export const setReviewPolicyAction = validatedAction(
   'policy.manage',

@@ -5,7 +5,7 @@ import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
-import { listReviewPolicies } from '@/lib/registry/policy';
+import { listReviewPolicies } from '@/lib/registry/requests';
 
 export const metadata: Metadata = { title: 'Review policy' };
 

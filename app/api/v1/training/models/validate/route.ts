@@ -5,15 +5,13 @@
 import { z } from 'zod';
 import { withActor } from '@/lib/api/handler';
 import { readParams } from '@/lib/api/params';
-import { reconcileExportRequests } from '@/lib/registry/requests';
-import { validateExportedModel } from '@/lib/registry/validate';
+import { validateAndReconcile } from '@/lib/registry/requests';
 import { getStore } from '@/lib/storage';
 
 const schema = z.object({ model_id: z.string({ message: 'name the export to validate (model_id)' }).min(1).max(200) });
 
 export const POST = withActor('models.validate', async (req, { actor, db }) => {
   const { model_id } = schema.parse(await readParams(req));
-  const result = await validateExportedModel(db, getStore(), actor, model_id);
-  await reconcileExportRequests(db, actor, model_id);
+  const { result } = await validateAndReconcile(db, getStore(), actor, model_id);
   return Response.json(result);
 });

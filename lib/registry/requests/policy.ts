@@ -1,18 +1,15 @@
-import { z } from 'zod';
-import type { Actor } from '../auth/permissions';
-import { requirePermission } from '../auth/permissions';
-import type { Db } from '../db';
-import { recordAudit, type Tx } from './audit';
-import { ENVIRONMENTS } from './deploy';
-import { reconcileRequest } from './requests';
-import { defaultPolicy, type PolicyRules } from './review-policy';
-import { serializable } from './transactions';
+import 'server-only';
+import type { Actor } from '../../auth/permissions';
+import { requirePermission } from '../../auth/permissions';
+import type { Db } from '../../db';
+import { recordAudit } from '../audit';
+import { ENVIRONMENTS } from '../deploy';
+import { serializable } from '../transactions';
+import { getReviewPolicy, policyRules } from './load';
+import { reconcileRequest } from './reconcile';
+import { reviewPolicySchema, type ReviewPolicyInput } from './schemas';
 
-/** The review policy of an environment: the admins' row, or the defaults (staging 1, production 2). */
-export async function getReviewPolicy(tx: Tx, environment: string): Promise<PolicyRules> {
-  const row = await tx.reviewPolicy.findUnique({ where: { environment } });
-  return row ? { environment, requiredApprovals: row.requiredApprovals, requirePreviewSummary: row.requirePreviewSummary, isDefault: false } : defaultPolicy(environment);
-}
+/** Each environment's review policy: reading it, and the admins' changes (which re-evaluate requests). */
 
 export async function listReviewPolicies(db: Db, actor: Actor) {
   requirePermission(actor, 'reviews.read');
@@ -20,19 +17,12 @@ export async function listReviewPolicies(db: Db, actor: Actor) {
   return ENVIRONMENTS.map((environment) => {
     const row = rows.find((r) => r.environment === environment);
     return {
-      ...(row ? { environment, requiredApprovals: row.requiredApprovals, requirePreviewSummary: row.requirePreviewSummary, isDefault: false } : defaultPolicy(environment)),
+      ...policyRules(environment, row),
       updatedAt: row?.updatedAt ?? null,
       updatedBy: row?.updatedBy?.name ?? null,
     };
   });
 }
-
-export const reviewPolicySchema = z.object({
-  environment: z.enum(ENVIRONMENTS, { message: 'Choose production or staging.' }),
-  requiredApprovals: z.coerce.number({ message: 'Enter a number.' }).int('Whole approvals only.').min(1, 'At least 1 approval.').max(10, 'At most 10 approvals.'),
-  requirePreviewSummary: z.boolean(),
-});
-export type ReviewPolicyInput = z.input<typeof reviewPolicySchema>;
 
 /**
  * Admins set an environment's rules. Requests under review in that environment are re-evaluated
