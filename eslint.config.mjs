@@ -40,15 +40,21 @@ export default tseslint.config(
   },
   {
     files: ['**/*.{ts,tsx}'],
-    plugins: { '@next/next': nextPlugin, 'react-hooks': reactHooks },
+    plugins: { '@next/next': nextPlugin },
+    rules: { ...nextPlugin.configs.recommended.rules, ...nextPlugin.configs['core-web-vitals'].rules },
+    settings: { next: { rootDir: '.' } },
+  },
+  {
+    // Where React code lives. Tests are left out: Playwright's fixture `use` and Vitest helpers named
+    // `use…` are not React hooks, and the rules of hooks would misread them.
+    files: ['app/**/*.{ts,tsx}', 'components/**/*.{ts,tsx}', 'lib/preview/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.{ts,tsx}', '**/test-support/**'],
+    plugins: { 'react-hooks': reactHooks },
     rules: {
-      ...nextPlugin.configs.recommended.rules,
-      ...nextPlugin.configs['core-web-vitals'].rules,
       // The whole recommended set: rules-of-hooks, exhaustive-deps and the React Compiler's checks (warnings fail too).
       ...reactHooks.configs.flat.recommended.rules,
       'react-hooks/exhaustive-deps': 'error',
     },
-    settings: { next: { rootDir: '.' } },
   },
   {
     files: ['e2e/**/*.ts'],

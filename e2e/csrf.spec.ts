@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { consolePost, signIn } from './helpers';
+import { authFile, consolePost, openAs, pageAs } from './helpers';
 
 // Issue 10's cross-site request forgery, in the browser: a deployer and an admin are signed in;
 // a page on another origin (another port of the same host: "same-site", so the SameSite=Lax
@@ -161,9 +161,9 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
   const contexts: Record<'reviewer' | 'deployer' | 'admin', BrowserContext> = {} as never;
   const pages = {} as Record<keyof typeof contexts, Page>;
   for (const role of ['reviewer', 'deployer', 'admin'] as const) {
-    contexts[role] = await browser.newContext();
+    contexts[role] = await browser.newContext({ storageState: authFile(role) });
     pages[role] = await contexts[role].newPage();
-    await signIn(pages[role], role, '/');
+    await openAs(pages[role], role, '/');
   }
   const api = { reviewer: apiOf(contexts.reviewer.request), deployer: apiOf(contexts.deployer.request), admin: apiOf(contexts.admin.request) };
 
@@ -240,7 +240,9 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
             let code: unknown = null;
             try {
               code = JSON.parse(t).code;
-            } catch {}
+            } catch {
+              // Not JSON (an HTML error page or an empty body): recorded with no code.
+            }
             seen.set(id, [...(seen.get(id) ?? []), { method: res.request().method(), status: res.status(), code }]);
           });
       };
@@ -324,8 +326,7 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
 // so only the origin made the difference.
 test('a server action (create an API token) posted from another origin is refused', async ({ browser, baseURL }) => {
   const app = new URL(baseURL!).origin;
-  const admin = await (await browser.newContext()).newPage();
-  await signIn(admin, 'admin', '/settings/tokens');
+  const admin = await pageAs(browser, 'admin', '/settings/tokens');
   // The form as the server renders it (hydration swaps the hidden action fields for a function).
   const served = await (await admin.request.get('/settings/tokens')).text();
   const fields = (name: string) =>

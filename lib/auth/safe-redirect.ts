@@ -16,7 +16,7 @@ export function safeRedirectPath(raw: unknown, origin: string): string {
   if (!raw.startsWith('/')) return FALLBACK;
   let spelling = raw;
   for (let i = 0; i <= MAX_DECODES; i++) {
-    if (UNSAFE_CHAR.test(spelling) || /^\/[\/\\]/.test(spelling)) return FALLBACK;
+    if (UNSAFE_CHAR.test(spelling) || /^\/[/\\]/.test(spelling)) return FALLBACK;
     let decoded: string;
     try {
       decoded = decodeURIComponent(spelling);
@@ -38,5 +38,5 @@ export function safeRedirectPath(raw: unknown, origin: string): string {
   if (url.origin !== base.origin) return FALLBACK;
   const path = url.pathname + url.search + url.hash;
   // Dot segments can collapse into a leading `//` (`/..//evil` → `//evil`), which is scheme-relative.
-  return /^\/[\/\\]/.test(path) ? FALLBACK : path;
+  return /^\/[/\\]/.test(path) ? FALLBACK : path;
 }

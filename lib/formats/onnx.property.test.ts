@@ -44,7 +44,7 @@ const packed = fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.bigInt({ m
   const out: number[] = [];
   for (const v of a) {
     let x = BigInt(v);
-    while (x >= 0x80n) (out.push(Number(x & 0x7fn) | 0x80), (x >>= 7n));
+    for (; x >= 0x80n; x >>= 7n) out.push(Number(x & 0x7fn) | 0x80);
     out.push(Number(x));
   }
   return Uint8Array.from(out);

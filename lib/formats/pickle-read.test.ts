@@ -2,15 +2,10 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ModelValidationError } from './errors';
 import { PyDict, PyTuple, toPlain, unpickle, unpickleToPlain } from './pickle-read';
+import { bytesOf } from './test-support/bytes';
 import { expectNoPwnedMarkers, fixture as fx, thrown } from './test-support/helpers';
 
-const bin = (...parts: (string | number[] | Uint8Array)[]) => {
-  const chunks = parts.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : new Uint8Array(p)));
-  const out = new Uint8Array(chunks.reduce((s, c) => s + c.length, 0));
-  let o = 0;
-  for (const c of chunks) out.set(c, o), (o += c.length);
-  return out;
-};
+const bin = bytesOf;
 const X = (s: string) => {
   const b = new TextEncoder().encode(s);
   return bin([0x58, b.length & 0xff, (b.length >> 8) & 0xff, 0, 0], b);

@@ -48,9 +48,13 @@ export class PyDict {
   setKey(key: PyValue, value: PyValue, at: number): void {
     let k: string;
     let kind: 'str' | 'int';
-    if (typeof key === 'string') (k = key), (kind = 'str');
-    else if ((typeof key === 'number' && Number.isInteger(key)) || typeof key === 'bigint') (k = String(key)), (kind = 'int');
-    else malformed(`dict key of type ${describe(key)} is not supported (only str and int)`, at);
+    if (typeof key === 'string') {
+      k = key;
+      kind = 'str';
+    } else if ((typeof key === 'number' && Number.isInteger(key)) || typeof key === 'bigint') {
+      k = String(key);
+      kind = 'int';
+    } else malformed(`dict key of type ${describe(key)} is not supported (only str and int)`, at);
     const prev = this.kinds.get(k);
     if (prev && prev !== kind) malformed(`dict has both int and str key ${JSON.stringify(k)}`, at);
     this.kinds.set(k, kind);
@@ -767,6 +771,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       case 0x90: // ADDITEMS
       case 0x91: // FROZENSET
         malformed('sets are not supported', at);
+        break; // not reached (malformed throws); ESLint's no-fallthrough cannot see a `never` return
       // ---- memo
       case 0x70: // PUT 'p'
         memo.set(memoIndex(intFromText(line(at), at), at), top(at));
@@ -792,24 +797,24 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       // ---- globals and object construction
       case 0x63: {
         // GLOBAL 'c'
-        const module = line(at);
+        const moduleName = line(at);
         const name = line(at);
-        push(resolveGlobal(module, name, at));
+        push(resolveGlobal(moduleName, name, at));
         break;
       }
       case 0x93: {
         // STACK_GLOBAL
         const name = pop(at);
-        const module = pop(at);
-        if (typeof module !== 'string' || typeof name !== 'string') malformed('STACK_GLOBAL needs two str', at);
-        push(resolveGlobal(module, name, at));
+        const moduleName = pop(at);
+        if (typeof moduleName !== 'string' || typeof name !== 'string') malformed('STACK_GLOBAL needs two str', at);
+        push(resolveGlobal(moduleName, name, at));
         break;
       }
       case 0x69: {
         // INST 'i'
-        const module = line(at);
+        const moduleName = line(at);
         const name = line(at);
-        refuseGlobal(`${module}.${name}`, at, 'INST of');
+        refuseGlobal(`${moduleName}.${name}`, at, 'INST of');
         break;
       }
       case 0x6f: {
@@ -848,6 +853,7 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       }
       case 0x50: // PERSID 'P'
         malformed('text persistent ids are not supported', at);
+        break;
       case 0x51: {
         // BINPERSID 'Q'
         push(persistentLoad(pop(at), at));
@@ -857,9 +863,11 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       case 0x83:
       case 0x84:
         malformed('extension registry opcodes (EXT1/2/4) are not supported', at);
+        break;
       case 0x97:
       case 0x98:
         malformed('out-of-band buffers are not supported', at);
+        break;
       default:
         malformed(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`, at);
     }

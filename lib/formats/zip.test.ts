@@ -1,5 +1,6 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from './bytes-write';
 import { ModelValidationError } from './errors';
 import { crc32, openZip, unsafeNameReason } from './zip';
 import { fixture as fx, thrown } from './test-support/helpers';
@@ -76,10 +77,7 @@ function zip64Archive(files: [string, Uint8Array][]): Uint8Array {
   tv.setUint32(88, 0xffffffff, true);
   tv.setUint32(92, 0xffffffff, true);
   const all = [...parts, ...central, tail];
-  const out = new Uint8Array(all.reduce((s, p) => s + p.length, 0));
-  let o = 0;
-  for (const p of all) out.set(p, o), (o += p.length);
-  return out;
+  return concatBytes(all);
 }
 
 describe('zip reader: valid archives', () => {

@@ -86,10 +86,10 @@ export function histogram(errors: ArrayLike<number>, isAnomaly: Uint8Array | nul
   const log = positive.length === vals.length && vals.length > 1 && lo > 0 && hi / lo > 30;
   const f = (v: number) => (log ? Math.log10(v) : v);
   const finv = (v: number) => (log ? 10 ** v : v);
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) (lo = 0), (hi = 1);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) [lo, hi] = [0, 1];
   let a = f(lo);
   let b = f(hi);
-  if (b === a) (a -= 0.5), (b += 0.5);
+  if (b === a) [a, b] = [a - 0.5, b + 0.5];
   const pad = (b - a) * 0.02;
   a -= pad;
   b += pad;

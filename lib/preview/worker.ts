@@ -147,7 +147,9 @@ async function download(url: string, what: string): Promise<{ bytes: Uint8Array;
     let detail = res.statusText;
     try {
       detail = ((await res.json()) as { detail?: string }).detail ?? detail;
-    } catch {}
+    } catch {
+      // Not a JSON error body (a proxy's HTML page): the status text is the detail.
+    }
     throw new PreviewError({ kind: 'download', message: `Could not download ${what}: HTTP ${res.status} ${detail}` });
   }
   try {

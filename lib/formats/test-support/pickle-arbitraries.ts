@@ -6,14 +6,9 @@
 import fc from 'fast-check';
 import { utf8 } from '../bytes-write';
 import { PyTuple, pyFloat, type PickleValue } from '../pickle-write';
+import { bytesOf } from './bytes';
 
-const cat = (parts: readonly (Uint8Array | number[] | string)[]): Uint8Array => {
-  const bufs = parts.map((p) => (typeof p === 'string' ? utf8(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)));
-  const out = new Uint8Array(bufs.reduce((n, b) => n + b.length, 0));
-  let o = 0;
-  for (const b of bufs) (out.set(b, o), (o += b.length));
-  return out;
-};
+const cat = (parts: readonly (Uint8Array | number[] | string)[]): Uint8Array => bytesOf(...parts);
 const le = (v: number, n: number): number[] => Array.from({ length: n }, (_, i) => Math.floor(v / 2 ** (8 * i)) & 0xff);
 
 const GLOBALS: [string, string][] = [

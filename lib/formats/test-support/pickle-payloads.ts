@@ -6,16 +6,11 @@
  * against /usr/bin/python3, so "no marker appeared" means something).
  */
 import { utf8 } from '../bytes-write';
+import { bytesOf } from './bytes';
 
 export type Payload = { name: string; bytes: Uint8Array; live: boolean };
 
-const cat = (...parts: (Uint8Array | number[] | string)[]): Uint8Array => {
-  const bufs = parts.map((p) => (typeof p === 'string' ? utf8(p) : p instanceof Uint8Array ? p : Uint8Array.from(p)));
-  const out = new Uint8Array(bufs.reduce((n, b) => n + b.length, 0));
-  let o = 0;
-  for (const b of bufs) (out.set(b, o), (o += b.length));
-  return out;
-};
+const cat = bytesOf;
 
 /** BINUNICODE of `s`. */
 const str = (s: string): Uint8Array => {

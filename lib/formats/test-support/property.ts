@@ -9,6 +9,7 @@
  * default, 10 000, is what `npm test` runs).
  */
 import fc from 'fast-check';
+import { concatBytes } from '../bytes-write';
 import { ModelCompatibilityError, ModelValidationError } from '../errors';
 
 export const DEFAULT_RUNS = 10_000;
@@ -191,12 +192,7 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
 export function applyMutation(b: Uint8Array, m: Mutation, others: readonly Uint8Array[] = []): Uint8Array {
   const len = b.length;
   const at = len ? m.at % (len + 1) : 0;
-  const cat = (...parts: Uint8Array[]): Uint8Array => {
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) (out.set(p, o), (o += p.length));
-    return out;
-  };
+  const cat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
   switch (m.op) {
     case 'flip':
     case 'set': {
