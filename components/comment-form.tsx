@@ -1,14 +1,28 @@
 'use client';
 
 import { useActionState, useEffect, useRef } from 'react';
-import { addCommentAction } from '@/app/(console)/reviews/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
+import { initialActionState, type FormAction } from '@/lib/auth/action-state';
 import { inputClass, primaryButton, secondaryButton } from './field';
 import { FieldError, FormMessage } from './form-message';
 
-/** A new comment or a reply; `@name` or `@email` mentions a teammate. */
-export function CommentForm({ requestId, modelId, parentId, label }: { requestId?: string; modelId?: string; parentId?: string; label: string }) {
-  const [state, action, pending] = useActionState(addCommentAction, initialActionState);
+/**
+ * A new comment or a reply; `@name` or `@email` mentions a teammate. The page passes the action
+ * (app/(console)/reviews/actions.ts), so this shared form never imports a route.
+ */
+export function CommentForm({
+  commentAction,
+  requestId,
+  modelId,
+  parentId,
+  label,
+}: {
+  commentAction: FormAction;
+  requestId?: string;
+  modelId?: string;
+  parentId?: string;
+  label: string;
+}) {
+  const [state, action, pending] = useActionState(commentAction, initialActionState);
   const ref = useRef<HTMLFormElement>(null);
   useEffect(() => {
     if (state.ok) ref.current?.reset();

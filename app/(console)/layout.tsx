@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { NavLink } from '@/components/nav-link';
+import { NavLink } from './_components/nav-link';
 import { signOut } from '@/app/(auth)/sign-in/actions';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';

@@ -1,8 +1,7 @@
 'use client';
 
 import { useActionState } from 'react';
-import { attachPreviewSummaryAction } from '@/app/(console)/reviews/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
+import { initialActionState, type FormAction } from '@/lib/auth/action-state';
 import type { RunResult } from '@/lib/preview/protocol';
 import type { ThresholdChoice } from '@/lib/preview/stats';
 import { secondaryButton } from '../field';
@@ -47,8 +46,18 @@ export function previewSummary(result: RunResult, threshold: ThresholdChoice, pr
   };
 }
 
-export function AttachToReview({ result, threshold, productionThreshold }: { result: RunResult; threshold: ThresholdChoice; productionThreshold: number | null }) {
-  const [state, action, pending] = useActionState(attachPreviewSummaryAction, initialActionState);
+export function AttachToReview({
+  attachAction,
+  result,
+  threshold,
+  productionThreshold,
+}: {
+  attachAction: FormAction;
+  result: RunResult;
+  threshold: ThresholdChoice;
+  productionThreshold: number | null;
+}) {
+  const [state, action, pending] = useActionState(attachAction, initialActionState);
   const summary = previewSummary(result, threshold, productionThreshold);
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">

@@ -1,23 +1,22 @@
-import { can, type Actor } from '@/lib/auth/permissions';
-import { getDb } from '@/lib/db';
+import type { FormAction } from '@/lib/auth/action-state';
 import { ortBasePath } from '@/lib/preview/ort-assets';
-import { getPreviewSources } from '@/lib/registry/reconstruction';
+import type { PreviewSources } from '@/lib/registry/reconstruction';
 import { ReconstructionPreview } from './reconstruction-preview';
 
 /**
- * Server half of the reconstruction preview: reads what to run (content addresses, checksums,
- * thresholds — never bytes) and hands it to the client runner.
+ * Server half of the reconstruction preview: hands what to run (content addresses, checksums,
+ * thresholds — never bytes), fetched by the page, to the client runner, with where the runtime's
+ * files are served.
  */
-export async function PreviewSection({ actor, modelId }: { actor: Actor; modelId: string }) {
-  const s = await getPreviewSources(await getDb(), actor, modelId);
+export function PreviewSection({ sources, attachAction }: { sources: PreviewSources; attachAction?: FormAction }) {
   return (
     <ReconstructionPreview
       ortBase={ortBasePath()}
-      candidate={s.candidate}
-      validationSet={s.validationSet}
-      deploymentThreshold={s.deploymentThreshold}
-      production={s.production}
-      canAttach={can(actor, 'reviews.write')}
+      candidate={sources.candidate}
+      validationSet={sources.validationSet}
+      deploymentThreshold={sources.deploymentThreshold}
+      production={sources.production}
+      attachAction={attachAction}
     />
   );
 }

@@ -9,6 +9,7 @@ import { ErrorHistogram } from './error-histogram';
 import { SampleChart } from './sample-chart';
 import { SampleTable } from './sample-table';
 import { AttachToReview } from './attach-to-review';
+import type { FormAction } from '@/lib/auth/action-state';
 
 export type PreviewProps = {
   ortBase: string;
@@ -18,8 +19,8 @@ export type PreviewProps = {
   production: (ModelSource & { sizeBytes: number; threshold: number; deploymentId: number }) | null;
   /** Start on page load when the downloads are at most this many bytes; else wait for a click. */
   autoRunMaxBytes?: number;
-  /** The viewer may attach the run's summary to their reviews (reviews.write). */
-  canAttach?: boolean;
+  /** Given when the viewer may attach the run's summary to their reviews (reviews.write). */
+  attachAction?: FormAction;
 };
 
 type State =
@@ -177,7 +178,7 @@ export function ReconstructionPreview(props: PreviewProps) {
 
       {state.status === 'failed' && <FailureAlert failure={state.failure} />}
       {state.status === 'done' && (
-        <Results result={state.result} deploymentThreshold={deploymentThreshold} production={production} selected={selected} onSelect={setSelected} canAttach={!!props.canAttach} />
+        <Results result={state.result} deploymentThreshold={deploymentThreshold} production={production} selected={selected} onSelect={setSelected} attachAction={props.attachAction} />
       )}
 
       <div className="mt-5 border-t border-slate-100 pt-4">
@@ -234,14 +235,14 @@ function Results({
   production: prodSource,
   selected,
   onSelect,
-  canAttach,
+  attachAction,
 }: {
   result: RunResult;
   deploymentThreshold: PreviewProps['deploymentThreshold'];
   production: PreviewProps['production'];
   selected: number;
   onSelect: (i: number) => void;
-  canAttach: boolean;
+  attachAction?: FormAction;
 }) {
   const { samples, candidate, production, backend } = result;
   const threshold = useMemo(() => chooseThreshold(candidate.errors, samples.isAnomaly, deploymentThreshold), [candidate.errors, samples.isAnomaly, deploymentThreshold]);
@@ -250,8 +251,8 @@ function Results({
   return (
     <div className="mt-4 space-y-6" data-testid="preview-results" data-backend={backend.name} data-samples={samples.count}>
       <RunSummary result={result} />
-      {canAttach && samples.source === 'validation-set' && (
-        <AttachToReview result={result} threshold={threshold} productionThreshold={prodSource?.threshold ?? null} />
+      {attachAction && samples.source === 'validation-set' && (
+        <AttachToReview attachAction={attachAction} result={result} threshold={threshold} productionThreshold={prodSource?.threshold ?? null} />
       )}
 
       <section aria-labelledby="hist-h">

@@ -6,4 +6,7 @@ export type ActionState<T = unknown> = {
   data?: T;
 };
 
+/** The function `useActionState` takes: a form's previous state and its data, the next state. */
+export type FormAction<T = unknown> = (prev: ActionState | undefined, formData: FormData) => Promise<ActionState<T>>;
+
 export const initialActionState: ActionState<never> = { ok: false, message: '', fieldErrors: {} };

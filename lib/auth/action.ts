@@ -5,15 +5,12 @@ import { AuthError, requirePermission, type Actor, type Permission } from './per
 import { getDb, type Db } from '../db';
 import { describeError } from '../errors';
 
-import type { ActionState } from './action-state';
+import type { ActionState, FormAction } from './action-state';
 
-export type { ActionState } from './action-state';
+export type { ActionState, FormAction } from './action-state';
 
 /** What an action's body gets from the wrapper: the permitted actor and the database. */
 export type ActionContext = { actor: Actor; db: Db };
-
-/** The function `useActionState` takes: a form's previous state and its data, the next state. */
-export type FormAction<T = unknown> = (prev: ActionState<T> | undefined, formData: FormData) => Promise<ActionState<T>>;
 
 /**
  * The one action wrapper (after saas-starter's validatedActionWithUser): parses FormData with zod

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
-import { SignInForm } from '@/components/sign-in-form';
+import { SignInForm } from './_components/sign-in-form';
 import { getCurrentActor } from '@/lib/auth/current';
 import { safeRedirectPath } from '@/lib/auth/safe-redirect';
 import { demoMode, publicUrl } from '@/lib/config';

@@ -7,7 +7,7 @@ import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { listAuditEvents } from '@/lib/registry/audit';
 import { CardTable, TableHead } from '@/components/table';
-import { ChainStatus, ChainStatusPending } from './chain-status';
+import { ChainStatus, ChainStatusPending } from './_components/chain-status';
 
 export const metadata: Metadata = { title: 'Audit' };
 

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { RollbackButton, UndeployButton } from '@/components/deployment-actions';
+import { RollbackButton, UndeployButton } from './_components/deployment-actions';
 import { Badge, PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';

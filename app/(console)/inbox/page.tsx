@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { InboxMarkAllReadButton, InboxMarkReadButton } from '@/components/inbox-actions';
+import { InboxMarkAllReadButton, InboxMarkReadButton } from './_components/inbox-actions';
 import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';

@@ -6,7 +6,7 @@ import { getDb } from '@/lib/db';
 import { fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { listTrainingJobs } from '@/lib/registry/training-jobs';
 import { CardTable, TableHead } from '@/components/table';
-import { TrainingJobUploadForm } from '@/components/training-job-upload-form';
+import { TrainingJobUploadForm } from './_components/training-job-upload-form';
 import { can } from '@/lib/auth/permissions';
 import { maxArtifactBytes } from '@/lib/config';
 

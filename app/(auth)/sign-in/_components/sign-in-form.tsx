@@ -3,7 +3,7 @@
 import { useActionState, useState } from 'react';
 import { signIn } from '@/app/(auth)/sign-in/actions';
 import { initialActionState } from '@/lib/auth/action-state';
-import { FieldError, FormMessage } from './form-message';
+import { FieldError, FormMessage } from '@/components/form-message';
 
 export function SignInForm({ next }: { next?: string }) {
   const [state, action, pending] = useActionState(signIn, initialActionState);

@@ -2,10 +2,10 @@
 
 import { useActionState } from 'react';
 import { rollbackAction, undeployAction } from '@/app/(console)/models/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { secondaryButton } from './field';
-import { ConfirmSubmit } from './confirm-submit';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { secondaryButton } from '@/components/field';
+import { ConfirmSubmit } from '@/components/confirm-submit';
+import { FormMessage } from '@/components/form-message';
 
 export function UndeployButton({ deploymentId, modelId }: { deploymentId: number | null; modelId: string | null }) {
   const [state, action, pending] = useActionState(undeployAction, initialActionState);

@@ -2,9 +2,9 @@
 
 import { useActionState } from 'react';
 import { markAllReadAction, markReadAction } from '@/app/(console)/inbox/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { secondaryButton } from './field';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { secondaryButton } from '@/components/field';
+import { FormMessage } from '@/components/form-message';
 
 export function InboxMarkReadButton({ id, subject }: { id: string; subject: string }) {
   const [state, action, pending] = useActionState(markReadAction, initialActionState);

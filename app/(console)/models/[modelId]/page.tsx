@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
-import { BreakGlassDeployForm, DeployApprovedRequests, ValidateButton } from '@/components/model-actions';
+import { BreakGlassDeployForm, DeployApprovedRequests, ValidateButton } from './_components/model-actions';
 import { PreviewSection } from '@/components/preview/preview-section';
 import { ExportMetadata, LayerTable } from '@/components/model-overview';
 import { Badge, PageHeader, Sha } from '@/components/ui';
@@ -13,11 +13,13 @@ import { fmtAgeRange, fmtBytes, fmtDate, fmtNumber } from '@/lib/format-display'
 import { exportPathOf } from '@/lib/registry/deploy';
 import { getModelDetail } from '@/lib/registry/model-page';
 import { listShareLinks } from '@/lib/registry/share-links';
-import { SharePanel } from '@/components/share-panel';
+import { SharePanel } from './_components/share-panel';
 import { CommentThread } from '@/components/comment-thread';
-import { RequestDeploymentForm } from '@/components/request-form';
+import { RequestDeploymentForm } from './_components/request-form';
 import { RequestStateBadge } from '@/components/review-ui';
 import { getModelReviewPanel } from '@/lib/registry/review-detail';
+import { getPreviewSources } from '@/lib/registry/reconstruction';
+import { addCommentAction, attachPreviewSummaryAction } from '../../reviews/actions';
 import { publicUrl } from '@/lib/config';
 
 type Params = { params: Promise<{ modelId: string }> };
@@ -36,16 +38,18 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
 export default async function ModelPage({ params }: Params) {
   const { modelId } = await params;
   const actor = await requirePageActor(`/models/${modelId}`);
+  const db = await getDb();
   let detail;
   try {
-    detail = await getModelDetail(await getDb(), actor, modelId);
+    detail = await getModelDetail(db, actor, modelId);
   } catch (e) {
     if (e instanceof DomainError && e.code === 'model_not_found') notFound();
     throw e;
   }
   const { exp, production } = detail;
-  const shareLinks = can(actor, 'share.manage') ? await listShareLinks(await getDb(), actor, exp.modelId) : [];
-  const reviewPanel = await getModelReviewPanel(await getDb(), actor, exp.id);
+  const shareLinks = can(actor, 'share.manage') ? await listShareLinks(db, actor, exp.modelId) : [];
+  const reviewPanel = await getModelReviewPanel(db, actor, exp.id);
+  const previewSources = await getPreviewSources(db, actor, exp.modelId);
   const latest = exp.validationRuns[0];
   const active = exp.deployments.filter((d) => d.isActive);
   const approved = reviewPanel.requests.filter((r) => r.state === 'approved');
@@ -133,7 +137,7 @@ export default async function ModelPage({ params }: Params) {
       </section>
 
       <section aria-labelledby="preview-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-        <PreviewSection actor={actor} modelId={exp.modelId} />
+        <PreviewSection sources={previewSources} attachAction={can(actor, 'reviews.write') ? attachPreviewSummaryAction : undefined} />
       </section>
 
       <section aria-labelledby="dep-h" className="mt-6 grid gap-6 lg:grid-cols-2">
@@ -225,7 +229,7 @@ export default async function ModelPage({ params }: Params) {
       <section aria-labelledby="discussion-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
         <h2 id="discussion-h" className="text-base font-semibold">Discussion</h2>
         <div className="mt-3">
-          <CommentThread comments={reviewPanel.comments} names={reviewPanel.names} target={{ modelId: exp.modelId }} canWrite={can(actor, 'comments.write')} />
+          <CommentThread comments={reviewPanel.comments} names={reviewPanel.names} target={{ modelId: exp.modelId }} commentAction={can(actor, 'comments.write') ? addCommentAction : undefined} />
         </div>
       </section>
 

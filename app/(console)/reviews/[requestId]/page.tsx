@@ -2,8 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { CommentThread } from '@/components/comment-thread';
-import { AmendRequestForm, BreakGlassForm, DeployRequestButton, SubmitRequestButton, WithdrawRequestForm } from '@/components/request-actions';
-import { ReviewForm } from '@/components/review-form';
+import { addCommentAction } from '../actions';
+import { AmendRequestForm, BreakGlassForm, DeployRequestButton, SubmitRequestButton, WithdrawRequestForm } from './_components/request-actions';
+import { ReviewForm } from './_components/review-form';
 import { ApprovalCount, RequestStateBadge } from '@/components/review-ui';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
@@ -196,7 +197,7 @@ export default async function RequestPage({ params }: Params) {
       <section aria-labelledby="comments-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
         <h2 id="comments-h" className="text-base font-semibold">Discussion</h2>
         <div className="mt-3">
-          <CommentThread comments={d.comments} names={names} target={{ requestId: req.id }} canWrite={can(actor, 'comments.write')} />
+          <CommentThread comments={d.comments} names={names} target={{ requestId: req.id }} commentAction={can(actor, 'comments.write') ? addCommentAction : undefined} />
         </div>
       </section>
     </>

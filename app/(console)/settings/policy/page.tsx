@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { ReviewPolicyForm } from '@/components/review-policy-form';
+import { ReviewPolicyForm } from './_components/review-policy-form';
 import { Forbidden, PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';

@@ -1,5 +1,5 @@
 import type { Metadata } from 'next';
-import { CreateTokenForm } from '@/components/create-token-form';
+import { CreateTokenForm } from './_components/create-token-form';
 import { Badge, PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { listApiTokens } from '@/lib/auth/sessions';

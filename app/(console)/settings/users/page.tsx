@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import { CardTable, TableHead } from '@/components/table';
 import { Badge, Forbidden, PageHeader } from '@/components/ui';
-import { UserDisableButton, UserResetPasswordButton, UserRoleForm } from '@/components/user-actions';
-import { UserCreateForm } from '@/components/user-create-form';
+import { UserDisableButton, UserResetPasswordButton, UserRoleForm } from './_components/user-actions';
+import { UserCreateForm } from './_components/user-create-form';
 import { requirePageActor } from '@/lib/auth/current';
 import { can, ROLES } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';

@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Badge, EmptyState, Forbidden, PageHeader } from '@/components/ui';
-import { WebhookDeleteButton, WebhookEventsForm, WebhookRotateButton, WebhookTestButton, WebhookToggleButton } from '@/components/webhook-actions';
-import { WebhookCreateForm } from '@/components/webhook-create-form';
+import { WebhookDeleteButton, WebhookEventsForm, WebhookRotateButton, WebhookTestButton, WebhookToggleButton } from './_components/webhook-actions';
+import { WebhookCreateForm } from './_components/webhook-create-form';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';

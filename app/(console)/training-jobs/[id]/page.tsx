@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { ExportForm } from '@/components/export-form';
-import { LossChart } from '@/components/loss-chart';
+import { ExportForm } from './_components/export-form';
+import { LossChart } from './_components/loss-chart';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';

@@ -2,7 +2,7 @@
 
 import { useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
-import { Field, inputClass, primaryButton, secondaryButton } from './field';
+import { Field, inputClass, primaryButton, secondaryButton } from '@/components/field';
 
 /**
  * "Register a training job" from the browser: the same multipart POST /api/v1/training/jobs a

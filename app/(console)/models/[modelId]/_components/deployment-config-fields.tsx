@@ -1,4 +1,4 @@
-import { Field, inputClass } from './field';
+import { Field, inputClass } from '@/components/field';
 
 /**
  * The ModelDeploymentConfig fields a person chooses (the age range is the export's): environment

@@ -3,10 +3,10 @@
 import Link from 'next/link';
 import { useActionState } from 'react';
 import { breakGlassModelAction, deployApprovedRequestAction, validateModelAction } from '@/app/(console)/models/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from './field';
+import { initialActionState } from '@/lib/auth/action-state';
+import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from '@/components/field';
 import { DeploymentConfigFields } from './deployment-config-fields';
-import { FormMessage } from './form-message';
+import { FormMessage } from '@/components/form-message';
 
 export function ValidateButton({ modelId }: { modelId: string }) {
   const [state, action, pending] = useActionState(validateModelAction, initialActionState);

@@ -2,10 +2,10 @@
 
 import { useActionState } from 'react';
 import { createRequestAction } from '@/app/(console)/reviews/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { Field, inputClass, primaryButton, secondaryButton } from './field';
+import { initialActionState } from '@/lib/auth/action-state';
+import { Field, inputClass, primaryButton, secondaryButton } from '@/components/field';
 import { DeploymentConfigFields } from './deployment-config-fields';
-import { FormMessage } from './form-message';
+import { FormMessage } from '@/components/form-message';
 
 /** "Request deployment" on a model page: the export's ModelDeploymentConfig plus a rationale. */
 export function RequestDeploymentForm({ modelId, ageGroupMin, ageGroupMax }: { modelId: string; ageGroupMin: number; ageGroupMax: number }) {

@@ -2,9 +2,9 @@
 
 import { useActionState, useEffect, useState } from 'react';
 import { createShareLinkAction, revokeShareLinkAction } from '@/app/(console)/models/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { Field, dangerButton, inputClass, secondaryButton } from './field';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { Field, dangerButton, inputClass, secondaryButton } from '@/components/field';
+import { FormMessage } from '@/components/form-message';
 
 export type ShareLinkRow = { id: string; createdAt: string; createdBy: string; expiresAt: string | null; revokedAt: string | null; accessCount: number };
 

@@ -2,9 +2,9 @@
 
 import { useActionState } from 'react';
 import { amendRequestAction, breakGlassDeployAction, deployRequestAction, submitRequestAction, withdrawRequestAction } from '@/app/(console)/reviews/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from './field';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from '@/components/field';
+import { FormMessage } from '@/components/form-message';
 
 export function SubmitRequestButton({ requestId, label = 'Submit for review' }: { requestId: string; label?: string }) {
   const [state, action, pending] = useActionState(submitRequestAction, initialActionState);

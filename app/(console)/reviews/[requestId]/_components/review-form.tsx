@@ -2,9 +2,9 @@
 
 import { useActionState } from 'react';
 import { reviewRequestAction } from '@/app/(console)/reviews/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { Field, inputClass, primaryButton } from './field';
-import { FieldError, FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { Field, inputClass, primaryButton } from '@/components/field';
+import { FieldError, FormMessage } from '@/components/form-message';
 
 export function ReviewForm({ requestId, previewNote }: { requestId: string; previewNote: React.ReactNode }) {
   const [state, action, pending] = useActionState(reviewRequestAction, initialActionState);

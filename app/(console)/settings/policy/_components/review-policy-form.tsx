@@ -2,9 +2,9 @@
 
 import { useActionState } from 'react';
 import { setReviewPolicyAction } from '@/app/(console)/settings/policy/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { Field, inputClass, primaryButton } from './field';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { Field, inputClass, primaryButton } from '@/components/field';
+import { FormMessage } from '@/components/form-message';
 
 export function ReviewPolicyForm({ environment, requiredApprovals, requirePreviewSummary }: { environment: string; requiredApprovals: number; requirePreviewSummary: boolean }) {
   const [state, action, pending] = useActionState(setReviewPolicyAction, initialActionState);

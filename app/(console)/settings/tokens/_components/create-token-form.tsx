@@ -3,7 +3,7 @@
 import { useActionState } from 'react';
 import { createTokenAction } from '@/app/(console)/settings/tokens/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { FieldError, FormMessage } from './form-message';
+import { FieldError, FormMessage } from '@/components/form-message';
 
 export function CreateTokenForm() {
   const [state, action, pending] = useActionState(createTokenAction as (s: ActionState, f: FormData) => Promise<ActionState>, initialActionState);

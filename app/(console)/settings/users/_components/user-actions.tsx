@@ -2,10 +2,10 @@
 
 import { useActionState } from 'react';
 import { resetPasswordAction, setUserDisabledAction, setUserRoleAction } from '@/app/(console)/settings/users/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { ConfirmSubmit } from './confirm-submit';
-import { secondaryButton } from './field';
-import { FieldError, FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { ConfirmSubmit } from '@/components/confirm-submit';
+import { secondaryButton } from '@/components/field';
+import { FieldError, FormMessage } from '@/components/form-message';
 import { UserPassword } from './user-password';
 
 type UserRef = { id: string; email: string; name: string };

@@ -2,9 +2,9 @@
 
 import { useActionState } from 'react';
 import { createUserAction } from '@/app/(console)/settings/users/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { Field, inputClass, primaryButton } from './field';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { Field, inputClass, primaryButton } from '@/components/field';
+import { FormMessage } from '@/components/form-message';
 import { UserPassword } from './user-password';
 
 export function UserCreateForm({ roles }: { roles: readonly string[] }) {

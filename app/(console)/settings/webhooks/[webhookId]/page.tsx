@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { CardTable, TableHead } from '@/components/table';
 import { Badge, EmptyState, Forbidden, PageHeader, Pagination } from '@/components/ui';
-import { RedeliverButton, WebhookTestButton } from '@/components/webhook-actions';
+import { RedeliverButton, WebhookTestButton } from '../_components/webhook-actions';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';

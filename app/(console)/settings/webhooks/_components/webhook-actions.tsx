@@ -9,10 +9,10 @@ import {
   setWebhookActiveAction,
   updateWebhookEventsAction,
 } from '@/app/(console)/settings/webhooks/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { secondaryButton } from './field';
-import { ConfirmSubmit } from './confirm-submit';
-import { FormMessage } from './form-message';
+import { initialActionState } from '@/lib/auth/action-state';
+import { secondaryButton } from '@/components/field';
+import { ConfirmSubmit } from '@/components/confirm-submit';
+import { FormMessage } from '@/components/form-message';
 import { WebhookEventFields } from './webhook-create-form';
 import { WebhookSecret } from './webhook-secret';
 

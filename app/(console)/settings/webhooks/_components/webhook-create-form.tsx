@@ -2,10 +2,10 @@
 
 import { useActionState } from 'react';
 import { createWebhookAction } from '@/app/(console)/settings/webhooks/actions';
-import { initialActionState, type ActionState } from '@/lib/auth/action-state';
+import { initialActionState } from '@/lib/auth/action-state';
 import { EVENT_LABELS, WEBHOOK_EVENTS } from '@/lib/event-names';
-import { Field, inputClass, primaryButton } from './field';
-import { FieldError, FormMessage } from './form-message';
+import { Field, inputClass, primaryButton } from '@/components/field';
+import { FieldError, FormMessage } from '@/components/form-message';
 import { WebhookSecret } from './webhook-secret';
 
 /** Event checkboxes, named `event:<event>` (see the actions). */

@@ -3,8 +3,8 @@
 import { useActionState } from 'react';
 import { exportModelAction } from '@/app/(console)/models/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
-import { Field, inputClass, primaryButton } from './field';
-import { FormMessage } from './form-message';
+import { Field, inputClass, primaryButton } from '@/components/field';
+import { FormMessage } from '@/components/form-message';
 
 const FORMATS = [
   { value: 'onnx', label: 'ONNX (opset 17) — runs in onnxruntime and the browser preview' },
