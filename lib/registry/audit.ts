@@ -64,5 +64,11 @@ export async function listAuditEvents(db: Db, actor: Actor, filter: AuditFilter 
   return { total, page, pageSize, events };
 }
 
+/** Everyone who can appear as an event's actor, for the audit page's filter (id and name only). */
+export async function listAuditActors(db: Db, actor: Actor): Promise<{ id: string; name: string }[]> {
+  requirePermission(actor, 'audit.read');
+  return db.user.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } });
+}
+
 /** The system actor: for seeding and maintenance; never has a session. */
 export const SYSTEM_ACTOR: Actor = { id: 'system', email: 'system@drawbridge.local', name: 'Drawbridge', role: 'admin', via: 'system' };

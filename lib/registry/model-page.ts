@@ -28,3 +28,12 @@ export async function getModelDetail(db: Db, actor: Actor, modelId: string) {
   });
   return { exp, production };
 }
+
+/** What a model's card image (its unfurl) shows: the export, its latest validation, where it is active; null if none. */
+export async function getModelCard(db: Db, actor: Actor, modelId: string) {
+  requirePermission(actor, 'models.read');
+  return db.modelExport.findUnique({
+    where: { modelId },
+    include: { validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 }, deployments: { where: { isActive: true }, select: { environment: true } } },
+  });
+}

@@ -5,7 +5,7 @@ import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
-import { listAuditEvents } from '@/lib/registry/audit';
+import { listAuditActors, listAuditEvents } from '@/lib/registry/audit';
 import { CardTable, TableHead } from '@/components/table';
 import { ChainStatus, ChainStatusPending } from './_components/chain-status';
 
@@ -24,7 +24,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
       subjectId: sp.subjectId || undefined,
       actorId: sp.actorId || undefined,
     }),
-    db.user.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
+    listAuditActors(db, actor),
   ]);
   return (
     <>

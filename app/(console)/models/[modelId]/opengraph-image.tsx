@@ -2,6 +2,7 @@ import { modelCardImage, OG_SIZE } from '@/components/model-card-image';
 import { getCurrentActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
+import { getModelCard } from '@/lib/registry/model-page';
 
 export const size = OG_SIZE;
 export const contentType = 'image/png';
@@ -10,11 +11,8 @@ export const alt = 'Drawbridge model card';
 // Behind sign-in like the page itself; public unfurls go through share links.
 export default async function Image({ params }: { params: Promise<{ modelId: string }> }) {
   const actor = await getCurrentActor();
-  if (!can(actor, 'models.read')) return new Response('Not authenticated', { status: 401 });
-  const exp = await (await getDb()).modelExport.findUnique({
-    where: { modelId: (await params).modelId },
-    include: { validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 }, deployments: { where: { isActive: true }, select: { environment: true } } },
-  });
+  if (!actor || !can(actor, 'models.read')) return new Response('Not authenticated', { status: 401 });
+  const exp = await getModelCard(await getDb(), actor, (await params).modelId);
   if (!exp) return new Response('Not found', { status: 404 });
   return modelCardImage(exp);
 }
