@@ -6,7 +6,7 @@ import type { Db } from '../db';
 import { notFound } from '../errors';
 import { recordAudit } from './audit';
 import { emitEvent, kickDispatcher } from './events';
-import { notifyUsers, requestLink } from './requests';
+import { findVisibleRequest, notifyUsers, requestLink } from './requests';
 import { WorkflowError } from './review-state';
 
 /**
@@ -58,10 +58,8 @@ export type CommentInput = z.input<typeof commentSchema>;
 export async function addComment(db: Db, actor: Actor, raw: CommentInput) {
   requirePermission(actor, 'comments.write');
   const input = commentSchema.parse(raw);
-  const request = input.requestId
-    ? await db.deploymentRequest.findUnique({ where: { id: input.requestId }, include: { modelExport: { select: { modelId: true } } } })
-    : null;
-  if (input.requestId && !request) throw notFound('Deployment request', input.requestId, 'request_not_found');
+  // Another person's draft is not found here either (requestWhereVisibleTo), as on its page.
+  const request = input.requestId ? await findVisibleRequest(db, actor, input.requestId, { modelExport: { select: { modelId: true } } }) : null;
   const exp = input.modelId ? await db.modelExport.findUnique({ where: { modelId: input.modelId }, select: { id: true, modelId: true } }) : null;
   if (input.modelId && !exp) throw notFound('Model', input.modelId, 'model_not_found');
   if (input.parentId) {

@@ -4,17 +4,22 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
-import { ENVIRONMENTS } from '@/lib/registry/deploy';
 import { addComment } from '@/lib/registry/comments';
 import {
   amendRequest,
   breakGlassDeploy,
   breakGlassReasonSchema,
   createDeploymentRequest,
+  environmentSchema,
   deployFromRequest,
+  commentRequiredIssue,
+  hasCommentUnlessApproval,
   rationaleSchema,
+  reviewCommentSchema,
+  reviewDecisionSchema,
   reviewRequest,
   submitRequest,
+  withdrawReasonSchema,
   withdrawRequest,
 } from '@/lib/registry/requests';
 import { attachPreviewSummary, PREVIEW_SUMMARY_MAX_BYTES } from '@/lib/registry/review-previews';
@@ -34,7 +39,7 @@ export const createRequestAction = validatedAction(
   'requests.create',
   z.object({
     modelId: z.string().min(1),
-    environment: z.enum(ENVIRONMENTS, { message: 'Choose production or staging.' }),
+    environment: environmentSchema,
     replaceExisting: checkbox,
     backupExisting: checkbox,
     validateBeforeDeployment: checkbox,
@@ -56,7 +61,7 @@ export const submitRequestAction = validatedAction('requests.create', z.object({
 
 export const withdrawRequestAction = validatedAction(
   'requests.create',
-  z.object({ requestId: id, reason: z.string().trim().max(2000, 'At most 2000 characters.').default('') }),
+  z.object({ requestId: id, reason: withdrawReasonSchema }),
   async ({ requestId, reason }, { actor, db }) => {
     await withdrawRequest(db, actor, requestId, reason);
     refresh(requestId);
@@ -80,13 +85,7 @@ export const amendRequestAction = validatedAction(
 
 export const reviewRequestAction = validatedAction(
   'reviews.write',
-  z
-    .object({
-      requestId: id,
-      decision: z.enum(['approve', 'request_changes', 'reject'], { message: 'Choose approve, request changes or reject.' }),
-      comment: z.string().trim().max(4000, 'At most 4000 characters.').default(''),
-    })
-    .refine((r) => r.decision === 'approve' || r.comment.length > 0, { message: 'Say what needs to change (or why you reject).', path: ['comment'] }),
+  z.object({ requestId: id, decision: reviewDecisionSchema, comment: reviewCommentSchema }).refine(hasCommentUnlessApproval, commentRequiredIssue),
   async ({ requestId, decision, comment }, { actor, db }) => {
     await reviewRequest(db, actor, requestId, { decision, comment });
     refresh(requestId);
