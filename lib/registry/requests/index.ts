@@ -2,6 +2,7 @@
  * Deployment requests: open, submit, amend, withdraw, review, deploy (or break-glass), and the
  * review policy they are judged by. One module per step; this is the public surface.
  */
+import 'server-only';
 export { WorkflowError, SELF_REVIEW_MESSAGE } from '../review-state';
 export * from './schemas';
 export { requestWhereVisibleTo } from './visibility';
