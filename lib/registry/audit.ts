@@ -4,6 +4,7 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { appendAuditEvent } from './audit-chain';
+import { jsonClone } from '../json-clone';
 
 /** A Prisma client or an interactive-transaction client: audit rows join the caller's transaction. */
 export type Tx = Prisma.TransactionClient | Db;
@@ -27,18 +28,13 @@ export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Prom
     action: input.action,
     subjectType: input.subjectType,
     subjectId: String(input.subjectId),
-    before: toJson(input.before),
-    after: toJson(input.after),
+    // Audit payloads as the database will store them (BigInt and Date are not JSON).
+    before: jsonClone<Prisma.InputJsonValue | undefined>(input.before),
+    after: jsonClone<Prisma.InputJsonValue | undefined>(input.after),
   };
   // As long as serializable() waits: the head may be held by a busy writer for a moment.
   if ('$transaction' in tx) await tx.$transaction((t) => appendAuditEvent(t, event), { timeout: 30_000, maxWait: 30_000 });
   else await appendAuditEvent(tx, event);
-}
-
-// BigInt and Date are not JSON; audit payloads must survive a round trip through the database.
-function toJson(v: unknown): Prisma.InputJsonValue | undefined {
-  if (v === undefined) return undefined;
-  return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? Number(x) : x))) as Prisma.InputJsonValue;
 }
 
 export type AuditFilter = { actorId?: string; action?: string; subjectType?: string; subjectId?: string; page?: number; pageSize?: number };

@@ -14,6 +14,7 @@ import { notFound } from '../errors';
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
 import { newModelId } from './model-id';
+import { jsonClone } from '../json-clone';
 
 export const MODEL_VERSION = '1.0.0';
 /** Version of the export layout consumers check before loading (bump on incompatible change). */
@@ -165,7 +166,7 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
             outputDimension: arch.inputDim,
             ageGroupMin: x.ageGroupMin,
             ageGroupMax: x.ageGroupMax,
-            trainingMetrics: toJson(x.trainingMetrics),
+            trainingMetrics: jsonClone<Prisma.InputJsonValue>(x.trainingMetrics ?? {}),
             compatibilityVersion: COMPATIBILITY_VERSION,
             exportFormat: x.exportFormat,
             fileSizeBytes: BigInt(stored.sizeBytes),
@@ -197,10 +198,6 @@ function pickScalars(v: unknown): Record<string, unknown> {
   // The report's summary carries whole loss curves; the export metadata keeps only its scalars.
   if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
   return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean'));
-}
-
-function toJson(v: unknown): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(v ?? {})) as Prisma.InputJsonValue;
 }
 
 /** ModelExportMetadata.to_dict(): the original's 16 snake_case keys. */

@@ -9,6 +9,7 @@ import { runTask, transferable } from '../workers';
 import { recordAudit } from './audit';
 import { getModelExport } from './exports';
 import type { ExportCheckInput } from './validation-checks';
+import { jsonClone } from '../json-clone';
 
 export { EXPECTED_INPUT_DIM, ONNX_PARITY_TOLERANCE, summariseErrors } from './validation-checks';
 
@@ -142,9 +143,9 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
         isValid: result.is_valid,
         errors: result.errors,
         warnings: result.warnings,
-        compatibilityChecks: json(result.compatibility_checks),
-        integrityChecks: json(result.integrity_checks),
-        performanceChecks: json(result.performance_checks),
+        compatibilityChecks: jsonClone<Prisma.InputJsonValue>(result.compatibility_checks),
+        integrityChecks: jsonClone<Prisma.InputJsonValue>(result.integrity_checks),
+        performanceChecks: jsonClone<Prisma.InputJsonValue>(result.performance_checks),
         createdById: actor.via === 'system' ? null : actor.id,
       },
     });
@@ -157,8 +158,4 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
     return row;
   });
   return { ...result, model_id: exp.modelId, validation_run_id: run.id, validated_at: run.createdAt.toISOString() };
-}
-
-function json(v: unknown): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(v)) as Prisma.InputJsonValue;
 }

@@ -8,6 +8,7 @@ import { register } from 'tsx/esm/api';
 register();
 registerHooks('../server-only-hook.mjs', import.meta.url);
 const tasks = await import(workerData.tasksUrl);
+const { jsonClone } = await import('../json-clone.ts');
 
 /** Every ArrayBuffer under typed arrays in a result, once: results move back without a copy. */
 function buffersOf(value, out = new Set(), depth = 0) {
@@ -38,7 +39,7 @@ parentPort.on('message', async ({ task, payload }) => {
 function plainDetails(d) {
   if (!d || typeof d !== 'object') return undefined;
   try {
-    return JSON.parse(JSON.stringify(d, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+    return jsonClone(d, 'string'); // an offset or a pickle int keeps every digit on its way to the parent
   } catch {
     return undefined;
   }
