@@ -11,7 +11,7 @@ export class UsageError extends Error {
   }
 }
 
-/** Every option any command takes; each command lists the ones it accepts (see commands.ts). */
+/** Every option any command takes; each command lists the ones it accepts (its `options` in cli/commands/). */
 export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },

@@ -3,7 +3,6 @@
 //      age_group_max, replace_existing, validate_before_deployment, backup_existing,
 //      deployment_environment); the approved request's flags govern. Without one: 409
 //      approval_required, unless an admin sends break_glass_reason (at least 20 characters).
-// Booleans first: the registry's z.coerce.boolean() would take the string "false" for true.
 import { withActor } from '@/lib/api/handler';
 import { readParams } from '@/lib/api/params';
 import { deployByConfigJson } from '@/lib/api/deployment-requests';
