@@ -1,11 +1,16 @@
 /**
  * The OpenAPI document matches the route files exactly: every app/api/**\/route.ts path and every
- * HTTP method it exports, no more and no fewer; and the document is internally consistent.
+ * HTTP method it exports, no more and no fewer, with the permission each one checks; it is
+ * internally consistent; and it is generated from the contract, not written beside it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '@/lib/api/openapi';
+import { z } from 'zod';
+import { CONTRACT_SCHEMAS, PATHS } from '@/lib/api/contract';
+import { trainingJobListQuery } from '@/lib/api/contract/training-jobs';
+import { buildOpenApiDocument, openApiDocument } from '@/lib/api/openapi';
+import { PERMISSIONS } from '@/lib/auth/permissions';
 import { GET } from './v1/openapi.json/route';
 
 const APP = path.resolve(import.meta.dirname, '..');
@@ -76,5 +81,37 @@ describe('OpenAPI document', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     expect((await res.json()).openapi).toBe('3.1.0');
+  });
+
+  it('names the permission each route checks, and the roles the permission map gives it', async () => {
+    for (const f of routeFiles(path.join(APP, 'api'))) {
+      const mod = (await import(/* @vite-ignore */ f)) as Record<string, { permission?: string }>;
+      for (const m of HTTP_METHODS.filter((x) => typeof mod[x] === 'function')) {
+        const o = doc.paths[urlPathOf(f)][m.toLowerCase()] as { 'x-permission'?: keyof typeof PERMISSIONS; 'x-roles'?: string[] };
+        expect(o['x-permission'], `${m} ${urlPathOf(f)}`).toBe(mod[m].permission);
+        if (o['x-permission']) expect(o['x-roles']).toEqual(PERMISSIONS[o['x-permission']]);
+      }
+    }
+  });
+
+  it('is generated from the contract: a field added to a schema or a query appears in the document', () => {
+    const probe = z.string().describe('A field only this test adds');
+    const listJobs = PATHS['/api/v1/training/jobs'].get!;
+    const probed = buildOpenApiDocument({
+      schemas: { ...CONTRACT_SCHEMAS, TrainingJob: CONTRACT_SCHEMAS.TrainingJob.extend({ probe_field: probe }) },
+      paths: { ...PATHS, '/api/v1/training/jobs': { ...PATHS['/api/v1/training/jobs'], get: { ...listJobs, query: trainingJobListQuery.extend({ probe_param: probe.optional() }) } } },
+    }) as unknown as typeof doc;
+    const job = probed.components.schemas.TrainingJob;
+    expect(job.properties!.probe_field).toEqual({ type: 'string', description: 'A field only this test adds' });
+    expect(job.required).toContain('probe_field');
+    const params = probed.paths['/api/v1/training/jobs'].get.parameters!;
+    expect(params.find((p) => p.name === 'probe_param')).toEqual({ name: 'probe_param', in: 'query', required: false, schema: { type: 'string', description: 'A field only this test adds' } });
+    // The real document has neither, and the route serves the real one.
+    expect(doc.components.schemas.TrainingJob.properties).not.toHaveProperty('probe_field');
+    expect(doc.paths['/api/v1/training/jobs'].get.parameters!.map((p) => p.name)).toEqual(['page', 'page_size', 'status']);
+  });
+
+  it('serves the generated document', async () => {
+    expect(await (await GET()).json()).toEqual(JSON.parse(JSON.stringify(openApiDocument())));
   });
 });

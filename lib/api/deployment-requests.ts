@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { requirePermission, type Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ArtifactStore } from '../storage/types';
-import { deploymentToDict, ENVIRONMENTS, type DeploymentConfig } from '../registry/deploy';
+import { deploymentToDict, type DeploymentConfig } from '../registry/deploy';
 import { deployByConfig } from '../registry/deploy-entry';
 import { listRequestPage, type RequestListItem } from '../registry/listings';
 import type { PolicyRules, PolicyEvaluation } from '../registry/review-policy';
@@ -28,8 +28,11 @@ import {
   withdrawRequest,
   type LoadedRequest,
 } from '../registry/requests';
-import { REQUEST_STATES, type RequestState } from '../registry/review-state';
-import { MAX_PAGE, strictBoolean } from './params';
+import type { RequestState } from '../registry/review-state';
+import { breakGlassBody, createRequestBody, requestListQuery, reviewBody, withdrawBody } from './contract/deployment-requests';
+import { deployConfigFlags } from './contract/deployments';
+import { policyEnvironmentParam, policyUpdateBody } from './contract/review-policies';
+import { deploymentToJson } from './serialize';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const person = (u: { id: string; name: string; email: string }) => ({ id: u.id, name: u.name, email: u.email });
@@ -109,7 +112,7 @@ export function requestDetailToJson(d: RequestDetail) {
       lapse: r.lapse,
       counted: r.counted,
     })),
-    deployments: req.deployments.map((x) => ({ ...deploymentToDict({ ...x, modelExport: req.modelExport }), deployed_by: x.deployedBy?.name ?? null })),
+    deployments: req.deployments.map((x) => deploymentToJson(deploymentToDict({ ...x, modelExport: req.modelExport }), x.deployedBy)),
     available_actions: d.actions,
   };
 }
@@ -136,33 +139,6 @@ export function requestListItemToJson(i: RequestListItem) {
     updated_at: iso(i.updatedAt),
   };
 }
-
-/** Query of GET /api/v1/deployment-requests (and the CLI's `requests list`). */
-export const requestListQuery = z.object({
-  state: z.enum(REQUEST_STATES, { message: `one of ${REQUEST_STATES.join(', ')}` }).optional(),
-  environment: z.enum(ENVIRONMENTS, { message: `one of ${ENVIRONMENTS.join(', ')}` }).optional(),
-  view: z.enum(['all', 'mine', 'awaiting'], { message: 'one of all, mine, awaiting' }).default('all'),
-  page: z.coerce.number({ message: 'must be a positive integer' }).int('must be a positive integer').min(1, 'must be a positive integer').max(MAX_PAGE, `must be at most ${MAX_PAGE}`).default(1),
-  page_size: z.coerce.number({ message: 'must be an integer from 1 to 100' }).int().min(1).max(100).default(25),
-});
-
-/** Body of POST /api/v1/deployment-requests: a ModelDeploymentConfig's flags, the export and why. */
-export const createRequestBody = z.object({
-  model_id: z.string({ message: 'name the export to deploy (model_id)' }).min(1).max(200),
-  deployment_environment: z.enum(ENVIRONMENTS, { message: 'production or staging' }).default('production'),
-  replace_existing: strictBoolean.default(false),
-  backup_existing: strictBoolean.default(true),
-  validate_before_deployment: strictBoolean.default(true),
-  rationale: z.string({ message: 'say why (rationale)' }),
-  submit: strictBoolean.default(true),
-});
-
-/** Body of POST /api/v1/deployment-requests/{id}/reviews. */
-export const reviewBody = z.object({
-  decision: z.enum(['approve', 'request_changes', 'reject'], { message: 'approve, request_changes or reject' }),
-  comment: z.string().max(4000).optional(),
-  preview_summary: z.record(z.string(), z.unknown(), { message: 'a JSON object (the reconstruction preview summary)' }).optional(),
-});
 
 /** The break-glass flags of a deployment, in the API's words. */
 async function deploymentFlags(db: Db, deploymentId: number) {
@@ -226,29 +202,21 @@ export async function deployRequestJson(db: Db, store: ArtifactStore, actor: Act
 }
 
 export async function breakGlassJson(db: Db, store: ArtifactStore, actor: Actor, id: string, raw: Record<string, unknown>) {
-  const { reason } = z.object({ reason: z.string({ message: 'write why this cannot wait for approvals (reason)' }) }).parse(raw);
+  const { reason } = breakGlassBody.parse(raw);
   const r = await breakGlassDeploy(db, store, actor, id, reason);
   return { ...r, warnings: [...r.warnings, 'break-glass: deployed without approvals'], request_id: id, ...(await deploymentFlags(db, r.deployment_id)) };
 }
 
 /** deployByConfig with the API's parameters: the approved request for the config, or an admin's break-glass. */
 export async function deployByConfigJson(db: Db, store: ArtifactStore, actor: Actor, raw: Record<string, unknown>) {
-  const { break_glass_reason, ...f } = configFlags.parse(raw);
+  const { break_glass_reason, ...f } = deployConfigFlags.parse(raw);
   // The registry's schema drops break_glass_reason; booleans are parsed strictly first.
   const r = await deployByConfig(db, store, actor, { ...raw, ...f } as DeploymentConfig, { breakGlassReason: break_glass_reason ?? null });
   return { ...r, ...(await deploymentFlags(db, r.deployment_id)) };
 }
 
-// Booleans first: the registry's flag parser is lenient about spellings ("on"), the API is strict.
-const configFlags = z.object({
-  replace_existing: strictBoolean.optional(),
-  validate_before_deployment: strictBoolean.optional(),
-  backup_existing: strictBoolean.optional(),
-  break_glass_reason: z.string({ message: 'a written reason' }).max(2000).optional(),
-});
-
 export async function withdrawJson(db: Db, actor: Actor, id: string, raw: Record<string, unknown>) {
-  const { reason } = z.object({ reason: z.string().max(2000).optional() }).parse(raw);
+  const { reason } = withdrawBody.parse(raw);
   return requestWithEvaluation(db, await withdrawRequest(db, actor, id, reason ?? ''));
 }
 
@@ -267,14 +235,9 @@ function policyRowToJson(p: Awaited<ReturnType<typeof listReviewPolicies>>[numbe
 /** An environment's policy; an omitted field keeps its current value. */
 export async function setPolicyJson(db: Db, actor: Actor, rawEnvironment: string, raw: Record<string, unknown>) {
   requirePermission(actor, 'policy.manage');
-  const env = z.enum(ENVIRONMENTS, { message: 'production or staging' }).safeParse(rawEnvironment);
+  const env = policyEnvironmentParam.safeParse(rawEnvironment);
   if (!env.success) throw new z.ZodError(env.error.issues.map((i) => ({ ...i, path: ['path', 'environment'] })));
-  const b = z
-    .object({
-      required_approvals: z.coerce.number({ message: 'a whole number from 1 to 10' }).int('a whole number from 1 to 10').min(1).max(10).optional(),
-      require_preview_summary: strictBoolean.optional(),
-    })
-    .parse(raw);
+  const b = policyUpdateBody.parse(raw);
   const current = (await listReviewPolicies(db, actor)).find((x) => x.environment === env.data)!;
   await setReviewPolicy(db, actor, {
     environment: env.data,

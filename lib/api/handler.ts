@@ -36,7 +36,7 @@ export function withActor<P = Record<string, string>>(
   permission: Permission,
   handler: (req: Request, ctx: { actor: Actor; db: Db; params: P }) => Promise<Response>,
 ) {
-  return async (req: Request, ctx: Ctx<P>): Promise<Response> => {
+  const route = async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
       // Syntax first, before any database work: NUL, lone surrogates, broken %-escapes → 400 naming the parameter.
       guardRequestTarget(req, await ctx.params);
@@ -57,4 +57,6 @@ export function withActor<P = Record<string, string>>(
       return errorResponse(e);
     }
   };
+  // The permission travels with the handler: the OpenAPI test holds the path table to it.
+  return Object.assign(route, { permission });
 }

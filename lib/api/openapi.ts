@@ -80,7 +80,7 @@ function requestBodyOf(body: BodySpec) {
 function responseOf(spec: ResponseSpec) {
   if ('raw' in spec) return spec.raw;
   const schema = spec.list ? { type: 'array', items: ref(spec.schema) } : ref(spec.schema);
-  return { description: spec.description ?? 'OK', content: json(schema) };
+  return { description: spec.description ?? 'OK', content: { ...json(schema), ...spec.alternatives } };
 }
 
 const ERROR_RESPONSES: Record<ErrorStatus | 401 | 403 | 429, string> = {

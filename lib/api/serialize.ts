@@ -2,6 +2,9 @@
  * The original service's snake_case JSON, typed against the contract (lib/api/contract): a field
  * the contract names and a serializer leaves out, or spells differently, is a type error here.
  */
+import type { ExportFormat } from '../formats/export';
+import type { deploymentToDict } from '../registry/deploy';
+import type { ExportMetadataDict } from '../registry/exports';
 import type { AuditEventResponse } from './contract/system';
 import type { DeploymentResponse } from './contract/deployments';
 import type { ModelExportDetailResponse, ModelExportMetadataResponse, ValidationRunResponse } from './contract/models';
@@ -95,16 +98,22 @@ export function exportDownloadUrl(modelId: string): string {
   return `/api/v1/training/models/exports/${encodeURIComponent(modelId)}/download`;
 }
 
-/** GET /api/v1/training/models/exports/{model_id}: the 16 fields, where to deploy and fetch it from, its runs. */
-export function exportDetailToJson(
-  metadata: ModelExportMetadataResponse,
-  exportPath: string,
-  runs: ValidationRunRow[],
-): ModelExportDetailResponse {
+/** The registry's to_dict() of an export, its string columns narrowed to what they hold. */
+export function exportMetadataToJson(d: ExportMetadataDict): ModelExportMetadataResponse {
   return {
-    ...metadata,
+    ...d,
+    model_type: d.model_type as ModelExportMetadataResponse['model_type'],
+    export_format: d.export_format as ExportFormat,
+    training_metrics: d.training_metrics as JsonObject,
+  };
+}
+
+/** GET /api/v1/training/models/exports/{model_id}: the 16 fields, where to deploy and fetch it from, its runs. */
+export function exportDetailToJson(dict: ExportMetadataDict, exportPath: string, runs: ValidationRunRow[]): ModelExportDetailResponse {
+  return {
+    ...exportMetadataToJson(dict),
     export_path: exportPath,
-    download_url: exportDownloadUrl(metadata.model_id),
+    download_url: exportDownloadUrl(dict.model_id),
     validation_runs: runs.map(validationRunToJson),
   };
 }
@@ -129,9 +138,6 @@ export function auditEventToJson(e: AuditEventRow): AuditEventResponse {
 }
 
 /** A deployment (the registry's AgeGroupModel dict) with the name of whoever deployed it. */
-export function deploymentToJson<D extends Omit<DeploymentResponse, 'deployed_by'>>(
-  dict: D,
-  deployedBy: { name: string } | null | undefined,
-): DeploymentResponse {
-  return { ...dict, deployed_by: deployedBy?.name ?? null };
+export function deploymentToJson(dict: ReturnType<typeof deploymentToDict>, deployedBy: { name: string } | null | undefined): DeploymentResponse {
+  return { ...dict, parameters: dict.parameters as JsonObject, deployed_by: deployedBy?.name ?? null };
 }

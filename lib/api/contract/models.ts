@@ -55,15 +55,20 @@ export type ModelExportMetadataResponse = z.infer<typeof modelExportMetadataResp
 
 export const modelExportListResponse = pageOf('exports', modelExportMetadataResponse);
 
-export const validationRunResponse = z.object({
-  id: z.string(),
-  artifact_sha256: sha256(),
+/** What a validation found: the original's ModelValidationResult fields. */
+const validationFindings = {
   is_valid: z.boolean(),
   errors: z.array(z.string()),
   warnings: z.array(z.string()),
   compatibility_checks: jsonObject(),
   integrity_checks: jsonObject(),
   performance_checks: jsonObject(),
+};
+
+export const validationRunResponse = z.object({
+  id: z.string(),
+  artifact_sha256: sha256(),
+  ...validationFindings,
   created_at: dateTime(),
   created_by: z.string().nullable(),
 });
@@ -83,12 +88,7 @@ export type ModelExportDetailResponse = z.infer<typeof modelExportDetailResponse
 export const validateRequest = z.object({ model_id: z.string({ message: 'name the export to validate (model_id)' }).min(1).max(200) });
 
 export const validationResultResponse = z.object({
-  is_valid: z.boolean(),
-  errors: z.array(z.string()),
-  warnings: z.array(z.string()),
-  compatibility_checks: jsonObject(),
-  integrity_checks: jsonObject(),
-  performance_checks: jsonObject(),
+  ...validationFindings,
   model_id: z.string(),
   validation_run_id: z.string(),
   validated_at: dateTime(),

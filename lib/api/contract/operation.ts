@@ -15,8 +15,8 @@ export type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 416 | 422 | 503;
 export type RawOpenApi = Record<string, unknown>;
 
 export type ResponseSpec =
-  /** A JSON body: a contract schema by name (`list`: an array of it). */
-  | { schema: string; list?: boolean; description?: string }
+  /** A JSON body: a contract schema by name (`list`: an array of it); `alternatives`: other media types. */
+  | { schema: string; list?: boolean; description?: string; alternatives?: RawOpenApi }
   | { raw: RawOpenApi };
 
 export type BodySpec = {

@@ -38,6 +38,7 @@ export const reviewPolicyListResponse = z.object({ policies: z.array(reviewPolic
 
 export const reviewPolicySchemas = {
   ReviewPolicy: reviewPolicyResponse,
+  ReviewPolicyRow: reviewPolicyRowResponse,
   ReviewPolicyList: reviewPolicyListResponse,
   ReviewPolicyUpdate: policyUpdateBody,
 };
@@ -60,7 +61,7 @@ export const reviewPolicyPaths: PathTable = {
       permission: 'policy.manage',
       pathParams: z.object({ environment: z.enum(ENVIRONMENTS).describe('Deployment environment') }),
       body: { schema: 'ReviewPolicyUpdate', as: 'params', description: 'The rules.' },
-      responses: { '200': { schema: 'ReviewPolicy' } },
+      responses: { '200': { schema: 'ReviewPolicyRow' } },
       errors: [409, 415, 422],
     },
   },

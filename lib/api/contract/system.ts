@@ -106,14 +106,9 @@ export const systemPaths: PathTable = {
       query: auditListQuery,
       responses: {
         '200': {
-          raw: {
-            description: 'A page of events (JSON), or the log (JSON lines: one AuditEvent per line; CSV: a header row, then the same fields)',
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/AuditEventList' } },
-              'application/x-ndjson': binary,
-              'text/csv': binary,
-            },
-          },
+          schema: 'AuditEventList',
+          description: 'A page of events (JSON), or the log (JSON lines: one AuditEvent per line; CSV: a header row, then the same fields)',
+          alternatives: { 'application/x-ndjson': binary, 'text/csv': binary },
         },
       },
       errors: [422],

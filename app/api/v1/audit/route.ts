@@ -1,20 +1,12 @@
 // GET /api/v1/audit - audit events, newest first (?actor_id, ?action, ?subject_type, ?subject_id, ?page); or the
 // whole matching log, oldest first, streamed as JSON lines (?format=jsonl or Accept: application/x-ndjson)
 // or CSV (?format=csv or Accept: text/csv), hashes included so a reader can re-check the chain.
-import { z } from 'zod';
+import { auditListQuery } from '@/lib/api/contract/system';
 import { withActor } from '@/lib/api/handler';
-import { pageParam, parseQuery, queryParams } from '@/lib/api/params';
+import { parseQuery, queryParams } from '@/lib/api/params';
+import { auditEventToJson } from '@/lib/api/serialize';
 import { listAuditEvents } from '@/lib/registry/audit';
 import { AUDIT_EXPORT_TYPES, streamAuditEvents, type AuditExportFormat } from '@/lib/registry/audit-export';
-
-const listQuery = z.object({
-  actor_id: z.string().optional(),
-  action: z.string().optional(),
-  subject_type: z.string().optional(),
-  subject_id: z.string().optional(),
-  page: pageParam.default(1),
-  format: z.enum(['json', 'jsonl', 'csv']).optional(),
-});
 
 /** ?format wins; otherwise the Accept header may ask for a file form. */
 function formatOf(req: Request, format: 'json' | AuditExportFormat | undefined): 'json' | AuditExportFormat {
@@ -26,7 +18,7 @@ function formatOf(req: Request, format: 'json' | AuditExportFormat | undefined):
 }
 
 export const GET = withActor('audit.read', async (req, { actor, db }) => {
-  const q = parseQuery(listQuery, queryParams(req));
+  const q = parseQuery(auditListQuery, queryParams(req));
   const filter = { actorId: q.actor_id, action: q.action, subjectType: q.subject_type, subjectId: q.subject_id };
   const format = formatOf(req, q.format);
   if (format !== 'json') {
@@ -40,5 +32,5 @@ export const GET = withActor('audit.read', async (req, { actor, db }) => {
     });
   }
   const r = await listAuditEvents(db, actor, { ...filter, page: q.page });
-  return Response.json({ total: r.total, page: r.page, page_size: r.pageSize, events: r.events });
+  return Response.json({ total: r.total, page: r.page, page_size: r.pageSize, events: r.events.map(auditEventToJson) });
 });

@@ -3,8 +3,8 @@
 //      (+ optional `validation_set` safetensors), or the metadata alone as application/json.
 import { ApiError } from '@/lib/api/errors';
 import { withActor } from '@/lib/api/handler';
-import { z } from 'zod';
-import { isJson, pageParam, parseQuery, positiveIntParam, queryParams, readJsonObject } from '@/lib/api/params';
+import { trainingJobListQuery } from '@/lib/api/contract/training-jobs';
+import { isJson, parseQuery, queryParams, readJsonObject } from '@/lib/api/params';
 import { trainingJobToJson } from '@/lib/api/serialize';
 import { checkTrainingArtifacts, parseTrainingJobMetadata, trainingJobInputFromMetadata } from '@/lib/api/training-job-input';
 import { readUploadForm } from '@/lib/api/uploads';
@@ -12,11 +12,8 @@ import { withArtifactCleanup } from '@/lib/registry/artifact-gc';
 import { listTrainingJobs, registerTrainingJob, type RegisterTrainingJobInput } from '@/lib/registry/training-jobs';
 import { getStore } from '@/lib/storage';
 
-// page_size past 100 is served as 100 (the registry clamps), as before.
-const listQuery = z.object({ page: pageParam.default(1), page_size: positiveIntParam(10_000).default(25), status: z.string().optional() });
-
 export const GET = withActor('jobs.read', async (req, { actor, db }) => {
-  const q = parseQuery(listQuery, queryParams(req));
+  const q = parseQuery(trainingJobListQuery, queryParams(req));
   const { jobs, total, page, pageSize } = await listTrainingJobs(db, actor, { page: q.page, pageSize: q.page_size, status: q.status });
   return Response.json({ total, page, page_size: pageSize, jobs: jobs.map(trainingJobToJson) });
 });

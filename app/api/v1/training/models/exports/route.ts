@@ -1,16 +1,13 @@
 // GET /api/v1/training/models/exports - exported models, newest first
 //     (?page, ?page_size, ?age_group_min, ?age_group_max, ?export_format, ?training_job_id).
+import { exportListPaging } from '@/lib/api/contract/models';
 import { withActor } from '@/lib/api/handler';
-import { z } from 'zod';
-import { pageParam, parseQuery, positiveIntParam, queryParams } from '@/lib/api/params';
+import { parseQuery, queryParams } from '@/lib/api/params';
 import { exportMetadataToDict, listExportedModels } from '@/lib/registry/exports';
-
-// Bounded here so a page of 1e15 never becomes a `skip` the database must refuse; the registry validates the rest.
-const pagingQuery = z.object({ page: pageParam.optional(), page_size: positiveIntParam(200).optional() });
 
 export const GET = withActor('models.read', async (req, { actor, db }) => {
   const q = queryParams(req);
-  const paging = parseQuery(pagingQuery, q);
+  const paging = parseQuery(exportListPaging, q);
   const r = await listExportedModels(db, actor, {
     page: paging.page,
     pageSize: paging.page_size,

@@ -2,17 +2,12 @@
 //     and its validation runs (newest first).
 import { withActor } from '@/lib/api/handler';
 import { listValidationRuns } from '@/lib/api/queries';
-import { exportDownloadUrl, validationRunToJson } from '@/lib/api/serialize';
+import { exportDetailToJson } from '@/lib/api/serialize';
 import { exportPathOf } from '@/lib/registry/deploy';
 import { exportMetadataToDict, getModelExport } from '@/lib/registry/exports';
 
 export const GET = withActor<{ model_id: string }>('models.read', async (_req, { actor, db, params }) => {
   const e = await getModelExport(db, actor, params.model_id);
   const runs = await listValidationRuns(db, actor, e.id);
-  return Response.json({
-    ...exportMetadataToDict(e),
-    export_path: exportPathOf(e),
-    download_url: exportDownloadUrl(e.modelId),
-    validation_runs: runs.map(validationRunToJson),
-  });
+  return Response.json(exportDetailToJson(exportMetadataToDict(e), exportPathOf(e), runs));
 });
