@@ -12,7 +12,7 @@ import { databaseTarget } from './config';
 import { getDatabase, getDb } from './db';
 import { setLockIdentity } from './db/data-dir-lock';
 import { sweepOrphansOnStartup } from './registry/artifact-gc';
-import { startDispatcher } from './registry/webhooks';
+import { startDispatcher } from './registry/webhook-dispatch';
 import { getStore } from './storage';
 
 export async function startServer(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deploymentConfigSchema } from './deploy';
+import { deploymentConfigSchema } from './deploy-config';
 
 const base = { model_id: 'autoencoder_2.0_3.0_20261127_070000', age_group_min: 2, age_group_max: 3 };
 

@@ -4,7 +4,8 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import { ModelDeploymentError } from '../formats/errors';
 import type { ArtifactStore } from '../storage/types';
-import { deploymentConfigSchema, resolveDeploymentExport, type DeploymentConfig } from './deploy';
+import { deploymentConfigSchema, type DeploymentConfig } from './deploy-config';
+import { resolveDeploymentExport } from './deploy';
 import { breakGlassDeploy, breakGlassReasonSchema, createDeploymentRequest, deployFromRequest } from './requests';
 
 /**

@@ -10,7 +10,8 @@ import type { Actor } from '../auth/permissions';
 import { openTestDatabase, testTargets } from '../db/test-databases';
 import { classifyAddress, egressPolicy, parseAddress, parseCidr, refusal, vetTarget, type Category } from './egress';
 import { startDnsServer } from './test-dns';
-import { createWebhook, dispatchDueDeliveries, redeliverDelivery, sendTestEvent, verifyWebhookSignature } from './webhooks';
+import { dispatchDueDeliveries, verifyWebhookSignature } from './webhook-dispatch';
+import { createWebhook, redeliverDelivery, sendTestEvent } from './webhooks';
 
 // Ports of this helper's tests (3120-3129): the receiver and the DNS server.
 const RX_PORT = 3120;

@@ -2,7 +2,7 @@ import 'server-only';
 import dns from 'node:dns';
 import net from 'node:net';
 import { webhookEgressSettings } from '../config';
-import { errorFamily, ModelDeploymentError } from '../formats/errors';
+import { DomainError, errorFamily } from '../errors';
 
 /**
  * Where the server may send webhooks. A webhook URL is chosen by an admin but fetched by the
@@ -26,24 +26,24 @@ export type EgressPolicy = { allowPrivate: boolean; allowCidrs: readonly Cidr[];
 export type VettedTarget = { hostname: string; address: string; family: 4 | 6; addresses: string[] };
 
 /** The target is (or resolves to) an address webhooks may not reach. */
-export class EgressRefusedError extends ModelDeploymentError {
+export class EgressRefusedError extends DomainError {
   constructor(
     message: string,
     readonly address: string,
     readonly category: Category,
   ) {
-    super('webhook_target_forbidden', message, { field: 'url', address, category });
+    super('unprocessable', 'webhook_target_forbidden', message, { field: 'url', address, category });
   }
 }
 errorFamily(EgressRefusedError, 'EgressRefusedError');
 
 /** The target's name could not be resolved (no such name, no answer, resolver down). */
-export class EgressDnsError extends ModelDeploymentError {
+export class EgressDnsError extends DomainError {
   constructor(
     message: string,
     readonly dnsCode: string,
   ) {
-    super('webhook_target_unresolved', message, { field: 'url', dns_code: dnsCode });
+    super('invalid', 'webhook_target_unresolved', message, { field: 'url', dns_code: dnsCode });
   }
 }
 errorFamily(EgressDnsError, 'EgressDnsError');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Actor, Role } from '../auth/permissions';
-import type { DeploymentConfig } from './deploy';
+import type { DeploymentConfig } from './deploy-config';
 import { deployByConfig } from './deploy-entry';
 import { createDeploymentRequest, reviewRequest } from './requests';
 import { validateExportedModel } from './validate';

@@ -1,8 +1,8 @@
 import 'server-only';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { DomainError } from '../errors';
-import { ModelDeploymentError, errorFamily } from '../formats/errors';
+import { DomainError, errorFamily } from '../errors';
+import { ModelDeploymentError } from '../formats/errors';
 
 /**
  * SERIALIZABLE transactions that survive concurrency: the deploy, rollback, undeploy and every

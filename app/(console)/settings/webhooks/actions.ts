@@ -4,7 +4,8 @@ import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
 import { validatedAction } from '@/lib/auth/action';
 import { fmtDate } from '@/lib/format-display';
-import { createWebhook, deleteWebhook, redeliverDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook, WEBHOOK_EVENTS, type AttemptOutcome } from '@/lib/registry/webhooks';
+import type { AttemptOutcome } from '@/lib/registry/webhook-dispatch';
+import { createWebhook, deleteWebhook, redeliverDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook, WEBHOOK_EVENTS } from '@/lib/registry/webhooks';
 
 // Forms post one checkbox per event, named `event:<event>` ("on" when ticked): FormData read as an
 // object keeps only one value per name, so a shared name would lose all but the last.

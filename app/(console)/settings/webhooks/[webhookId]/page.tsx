@@ -9,7 +9,8 @@ import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { EVENT_LABELS } from '@/lib/registry/events';
-import { getWebhook, listWebhookDeliveries, MAX_ATTEMPTS, type DeliveryStatus } from '@/lib/registry/webhooks';
+import { MAX_ATTEMPTS, type DeliveryStatus } from '@/lib/registry/webhook-dispatch';
+import { getWebhook, listWebhookDeliveries } from '@/lib/registry/webhooks';
 
 export const metadata: Metadata = { title: 'Webhook deliveries' };
 
