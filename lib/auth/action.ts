@@ -51,3 +51,12 @@ export function validatedAction<S extends z.ZodType, T>(
     }
   };
 }
+
+/**
+ * For the one form used before there is an actor (sign-in): no permission to check and its own
+ * parsing (its messages never say whether an account exists), but the database from here, as
+ * every wrapped action gets it.
+ */
+export function unauthenticatedAction<T>(run: (formData: FormData, ctx: { db: Db }) => Promise<ActionState<T>>): FormAction<T> {
+  return async (_prev, formData) => run(formData, { db: await getDb() });
+}

@@ -3,7 +3,7 @@ import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { getDb } from '../db';
 import type { Actor } from './permissions';
-import { SESSION_COOKIE, resolveRequestActor } from './sessions';
+import { SESSION_COOKIE, deleteSession, resolveRequestActor } from './sessions';
 import { clientAddress, TooManyAttemptsError } from './throttle';
 
 /**
@@ -25,4 +25,11 @@ export async function requirePageActor(returnTo = '/'): Promise<Actor> {
   const actor = await getCurrentActor();
   if (!actor) redirect(`/sign-in?next=${encodeURIComponent(returnTo)}`);
   return actor;
+}
+
+/** Signs the current browser out: its session row goes, and so does the cookie. */
+export async function endCurrentSession(): Promise<void> {
+  const jar = await cookies();
+  await deleteSession(await getDb(), jar.get(SESSION_COOKIE)?.value);
+  jar.delete(SESSION_COOKIE);
 }

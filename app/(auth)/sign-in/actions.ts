@@ -3,12 +3,12 @@
 import { cookies, headers } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
-import type { ActionState } from '@/lib/auth/action';
+import { unauthenticatedAction } from '@/lib/auth/action';
+import { endCurrentSession } from '@/lib/auth/current';
 import { safeRedirectPath } from '@/lib/auth/safe-redirect';
-import { SESSION_COOKIE, attemptSignIn, createSession, deleteSession } from '@/lib/auth/sessions';
+import { SESSION_COOKIE, attemptSignIn, createSession } from '@/lib/auth/sessions';
 import { clientAddress, waitText } from '@/lib/auth/throttle';
 import { publicUrl } from '@/lib/config';
-import { getDb } from '@/lib/db';
 import { recordAudit } from '@/lib/registry/audit';
 
 const signInSchema = z.object({
@@ -17,12 +17,11 @@ const signInSchema = z.object({
   next: z.string().optional(),
 });
 
-export async function signIn(_prev: ActionState | undefined, formData: FormData): Promise<ActionState> {
+export const signIn = unauthenticatedAction(async (formData, { db }) => {
   const parsed = signInSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
     return { ok: false, message: 'Check the highlighted fields.', fieldErrors: z.flattenError(parsed.error).fieldErrors };
   }
-  const db = await getDb();
   const h = await headers();
   const result = await attemptSignIn(db, parsed.data.email, parsed.data.password, clientAddress(h));
   if (!result.ok && result.reason === 'throttled') {
@@ -49,11 +48,9 @@ export async function signIn(_prev: ActionState | undefined, formData: FormData)
   });
   // `next` is anyone's to set: only a same-origin path is followed (lib/auth/safe-redirect.ts).
   redirect(safeRedirectPath(parsed.data.next, publicUrl().origin));
-}
+});
 
 export async function signOut(): Promise<void> {
-  const jar = await cookies();
-  await deleteSession(await getDb(), jar.get(SESSION_COOKIE)?.value);
-  jar.delete(SESSION_COOKIE);
+  await endCurrentSession();
   redirect('/sign-in');
 }
