@@ -111,10 +111,16 @@ const under = (dir: string) => (file: string) => file.startsWith(`${dir}/`);
 /** Tests and their helpers (test-support/, test-*.ts): they run in vitest, never in a server or a bundle. */
 const isTest = (file: string) => /\.test\.tsx?$/.test(file) || file.includes('/test-support/') || /(^|\/)test-[^/]+$/.test(file);
 
-/** Every cycle of run-time imports, one path per strongly connected component (Tarjan). */
-export function findCycles(graph: ImportGraph): string[][] {
+/** file → the files it imports at run time (what `import type` names is erased by the compiler). */
+function runtimeImports(graph: ImportGraph): Map<string, string[]> {
   const next = new Map<string, string[]>();
   for (const e of graph.edges) if (!e.typeOnly) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  return next;
+}
+
+/** Every cycle of run-time imports, one path per strongly connected component (Tarjan). */
+export function findCycles(graph: ImportGraph): string[][] {
+  const next = runtimeImports(graph);
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
@@ -171,8 +177,7 @@ export function findCycles(graph: ImportGraph): string[][] {
 
 /** The path of run-time imports from a client module to the first server module it reaches, if any. */
 function serverPathFrom(graph: ImportGraph, start: string, isServer: (f: string) => boolean): string[] | null {
-  const next = new Map<string, string[]>();
-  for (const e of graph.edges) if (!e.typeOnly) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
+  const next = runtimeImports(graph);
   const prev = new Map<string, string>([[start, start]]);
   const queue = [start];
   while (queue.length) {

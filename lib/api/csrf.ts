@@ -16,7 +16,7 @@ import { isJson } from './params';
  * nothing and are not checked either.
  */
 export const CSRF_HEADER = 'x-drawbridge-request';
-/** What the console's own fetches send (components/training-job-upload-form.tsx). */
+/** What the console's own fetches send (app/(console)/training-jobs/_components/training-job-upload-form.tsx). */
 export const CSRF_HEADER_VALUE = '1';
 const HEADER_DISPLAY = 'X-Drawbridge-Request';
 
