@@ -24,11 +24,25 @@
  * declared size (`zip_size_mismatch`) and CRC-32 (`zip_crc_mismatch`). Anything structurally broken
  * → `zip_corrupt`. All errors are ModelValidationError.
  */
-import { Inflate } from 'fflate';
-import { ModelValidationError } from './errors';
 import { crc32 } from './crc32';
+import { inflateCapped } from './zip-inflate';
+import {
+  fail,
+  parseExtra,
+  SIG_CENTRAL,
+  SIG_DESCRIPTOR,
+  SIG_EOCD,
+  SIG_EOCD64,
+  SIG_EOCD64_LOCATOR,
+  SIG_LOCAL,
+  u16,
+  u32,
+  u64,
+  unsafeNameReason,
+  utf8,
+} from './zip-records';
 
-export { crc32 };
+export { crc32, unsafeNameReason };
 
 export const DEFAULT_MAX_TOTAL_INFLATED_BYTES = 2 * 1024 * 1024 * 1024; // 2 GiB
 export const DEFAULT_MAX_ENTRIES = 65_536;
@@ -84,103 +98,11 @@ export type ZipArchive = {
   readonly inflatedBytes: number;
 };
 
-const SIG_LOCAL = 0x04034b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_EOCD = 0x06054b50;
-const SIG_EOCD64 = 0x06064b50;
-const SIG_EOCD64_LOCATOR = 0x07064b50;
-const SIG_DESCRIPTOR = 0x08074b50;
-const INFLATE_CHUNK = 16 * 1024;
-
-function fail(code: string, message: string, details: Record<string, unknown> = {}): never {
-  throw new ModelValidationError(code, message, details);
-}
-
 /** True when the bytes start like a zip archive (a local file header or an empty archive's EOCD). */
 export function looksLikeZip(bytes: Uint8Array): boolean {
   if (bytes.length < 4) return false;
   const sig = u32(bytes, 0);
   return sig === SIG_LOCAL || sig === SIG_EOCD;
-}
-
-function u16(b: Uint8Array, o: number): number {
-  return b[o] | (b[o + 1] << 8);
-}
-function u32(b: Uint8Array, o: number): number {
-  return (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
-}
-function u64(b: Uint8Array, o: number, what: string): number {
-  const lo = u32(b, o);
-  const hi = u32(b, o + 4);
-  if (hi >= 0x200000) fail('zip_corrupt', `zip: ${what} does not fit in 53 bits`);
-  return hi * 0x100000000 + lo;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Why a name is unsafe to extract, or null if it is fine. Exported for tests and the writer. */
-export function unsafeNameReason(name: string): string | null {
-  if (name.length === 0) return 'empty name';
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c === 0) return 'NUL byte in name';
-    if (c < 0x20 || c === 0x7f) return 'control character in name';
-  }
-  if (name.includes('\\')) return 'backslash in name';
-  if (name.startsWith('/')) return 'absolute path';
-  if (/^[A-Za-z]:/.test(name)) return 'drive letter';
-  if (name.includes(':')) return 'colon in name';
-  const segs = name.split('/');
-  const last = segs.length - 1;
-  for (let i = 0; i <= last; i++) {
-    const s = segs[i];
-    if (s === '..') return "'..' path segment";
-    if (s === '.') return "'.' path segment";
-    if (s === '' && i !== last) return 'empty path segment';
-  }
-  return null;
-}
-
-type Extra = { uncompressed?: number; compressed?: number; offset?: number; disk?: number; present: boolean };
-
-/** Parse the extra-field block; resolve zip64 values for fields that hold the 0xFFFF… marker. */
-function parseExtra(
-  b: Uint8Array,
-  start: number,
-  len: number,
-  need: { uncompressed: boolean; compressed: boolean; offset: boolean; disk: boolean },
-  where: string,
-): Extra {
-  const end = start + len;
-  const out: Extra = { present: false };
-  let p = start;
-  while (p < end) {
-    if (p + 4 > end) fail('zip_corrupt', `zip: truncated extra field in ${where}`);
-    const id = u16(b, p);
-    const size = u16(b, p + 2);
-    const body = p + 4;
-    if (body + size > end) fail('zip_corrupt', `zip: extra field overruns its block in ${where}`);
-    if (id === 0x0001) {
-      if (out.present) fail('zip_corrupt', `zip: two zip64 extra fields in ${where}`);
-      out.present = true;
-      let q = body;
-      const take = (what: string): number => {
-        if (q + 8 > body + size) fail('zip_corrupt', `zip: zip64 extra field too short for ${what} in ${where}`);
-        const v = u64(b, q, what);
-        q += 8;
-        return v;
-      };
-      if (need.uncompressed) out.uncompressed = take('uncompressed size');
-      if (need.compressed) out.compressed = take('compressed size');
-      if (need.offset) out.offset = take('local header offset');
-      if (need.disk) {
-        if (q + 4 > body + size) fail('zip_corrupt', `zip: zip64 extra field too short for disk in ${where}`);
-        out.disk = u32(b, q);
-      }
-    }
-    p = body + size;
-  }
-  return out;
 }
 
 /** Open and fully validate an archive's structure. Entries are inflated lazily by read(). */
@@ -408,36 +330,4 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
     },
   };
   return archive;
-}
-
-/**
- * Inflate raw deflate data, aborting as soon as the output passes `declared` (the entry lies about
- * its size) or `cap` (the configured limit). Both are reported as `zip_bomb`.
- */
-function inflateCapped(src: Uint8Array, declared: number, cap: number, name: string): Uint8Array {
-  // Written in place (declared ≤ cap): one allocation, no chunk list to concatenate at the end.
-  const out = new Uint8Array(declared);
-  let total = 0;
-  let ended = false;
-  const inf = new Inflate((chunk, final) => {
-    if (total + chunk.length > declared) {
-      const why = total + chunk.length > cap ? `over the limit of ${cap} bytes` : `past its declared size of ${declared} bytes`;
-      fail('zip_bomb', `zip: entry ${JSON.stringify(name)} inflates ${why}; refused`, { entry: name, limit: cap });
-    }
-    out.set(chunk, total);
-    total += chunk.length;
-    if (final) ended = true;
-  });
-  try {
-    for (let off = 0; off < src.length; off += INFLATE_CHUNK) {
-      const end = Math.min(off + INFLATE_CHUNK, src.length);
-      inf.push(src.subarray(off, end), end === src.length);
-    }
-    if (src.length === 0) inf.push(new Uint8Array(0), true);
-  } catch (e) {
-    if (e instanceof ModelValidationError) throw e;
-    fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has corrupt deflate data (${(e as Error).message})`, { entry: name });
-  }
-  if (!ended) fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has a truncated deflate stream`, { entry: name });
-  return total === declared ? out : out.subarray(0, total);
 }
