@@ -9,6 +9,9 @@ import { Readable } from 'node:stream';
 import { UsageError } from './args';
 import { MultipartUpload, type UploadPart } from './multipart-upload';
 import { progressBar, type ProgressSink } from './progress';
+import type { z } from 'zod';
+import type { createRequestBody, reviewBody } from '../lib/api/contract/deployment-requests';
+import type { modelDeploymentConfig, rollbackRequest } from '../lib/api/contract/deployments';
 import type { ENVIRONMENTS } from '../lib/registry/deploy';
 import { remoteError, RemoteError } from './output';
 
@@ -109,8 +112,11 @@ export type DeployOptions = {
   environment: Environment;
 };
 
+// The bodies below are typed by the API's contract (lib/api/contract): a field it renames or drops
+// stops the CLI compiling instead of reaching the server as an unknown key.
+
 /** ModelDeploymentConfig as the registry (and POST …/deploy) takes it. */
-export function deployBody(o: DeployOptions) {
+export function deployBody(o: DeployOptions): z.input<typeof modelDeploymentConfig> {
   return dropUndefined({
     model_id: o.modelId,
     model_export_path: o.path,
@@ -124,7 +130,15 @@ export function deployBody(o: DeployOptions) {
 }
 
 /** POST /api/v1/deployment-requests. */
-export function requestCreateBody(o: { modelId: string; environment: Environment; rationale: string; replace: boolean; backup: boolean; validate: boolean; draft: boolean }) {
+export function requestCreateBody(o: {
+  modelId: string;
+  environment: Environment;
+  rationale: string;
+  replace: boolean;
+  backup: boolean;
+  validate: boolean;
+  draft: boolean;
+}): z.input<typeof createRequestBody> {
   return {
     model_id: o.modelId,
     deployment_environment: o.environment,
@@ -137,11 +151,15 @@ export function requestCreateBody(o: { modelId: string; environment: Environment
 }
 
 /** POST /api/v1/deployment-requests/{id}/reviews. */
-export function reviewBodyOf(o: { decision: 'approve' | 'request_changes' | 'reject'; comment?: string; previewSummary?: Record<string, unknown> }) {
+export function reviewBodyOf(o: {
+  decision: 'approve' | 'request_changes' | 'reject';
+  comment?: string;
+  previewSummary?: Record<string, unknown>;
+}): z.input<typeof reviewBody> {
   return dropUndefined({ decision: o.decision, comment: o.comment, preview_summary: o.previewSummary });
 }
 
-export function rollbackBody(o: { ageGroupMin: number; ageGroupMax: number; environment: Environment }) {
+export function rollbackBody(o: { ageGroupMin: number; ageGroupMax: number; environment: Environment }): z.input<typeof rollbackRequest> {
   return { age_group_min: o.ageGroupMin, age_group_max: o.ageGroupMax, deployment_environment: o.environment };
 }
 
