@@ -286,6 +286,16 @@ export function notFound(what: string, id: string | number, code: ErrorCode = 'n
   return new DomainError('not_found', code, messageOf('not_found', { what, id }));
 }
 
+/** A value the schema accepted that the domain does not, tied to its form field (422 invalid_request). */
+export function invalidField(message: string, field: string): DomainError {
+  return new DomainError('unprocessable', 'invalid_request', message, { field });
+}
+
+/** The registry's current state does not allow this (409). */
+export function conflict(message: string, details: ErrorDetails = {}): DomainError {
+  return new DomainError('conflict', 'conflict', message, details);
+}
+
 /** What a person reads for an error: its message, its code, and the form field it concerns, if any. */
 export type ErrorDescription = { message: string; code: string; field?: string };
 

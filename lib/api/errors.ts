@@ -2,8 +2,6 @@ import { ZodError } from 'zod';
 import { DomainError, errorFamily, kindOfCode, messageOf, type ErrorKind } from '../errors';
 import { TooManyAttemptsError } from '../auth/throttle-error';
 
-export { notFound } from '../errors';
-
 /**
  * The one place errors become HTTP. Bodies are FastAPI-shaped (`{"detail": …}`) like the original
  * service, plus a stable `code`; a stack trace never reaches a client. The status is the kind's

@@ -4,8 +4,7 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import { sign, verifySignature } from '../auth/server-secret';
 import type { Db } from '../db';
-import { ModelDeploymentError } from '../formats/errors';
-import { notFound } from '../errors';
+import { invalidField, notFound } from '../errors';
 import { recordAudit } from './audit';
 
 /**
@@ -20,7 +19,7 @@ export async function createShareLink(db: Db, actor: Actor, modelId: string, opt
   const exp = await db.modelExport.findUnique({ where: { modelId }, select: { id: true } });
   if (!exp) throw notFound('Model', modelId, 'model_not_found');
   if (opts.expiresInDays !== undefined && !(opts.expiresInDays >= 1 && opts.expiresInDays <= 365)) {
-    throw new ModelDeploymentError('invalid_request', 'A share link lasts between 1 and 365 days.', { field: 'expiresInDays' });
+    throw invalidField('A share link lasts between 1 and 365 days.', 'expiresInDays');
   }
   const id = crypto.randomBytes(16).toString('base64url');
   const token = `${id}.${sign(`share:${id}`)}`;

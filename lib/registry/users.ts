@@ -5,7 +5,7 @@ import { hashPassword } from '../auth/password';
 import { requirePermission, ROLES, type Actor, type Role } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { ModelDeploymentError } from '../formats/errors';
+import { conflict as stateConflict, DomainError, invalidField, notFound } from '../errors';
 import { recordAudit } from './audit';
 import { serializable } from './transactions';
 
@@ -46,8 +46,8 @@ export type UserSummary = { id: string; email: string; name: string; role: Role;
 
 type Tx = Prisma.TransactionClient;
 
-const invalid = (message: string, field: string) => new ModelDeploymentError('invalid_request', message, { field });
-const conflict = (message: string, field?: string) => new ModelDeploymentError('conflict', message, field ? { field } : {});
+const invalid = invalidField;
+const conflict = (message: string, field?: string) => stateConflict(message, field ? { field } : {});
 
 /** A strong random password: 144 bits, 24 URL-safe characters. */
 export function generatePassword(): string {
@@ -61,7 +61,7 @@ function parseRole(role: string): Role {
 
 async function findUser(tx: Tx | Db, userId: string): Promise<UserSummary> {
   const user = await tx.user.findUnique({ where: { id: userId }, select: publicFields });
-  if (!user) throw new ModelDeploymentError('not_found', `User ${userId} not found`);
+  if (!user) throw notFound('User', userId);
   return user;
 }
 
@@ -83,7 +83,7 @@ export async function listUsers(db: Db, actor: Actor): Promise<UserSummary[]> {
 export async function findUserByEmail(db: Db, actor: Actor, email: string): Promise<UserSummary> {
   requirePermission(actor, 'users.manage');
   const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: publicFields });
-  if (!user) throw new ModelDeploymentError('not_found', `No user with email ${email.trim().toLowerCase()}`, { field: 'email' });
+  if (!user) throw new DomainError('not_found', 'not_found', `No user with email ${email.trim().toLowerCase()}`, { field: 'email' });
   return user;
 }
 

@@ -5,7 +5,7 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { DomainError, notFound } from '../errors';
+import { conflict, invalidField as invalid, notFound } from '../errors';
 import { recordAudit } from './audit';
 import { ENVIRONMENTS } from './deploy-config';
 import { EgressDnsError, egressPolicy, vetTarget } from './egress';
@@ -33,7 +33,6 @@ function newSecret(): string {
 // ---------------------------------------------------------------------------------------------
 // Management (admins)
 
-const invalid = (message: string, field: string) => new DomainError('unprocessable', 'invalid_request', message, { field });
 
 /** http(s) only; credentials never in the URL (it is shown on the page and in the audit log). */
 export function parseWebhookUrl(raw: string): string {
@@ -201,9 +200,9 @@ export async function redeliverDelivery(db: Db, actor: Actor, deliveryId: string
   await db.$transaction(async (tx) => {
     const d = await tx.webhookDelivery.findUnique({ where: { id: deliveryId } });
     if (!d) throw notFound('Delivery', deliveryId);
-    if (d.status !== 'failed') throw new DomainError('conflict', 'conflict', `Delivery ${deliveryId} is ${d.status}; only failed deliveries can be sent again.`);
+    if (d.status !== 'failed') throw conflict(`Delivery ${deliveryId} is ${d.status}; only failed deliveries can be sent again.`);
     const { count } = await tx.webhookDelivery.updateMany({ where: { id: deliveryId, status: 'failed' }, data: { status: 'pending', attempts: 0, nextAttemptAt: now } });
-    if (count !== 1) throw new DomainError('conflict', 'conflict', `Delivery ${deliveryId} changed meanwhile; reload and try again.`);
+    if (count !== 1) throw conflict(`Delivery ${deliveryId} changed meanwhile; reload and try again.`);
     await recordAudit(tx, actor, {
       action: 'webhook.redeliver',
       subjectType: 'webhook',
