@@ -9,7 +9,7 @@
  */
 import { ModelExportError } from './errors';
 import type { Autoencoder } from './types';
-import { writeOnnx } from './onnx';
+import { writeOnnx } from './onnx-write';
 import { writeTorchCheckpoint } from './torch-write';
 import { writeDrawbridgePickle } from './drawbridge-pickle';
 import { writeAutoencoderSafetensors } from './safetensors';

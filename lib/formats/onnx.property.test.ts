@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { onnxToAutoencoder, readOnnx, writeOnnx } from './onnx';
+import { onnxToAutoencoder, readOnnx } from './onnx';
+import { writeOnnx } from './onnx-write';
 import { PbWriter } from './protobuf';
 import { randomAutoencoder } from './test-support/autoencoders';
 import { maliciousOnnx } from './test-support/malicious';

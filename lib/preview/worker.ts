@@ -11,7 +11,7 @@
  */
 import type * as OrtModule from 'onnxruntime-web';
 import type { ExportFormat } from '../formats/export';
-import { writeOnnx } from '../formats/onnx';
+import { writeOnnx } from '../formats/onnx-write';
 import { readAutoencoderArtifact } from '../formats/read-artifact';
 import { sha256Hex } from '../formats/sha256';
 import { readValidationSet, type ValidationSet } from '../formats/validation-set';

@@ -7,7 +7,7 @@
 import { ModelCompatibilityError, isModelDeploymentError, unreadableError } from '../formats/errors';
 import { exportAutoencoder, type ExportFormat, type ExportMetadata } from '../formats/export';
 import { meanSquaredErrors, reconstructionErrors } from '../formats/forward';
-import { writeOnnx } from '../formats/onnx';
+import { writeOnnx } from '../formats/onnx-write';
 import { readAutoencoderArtifact } from '../formats/read-artifact';
 import type { Autoencoder } from '../formats/types';
 import { quantile, readValidationSet } from '../formats/validation-set';

@@ -4,7 +4,7 @@
  */
 import { ByteWriter, utf8 } from '../bytes-write';
 import { PbWriter } from '../protobuf';
-import { writeOnnx } from '../onnx';
+import { writeOnnx } from '../onnx-write';
 import { randomAutoencoder } from './autoencoders';
 
 export type MaliciousCase = { name: string; bytes: Uint8Array; code: string };
