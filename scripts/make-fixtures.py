@@ -25,32 +25,11 @@ import torch
 import torch.nn as nn
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from autoencoder import AutoencoderModel  # noqa: E402 (found through the path set just above)
 OUT = os.path.join(ROOT, "lib", "formats", "fixtures")
 MAL = os.path.join(OUT, "malicious")
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-class AutoencoderModel(nn.Module):
-    """The original service's model: Linear→ReLU→Dropout per hidden dim; mirrored decoder, last Linear bare."""
-
-    def __init__(self, input_dim, hidden_dims, dropout_rate=0.1):
-        super().__init__()
-        enc, prev = [], input_dim
-        for h in hidden_dims:
-            enc += [nn.Linear(prev, h), nn.ReLU(), nn.Dropout(dropout_rate)]
-            prev = h
-        self.encoder = nn.Sequential(*enc)
-        dims = list(reversed(hidden_dims[:-1])) + [input_dim]
-        dec = []
-        for i, d in enumerate(dims):
-            dec.append(nn.Linear(prev, d))
-            if i < len(dims) - 1:
-                dec += [nn.ReLU(), nn.Dropout(dropout_rate)]
-            prev = d
-        self.decoder = nn.Sequential(*dec)
-
-    def forward(self, x):
-        return self.decoder(self.encoder(x))
 
 
 def b64(t):
