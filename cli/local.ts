@@ -10,7 +10,7 @@ import type { Actor } from '../lib/auth/permissions';
 import { databaseTarget } from '../lib/config';
 import { DataDirLockedError, DataDirLockUnreadableError, describeOwner, readLiveOwner, type LockRecord } from '../lib/db/data-dir-lock';
 import { UsageError } from './args';
-import type { Command } from './commands/types';
+import type { CommandSpec } from './commands/types';
 import { HintedError, RemoteError } from './output';
 import { Remote } from './remote';
 
@@ -54,7 +54,7 @@ function lockedError(message: string, owner: LockRecord, command: string | null)
  * when the directory is free (the command opens it). A command that cannot go over HTTP is refused
  * with what to run instead.
  */
-export function routeThroughOwner(command: Command, actAs: string | undefined): Remote | null {
+export function routeThroughOwner(command: CommandSpec, actAs: string | undefined): Remote | null {
   const target = databaseTarget();
   if (target.kind !== 'pglite') return null;
   let owner: LockRecord | null;

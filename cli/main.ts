@@ -1,71 +1,29 @@
 import { parseArgv, UsageError, type OptionName } from './args';
-import { migrateCommand, seedCommand, tokensCreate } from './commands/admin';
-import { auditVerify } from './commands/audit';
-import { backupCommand, restoreCommand } from './commands/backup';
-import { deployCommand, deployedCommand, rollbackCommand, undeployCommand } from './commands/deployments';
-import { gcCommand } from './commands/gc';
-import { jobsList, jobsPush, jobsShow } from './commands/jobs';
-import { exportCommand, exportsList, validateCommand } from './commands/models';
-import { policySet, policyShow, requestsCreate, requestsDeploy, requestsList, requestsShow, requestsSubmit, requestsWithdraw, reviewCommand } from './commands/requests';
-import type { Command } from './commands/types';
-import { usersCreate, usersDisable, usersEnable, usersList, usersResetPassword, usersSetRole } from './commands/users';
-import { setLockIdentity } from '../lib/db/data-dir-lock';
-import { ownerRouteError, routeThroughOwner } from './local';
-import { describeError, failureText } from './output';
-import { Remote } from './remote';
-
-export const COMMANDS: Command[] = [
-  migrateCommand,
-  seedCommand,
-  tokensCreate,
-  gcCommand,
-  backupCommand,
-  restoreCommand,
-  auditVerify,
-  usersCreate,
-  usersList,
-  usersSetRole,
-  usersDisable,
-  usersEnable,
-  usersResetPassword,
-  jobsPush,
-  jobsList,
-  jobsShow,
-  exportCommand,
-  exportsList,
-  validateCommand,
-  requestsCreate,
-  requestsList,
-  requestsShow,
-  reviewCommand,
-  requestsDeploy,
-  requestsWithdraw,
-  requestsSubmit,
-  policyShow,
-  policySet,
-  deployCommand,
-  deployedCommand,
-  undeployCommand,
-  rollbackCommand,
-];
+import { COMMANDS } from './commands/index';
+import type { CommandImpl, CommandSpec } from './commands/types';
 
 const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy', 'users', 'audit'];
 
-function section(title: string, cmds: Command[]): string {
+function section(title: string, cmds: CommandSpec[]): string {
   return `${title}:\n${cmds.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`;
+}
+
+/** The table's entries named, in that order (the help's sections). */
+function named(...names: string[]): CommandSpec[] {
+  return names.map((n) => COMMANDS.find((c) => c.name === n)!);
 }
 
 export const HELP = `drawbridge — the Drawbridge model registry from the command line
 
 Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
-${section('Database', [migrateCommand, seedCommand, tokensCreate, gcCommand, backupCommand, restoreCommand])}
-${section('Users (operator commands: local mode only, act as the system)', [usersCreate, usersList, usersSetRole, usersDisable, usersEnable, usersResetPassword])}
-${section('Training jobs', [jobsPush, jobsList, jobsShow])}
-${section('Models', [exportCommand, exportsList, validateCommand])}
-${section('Review and approval', [requestsCreate, requestsList, requestsShow, reviewCommand, requestsDeploy, requestsWithdraw, requestsSubmit, policyShow, policySet])}
-${section('Deployments', [deployCommand, deployedCommand, undeployCommand, rollbackCommand])}
-${section('Audit', [auditVerify])}
+${section('Database', named('migrate', 'seed', 'tokens create', 'gc', 'backup', 'restore'))}
+${section('Users (operator commands: local mode only, act as the system)', named('users create', 'users list', 'users set-role', 'users disable', 'users enable', 'users reset-password'))}
+${section('Training jobs', named('jobs push', 'jobs list', 'jobs show'))}
+${section('Models', named('export', 'exports list', 'validate'))}
+${section('Review and approval', named('requests create', 'requests list', 'requests show', 'review', 'requests deploy', 'requests withdraw', 'requests submit', 'policy show', 'policy set'))}
+${section('Deployments', named('deploy', 'deployed', 'undeploy', 'rollback'))}
+${section('Audit', named('audit verify'))}
 Modes:
   Local (default): opens the database and artifact store directly and acts as a real user: the
   first admin, or --as EMAIL. Permissions and the audit trail apply as in the console.
@@ -107,15 +65,15 @@ users are refused with what to run instead. Another command holding it is named;
 
 const COMMON = ['help', 'server', 'token', 'as'] as const satisfies OptionName[];
 
-export function commandHelp(c: Command): string {
+export function commandHelp(c: CommandSpec, impl: CommandImpl): string {
   const modes = c.remote
     ? `\nLocal mode acts as the first admin, or --as EMAIL; --server URL --token T (or DRAWBRIDGE_TOKEN) runs it\nagainst a Drawbridge server as the token's owner.\n`
     : `\nRuns on the database directly (DRAWBRIDGE_DATA_DIR or DATABASE_URL); it does not take --server.\n`;
-  return `Usage: drawbridge ${c.usage}\n\n${c.help}${modes}`;
+  return `Usage: drawbridge ${c.usage}\n\n${impl.help}${modes}`;
 }
 
 /** The command named by the leading positionals, and the positionals after its name. */
-function findCommand(positionals: string[]): { command: Command; args: string[] } | { group: string } | null {
+function findCommand(positionals: string[]): { command: CommandSpec; args: string[] } | { group: string } | null {
   const [a, b] = positionals;
   const two = COMMANDS.find((c) => c.name === `${a} ${b}`);
   if (two) return { command: two, args: positionals.slice(2) };
@@ -131,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     const { values: v, positionals, given } = parseArgv(argv);
     if (positionals[0] === 'help') {
       const found = positionals.length > 1 ? findCommand(positionals.slice(1)) : null;
-      stdout(found && 'command' in found ? commandHelp(found.command) : HELP);
+      stdout(found && 'command' in found ? commandHelp(found.command, await found.command.load()) : HELP);
       return 0;
     }
     if (!positionals.length) {
@@ -151,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const { command, args } = found;
     if (v.help) {
-      stdout(commandHelp(command));
+      stdout(commandHelp(command, await command.load()));
       return 0;
     }
     const allowed = new Set<OptionName>([...COMMON, ...command.options]);
@@ -160,28 +118,34 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (args.length > (command.maxArgs ?? 0)) throw new UsageError(`unexpected argument "${args[command.maxArgs ?? 0]}"`, command.name);
 
-    let remote: Remote | null = null;
     const token = v.token ?? process.env.DRAWBRIDGE_TOKEN;
     if (v.server) {
       if (!command.remote) throw new UsageError(`${command.name} works on the database directly; it does not take --server`, command.name);
       if (v.as) throw new UsageError('--as is for local mode; over --server you act as the token\'s owner', command.name);
       if (!token) throw new UsageError('--server needs --token (or DRAWBRIDGE_TOKEN); create one on the API tokens page or with "drawbridge tokens create"', command.name);
-      remote = new Remote(v.server, token);
-    } else {
-      if (v.token) throw new UsageError('--token goes with --server URL', command.name);
-      if (v.as && !command.remote) throw new UsageError(`${command.name} does not act as a user; it does not take --as`, command.name);
-      // The lock this command takes on the embedded database names it; a running server's lock
-      // sends the command through that server instead.
-      setLockIdentity({ kind: 'cli', command: `drawbridge ${command.name}` });
-      remote = routeThroughOwner(command, v.as);
-      if (remote) {
-        // The command acts through the server: --as travels as a header, not as a local option.
-        const routed = remote;
-        return await command.run({ v: { ...v, as: undefined }, args, remote: routed, out: stdout }).catch((e) => Promise.reject(ownerRouteError(e)));
-      }
+      const [{ Remote }, impl] = await Promise.all([import('./remote'), command.load()]);
+      return await impl.run({ v, args, remote: new Remote(v.server, token), out: stdout });
     }
-    return await command.run({ v, args, remote, out: stdout });
+    if (v.token) throw new UsageError('--token goes with --server URL', command.name);
+    if (v.as && !command.remote) throw new UsageError(`${command.name} does not act as a user; it does not take --as`, command.name);
+    // Local mode only: these open the embedded database's lock, and through it the database client.
+    const [{ setLockIdentity }, { ownerRouteError, routeThroughOwner }, impl] = await Promise.all([
+      import('../lib/db/data-dir-lock'),
+      import('./local'),
+      command.load(),
+    ]);
+    // The lock this command takes on the embedded database names it; a running server's lock
+    // sends the command through that server instead.
+    setLockIdentity({ kind: 'cli', command: `drawbridge ${command.name}` });
+    const routed = routeThroughOwner(command, v.as);
+    if (routed) {
+      // The command acts through the server: --as travels as a header, not as a local option.
+      return await impl.run({ v: { ...v, as: undefined }, args, remote: routed, out: stdout }).catch((e) => Promise.reject(ownerRouteError(e)));
+    }
+    return await impl.run({ v, args, remote: null, out: stdout });
   } catch (e) {
+    // Loaded here, not up front: the error text needs zod's error type, and --help needs neither.
+    const { describeError, failureText } = await import('./output');
     const f = describeError(e);
     process.stderr.write(failureText(f));
     return f.exitCode;

@@ -4,14 +4,9 @@ import { isEmptyDatabase, seedDemo } from '../../lib/registry/seed-demo';
 import { getStore } from '../../lib/storage';
 import { required, UsageError } from '../args';
 import { withDb } from '../local';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
-export const migrateCommand: Command = {
-  name: 'migrate',
-  usage: 'migrate',
-  summary: 'Apply pending database migrations.',
-  options: [],
-  remote: false,
+export const migrateCommand: CommandImpl = {
   help: `Apply pending database migrations to the configured database (DRAWBRIDGE_DATA_DIR or
 DATABASE_URL). Every command, the app and the seed also do this when they open the database.
 
@@ -26,12 +21,7 @@ Example:
   },
 };
 
-export const seedCommand: Command = {
-  name: 'seed',
-  usage: 'seed [--force]',
-  summary: 'Seed the demo team and training jobs into an empty database.',
-  options: ['force'],
-  remote: false,
+export const seedCommand: CommandImpl = {
   help: `Seed the demo team (viewer, reviewer, deployer, admin @drawbridge.test) and one completed
 training job per age group, with its real checkpoint and validation set from prisma/demo, into an
 empty database. Idempotent.
@@ -55,12 +45,7 @@ Example:
   },
 };
 
-export const tokensCreate: Command = {
-  name: 'tokens create',
-  usage: 'tokens create --email E --name N [--days D]',
-  summary: 'Create an API token for a user (prints it once).',
-  options: ['email', 'name', 'days'],
-  remote: false,
+export const tokensCreate: CommandImpl = {
   help: `Create an API token for a user, for pipelines and --server mode. The token is printed once, on
 stdout; only its hash is stored. It acts with the user's role.
 

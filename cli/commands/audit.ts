@@ -3,19 +3,14 @@ import { chainReportToDict, verifyAuditTrail } from '../../lib/registry/audit-ex
 import { resolveActor, withDb } from '../local';
 import { json } from '../output';
 import { API } from '../remote';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 type Report = ReturnType<typeof chainReportToDict>;
 
 /** Exit status of a verification that found a broken link (main.ts's help lists it). */
 export const CHAIN_BROKEN_EXIT = 4;
 
-export const auditVerify: Command = {
-  name: 'audit verify',
-  usage: 'audit verify [--json]',
-  summary: 'Check the audit trail\'s hash chain; exit 4 naming the first edited, deleted or reordered event.',
-  options: ['json'],
-  remote: true,
+export const auditVerify: CommandImpl = {
   help: `Walk the audit trail in order and check every link of its hash chain: each event stores the
 SHA-256 of the event before it and of its own content, so an event edited in the database no longer
 matches its hash, and a deleted or reordered one breaks the link of the event after it. The chain

@@ -11,7 +11,7 @@ import { checkReadableFile } from '../files';
 import { resolveActor, withDb } from '../local';
 import { RemoteError } from '../output';
 import { API } from '../remote';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 function summary(m: Manifest): string {
   const rows = m.database.tables.reduce((n, t) => n + t.rows, 0);
@@ -29,12 +29,7 @@ async function checkOut(out: string, force: boolean, cmd: string): Promise<void>
   if (existing && !force) throw new UsageError(`--out ${out} already exists; choose a new name or add --force to replace it`, cmd);
 }
 
-export const backupCommand: Command = {
-  name: 'backup',
-  usage: 'backup --out FILE [--force]',
-  summary: 'Write one consistent archive of the database and every artifact (admins).',
-  options: ['out', 'force'],
-  remote: true,
+export const backupCommand: CommandImpl = {
   help: `Write one archive (tar) holding the whole registry: a logical dump of every table, taken in one
 read-only REPEATABLE READ snapshot while the registry keeps working, every artifact the database
 catalogues, and a manifest with the SHA-256 of the dump and of each artifact. The same format on the
@@ -84,13 +79,7 @@ Examples:
   },
 };
 
-export const restoreCommand: Command = {
-  name: 'restore',
-  usage: 'restore FILE',
-  summary: 'Restore a backup archive into an empty data directory or PostgreSQL database.',
-  maxArgs: 1,
-  options: [],
-  remote: false,
+export const restoreCommand: CommandImpl = {
   help: `Restore an archive written by "drawbridge backup" into the configured target, which must be
 empty: DRAWBRIDGE_DATA_DIR (embedded database and artifacts) missing or an empty directory; or, with
 DATABASE_URL, a PostgreSQL database without rows (a new one, migrated or not) and an empty

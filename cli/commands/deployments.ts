@@ -7,7 +7,7 @@ import { idArgument, oneOf, requiredNumber, UsageError } from '../args';
 import { resolveActor, withDb } from '../local';
 import { ages, HintedError, json, keyValues, table } from '../output';
 import { API, deployBody, rollbackBody } from '../remote';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 type DeploymentJson = ReturnType<typeof deploymentToDict>;
 type DeployResult = Awaited<ReturnType<typeof deployByConfigJson>>;
@@ -42,13 +42,7 @@ function approvalHint(modelId: string | undefined, exportPath: string | undefine
   );
 }
 
-export const deployCommand: Command = {
-  name: 'deploy',
-  maxArgs: 1,
-  usage: 'deploy (MODEL_ID | --path exports/models/<id>.<ext>) --min AGE --max AGE [--env E] [--break-glass REASON] [...]',
-  summary: 'Deploy the approved deployment request for an export (or, as an admin, break glass).',
-  options: ['path', 'min', 'max', 'replace', 'no-validate', 'no-backup', 'env', 'break-glass', 'json'],
-  remote: true,
+export const deployCommand: CommandImpl = {
   help: `Deploy an exported model as the active model of its age group. Deployments are review-gated: this
 deploys the approved deployment request for this export, environment and age range (see "drawbridge
 requests create" and "drawbridge review"); the request's reviewed flags (replace, backup, validate)
@@ -125,12 +119,7 @@ export function deploymentsTable(ds: DeploymentJson[]): string {
   return table(['ID', 'ENV', 'AGES', 'MODEL ID', 'FORMAT', 'THRESHOLD', 'SAMPLES', 'STATUS', 'DEPLOYED'], rows);
 }
 
-export const deployedCommand: Command = {
-  name: 'deployed',
-  usage: 'deployed [--env E] [--all] [--json]',
-  summary: 'List the deployed models (the active one per age group and environment).',
-  options: ['env', 'all', 'json'],
-  remote: true,
+export const deployedCommand: CommandImpl = {
   help: `List deployed models: the active model of each age group, per environment.
 
 Options:
@@ -167,13 +156,7 @@ function notActive(id: number): ModelDeploymentError {
   return new ModelDeploymentError('deployment_not_found', `deployment ${id} is not active (already undeployed or replaced, or no such deployment); nothing changed`);
 }
 
-export const undeployCommand: Command = {
-  name: 'undeploy',
-  maxArgs: 1,
-  usage: 'undeploy DEPLOYMENT_ID [--json]',
-  summary: 'Deactivate a deployment (its age group then has no active model).',
-  options: ['json'],
-  remote: true,
+export const undeployCommand: CommandImpl = {
   help: `Deactivate an active deployment. Its age group then has no active model in that environment
 until another is deployed or "drawbridge rollback" restores a backup.
 
@@ -210,12 +193,7 @@ export function rollbackText(r: RollbackResult): string {
   );
 }
 
-export const rollbackCommand: Command = {
-  name: 'rollback',
-  usage: 'rollback --min AGE --max AGE [--env E] [--json]',
-  summary: 'Re-activate the backup of an age group (the deployment the current one replaced).',
-  options: ['min', 'max', 'env', 'json'],
-  remote: true,
+export const rollbackCommand: CommandImpl = {
   help: `Roll an age group back: re-activate the backup that the current deployment replaced (or, with
 nothing active, the newest backup of the group) after re-verifying its bytes, and retire the
 current one, in one transaction. Fails with no_backup when there is nothing to roll back to.

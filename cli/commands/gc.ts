@@ -5,14 +5,9 @@ import { formatBytes } from '../../lib/storage/fs-store';
 import { UsageError } from '../args';
 import { withDb } from '../local';
 import { json, table } from '../output';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
-export const gcCommand: Command = {
-  name: 'gc',
-  usage: 'gc [--apply] [--grace MINUTES] [--json]',
-  summary: 'Find (and with --apply delete) artifacts no record references.',
-  options: ['apply', 'grace', 'json'],
-  remote: false,
+export const gcCommand: CommandImpl = {
   help: `Find the artifact store's objects that no database row references (no training job, report,
 export, deployment, request, review, preview summary or catalogue entry): bytes a crash left between
 writing an upload and recording it. A dry run by default: it prints what it would free (count,

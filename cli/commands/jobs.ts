@@ -15,7 +15,7 @@ import { baseName, checkedBytes, checkReadableFile, readJsonFile, readObjectFile
 import { resolveActor, withDb } from '../local';
 import { json, keyValues, scalar, table } from '../output';
 import { API, jobPushForm, type JobPushMetadata } from '../remote';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 type JobJson = ReturnType<typeof trainingJobToJson>;
 
@@ -27,12 +27,7 @@ export function jobsTable(jobs: JobJson[], total: number): string {
   return table(['ID', 'JOB', 'STATUS', 'FINAL LOSS', 'CHECKPOINT'], rows) + `${jobs.length} of ${total} jobs\n`;
 }
 
-export const jobsList: Command = {
-  name: 'jobs list',
-  usage: 'jobs list [--status S] [--page N] [--json]',
-  summary: 'List training jobs with their reports, newest first.',
-  options: ['status', 'page', 'json'],
-  remote: true,
+export const jobsList: CommandImpl = {
   help: `List training jobs with their reports, newest first, 25 a page.
 
 Options:
@@ -65,13 +60,7 @@ Examples:
   },
 };
 
-export const jobsShow: Command = {
-  name: 'jobs show',
-  maxArgs: 1,
-  usage: 'jobs show ID [--json]',
-  summary: 'Show one training job, its report and artifacts.',
-  options: ['json'],
-  remote: true,
+export const jobsShow: CommandImpl = {
   help: `Show one training job: its configuration, report and artifact checksums.
 
 Options:
@@ -163,12 +152,7 @@ function timestamp(x: string | undefined, option: string, command: string): stri
   return d.toISOString();
 }
 
-export const jobsPush: Command = {
-  name: 'jobs push',
-  usage: 'jobs push --name NAME --checkpoint FILE [--validation-set FILE] [--report FILE] [--config FILE] [...]',
-  summary: 'Register a training job with its checkpoint, validation set and report.',
-  options: ['name', 'checkpoint', 'validation-set', 'report', 'config', 'environment', 'dataset-path', 'status', 'start', 'end', 'json'],
-  remote: true,
+export const jobsPush: CommandImpl = {
   help: `Register a training job with its report and artifacts, as a training pipeline does at the end of a run.
 
 The checkpoint must be an autoencoder as the training pipeline saves it (torch.save of

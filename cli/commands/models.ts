@@ -13,7 +13,7 @@ import { resolveActor, withDb } from '../local';
 import { ages, json, keyValues, scalar, table } from '../output';
 import { API, exportDirectForm } from '../remote';
 import { baseName, checkedBytes, checkReadableFile, readObjectFile, readWith, writeFileAtomic } from '../files';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 const FORMATS = EXPORT_FORMATS;
 
@@ -23,12 +23,7 @@ function metadataOf(body: unknown): ExportMetadataDict {
   return b.model_id ? b : (b.metadata ?? b.export ?? b);
 }
 
-export const exportCommand: Command = {
-  name: 'export',
-  usage: 'export (--job ID | --checkpoint FILE) --min AGE --max AGE --format F [--out FILE] [--json]',
-  summary: 'Export a model (from a training job or a checkpoint) in a production format.',
-  options: ['job', 'checkpoint', 'model-info', 'min', 'max', 'format', 'out', 'json'],
-  remote: true,
+export const exportCommand: CommandImpl = {
   help: `Export a model for an age group in a production format and print its export metadata (the 16
 fields of ModelExportMetadata: model_id, checksum, parameter_count, ...).
 
@@ -119,12 +114,7 @@ export function exportsTable(exports: ExportMetadataDict[], total: number, page:
   return table(['MODEL ID', 'FORMAT', 'AGES', 'JOB', 'PARAMS', 'BYTES', 'EXPORTED', 'CHECKSUM'], rows) + `${exports.length} of ${total} exports (page ${page})\n`;
 }
 
-export const exportsList: Command = {
-  name: 'exports list',
-  usage: 'exports list [--min AGE] [--max AGE] [--format F] [--job ID] [--page N] [--json]',
-  summary: 'List exported models, newest first.',
-  options: ['min', 'max', 'format', 'job', 'page', 'json'],
-  remote: true,
+export const exportsList: CommandImpl = {
   help: `List exported models, newest first, 25 a page.
 
 Options:
@@ -198,13 +188,7 @@ export function validationText(modelId: string, r: ValidationJson): string {
   return `${lines.join('\n')}\n`;
 }
 
-export const validateCommand: Command = {
-  name: 'validate',
-  maxArgs: 1,
-  usage: 'validate MODEL_ID [--json]',
-  summary: 'Validate an export: checksum, readers, onnxruntime parity; exit 3 when invalid.',
-  options: ['json'],
-  remote: true,
+export const validateCommand: CommandImpl = {
   help: `Validate an exported model and record the validation run: re-verifies its SHA-256, parses it with
 Drawbridge's own readers, checks it against its metadata and the 832-dimensional serving contract,
 runs ONNX exports in onnxruntime-node against the source weights' forward pass, compares the weights

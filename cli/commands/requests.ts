@@ -27,7 +27,7 @@ import type { Actor } from '../../lib/auth/permissions';
 import type { Db } from '../../lib/db';
 import { deployText } from './deployments';
 import { detailText, policiesTable, requestsTable, requestText, type DetailJson, type ListJson, type PolicyJson, type RequestJson } from './request-text';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 type ReviewJson = Awaited<ReturnType<typeof reviewJson>>;
 type DeployJson = Awaited<ReturnType<typeof deployRequestJson>>;
@@ -46,13 +46,7 @@ async function act<T>(ctx: { v: Values; remote: Remote | null }, command: string
   return withDb(async (db) => local(db, await resolveActor(db, ctx.v.as, command)));
 }
 
-export const requestsCreate: Command = {
-  name: 'requests create',
-  maxArgs: 1,
-  usage: 'requests create MODEL_ID --env E --rationale TEXT [--replace] [--no-backup] [--no-validate] [--draft] [--json]',
-  summary: 'Ask for a deployment: open a request for review (or keep a draft).',
-  options: ['env', 'rationale', 'replace', 'no-backup', 'no-validate', 'draft', 'json'],
-  remote: true,
+export const requestsCreate: CommandImpl = {
   help: `Open a deployment request: deploy export MODEL_ID (for its own age group) to an environment with
 these deployment flags, for the reason given. Reviewers are notified; once the environment's review
 policy is satisfied (approvals bound to the export's SHA-256 and latest validation run, never the
@@ -93,12 +87,7 @@ Example:
   },
 };
 
-export const requestsList: Command = {
-  name: 'requests list',
-  usage: 'requests list [--state S] [--env E] [--mine | --awaiting] [--page N] [--json]',
-  summary: 'List deployment requests, open ones first.',
-  options: ['state', 'env', 'mine', 'awaiting', 'page', 'json'],
-  remote: true,
+export const requestsList: CommandImpl = {
   help: `List deployment requests, open ones first, 25 a page, with their approvals against the policy
 (lapsed approvals do not count). Drafts show only to their requester and admins.
 
@@ -134,13 +123,7 @@ function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
 }
 
-export const requestsShow: Command = {
-  name: 'requests show',
-  maxArgs: 1,
-  usage: 'requests show REQUEST_ID [--json]',
-  summary: 'Show a request: its reviews (and which still count), the policy and what is missing.',
-  options: ['json'],
-  remote: true,
+export const requestsShow: CommandImpl = {
   help: `Show a deployment request: its config and rationale, the export's latest validation, each review
 (whether it still counts, or lapsed because the bytes or the validation run changed), the review
 policy, what the request still needs, its deployments, and what you may do with it.
@@ -160,13 +143,7 @@ Example:
   },
 };
 
-export const reviewCommand: Command = {
-  name: 'review',
-  maxArgs: 1,
-  usage: 'review REQUEST_ID (--approve | --request-changes | --reject) [--comment TEXT] [--preview-summary FILE] [--json]',
-  summary: 'Approve, request changes to, or reject a deployment request.',
-  options: ['approve', 'request-changes', 'reject', 'comment', 'preview-summary', 'json'],
-  remote: true,
+export const reviewCommand: CommandImpl = {
   help: `Review a deployment request. You can never review a request you opened (self_review). An approval
 binds to the request's SHA-256 and the export's latest validation run, which must pass
 (validation_required otherwise); it lapses when either changes. Where the environment's policy
@@ -201,13 +178,7 @@ Examples:
   },
 };
 
-export const requestsDeploy: Command = {
-  name: 'requests deploy',
-  maxArgs: 1,
-  usage: 'requests deploy REQUEST_ID [--break-glass REASON] [--json]',
-  summary: 'Deploy an approved request (admins: --break-glass REASON deploys without approvals).',
-  options: ['break-glass', 'json'],
-  remote: true,
+export const requestsDeploy: CommandImpl = {
   help: `Deploy an approved deployment request with its reviewed config. The deploy re-checks, in its own
 transaction, the request's state, the reviewed SHA-256, the latest validation and the whole policy (a
 deployer may not be the only approver of what they deploy). A deploy that fails (an active model in
@@ -240,13 +211,7 @@ Example:
   },
 };
 
-export const requestsWithdraw: Command = {
-  name: 'requests withdraw',
-  maxArgs: 1,
-  usage: 'requests withdraw REQUEST_ID [--reason TEXT] [--json]',
-  summary: 'Withdraw a request you opened.',
-  options: ['reason', 'json'],
-  remote: true,
+export const requestsWithdraw: CommandImpl = {
   help: `Withdraw a deployment request you opened (draft, open, approved or failed). Its reviewers are told.
 
 Options:
@@ -266,13 +231,7 @@ Example:
   },
 };
 
-export const requestsSubmit: Command = {
-  name: 'requests submit',
-  maxArgs: 1,
-  usage: 'requests submit REQUEST_ID [--json]',
-  summary: 'Open a draft (or a failed request) for review.',
-  options: ['json'],
-  remote: true,
+export const requestsSubmit: CommandImpl = {
   help: `Open a draft request you made (requests create --draft), or a failed one, for review. Reviewers are
 notified; approvals that still bind count again.
 
@@ -291,12 +250,7 @@ Example:
   },
 };
 
-export const policyShow: Command = {
-  name: 'policy show',
-  usage: 'policy show [--json]',
-  summary: 'Show each environment’s review policy.',
-  options: ['json'],
-  remote: true,
+export const policyShow: CommandImpl = {
   help: `Show each environment's review policy: how many approvals a deployment request needs and whether
 each approval must carry the reviewer's reconstruction preview summary.
 
@@ -310,12 +264,7 @@ Options:
   },
 };
 
-export const policySet: Command = {
-  name: 'policy set',
-  usage: 'policy set --env E [--approvals N] [--preview | --no-preview] [--json]',
-  summary: 'Set an environment’s review policy (admins).',
-  options: ['env', 'approvals', 'preview', 'no-preview', 'json'],
-  remote: true,
+export const policySet: CommandImpl = {
   help: `Set an environment's review policy (admins). What is not given keeps its current value. Requests
 under review in that environment are re-evaluated at once: raising the bar sends approved requests
 back to open, lowering it approves those that now satisfy it.

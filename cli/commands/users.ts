@@ -4,7 +4,7 @@ import { createUser, findUserByEmail, listUsers, MIN_PASSWORD_LENGTH, resetPassw
 import { oneOf, required, UsageError } from '../args';
 import { withDb } from '../local';
 import { json, table } from '../output';
-import type { Command } from './types';
+import type { CommandImpl } from './types';
 
 /*
  * Operator commands on the database (local mode only): they act as the system actor — so the very
@@ -39,12 +39,7 @@ function userJson(u: UserSummary) {
   return { id: u.id, email: u.email, name: u.name, role: u.role, status: status(u), created_at: u.createdAt.toISOString(), disabled_at: u.disabledAt?.toISOString() ?? null };
 }
 
-export const usersCreate: Command = {
-  name: 'users create',
-  usage: 'users create --email E --name N --role R [--password-stdin]',
-  summary: 'Create a user account (prints a generated password once).',
-  options: ['email', 'name', 'role', 'password-stdin'],
-  remote: false,
+export const usersCreate: CommandImpl = {
   help: `Create a user account. Works on an empty database: this is how the first admin of a new
 install (e.g. on PostgreSQL) is made. Without --password-stdin a strong password is generated and
 printed once, alone on stdout; pass it on to the user. Only its scrypt hash is stored, and the
@@ -80,12 +75,7 @@ Examples:
   },
 };
 
-export const usersList: Command = {
-  name: 'users list',
-  usage: 'users list [--json]',
-  summary: 'List user accounts with their roles and status.',
-  options: ['json'],
-  remote: false,
+export const usersList: CommandImpl = {
   help: `List every user account, oldest first: email, name, role, status (active or disabled) and
 when it was created.
 
@@ -108,13 +98,7 @@ Example:
   },
 };
 
-export const usersSetRole: Command = {
-  name: 'users set-role',
-  usage: 'users set-role EMAIL ROLE',
-  summary: "Change a user's role.",
-  maxArgs: 2,
-  options: [],
-  remote: false,
+export const usersSetRole: CommandImpl = {
   help: `Change a user's role (${ROLES.join(', ')}). Audited. The last active admin cannot be demoted:
 make another user an admin first.
 
@@ -134,13 +118,7 @@ Example:
   },
 };
 
-export const usersDisable: Command = {
-  name: 'users disable',
-  usage: 'users disable EMAIL',
-  summary: 'Disable an account: no sign-in; sessions end, API tokens are revoked.',
-  maxArgs: 1,
-  options: [],
-  remote: false,
+export const usersDisable: CommandImpl = {
   help: `Disable an account: the user can no longer sign in, their sessions end at once and their API
 tokens are revoked (enabling the account again does not bring them back). Audited. The last active
 admin cannot be disabled.
@@ -164,13 +142,7 @@ Example:
   },
 };
 
-export const usersEnable: Command = {
-  name: 'users enable',
-  usage: 'users enable EMAIL',
-  summary: 'Enable a disabled account again.',
-  maxArgs: 1,
-  options: [],
-  remote: false,
+export const usersEnable: CommandImpl = {
   help: `Enable a disabled account: the user can sign in again with their password. Revoked API tokens
 stay revoked. Audited.
 
@@ -189,13 +161,7 @@ Example:
   },
 };
 
-export const usersResetPassword: Command = {
-  name: 'users reset-password',
-  usage: 'users reset-password EMAIL',
-  summary: "Set a new generated password (printed once); ends the user's sessions.",
-  maxArgs: 1,
-  options: [],
-  remote: false,
+export const usersResetPassword: CommandImpl = {
   help: `Give a user a new, generated password, printed once, alone on stdout, and end their sessions.
 Their API tokens keep working. Audited (never the password).
 
