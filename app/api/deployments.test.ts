@@ -1,7 +1,7 @@
 // Deployments over the REST API: only approved requests deploy, the review workflow that approves
 // them, listing, rollback, undeploy, break-glass; and model_export_path traversal refused.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, db, expectError, exportDemoJob, file, getRequest, openRequest, REASON, review, SELF_REVIEW, useSeededApi } from './test-harness';
+import { call, db, expectError, exportDemoJob, getRequest, openRequest, REASON, review, SELF_REVIEW, useSeededApi } from './test-harness';
 
 useSeededApi();
 
