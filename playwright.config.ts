@@ -7,13 +7,24 @@ const port = Number(process.env.E2E_PORT || 3199);
 const dataDir = process.env.E2E_DATA_DIR || path.join(os.tmpdir(), `drawbridge-e2e-${process.pid}`);
 process.env.E2E_DATA_DIR = dataDir;
 
+// These compare counts of the whole server's records before and after (the audit chain's events,
+// csrf's snapshot of everything an attack could change) or time its answers under hostile uploads:
+// they run one at a time while nothing else uses the shared server, only the specs that start
+// servers of their own.
+const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
+const OWN_SERVER = /(data-dir-lock|large-uploads)\.spec\.ts$/;
+// These deploy to production and assert its coverage map or its webhook deliveries.
+const PRODUCTION = /(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
+
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
-  timeout: 60_000,
+  // Two spec files share the two cores: a test that computes (the in-browser preview) takes longer.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
+  // Spec files run two at a time; the tests of one file run in order (several build on the one before).
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   globalSetup: './e2e/global-setup.ts',
@@ -27,7 +38,15 @@ export default defineConfig({
       args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     },
   },
-  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+  // Every spec seeds its own data (its own demo age group, or its own server); the order that
+  // remains is about what a spec asserts of the whole server (QUIET, PRODUCTION above).
+  projects: [
+    { name: 'setup', testMatch: /auth\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
+    { name: 'own-server', testMatch: OWN_SERVER, use: { ...devices['Desktop Chrome'] } },
+    { name: 'quiet', testMatch: QUIET, workers: 1, dependencies: ['setup'], use: { ...devices['Desktop Chrome'] } },
+    { name: 'production', testMatch: PRODUCTION, workers: 1, dependencies: ['quiet'], use: { ...devices['Desktop Chrome'] } },
+    { name: 'chromium', testIgnore: [QUIET, PRODUCTION, OWN_SERVER], dependencies: ['quiet'], use: { ...devices['Desktop Chrome'] } },
+  ],
   webServer: {
     // A production build (npm test builds first), migrated and seeded into a fresh data dir.
     command: `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && node node_modules/.bin/next start -p ${port}`,

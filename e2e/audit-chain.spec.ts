@@ -1,13 +1,15 @@
 // The audit page's chain verdict and exports in the real built server, and `drawbridge audit verify`
 // in local mode while that server holds the data directory (the CLI goes through its API).
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { authFile, openAs } from './helpers';
 import { runCli } from '../cli/test-support';
+
+test.use({ storageState: authFile('deployer') });
 
 const drawbridge = (...args: string[]) => runCli(args, { cwd: process.cwd(), dataDir: process.env.E2E_DATA_DIR! });
 
 test('the audit page says the chain is intact, exports it, and the CLI through the server agrees', async ({ page }, testInfo) => {
-  await signIn(page, 'deployer', '/audit');
+  await openAs(page, 'deployer', '/audit');
   await expect(page.getByRole('heading', { name: 'Audit' })).toBeVisible();
   const total: number = (await (await page.request.get('/api/v1/audit')).json()).total;
   expect(total).toBeGreaterThan(0);

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { authFile, openAs } from './helpers';
+
+test.use({ storageState: authFile('reviewer') });
 
 const run = promisify(execFile);
 
@@ -14,7 +16,7 @@ const run = promisify(execFile);
 // validates, and is told to get approval before deploying.
 test('the drawbridge CLI drives a running server with an API token', async ({ page, baseURL }) => {
   test.setTimeout(120_000);
-  await signIn(page, 'reviewer', '/settings/tokens');
+  await openAs(page, 'reviewer', '/settings/tokens');
   await page.getByLabel('Name').fill('cli e2e');
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByLabel('New token').inputValue();

@@ -103,6 +103,8 @@ async function counts(secret: string) {
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async () => {
+  // Seeding a data directory is minutes of CPU on a busy 2-core box running two spec files at once.
+  test.setTimeout(180_000);
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-lock-e2e-'));
   lockFile = path.join(dataDir, 'pglite.lock');
   port = await freePort();

@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { approve, previewAndAttach, requestDeployment, signIn } from './helpers';
+import { approve, pageAs, previewAndAttach, requestDeployment } from './helpers';
 
 // One journey through the deployment service in the browser: export → validate → request →
 // approvals → deploy → coverage → replace → roll back. Production's default policy holds: two
@@ -8,8 +8,7 @@ import { approve, previewAndAttach, requestDeployment, signIn } from './helpers'
 
 test('export, validate, deploy, replace and roll back an age group', async ({ browser }, testInfo) => {
   test.setTimeout(300_000);
-  const reviewer = await (await browser.newContext()).newPage();
-  await signIn(reviewer, 'reviewer', '/training-jobs');
+  const reviewer = await pageAs(browser, 'reviewer', '/training-jobs');
   await reviewer.getByRole('link', { name: 'autoencoder-age-7-8-2026-11' }).click();
 
   // field errors appear next to the field they concern
@@ -47,15 +46,13 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   const firstRequest = await requestDeployment(reviewer, firstId, 'First 7–8 model: validated, separates the anomalies.');
 
   // Until the request is approved the deployer has nothing to deploy, and is told why.
-  const deployer = await (await browser.newContext()).newPage();
-  await signIn(deployer, 'deployer', `/models/${firstId}`);
+  const deployer = await pageAs(browser, 'deployer', `/models/${firstId}`);
   await expect(deployer.getByText(/No request to deploy this export is approved yet/)).toBeVisible();
   await expect(deployer.getByText(/1 request is awaiting review/)).toBeVisible();
   await expect(deployer.getByRole('button', { name: 'Deploy approved request' })).toHaveCount(0);
 
   // The admin and the deployer each preview the bytes, attach the summary and approve: 2 of 2.
-  const admin = await (await browser.newContext()).newPage();
-  await signIn(admin, 'admin', '/');
+  const admin = await pageAs(browser, 'admin', '/');
   await previewAndAttach(admin, firstId);
   await approve(admin, firstRequest, 'Preview matches the validation report.');
   await previewAndAttach(deployer, firstId);

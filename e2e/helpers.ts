@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
+import path from 'node:path';
+import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test';
 
 export const USERS = {
   viewer: { email: 'viewer@drawbridge.test', password: 'drawbridge-viewer', name: 'Vera Viewer' },
@@ -25,6 +26,24 @@ export async function signIn(page: Page, role: RoleName, next = '/') {
   await page.getByLabel('Password').fill(u.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('current-role')).toHaveText(role);
+}
+
+/** Each role's signed-in browser state, saved once per run by e2e/auth.setup.ts (gitignored). */
+export function authFile(role: RoleName): string {
+  return path.join(import.meta.dirname, '.auth', `${role}.json`);
+}
+
+/** Opens `next` in a page whose context holds the role's saved sign-in, and checks who it is. */
+export async function openAs(page: Page, role: RoleName, next = '/') {
+  await page.goto(next);
+  await expect(page.getByTestId('current-role')).toHaveText(role);
+}
+
+/** A page in a new browser context signed in as `role` (its saved state, no sign-in form), on `next`. */
+export async function pageAs(browser: Browser, role: RoleName, next = '/') {
+  const page = await (await browser.newContext({ storageState: authFile(role) })).newPage();
+  await openAs(page, role, next);
+  return page;
 }
 
 /** Opens a deployment request from the model page; returns its review page's path. */

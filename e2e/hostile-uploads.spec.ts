@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { authFile, openAs } from './helpers';
 import { stride0GatherCheckpoint, zipBombCheckpoint, ZIP_BOMB_INFLATED_BYTES } from '../lib/formats/test-support/hostile-checkpoints';
+
+test.use({ storageState: authFile('reviewer') });
 
 // Hostile uploads cost a worker, never the server: a 718-byte stride-0 gather (2 GiB once
 // gathered) and a 2 MB zip bomb (1.9 GiB inflated), honest and lying about its size, each through
@@ -69,7 +71,7 @@ function memoryKb(pid: number): { rss: number; hwm: number } {
 
 test('hostile checkpoints are refused with 422 while /api/health keeps answering and memory stays bounded', async ({ page, baseURL }) => {
   test.setTimeout(120_000);
-  await signIn(page, 'reviewer', '/settings/tokens');
+  await openAs(page, 'reviewer', '/settings/tokens');
   await page.getByLabel('Name').fill('hostile uploads');
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByLabel('New token').inputValue();

@@ -1,11 +1,13 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { consolePost, signIn } from './helpers';
+import { authFile, consolePost, openAs, pageAs } from './helpers';
 
 // The reconstruction preview: the exported artifact runs in this browser (onnxruntime-web in a
 // worker) on the validation set, next to production, and its numbers equal the server's
 // (onnxruntime-node). Uses the 4–5 demo job, which no other spec touches.
 const JOB = 'autoencoder-age-4-5-2026-11';
+// The tests on the default page are the reviewer's, signed in once by the setup project.
+test.use({ storageState: authFile('reviewer') });
 const AGES = { min: 4, max: 5 };
 
 async function demoJobId(request: APIRequestContext): Promise<number> {
@@ -52,8 +54,7 @@ test('the exported model runs in the browser, next to production, with the serve
   // Production for 4–5: a pytorch export (the preview converts it to ONNX in the browser), put in
   // place by the admin's break-glass deploy from its model page, since this spec is about the
   // preview, not the review (e2e/review-approval.spec.ts walks the approvals).
-  const admin = await (await browser.newContext()).newPage();
-  await signIn(admin, 'admin');
+  const admin = await pageAs(browser, 'admin');
   const prod = await exportModel(admin.request, 'pytorch');
   await admin.goto(`/models/${prod.model_id}`);
   const breakGlass = admin.getByRole('form', { name: /Deploy without approvals/ });
@@ -71,8 +72,7 @@ test('the exported model runs in the browser, next to production, with the serve
   await admin.goto('/audit?action=model.deploy.break_glass');
   await expect(admin.getByRole('cell', { name: 'model.deploy.break_glass', exact: true }).first()).toBeVisible();
 
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, 'reviewer');
+  const page = await pageAs(browser, 'reviewer');
   const cand = await exportModel(page.request, 'onnx');
   await page.goto(`/models/${cand.model_id}`);
 
@@ -124,7 +124,7 @@ test('the exported model runs in the browser, next to production, with the serve
 });
 
 test('a pytorch export is converted in the browser and still matches the server', async ({ page }) => {
-  await signIn(page, 'reviewer');
+  await openAs(page, 'reviewer');
   const exp = await exportModel(page.request, 'pytorch');
   await page.goto(`/models/${exp.model_id}`);
   const preview = page.getByRole('region', { name: 'Reconstruction preview' });
@@ -134,7 +134,7 @@ test('a pytorch export is converted in the browser and still matches the server'
 });
 
 test('a tampered download stops the preview with an integrity alert and no chart', async ({ page }, testInfo) => {
-  await signIn(page, 'reviewer');
+  await openAs(page, 'reviewer');
   const exp = await exportModel(page.request, 'onnx');
   // Flip one byte of the artifact on its way to the browser (the worker's fetch goes through this).
   await page.context().route(`**/api/v1/artifacts/${exp.checksum}`, async (route) => {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { approve, consolePost, previewAndAttach, signIn } from './helpers';
+import { approve, consolePost, pageAs, previewAndAttach } from './helpers';
 
 // Issue 6's journey, three people in three browser contexts, on the 8–9 demo job (production:
 // two approvals and a preview summary on each). Remy (reviewer role) requests; Ada (admin)
@@ -47,10 +47,7 @@ async function exportAndValidate(page: Page, jobId: number) {
 test('request, two approvals bound to the bytes, no self-approval, lapse on new bytes, deploy, signed webhooks', async ({ browser }, testInfo) => {
   test.setTimeout(240_000);
   const receiver = await startReceiver();
-  const [remy, ada, dana] = await Promise.all([0, 1, 2].map(async () => (await browser.newContext()).newPage()));
-  await signIn(ada, 'admin', '/settings/webhooks');
-  await signIn(remy, 'reviewer', '/');
-  await signIn(dana, 'deployer', '/');
+  const [remy, ada, dana] = await Promise.all([pageAs(browser, 'reviewer', '/'), pageAs(browser, 'admin', '/settings/webhooks'), pageAs(browser, 'deployer', '/')]);
 
   // Ada subscribes a local receiver to production's review and deployment events.
   await ada.getByLabel('Receiver URL').fill(receiver.url);

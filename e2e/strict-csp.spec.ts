@@ -1,7 +1,7 @@
 import type { Page, Response } from '@playwright/test';
 import { ortVersion } from '../lib/preview/ort-assets';
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { pageAs, signIn } from './helpers';
 
 // Issue 10, part 5: every page type answers with a nonce-based Content-Security-Policy, Next.js's
 // scripts carry that request's nonce and run (the page hydrates), and the browser reports no
@@ -33,8 +33,7 @@ async function expectStrictPage(page: Page, path: string, status = 200): Promise
 
 test('every page type carries a nonce CSP that its scripts satisfy', async ({ browser, page }) => {
   test.setTimeout(180_000);
-  const admin = await (await browser.newContext()).newPage();
-  await signIn(admin, 'admin', '/training-jobs');
+  const admin = await pageAs(browser, 'admin', '/training-jobs');
   await admin.getByRole('link', { name: 'autoencoder-age-5-6-2026-11' }).click();
   await expect(admin).toHaveURL(/\/training-jobs\/\d+$/);
   const jobPath = new URL(admin.url()).pathname;

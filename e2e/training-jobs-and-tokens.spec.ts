@@ -1,8 +1,8 @@
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { pageAs } from './helpers';
 
-test('training jobs list the demo runs with their reports, loss curves and checksums', async ({ page }, testInfo) => {
-  await signIn(page, 'reviewer', '/training-jobs');
+test('training jobs list the demo runs with their reports, loss curves and checksums', async ({ browser }, testInfo) => {
+  const page = await pageAs(browser, 'reviewer', '/training-jobs');
   const rows = page.getByRole('table').getByRole('row');
   await expect(rows).toHaveCount(9); // header + one job per age group 2-3 … 9-12
   await expect(page.getByRole('link', { name: 'autoencoder-age-9-12-2026-11' })).toBeVisible();
@@ -26,8 +26,8 @@ test('training jobs list the demo runs with their reports, loss curves and check
   expect(job.report.metrics_summary.train_loss.length).toBeGreaterThan(3);
 });
 
-test('an API token acts as its owner over HTTP until it is revoked', async ({ page, playwright, baseURL }) => {
-  await signIn(page, 'deployer', '/settings/tokens');
+test('an API token acts as its owner over HTTP until it is revoked', async ({ browser, playwright, baseURL }) => {
+  const page = await pageAs(browser, 'deployer', '/settings/tokens');
   await page.getByLabel('Name').fill('e2e pipeline');
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByLabel('New token').inputValue();
@@ -46,8 +46,8 @@ test('an API token acts as its owner over HTTP until it is revoked', async ({ pa
   await api.dispose();
 });
 
-test('a viewer token is refused what a viewer may not do', async ({ page, playwright, baseURL }) => {
-  await signIn(page, 'viewer', '/settings/tokens');
+test('a viewer token is refused what a viewer may not do', async ({ browser, playwright, baseURL }) => {
+  const page = await pageAs(browser, 'viewer', '/settings/tokens');
   await page.getByLabel('Name').fill('viewer script');
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByLabel('New token').inputValue();

@@ -1,9 +1,8 @@
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { pageAs } from './helpers';
 
 test('an admin adds a teammate, who signs in with the generated password; others may not manage users', async ({ browser }, testInfo) => {
-  const admin = await (await browser.newContext()).newPage();
-  await signIn(admin, 'admin', '/settings/users');
+  const admin = await pageAs(browser, 'admin', '/settings/users');
   const email = `grace-${Date.now()}@drawbridge.test`;
   await admin.getByLabel('Email', { exact: true }).fill(email);
   await admin.getByLabel('Name', { exact: true }).fill('Grace Hopper');

@@ -1,6 +1,8 @@
 import http from 'node:http';
 import { expect, test } from './fixtures';
-import { signIn } from './helpers';
+import { authFile, openAs } from './helpers';
+
+test.use({ storageState: authFile('admin') });
 
 // Issue 10's webhook SSRF, through the built server and the console: internal targets are refused
 // in the form with the address named; an allowed receiver (the e2e server allows 127.0.0.1/32 via
@@ -19,7 +21,7 @@ test('webhook targets inside the network are refused in the form; the delivery l
   });
   await new Promise<void>((resolve) => server.listen(RX_PORT, '127.0.0.1', resolve));
   try {
-    await signIn(page, 'admin', '/settings/webhooks');
+    await openAs(page, 'admin', '/settings/webhooks');
     const form = page.locator('form', { has: page.getByLabel('Receiver URL') });
     const url = form.getByLabel('Receiver URL');
     const refusals: [string, RegExp][] = [
