@@ -1,6 +1,8 @@
 import type { ArtifactStore } from '../storage/types';
 import { ModelValidationError, isModelDeploymentError, unreadableError } from '../formats/errors';
 import { registerTrainingJobSchema, type RegisterTrainingJobInput } from '../registry/training-jobs';
+import { camelFields } from './contract/common';
+import { trainingJobMetadata, trainingReportInput } from './contract/training-jobs';
 import { ApiError } from './errors';
 import { parseJsonText } from './params';
 import type { StoredUpload } from './uploads';
@@ -9,32 +11,15 @@ import { runTask, transferable } from '../workers';
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
- * The original's snake_case training-job metadata → the registry's input. Only the known keys are
- * taken (artifact references can come from uploaded files only, never from the JSON).
+ * The original's snake_case training-job metadata → the registry's input: the keys the contract's
+ * TrainingJobMetadata names, no others (artifact references come from uploaded files only, never
+ * from the JSON).
  */
 export function trainingJobInputFromMetadata(meta: unknown): RegisterTrainingJobInput {
   if (!isObject(meta)) throw new ApiError('invalid_request', 'training job metadata must be a JSON object');
   const r = meta.report;
-  return {
-    jobName: meta.job_name,
-    environment: meta.environment,
-    configParameters: meta.config_parameters,
-    datasetPath: meta.dataset_path,
-    status: meta.status,
-    startTimestamp: meta.start_timestamp,
-    endTimestamp: meta.end_timestamp,
-    sagemakerJobArn: meta.sagemaker_job_arn,
-    report: isObject(r)
-      ? {
-          finalLoss: r.final_loss,
-          validationAccuracy: r.validation_accuracy,
-          bestEpoch: r.best_epoch,
-          trainingTimeSeconds: r.training_time_seconds,
-          metricsSummary: r.metrics_summary,
-          reportFilePath: r.report_file_path,
-        }
-      : r,
-  } as RegisterTrainingJobInput;
+  const fields = camelFields(meta, trainingJobMetadata.omit({ report: true }));
+  return { ...fields, report: isObject(r) ? camelFields(r, trainingReportInput) : r } as RegisterTrainingJobInput;
 }
 
 /** Parses a `metadata` form field and validates it (throws ZodError → 422 with snake_case locs). */

@@ -56,3 +56,13 @@ export function snakeKeys<T extends z.ZodRawShape>(schema: z.ZodObject<T>): z.Zo
   const shape = Object.fromEntries(Object.entries(schema.shape).map(([k, v]) => [snakeCase(k), v]));
   return z.object(shape) as unknown as z.ZodObject<SnakeShape<T>>;
 }
+
+const camelCase = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The other way: the fields of a snake_case body that `schema` names, under the registry's
+ * camelCase names. Only those: a key the contract does not name never reaches the registry.
+ */
+export function camelFields(body: Record<string, unknown>, schema: z.ZodObject): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(schema.shape).map((k) => [camelCase(k), body[k]]));
+}

@@ -13,7 +13,7 @@ export const ageRangeFields = {
   age_group_max: ages.shape.age_group_max.describe('Oldest age of the group, in years (2.0–18.0)'),
 };
 
-export const exportRequest = snakeKeys(exportFromJobSchema.def.left as typeof exportFromJobSchema._zod.def.left).extend({
+export const exportRequest = snakeKeys(exportFromJobSchema.def.left).extend({
   ...ageRangeFields,
   export_format: exportFormat(),
 });
