@@ -247,7 +247,7 @@ export function errorFamily<T extends abstract new (...args: never[]) => Error>(
 }
 
 /** Records the families of `target`'s class chain on `err`; DomainError's constructor calls it. */
-export function markErrorFamilies(err: Error, target: Function): void {
+export function markErrorFamilies(err: Error, target: abstract new (...args: never[]) => unknown): void {
   const fams: string[] = [];
   for (let c: unknown = target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) {
     if (Object.prototype.hasOwnProperty.call(c, FAMILY)) fams.push((c as Branded)[FAMILY]!);

@@ -49,7 +49,7 @@ function routeFiles(dir: string): string[] {
 let tmp: string;
 let close: () => Promise<void>;
 let token: string;
-let routes: Route[] = [];
+const routes: Route[] = [];
 // Names that exist in the seeded database, so some fuzzed requests reach past the look-ups.
 const known = { id: [] as string[], model_id: [] as string[], sha256: [] as string[], environment: ['production', 'staging'] };
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { useActionState, useEffect, useState } from 'react';
+import { useActionState, useSyncExternalStore } from 'react';
 import { createShareLinkAction, revokeShareLinkAction } from '@/app/(console)/models/actions';
 import { initialActionState } from '@/lib/auth/action-state';
 import { Field, dangerButton, inputClass, secondaryButton } from '@/components/field';
@@ -8,10 +8,13 @@ import { FormMessage } from '@/components/form-message';
 
 export type ShareLinkRow = { id: string; createdAt: string; createdBy: string; expiresAt: string | null; revokedAt: string | null; accessCount: number };
 
+// The origin never changes while the page is open: nothing to subscribe to.
+const subscribeToNothing = () => () => {};
+
 export function SharePanel({ modelId, links }: { modelId: string; links: ShareLinkRow[] }) {
   const [state, action, pending] = useActionState(createShareLinkAction, initialActionState);
-  const [origin, setOrigin] = useState('');
-  useEffect(() => setOrigin(window.location.origin), []);
+  // The page's origin, known only in the browser: '' while rendering on the server, no effect needed.
+  const origin = useSyncExternalStore(subscribeToNothing, () => window.location.origin, () => '');
   const path = (state.data as { path?: string } | undefined)?.path;
   return (
     <div className="space-y-4">
