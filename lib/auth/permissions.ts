@@ -1,4 +1,4 @@
-import { DomainError, errorFamily } from '../errors';
+import { DomainError, errorFamily, messageOf } from '../errors';
 /**
  * The one permission map (after dub's lib/api/rbac/permissions.ts). Every server action, route
  * handler and registry function asks `can`/`requirePermission`; nothing checks roles directly.
@@ -60,7 +60,7 @@ export class AuthError extends DomainError {
 errorFamily(AuthError, 'AuthError');
 
 export function requirePermission(actor: Actor | null | undefined, permission: Permission): asserts actor is Actor {
-  if (!actor) throw new AuthError('unauthenticated', 'Sign in to continue.');
+  if (!actor) throw new AuthError('unauthenticated', messageOf('unauthenticated'));
   if (!can(actor, permission)) {
     const roles = (PERMISSIONS[permission] as readonly Role[]).join(', ');
     throw new AuthError('forbidden', `Your role (${actor.role}) may not do this (${permission} needs: ${roles}).`);
