@@ -458,7 +458,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
     if (outBytes > storage.bytes.length) {
       throw new ModelValidationError(
         'tensor_too_large',
-        `a tensor in storage ${JSON.stringify(storage.key)} repeats elements (size ${JSON.stringify(size)}, stride ${JSON.stringify(stride)}): it needs ${outBytes} bytes but its storage holds ${storage.bytes.length}`,
+        `a tensor in storage ${JSON.stringify(storage.key)} repeats elements (size ${JSON.stringify(size)}, ` +
+          `stride ${JSON.stringify(stride)}): it needs ${outBytes} bytes but its storage holds ${storage.bytes.length}`,
         { storage: storage.key, needed: outBytes, storageBytes: storage.bytes.length },
       );
     }

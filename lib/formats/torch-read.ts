@@ -49,7 +49,8 @@ export function readCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = 
   if (isLegacyTorchFormat(bytes)) {
     throw new ModelValidationError(
       'legacy_torch_format',
-      'this checkpoint uses the legacy (pre-1.6) PyTorch format, which cannot be read safely; re-save with torch.save(..., _use_new_zipfile_serialization=True)',
+      'this checkpoint uses the legacy (pre-1.6) PyTorch format, which cannot be read safely; ' +
+        're-save with torch.save(..., _use_new_zipfile_serialization=True)',
     );
   }
   if (!looksLikeZip(bytes)) notCheckpoint('not a zip archive (torch.save writes a zip since PyTorch 1.6)');
