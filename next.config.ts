@@ -5,7 +5,13 @@ const nextConfig: NextConfig = {
   // Lets several builds (parallel developers, benchmark servers) live side by side; `.next` by default.
   distDir: process.env.NEXT_DIST_DIR || '.next',
   // Native or wasm-bearing server packages load from node_modules at run time, not bundled.
-  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', '@prisma/adapter-pg', 'pg', 'onnxruntime-node'],
+  serverExternalPackages: [
+    '@electric-sql/pglite',
+    'pglite-prisma-adapter',
+    '@prisma/adapter-pg',
+    'pg',
+    'onnxruntime-node',
+  ],
   poweredByHeader: false,
   // `npm test` typechecks the whole tree once as its own stage; the build need not do it again.
   typescript: { ignoreBuildErrors: true },

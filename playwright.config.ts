@@ -35,7 +35,14 @@ export default defineConfig({
     launchOptions: {
       // Debian's Chromium; Playwright never downloads a browser here.
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     },
   },
   // Every spec seeds its own data (its own demo age group, or its own server); the order that
@@ -44,8 +51,19 @@ export default defineConfig({
     { name: 'setup', testMatch: /auth\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
     { name: 'own-server', testMatch: OWN_SERVER, use: { ...devices['Desktop Chrome'] } },
     { name: 'quiet', testMatch: QUIET, workers: 1, dependencies: ['setup'], use: { ...devices['Desktop Chrome'] } },
-    { name: 'production', testMatch: PRODUCTION, workers: 1, dependencies: ['quiet'], use: { ...devices['Desktop Chrome'] } },
-    { name: 'chromium', testIgnore: [QUIET, PRODUCTION, OWN_SERVER], dependencies: ['quiet'], use: { ...devices['Desktop Chrome'] } },
+    {
+      name: 'production',
+      testMatch: PRODUCTION,
+      workers: 1,
+      dependencies: ['quiet'],
+      use: { ...devices['Desktop Chrome'] },
+    },
+    {
+      name: 'chromium',
+      testIgnore: [QUIET, PRODUCTION, OWN_SERVER],
+      dependencies: ['quiet'],
+      use: { ...devices['Desktop Chrome'] },
+    },
   ],
   webServer: {
     // A production build (npm test builds first), migrated and seeded into a fresh data dir.
@@ -54,7 +72,12 @@ export default defineConfig({
     timeout: 120_000,
     reuseExistingServer: false,
     // The review e2e's webhook receiver listens on loopback, which the egress policy refuses unless allowed.
-    env: { DRAWBRIDGE_DATA_DIR: dataDir, DRAWBRIDGE_DEMO: '1', DATABASE_URL: '', DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32' },
+    env: {
+      DRAWBRIDGE_DATA_DIR: dataDir,
+      DRAWBRIDGE_DEMO: '1',
+      DATABASE_URL: '',
+      DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: '127.0.0.1/32',
+    },
     stdout: 'pipe',
   },
 });

@@ -22,9 +22,17 @@ const proxied = (p: string) => matchers.some((re) => re.test(p));
 const API_DIR = path.join(import.meta.dirname, 'app', 'api');
 /** Each route file under app/api and the URL path it serves ([param] → a sample value). */
 function apiRoutes(): { url: string; source: string }[] {
-  const files = fs.readdirSync(API_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'route.ts');
+  const files = fs
+    .readdirSync(API_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => path.basename(f) === 'route.ts');
   return files.map((f) => ({
-    url: '/api/' + path.dirname(f).split(path.sep).map((s) => (s.startsWith('[') ? '7' : s)).join('/'),
+    url:
+      '/api/' +
+      path
+        .dirname(f)
+        .split(path.sep)
+        .map((s) => (s.startsWith('[') ? '7' : s))
+        .join('/'),
     source: fs.readFileSync(path.join(API_DIR, f), 'utf8'),
   }));
 }
@@ -32,9 +40,14 @@ function apiRoutes(): { url: string; source: string }[] {
 const APP_DIR = path.join(import.meta.dirname, 'app');
 /** Each page under app/ and a URL it serves: route groups dropped, [param] → a sample value. */
 function pageRoutes(): string[] {
-  const files = fs.readdirSync(APP_DIR, { recursive: true, encoding: 'utf8' }).filter((f) => path.basename(f) === 'page.tsx');
+  const files = fs
+    .readdirSync(APP_DIR, { recursive: true, encoding: 'utf8' })
+    .filter((f) => path.basename(f) === 'page.tsx');
   return files.map((f) => {
-    const segs = path.dirname(f).split(path.sep).filter((s) => s !== '.' && !/^\(.*\)$/.test(s));
+    const segs = path
+      .dirname(f)
+      .split(path.sep)
+      .filter((s) => s !== '.' && !/^\(.*\)$/.test(s));
     return '/' + segs.map((s) => (s.startsWith('[') ? 'a1.b2' : s)).join('/');
   });
 }
@@ -44,7 +57,10 @@ describe('proxy matcher', () => {
   const uploads = routes.filter((r) => r.source.includes('readUploadForm('));
 
   it('leaves out every route that reads an upload', () => {
-    expect(uploads.map((r) => r.url).sort()).toEqual(['/api/v1/training/jobs', '/api/v1/training/models/export/direct']);
+    expect(uploads.map((r) => r.url).sort()).toEqual([
+      '/api/v1/training/jobs',
+      '/api/v1/training/models/export/direct',
+    ]);
     for (const r of uploads) expect(proxied(r.url), r.url).toBe(false);
   });
 
@@ -54,7 +70,14 @@ describe('proxy matcher', () => {
     expect(others.length).toBeGreaterThan(15);
     for (const r of others) expect(proxied(r.url), r.url).toBe(true);
     // Exact paths only: the job beside the upload route, and anything below it, stay proxied.
-    for (const p of ['/api/v1/training/jobs/3', '/api/v1/training/jobsx', '/api/v1/training/models/export', '/api/v1/training/models/export/direct/x', '/training-jobs', '/'])
+    for (const p of [
+      '/api/v1/training/jobs/3',
+      '/api/v1/training/jobsx',
+      '/api/v1/training/models/export',
+      '/api/v1/training/models/export/direct/x',
+      '/training-jobs',
+      '/',
+    ])
       expect(proxied(p), p).toBe(true);
     for (const p of publicRoutes) expect(proxied(p), p).toBe(false);
   });
@@ -63,7 +86,8 @@ describe('proxy matcher', () => {
     const pages = pageRoutes();
     expect(pages.length).toBeGreaterThanOrEqual(15);
     expect(pages).toEqual(expect.arrayContaining(['/', '/sign-in', '/share/a1.b2', '/models/a1.b2']));
-    for (const p of [...pages, '/no-such-page', '/models/a1.b2/opengraph-image', '/ort/1.30.0/ort.wasm.min.mjs']) expect(proxied(p), p).toBe(true);
+    for (const p of [...pages, '/no-such-page', '/models/a1.b2/opengraph-image', '/ort/1.30.0/ort.wasm.min.mjs'])
+      expect(proxied(p), p).toBe(true);
   });
 
   it('answers anonymous API calls 401 and sends anonymous visitors to sign-in', async () => {
@@ -74,13 +98,18 @@ describe('proxy matcher', () => {
     expect(page.status).toBe(307);
     const to = new URL(page.headers.get('location')!);
     expect(to.pathname + to.search).toBe('/sign-in?next=%2Ftraining-jobs%3Fpage%3D2');
-    expect(proxy(new NextRequest('http://127.0.0.1/api/v1/me', { headers: { authorization: 'Bearer x' } })).headers.get('x-middleware-next')).toBe('1');
+    expect(
+      proxy(new NextRequest('http://127.0.0.1/api/v1/me', { headers: { authorization: 'Bearer x' } })).headers.get(
+        'x-middleware-next',
+      ),
+    ).toBe('1');
   });
 });
 
 const session = { cookie: 'drawbridge_session=s' };
 const cspOf = (res: Response) => res.headers.get('content-security-policy');
-const directives = (policy: string) => new Map(policy.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)] as const));
+const directives = (policy: string) =>
+  new Map(policy.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1)] as const));
 
 describe('Content-Security-Policy from the proxy', () => {
   afterEach(() => vi.unstubAllEnvs());
@@ -116,7 +145,8 @@ describe('Content-Security-Policy from the proxy', () => {
     expect(script).toHaveLength(2);
     expect(script[0]).toMatch(/^'nonce-/);
     expect(script[1]).toBe("'strict-dynamic'");
-    for (const bad of ["'unsafe-inline'", "'unsafe-eval'", "'wasm-unsafe-eval'", '*', 'data:', 'blob:']) expect(script).not.toContain(bad);
+    for (const bad of ["'unsafe-inline'", "'unsafe-eval'", "'wasm-unsafe-eval'", '*', 'data:', 'blob:'])
+      expect(script).not.toContain(bad);
     expect(d.get('style-src')).toEqual(["'self'", script[0]]);
     expect(d.get('style-src-attr')).toEqual(["'unsafe-inline'"]);
     expect(d.get('worker-src')).toEqual(["'self'", 'blob:']);
@@ -140,15 +170,22 @@ describe('Content-Security-Policy from the proxy', () => {
 
   it('next.config.ts: API routes load nothing; wasm may compile only in the preview worker and the ORT files', async () => {
     const rules = await nextConfig.headers!();
-    const csp = (source: string) => rules.find((r) => r.source === source)?.headers.find((h) => h.key === 'Content-Security-Policy')?.value;
+    const csp = (source: string) =>
+      rules.find((r) => r.source === source)?.headers.find((h) => h.key === 'Content-Security-Policy')?.value;
     expect(csp('/api/:path*')).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(csp('/ort/:path*')).toBe(WORKER_POLICY);
     expect(csp('/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)')).toBe(WORKER_POLICY);
     expect(WORKER_POLICY).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(WORKER_POLICY).not.toMatch(/'unsafe-eval'|'unsafe-inline'/);
     // no rule puts a CSP on pages: that is the proxy's, per request
-    const withCsp = rules.filter((r) => r.headers.some((h) => h.key === 'Content-Security-Policy')).map((r) => r.source);
-    expect(withCsp.sort()).toEqual(['/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)', '/api/:path*', '/ort/:path*']);
+    const withCsp = rules
+      .filter((r) => r.headers.some((h) => h.key === 'Content-Security-Policy'))
+      .map((r) => r.source);
+    expect(withCsp.sort()).toEqual([
+      '/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)',
+      '/api/:path*',
+      '/ort/:path*',
+    ]);
   });
 
   it('adds HSTS (and upgrade-insecure-requests) only when DRAWBRIDGE_SECURE_COOKIES=1', () => {

@@ -26,7 +26,8 @@ export function proxy(request: NextRequest) {
   const hasSession = request.cookies.has('drawbridge_session');
   const hasBearer = request.headers.get('authorization')?.startsWith('Bearer ');
   if (!hasSession && !hasBearer && !PUBLIC_PAGE.test(pathname)) {
-    if (isApi) return secure(NextResponse.json({ detail: 'Not authenticated', code: 'unauthenticated' }, { status: 401 }));
+    if (isApi)
+      return secure(NextResponse.json({ detail: 'Not authenticated', code: 'unauthenticated' }, { status: 401 }));
     const url = request.nextUrl.clone();
     url.pathname = '/sign-in';
     url.search = `?next=${encodeURIComponent(pathname + search)}`;

@@ -121,8 +121,14 @@ export function idArgument(x: string | undefined, what: string, command: string)
   return Number(x);
 }
 
-export function oneOf<T extends string>(x: string | undefined, allowed: readonly T[], name: string, command: string): T | undefined {
+export function oneOf<T extends string>(
+  x: string | undefined,
+  allowed: readonly T[],
+  name: string,
+  command: string,
+): T | undefined {
   if (x === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(x)) throw new UsageError(`--${name} must be one of: ${allowed.join(', ')} (got "${x}")`, command);
+  if (!(allowed as readonly string[]).includes(x))
+    throw new UsageError(`--${name} must be one of: ${allowed.join(', ')} (got "${x}")`, command);
   return x as T;
 }

@@ -36,14 +36,22 @@ describe.each(testTargets())('%s: drawbridge audit verify', (target) => {
     dataDir = path.join(dir, 'data');
     if (target === 'postgres') {
       pg = await openTestDatabase('postgres');
-      databaseUrl = (await pg.db.$queryRawUnsafe<{ url: string }[]>(`SELECT current_database()::text AS url`)).map((r) => {
-        const u = new URL(process.env.DRAWBRIDGE_TEST_POSTGRES_URL!);
-        u.pathname = `/${r.url}`;
-        return u.toString();
-      })[0];
+      databaseUrl = (await pg.db.$queryRawUnsafe<{ url: string }[]>(`SELECT current_database()::text AS url`)).map(
+        (r) => {
+          const u = new URL(process.env.DRAWBRIDGE_TEST_POSTGRES_URL!);
+          u.pathname = `/${r.url}`;
+          return u.toString();
+        },
+      )[0];
     }
     ids = await withDatabase(async ({ db }) => {
-      for (let i = 0; i < 12; i++) await recordAudit(db, SYSTEM_ACTOR, { action: 'test.event', subjectType: 'thing', subjectId: i, after: { i, z: 'last', a: 'first' } });
+      for (let i = 0; i < 12; i++)
+        await recordAudit(db, SYSTEM_ACTOR, {
+          action: 'test.event',
+          subjectType: 'thing',
+          subjectId: i,
+          after: { i, z: 'last', a: 'first' },
+        });
       return (await db.auditEvent.findMany({ orderBy: { id: 'asc' }, select: { id: true } })).map((r) => r.id);
     });
   }, 60_000);
@@ -59,15 +67,25 @@ describe.each(testTargets())('%s: drawbridge audit verify', (target) => {
     expect(ok.stdout).toMatch(/^head hash: [0-9a-f]{64}$/m);
     expect(ok.code).toBe(0);
 
-    await withDatabase(({ db }) => db.$executeRawUnsafe(`UPDATE "AuditEvent" SET "after" = '{"i": 5, "z": "last", "a": "edited"}' WHERE id = ${ids[5]}`));
+    await withDatabase(({ db }) =>
+      db.$executeRawUnsafe(
+        `UPDATE "AuditEvent" SET "after" = '{"i": 5, "z": "last", "a": "edited"}' WHERE id = ${ids[5]}`,
+      ),
+    );
     const edited = await verify('--json');
     expect(edited.code).toBe(4);
-    expect(JSON.parse(edited.stdout)).toMatchObject({ intact: false, events: 5, broken: { event_id: ids[5], reason: 'hash_mismatch' } });
+    expect(JSON.parse(edited.stdout)).toMatchObject({
+      intact: false,
+      events: 5,
+      broken: { event_id: ids[5], reason: 'hash_mismatch' },
+    });
     expect(edited.stderr).toContain(`drawbridge: audit chain broken at event ${ids[5]} (hash_mismatch)`);
 
     // Put the edit back (the same document, keys in another order: jsonb does not care), delete another row.
     await withDatabase(async ({ db }) => {
-      await db.$executeRawUnsafe(`UPDATE "AuditEvent" SET "after" = '{"a": "first", "i": 5, "z": "last"}' WHERE id = ${ids[5]}`);
+      await db.$executeRawUnsafe(
+        `UPDATE "AuditEvent" SET "after" = '{"a": "first", "i": 5, "z": "last"}' WHERE id = ${ids[5]}`,
+      );
       await db.$executeRawUnsafe(`DELETE FROM "AuditEvent" WHERE id = ${ids[8]}`);
     });
     const deleted = await verify();

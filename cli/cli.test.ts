@@ -47,7 +47,24 @@ describe('drawbridge CLI (local mode)', () => {
 
   it('prints help for the tool and each command; usage errors exit 2', async () => {
     const help = ok(await drawbridge('--help'));
-    for (const c of ['jobs push', 'jobs show', 'export', 'exports list', 'validate', 'requests create', 'requests list', 'requests show', 'review', 'requests deploy', 'requests withdraw', 'policy set', 'deploy', 'deployed', 'undeploy', 'rollback']) {
+    for (const c of [
+      'jobs push',
+      'jobs show',
+      'export',
+      'exports list',
+      'validate',
+      'requests create',
+      'requests list',
+      'requests show',
+      'review',
+      'requests deploy',
+      'requests withdraw',
+      'policy set',
+      'deploy',
+      'deployed',
+      'undeploy',
+      'rollback',
+    ]) {
       expect(help.stdout).toContain(`  ${c}`);
     }
     expect(help.stdout).toMatch(/3 validate: the model is not valid/);
@@ -75,9 +92,21 @@ describe('drawbridge CLI (local mode)', () => {
   it('pushes a training job with its checkpoint, validation set and report', async () => {
     const r = ok(
       await drawbridge(
-        'jobs', 'push', '--name', 'pipeline-2-3', '--checkpoint', path.join(demo, group.files.checkpoint.path),
-        '--validation-set', path.join(demo, group.files.validation.path), '--report', 'report.json', '--config', 'config.json',
-        '--dataset-path', 's3://bucket/drawings/2-3', '--json',
+        'jobs',
+        'push',
+        '--name',
+        'pipeline-2-3',
+        '--checkpoint',
+        path.join(demo, group.files.checkpoint.path),
+        '--validation-set',
+        path.join(demo, group.files.validation.path),
+        '--report',
+        'report.json',
+        '--config',
+        'config.json',
+        '--dataset-path',
+        's3://bucket/drawings/2-3',
+        '--json',
       ),
     );
     expect(r.stderr).toContain('acting as admin@drawbridge.test (admin)');
@@ -98,7 +127,14 @@ describe('drawbridge CLI (local mode)', () => {
 
   it('refuses a malicious checkpoint with its code and records nothing', async () => {
     const before = JSON.parse(ok(await drawbridge('jobs', 'list', '--json')).stdout).total;
-    const r = await drawbridge('jobs', 'push', '--name', 'evil', '--checkpoint', path.join(root, 'lib/formats/fixtures/malicious/torch-os-system.pth'));
+    const r = await drawbridge(
+      'jobs',
+      'push',
+      '--name',
+      'evil',
+      '--checkpoint',
+      path.join(root, 'lib/formats/fixtures/malicious/torch-os-system.pth'),
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^drawbridge: .*posix\.system.* \(unsafe_pickle_global\)$/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -109,17 +145,53 @@ describe('drawbridge CLI (local mode)', () => {
 
   it('exports the job in two formats; each written file hashes to the printed checksum', async () => {
     const onnx = path.join(dir, 'model.onnx');
-    const r = ok(await drawbridge('export', '--job', String(jobId), '--min', '2', '--max', '3', '--format', 'onnx', '--out', onnx, '--json'));
+    const r = ok(
+      await drawbridge(
+        'export',
+        '--job',
+        String(jobId),
+        '--min',
+        '2',
+        '--max',
+        '3',
+        '--format',
+        'onnx',
+        '--out',
+        onnx,
+        '--json',
+      ),
+    );
     const meta = JSON.parse(r.stdout);
     expect(Object.keys(meta)).toHaveLength(16);
-    expect(meta).toMatchObject({ training_job_id: jobId, export_format: 'onnx', age_group_min: 2, age_group_max: 3, input_dimension: 832, output_dimension: 832 });
+    expect(meta).toMatchObject({
+      training_job_id: jobId,
+      export_format: 'onnx',
+      age_group_min: 2,
+      age_group_max: 3,
+      input_dimension: 832,
+      output_dimension: 832,
+    });
     expect(sha256(onnx)).toBe(meta.checksum);
     expect(fs.statSync(onnx).size).toBe(meta.file_size_bytes);
     exported.onnx = meta;
 
     // The table form: the 16 fields as "key  value" lines.
     const pth = path.join(dir, 'model.pth');
-    const t = ok(await drawbridge('export', '--job', String(jobId), '--min', '2', '--max', '3', '--format', 'pytorch', '--out', pth));
+    const t = ok(
+      await drawbridge(
+        'export',
+        '--job',
+        String(jobId),
+        '--min',
+        '2',
+        '--max',
+        '3',
+        '--format',
+        'pytorch',
+        '--out',
+        pth,
+      ),
+    );
     const field = (k: string) => new RegExp(`^${k}\\s+(\\S+)$`, 'm').exec(t.stdout)?.[1];
     expect(field('export_format')).toBe('pytorch');
     expect(field('checksum')).toMatch(/^[0-9a-f]{64}$/);
@@ -131,7 +203,10 @@ describe('drawbridge CLI (local mode)', () => {
   it('lists the exports as JSON, newest first', async () => {
     const r = JSON.parse(ok(await drawbridge('exports', 'list', '--job', String(jobId), '--json')).stdout);
     expect(r.total).toBe(2);
-    expect(r.exports.map((e: { model_id: string }) => e.model_id)).toEqual([exported.pytorch.model_id, exported.onnx.model_id]);
+    expect(r.exports.map((e: { model_id: string }) => e.model_id)).toEqual([
+      exported.pytorch.model_id,
+      exported.onnx.model_id,
+    ]);
     expect(r.exports[1]).toEqual(exported.onnx);
   });
 
@@ -150,26 +225,78 @@ describe('drawbridge CLI (local mode)', () => {
     expect(refused.stderr).toContain(`drawbridge requests create ${id} --env production --rationale "why"`);
     expect(refused.stderr).toContain('--break-glass');
 
-    const created = ok(await drawbridge('requests', 'create', id, '--env', 'production', '--rationale', 'Nightly retrain of the 2–3 autoencoder', '--as', REVIEWER, '--json'));
+    const created = ok(
+      await drawbridge(
+        'requests',
+        'create',
+        id,
+        '--env',
+        'production',
+        '--rationale',
+        'Nightly retrain of the 2–3 autoencoder',
+        '--as',
+        REVIEWER,
+        '--json',
+      ),
+    );
     const req = JSON.parse(created.stdout);
-    expect(req).toMatchObject({ state: 'open', model_id: id, requester: { email: REVIEWER }, policy: { required_approvals: 2, require_preview_summary: true }, evaluation: { approvals: 0, required: 2 } });
+    expect(req).toMatchObject({
+      state: 'open',
+      model_id: id,
+      requester: { email: REVIEWER },
+      policy: { required_approvals: 2, require_preview_summary: true },
+      evaluation: { approvals: 0, required: 2 },
+    });
     requestId = req.request_id;
 
-    const self = await drawbridge('review', requestId, '--approve', '--preview-summary', 'preview.json', '--as', REVIEWER);
+    const self = await drawbridge(
+      'review',
+      requestId,
+      '--approve',
+      '--preview-summary',
+      'preview.json',
+      '--as',
+      REVIEWER,
+    );
     expect(self.code).toBe(1);
-    expect(self.stderr).toMatch(/^drawbridge: You requested this deployment, so you cannot review it: a teammate has to\. \(self_review\)$/m);
+    expect(self.stderr).toMatch(
+      /^drawbridge: You requested this deployment, so you cannot review it: a teammate has to\. \(self_review\)$/m,
+    );
     const noPreview = await drawbridge('review', requestId, '--approve');
     expect(noPreview.code).toBe(1);
     expect(noPreview.stderr).toContain('(preview_summary_required)');
     expect(noPreview.stderr).toContain('--preview-summary FILE');
 
-    const a1 = ok(await drawbridge('review', requestId, '--approve', '--comment', 'Histogram looks right', '--preview-summary', 'preview.json'));
+    const a1 = ok(
+      await drawbridge(
+        'review',
+        requestId,
+        '--approve',
+        '--comment',
+        'Histogram looks right',
+        '--preview-summary',
+        'preview.json',
+      ),
+    );
     expect(a1.stdout).toContain(`approved request ${requestId} (with your preview summary)`);
     expect(a1.stdout).toContain('approvals 1 of 2');
     const notYet = await drawbridge('requests', 'deploy', requestId, '--as', DEPLOYER);
     expect(notYet.code).toBe(1);
     expect(notYet.stderr).toContain('(not_approved)');
-    const a2 = JSON.parse(ok(await drawbridge('review', requestId, '--approve', '--preview-summary', 'preview.json', '--as', DEPLOYER, '--json')).stdout);
+    const a2 = JSON.parse(
+      ok(
+        await drawbridge(
+          'review',
+          requestId,
+          '--approve',
+          '--preview-summary',
+          'preview.json',
+          '--as',
+          DEPLOYER,
+          '--json',
+        ),
+      ).stdout,
+    );
     expect(a2.request).toMatchObject({ state: 'approved', evaluation: { satisfied: true, approvals: 2 } });
 
     const shown = ok(await drawbridge('requests', 'show', requestId));
@@ -178,22 +305,56 @@ describe('drawbridge CLI (local mode)', () => {
     const awaiting = JSON.parse(ok(await drawbridge('requests', 'list', '--state', 'approved', '--json')).stdout);
     expect(awaiting.requests.map((r: { request_id: string }) => r.request_id)).toEqual([requestId]);
 
-    const deployed = JSON.parse(ok(await drawbridge('requests', 'deploy', requestId, '--as', DEPLOYER, '--json')).stdout);
-    expect(deployed).toMatchObject({ success: true, model_id: id, request_id: requestId, break_glass: false, sample_count: expect.any(Number) });
+    const deployed = JSON.parse(
+      ok(await drawbridge('requests', 'deploy', requestId, '--as', DEPLOYER, '--json')).stdout,
+    );
+    expect(deployed).toMatchObject({
+      success: true,
+      model_id: id,
+      request_id: requestId,
+      break_glass: false,
+      sample_count: expect.any(Number),
+    });
     expect(deployed.validation_result.is_valid).toBe(true);
     firstDeployment = deployed.deployment_id;
-    expect(JSON.parse(ok(await drawbridge('requests', 'show', requestId, '--json')).stdout)).toMatchObject({ state: 'deployed', deployments: [{ id: firstDeployment }] });
+    expect(JSON.parse(ok(await drawbridge('requests', 'show', requestId, '--json')).stdout)).toMatchObject({
+      state: 'deployed',
+      deployments: [{ id: firstDeployment }],
+    });
   });
 
   it('deploys the approved request for a config with "deploy --path --replace" under a one-approval policy', async () => {
-    const deployerSets = await drawbridge('policy', 'set', '--env', 'production', '--approvals', '1', '--no-preview', '--as', DEPLOYER);
+    const deployerSets = await drawbridge(
+      'policy',
+      'set',
+      '--env',
+      'production',
+      '--approvals',
+      '1',
+      '--no-preview',
+      '--as',
+      DEPLOYER,
+    );
     expect(deployerSets.code).toBe(1);
     expect(deployerSets.stderr).toContain('(forbidden)');
     const pol = ok(await drawbridge('policy', 'set', '--env', 'production', '--approvals', '1', '--no-preview'));
     expect(pol.stdout).toBe('review policy of production: 1 approval(s), preview summary not required\n');
 
     const py = exported.pytorch.model_id;
-    const opened = ok(await drawbridge('requests', 'create', py, '--env', 'production', '--replace', '--rationale', 'The PyTorch export replaces the ONNX one', '--as', REVIEWER));
+    const opened = ok(
+      await drawbridge(
+        'requests',
+        'create',
+        py,
+        '--env',
+        'production',
+        '--replace',
+        '--rationale',
+        'The PyTorch export replaces the ONNX one',
+        '--as',
+        REVIEWER,
+      ),
+    );
     const id = /^opened request (\S+) \(open\)/m.exec(opened.stdout)![1];
     const unvalidated = await drawbridge('review', id, '--approve');
     expect(unvalidated.code).toBe(1);
@@ -202,10 +363,14 @@ describe('drawbridge CLI (local mode)', () => {
     expect(ok(await drawbridge('review', id, '--approve')).stdout).toContain(`request ${id} (approved)`);
 
     const exportPath = `exports/models/${py}.pth`;
-    const replaced = ok(await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3', '--replace', '--as', DEPLOYER));
+    const replaced = ok(
+      await drawbridge('deploy', '--path', exportPath, '--min', '2', '--max', '3', '--replace', '--as', DEPLOYER),
+    );
     expect(replaced.stdout).toContain(`deployed ${py} to production, ages 2–3`);
     expect(replaced.stdout).toMatch(new RegExp(`request\\s+${id}`));
-    expect(replaced.stdout).toMatch(new RegExp(`backup_path\\s+deployments/production/2-3/${exported.onnx.model_id}\\.onnx`));
+    expect(replaced.stdout).toMatch(
+      new RegExp(`backup_path\\s+deployments/production/2-3/${exported.onnx.model_id}\\.onnx`),
+    );
     secondDeployment = Number(/\(deployment (\d+)\)/.exec(replaced.stdout)![1]);
 
     const deployed = JSON.parse(ok(await drawbridge('deployed', '--all', '--json')).stdout).deployments;
@@ -220,21 +385,51 @@ describe('drawbridge CLI (local mode)', () => {
   it('break-glass: an admin deploys to staging without approvals with a written reason, flagged; a deployer may not; drafts can be withdrawn', async () => {
     const id = exported.onnx.model_id;
     const reason = 'Incident 4711: staging must mirror production for the on-call check';
-    const deployer = await drawbridge('deploy', id, '--min', '2', '--max', '3', '--env', 'staging', '--break-glass', reason, '--as', DEPLOYER);
+    const deployer = await drawbridge(
+      'deploy',
+      id,
+      '--min',
+      '2',
+      '--max',
+      '3',
+      '--env',
+      'staging',
+      '--break-glass',
+      reason,
+      '--as',
+      DEPLOYER,
+    );
     expect(deployer.code).toBe(1);
     expect(deployer.stderr).toContain('(forbidden)');
-    const bg = ok(await drawbridge('deploy', id, '--min', '2', '--max', '3', '--env', 'staging', '--break-glass', reason));
+    const bg = ok(
+      await drawbridge('deploy', id, '--min', '2', '--max', '3', '--env', 'staging', '--break-glass', reason),
+    );
     expect(bg.stdout).toContain(`deployed ${id} to staging, ages 2–3`);
     expect(bg.stdout).toContain(`BREAK-GLASS: deployed without approvals: ${reason}`);
     const staging = JSON.parse(ok(await drawbridge('deployed', '--env', 'staging', '--json')).stdout).deployments;
     expect(staging).toMatchObject([{ model_id: id, break_glass_reason: reason }]);
     ok(await drawbridge('undeploy', String(staging[0].id)));
 
-    const draft = ok(await drawbridge('requests', 'create', id, '--env', 'staging', '--draft', '--rationale', 'Not sure yet, keeping a draft', '--as', REVIEWER));
+    const draft = ok(
+      await drawbridge(
+        'requests',
+        'create',
+        id,
+        '--env',
+        'staging',
+        '--draft',
+        '--rationale',
+        'Not sure yet, keeping a draft',
+        '--as',
+        REVIEWER,
+      ),
+    );
     const draftId = /^drafted request (\S+) \(draft\)/m.exec(draft.stdout)![1];
     const mine = JSON.parse(ok(await drawbridge('requests', 'list', '--mine', '--as', REVIEWER, '--json')).stdout);
     expect(mine.requests.map((r: { request_id: string }) => r.request_id)).toContain(draftId);
-    expect(ok(await drawbridge('requests', 'withdraw', draftId, '--as', REVIEWER)).stdout).toBe(`withdrew request ${draftId}\n`);
+    expect(ok(await drawbridge('requests', 'withdraw', draftId, '--as', REVIEWER)).stdout).toBe(
+      `withdrew request ${draftId}\n`,
+    );
   });
 
   it('rolls back to the backup, undeploys, and refuses to undeploy twice', async () => {

@@ -24,10 +24,18 @@ export async function checkReadableFile(file: string, option: string, command: s
 }
 
 /** The whole file and its SHA-256, refused (artifact_too_large) past the store's limit. */
-export async function checkedBytes(file: string, option: string, command: string): Promise<{ bytes: Uint8Array; sha256: string }> {
+export async function checkedBytes(
+  file: string,
+  option: string,
+  command: string,
+): Promise<{ bytes: Uint8Array; sha256: string }> {
   const size = await checkReadableFile(file, option, command);
   const max = maxArtifactBytes();
-  if (size > max) throw new ArtifactError('artifact_too_large', `${option} ${file} is ${size} bytes; the store accepts at most ${max} (DRAWBRIDGE_MAX_ARTIFACT_MB)`);
+  if (size > max)
+    throw new ArtifactError(
+      'artifact_too_large',
+      `${option} ${file} is ${size} bytes; the store accepts at most ${max} (DRAWBRIDGE_MAX_ARTIFACT_MB)`,
+    );
   const buf = await fsp.readFile(file);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   return { bytes, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
@@ -49,7 +57,8 @@ export async function readJsonFile(file: string, option: string, command: string
 
 export async function readObjectFile(file: string, option: string, command: string): Promise<Record<string, unknown>> {
   const raw = await readJsonFile(file, option, command);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ModelDeploymentError('invalid_request', `${option} ${file} must hold a JSON object`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ModelDeploymentError('invalid_request', `${option} ${file} must hold a JSON object`);
   return raw as Record<string, unknown>;
 }
 

@@ -8,7 +8,13 @@ import { openDatabase, type Db } from '../lib/db';
 import { ACT_AS_HEADER } from '../lib/auth/local-operator';
 import type { Actor } from '../lib/auth/permissions';
 import { databaseTarget } from '../lib/config';
-import { DataDirLockedError, DataDirLockUnreadableError, describeOwner, readLiveOwner, type LockRecord } from '../lib/db/data-dir-lock';
+import {
+  DataDirLockedError,
+  DataDirLockUnreadableError,
+  describeOwner,
+  readLiveOwner,
+  type LockRecord,
+} from '../lib/db/data-dir-lock';
 import { UsageError } from './args';
 import type { CommandSpec } from './commands/types';
 import { HintedError, RemoteError } from './output';
@@ -34,18 +40,25 @@ export async function withDb<T>(fn: (db: Db, where: string) => Promise<T>): Prom
 function insteadOf(owner: LockRecord, command: string | null): string {
   const stop = `stop the server (pid ${owner.pid}${owner.hostname !== os.hostname() ? ` on ${owner.hostname}` : ''}) and run it again`;
   const url = owner.url ?? 'http://SERVER';
-  if (command === 'migrate') return `The server applies pending migrations itself when it starts. To run "drawbridge migrate" anyway, ${stop}.`;
-  if (command === 'tokens create') return `Create the token on ${url}/settings/tokens (signed in as its user), or ${stop}.`;
+  if (command === 'migrate')
+    return `The server applies pending migrations itself when it starts. To run "drawbridge migrate" anyway, ${stop}.`;
+  if (command === 'tokens create')
+    return `Create the token on ${url}/settings/tokens (signed in as its user), or ${stop}.`;
   if (command?.startsWith('users ')) return `An admin manages users on ${url}/settings/users, or ${stop}.`;
   if (command === 'seed') return `Seeding needs the database to itself: ${stop}.`;
   if (command === 'restore') return 'Restore only into an empty target: point DRAWBRIDGE_DATA_DIR at a new directory.';
-  if (command === 'gc') return `The server sweeps unreferenced artifacts (older than DRAWBRIDGE_GC_GRACE_MINUTES) when it starts. To run "drawbridge gc" now, ${stop}.`;
+  if (command === 'gc')
+    return `The server sweeps unreferenced artifacts (older than DRAWBRIDGE_GC_GRACE_MINUTES) when it starts. To run "drawbridge gc" now, ${stop}.`;
   return `Run it against the server: drawbridge ${command ?? 'COMMAND'} … --server ${url} --token TOKEN (a token from ${url}/settings/tokens), or ${stop}.`;
 }
 
 function lockedError(message: string, owner: LockRecord, command: string | null): HintedError {
   if (owner.kind === 'server') return new HintedError(message, 'data_dir_in_use', insteadOf(owner, command));
-  return new HintedError(message, 'data_dir_in_use', `Wait for it to finish (or stop it: kill ${owner.pid}), then run this again.`);
+  return new HintedError(
+    message,
+    'data_dir_in_use',
+    `Wait for it to finish (or stop it: kill ${owner.pid}), then run this again.`,
+  );
 }
 
 /**
@@ -66,9 +79,17 @@ export function routeThroughOwner(command: CommandSpec, actAs: string | undefine
   }
   if (!owner || owner.kind !== 'server') return null; // a CLI owner: opening refuses, naming it
   const message = `The embedded database at ${target.dir} is in use by ${describeOwner(owner)} since ${owner.since}.`;
-  if (!command.remote) throw lockedError(`${message} "${command.name}" works on the database itself, which would make it a second opener.`, owner, command.name);
-  if (!owner.url || !owner.operatorSecret || owner.hostname !== os.hostname()) throw lockedError(message, owner, command.name);
-  process.stderr.write(`drawbridge: ${target.dir} is in use by the Drawbridge server (pid ${owner.pid}); going through it at ${owner.url}\n`);
+  if (!command.remote)
+    throw lockedError(
+      `${message} "${command.name}" works on the database itself, which would make it a second opener.`,
+      owner,
+      command.name,
+    );
+  if (!owner.url || !owner.operatorSecret || owner.hostname !== os.hostname())
+    throw lockedError(message, owner, command.name);
+  process.stderr.write(
+    `drawbridge: ${target.dir} is in use by the Drawbridge server (pid ${owner.pid}); going through it at ${owner.url}\n`,
+  );
   return new Remote(owner.url, owner.operatorSecret, actAs ? { [ACT_AS_HEADER]: actAs } : {});
 }
 
@@ -85,10 +106,15 @@ export function ownerRouteError(e: unknown): unknown {
 export async function resolveActor(db: Db, email: string | undefined, command: string): Promise<Actor> {
   const user = email
     ? await db.user.findUnique({ where: { email: email.trim().toLowerCase() } })
-    : await db.user.findFirst({ where: { role: 'admin', disabledAt: null }, orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] });
+    : await db.user.findFirst({
+        where: { role: 'admin', disabledAt: null },
+        orderBy: [{ createdAt: 'asc' }, { email: 'asc' }],
+      });
   if (!user) {
     throw new UsageError(
-      email ? `no user with email ${email}` : 'this database has no active admin to act as; create one with "drawbridge users create --email E --name N --role admin" (or "drawbridge seed" for the demo team), or pass --as EMAIL',
+      email
+        ? `no user with email ${email}`
+        : 'this database has no active admin to act as; create one with "drawbridge users create --email E --name N --role admin" (or "drawbridge seed" for the demo team), or pass --as EMAIL',
       command,
     );
   }

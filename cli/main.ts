@@ -105,7 +105,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       const sub = positionals[1];
-      throw new UsageError(`${sub ? `unknown command "${found.group} ${sub}"; ` : ''}${found.group} takes: ${subs.map((c) => c.name.split(' ')[1]).join(', ')}`);
+      throw new UsageError(
+        `${sub ? `unknown command "${found.group} ${sub}"; ` : ''}${found.group} takes: ${subs.map((c) => c.name.split(' ')[1]).join(', ')}`,
+      );
     }
     const { command, args } = found;
     if (v.help) {
@@ -116,18 +118,26 @@ export async function main(argv: string[]): Promise<number> {
     for (const name of given) {
       if (!allowed.has(name)) throw new UsageError(`${command.name} does not take --${name}`, command.name);
     }
-    if (args.length > (command.maxArgs ?? 0)) throw new UsageError(`unexpected argument "${args[command.maxArgs ?? 0]}"`, command.name);
+    if (args.length > (command.maxArgs ?? 0))
+      throw new UsageError(`unexpected argument "${args[command.maxArgs ?? 0]}"`, command.name);
 
     const token = v.token ?? process.env.DRAWBRIDGE_TOKEN;
     if (v.server) {
-      if (!command.remote) throw new UsageError(`${command.name} works on the database directly; it does not take --server`, command.name);
-      if (v.as) throw new UsageError('--as is for local mode; over --server you act as the token\'s owner', command.name);
-      if (!token) throw new UsageError('--server needs --token (or DRAWBRIDGE_TOKEN); create one on the API tokens page or with "drawbridge tokens create"', command.name);
+      if (!command.remote)
+        throw new UsageError(`${command.name} works on the database directly; it does not take --server`, command.name);
+      if (v.as)
+        throw new UsageError("--as is for local mode; over --server you act as the token's owner", command.name);
+      if (!token)
+        throw new UsageError(
+          '--server needs --token (or DRAWBRIDGE_TOKEN); create one on the API tokens page or with "drawbridge tokens create"',
+          command.name,
+        );
       const [{ Remote }, impl] = await Promise.all([import('./remote'), command.load()]);
       return await impl.run({ v, args, remote: new Remote(v.server, token), out: stdout });
     }
     if (v.token) throw new UsageError('--token goes with --server URL', command.name);
-    if (v.as && !command.remote) throw new UsageError(`${command.name} does not act as a user; it does not take --as`, command.name);
+    if (v.as && !command.remote)
+      throw new UsageError(`${command.name} does not act as a user; it does not take --as`, command.name);
     // Local mode only: these open the embedded database's lock, and through it the database client.
     const [{ setLockIdentity }, { ownerRouteError, routeThroughOwner }, impl] = await Promise.all([
       import('../lib/db/data-dir-lock'),
@@ -140,7 +150,9 @@ export async function main(argv: string[]): Promise<number> {
     const routed = routeThroughOwner(command, v.as);
     if (routed) {
       // The command acts through the server: --as travels as a header, not as a local option.
-      return await impl.run({ v: { ...v, as: undefined }, args, remote: routed, out: stdout }).catch((e) => Promise.reject(ownerRouteError(e)));
+      return await impl
+        .run({ v: { ...v, as: undefined }, args, remote: routed, out: stdout })
+        .catch((e) => Promise.reject(ownerRouteError(e)));
     }
     return await impl.run({ v, args, remote: null, out: stdout });
   } catch (e) {

@@ -42,7 +42,9 @@ export class MultipartUpload {
 
   /** Sizes the files now; the body is read from them only as it is sent. */
   static async of(parts: UploadPart[]): Promise<MultipartUpload> {
-    const sized = await Promise.all(parts.map(async (part) => ({ part, size: 'file' in part ? (await fsp.stat(part.file)).size : 0 })));
+    const sized = await Promise.all(
+      parts.map(async (part) => ({ part, size: 'file' in part ? (await fsp.stat(part.file)).size : 0 })),
+    );
     return new MultipartUpload(sized);
   }
 
@@ -72,7 +74,8 @@ export class MultipartUpload {
           yield emit(chunk as Buffer);
         }
         // The length was promised in Content-Length: a file that changed size mid-upload is an error.
-        if (read !== e.size) throw new Error(`${e.file} changed size during the upload (${e.size} bytes when it started, ${read} now)`);
+        if (read !== e.size)
+          throw new Error(`${e.file} changed size during the upload (${e.size} bytes when it started, ${read} now)`);
       }
       yield emit(Buffer.from('\r\n'));
     }

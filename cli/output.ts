@@ -5,7 +5,11 @@ import { UsageError } from './args';
 
 export function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  return (
+    [head, ...rows]
+      .map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? '').padEnd(widths[i]))).join('  '))
+      .join('\n') + '\n'
+  );
 }
 
 /** `key  value` lines, keys aligned; objects and arrays as compact JSON. */
@@ -35,10 +39,13 @@ export type Failure = { message: string; code?: string; exitCode: number; hint?:
 
 /** What to do next, for the failures a pipeline meets most. */
 const HINTS: Record<string, string> = {
-  deploy_conflict: 'Another change to the same deployments won the race and nothing was changed: run the same command again.',
-  active_model_exists: 'Add --replace to replace it (the replaced deployment is kept as a backup for "drawbridge rollback").',
+  deploy_conflict:
+    'Another change to the same deployments won the race and nothing was changed: run the same command again.',
+  active_model_exists:
+    'Add --replace to replace it (the replaced deployment is kept as a backup for "drawbridge rollback").',
   validation_failed: 'Run "drawbridge validate MODEL_ID" for the full checks.',
-  validation_set_missing: 'Register the training job with --validation-set: the deployment threshold is derived from it.',
+  validation_set_missing:
+    'Register the training job with --validation-set: the deployment threshold is derived from it.',
   forbidden: 'Act as a user with that role: --as EMAIL (local) or a token of such a user (--server).',
   approval_required:
     'Open a deployment request: drawbridge requests create MODEL_ID --env ENV --rationale "why"; once approved, deploy it with "drawbridge requests deploy REQUEST_ID". An admin may add --break-glass "REASON".',
@@ -46,7 +53,8 @@ const HINTS: Record<string, string> = {
   not_approved: 'See what it still needs: drawbridge requests show REQUEST_ID.',
   policy_not_satisfied: 'See what it still needs: drawbridge requests show REQUEST_ID.',
   validation_required: 'Validate the export first: drawbridge validate MODEL_ID.',
-  preview_summary_required: 'Attach your reconstruction preview summary: --preview-summary FILE (or "Attach to review" on the model page).',
+  preview_summary_required:
+    'Attach your reconstruction preview summary: --preview-summary FILE (or "Attach to review" on the model page).',
 };
 
 /** A failure with its own hint (e.g. the exact "requests create" line for this model). */
@@ -63,17 +71,25 @@ export class HintedError extends Error {
 
 export function describeError(e: unknown): Failure {
   if (e instanceof UsageError) {
-    return { message: e.message, exitCode: 2, hint: e.command ? `Run "drawbridge ${e.command} --help" for usage.` : 'Run "drawbridge --help" for usage.' };
+    return {
+      message: e.message,
+      exitCode: 2,
+      hint: e.command ? `Run "drawbridge ${e.command} --help" for usage.` : 'Run "drawbridge --help" for usage.',
+    };
   }
   if (e instanceof ZodError) return { message: zodMessage(e), code: 'invalid_request', exitCode: 1 };
   if (e instanceof HintedError) return { message: e.message, code: e.code, exitCode: 1, hint: e.hint };
-  if (e instanceof RemoteError) return { message: e.message, code: e.code, exitCode: 1, hint: e.hint ?? (e.code ? HINTS[e.code] : undefined) };
+  if (e instanceof RemoteError)
+    return { message: e.message, code: e.code, exitCode: 1, hint: e.hint ?? (e.code ? HINTS[e.code] : undefined) };
   // The words a server action shows for the same error (lib/errors.ts describeError).
   const described = describeDomainError(e);
   if (described) return { message: described.message, code: described.code, exitCode: 1, hint: HINTS[described.code] };
   if (e instanceof Error) {
     // Anything else is unexpected (a database or I/O failure): its message, never its stack.
-    const lines = e.message.split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = e.message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     return { message: lines.slice(0, 4).join(' ') || e.name, exitCode: 1 };
   }
   return { message: String(e), exitCode: 1 };
@@ -111,7 +127,9 @@ export function remoteError(status: number, statusText: string, body: unknown): 
   else if (Array.isArray(b.detail) && b.detail.length) {
     message = (b.detail as DetailItem[])
       .map((d) => {
-        const loc = Array.isArray(d.loc) ? d.loc.filter((p, i) => !(i === 0 && (p === 'body' || p === 'query' || p === 'path'))).map(String) : [];
+        const loc = Array.isArray(d.loc)
+          ? d.loc.filter((p, i) => !(i === 0 && (p === 'body' || p === 'query' || p === 'path'))).map(String)
+          : [];
         const msg = typeof d.msg === 'string' ? d.msg : JSON.stringify(d);
         return loc.length ? `${loc.join('.')}: ${msg}` : msg;
       })

@@ -10,7 +10,13 @@ const MB = 1024 * 1024; // the unit DRAWBRIDGE_MAX_ARTIFACT_MB counts in, so the
 const REDRAW_MS = 100;
 
 /** One line of the bar: label, bar, percent, MB sent/total, rate. Pure; fits in `width` columns. */
-export function renderProgress(p: { label: string; sent: number; total: number; elapsedMs: number; width: number }): string {
+export function renderProgress(p: {
+  label: string;
+  sent: number;
+  total: number;
+  elapsedMs: number;
+  width: number;
+}): string {
   const fraction = p.total > 0 ? Math.min(1, p.sent / p.total) : 1;
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const mb = (n: number) => (n / MB).toFixed(1);
@@ -64,7 +70,13 @@ export class ProgressBar {
     this.drawnSent = this.sent;
     // A terminal that reports no size (0 columns, e.g. a fresh pty) is taken as 80 wide.
     const width = Math.max(40, (this.out.columns || 80) - 1);
-    const line = renderProgress({ label: this.label, sent: this.sent, total: this.total, elapsedMs: t - this.started, width });
+    const line = renderProgress({
+      label: this.label,
+      sent: this.sent,
+      total: this.total,
+      elapsedMs: t - this.started,
+      width,
+    });
     // \r and erase-to-end-of-line: each draw replaces the last one in place.
     this.out.write(`\r${line}\x1b[K`);
   }

@@ -53,11 +53,13 @@ export function buildUrl(server: string, apiPath: string, query: Query = {}): UR
   } catch {
     throw new UsageError(`--server must be a URL such as http://localhost:3000 (got "${server}")`);
   }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new UsageError(`--server must be an http:// or https:// URL (got "${server}")`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new UsageError(`--server must be an http:// or https:// URL (got "${server}")`);
   // Keep a path prefix (https://host/drawbridge) when the server is mounted below the root.
   const prefix = base.pathname.replace(/\/+$/, '');
   const url = new URL(`${prefix}${apiPath}`, base.origin);
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  for (const [k, v] of Object.entries(query))
+    if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
   return url;
 }
 
@@ -83,7 +85,10 @@ export type JobPushMetadata = {
  * The multipart body of POST /api/v1/training/jobs: `metadata` (JSON) first, so the server refuses
  * bad metadata before the checkpoint behind it is sent, then the files, streamed from disk.
  */
-export async function jobPushForm(metadata: JobPushMetadata, files: { checkpoint?: string; validationSet?: string }): Promise<MultipartUpload> {
+export async function jobPushForm(
+  metadata: JobPushMetadata,
+  files: { checkpoint?: string; validationSet?: string },
+): Promise<MultipartUpload> {
   const parts: UploadPart[] = [{ name: 'metadata', value: JSON.stringify(dropUndefined(metadata)) }];
   if (files.checkpoint) parts.push({ name: 'checkpoint', file: files.checkpoint });
   if (files.validationSet) parts.push({ name: 'validation_set', file: files.validationSet });
@@ -91,7 +96,13 @@ export async function jobPushForm(metadata: JobPushMetadata, files: { checkpoint
 }
 
 /** The multipart body of POST /api/v1/training/models/export/direct (fields first, then the file). */
-export async function exportDirectForm(x: { checkpoint: string; modelInfo?: Record<string, unknown>; ageGroupMin: number; ageGroupMax: number; exportFormat: string }): Promise<MultipartUpload> {
+export async function exportDirectForm(x: {
+  checkpoint: string;
+  modelInfo?: Record<string, unknown>;
+  ageGroupMin: number;
+  ageGroupMax: number;
+  exportFormat: string;
+}): Promise<MultipartUpload> {
   return MultipartUpload.of([
     { name: 'model_info', value: JSON.stringify(x.modelInfo ?? {}) },
     { name: 'age_group_min', value: String(x.ageGroupMin) },
@@ -159,7 +170,11 @@ export function reviewBodyOf(o: {
   return dropUndefined({ decision: o.decision, comment: o.comment, preview_summary: o.previewSummary });
 }
 
-export function rollbackBody(o: { ageGroupMin: number; ageGroupMax: number; environment: Environment }): z.input<typeof rollbackRequest> {
+export function rollbackBody(o: {
+  ageGroupMin: number;
+  ageGroupMax: number;
+  environment: Environment;
+}): z.input<typeof rollbackRequest> {
   return { age_group_min: o.ageGroupMin, age_group_max: o.ageGroupMax, deployment_environment: o.environment };
 }
 
@@ -202,15 +217,29 @@ export class Remote {
       headers['Content-Type'] = up.contentType;
       // Declared, so the server can refuse an oversize upload before it is sent.
       headers['Content-Length'] = String(up.contentLength);
-      bar = progressBar(this.progressOut, `uploading ${up.files.map((f) => path.basename(f)).join(' + ') || 'form'}`, up.contentLength);
+      bar = progressBar(
+        this.progressOut,
+        `uploading ${up.files.map((f) => path.basename(f)).join(' + ') || 'form'}`,
+        up.contentLength,
+      );
       body = up.body((n) => bar?.add(n)) as unknown as BodyInit;
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body, redirect: 'error', ...(opts.upload ? { duplex: 'half' } : {}) } as RequestInit);
+      res = await fetch(url, {
+        method,
+        headers,
+        body,
+        redirect: 'error',
+        ...(opts.upload ? { duplex: 'half' } : {}),
+      } as RequestInit);
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      throw new RemoteError(`could not reach ${url.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`, 0, 'unreachable');
+      throw new RemoteError(
+        `could not reach ${url.origin}: ${cause?.code ?? cause?.message ?? (e as Error).message}`,
+        0,
+        'unreachable',
+      );
     } finally {
       bar?.end();
     }
@@ -280,7 +309,11 @@ export class Remote {
     const sha256 = hash.digest('hex');
     if (sha256 !== expectedSha256) {
       await fsp.rm(tmp, { force: true });
-      throw new RemoteError(`the downloaded bytes hash to ${sha256}, not the export's checksum ${expectedSha256}; nothing was written`, res.status, 'artifact_hash_mismatch');
+      throw new RemoteError(
+        `the downloaded bytes hash to ${sha256}, not the export's checksum ${expectedSha256}; nothing was written`,
+        res.status,
+        'artifact_hash_mismatch',
+      );
     }
     await fsp.rename(tmp, dest);
     return { bytes, sha256 };

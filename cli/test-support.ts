@@ -7,11 +7,19 @@ export type CliRun = { code: number | null; stdout: string; stderr: string };
  * Runs the real `drawbridge` binary in local mode on `dataDir` (never a server, never a token).
  * `databaseUrl` points it at PostgreSQL instead of the embedded database.
  */
-export function runCli(args: string[], opts: { cwd: string; dataDir: string; stdin?: string; databaseUrl?: string }): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { cwd: string; dataDir: string; stdin?: string; databaseUrl?: string },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(import.meta.dirname, 'drawbridge.mjs'), ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, DRAWBRIDGE_DATA_DIR: opts.dataDir, DATABASE_URL: opts.databaseUrl ?? '', DRAWBRIDGE_TOKEN: '' },
+      env: {
+        ...process.env,
+        DRAWBRIDGE_DATA_DIR: opts.dataDir,
+        DATABASE_URL: opts.databaseUrl ?? '',
+        DRAWBRIDGE_TOKEN: '',
+      },
     });
     let stdout = '';
     let stderr = '';

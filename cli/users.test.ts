@@ -20,7 +20,14 @@ function ok(r: Run): Run {
   return r;
 }
 
-type UserJson = { email: string; name: string; role: string; status: string; created_at: string; disabled_at: string | null };
+type UserJson = {
+  email: string;
+  name: string;
+  role: string;
+  status: string;
+  created_at: string;
+  disabled_at: string | null;
+};
 async function users(): Promise<UserJson[]> {
   return JSON.parse(ok(await drawbridge(['users', 'list', '--json'])).stdout).users;
 }
@@ -36,9 +43,19 @@ describe('drawbridge users (local mode)', () => {
 
   it('has help; usage errors exit 2; refuses --server and --as', async () => {
     const help = ok(await drawbridge(['--help']));
-    for (const c of ['users create', 'users list', 'users set-role', 'users disable', 'users enable', 'users reset-password']) expect(help.stdout).toContain(`  ${c}`);
+    for (const c of [
+      'users create',
+      'users list',
+      'users set-role',
+      'users disable',
+      'users enable',
+      'users reset-password',
+    ])
+      expect(help.stdout).toContain(`  ${c}`);
     const createHelp = ok(await drawbridge(['users', 'create', '--help']));
-    expect(createHelp.stdout).toMatch(/^Usage: drawbridge users create --email E --name N --role R \[--password-stdin\]/);
+    expect(createHelp.stdout).toMatch(
+      /^Usage: drawbridge users create --email E --name N --role R \[--password-stdin\]/,
+    );
     expect(createHelp.stdout).toContain('does not take --server');
     expect(ok(await drawbridge(['users', '--help'])).stdout).toContain('users reset-password EMAIL');
 
@@ -64,24 +81,55 @@ describe('drawbridge users (local mode)', () => {
 
   it('creates the first admin on an empty database, without seeding; the password is printed once', async () => {
     expect(await users()).toEqual([]);
-    const r = ok(await drawbridge(['users', 'create', '--email', 'Ada@Example.org', '--name', 'Ada Lovelace', '--role', 'admin']));
+    const r = ok(
+      await drawbridge(['users', 'create', '--email', 'Ada@Example.org', '--name', 'Ada Lovelace', '--role', 'admin']),
+    );
     adminPassword = r.stdout.trim();
     expect(adminPassword).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(r.stdout).toBe(`${adminPassword}\n`);
     expect(r.stderr).toContain('created ada@example.org (admin)');
-    expect(await users()).toMatchObject([{ email: 'ada@example.org', name: 'Ada Lovelace', role: 'admin', status: 'active', disabled_at: null }]);
+    expect(await users()).toMatchObject([
+      { email: 'ada@example.org', name: 'Ada Lovelace', role: 'admin', status: 'active', disabled_at: null },
+    ]);
     // The new admin is the one local commands act as now.
     const jobs = ok(await drawbridge(['jobs', 'list', '--as', 'ada@example.org']));
     expect(jobs.stderr).toContain('acting as ada@example.org (admin)');
   });
 
   it('takes a chosen password on stdin (at least 12 characters) and refuses duplicates', async () => {
-    const short = await drawbridge(['users', 'create', '--email', 'bob@example.org', '--name', 'Bob', '--role', 'reviewer', '--password-stdin'], 'too-short\n');
+    const short = await drawbridge(
+      ['users', 'create', '--email', 'bob@example.org', '--name', 'Bob', '--role', 'reviewer', '--password-stdin'],
+      'too-short\n',
+    );
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/drawbridge: Passwords are at least 12 characters\. \(invalid_request\)/);
-    const r = ok(await drawbridge(['users', 'create', '--email', 'bob@example.org', '--name', 'Bob Builder', '--role', 'reviewer', '--password-stdin'], 'bob-long-password\n'));
+    const r = ok(
+      await drawbridge(
+        [
+          'users',
+          'create',
+          '--email',
+          'bob@example.org',
+          '--name',
+          'Bob Builder',
+          '--role',
+          'reviewer',
+          '--password-stdin',
+        ],
+        'bob-long-password\n',
+      ),
+    );
     expect(r.stdout).toBe('created bob@example.org (reviewer)\n');
-    const dup = await drawbridge(['users', 'create', '--email', 'BOB@example.org', '--name', 'Bob Again', '--role', 'viewer']);
+    const dup = await drawbridge([
+      'users',
+      'create',
+      '--email',
+      'BOB@example.org',
+      '--name',
+      'Bob Again',
+      '--role',
+      'viewer',
+    ]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('drawbridge: A user with email bob@example.org already exists. (conflict)');
     expect(dup.stdout).toBe('');
@@ -100,8 +148,12 @@ describe('drawbridge users (local mode)', () => {
   });
 
   it('changes roles; the last active admin cannot be demoted', async () => {
-    expect(ok(await drawbridge(['users', 'set-role', 'BOB@example.org', 'deployer'])).stdout).toBe('bob@example.org: reviewer → deployer\n');
-    expect(ok(await drawbridge(['users', 'set-role', 'bob@example.org', 'deployer'])).stdout).toContain('already deployer');
+    expect(ok(await drawbridge(['users', 'set-role', 'BOB@example.org', 'deployer'])).stdout).toBe(
+      'bob@example.org: reviewer → deployer\n',
+    );
+    expect(ok(await drawbridge(['users', 'set-role', 'bob@example.org', 'deployer'])).stdout).toContain(
+      'already deployer',
+    );
     const last = await drawbridge(['users', 'set-role', 'ada@example.org', 'viewer']);
     expect(last.code).toBe(1);
     expect(last.stderr).toMatch(/ada@example\.org is the last active admin.*\(conflict\)/);
@@ -120,15 +172,24 @@ describe('drawbridge users (local mode)', () => {
     expect(last.stderr).toMatch(/last active admin.*\(conflict\)/);
 
     // A token of bob's, to see it revoked.
-    const token = ok(await drawbridge(['tokens', 'create', '--email', 'bob@example.org', '--name', 'ci'])).stdout.trim();
+    const token = ok(
+      await drawbridge(['tokens', 'create', '--email', 'bob@example.org', '--name', 'ci']),
+    ).stdout.trim();
     expect(token).toMatch(/^dbt_/);
-    expect(ok(await drawbridge(['users', 'disable', 'bob@example.org'])).stdout).toBe('disabled bob@example.org; ended 0 sessions, revoked 1 API token\n');
+    expect(ok(await drawbridge(['users', 'disable', 'bob@example.org'])).stdout).toBe(
+      'disabled bob@example.org; ended 0 sessions, revoked 1 API token\n',
+    );
     expect(ok(await drawbridge(['users', 'disable', 'bob@example.org'])).stdout).toContain('already disabled');
-    expect((await users()).find((u) => u.email === 'bob@example.org')).toMatchObject({ status: 'disabled', disabled_at: expect.any(String) });
+    expect((await users()).find((u) => u.email === 'bob@example.org')).toMatchObject({
+      status: 'disabled',
+      disabled_at: expect.any(String),
+    });
     const asBob = await drawbridge(['jobs', 'list', '--as', 'bob@example.org']);
     expect(asBob.code).toBe(2);
     expect(asBob.stderr).toContain('user bob@example.org is disabled');
-    expect(ok(await drawbridge(['users', 'list'])).stdout).toMatch(/bob@example\.org\s+Bob Builder\s+deployer\s+disabled/);
+    expect(ok(await drawbridge(['users', 'list'])).stdout).toMatch(
+      /bob@example\.org\s+Bob Builder\s+deployer\s+disabled/,
+    );
 
     expect(ok(await drawbridge(['users', 'enable', 'bob@example.org'])).stdout).toBe('enabled bob@example.org\n');
     expect(ok(await drawbridge(['users', 'enable', 'bob@example.org'])).stdout).toContain('already active');
@@ -150,7 +211,10 @@ describe('drawbridge users (local mode)', () => {
 
     // The audit trail, read from the database: every change, attributed to the system, no passwords.
     const { openDatabase } = await import('../lib/db');
-    const { db, close } = await openDatabase({ kind: 'pglite', dir: path.join(dataDir, 'pglite') }, { migrationsDir: path.join(root, 'prisma', 'migrations') });
+    const { db, close } = await openDatabase(
+      { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+      { migrationsDir: path.join(root, 'prisma', 'migrations') },
+    );
     try {
       const events = await db.auditEvent.findMany({ where: { subjectType: 'user' }, orderBy: { id: 'asc' } });
       expect(events.map((e) => e.action)).toEqual([

@@ -33,7 +33,9 @@ export function CommentForm({
       {requestId && <input type="hidden" name="requestId" value={requestId} />}
       {modelId && <input type="hidden" name="modelId" value={modelId} />}
       {parentId && <input type="hidden" name="parentId" value={parentId} />}
-      <label htmlFor={fieldId} className="block text-xs font-medium text-slate-700">{label}</label>
+      <label htmlFor={fieldId} className="block text-xs font-medium text-slate-700">
+        {label}
+      </label>
       <textarea
         id={fieldId}
         name="body"
@@ -45,7 +47,9 @@ export function CommentForm({
       />
       <FieldError id={`${fieldId}-error`} errors={state.fieldErrors.body} />
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending} className={parentId ? secondaryButton : primaryButton}>{pending ? 'Posting…' : parentId ? 'Reply' : 'Comment'}</button>
+        <button type="submit" disabled={pending} className={parentId ? secondaryButton : primaryButton}>
+          {pending ? 'Posting…' : parentId ? 'Reply' : 'Comment'}
+        </button>
         <FormMessage state={state} />
       </div>
     </form>

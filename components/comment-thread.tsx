@@ -52,7 +52,8 @@ function CommentItem({
   return (
     <li id={`comment-${c.id}`} className="rounded border border-slate-100 p-3 text-sm">
       <p className="text-xs text-slate-600">
-        <span className="font-medium text-slate-900">{c.author.name}</span> · <time dateTime={c.createdAt.toISOString()}>{fmtDate(c.createdAt)}</time>
+        <span className="font-medium text-slate-900">{c.author.name}</span> ·{' '}
+        <time dateTime={c.createdAt.toISOString()}>{fmtDate(c.createdAt)}</time>
         {c.mentions.length > 0 && <> · mentions {c.mentions.map((m) => names.get(m) ?? 'a former user').join(', ')}</>}
       </p>
       <p className="mt-1 whitespace-pre-wrap break-words">{c.body}</p>
@@ -60,14 +61,29 @@ function CommentItem({
         <details className="mt-2">
           <summary className="cursor-pointer text-xs text-indigo-800">Reply</summary>
           <div className="mt-2">
-            <CommentForm commentAction={commentAction} {...target} parentId={c.id} label={`Reply to ${c.author.name}`} />
+            <CommentForm
+              commentAction={commentAction}
+              {...target}
+              parentId={c.id}
+              label={`Reply to ${c.author.name}`}
+            />
           </div>
         </details>
       )}
       {c.replies.length > 0 && (
-        <ol className={`mt-3 space-y-3 ${depth < 4 ? 'border-l-2 border-slate-100 pl-4' : ''}`} aria-label={`Replies to ${c.author.name}`}>
+        <ol
+          className={`mt-3 space-y-3 ${depth < 4 ? 'border-l-2 border-slate-100 pl-4' : ''}`}
+          aria-label={`Replies to ${c.author.name}`}
+        >
           {c.replies.map((r) => (
-            <CommentItem key={r.id} c={r} names={names} target={target} commentAction={commentAction} depth={depth + 1} />
+            <CommentItem
+              key={r.id}
+              c={r}
+              names={names}
+              target={target}
+              commentAction={commentAction}
+              depth={depth + 1}
+            />
           ))}
         </ol>
       )}

@@ -7,7 +7,17 @@ import { dangerButton, secondaryButton } from './field';
  * A two-step submit for destructive actions: the first click asks, the second acts.
  * Keyboard- and screen-reader-friendly (the question labels the group; focus moves to confirm).
  */
-export function ConfirmSubmit({ label, confirmLabel, question, pending }: { label: string; confirmLabel: string; question: string; pending: boolean }) {
+export function ConfirmSubmit({
+  label,
+  confirmLabel,
+  question,
+  pending,
+}: {
+  label: string;
+  confirmLabel: string;
+  question: string;
+  pending: boolean;
+}) {
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (

@@ -11,9 +11,19 @@ export function ErrorNotice({ lead, digest, reset }: { lead: string; digest?: st
       <h1 className="text-xl font-semibold">Something went wrong</h1>
       <p className="mt-2 text-sm text-slate-600">
         {lead} Try again; if it keeps failing, send this reference to whoever runs Drawbridge
-        {digest ? <>: <code className="rounded bg-slate-100 px-1">{digest}</code></> : '.'}
+        {digest ? (
+          <>
+            : <code className="rounded bg-slate-100 px-1">{digest}</code>
+          </>
+        ) : (
+          '.'
+        )}
       </p>
-      <button type="button" onClick={reset} className="mt-4 rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50">
+      <button
+        type="button"
+        onClick={reset}
+        className="mt-4 rounded-md border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
+      >
         Try again
       </button>
     </main>

@@ -8,12 +8,16 @@ export function ExportMetadata({ exp }: { exp: ModelExport }) {
   const meta = exportMetadataToDict(exp);
   return (
     <section aria-labelledby="meta-h" className="rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
-      <h2 id="meta-h" className="text-base font-semibold">Export metadata</h2>
+      <h2 id="meta-h" className="text-base font-semibold">
+        Export metadata
+      </h2>
       <dl className="mt-3 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
         {Object.entries(meta).map(([k, v]) => (
           <div key={k} className="flex flex-col">
             <dt className="font-mono text-xs text-slate-600">{k}</dt>
-            <dd className="break-all">{typeof v === 'object' ? <code className="text-xs">{JSON.stringify(v)}</code> : String(v)}</dd>
+            <dd className="break-all">
+              {typeof v === 'object' ? <code className="text-xs">{JSON.stringify(v)}</code> : String(v)}
+            </dd>
           </div>
         ))}
       </dl>
@@ -26,10 +30,21 @@ export function LayerTable({ exp }: { exp: ModelExport }) {
   const layers = describeLayers({ modelType: 'autoencoder', inputDim: arch.input_dim, hiddenDims: arch.hidden_dims });
   return (
     <section aria-labelledby="layers-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-      <h2 id="layers-h" className="text-base font-semibold">Layers</h2>
+      <h2 id="layers-h" className="text-base font-semibold">
+        Layers
+      </h2>
       <table className="mt-3 min-w-full text-sm">
         <caption className="sr-only">Layer stack with dimensions and parameter counts</caption>
-        <TableHead columns={['Layer', { label: 'In', numeric: true }, { label: 'Out', numeric: true }, 'Activation', { label: 'Parameters', numeric: true }]} variant="inline" />
+        <TableHead
+          columns={[
+            'Layer',
+            { label: 'In', numeric: true },
+            { label: 'Out', numeric: true },
+            'Activation',
+            { label: 'Parameters', numeric: true },
+          ]}
+          variant="inline"
+        />
         <tbody>
           {layers.map((l) => (
             <tr key={l.name} className="border-t border-slate-100">
@@ -41,7 +56,9 @@ export function LayerTable({ exp }: { exp: ModelExport }) {
             </tr>
           ))}
           <tr className="border-t border-slate-300 font-medium">
-            <td className="py-1.5 pr-4" colSpan={4}>Total</td>
+            <td className="py-1.5 pr-4" colSpan={4}>
+              Total
+            </td>
             <td className="py-1.5 text-right tabular-nums">{exp.parameterCount.toLocaleString('en')}</td>
           </tr>
         </tbody>

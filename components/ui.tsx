@@ -1,6 +1,14 @@
 import Link from 'next/link';
 
-export function PageHeader({ title, description, actions }: { title: string; description?: string; actions?: React.ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: string;
+  actions?: React.ReactNode;
+}) {
   return (
     <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
       <div>
@@ -30,7 +38,13 @@ export function Forbidden({ what }: { what: string }) {
   );
 }
 
-export function Badge({ tone = 'slate', children }: { tone?: 'slate' | 'green' | 'amber' | 'red' | 'indigo'; children: React.ReactNode }) {
+export function Badge({
+  tone = 'slate',
+  children,
+}: {
+  tone?: 'slate' | 'green' | 'amber' | 'red' | 'indigo';
+  children: React.ReactNode;
+}) {
   const tones = {
     slate: 'bg-slate-100 text-slate-800',
     green: 'bg-emerald-100 text-emerald-900',
@@ -41,7 +55,17 @@ export function Badge({ tone = 'slate', children }: { tone?: 'slate' | 'green' |
   return <span className={`inline-flex rounded px-2 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
 }
 
-export function Pagination({ page, pageSize, total, href }: { page: number; pageSize: number; total: number; href: (page: number) => string }) {
+export function Pagination({
+  page,
+  pageSize,
+  total,
+  href,
+}: {
+  page: number;
+  pageSize: number;
+  total: number;
+  href: (page: number) => string;
+}) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   if (pages <= 1) return null;
   return (

@@ -8,7 +8,9 @@ test.use({ storageState: authFile('deployer') });
 
 const drawbridge = (...args: string[]) => runCli(args, { cwd: process.cwd(), dataDir: process.env.E2E_DATA_DIR! });
 
-test('the audit page says the chain is intact, exports it, and the CLI through the server agrees', async ({ page }, testInfo) => {
+test('the audit page says the chain is intact, exports it, and the CLI through the server agrees', async ({
+  page,
+}, testInfo) => {
   await openAs(page, 'deployer', '/audit');
   await expect(page.getByRole('heading', { name: 'Audit' })).toBeVisible();
   const total: number = (await (await page.request.get('/api/v1/audit')).json()).total;
@@ -21,12 +23,17 @@ test('the audit page says the chain is intact, exports it, and the CLI through t
   const jsonlHref = await page.getByRole('link', { name: 'Export JSON lines' }).getAttribute('href');
   const jsonl = await page.request.get(jsonlHref!);
   expect(jsonl.headers()['content-type']).toBe('application/x-ndjson; charset=utf-8');
-  const events = (await jsonl.text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+  const events = (await jsonl.text())
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(events).toHaveLength(total);
   for (let i = 1; i < events.length; i++) expect(events[i].prevHash).toBe(events[i - 1].hash);
   const csv = await page.request.get((await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href'))!);
   expect(csv.headers()['content-disposition']).toMatch(/^attachment; filename="drawbridge-audit-[\d-]+\.csv"$/);
-  expect((await csv.text()).split('\r\n')[0]).toBe('id,createdAt,actorId,actorLabel,action,subjectType,subjectId,before,after,prevHash,hash');
+  expect((await csv.text()).split('\r\n')[0]).toBe(
+    'id,createdAt,actorId,actorLabel,action,subjectType,subjectId,before,after,prevHash,hash',
+  );
 
   const cli = await drawbridge('audit', 'verify', '--as', 'deployer@drawbridge.test');
   expect(cli.stderr).toContain('going through it at');

@@ -20,7 +20,11 @@ test('the drawbridge CLI drives a running server with an API token', async ({ pa
   await page.getByLabel('Name').fill('cli e2e');
   await page.getByRole('button', { name: 'Create token' }).click();
   const token = await page.getByLabel('New token').inputValue();
-  const env = { ...process.env, DRAWBRIDGE_TOKEN: token, DRAWBRIDGE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cli-remote-')) };
+  const env = {
+    ...process.env,
+    DRAWBRIDGE_TOKEN: token,
+    DRAWBRIDGE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'cli-remote-')),
+  };
   const cli = (...args: string[]) => run('node', ['cli/drawbridge.mjs', ...args, '--server', baseURL!], { env });
 
   const jobs = JSON.parse((await cli('jobs', 'list', '--json')).stdout);
@@ -28,17 +32,45 @@ test('the drawbridge CLI drives a running server with an API token', async ({ pa
   expect(job.status).toBe('completed');
 
   const out = path.join(env.DRAWBRIDGE_DATA_DIR, 'model.onnx');
-  const exported = JSON.parse((await cli('export', '--job', String(job.id), '--min', '6', '--max', '7', '--format', 'onnx', '--out', out, '--json')).stdout);
+  const exported = JSON.parse(
+    (
+      await cli(
+        'export',
+        '--job',
+        String(job.id),
+        '--min',
+        '6',
+        '--max',
+        '7',
+        '--format',
+        'onnx',
+        '--out',
+        out,
+        '--json',
+      )
+    ).stdout,
+  );
   expect(exported.model_id).toMatch(/^autoencoder_6\.0_7\.0_/);
   expect(crypto.createHash('sha256').update(fs.readFileSync(out)).digest('hex')).toBe(exported.checksum);
 
   const validated = await cli('validate', exported.model_id);
   expect(validated.stdout).toMatch(/VALID/);
 
-  const refused = await cli('deploy', exported.model_id, '--min', '6', '--max', '7').catch((e: { code: number; stderr: string }) => e);
+  const refused = await cli('deploy', exported.model_id, '--min', '6', '--max', '7').catch(
+    (e: { code: number; stderr: string }) => e,
+  );
   expect((refused as { code: number }).code).toBe(1);
   expect((refused as { stderr: string }).stderr).toMatch(/(approval_required|forbidden)/);
 
-  const created = await cli('requests', 'create', exported.model_id, '--env', 'staging', '--rationale', 'Pipeline asks to deploy the 6–7 model to staging.', '--json');
+  const created = await cli(
+    'requests',
+    'create',
+    exported.model_id,
+    '--env',
+    'staging',
+    '--rationale',
+    'Pipeline asks to deploy the 6–7 model to staging.',
+    '--json',
+  );
   expect(JSON.parse(created.stdout)).toMatchObject({ state: 'open' });
 });

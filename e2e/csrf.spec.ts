@@ -40,16 +40,37 @@ function apiOf(request: APIRequestContext): Api {
 /** The mutating exports (POST, PUT, PATCH, DELETE) of every API route file, as "METHOD /api/…" with {param} segments. */
 function mutatingRoutes(): string[] {
   const walk = (dir: string): string[] =>
-    fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? walk(path.join(dir, d.name)) : d.name === 'route.ts' ? [path.join(dir, d.name)] : []));
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((d) =>
+        d.isDirectory() ? walk(path.join(dir, d.name)) : d.name === 'route.ts' ? [path.join(dir, d.name)] : [],
+      );
   return walk(path.join(ROOT, 'app', 'api')).flatMap((file) => {
-    const route = '/' + path.relative(path.join(ROOT, 'app'), path.dirname(file)).split(path.sep).join('/').replace(/\[(\w+)\]/g, '{$1}');
+    const route =
+      '/' +
+      path
+        .relative(path.join(ROOT, 'app'), path.dirname(file))
+        .split(path.sep)
+        .join('/')
+        .replace(/\[(\w+)\]/g, '{$1}');
     const src = fs.readFileSync(file, 'utf8');
-    return [...src.matchAll(/export (?:const|async function|function) (POST|PUT|PATCH|DELETE)\b/g)].map((m) => `${m[1]} ${route}`);
+    return [...src.matchAll(/export (?:const|async function|function) (POST|PUT|PATCH|DELETE)\b/g)].map(
+      (m) => `${m[1]} ${route}`,
+    );
   });
 }
 
 type Attack = { route: string; method: 'POST' | 'PUT'; url: string; query?: Json; body: Json; files?: boolean };
-type Vector = 'form-text' | 'form-urlencoded' | 'form-multipart' | 'fetch-text' | 'fetch-urlencoded' | 'fetch-multipart' | 'beacon' | 'fetch-cors-json' | 'fetch-no-cors-put';
+type Vector =
+  | 'form-text'
+  | 'form-urlencoded'
+  | 'form-multipart'
+  | 'fetch-text'
+  | 'fetch-urlencoded'
+  | 'fetch-multipart'
+  | 'beacon'
+  | 'fetch-cors-json'
+  | 'fetch-no-cors-put';
 type Probe = { id: string; attack: Attack; vector: Vector; url: string; reaches: boolean };
 
 const FORMS: Vector[] = ['form-text', 'form-urlencoded', 'form-multipart'];
@@ -57,7 +78,8 @@ const SCRIPTED: Vector[] = ['fetch-text', 'fetch-urlencoded', 'fetch-multipart',
 
 function probesOf(attacks: Attack[], app: string, victim: string): Probe[] {
   return attacks.flatMap((a, i) => {
-    const vectors: Vector[] = a.method === 'POST' ? [...FORMS, ...SCRIPTED] : [...FORMS, 'fetch-no-cors-put', 'fetch-cors-json'];
+    const vectors: Vector[] =
+      a.method === 'POST' ? [...FORMS, ...SCRIPTED] : [...FORMS, 'fetch-no-cors-put', 'fetch-cors-json'];
     return vectors.map((vector) => {
       const id = `${victim}-${i}-${vector}`;
       const q = new URLSearchParams({ ...(a.query as Record<string, string>), [PROBE]: id });
@@ -73,7 +95,11 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').repl
 /** A page whose form posts itself the moment it opens (top level: the answer's body stays readable). */
 function formPage(p: Probe): string {
   const fields = Object.entries(p.attack.body).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]);
-  const enctype = { 'form-text': 'text/plain', 'form-urlencoded': 'application/x-www-form-urlencoded', 'form-multipart': 'multipart/form-data' }[p.vector as 'form-text'];
+  const enctype = {
+    'form-text': 'text/plain',
+    'form-urlencoded': 'application/x-www-form-urlencoded',
+    'form-multipart': 'multipart/form-data',
+  }[p.vector as 'form-text'];
   // text/plain: one field whose name and value join into a JSON document ({"k":"v",…,"pad":"="}).
   const inputs =
     p.vector === 'form-text'
@@ -84,7 +110,14 @@ function formPage(p: Probe): string {
 
 /** Fires every scripted vector at once; reports, per probe, whether the browser let it go. */
 function scriptPage(probes: Probe[]): string {
-  const list = probes.map((p) => ({ id: p.id, vector: p.vector, url: p.url, method: p.attack.method, body: p.attack.body, files: !!p.attack.files }));
+  const list = probes.map((p) => ({
+    id: p.id,
+    vector: p.vector,
+    url: p.url,
+    method: p.attack.method,
+    body: p.attack.body,
+    files: !!p.attack.files,
+  }));
   return `<!doctype html><title>Win a prize</title><script>
 (async () => {
   const probes = ${JSON.stringify(list).replace(/</g, '\\u003c')};
@@ -120,7 +153,8 @@ function startAttacker(port: number, checkpoint: Buffer) {
   const pages = new Map<string, string>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
-    if (url.pathname === '/checkpoint.pth') return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(checkpoint);
+    if (url.pathname === '/checkpoint.pth')
+      return res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(checkpoint);
     const html = pages.get(url.pathname);
     if (!html) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
@@ -140,14 +174,23 @@ async function snapshot(api: Api, s: { a: string; r1: string; r2: string; r3: st
     const d = await api.get(`/api/v1/deployment-requests/${id}`);
     return { state: d.state, reviews: (d.reviews as unknown[]).length };
   };
-  const deployed = (await api.get('/api/v1/training/models/deployed?include_inactive=true')) as unknown as { id: number; is_active: boolean; deployment_environment: string }[];
+  const deployed = (await api.get('/api/v1/training/models/deployed?include_inactive=true')) as unknown as {
+    id: number;
+    is_active: boolean;
+    deployment_environment: string;
+  }[];
   return {
     audit_events: (await api.get('/api/v1/audit')).total,
     jobs: (await api.get('/api/v1/training/jobs?page_size=1')).total,
     exports: (await api.get('/api/v1/training/models/exports?page_size=1')).total,
-    requests: ((await api.get('/api/v1/deployment-requests?page_size=100')).requests as { request_id: string; state: string }[]).map((r) => `${r.request_id}:${r.state}`).sort(),
+    requests: (
+      (await api.get('/api/v1/deployment-requests?page_size=100')).requests as { request_id: string; state: string }[]
+    )
+      .map((r) => `${r.request_id}:${r.state}`)
+      .sort(),
     deployments: deployed.map((d) => `${d.id}:${d.deployment_environment}:${d.is_active}`).sort(),
-    validation_runs_of_a: ((await api.get(`/api/v1/training/models/exports/${s.a}`)).validation_runs as unknown[]).length,
+    validation_runs_of_a: ((await api.get(`/api/v1/training/models/exports/${s.a}`)).validation_runs as unknown[])
+      .length,
     r1: await detail(s.r1),
     r2: await detail(s.r2),
     r3: await detail(s.r3),
@@ -155,7 +198,10 @@ async function snapshot(api: Api, s: { a: string; r1: string; r2: string; r3: st
   };
 }
 
-test('a page on another origin changes nothing through a signed-in deployer\'s or admin\'s browser', async ({ browser, baseURL }, testInfo) => {
+test("a page on another origin changes nothing through a signed-in deployer's or admin's browser", async ({
+  browser,
+  baseURL,
+}, testInfo) => {
   test.setTimeout(240_000);
   const app = new URL(baseURL!).origin;
   const contexts: Record<'reviewer' | 'deployer' | 'admin', BrowserContext> = {} as never;
@@ -165,60 +211,189 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
     pages[role] = await contexts[role].newPage();
     await openAs(pages[role], role, '/');
   }
-  const api = { reviewer: apiOf(contexts.reviewer.request), deployer: apiOf(contexts.deployer.request), admin: apiOf(contexts.admin.request) };
+  const api = {
+    reviewer: apiOf(contexts.reviewer.request),
+    deployer: apiOf(contexts.deployer.request),
+    admin: apiOf(contexts.admin.request),
+  };
 
   // Seed through the console's own (same-origin) API calls: two staging deployments of 5–6 (an
   // active one and its backup), an approved request ready to deploy (R1), an open production
   // request (R2) for the backup's export and a draft (R3).
   const tSeed = Date.now();
-  const jobs = (await api.reviewer.get('/api/v1/training/jobs?page_size=100')).jobs as { id: number; job_name: string }[];
+  const jobs = (await api.reviewer.get('/api/v1/training/jobs?page_size=100')).jobs as {
+    id: number;
+    job_name: string;
+  }[];
   const jobId = jobs.find((j) => j.job_name === JOB)!.id;
   const exportOne = async () => {
-    const e = (await api.reviewer.post('/api/v1/training/models/export', { training_job_id: jobId, age_group_min: 5, age_group_max: 6, export_format: 'onnx' })) as { model_id: string; checksum: string };
+    const e = (await api.reviewer.post('/api/v1/training/models/export', {
+      training_job_id: jobId,
+      age_group_min: 5,
+      age_group_max: 6,
+      export_format: 'onnx',
+    })) as { model_id: string; checksum: string };
     expect((await api.reviewer.post('/api/v1/training/models/validate', { model_id: e.model_id })).is_valid).toBe(true);
     return e;
   };
   const approvedRequest = async (e: { model_id: string; checksum: string }) => {
-    const r = await api.reviewer.post('/api/v1/deployment-requests', { model_id: e.model_id, deployment_environment: 'staging', replace_existing: true, rationale: 'Staging run of the 5–6 model (CSRF spec).' });
+    const r = await api.reviewer.post('/api/v1/deployment-requests', {
+      model_id: e.model_id,
+      deployment_environment: 'staging',
+      replace_existing: true,
+      rationale: 'Staging run of the 5–6 model (CSRF spec).',
+    });
     const id = r.request_id as string;
-    await api.admin.post(`/api/v1/deployment-requests/${id}/reviews`, { decision: 'approve', comment: 'ok', preview_summary: { artifact_sha256: e.checksum, samples: 40 } });
+    await api.admin.post(`/api/v1/deployment-requests/${id}/reviews`, {
+      decision: 'approve',
+      comment: 'ok',
+      preview_summary: { artifact_sha256: e.checksum, samples: 40 },
+    });
     return id;
   };
   const [c, b, a] = [await exportOne(), await exportOne(), await exportOne()];
   await api.deployer.post(`/api/v1/deployment-requests/${await approvedRequest(c)}/deploy`);
   const active = await api.deployer.post(`/api/v1/deployment-requests/${await approvedRequest(b)}/deploy`);
   const r1 = await approvedRequest(a);
-  const r2 = (await api.deployer.post('/api/v1/deployment-requests', { model_id: c.model_id, deployment_environment: 'production', rationale: 'Production run of the 5–6 model (CSRF spec).' })).request_id as string;
-  const r3 = (await api.deployer.post('/api/v1/deployment-requests', { model_id: a.model_id, deployment_environment: 'production', rationale: 'Draft for the 5–6 model (CSRF spec).', submit: false })).request_id as string;
+  const r2 = (
+    await api.deployer.post('/api/v1/deployment-requests', {
+      model_id: c.model_id,
+      deployment_environment: 'production',
+      rationale: 'Production run of the 5–6 model (CSRF spec).',
+    })
+  ).request_id as string;
+  const r3 = (
+    await api.deployer.post('/api/v1/deployment-requests', {
+      model_id: a.model_id,
+      deployment_environment: 'production',
+      rationale: 'Draft for the 5–6 model (CSRF spec).',
+      submit: false,
+    })
+  ).request_id as string;
   expect((await api.admin.get(`/api/v1/deployment-requests/${r1}`)).state).toBe('approved');
   expect((await api.admin.get(`/api/v1/deployment-requests/${r3}`)).state).toBe('draft');
 
-  const metadata = { job_name: 'csrf-forged-job', environment: 'local', config_parameters: {}, dataset_path: 'x', status: 'completed', report: { final_loss: 0.1, validation_accuracy: 0.9, best_epoch: 1, training_time_seconds: 1, metrics_summary: {} } };
+  const metadata = {
+    job_name: 'csrf-forged-job',
+    environment: 'local',
+    config_parameters: {},
+    dataset_path: 'x',
+    status: 'completed',
+    report: { final_loss: 0.1, validation_accuracy: 0.9, best_epoch: 1, training_time_seconds: 1, metrics_summary: {} },
+  };
   const staging56 = { age_group_min: '5', age_group_max: '6', deployment_environment: 'staging' };
   // Each with its parameters as the original service took them (query) and in the body.
   const attacks: Attack[] = [
-    { route: 'POST /api/v1/deployment-requests', method: 'POST', url: '/api/v1/deployment-requests', body: { model_id: a.model_id, deployment_environment: 'staging', rationale: 'Forged request from another site.' } },
-    { route: 'POST /api/v1/deployment-requests/{id}/deploy', method: 'POST', url: `/api/v1/deployment-requests/${r1}/deploy`, body: {} },
-    { route: 'POST /api/v1/deployment-requests/{id}/break-glass', method: 'POST', url: `/api/v1/deployment-requests/${r2}/break-glass`, query: { reason: REASON }, body: { reason: REASON } },
-    { route: 'POST /api/v1/deployment-requests/{id}/reviews', method: 'POST', url: `/api/v1/deployment-requests/${r2}/reviews`, body: { decision: 'reject', comment: 'forged' } },
-    { route: 'POST /api/v1/deployment-requests/{id}/submit', method: 'POST', url: `/api/v1/deployment-requests/${r3}/submit`, body: {} },
-    { route: 'POST /api/v1/deployment-requests/{id}/withdraw', method: 'POST', url: `/api/v1/deployment-requests/${r2}/withdraw`, query: { reason: 'forged' }, body: { reason: 'forged' } },
-    { route: 'PUT /api/v1/review-policies/{environment}', method: 'PUT', url: '/api/v1/review-policies/production', body: { required_approvals: 1, require_preview_summary: false } },
-    { route: 'POST /api/v1/training/jobs', method: 'POST', url: '/api/v1/training/jobs', body: { metadata }, files: true },
-    { route: 'POST /api/v1/training/models/{id}/undeploy', method: 'POST', url: `/api/v1/training/models/${active.deployment_id}/undeploy`, body: {} },
-    { route: 'POST /api/v1/training/models/deploy', method: 'POST', url: '/api/v1/training/models/deploy', query: { model_id: a.model_id, ...staging56, replace_existing: 'true' }, body: { model_id: a.model_id, ...staging56, replace_existing: 'true' } },
-    { route: 'POST /api/v1/training/models/deploy', method: 'POST', url: '/api/v1/training/models/deploy', query: { model_id: c.model_id, age_group_min: '5', age_group_max: '6', break_glass_reason: REASON }, body: { model_id: c.model_id, age_group_min: '5', age_group_max: '6', break_glass_reason: REASON } },
-    { route: 'POST /api/v1/training/models/export/direct', method: 'POST', url: '/api/v1/training/models/export/direct', query: { age_group_min: '5', age_group_max: '6', export_format: 'onnx' }, body: { age_group_min: '5', age_group_max: '6', export_format: 'onnx' }, files: true },
-    { route: 'POST /api/v1/training/models/export', method: 'POST', url: '/api/v1/training/models/export', query: { training_job_id: String(jobId), age_group_min: '5', age_group_max: '6', export_format: 'onnx' }, body: { training_job_id: jobId, age_group_min: 5, age_group_max: 6, export_format: 'onnx' } },
-    { route: 'POST /api/v1/training/models/rollback', method: 'POST', url: '/api/v1/training/models/rollback', query: staging56, body: staging56 },
-    { route: 'POST /api/v1/training/models/validate', method: 'POST', url: '/api/v1/training/models/validate', query: { model_id: a.model_id }, body: { model_id: a.model_id } },
+    {
+      route: 'POST /api/v1/deployment-requests',
+      method: 'POST',
+      url: '/api/v1/deployment-requests',
+      body: { model_id: a.model_id, deployment_environment: 'staging', rationale: 'Forged request from another site.' },
+    },
+    {
+      route: 'POST /api/v1/deployment-requests/{id}/deploy',
+      method: 'POST',
+      url: `/api/v1/deployment-requests/${r1}/deploy`,
+      body: {},
+    },
+    {
+      route: 'POST /api/v1/deployment-requests/{id}/break-glass',
+      method: 'POST',
+      url: `/api/v1/deployment-requests/${r2}/break-glass`,
+      query: { reason: REASON },
+      body: { reason: REASON },
+    },
+    {
+      route: 'POST /api/v1/deployment-requests/{id}/reviews',
+      method: 'POST',
+      url: `/api/v1/deployment-requests/${r2}/reviews`,
+      body: { decision: 'reject', comment: 'forged' },
+    },
+    {
+      route: 'POST /api/v1/deployment-requests/{id}/submit',
+      method: 'POST',
+      url: `/api/v1/deployment-requests/${r3}/submit`,
+      body: {},
+    },
+    {
+      route: 'POST /api/v1/deployment-requests/{id}/withdraw',
+      method: 'POST',
+      url: `/api/v1/deployment-requests/${r2}/withdraw`,
+      query: { reason: 'forged' },
+      body: { reason: 'forged' },
+    },
+    {
+      route: 'PUT /api/v1/review-policies/{environment}',
+      method: 'PUT',
+      url: '/api/v1/review-policies/production',
+      body: { required_approvals: 1, require_preview_summary: false },
+    },
+    {
+      route: 'POST /api/v1/training/jobs',
+      method: 'POST',
+      url: '/api/v1/training/jobs',
+      body: { metadata },
+      files: true,
+    },
+    {
+      route: 'POST /api/v1/training/models/{id}/undeploy',
+      method: 'POST',
+      url: `/api/v1/training/models/${active.deployment_id}/undeploy`,
+      body: {},
+    },
+    {
+      route: 'POST /api/v1/training/models/deploy',
+      method: 'POST',
+      url: '/api/v1/training/models/deploy',
+      query: { model_id: a.model_id, ...staging56, replace_existing: 'true' },
+      body: { model_id: a.model_id, ...staging56, replace_existing: 'true' },
+    },
+    {
+      route: 'POST /api/v1/training/models/deploy',
+      method: 'POST',
+      url: '/api/v1/training/models/deploy',
+      query: { model_id: c.model_id, age_group_min: '5', age_group_max: '6', break_glass_reason: REASON },
+      body: { model_id: c.model_id, age_group_min: '5', age_group_max: '6', break_glass_reason: REASON },
+    },
+    {
+      route: 'POST /api/v1/training/models/export/direct',
+      method: 'POST',
+      url: '/api/v1/training/models/export/direct',
+      query: { age_group_min: '5', age_group_max: '6', export_format: 'onnx' },
+      body: { age_group_min: '5', age_group_max: '6', export_format: 'onnx' },
+      files: true,
+    },
+    {
+      route: 'POST /api/v1/training/models/export',
+      method: 'POST',
+      url: '/api/v1/training/models/export',
+      query: { training_job_id: String(jobId), age_group_min: '5', age_group_max: '6', export_format: 'onnx' },
+      body: { training_job_id: jobId, age_group_min: 5, age_group_max: 6, export_format: 'onnx' },
+    },
+    {
+      route: 'POST /api/v1/training/models/rollback',
+      method: 'POST',
+      url: '/api/v1/training/models/rollback',
+      query: staging56,
+      body: staging56,
+    },
+    {
+      route: 'POST /api/v1/training/models/validate',
+      method: 'POST',
+      url: '/api/v1/training/models/validate',
+      query: { model_id: a.model_id },
+      body: { model_id: a.model_id },
+    },
   ];
   // Every mutating route file is attacked; a new one fails here until it is added above.
   expect([...new Set(attacks.map((x) => x.route))].sort()).toEqual(mutatingRoutes().sort());
 
   const seedMs = Date.now() - tSeed;
   const t0 = Date.now();
-  const attacker = await startAttacker(Number(process.env.E2E_CSRF_ATTACKER_PORT || 0), fs.readFileSync(path.join(ROOT, 'prisma', 'demo', 'age-5-6.pth')));
+  const attacker = await startAttacker(
+    Number(process.env.E2E_CSRF_ATTACKER_PORT || 0),
+    fs.readFileSync(path.join(ROOT, 'prisma', 'demo', 'age-5-6.pth')),
+  );
   expect(new URL(attacker.origin).hostname).toBe(new URL(app).hostname); // same site, other origin
   expect(attacker.origin).not.toBe(app);
   const before = await snapshot(api.admin, { a: a.model_id, r1, r2, r3 });
@@ -256,7 +431,10 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
           const tab = await ctx.newPage();
           for (const p of mine.filter((x) => x.vector === vector)) {
             attacker.pages.set(`/${p.id}`, formPage(p));
-            await Promise.all([tab.waitForResponse((r) => r.url().includes(`${PROBE}=${p.id}`)), tab.goto(`${attacker.origin}/${p.id}`)]);
+            await Promise.all([
+              tab.waitForResponse((r) => r.url().includes(`${PROBE}=${p.id}`)),
+              tab.goto(`${attacker.origin}/${p.id}`),
+            ]);
           }
           await tab.close();
         }),
@@ -265,8 +443,13 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
       attacker.pages.set(`/${victim}`, scriptPage(mine.filter((x) => !FORMS.includes(x.vector))));
       const page = await ctx.newPage();
       await page.goto(`${attacker.origin}/${victim}`);
-      await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results, null, { timeout: 60_000 });
-      Object.assign(outcomes, await page.evaluate(() => (window as unknown as { __results: Record<string, string> }).__results));
+      await page.waitForFunction(() => (window as unknown as { __results?: unknown }).__results, null, {
+        timeout: 60_000,
+      });
+      Object.assign(
+        outcomes,
+        await page.evaluate(() => (window as unknown as { __results: Record<string, string> }).__results),
+      );
       const expected = mine.filter((x) => x.reaches).map((x) => x.id);
       await expect.poll(() => expected.filter((id) => !seen.has(id)), { timeout: 30_000 }).toEqual([]);
       ctx.off('response', record);
@@ -279,7 +462,13 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
   const attackMs = Date.now() - t0;
   // Every request that reached the server was refused, by the CSRF check (so with the session:
   // without it the proxy answers 401) or, for a form's POST at a PUT-only route, by the method.
-  const table = probes.map((p) => ({ id: p.id, route: p.attack.route, vector: p.vector, outcome: outcomes[p.id] ?? 'loaded', answers: seen.get(p.id) ?? [] }));
+  const table = probes.map((p) => ({
+    id: p.id,
+    route: p.attack.route,
+    vector: p.vector,
+    outcome: outcomes[p.id] ?? 'loaded',
+    answers: seen.get(p.id) ?? [],
+  }));
   await testInfo.attach('csrf-probes', { body: JSON.stringify(table, null, 2), contentType: 'application/json' });
   for (const row of table) {
     const p = probes.find((x) => x.id === row.id)!;
@@ -311,7 +500,10 @@ test('a page on another origin changes nothing through a signed-in deployer\'s o
   // deployer deploys R1 with a same-origin fetch carrying the header.
   await pages.deployer.goto('/deployments');
   const deployed = await pages.deployer.evaluate(async (id) => {
-    const res = await fetch(`/api/v1/deployment-requests/${id}/deploy`, { method: 'POST', headers: { 'X-Drawbridge-Request': '1' } });
+    const res = await fetch(`/api/v1/deployment-requests/${id}/deploy`, {
+      method: 'POST',
+      headers: { 'X-Drawbridge-Request': '1' },
+    });
     return { status: res.status, body: await res.json() };
   }, r1);
   expect(deployed).toMatchObject({ status: 200, body: { success: true, request_id: r1 } });
@@ -332,7 +524,9 @@ test('a server action (create an API token) posted from another origin is refuse
   const fields = (name: string) =>
     admin.evaluate(
       ({ served, name }) => {
-        const f = new DOMParser().parseFromString(served, 'text/html').querySelector('form:has(#token-name)') as HTMLFormElement;
+        const f = new DOMParser()
+          .parseFromString(served, 'text/html')
+          .querySelector('form:has(#token-name)') as HTMLFormElement;
         const d = new FormData(f);
         d.set('name', name);
         return [...d].map(([k, v]) => [k, String(v)] as [string, string]);
@@ -347,7 +541,10 @@ test('a server action (create an API token) posted from another origin is refuse
   const attacker = await startAttacker(Number(process.env.E2E_CSRF_ATTACKER_PORT || 0), Buffer.alloc(0));
   try {
     attacker.pages.set('/token', html(forged));
-    const [res] = await Promise.all([admin.waitForResponse((r) => r.url() === `${app}/settings/tokens` && r.request().method() === 'POST'), admin.goto(`${attacker.origin}/token`)]);
+    const [res] = await Promise.all([
+      admin.waitForResponse((r) => r.url() === `${app}/settings/tokens` && r.request().method() === 'POST'),
+      admin.goto(`${attacker.origin}/token`),
+    ]);
     console.log(`csrf: the forged server action answered ${res.status()}`);
     // Next.js's own refusal ("Invalid Server Actions request"): a 500 of the framework, not ours.
     expect(res.status()).toBe(500);
@@ -359,13 +556,19 @@ test('a server action (create an API token) posted from another origin is refuse
 
   // Control: the same form from the console's own origin creates the token.
   const control = await fields('same-origin-control');
-  const post = () => admin.waitForResponse((r) => r.url() === `${app}/settings/tokens` && r.request().method() === 'POST');
+  const post = () =>
+    admin.waitForResponse((r) => r.url() === `${app}/settings/tokens` && r.request().method() === 'POST');
   const [ok] = await Promise.all([
     post(),
     admin.evaluate(
       ({ entries, action }) => {
-        const f = Object.assign(document.createElement('form'), { method: 'POST', action, enctype: 'multipart/form-data' });
-        for (const [name, value] of entries) f.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
+        const f = Object.assign(document.createElement('form'), {
+          method: 'POST',
+          action,
+          enctype: 'multipart/form-data',
+        });
+        for (const [name, value] of entries)
+          f.append(Object.assign(document.createElement('input'), { type: 'hidden', name, value }));
         document.body.append(f);
         f.submit();
       },

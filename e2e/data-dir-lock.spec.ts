@@ -17,7 +17,13 @@ let dataDir: string;
 let lockFile: string;
 let port: number;
 let url: string;
-const env = () => ({ ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, DATABASE_URL: '', DRAWBRIDGE_DEMO: '1', DRAWBRIDGE_TOKEN: '' });
+const env = () => ({
+  ...process.env,
+  DRAWBRIDGE_DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  DRAWBRIDGE_DEMO: '1',
+  DRAWBRIDGE_TOKEN: '',
+});
 
 type Run = { code: number | null; stdout: string; stderr: string };
 
@@ -33,7 +39,8 @@ function runProcess(cmd: string, args: string[]): Promise<Run> {
   });
 }
 
-const drawbridge = (...args: string[]) => runProcess(process.execPath, [path.join(root, 'cli', 'drawbridge.mjs'), ...args]);
+const drawbridge = (...args: string[]) =>
+  runProcess(process.execPath, [path.join(root, 'cli', 'drawbridge.mjs'), ...args]);
 const seed = () => runProcess(process.execPath, [bin('tsx'), '--conditions=react-server', 'prisma/seed.ts']);
 
 function ok(r: Run): Run {
@@ -55,7 +62,11 @@ function freePort(): Promise<number> {
 type Server = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 
 function spawnServer(): Server {
-  const child = spawn(process.execPath, [bin('next'), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin('next'), 'start', '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: root,
+    env: env(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -70,7 +81,10 @@ async function startServer(): Promise<Server> {
   void s.exited.then(() => (gone = true));
   for (let i = 0; i < 240; i++) {
     if (gone) throw new Error(`the server exited:\n${s.output()}`);
-    const up = await fetch(`${url}/api/health`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return s;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -83,12 +97,23 @@ async function stopServer(s: Server, signal: NodeJS.Signals = 'SIGTERM') {
   await s.exited;
 }
 
-const lock = () => JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { pid: number; kind: string; url: string | null; nonce: string; operatorSecret?: string; command: string | null };
+const lock = () =>
+  JSON.parse(fs.readFileSync(lockFile, 'utf8')) as {
+    pid: number;
+    kind: string;
+    url: string | null;
+    nonce: string;
+    operatorSecret?: string;
+    command: string | null;
+  };
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** The API as the server's local operator (the lock's secret): what the data looks like now. */
 async function api<T>(apiPath: string, secret: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${url}${apiPath}`, { ...init, headers: { Authorization: `Bearer ${secret}`, ...(init.headers ?? {}) } });
+  const res = await fetch(`${url}${apiPath}`, {
+    ...init,
+    headers: { Authorization: `Bearer ${secret}`, ...(init.headers ?? {}) },
+  });
   expect(res.status, `${apiPath}`).toBe(200);
   return (await res.json()) as T;
 }
@@ -133,7 +158,22 @@ test('while the server holds the data directory, local-mode commands go through 
   expect(JSON.parse(jobs.stdout).total).toBe(8);
 
   const out = path.join(dataDir, 'age-2-3.onnx');
-  const exported = ok(await drawbridge('export', '--checkpoint', 'prisma/demo/age-2-3.pth', '--min', '2', '--max', '3', '--format', 'onnx', '--out', out, '--json'));
+  const exported = ok(
+    await drawbridge(
+      'export',
+      '--checkpoint',
+      'prisma/demo/age-2-3.pth',
+      '--min',
+      '2',
+      '--max',
+      '3',
+      '--format',
+      'onnx',
+      '--out',
+      out,
+      '--json',
+    ),
+  );
   expect(exported.stderr).toContain(through);
   ({ model_id: modelId, checksum } = JSON.parse(exported.stdout));
   expect(modelId).toMatch(/^autoencoder_2\.0_3\.0_/);
@@ -156,7 +196,9 @@ test('while the server holds the data directory, local-mode commands go through 
   expect(users.code).toBe(1);
   expect(users.stderr).toContain(owner);
   expect(users.stderr).toContain('(data_dir_in_use)');
-  expect(users.stderr).toContain(`An admin manages users on ${url}/settings/users, or stop the server (pid ${held.pid}) and run it again.`);
+  expect(users.stderr).toContain(
+    `An admin manages users on ${url}/settings/users, or stop the server (pid ${held.pid}) and run it again.`,
+  );
   const migrate = await drawbridge('migrate');
   expect(migrate.code).toBe(1);
   expect(migrate.stderr).toContain(owner);
@@ -169,11 +211,16 @@ test('while the server holds the data directory, local-mode commands go through 
   expect(lock().nonce).toBe(held.nonce);
 
   // The audit trail names the user the command acted as, as local mode would.
-  const audit = await api<{ events: { action: string; actorLabel: string; subjectId: string | null }[] }>('/api/v1/audit', secret);
+  const audit = await api<{ events: { action: string; actorLabel: string; subjectId: string | null }[] }>(
+    '/api/v1/audit',
+    secret,
+  );
   const exportEvent = audit.events.find((e) => e.action.startsWith('model.export') && e.subjectId === modelId);
   expect(exportEvent?.actorLabel).toBe('Ada Admin <admin@drawbridge.test>');
   // Only the current secret is a credential.
-  const wrong = await fetch(`${url}/api/v1/training/jobs`, { headers: { Authorization: `Bearer ${secret.slice(0, -2)}xx` } });
+  const wrong = await fetch(`${url}/api/v1/training/jobs`, {
+    headers: { Authorization: `Bearer ${secret.slice(0, -2)}xx` },
+  });
   expect(wrong.status).toBe(401);
   expect((await wrong.json()).code).toBe('unauthenticated');
 
@@ -188,7 +235,9 @@ test('while the server holds the data directory, local-mode commands go through 
   const again = lock();
   expect(again.pid).toBe(server.child.pid);
   expect(again.operatorSecret).not.toBe(secret); // a new secret per start: the old one is dead
-  expect((await fetch(`${url}/api/v1/training/jobs`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(401);
+  expect((await fetch(`${url}/api/v1/training/jobs`, { headers: { Authorization: `Bearer ${secret}` } })).status).toBe(
+    401,
+  );
   expect(await counts(again.operatorSecret!)).toEqual(before);
   const revalidated = ok(await drawbridge('validate', modelId, '--json'));
   expect(JSON.parse(revalidated.stdout).is_valid).toBe(true);
@@ -199,7 +248,11 @@ test('while the server holds the data directory, local-mode commands go through 
 
 test('while a local command holds the data directory, the server and the seed refuse to start, naming it; then the server starts', async () => {
   test.setTimeout(240_000);
-  const holder = spawn(process.execPath, [bin('tsx'), '--conditions=react-server', 'e2e/data-dir-lock-holder.ts'], { cwd: root, env: env(), stdio: ['pipe', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, [bin('tsx'), '--conditions=react-server', 'e2e/data-dir-lock-holder.ts'], {
+    cwd: root,
+    env: env(),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const holderExited = new Promise<number | null>((resolve) => holder.on('exit', (code) => resolve(code)));
   const first = await new Promise<string>((resolve) => holder.stdout!.once('data', (d) => resolve(String(d))));
   expect(first.trim()).toBe('held 8');
@@ -241,7 +294,9 @@ test('while a local command holds the data directory, the server and the seed re
   expect(JSON.parse(local.stdout).is_valid).toBe(true);
   expect(fs.existsSync(lockFile)).toBe(false);
   const listed = JSON.parse(ok(await drawbridge('exports', 'list', '--json')).stdout);
-  expect(listed.exports.map((e: { model_id: string; checksum: string }) => [e.model_id, e.checksum])).toEqual([[modelId, checksum]]);
+  expect(listed.exports.map((e: { model_id: string; checksum: string }) => [e.model_id, e.checksum])).toEqual([
+    [modelId, checksum],
+  ]);
   expect(fs.existsSync(lockFile)).toBe(false);
 
   server = await startServer();

@@ -43,7 +43,11 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await expect(reviewer.getByText(/^Valid: \d+ warning/)).toBeVisible({ timeout: 30_000 });
 
   // The reviewer asks to deploy the first export.
-  const firstRequest = await requestDeployment(reviewer, firstId, 'First 7–8 model: validated, separates the anomalies.');
+  const firstRequest = await requestDeployment(
+    reviewer,
+    firstId,
+    'First 7–8 model: validated, separates the anomalies.',
+  );
 
   // Until the request is approved the deployer has nothing to deploy, and is told why.
   const deployer = await pageAs(browser, 'deployer', `/models/${firstId}`);
@@ -67,7 +71,9 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
 
   await deployer.goto('/deployments');
   const production = deployer.getByRole('region', { name: 'production' });
-  await expect(production.getByRole('img', { name: /production coverage of ages 2 to 18: 1 of 16 years covered/ })).toBeVisible();
+  await expect(
+    production.getByRole('img', { name: /production coverage of ages 2 to 18: 1 of 16 years covered/ }),
+  ).toBeVisible();
   await expect(production.getByRole('link', { name: firstId })).toBeVisible();
   await deployer.screenshot({ path: testInfo.outputPath('coverage-one.png'), fullPage: true });
 
@@ -84,7 +90,9 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await deployer.goto(keepRequest);
   await expect(deployer.getByText('failed', { exact: true }).first()).toBeVisible();
 
-  const replaceRequest = await requestDeployment(reviewer, secondId, 'Replace the 7–8 model with its pytorch export.', { replace: true });
+  const replaceRequest = await requestDeployment(reviewer, secondId, 'Replace the 7–8 model with its pytorch export.', {
+    replace: true,
+  });
   // the summaries attached to these bytes still bind: no second preview needed
   await approve(admin, replaceRequest, 'Replace approved.');
   await approve(deployer, replaceRequest, 'Replace approved by operations.');

@@ -5,7 +5,14 @@
  * Content-Security-Policy violation: a `securitypolicyviolation` event in a document, or the
  * "Refused to …" / "Content Security Policy" console message Chromium logs for pages and workers.
  */
-import { test as base, expect, type Browser, type BrowserContext, type ConsoleMessage, type Page } from '@playwright/test';
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type ConsoleMessage,
+  type Page,
+} from '@playwright/test';
 
 export { expect };
 
@@ -20,13 +27,17 @@ const BINDING = '__drawbridgeCspViolation';
 function listenForViolations(binding: string) {
   document.addEventListener('securitypolicyviolation', (e) => {
     const report = (window as unknown as Record<string, (s: string) => void>)[binding];
-    report?.(`${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || e.documentURI}:${e.lineNumber}${e.sample ? ` (${e.sample})` : ''}`);
+    report?.(
+      `${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile || e.documentURI}:${e.lineNumber}${e.sample ? ` (${e.sample})` : ''}`,
+    );
   });
 }
 
 function reportWorkerViolations() {
   self.addEventListener('securitypolicyviolation', (e) => {
-    console.error(`Content Security Policy violation in a worker: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`);
+    console.error(
+      `Content Security Policy violation in a worker: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`,
+    );
   });
 }
 
@@ -39,7 +50,8 @@ export const test = base.extend<{ cspViolations: CspViolation[]; cspGuard: void 
       const watched = new WeakSet<BrowserContext>();
       const onConsole = (msg: ConsoleMessage) => {
         const text = msg.text();
-        if (CSP_MESSAGE.test(text) && !NOT_CSP.test(text)) cspViolations.push({ source: `console (${msg.type()}, ${msg.location().url || 'no location'})`, text });
+        if (CSP_MESSAGE.test(text) && !NOT_CSP.test(text))
+          cspViolations.push({ source: `console (${msg.type()}, ${msg.location().url || 'no location'})`, text });
       };
       // Chromium logs a worker's violations nowhere a test can see them: listen in the worker
       // and say it on its console (which the context reports). A violation before this listener
@@ -83,7 +95,10 @@ export const test = base.extend<{ cspViolations: CspViolation[]; cspGuard: void 
         b.newPage = newPage;
       }
       if (cspViolations.length) {
-        await testInfo.attach('csp-violations', { body: JSON.stringify(cspViolations, null, 2), contentType: 'application/json' });
+        await testInfo.attach('csp-violations', {
+          body: JSON.stringify(cspViolations, null, 2),
+          contentType: 'application/json',
+        });
       }
       expect(cspViolations, `Content-Security-Policy violations reported in "${testInfo.title}"`).toEqual([]);
     },

@@ -47,7 +47,12 @@ export async function pageAs(browser: Browser, role: RoleName, next = '/') {
 }
 
 /** Opens a deployment request from the model page; returns its review page's path. */
-export async function requestDeployment(page: Page, modelId: string, rationale: string, opts: { replace?: boolean } = {}) {
+export async function requestDeployment(
+  page: Page,
+  modelId: string,
+  rationale: string,
+  opts: { replace?: boolean } = {},
+) {
   await page.goto(`/models/${modelId}`);
   if (opts.replace) await page.getByLabel('Replace the active model of this age range').check();
   await page.getByLabel('Rationale').fill(rationale);

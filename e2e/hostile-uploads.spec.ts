@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test } from './fixtures';
 import { authFile, openAs } from './helpers';
-import { stride0GatherCheckpoint, zipBombCheckpoint, ZIP_BOMB_INFLATED_BYTES } from '../lib/formats/test-support/hostile-checkpoints';
+import {
+  stride0GatherCheckpoint,
+  zipBombCheckpoint,
+  ZIP_BOMB_INFLATED_BYTES,
+} from '../lib/formats/test-support/hostile-checkpoints';
 
 test.use({ storageState: authFile('reviewer') });
 
@@ -69,7 +73,10 @@ function memoryKb(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
-test('hostile checkpoints are refused with 422 while /api/health keeps answering and memory stays bounded', async ({ page, baseURL }) => {
+test('hostile checkpoints are refused with 422 while /api/health keeps answering and memory stays bounded', async ({
+  page,
+  baseURL,
+}) => {
   test.setTimeout(120_000);
   await openAs(page, 'reviewer', '/settings/tokens');
   await page.getByLabel('Name').fill('hostile uploads');
@@ -82,7 +89,9 @@ test('hostile checkpoints are refused with 422 while /api/health keeps answering
   const gather = stride0GatherCheckpoint();
   const bomb = zipBombCheckpoint();
   const lyingBomb = zipBombCheckpoint(4 * 1024 * 1024);
-  console.log(`next-server pid ${pid}: VmRSS ${Math.round(before.rss / 1024)} MB before; gather ${gather.length} B, bomb ${(bomb.length / 1e6).toFixed(2)} MB → ${(ZIP_BOMB_INFLATED_BYTES / GiB).toFixed(2)} GiB`);
+  console.log(
+    `next-server pid ${pid}: VmRSS ${Math.round(before.rss / 1024)} MB before; gather ${gather.length} B, bomb ${(bomb.length / 1e6).toFixed(2)} MB → ${(ZIP_BOMB_INFLATED_BYTES / GiB).toFixed(2)} GiB`,
+  );
 
   const upload = async (route: 'jobs' | 'direct', name: string, bytes: Uint8Array) => {
     const form = new FormData();
@@ -93,11 +102,19 @@ test('hostile checkpoints are refused with 422 while /api/health keeps answering
       form.set('export_format', 'onnx');
     }
     form.set('checkpoint', new Blob([bytes as Uint8Array<ArrayBuffer>]), name);
-    const url = route === 'jobs' ? `${baseURL}/api/v1/training/jobs` : `${baseURL}/api/v1/training/models/export/direct`;
+    const url =
+      route === 'jobs' ? `${baseURL}/api/v1/training/jobs` : `${baseURL}/api/v1/training/models/export/direct`;
     const t0 = performance.now();
     const res = await fetch(url, { method: 'POST', headers: auth, body: form });
     const body = await res.json();
-    return { route, name, status: res.status, code: body.code as string, detail: String(body.detail), ms: Math.round(performance.now() - t0) };
+    return {
+      route,
+      name,
+      status: res.status,
+      code: body.code as string,
+      detail: String(body.detail),
+      ms: Math.round(performance.now() - t0),
+    };
   };
   // Warm both routes first with a harmless refusal: the first request to a route loads its code,
   // which is Next.js's start-up cost, not what a hostile file costs.
@@ -108,7 +125,9 @@ test('hostile checkpoints are refused with 422 while /api/health keeps answering
 
   // The other client is its own process, so building and sending the uploads here cannot delay
   // its polls: what it measures is the server alone. It polls until its stdin closes.
-  const poller = spawn(process.execPath, ['-e', POLLER, `${baseURL}/api/health`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const poller = spawn(process.execPath, ['-e', POLLER, `${baseURL}/api/health`], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let pollerOut = '';
   poller.stdout.on('data', (d) => (pollerOut += d));
   const pollerDone = new Promise((r) => poller.once('close', r));
@@ -138,7 +157,9 @@ test('hostile checkpoints are refused with 422 while /api/health keeps answering
   const after = memoryKb(pid);
   const maxPoll = Math.max(...polls);
   const sorted = [...polls].sort((x, y) => x - y);
-  console.log(`health poll ms: p50 ${Math.round(sorted[Math.floor(sorted.length / 2)])}, p95 ${Math.round(sorted[Math.floor(sorted.length * 0.95)])}, max ${Math.round(maxPoll)}; all ${polls.map(Math.round).join(' ')}`);
+  console.log(
+    `health poll ms: p50 ${Math.round(sorted[Math.floor(sorted.length / 2)])}, p95 ${Math.round(sorted[Math.floor(sorted.length * 0.95)])}, max ${Math.round(maxPoll)}; all ${polls.map(Math.round).join(' ')}`,
+  );
   for (const r of results) console.log(`${r.route} ${r.name}: ${r.status} ${r.code} in ${r.ms} ms — ${r.detail}`);
   console.log(
     `all uploads answered in ${uploadsMs} ms; ${polls.length} health polls, max ${Math.round(maxPoll)} ms; ` +

@@ -31,7 +31,10 @@ let token: string;
 
 /** A real torch.save zip checkpoint of the autoencoder layout, 832-[hidden]: 2·832·hidden float32s. */
 function writeCheckpoint(file: string, hidden: number, seed: number) {
-  const bytes = writeTorchCheckpoint(randomAutoencoder(832, [hidden], seed), { epochs: 1, source: 'large-uploads e2e' });
+  const bytes = writeTorchCheckpoint(randomAutoencoder(832, [hidden], seed), {
+    epochs: 1,
+    source: 'large-uploads e2e',
+  });
   fs.writeFileSync(file, bytes);
   return { file, size: bytes.byteLength, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
 }
@@ -39,7 +42,10 @@ function writeCheckpoint(file: string, hidden: number, seed: number) {
 async function waitForHealth(deadline: number) {
   while (Date.now() < deadline) {
     if (server.exitCode !== null) throw new Error(`the upload server exited (${server.exitCode}):\n${serverLog}`);
-    const ok = await fetch(`${BASE}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${BASE}/api/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -61,7 +67,9 @@ function freshGetJson<T = { jobs: { job_name: string }[] }>(url: string): Promis
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`GET ${url}: ${res.statusCode} ${text}`))));
+      res.on('end', () =>
+        res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`GET ${url}: ${res.statusCode} ${text}`)),
+      );
     });
     req.on('error', reject);
   });
@@ -72,47 +80,62 @@ async function job(id: number) {
 }
 
 /** A multipart body written by hand onto a raw HTTP request: chunked (no Content-Length) or declared. */
-function rawUpload(opts: { file?: string; declaredLength?: number; sendBytes?: number; path?: string; headers?: Record<string, string> }) {
+function rawUpload(opts: {
+  file?: string;
+  declaredLength?: number;
+  sendBytes?: number;
+  path?: string;
+  headers?: Record<string, string>;
+}) {
   const boundary = `e2e-${crypto.randomUUID()}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n${JSON.stringify({ job_name: 'raw upload' })}\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="checkpoint"; filename="raw.pth"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return new Promise<{ status: number; body: { code?: string; detail?: string }; sentBeforeAnswer: number }>((resolve, reject) => {
-    let sent = 0;
-    const headers: Record<string, string> = { 'content-type': `multipart/form-data; boundary=${boundary}`, ...opts.headers };
-    if (opts.declaredLength !== undefined) headers['content-length'] = String(opts.declaredLength);
-    const req = http.request(`${BASE}${opts.path ?? '/api/v1/training/jobs'}`, { method: 'POST', headers }, (res) => {
-      const sentBeforeAnswer = sent;
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), sentBeforeAnswer });
-        req.destroy(); // the rest of a declared body is never sent
+  return new Promise<{ status: number; body: { code?: string; detail?: string }; sentBeforeAnswer: number }>(
+    (resolve, reject) => {
+      let sent = 0;
+      const headers: Record<string, string> = {
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        ...opts.headers,
+      };
+      if (opts.declaredLength !== undefined) headers['content-length'] = String(opts.declaredLength);
+      const req = http.request(`${BASE}${opts.path ?? '/api/v1/training/jobs'}`, { method: 'POST', headers }, (res) => {
+        const sentBeforeAnswer = sent;
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          resolve({
+            status: res.statusCode!,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            sentBeforeAnswer,
+          });
+          req.destroy(); // the rest of a declared body is never sent
+        });
       });
-    });
-    req.on('error', reject);
-    const write = (b: Buffer) => {
-      sent += b.length;
-      return req.write(b);
-    };
-    write(head);
-    if (opts.sendBytes !== undefined) {
-      write(Buffer.alloc(opts.sendBytes)); // then wait: the answer must come without the rest
-      return;
-    }
-    const src = fs.createReadStream(opts.file!, { highWaterMark: 1 << 20 });
-    src.on('data', (c) => {
-      if (!write(c as Buffer)) {
-        src.pause();
-        req.once('drain', () => src.resume());
+      req.on('error', reject);
+      const write = (b: Buffer) => {
+        sent += b.length;
+        return req.write(b);
+      };
+      write(head);
+      if (opts.sendBytes !== undefined) {
+        write(Buffer.alloc(opts.sendBytes)); // then wait: the answer must come without the rest
+        return;
       }
-    });
-    src.on('error', reject);
-    // A server that answers mid-stream may close its side; what it answered is what counts.
-    src.on('end', () => req.end(tail));
-  });
+      const src = fs.createReadStream(opts.file!, { highWaterMark: 1 << 20 });
+      src.on('data', (c) => {
+        if (!write(c as Buffer)) {
+          src.pause();
+          req.once('drain', () => src.resume());
+        }
+      });
+      src.on('error', reject);
+      // A server that answers mid-stream may close its side; what it answered is what counts.
+      src.on('end', () => req.end(tail));
+    },
+  );
 }
 
 test.describe.configure({ mode: 'serial' });
@@ -127,11 +150,24 @@ test.beforeAll(async ({ browser }) => {
   expect(tooBig.size).toBeGreaterThan(LIMIT_MB * 1024 * 1024);
 
   const dataDir = path.join(tmp, 'data');
-  server = spawn('sh', ['-c', `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && exec node node_modules/.bin/next start -H 127.0.0.1 -p ${PORT}`], {
-    env: { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, DRAWBRIDGE_DEMO: '1', DATABASE_URL: '', DRAWBRIDGE_MAX_ARTIFACT_MB: String(LIMIT_MB) },
-    detached: true, // its own process group, so the Next.js server child goes with it
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  server = spawn(
+    'sh',
+    [
+      '-c',
+      `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && exec node node_modules/.bin/next start -H 127.0.0.1 -p ${PORT}`,
+    ],
+    {
+      env: {
+        ...process.env,
+        DRAWBRIDGE_DATA_DIR: dataDir,
+        DRAWBRIDGE_DEMO: '1',
+        DATABASE_URL: '',
+        DRAWBRIDGE_MAX_ARTIFACT_MB: String(LIMIT_MB),
+      },
+      detached: true, // its own process group, so the Next.js server child goes with it
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   server.stdout!.on('data', (c) => (serverLog += c));
   server.stderr!.on('data', (c) => (serverLog += c));
   await waitForHealth(Date.now() + 150_000);
@@ -145,7 +181,8 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status !== testInfo.expectedStatus) fs.writeFileSync(testInfo.outputPath('upload-server.log'), serverLog);
+  if (testInfo.status !== testInfo.expectedStatus)
+    fs.writeFileSync(testInfo.outputPath('upload-server.log'), serverLog);
 });
 
 test.afterAll(async () => {
@@ -174,20 +211,33 @@ test('the upload routes stay authenticated outside the proxy', async () => {
   const anonymous = await rawUpload({ declaredLength: big.size, sendBytes: 64 * 1024 });
   expect(anonymous.status).toBe(401);
   expect(anonymous.body.code).toBe('unauthenticated');
-  const direct = await rawUpload({ declaredLength: big.size, sendBytes: 64 * 1024, path: '/api/v1/training/models/export/direct' });
+  const direct = await rawUpload({
+    declaredLength: big.size,
+    sendBytes: 64 * 1024,
+    path: '/api/v1/training/models/export/direct',
+  });
   expect(direct.status).toBe(401);
   expect((await fetch(JOBS)).status).toBe(401);
 });
 
 test('over the limit: 413 from Content-Length before the body is read, and mid-stream when chunked', async () => {
   // Declared larger than the endpoint could ever take (two files at the limit plus fields).
-  const declared = await rawUpload({ declaredLength: 3 * LIMIT_MB * 1024 * 1024, sendBytes: 64 * 1024, headers: auth() });
+  const declared = await rawUpload({
+    declaredLength: 3 * LIMIT_MB * 1024 * 1024,
+    sendBytes: 64 * 1024,
+    headers: auth(),
+  });
   expect(declared.status).toBe(413);
   expect(declared.body.code).toBe('payload_too_large');
   expect(declared.body.detail).toContain(`at most ${LIMIT_MB} MB each (DRAWBRIDGE_MAX_ARTIFACT_MB)`);
   expect(declared.sentBeforeAnswer).toBeLessThan(100 * 1024);
   // The direct export takes one file: a 130 MB body is refused from its Content-Length alone.
-  const direct = await rawUpload({ declaredLength: tooBig.size + 1000, sendBytes: 64 * 1024, headers: auth(), path: '/api/v1/training/models/export/direct?age_group_min=2&age_group_max=3' });
+  const direct = await rawUpload({
+    declaredLength: tooBig.size + 1000,
+    sendBytes: 64 * 1024,
+    headers: auth(),
+    path: '/api/v1/training/models/export/direct?age_group_min=2&age_group_max=3',
+  });
   expect(direct.status).toBe(413);
   expect(direct.body.code).toBe('payload_too_large');
   expect(direct.body.detail).toContain(`one file of at most ${LIMIT_MB} MB`);
@@ -199,10 +249,16 @@ test('over the limit: 413 from Content-Length before the body is read, and mid-s
   form.set('checkpoint', await fs.openAsBlob(tooBig.file), 'too-wide-autoencoder.pth');
   const withLength = await fetch(JOBS, { method: 'POST', headers: auth(), body: form });
   expect(withLength.status).toBe(413);
-  expect(await withLength.json()).toEqual({ code: 'artifact_too_large', detail: `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)` });
+  expect(await withLength.json()).toEqual({
+    code: 'artifact_too_large',
+    detail: `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`,
+  });
   const chunked = await rawUpload({ file: tooBig.file, headers: auth() });
   expect(chunked.status).toBe(413);
-  expect(chunked.body).toEqual({ code: 'artifact_too_large', detail: `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)` });
+  expect(chunked.body).toEqual({
+    code: 'artifact_too_large',
+    detail: `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`,
+  });
 
   // On a fresh connection: the server answered those uploads before reading their bodies and then
   // closes their connections, which fetch's pool may still hand out (ECONNRESET).
@@ -222,21 +278,43 @@ test('the CLI pushes a 100 MB checkpoint with a progress bar on a terminal, and 
   expect((await job(pushed.id)).checkpoint_sha256).toBe(big.sha256);
   const mb = (big.size / 1024 / 1024).toFixed(1);
   expect(tty.stdout).toContain('\ruploading wide-autoencoder.pth [');
-  expect(tty.stdout).toMatch(new RegExp(`\\] 100%  ${mb.replace('.', '\\.')}/${mb.replace('.', '\\.')} MB +[\\d.]+ MB/s`));
+  expect(tty.stdout).toMatch(
+    new RegExp(`\\] 100%  ${mb.replace('.', '\\.')}/${mb.replace('.', '\\.')} MB +[\\d.]+ MB/s`),
+  );
 
   // Not a terminal (a pipeline's log): no bar, and the server's 413 with its limit.
-  const refused = await run('node', ['cli/drawbridge.mjs', '--server', BASE, '--token', token, 'jobs', 'push', '--name', 'too wide via CLI', '--checkpoint', tooBig.file], { env }).then(
+  const refused = await run(
+    'node',
+    [
+      'cli/drawbridge.mjs',
+      '--server',
+      BASE,
+      '--token',
+      token,
+      'jobs',
+      'push',
+      '--name',
+      'too wide via CLI',
+      '--checkpoint',
+      tooBig.file,
+    ],
+    { env },
+  ).then(
     () => ({ code: 0, stderr: '' }),
     (e: { code: number; stderr: string }) => e,
   );
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toContain(`the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`);
+  expect(refused.stderr).toContain(
+    `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`,
+  );
   expect(refused.stderr).toContain('artifact_too_large');
   expect(refused.stderr).not.toContain('uploading');
   expect(refused.stderr).not.toContain('\r');
 });
 
-test('the console uploads a 100 MB checkpoint with a progress bar and opens the new job; over the limit it shows the server’s 413', async ({ browser }) => {
+test('the console uploads a 100 MB checkpoint with a progress bar and opens the new job; over the limit it shows the server’s 413', async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const page = await reviewerPage(browser);
   await page.goto('/training-jobs');
@@ -259,7 +337,10 @@ test('the console uploads a 100 MB checkpoint with a progress bar and opens the 
   await form.getByLabel('Job name').fill('too wide via console');
   await form.getByLabel('Checkpoint (.pth)').setInputFiles(tooBig.file);
   await form.getByRole('button', { name: 'Upload and register' }).click();
-  await expect(form.getByRole('alert')).toHaveText(`the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB) (artifact_too_large)`, { timeout: 60_000 });
+  await expect(form.getByRole('alert')).toHaveText(
+    `the "checkpoint" file is larger than the ${LIMIT_MB} MB limit (DRAWBRIDGE_MAX_ARTIFACT_MB) (artifact_too_large)`,
+    { timeout: 60_000 },
+  );
   await expect(page).toHaveURL(/\/training-jobs$/);
   await page.context().close();
 

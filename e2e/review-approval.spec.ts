@@ -17,7 +17,11 @@ function startReceiver() {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
-      deliveries.push({ event: String(req.headers['x-drawbridge-event']), body: Buffer.concat(chunks).toString('utf8'), headers: req.headers });
+      deliveries.push({
+        event: String(req.headers['x-drawbridge-event']),
+        body: Buffer.concat(chunks).toString('utf8'),
+        headers: req.headers,
+      });
       res.writeHead(204).end();
     });
   });
@@ -36,7 +40,12 @@ function verify(secret: string, d: Delivery): boolean {
 }
 
 async function exportAndValidate(page: Page, jobId: number) {
-  const res = await consolePost(page.request, '/api/v1/training/models/export', { training_job_id: jobId, age_group_min: 8, age_group_max: 9, export_format: 'onnx' });
+  const res = await consolePost(page.request, '/api/v1/training/models/export', {
+    training_job_id: jobId,
+    age_group_min: 8,
+    age_group_max: 9,
+    export_format: 'onnx',
+  });
   expect(res.status()).toBe(200);
   const { model_id } = await res.json();
   const v = await consolePost(page.request, '/api/v1/training/models/validate', { model_id });
@@ -44,14 +53,21 @@ async function exportAndValidate(page: Page, jobId: number) {
   return model_id as string;
 }
 
-test('request, two approvals bound to the bytes, no self-approval, lapse on new bytes, deploy, signed webhooks', async ({ browser }, testInfo) => {
+test('request, two approvals bound to the bytes, no self-approval, lapse on new bytes, deploy, signed webhooks', async ({
+  browser,
+}, testInfo) => {
   test.setTimeout(240_000);
   const receiver = await startReceiver();
-  const [remy, ada, dana] = await Promise.all([pageAs(browser, 'reviewer', '/'), pageAs(browser, 'admin', '/settings/webhooks'), pageAs(browser, 'deployer', '/')]);
+  const [remy, ada, dana] = await Promise.all([
+    pageAs(browser, 'reviewer', '/'),
+    pageAs(browser, 'admin', '/settings/webhooks'),
+    pageAs(browser, 'deployer', '/'),
+  ]);
 
   // Ada subscribes a local receiver to production's review and deployment events.
   await ada.getByLabel('Receiver URL').fill(receiver.url);
-  for (const e of ['request.opened', 'request.approved', 'model.deployed']) await ada.locator(`input[name="event:${e}"]`).check();
+  for (const e of ['request.opened', 'request.approved', 'model.deployed'])
+    await ada.locator(`input[name="event:${e}"]`).check();
   await ada.getByRole('button', { name: 'Create webhook' }).click();
   const secret = await ada.getByLabel(/Signing secret/).inputValue();
   expect(secret).toMatch(/^whsec_/);
@@ -81,7 +97,11 @@ test('request, two approvals bound to the bytes, no self-approval, lapse on new 
   // session is refused by the server: the check lives in the action, not only in the UI.
   const captured = await adasPost;
   const direct = await remy.request.post(requestUrl, {
-    headers: { 'next-action': captured.headers()['next-action'], 'content-type': captured.headers()['content-type'], accept: 'text/x-component' },
+    headers: {
+      'next-action': captured.headers()['next-action'],
+      'content-type': captured.headers()['content-type'],
+      accept: 'text/x-component',
+    },
     data: captured.postDataBuffer()!,
   });
   expect(direct.status()).toBe(200);
@@ -126,9 +146,9 @@ test('request, two approvals bound to the bytes, no self-approval, lapse on new 
   await expect(dana.getByRole('region', { name: 'production' }).getByRole('link', { name: second })).toBeVisible();
 
   // The receiver got signed deliveries of each subscribed event.
-  await expect.poll(() => receiver.deliveries.map((d) => d.event).sort(), { timeout: 30_000 }).toEqual(
-    expect.arrayContaining(['model.deployed', 'request.approved', 'request.opened']),
-  );
+  await expect
+    .poll(() => receiver.deliveries.map((d) => d.event).sort(), { timeout: 30_000 })
+    .toEqual(expect.arrayContaining(['model.deployed', 'request.approved', 'request.opened']));
   for (const d of receiver.deliveries) {
     expect(verify(secret, d), d.event).toBe(true);
     expect(verify(`${secret}x`, d)).toBe(false);

@@ -1,13 +1,20 @@
 import { expect, test } from './fixtures';
 import { authFile, consolePost, openAs } from './helpers';
 
-test('a public link opens one model page signed out, unfurls, and is refused once revoked', async ({ browser }, testInfo) => {
+test('a public link opens one model page signed out, unfurls, and is refused once revoked', async ({
+  browser,
+}, testInfo) => {
   const deployerContext = await browser.newContext({ storageState: authFile('deployer') });
   const deployer = await deployerContext.newPage();
   await openAs(deployer, 'deployer', '/training-jobs');
   const jobs = await (await deployer.request.get('/api/v1/training/jobs?page_size=100')).json();
   const job = jobs.jobs.find((j: { job_name: string }) => j.job_name === 'autoencoder-age-3-4-2026-11');
-  const res = await consolePost(deployer.request, '/api/v1/training/models/export', { training_job_id: job.id, age_group_min: 3, age_group_max: 4, export_format: 'onnx' });
+  const res = await consolePost(deployer.request, '/api/v1/training/models/export', {
+    training_job_id: job.id,
+    age_group_min: 3,
+    age_group_max: 4,
+    export_format: 'onnx',
+  });
   expect(res.status()).toBe(200);
   const { model_id: modelId } = await res.json();
 

@@ -3,9 +3,22 @@
 import { expect, test } from './fixtures';
 import { signIn, USERS } from './helpers';
 
-const HOSTILE = ['/%5Cevil.example', '/%09/evil.example', '//evil.example', '/\\evil.example', 'https://evil.example', '%2F%2Fevil.example', '/%2F/evil.example', '/..//evil.example', 'javascript:alert(1)'];
+const HOSTILE = [
+  '/%5Cevil.example',
+  '/%09/evil.example',
+  '//evil.example',
+  '/\\evil.example',
+  'https://evil.example',
+  '%2F%2Fevil.example',
+  '/%2F/evil.example',
+  '/..//evil.example',
+  'javascript:alert(1)',
+];
 
-test('signed in, /sign-in?next=… answers a same-origin Location for every hostile spelling', async ({ page, baseURL }) => {
+test('signed in, /sign-in?next=… answers a same-origin Location for every hostile spelling', async ({
+  page,
+  baseURL,
+}) => {
   await signIn(page, 'viewer');
   const origin = new URL(baseURL!).origin;
   for (const next of HOSTILE) {
@@ -36,7 +49,9 @@ test('wrong passwords in a row: the form says to wait, and when', async ({ page 
   await page.goto('/sign-in');
   await page.getByLabel('Email').fill('mallory@drawbridge.test');
   let attempts = 0;
-  const throttled = page.getByRole('alert').filter({ hasText: /Too many failed sign-ins for this account\. Try again in \d+ seconds? \(after \d\d:\d\d:\d\d UTC\)/ });
+  const throttled = page.getByRole('alert').filter({
+    hasText: /Too many failed sign-ins for this account\. Try again in \d+ seconds? \(after \d\d:\d\d:\d\d UTC\)/,
+  });
   while (attempts < 9) {
     attempts++;
     await page.getByLabel('Password').fill(`guess-${attempts}`);

@@ -16,7 +16,14 @@ async function expectStrictPage(page: Page, path: string, status = 200): Promise
   expect(res.status(), path).toBe(status);
   const policy = res.headers()['content-security-policy'];
   expect(policy, path).toBeTruthy();
-  for (const d of ["object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'", "worker-src 'self' blob:", "connect-src 'self'"])
+  for (const d of [
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "worker-src 'self' blob:",
+    "connect-src 'self'",
+  ])
     expect(policy, `${path}: ${d}`).toContain(d);
   expect(policy, path).not.toMatch(/script-src[^;]*'unsafe-(inline|eval)'/);
   const nonce = nonceOf(policy);
@@ -45,7 +52,21 @@ test('every page type carries a nonce CSP that its scripts satisfy', async ({ br
   const modelPath = new URL(admin.url()).pathname;
 
   const nonces = new Set<string>();
-  const consolePages = ['/', '/models', modelPath, '/training-jobs', jobPath, '/deployments', '/reviews', '/audit', '/inbox', '/settings/policy', '/settings/webhooks', '/settings/tokens', '/settings/users'];
+  const consolePages = [
+    '/',
+    '/models',
+    modelPath,
+    '/training-jobs',
+    jobPath,
+    '/deployments',
+    '/reviews',
+    '/audit',
+    '/inbox',
+    '/settings/policy',
+    '/settings/webhooks',
+    '/settings/tokens',
+    '/settings/users',
+  ];
   for (const p of consolePages) nonces.add(await expectStrictPage(admin, p));
   nonces.add(await expectStrictPage(admin, '/no-such-page', 404));
   await expect(admin.getByRole('heading', { name: 'Page not found' })).toBeVisible();
@@ -79,7 +100,13 @@ test('every page type carries a nonce CSP that its scripts satisfy', async ({ br
 
   // Not documents: the no-content policy (API, images); the worker policy (onnxruntime-web files).
   const noContent = "default-src 'none'; frame-ancestors 'none'";
-  for (const url of [new URL(image!).pathname, new URL(modelCard!).pathname, '/api/health', '/api/v1/me', '/api/v1/openapi.json']) {
+  for (const url of [
+    new URL(image!).pathname,
+    new URL(modelCard!).pathname,
+    '/api/health',
+    '/api/v1/me',
+    '/api/v1/openapi.json',
+  ]) {
     const res = await admin.request.get(url);
     expect(res.status(), url).toBeLessThan(400);
     expect(res.headers()['content-security-policy'], url).toBe(noContent);
@@ -87,11 +114,17 @@ test('every page type carries a nonce CSP that its scripts satisfy', async ({ br
   for (const file of ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs']) {
     const res = await admin.request.get(`/ort/${ortVersion()}/${file}`);
     expect(res.status(), file).toBe(200);
-    expect(res.headers()['content-security-policy'], file).toMatch(/^default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; /);
+    expect(res.headers()['content-security-policy'], file).toMatch(
+      /^default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; /,
+    );
   }
 });
 
-test('the fixture sees violations in pages, workers and contexts a test opens itself', async ({ browser, page, cspViolations }) => {
+test('the fixture sees violations in pages, workers and contexts a test opens itself', async ({
+  browser,
+  page,
+  cspViolations,
+}) => {
   await page.goto('/sign-in');
   // Injected markup with an inline handler (what an XSS would be) is refused and reported.
   const ran = await page.evaluate(() => {
@@ -101,20 +134,27 @@ test('the fixture sees violations in pages, workers and contexts a test opens it
     return new Promise((r) => setTimeout(() => r((window as { __injected?: boolean }).__injected ?? false), 500));
   });
   expect(ran).toBe(false);
-  await expect.poll(() => cspViolations.map((v) => v.source.split(' ')[0]).sort()).toEqual(['console', 'securitypolicyviolation']);
-  expect(cspViolations.find((v) => v.source.startsWith('securitypolicyviolation'))?.text).toMatch(/^script-src-attr blocked inline/);
+  await expect
+    .poll(() => cspViolations.map((v) => v.source.split(' ')[0]).sort())
+    .toEqual(['console', 'securitypolicyviolation']);
+  expect(cspViolations.find((v) => v.source.startsWith('securitypolicyviolation'))?.text).toMatch(
+    /^script-src-attr blocked inline/,
+  );
   cspViolations.length = 0;
 
   // eval() in a worker (a blob: worker inherits the page's policy): refused, reported from the worker.
   const outcome = await page.evaluate(
     () =>
       new Promise((r) => {
-        const src = "setTimeout(() => { try { eval('1'); postMessage('ran') } catch (e) { postMessage(e.name) } }, 500)";
+        const src =
+          "setTimeout(() => { try { eval('1'); postMessage('ran') } catch (e) { postMessage(e.name) } }, 500)";
         new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' }))).onmessage = (e) => r(e.data);
       }),
   );
   expect(outcome).toBe('EvalError');
-  await expect.poll(() => cspViolations.map((v) => v.text)).toEqual([expect.stringMatching(/^Content Security Policy violation in a worker: script-src blocked eval/)]);
+  await expect
+    .poll(() => cspViolations.map((v) => v.text))
+    .toEqual([expect.stringMatching(/^Content Security Policy violation in a worker: script-src blocked eval/)]);
   cspViolations.length = 0;
 
   // A context the test creates itself is watched too.

@@ -1,7 +1,9 @@
 import { expect, test } from './fixtures';
 import { pageAs } from './helpers';
 
-test('training jobs list the demo runs with their reports, loss curves and checksums', async ({ browser }, testInfo) => {
+test('training jobs list the demo runs with their reports, loss curves and checksums', async ({
+  browser,
+}, testInfo) => {
   const page = await pageAs(browser, 'reviewer', '/training-jobs');
   const rows = page.getByRole('table').getByRole('row');
   await expect(rows).toHaveCount(9); // header + one job per age group 2-3 … 9-12

@@ -1,7 +1,9 @@
 import { expect, test } from './fixtures';
 import { pageAs } from './helpers';
 
-test('an admin adds a teammate, who signs in with the generated password; others may not manage users', async ({ browser }, testInfo) => {
+test('an admin adds a teammate, who signs in with the generated password; others may not manage users', async ({
+  browser,
+}, testInfo) => {
   const admin = await pageAs(browser, 'admin', '/settings/users');
   const email = `grace-${Date.now()}@drawbridge.test`;
   await admin.getByLabel('Email', { exact: true }).fill(email);

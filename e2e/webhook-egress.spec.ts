@@ -12,7 +12,9 @@ test.use({ storageState: authFile('admin') });
 const RX_PORT = 3123;
 const BODY = 'RECEIVER-BODY-7f3a internal data the log must not show';
 
-test('webhook targets inside the network are refused in the form; the delivery log never shows a response body', async ({ page }) => {
+test('webhook targets inside the network are refused in the form; the delivery log never shows a response body', async ({
+  page,
+}) => {
   const heard: string[] = [];
   const server = http.createServer((req, res) => {
     heard.push(req.url ?? '');

@@ -4,9 +4,7 @@ import path from 'node:path';
  * Runtime configuration, read from the environment once. Everything has a default so a fresh
  * clone runs with no env file.
  */
-export type DatabaseTarget =
-  | { kind: 'postgres'; url: string }
-  | { kind: 'pglite'; dir: string };
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dir: string };
 
 export function dataDir(): string {
   return path.resolve(/*turbopackIgnore: true*/ process.env.DRAWBRIDGE_DATA_DIR || './data');

@@ -83,7 +83,10 @@ function literalsOfType(t: ts.TypeNode | undefined): string[] {
  * The codes an argument can be: literals, both arms of a conditional, a same-file const, a parameter's
  * literal type or default. `param`: the parameter it forwards, which makes the function a helper.
  */
-function codesOf(e: ts.Expression, sf: ts.SourceFile): { codes: string[]; param?: ts.ParameterDeclaration; opaque?: boolean } {
+function codesOf(
+  e: ts.Expression,
+  sf: ts.SourceFile,
+): { codes: string[]; param?: ts.ParameterDeclaration; opaque?: boolean } {
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return { codes: [e.text] };
   if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e)) return codesOf(e.expression, sf);
   if (ts.isConditionalExpression(e)) {
@@ -102,7 +105,10 @@ function codesOf(e: ts.Expression, sf: ts.SourceFile): { codes: string[]; param?
     for (let fn = enclosingFunction(e); fn; fn = enclosingFunction(fn)) {
       const param = fn.parameters.find((p) => ts.isIdentifier(p.name) && p.name.text === e.text);
       if (param) {
-        const codes = [...literalsOfType(param.type), ...(param.initializer ? codesOf(param.initializer, sf).codes : [])];
+        const codes = [
+          ...literalsOfType(param.type),
+          ...(param.initializer ? codesOf(param.initializer, sf).codes : []),
+        ];
         return { codes, param };
       }
     }
@@ -125,7 +131,15 @@ function where(sf: ts.SourceFile, n: ts.Node): string {
 
 /** Classes and helpers whose argument `codeIndex` is an error code, to a fixed point over all files. */
 function scan(files: { file: string; text: string }[]): Scan {
-  const sfs = files.map((f) => ts.createSourceFile(f.file, f.text, ts.ScriptTarget.Latest, true, f.file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS));
+  const sfs = files.map((f) =>
+    ts.createSourceFile(
+      f.file,
+      f.text,
+      ts.ScriptTarget.Latest,
+      true,
+      f.file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+    ),
+  );
   // HintedError: the CLI's failures that carry their own hint (not a DomainError: it never reaches HTTP).
   const classes = new Map<string, Callee>([
     ['DomainError', { codeIndex: 1, kindIndex: 0 }],
@@ -186,7 +200,13 @@ function scan(files: { file: string; text: string }[]): Scan {
           }
         }
         // `readonly code = 'data_dir_in_use'` on an error class of its own.
-        if (ts.isPropertyDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === 'code' && n.initializer && ts.isStringLiteral(n.initializer)) {
+        if (
+          ts.isPropertyDeclaration(n) &&
+          ts.isIdentifier(n.name) &&
+          n.name.text === 'code' &&
+          n.initializer &&
+          ts.isStringLiteral(n.initializer)
+        ) {
           sites.push({ code: n.initializer.text, where: where(sf, n) });
         }
         if (ts.isNewExpression(n) && n.arguments) {
@@ -198,7 +218,8 @@ function scan(files: { file: string; text: string }[]): Scan {
           const helper = name ? helperFor(name, sf) : undefined;
           if (n.expression.kind === ts.SyntaxKind.SuperKeyword) {
             const cls = n.parent && ts.findAncestor(n, ts.isClassDeclaration);
-            const base = cls?.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+            const base = cls?.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]
+              ?.expression;
             const parent = base && classes.get(calleeName(base) ?? '');
             if (parent) record(parent, n.arguments, sf, n);
           } else if (helper) record(helper, n.arguments, sf, n);
@@ -229,12 +250,23 @@ describe('ERROR_CODES', () => {
   });
 
   it('the scanner finds the throwers (not silently nothing)', () => {
-    console.log(`error codes: ${foundCodes.size} distinct codes at ${result.sites.length} throw sites in ${files.length} files; ` +
-      `${result.classes.size} error classes, ${result.helpers.size} helpers (${[...result.helpers.keys()].join(', ')}); table: ${tableCodes.length}`);
+    console.log(
+      `error codes: ${foundCodes.size} distinct codes at ${result.sites.length} throw sites in ${files.length} files; ` +
+        `${result.classes.size} error classes, ${result.helpers.size} helpers (${[...result.helpers.keys()].join(', ')}); table: ${tableCodes.length}`,
+    );
     expect(files.length).toBeGreaterThan(200);
     expect(foundCodes.size).toBeGreaterThanOrEqual(Math.ceil(tableCodes.length * 0.8));
-    for (const cls of ['ModelValidationError', 'ApiError', 'AuthError', 'ArtifactError', 'BackupError', 'WorkflowError']) expect(result.classes.has(cls)).toBe(true);
-    for (const helper of ['#fail', 'lib/errors.ts#notFound']) expect([...result.helpers.keys()].some((k) => k.endsWith(helper))).toBe(true);
+    for (const cls of [
+      'ModelValidationError',
+      'ApiError',
+      'AuthError',
+      'ArtifactError',
+      'BackupError',
+      'WorkflowError',
+    ])
+      expect(result.classes.has(cls)).toBe(true);
+    for (const helper of ['#fail', 'lib/errors.ts#notFound'])
+      expect([...result.helpers.keys()].some((k) => k.endsWith(helper))).toBe(true);
   });
 
   it('every thrown code is in the table', () => {
@@ -252,7 +284,7 @@ describe('ERROR_CODES', () => {
     expect(unused).toEqual([]);
   });
 
-  it('a kind chosen at a throw site is the code\'s own (or one its entry allows)', () => {
+  it("a kind chosen at a throw site is the code's own (or one its entry allows)", () => {
     const wrong = result.sites.filter((s) => {
       if (!s.kind || !(s.code in ERROR_CODES)) return false;
       const entry = ERROR_CODES[s.code as keyof typeof ERROR_CODES];
@@ -276,7 +308,7 @@ describe('ERROR_CODES', () => {
     expect(planted.sites.filter((s) => !(s.code in ERROR_CODES))).toHaveLength(2);
   });
 
-  it('a DomainError takes the table\'s kind over a disagreeing one; unknown codes fall back by class', () => {
+  it("a DomainError takes the table's kind over a disagreeing one; unknown codes fall back by class", () => {
     expect(new DomainError('invalid', 'model_not_found', 'm').status).toBe(404);
     expect(new DomainError('invalid', 'invalid_request', 'r').status).toBe(400);
     expect(new DomainError('unprocessable', 'invalid_request', 'r').status).toBe(422);

@@ -63,7 +63,14 @@ const CODES_BY_KIND = {
   unauthenticated: ['unauthenticated'],
   // self_review: the requester of a deployment request may never review it.
   forbidden: ['forbidden', 'self_review', 'csrf_refused'],
-  not_found: ['not_found', 'training_job_not_found', 'model_not_found', 'deployment_not_found', 'artifact_not_found', 'request_not_found'],
+  not_found: [
+    'not_found',
+    'training_job_not_found',
+    'model_not_found',
+    'deployment_not_found',
+    'artifact_not_found',
+    'request_not_found',
+  ],
   conflict: [
     'conflict',
     'active_model_exists',

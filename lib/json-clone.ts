@@ -5,7 +5,9 @@
  * the audit chain hashes), or to its exact digits as a string where precision matters more.
  */
 export function jsonClone<T = unknown>(value: unknown, bigint: 'number' | 'string' = 'number'): T {
-  const text = JSON.stringify(value, (_k, x) => (typeof x === 'bigint' ? (bigint === 'number' ? Number(x) : String(x)) : x));
+  const text = JSON.stringify(value, (_k, x) =>
+    typeof x === 'bigint' ? (bigint === 'number' ? Number(x) : String(x)) : x,
+  );
   // JSON.stringify(undefined) is undefined, which JSON.parse would refuse: nothing in, nothing out.
   return (text === undefined ? undefined : JSON.parse(text)) as T;
 }

@@ -35,7 +35,10 @@ export async function startServer(): Promise<void> {
   }
   startDispatcher(getDb);
   // What a crash left between writing an upload and recording it; in the background, never fatal.
-  void getDb().then((db) => sweepOrphansOnStartup(db, getStore()), () => {});
+  void getDb().then(
+    (db) => sweepOrphansOnStartup(db, getStore()),
+    () => {},
+  );
 }
 
 /**

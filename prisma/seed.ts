@@ -11,7 +11,10 @@ const force = process.argv.includes('--force');
 const { db, adapter, close } = await openDatabase().catch((e) => {
   // Another process holds the embedded database (lib/db/data-dir-lock): say who, not a stack trace.
   if (e?.code !== 'data_dir_in_use') throw e;
-  const next = e.owner?.kind === 'server' ? `Is Drawbridge already running? Use it${e.owner.url ? ` at ${e.owner.url}` : ''}, or stop it (pid ${e.owner.pid}) first.` : `Wait for it to finish (or stop it: kill ${e.owner?.pid}), then start again.`;
+  const next =
+    e.owner?.kind === 'server'
+      ? `Is Drawbridge already running? Use it${e.owner.url ? ` at ${e.owner.url}` : ''}, or stop it (pid ${e.owner.pid}) first.`
+      : `Wait for it to finish (or stop it: kill ${e.owner?.pid}), then start again.`;
   console.error(`drawbridge: cannot start: ${e.message}\n${next}`);
   process.exit(1);
 });
@@ -19,7 +22,9 @@ try {
   const empty = await isEmptyDatabase(db);
   if (force || (empty && demoMode())) {
     const r = await seedDemo(db, getStore());
-    console.log(`drawbridge: seeded ${r.users} demo users and ${r.jobs} training jobs into ${adapter.kind} (${adapter.location})`);
+    console.log(
+      `drawbridge: seeded ${r.users} demo users and ${r.jobs} training jobs into ${adapter.kind} (${adapter.location})`,
+    );
   } else if (empty) {
     console.log(
       `drawbridge: the database at ${adapter.location} has no accounts yet. Create the first admin with\n` +
@@ -27,7 +32,9 @@ try {
         '(or start with DRAWBRIDGE_DEMO=1 for the demo data).',
     );
   } else {
-    console.log(`drawbridge: database at ${adapter.location} already has data; not seeding (use --force to top up the demo data)`);
+    console.log(
+      `drawbridge: database at ${adapter.location} already has data; not seeding (use --force to top up the demo data)`,
+    );
   }
 } finally {
   await close();

@@ -40,7 +40,8 @@ describe('architecture', () => {
 
   it('fails on a planted components/ → app/ import and on a planted cycle', () => {
     const root = plantTree({
-      'components/comment-box.tsx': "'use client';\nimport { addThing } from '@/app/(console)/things/actions';\nexport const Box = addThing;\n",
+      'components/comment-box.tsx':
+        "'use client';\nimport { addThing } from '@/app/(console)/things/actions';\nexport const Box = addThing;\n",
       'app/(console)/things/actions.ts': "'use server';\nexport async function addThing() {}\n",
       'lib/registry/a.ts': "import 'server-only';\nimport { b } from './b';\nexport const a = () => b;\n",
       'lib/registry/b.ts': "import 'server-only';\nimport { a } from './a';\nexport const b = () => a;\n",
@@ -56,14 +57,18 @@ describe('architecture', () => {
     const root = plantTree({
       'lib/errors.ts': "import { x } from './config';\nexport const e = x;\n",
       'lib/config.ts': 'export const x = 1;\n',
-      'lib/formats/reader.ts': "import { e } from '../errors';\nimport { d } from '../registry/deploy';\nexport const r = [e, d];\n",
-      'lib/registry/deploy.ts': "import 'server-only';\nimport { fail } from '../api/errors';\nexport const d = fail;\n",
+      'lib/formats/reader.ts':
+        "import { e } from '../errors';\nimport { d } from '../registry/deploy';\nexport const r = [e, d];\n",
+      'lib/registry/deploy.ts':
+        "import 'server-only';\nimport { fail } from '../api/errors';\nexport const d = fail;\n",
       'lib/registry/unmarked.ts': 'export const u = 1;\n',
-      'lib/registry/unmarked.test.ts': "import { u } from './unmarked';\nimport { fail } from '../api/errors';\nexport const t = [u, fail];\n",
+      'lib/registry/unmarked.test.ts':
+        "import { u } from './unmarked';\nimport { fail } from '../api/errors';\nexport const t = [u, fail];\n",
       'lib/api/errors.ts': 'export const fail = 1;\n',
       'lib/db/index.ts': "import 'server-only';\nexport const getDb = () => null;\n",
       // A client form reaching the database through a helper that is not itself marked.
-      'components/form.tsx': "'use client';\nimport { helper } from './helper';\nimport type { Db } from '@/lib/db';\nexport const F = helper;\n",
+      'components/form.tsx':
+        "'use client';\nimport { helper } from './helper';\nimport type { Db } from '@/lib/db';\nexport const F = helper;\n",
       'components/helper.ts': "import { getDb } from '@/lib/db/index';\nexport const helper = getDb;\n",
       // A client form calling a server action: it gets a reference, never the action's imports.
       'components/act.tsx': "'use client';\nimport { save } from '../lib/save-action';\nexport const A = save;\n",

@@ -176,7 +176,8 @@ function serve(files) {
     if (url.pathname === '/bench-worker.mjs') return send(200, 'text/javascript; charset=utf-8', WORKER);
     if (files[url.pathname]) return send(200, 'application/octet-stream', files[url.pathname]);
     const m = /^\/ort\/([^/]+)$/.exec(url.pathname);
-    if (m && Object.hasOwn(ORT_FILES, m[1])) return send(200, ORT_FILES[m[1]], await readFile(path.join(ortDistDir(root), m[1])));
+    if (m && Object.hasOwn(ORT_FILES, m[1]))
+      return send(200, ORT_FILES[m[1]], await readFile(path.join(ortDistDir(root), m[1])));
     send(404, 'text/plain', 'not found');
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -188,13 +189,29 @@ const ae = randomAutoencoder();
 const model = writeOnnx(ae, { metadata: { purpose: 'bench:preview' } });
 const r = rng(0xbe7c);
 const input = Float32Array.from({ length: BATCH * DIM }, () => (r() - 0.5) * 0.2);
-console.log(`bench:preview — ${DIM}-[${HIDDEN.join(',')}] autoencoder (${(model.byteLength / 2 ** 20).toFixed(2)} MB ONNX), batch ${BATCH} × ${DIM}, warm-up 1 + median of ${RUNS}`);
+console.log(
+  `bench:preview — ${DIM}-[${HIDDEN.join(',')}] autoencoder (${(model.byteLength / 2 ** 20).toFixed(2)} MB ONNX), batch ${BATCH} × ${DIM}, warm-up 1 + median of ${RUNS}`,
+);
 
 const node1 = await runNode(model, input, 1);
 const nodeAll = await runNode(model, input, 0);
 const rows = [
-  { name: 'onnxruntime-node', threads: '1', create: node1.create, med: median(node1.times), min: Math.min(...node1.times), diff: null },
-  { name: 'onnxruntime-node', threads: 'default', create: nodeAll.create, med: median(nodeAll.times), min: Math.min(...nodeAll.times), diff: compare(nodeAll.output, node1.output) },
+  {
+    name: 'onnxruntime-node',
+    threads: '1',
+    create: node1.create,
+    med: median(node1.times),
+    min: Math.min(...node1.times),
+    diff: null,
+  },
+  {
+    name: 'onnxruntime-node',
+    threads: 'default',
+    create: nodeAll.create,
+    med: median(nodeAll.times),
+    min: Math.min(...nodeAll.times),
+    diff: compare(nodeAll.output, node1.output),
+  },
 ];
 
 const server = await serve({
@@ -205,7 +222,15 @@ const server = await serve({
 const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--enable-unsafe-webgpu'],
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+    '--enable-unsafe-webgpu',
+  ],
 });
 const notes = [];
 let failed = false;
@@ -230,8 +255,11 @@ try {
       failed = true;
       continue;
     }
-    if (cfg.ep === 'wasm' && cfg.threads > 1 && !res.isolated) notes.push('the page was not cross-origin isolated: ORT silently used 1 thread');
-    const adapter = res.adapter ? ` [${res.adapter}${/swiftshader/i.test(res.adapter) ? ' = SwiftShader, CPU emulation' : ''}]` : '';
+    if (cfg.ep === 'wasm' && cfg.threads > 1 && !res.isolated)
+      notes.push('the page was not cross-origin isolated: ORT silently used 1 thread');
+    const adapter = res.adapter
+      ? ` [${res.adapter}${/swiftshader/i.test(res.adapter) ? ' = SwiftShader, CPU emulation' : ''}]`
+      : '';
     rows.push({
       name: `${cfg.label} (Chromium)${adapter}`,
       threads: cfg.ep === 'webgpu' ? '—' : String(cfg.threads),
@@ -241,7 +269,8 @@ try {
       diff: { maxAbs: res.maxAbs, maxRel: res.maxRel },
     });
     if (res.maxRel > TOLERANCE) failed = true;
-    if (res.version) notes.push(`${cfg.label} ${cfg.threads}: onnxruntime-web ${res.version}, crossOriginIsolated=${res.isolated}`);
+    if (res.version)
+      notes.push(`${cfg.label} ${cfg.threads}: onnxruntime-web ${res.version}, crossOriginIsolated=${res.isolated}`);
   }
 } finally {
   await browser.close();
@@ -251,7 +280,19 @@ try {
 const ref1 = rows[0].med;
 const refAll = rows[1].med;
 const f = (v, d = 1) => (v === undefined ? '' : v.toFixed(d));
-const table = [['backend', 'threads', 'create ms', 'median ms', 'min ms', '× node(1)', '× node(default)', 'max abs diff', 'max rel diff']];
+const table = [
+  [
+    'backend',
+    'threads',
+    'create ms',
+    'median ms',
+    'min ms',
+    '× node(1)',
+    '× node(default)',
+    'max abs diff',
+    'max rel diff',
+  ],
+];
 for (const row of rows) {
   if (row.skipped) table.push([row.name, row.threads, row.skipped, '', '', '', '', '', '']);
   else
@@ -278,5 +319,7 @@ console.log(
   `goal: WASM ≤ 3.5× onnxruntime-node → best WASM is ${(wasmBest / refAll).toFixed(2)}× node(default), ${(wasmBest / ref1).toFixed(2)}× node(1 thread)` +
     `; outputs agree within ${TOLERANCE} (relative to the output's scale): ${failed ? 'NO' : 'yes'}`,
 );
-console.log('model page to first chart (warm) is measured by e2e/preview.spec.ts against a running app (see its "timing" annotation).');
+console.log(
+  'model page to first chart (warm) is measured by e2e/preview.spec.ts against a running app (see its "timing" annotation).',
+);
 process.exitCode = failed ? 1 : 0;

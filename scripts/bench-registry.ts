@@ -11,14 +11,32 @@ import { SYSTEM_ACTOR } from '../lib/registry/audit';
 const N = Number(process.env.BENCH_EXPORTS || 10_000);
 const RUNS = 15;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-bench-'));
-const { db, close } = await openDatabase({ kind: 'pglite', dir }, { migrationsDir: path.join(import.meta.dirname, '..', 'prisma', 'migrations') });
+const { db, close } = await openDatabase(
+  { kind: 'pglite', dir },
+  { migrationsDir: path.join(import.meta.dirname, '..', 'prisma', 'migrations') },
+);
 
 try {
-  const ages = [[2, 3], [3, 4], [4, 5], [5, 6], [6, 7], [7, 8], [8, 9], [9, 12]];
+  const ages = [
+    [2, 3],
+    [3, 4],
+    [4, 5],
+    [5, 6],
+    [6, 7],
+    [7, 8],
+    [8, 9],
+    [9, 12],
+  ];
   const formats = ['onnx', 'pytorch', 'pickle', 'safetensors'] as const;
   const t0 = performance.now();
   const hex = (i: number) => i.toString(16).padStart(64, '0');
-  await db.artifact.createMany({ data: Array.from({ length: N }, (_, i) => ({ sha256: hex(i), sizeBytes: 900_000n + BigInt(i), mediaType: 'application/octet-stream' })) });
+  await db.artifact.createMany({
+    data: Array.from({ length: N }, (_, i) => ({
+      sha256: hex(i),
+      sizeBytes: 900_000n + BigInt(i),
+      mediaType: 'application/octet-stream',
+    })),
+  });
   for (let start = 0; start < N; start += 2000) {
     await db.modelExport.createMany({
       data: Array.from({ length: Math.min(2000, N - start) }, (_, k) => {
@@ -44,9 +62,17 @@ try {
       }),
     });
   }
-  const exports = await db.modelExport.findMany({ select: { id: true }, where: { exportFormat: 'onnx' }, take: N / 10 });
-  await db.validationRun.createMany({ data: exports.map((e, i) => ({ modelExportId: e.id, artifactSha256: hex(i), isValid: i % 3 !== 0 })) });
-  console.log(`seeded ${N} exports and ${exports.length} validation runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const exports = await db.modelExport.findMany({
+    select: { id: true },
+    where: { exportFormat: 'onnx' },
+    take: N / 10,
+  });
+  await db.validationRun.createMany({
+    data: exports.map((e, i) => ({ modelExportId: e.id, artifactSha256: hex(i), isValid: i % 3 !== 0 })),
+  });
+  console.log(
+    `seeded ${N} exports and ${exports.length} validation runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
 
   async function median(fn: () => Promise<unknown>) {
     await fn(); // warm
@@ -76,7 +102,12 @@ try {
     const ms = await median(async () => {
       total = (await listExportedModels(db, SYSTEM_ACTOR, filter)).total;
     });
-    console.log(name.padEnd(32), ms.toFixed(2).padStart(10), `${(ms / baseline).toFixed(1)}×`.padStart(8), `  ${total}`);
+    console.log(
+      name.padEnd(32),
+      ms.toFixed(2).padStart(10),
+      `${(ms / baseline).toFixed(1)}×`.padStart(8),
+      `  ${total}`,
+    );
   }
 } finally {
   await close();

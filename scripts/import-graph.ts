@@ -58,7 +58,8 @@ function importsOf(source: ts.SourceFile, text: string): RawImport[] {
   for (const st of source.statements) {
     if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
       const clause = st.importClause;
-      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
+      const named =
+        clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : null;
       const allNamedTypes = !!named && named.length > 0 && !clause?.name && named.every((el) => el.isTypeOnly);
       out.push({ specifier: st.moduleSpecifier.text, typeOnly: !!clause && (clause.isTypeOnly || allNamedTypes) });
     } else if (ts.isExportDeclaration(st) && st.moduleSpecifier && ts.isStringLiteral(st.moduleSpecifier)) {
@@ -80,7 +81,9 @@ function importsOf(source: ts.SourceFile, text: string): RawImport[] {
 
 function directiveOf(source: ts.SourceFile): string | null {
   const first = source.statements[0];
-  return first && ts.isExpressionStatement(first) && ts.isStringLiteral(first.expression) ? first.expression.text : null;
+  return first && ts.isExpressionStatement(first) && ts.isStringLiteral(first.expression)
+    ? first.expression.text
+    : null;
 }
 
 /** Parses every source file under `root` and resolves its imports to files of the tree. */
@@ -88,9 +91,20 @@ export function buildImportGraph(root: string): ImportGraph {
   const all = listFiles(root);
   // Generated code (the Prisma client) is a target of imports, not parsed: it imports only its packages.
   const files = [...all].filter((f) => SOURCE.test(f) && !f.endsWith('.d.ts') && !f.includes('/generated/')).sort();
-  const graph: ImportGraph = { files, edges: [], serverOnly: new Set(), client: new Set(), serverActions: new Set(), unresolved: [] };
+  const graph: ImportGraph = {
+    files,
+    edges: [],
+    serverOnly: new Set(),
+    client: new Set(),
+    serverActions: new Set(),
+    unresolved: [],
+  };
   for (const file of files) {
-    const kind = file.endsWith('.tsx') ? ts.ScriptKind.TSX : file.endsWith('.mjs') ? ts.ScriptKind.JS : ts.ScriptKind.TS;
+    const kind = file.endsWith('.tsx')
+      ? ts.ScriptKind.TSX
+      : file.endsWith('.mjs')
+        ? ts.ScriptKind.JS
+        : ts.ScriptKind.TS;
     const text = fs.readFileSync(path.join(root, file), 'utf8');
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, kind);
     const directive = directiveOf(source);
@@ -109,7 +123,8 @@ export function buildImportGraph(root: string): ImportGraph {
 
 const under = (dir: string) => (file: string) => file.startsWith(`${dir}/`);
 /** Tests and their helpers (test-support/, test-*.ts): they run in vitest, never in a server or a bundle. */
-const isTest = (file: string) => /\.test\.tsx?$/.test(file) || file.includes('/test-support/') || /(^|\/)test-[^/]+$/.test(file);
+const isTest = (file: string) =>
+  /\.test\.tsx?$/.test(file) || file.includes('/test-support/') || /(^|\/)test-[^/]+$/.test(file);
 
 /** file → the files it imports at run time (what `import type` names is erased by the compiler). */
 function runtimeImports(graph: ImportGraph): Map<string, string[]> {
@@ -202,7 +217,8 @@ export function checkArchitecture(graph: ImportGraph): Violation[] {
   const out: Violation[] = [];
   const edge = (rule: string, e: ImportEdge, why: string) =>
     out.push({ rule, message: `${e.from} imports ${e.to}${e.typeOnly ? ' (type only)' : ''}: ${why}` });
-  for (const u of graph.unresolved) out.push({ rule: 'resolvable', message: `${u.from} imports '${u.specifier}', which names no file` });
+  for (const u of graph.unresolved)
+    out.push({ rule: 'resolvable', message: `${u.from} imports '${u.specifier}', which names no file` });
   for (const e of graph.edges) {
     if (under('lib/formats')(e.from) && !under('lib/formats')(e.to) && e.to !== 'lib/errors.ts') {
       edge('formats-pure', e, 'lib/formats imports nothing of ours but lib/errors.ts');
@@ -213,18 +229,23 @@ export function checkArchitecture(graph: ImportGraph): Violation[] {
       edge('registry-not-api', e, 'lib/registry never imports lib/api');
     }
     if (under('components')(e.from) && under('app')(e.to)) {
-      edge('components-not-app', e, 'components/ holds shared UI; pass a route\'s action in as a prop');
+      edge('components-not-app', e, "components/ holds shared UI; pass a route's action in as a prop");
     }
   }
   const serverDirs = ['lib/db', 'lib/registry', 'lib/storage'].map(under);
   const isServer = (f: string) => graph.serverOnly.has(f) || serverDirs.some((inDir) => inDir(f));
   for (const file of graph.client) {
     const route = serverPathFrom(graph, file, isServer);
-    if (route) out.push({ rule: 'client-not-server', message: `client module ${file} reaches server code: ${route.join(' → ')}` });
+    if (route)
+      out.push({
+        rule: 'client-not-server',
+        message: `client module ${file} reaches server code: ${route.join(' → ')}`,
+      });
   }
   for (const file of graph.files) {
     const marked = serverDirs.some((inDir) => inDir(file)) && !isTest(file) && !file.endsWith('.child.ts');
-    if (marked && !graph.serverOnly.has(file)) out.push({ rule: 'server-only-marked', message: `${file} does not import 'server-only'` });
+    if (marked && !graph.serverOnly.has(file))
+      out.push({ rule: 'server-only-marked', message: `${file} does not import 'server-only'` });
   }
   for (const cycle of findCycles(graph)) out.push({ rule: 'no-cycles', message: `import cycle: ${cycle.join(' → ')}` });
   return out;

@@ -11,7 +11,8 @@ function findBin(name) {
   const dirs = [...(process.env.PATH ?? '').split(':')];
   const pgRoot = '/usr/lib/postgresql';
   if (fs.existsSync(pgRoot)) {
-    for (const v of fs.readdirSync(pgRoot).sort((a, b) => Number(b) - Number(a))) dirs.push(path.join(pgRoot, v, 'bin'));
+    for (const v of fs.readdirSync(pgRoot).sort((a, b) => Number(b) - Number(a)))
+      dirs.push(path.join(pgRoot, v, 'bin'));
   }
   for (const d of dirs) {
     const p = path.join(d, name);
@@ -57,8 +58,15 @@ export async function startPgCluster() {
   exec(initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   const port = await freePort();
   exec(pgCtl, [
-    '-D', data, '-l', path.join(dir, 'log'), '-w', '-t', '60',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+    '-D',
+    data,
+    '-l',
+    path.join(dir, 'log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
     'start',
   ]);
   return {

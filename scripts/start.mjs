@@ -29,13 +29,27 @@ function sourceFingerprint() {
       h.update(`${p}:${st.size}:${st.mtimeMs}\n`);
     }
   };
-  for (const p of ['app', 'components', 'lib', 'proxy.ts', 'instrumentation.ts', 'next.config.ts', 'package-lock.json', 'prisma/schema.prisma', 'postcss.config.mjs']) walk(p);
+  for (const p of [
+    'app',
+    'components',
+    'lib',
+    'proxy.ts',
+    'instrumentation.ts',
+    'next.config.ts',
+    'package-lock.json',
+    'prisma/schema.prisma',
+    'postcss.config.mjs',
+  ])
+    walk(p);
   return h.digest('hex');
 }
 
 const stamp = path.join(root, '.next', 'drawbridge-source.sha256');
 const fingerprint = sourceFingerprint();
-const built = fs.existsSync(path.join(root, '.next', 'BUILD_ID')) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === fingerprint;
+const built =
+  fs.existsSync(path.join(root, '.next', 'BUILD_ID')) &&
+  fs.existsSync(stamp) &&
+  fs.readFileSync(stamp, 'utf8') === fingerprint;
 if (!built) {
   console.log('drawbridge: building the app (first start or sources changed)…');
   run(bin('next'), ['build']);

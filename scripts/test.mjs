@@ -27,7 +27,7 @@ function stage(name, cmd, args, env = {}) {
 
 if (want('lint')) {
   // The caches keep a re-run to seconds: only files changed since the last run are read again.
-  const cache = (tool) => ['--cache', '--cache-location', `node_modules/.cache/${tool}`];
+  const cache = (tool) => ['--cache', '--cache-location', `node_modules/.cache/${tool}-cache.json`];
   stage('eslint', bin('eslint'), ['.', '--max-warnings', '0', ...cache('eslint')]);
   stage('format', bin('prettier'), ['--check', '.', '--log-level', 'warn', ...cache('prettier')]);
 }

@@ -12,7 +12,10 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
   const unread = await countUnread(await getDb(), actor);
   return (
     <div className="min-h-screen">
-      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2">
+      <a
+        href="#main"
+        className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2"
+      >
         Skip to content
       </a>
       <header className="border-b border-slate-200 bg-white">
@@ -32,7 +35,11 @@ export default async function ConsoleLayout({ children }: { children: React.Reac
               Inbox
               {unread > 0 && (
                 <>
-                  <span aria-hidden className="ml-1.5 rounded-full bg-indigo-700 px-1.5 py-0.5 text-xs font-semibold text-white" data-testid="inbox-unread">
+                  <span
+                    aria-hidden
+                    className="ml-1.5 rounded-full bg-indigo-700 px-1.5 py-0.5 text-xs font-semibold text-white"
+                    data-testid="inbox-unread"
+                  >
                     {unread > 99 ? '99+' : unread}
                   </span>
                   <span className="sr-only">, {unread} unread</span>

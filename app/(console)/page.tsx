@@ -15,11 +15,17 @@ export default async function OverviewPage() {
   ];
   return (
     <>
-      <PageHeader title={`Welcome, ${actor.name}`} description="The registry and deployment console for the age-group drawing autoencoders." />
+      <PageHeader
+        title={`Welcome, ${actor.name}`}
+        description="The registry and deployment console for the age-group drawing autoencoders."
+      />
       <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {cards.map((card) => (
           <li key={card.label}>
-            <Link href={card.href} className="block rounded-lg border border-slate-200 bg-white p-5 hover:border-indigo-300">
+            <Link
+              href={card.href}
+              className="block rounded-lg border border-slate-200 bg-white p-5 hover:border-indigo-300"
+            >
               <span className="block text-sm text-slate-600">{card.label}</span>
               <span className="mt-1 block text-3xl font-semibold tabular-nums">{card.value}</span>
             </Link>

@@ -25,11 +25,15 @@ function undescribed(schema: z.ZodType, value: unknown, at = '$'): string[] {
       // A key either side names is described.
       return inner(def.left).filter((p) => inner(def.right).includes(p));
     case 'array':
-      return Array.isArray(value) ? value.flatMap((v, i) => undescribed(def.element as z.ZodType, v, `${at}[${i}]`)) : [];
+      return Array.isArray(value)
+        ? value.flatMap((v, i) => undescribed(def.element as z.ZodType, v, `${at}[${i}]`))
+        : [];
     case 'object': {
       if (!value || typeof value !== 'object') return [];
       const shape = def.shape as Record<string, z.ZodType>;
-      return Object.entries(value).flatMap(([k, v]) => (k in shape ? undescribed(shape[k], v, `${at}.${k}`) : [`${at}.${k}`]));
+      return Object.entries(value).flatMap(([k, v]) =>
+        k in shape ? undescribed(shape[k], v, `${at}.${k}`) : [`${at}.${k}`],
+      );
     }
     default:
       return [];
@@ -44,7 +48,9 @@ async function expectContract(method: Method, path: string, res: Promise<Respons
   const schema = responseSchemaOf(method, path, status);
   const parsed = schema.safeParse(body);
   expect(parsed.error?.issues ?? [], `${method.toUpperCase()} ${path}`).toEqual([]);
-  expect(undescribed(schema, body), `${method.toUpperCase()} ${path}: fields the contract does not describe`).toEqual([]);
+  expect(undescribed(schema, body), `${method.toUpperCase()} ${path}: fields the contract does not describe`).toEqual(
+    [],
+  );
   return body;
 }
 
@@ -59,16 +65,33 @@ describe('responses match the contract', () => {
     await expectContract('get', '/api/v1/training/jobs', call('jobs', '/api/v1/training/jobs?page_size=2'));
     await expectContract('get', '/api/v1/training/jobs/{id}', call('job', '/x', { params: { id: String(jobId) } }));
     await expectContract('get', '/api/v1/training/models/exports', call('exports', '/api/v1/training/models/exports'));
-    await expectContract('post', '/api/v1/training/models/validate', call('validate', `/api/v1/training/models/validate?model_id=${model_id}`, { method: 'POST' }));
-    const detail = await expectContract('get', '/api/v1/training/models/exports/{model_id}', call('exportOne', '/x', { params: { model_id } }));
+    await expectContract(
+      'post',
+      '/api/v1/training/models/validate',
+      call('validate', `/api/v1/training/models/validate?model_id=${model_id}`, { method: 'POST' }),
+    );
+    const detail = await expectContract(
+      'get',
+      '/api/v1/training/models/exports/{model_id}',
+      call('exportOne', '/x', { params: { model_id } }),
+    );
     expect(detail.validation_runs).toHaveLength(1);
 
     // Staging with one approval and no preview summary, so one admin approval deploys it.
     const policy = { required_approvals: 1, require_preview_summary: false };
-    await expectContract('put', '/api/v1/review-policies/{environment}', call('policy', '/x', { method: 'PUT', json: policy, params: { environment: 'staging' } }));
+    await expectContract(
+      'put',
+      '/api/v1/review-policies/{environment}',
+      call('policy', '/x', { method: 'PUT', json: policy, params: { environment: 'staging' } }),
+    );
     await expectContract('get', '/api/v1/review-policies', call('policies', '/api/v1/review-policies'));
     const request = { model_id, deployment_environment: 'staging', rationale: 'Contract check of the wire shapes' };
-    const created = await expectContract('post', '/api/v1/deployment-requests', call('requests', '/x', { role: 'reviewer', json: request }), 201);
+    const created = await expectContract(
+      'post',
+      '/api/v1/deployment-requests',
+      call('requests', '/x', { role: 'reviewer', json: request }),
+      201,
+    );
     const id = created.request_id;
     const reviewed = await expectContract(
       'post',
@@ -77,11 +100,27 @@ describe('responses match the contract', () => {
       201,
     );
     expect(reviewed.request.state).toBe('approved');
-    const deployed = await expectContract('post', '/api/v1/deployment-requests/{id}/deploy', call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } }));
+    const deployed = await expectContract(
+      'post',
+      '/api/v1/deployment-requests/{id}/deploy',
+      call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } }),
+    );
     await expectContract('get', '/api/v1/deployment-requests/{id}', call('request', '/x', { params: { id } }));
-    await expectContract('get', '/api/v1/deployment-requests', call('requests', '/api/v1/deployment-requests?view=all'));
-    await expectContract('get', '/api/v1/training/models/deployed', call('deployed', '/api/v1/training/models/deployed?include_inactive=true'));
-    const undeployed = call('undeploy', '/x', { role: 'deployer', method: 'POST', params: { id: String(deployed.deployment_id) } });
+    await expectContract(
+      'get',
+      '/api/v1/deployment-requests',
+      call('requests', '/api/v1/deployment-requests?view=all'),
+    );
+    await expectContract(
+      'get',
+      '/api/v1/training/models/deployed',
+      call('deployed', '/api/v1/training/models/deployed?include_inactive=true'),
+    );
+    const undeployed = call('undeploy', '/x', {
+      role: 'deployer',
+      method: 'POST',
+      params: { id: String(deployed.deployment_id) },
+    });
     await expectContract('post', '/api/v1/training/models/{id}/undeploy', undeployed);
     await expectContract('get', '/api/v1/audit', call('audit', '/api/v1/audit'));
 

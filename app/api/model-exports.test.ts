@@ -2,12 +2,29 @@
 // from an upload, list, validate, download; and a direct export refused before it is catalogued.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, db, DEMO, demoJobId, expectError, file, FIXTURES, g0, REASON, sha, store, useSeededApi } from './test-harness';
+import {
+  call,
+  db,
+  DEMO,
+  demoJobId,
+  expectError,
+  file,
+  FIXTURES,
+  g0,
+  REASON,
+  sha,
+  store,
+  useSeededApi,
+} from './test-harness';
 
 useSeededApi();
 
 describe('REST API journey', () => {
-  const s: { jobId?: number; exports: Record<string, { model_id: string; checksum: string; export_path?: string }>; deployments: number[] } = { exports: {}, deployments: [] };
+  const s: {
+    jobId?: number;
+    exports: Record<string, { model_id: string; checksum: string; export_path?: string }>;
+    deployments: number[];
+  } = { exports: {}, deployments: [] };
 
   beforeAll(async () => {
     s.jobId = await demoJobId();
@@ -17,12 +34,25 @@ describe('REST API journey', () => {
     for (const fmt of ['onnx', 'pytorch', 'pickle', 'safetensors']) {
       const res =
         fmt === 'onnx'
-          ? await call('export', `/api/v1/training/models/export?training_job_id=${s.jobId}&age_group_min=2&age_group_max=3&export_format=onnx`, { role: 'reviewer', method: 'POST' })
-          : await call('export', '/api/v1/training/models/export', { role: 'reviewer', json: { training_job_id: s.jobId, age_group_min: 2, age_group_max: 3, export_format: fmt } });
+          ? await call(
+              'export',
+              `/api/v1/training/models/export?training_job_id=${s.jobId}&age_group_min=2&age_group_max=3&export_format=onnx`,
+              { role: 'reviewer', method: 'POST' },
+            )
+          : await call('export', '/api/v1/training/models/export', {
+              role: 'reviewer',
+              json: { training_job_id: s.jobId, age_group_min: 2, age_group_max: 3, export_format: fmt },
+            });
       expect(res.status).toBe(200);
       const d = await res.json();
       expect(Object.keys(d)).toHaveLength(16);
-      expect(d).toMatchObject({ training_job_id: s.jobId, export_format: fmt, input_dimension: 832, age_group_min: 2, age_group_max: 3 });
+      expect(d).toMatchObject({
+        training_job_id: s.jobId,
+        export_format: fmt,
+        input_dimension: 832,
+        age_group_min: 2,
+        age_group_max: 3,
+      });
       s.exports[fmt] = d;
     }
   });
@@ -30,14 +60,24 @@ describe('REST API journey', () => {
   it('exports directly from an uploaded checkpoint (training_job_id 0)', async () => {
     const f = new FormData();
     f.set('checkpoint', new Blob([file(path.join(DEMO, 'age-3-4.pth'))]), 'model.pth');
-    f.set('model_info', JSON.stringify({ model_architecture: { input_dim: 832, hidden_dims: [128, 64] }, training_metrics: { final_loss: 0.001 } }));
+    f.set(
+      'model_info',
+      JSON.stringify({
+        model_architecture: { input_dim: 832, hidden_dims: [128, 64] },
+        training_metrics: { final_loss: 0.001 },
+      }),
+    );
     f.set('age_group_min', '3');
     f.set('age_group_max', '4');
     f.set('export_format', 'safetensors');
     const res = await call('direct', '/api/v1/training/models/export/direct', { role: 'reviewer', body: f });
     expect(res.status).toBe(200);
     const d = await res.json();
-    expect(d).toMatchObject({ training_job_id: 0, export_format: 'safetensors', training_metrics: { final_loss: 0.001 } });
+    expect(d).toMatchObject({
+      training_job_id: 0,
+      export_format: 'safetensors',
+      training_metrics: { final_loss: 0.001 },
+    });
     s.exports.direct = d;
     // Nothing deploys without an approved request.
     const config = { model_id: d.model_id, age_group_min: 3, age_group_max: 4, validate_before_deployment: 'false' };
@@ -45,29 +85,50 @@ describe('REST API journey', () => {
     const refused = await expectError(dep, 409, 'approval_required');
     expect(refused.detail).toContain('POST /api/v1/deployment-requests');
     // Even an admin's break-glass: without a training job there is no validation set, so no threshold from data.
-    await expectError(await call('deploy', '/api/v1/training/models/deploy', { role: 'admin', json: { ...config, break_glass_reason: REASON } }), 409, 'validation_set_missing');
+    await expectError(
+      await call('deploy', '/api/v1/training/models/deploy', {
+        role: 'admin',
+        json: { ...config, break_glass_reason: REASON },
+      }),
+      409,
+      'validation_set_missing',
+    );
   });
 
   it('lists exports newest first with filters and paging', async () => {
-    const res = await call('exports', '/api/v1/training/models/exports?age_group_min=2&page_size=2', { role: 'viewer' });
+    const res = await call('exports', '/api/v1/training/models/exports?age_group_min=2&page_size=2', {
+      role: 'viewer',
+    });
     expect(res.status).toBe(200);
     const l = await res.json();
     expect(l).toMatchObject({ total: 4, page: 1, page_size: 2 });
-    expect(l.exports.map((e: { model_id: string }) => e.model_id)).toEqual([s.exports.safetensors.model_id, s.exports.pickle.model_id]);
-    const direct = await (await call('exports', '/api/v1/training/models/exports?training_job_id=0', { role: 'viewer' })).json();
+    expect(l.exports.map((e: { model_id: string }) => e.model_id)).toEqual([
+      s.exports.safetensors.model_id,
+      s.exports.pickle.model_id,
+    ]);
+    const direct = await (
+      await call('exports', '/api/v1/training/models/exports?training_job_id=0', { role: 'viewer' })
+    ).json();
     expect(direct.exports.map((e: { model_id: string }) => e.model_id)).toEqual([s.exports.direct.model_id]);
-    const onnx = await (await call('exports', '/api/v1/training/models/exports?export_format=onnx', { role: 'viewer' })).json();
+    const onnx = await (
+      await call('exports', '/api/v1/training/models/exports?export_format=onnx', { role: 'viewer' })
+    ).json();
     expect(onnx.exports.every((e: { export_format: string }) => e.export_format === 'onnx')).toBe(true);
   });
 
   it('validates an export and shows the run on its detail', async () => {
     const id = s.exports.onnx.model_id;
-    const res = await call('validate', `/api/v1/training/models/validate?model_id=${id}`, { role: 'reviewer', method: 'POST' });
+    const res = await call('validate', `/api/v1/training/models/validate?model_id=${id}`, {
+      role: 'reviewer',
+      method: 'POST',
+    });
     expect(res.status).toBe(200);
     const v = await res.json();
     expect(v).toMatchObject({ is_valid: true, errors: [] });
     expect(v.integrity_checks).toMatchObject({ checksum_verified: true, parsed: true });
-    const detail = await (await call('exportOne', `/api/v1/training/models/exports/${id}`, { role: 'viewer', params: { model_id: id } })).json();
+    const detail = await (
+      await call('exportOne', `/api/v1/training/models/exports/${id}`, { role: 'viewer', params: { model_id: id } })
+    ).json();
     expect(detail).toMatchObject({
       model_id: id,
       export_path: `exports/models/${id}.onnx`,
@@ -87,7 +148,8 @@ describe('REST API journey', () => {
     const got = new Uint8Array(await dl.arrayBuffer());
     expect(sha(got)).toBe(e.checksum);
 
-    const a = (headers: Record<string, string> = {}, hash = e.checksum) => call('artifact', `/api/v1/artifacts/${hash}`, { role: 'viewer', headers, params: { sha256: hash } });
+    const a = (headers: Record<string, string> = {}, hash = e.checksum) =>
+      call('artifact', `/api/v1/artifacts/${hash}`, { role: 'viewer', headers, params: { sha256: hash } });
     const full = await a();
     expect(full.status).toBe(200);
     expect(Object.fromEntries(full.headers)).toMatchObject({
@@ -117,8 +179,13 @@ describe('REST API journey', () => {
     const ck = await a({}, g0.files.checkpoint.sha256);
     expect(ck.headers.get('content-type')).toBe('application/x-pytorch-checkpoint');
     await ck.arrayBuffer();
-    for (const h of ['0'.repeat(64), 'abc', '../../etc/passwd', 'E'.repeat(64)]) await expectError(await a({}, h), 404, 'artifact_not_found');
-    await expectError(await call('download', '/x', { role: 'viewer', params: { model_id: 'autoencoder_2.0_3.0_20000101_000000' } }), 404, 'model_not_found');
+    for (const h of ['0'.repeat(64), 'abc', '../../etc/passwd', 'E'.repeat(64)])
+      await expectError(await a({}, h), 404, 'artifact_not_found');
+    await expectError(
+      await call('download', '/x', { role: 'viewer', params: { model_id: 'autoencoder_2.0_3.0_20000101_000000' } }),
+      404,
+      'model_not_found',
+    );
   });
 });
 
@@ -132,14 +199,30 @@ describe('bad input', () => {
       return f;
     };
     const url = '/api/v1/training/models/export/direct?age_group_min=2&age_group_max=3&export_format=onnx';
-    await expectError(await call('direct', url, { role: 'reviewer', body: form('{"input_dim": 64}') }), 422, 'architecture_mismatch');
-    await expectError(await call('direct', url, { role: 'reviewer', body: form('{"model_architecture": "x"}') }), 422, 'invalid_request');
+    await expectError(
+      await call('direct', url, { role: 'reviewer', body: form('{"input_dim": 64}') }),
+      422,
+      'architecture_mismatch',
+    );
+    await expectError(
+      await call('direct', url, { role: 'reviewer', body: form('{"model_architecture": "x"}') }),
+      422,
+      'invalid_request',
+    );
     await expectError(await call('direct', url, { role: 'reviewer', body: form('[') }), 400, 'invalid_json');
     const noFile = new FormData();
     noFile.set('model_info', '{}');
     await expectError(await call('direct', url, { role: 'reviewer', body: noFile }), 422, 'invalid_request');
     const f = form('{}');
-    await expectError(await call('direct', '/api/v1/training/models/export/direct?age_group_min=2&age_group_max=3&export_format=tflite', { role: 'reviewer', body: f }), 422, 'invalid_request');
+    await expectError(
+      await call(
+        'direct',
+        '/api/v1/training/models/export/direct?age_group_min=2&age_group_max=3&export_format=tflite',
+        { role: 'reviewer', body: f },
+      ),
+      422,
+      'invalid_request',
+    );
     expect(await db.artifact.findUnique({ where: { sha256: sha(small) } })).toBeNull();
   });
 });

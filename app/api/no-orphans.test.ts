@@ -65,7 +65,9 @@ function form(parts: [string, string | Uint8Array][]): FormData {
 }
 
 const post = (h: Record<string, Handler>, url: string, body: FormData) =>
-  h.POST(new Request(`http://test${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body }), { params: Promise.resolve({}) });
+  h.POST(new Request(`http://test${url}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body }), {
+    params: Promise.resolve({}),
+  });
 
 const meta = (name: string) =>
   JSON.stringify({
@@ -73,7 +75,14 @@ const meta = (name: string) =>
     environment: 'local',
     config_parameters: g0.config_parameters,
     status: 'completed',
-    report: { final_loss: 0.01, validation_accuracy: 0.9, best_epoch: 3, training_time_seconds: 1, metrics_summary: {}, report_file_path: null },
+    report: {
+      final_loss: 0.01,
+      validation_accuracy: 0.9,
+      best_epoch: 3,
+      training_time_seconds: 1,
+      metrics_summary: {},
+      report_file_path: null,
+    },
   });
 
 const DIRECT = '/api/v1/training/models/export/direct?age_group_min=2&age_group_max=3&export_format=onnx';
@@ -86,7 +95,14 @@ describe('refused uploads keep no bytes', () => {
     const demoVs = file(DEMO, g0.files.validation.path); // 832-dim: wrong for `small`
     const badVs = maliciousSafetensors().find((c) => c.name === 'st-offsets-overlap.safetensors')!.bytes;
     const evil = (n: string) => file(FIXTURES, 'malicious', n);
-    const fresh = [small, badVs, evil('torch-os-system.pth'), evil('zip-slip-dotdot.zip'), evil('not-autoencoder-cnn.pth'), evil('tensor-out-of-bounds.pth')];
+    const fresh = [
+      small,
+      badVs,
+      evil('torch-os-system.pth'),
+      evil('zip-slip-dotdot.zip'),
+      evil('not-autoencoder-cnn.pth'),
+      evil('tensor-out-of-bounds.pth'),
+    ];
     for (const b of fresh) expect(await store.has(sha(b))).toBe(false);
 
     const cases: string[] = [];
@@ -98,22 +114,169 @@ describe('refused uploads keep no bytes', () => {
       cases.push(name);
     };
     const J = '/api/v1/training/jobs';
-    await run('checkpoint, then unparsable metadata', post(jobs, J, form([['checkpoint', small], ['metadata', '{oops']])), 400, 'invalid_json');
-    await run('checkpoint, then metadata failing its schema', post(jobs, J, form([['checkpoint', small], ['metadata', '{"environment":"moon"}']])), 422);
-    await run('checkpoint, then no metadata at all', post(jobs, J, form([['checkpoint', small]])), 422, 'invalid_request');
-    await run('pickle calling os.system', post(jobs, J, form([['metadata', meta('evil-1')], ['checkpoint', evil('torch-os-system.pth')]])), 422, 'unsafe_pickle_global');
-    await run('zip slip', post(jobs, J, form([['metadata', meta('evil-2')], ['checkpoint', evil('zip-slip-dotdot.zip')]])), 422);
-    await run('not an autoencoder', post(jobs, J, form([['metadata', meta('evil-3')], ['checkpoint', evil('not-autoencoder-cnn.pth')]])), 422, 'not_an_autoencoder');
-    await run('validation set of the wrong dimension', post(jobs, J, form([['metadata', meta('dim')], ['checkpoint', small], ['validation_set', demoVs]])), 422, 'validation_set_dimension_mismatch');
-    await run('hostile safetensors validation set', post(jobs, J, form([['metadata', meta('st')], ['checkpoint', small], ['validation_set', badVs]])), 422);
-    await run('an existing job\'s checkpoint with a hostile validation set', post(jobs, J, form([['metadata', meta('dup')], ['checkpoint', demoCkpt], ['validation_set', badVs]])), 422);
-    await run('checkpoint, then an unexpected file', post(jobs, J, form([['metadata', meta('x')], ['checkpoint', small], ['evil', new Uint8Array([1, 2, 3])]])), 400, 'unexpected_file');
-    await run('direct export: model_info contradicts the weights', post(direct, DIRECT, form([['checkpoint', small], ['model_info', '{"input_dim": 64}']])), 422, 'architecture_mismatch');
-    await run('direct export: unknown format', post(direct, DIRECT.replace('onnx', 'tflite'), form([['checkpoint', small]])), 422, 'invalid_request');
-    await run('direct export: out-of-bounds tensor', post(direct, DIRECT, form([['checkpoint', evil('tensor-out-of-bounds.pth')]])), 422);
+    await run(
+      'checkpoint, then unparsable metadata',
+      post(
+        jobs,
+        J,
+        form([
+          ['checkpoint', small],
+          ['metadata', '{oops'],
+        ]),
+      ),
+      400,
+      'invalid_json',
+    );
+    await run(
+      'checkpoint, then metadata failing its schema',
+      post(
+        jobs,
+        J,
+        form([
+          ['checkpoint', small],
+          ['metadata', '{"environment":"moon"}'],
+        ]),
+      ),
+      422,
+    );
+    await run(
+      'checkpoint, then no metadata at all',
+      post(jobs, J, form([['checkpoint', small]])),
+      422,
+      'invalid_request',
+    );
+    await run(
+      'pickle calling os.system',
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('evil-1')],
+          ['checkpoint', evil('torch-os-system.pth')],
+        ]),
+      ),
+      422,
+      'unsafe_pickle_global',
+    );
+    await run(
+      'zip slip',
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('evil-2')],
+          ['checkpoint', evil('zip-slip-dotdot.zip')],
+        ]),
+      ),
+      422,
+    );
+    await run(
+      'not an autoencoder',
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('evil-3')],
+          ['checkpoint', evil('not-autoencoder-cnn.pth')],
+        ]),
+      ),
+      422,
+      'not_an_autoencoder',
+    );
+    await run(
+      'validation set of the wrong dimension',
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('dim')],
+          ['checkpoint', small],
+          ['validation_set', demoVs],
+        ]),
+      ),
+      422,
+      'validation_set_dimension_mismatch',
+    );
+    await run(
+      'hostile safetensors validation set',
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('st')],
+          ['checkpoint', small],
+          ['validation_set', badVs],
+        ]),
+      ),
+      422,
+    );
+    await run(
+      "an existing job's checkpoint with a hostile validation set",
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('dup')],
+          ['checkpoint', demoCkpt],
+          ['validation_set', badVs],
+        ]),
+      ),
+      422,
+    );
+    await run(
+      'checkpoint, then an unexpected file',
+      post(
+        jobs,
+        J,
+        form([
+          ['metadata', meta('x')],
+          ['checkpoint', small],
+          ['evil', new Uint8Array([1, 2, 3])],
+        ]),
+      ),
+      400,
+      'unexpected_file',
+    );
+    await run(
+      'direct export: model_info contradicts the weights',
+      post(
+        direct,
+        DIRECT,
+        form([
+          ['checkpoint', small],
+          ['model_info', '{"input_dim": 64}'],
+        ]),
+      ),
+      422,
+      'architecture_mismatch',
+    );
+    await run(
+      'direct export: unknown format',
+      post(direct, DIRECT.replace('onnx', 'tflite'), form([['checkpoint', small]])),
+      422,
+      'invalid_request',
+    );
+    await run(
+      'direct export: out-of-bounds tensor',
+      post(direct, DIRECT, form([['checkpoint', evil('tensor-out-of-bounds.pth')]])),
+      422,
+    );
     process.env.DRAWBRIDGE_MAX_ARTIFACT_MB = '0.5';
     try {
-      await run('checkpoint, then a validation set over the limit', post(jobs, J, form([['metadata', meta('big')], ['checkpoint', small], ['validation_set', crypto.randomBytes(600_000)]])), 413, 'artifact_too_large');
+      await run(
+        'checkpoint, then a validation set over the limit',
+        post(
+          jobs,
+          J,
+          form([
+            ['metadata', meta('big')],
+            ['checkpoint', small],
+            ['validation_set', crypto.randomBytes(600_000)],
+          ]),
+        ),
+        413,
+        'artifact_too_large',
+      );
     } finally {
       delete process.env.DRAWBRIDGE_MAX_ARTIFACT_MB;
     }
@@ -126,7 +289,14 @@ describe('refused uploads keep no bytes', () => {
     expect(fs.readdirSync(path.join(tmp, 'artifacts', 'tmp'))).toEqual([]);
 
     // An accepted upload and a direct export keep theirs: the clean-up only takes what nobody records.
-    const ok = await post(jobs, J, form([['metadata', meta('good')], ['checkpoint', small]]));
+    const ok = await post(
+      jobs,
+      J,
+      form([
+        ['metadata', meta('good')],
+        ['checkpoint', small],
+      ]),
+    );
     expect(ok.status).toBe(201);
     const exp = await post(direct, DIRECT, form([['checkpoint', small]]));
     expect(exp.status).toBe(200);
@@ -158,7 +328,9 @@ describe('refused uploads keep no bytes', () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toContain('dry run: would free 3 unreferenced artifacts, 6666 bytes');
     for (const h of orphans) expect(dry.stdout).toMatch(new RegExp(`${h}\\s+\\d+\\s+3h 0m\\s+would delete`));
-    expect(dry.stdout).toContain(`kept: ${referenced.size} referenced artifacts, 1 unreferenced younger than the grace period`);
+    expect(dry.stdout).toContain(
+      `kept: ${referenced.size} referenced artifacts, 1 unreferenced younger than the grace period`,
+    );
     expect(dry.stdout).toContain(young);
     expect(dry.stdout).toContain('stale temp files: 1 (555 bytes), would delete');
     for (const h of [...orphans, young, ...referenced]) expect(fs.existsSync(objectFile(h))).toBe(true);
@@ -166,7 +338,14 @@ describe('refused uploads keep no bytes', () => {
     const json = await runCli(['gc', '--json', '--grace', '1'], { cwd, dataDir: tmp });
     const report = JSON.parse(json.stdout);
     expect(report.orphans.map((o: { sha256: string }) => o.sha256).sort()).toEqual(orphans.slice().sort());
-    expect(report).toMatchObject({ applied: false, grace_minutes: 1, orphan_bytes: 6666, deleted: [], referenced: referenced.size, missing: [] });
+    expect(report).toMatchObject({
+      applied: false,
+      grace_minutes: 1,
+      orphan_bytes: 6666,
+      deleted: [],
+      referenced: referenced.size,
+      missing: [],
+    });
 
     const applied = await runCli(['gc', '--apply'], { cwd, dataDir: tmp });
     expect(applied.code, applied.stderr).toBe(0);
@@ -186,7 +365,9 @@ describe('refused uploads keep no bytes', () => {
       expect(events).toHaveLength(1);
       expect(events[0].actorLabel).toContain('system@drawbridge.local');
       expect(events[0].after).toMatchObject({ deletedBytes: 6666, tempFiles: 1, tempBytes: 555 });
-      expect((events[0].after as { deleted: { sha256: string }[] }).deleted.map((d) => d.sha256).sort()).toEqual(orphans.slice().sort());
+      expect((events[0].after as { deleted: { sha256: string }[] }).deleted.map((d) => d.sha256).sort()).toEqual(
+        orphans.slice().sort(),
+      );
     } finally {
       await reopened.close();
     }

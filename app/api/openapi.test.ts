@@ -26,15 +26,27 @@ function routeFiles(dir: string): string[] {
 
 /** app/api/v1/training/jobs/[id]/route.ts → /api/v1/training/jobs/{id} (route groups dropped). */
 function urlPathOf(file: string): string {
-  const segments = path.relative(APP, path.dirname(file)).split(path.sep).filter((s) => !/^\(.*\)$/.test(s));
+  const segments = path
+    .relative(APP, path.dirname(file))
+    .split(path.sep)
+    .filter((s) => !/^\(.*\)$/.test(s));
   return '/' + segments.map((s) => s.replace(/^\[(\w+)\]$/, '{$1}')).join('/');
 }
 
 describe('OpenAPI document', () => {
   const doc = openApiDocument() as unknown as {
     openapi: string;
-    paths: Record<string, Record<string, { security?: unknown[]; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
-    components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>; securitySchemes: Record<string, unknown> };
+    paths: Record<
+      string,
+      Record<
+        string,
+        { security?: unknown[]; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }
+      >
+    >;
+    components: {
+      schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+      securitySchemes: Record<string, unknown>;
+    };
   };
 
   it('has exactly the paths and methods the route files export', async () => {
@@ -43,7 +55,9 @@ describe('OpenAPI document', () => {
     const fromRoutes: Record<string, string[]> = {};
     for (const f of files) {
       const mod = (await import(/* @vite-ignore */ f)) as Record<string, unknown>;
-      fromRoutes[urlPathOf(f)] = HTTP_METHODS.filter((m) => typeof mod[m] === 'function').map((m) => m.toLowerCase()).sort();
+      fromRoutes[urlPathOf(f)] = HTTP_METHODS.filter((m) => typeof mod[m] === 'function')
+        .map((m) => m.toLowerCase())
+        .sort();
     }
     const fromDoc = Object.fromEntries(Object.entries(doc.paths).map(([p, ops]) => [p, Object.keys(ops).sort()]));
     expect(fromDoc).toEqual(fromRoutes);
@@ -62,7 +76,8 @@ describe('OpenAPI document', () => {
         const declared = (o.parameters ?? []).filter((x) => x.in === 'path').map((x) => x.name);
         expect(declared.sort(), `${method} ${p}`).toEqual(names.sort());
         const isPublic = Array.isArray(o.security) && o.security.length === 0;
-        if (!isPublic) expect(Object.keys(o.responses), `${method} ${p}`).toEqual(expect.arrayContaining(['401', '403']));
+        if (!isPublic)
+          expect(Object.keys(o.responses), `${method} ${p}`).toEqual(expect.arrayContaining(['401', '403']));
       }
     }
     expect(doc.paths['/api/health'].get.security).toEqual([]);
@@ -71,7 +86,24 @@ describe('OpenAPI document', () => {
 
   it('describes the 16-field ModelExportMetadata', () => {
     const m = doc.components.schemas.ModelExportMetadata;
-    const fields = ['model_id', 'export_timestamp', 'training_job_id', 'model_type', 'model_version', 'architecture_hash', 'parameter_count', 'input_dimension', 'output_dimension', 'age_group_min', 'age_group_max', 'training_metrics', 'compatibility_version', 'export_format', 'file_size_bytes', 'checksum'];
+    const fields = [
+      'model_id',
+      'export_timestamp',
+      'training_job_id',
+      'model_type',
+      'model_version',
+      'architecture_hash',
+      'parameter_count',
+      'input_dimension',
+      'output_dimension',
+      'age_group_min',
+      'age_group_max',
+      'training_metrics',
+      'compatibility_version',
+      'export_format',
+      'file_size_bytes',
+      'checksum',
+    ];
     expect(Object.keys(m.properties!).sort()).toEqual([...fields].sort());
     expect(m.required!.sort()).toEqual([...fields].sort());
   });
@@ -87,7 +119,10 @@ describe('OpenAPI document', () => {
     for (const f of routeFiles(path.join(APP, 'api'))) {
       const mod = (await import(/* @vite-ignore */ f)) as Record<string, { permission?: string }>;
       for (const m of HTTP_METHODS.filter((x) => typeof mod[x] === 'function')) {
-        const o = doc.paths[urlPathOf(f)][m.toLowerCase()] as { 'x-permission'?: keyof typeof PERMISSIONS; 'x-roles'?: string[] };
+        const o = doc.paths[urlPathOf(f)][m.toLowerCase()] as {
+          'x-permission'?: keyof typeof PERMISSIONS;
+          'x-roles'?: string[];
+        };
         expect(o['x-permission'], `${m} ${urlPathOf(f)}`).toBe(mod[m].permission);
         if (o['x-permission']) expect(o['x-roles']).toEqual(PERMISSIONS[o['x-permission']]);
       }
@@ -99,16 +134,31 @@ describe('OpenAPI document', () => {
     const listJobs = PATHS['/api/v1/training/jobs'].get!;
     const probed = buildOpenApiDocument({
       schemas: { ...CONTRACT_SCHEMAS, TrainingJob: CONTRACT_SCHEMAS.TrainingJob.extend({ probe_field: probe }) },
-      paths: { ...PATHS, '/api/v1/training/jobs': { ...PATHS['/api/v1/training/jobs'], get: { ...listJobs, query: trainingJobListQuery.extend({ probe_param: probe.optional() }) } } },
+      paths: {
+        ...PATHS,
+        '/api/v1/training/jobs': {
+          ...PATHS['/api/v1/training/jobs'],
+          get: { ...listJobs, query: trainingJobListQuery.extend({ probe_param: probe.optional() }) },
+        },
+      },
     }) as unknown as typeof doc;
     const job = probed.components.schemas.TrainingJob;
     expect(job.properties!.probe_field).toEqual({ type: 'string', description: 'A field only this test adds' });
     expect(job.required).toContain('probe_field');
     const params = probed.paths['/api/v1/training/jobs'].get.parameters!;
-    expect(params.find((p) => p.name === 'probe_param')).toEqual({ name: 'probe_param', in: 'query', required: false, schema: { type: 'string', description: 'A field only this test adds' } });
+    expect(params.find((p) => p.name === 'probe_param')).toEqual({
+      name: 'probe_param',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', description: 'A field only this test adds' },
+    });
     // The real document has neither, and the route serves the real one.
     expect(doc.components.schemas.TrainingJob.properties).not.toHaveProperty('probe_field');
-    expect(doc.paths['/api/v1/training/jobs'].get.parameters!.map((p) => p.name)).toEqual(['page', 'page_size', 'status']);
+    expect(doc.paths['/api/v1/training/jobs'].get.parameters!.map((p) => p.name)).toEqual([
+      'page',
+      'page_size',
+      'status',
+    ]);
   });
 
   it('serves the generated document', async () => {

@@ -22,7 +22,9 @@ export async function openSeededApp(dataDir: string) {
   await seedDemo(db, store, { demoDir: DEMO });
   const tokens = {} as Record<Role, string>;
   for (const u of await db.user.findMany()) {
-    tokens[u.role as Role] = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' }, 'test')).token;
+    tokens[u.role as Role] = (
+      await createApiToken(db, { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' }, 'test')
+    ).token;
   }
   return { db, store, tokens, close: () => opened.close() };
 }

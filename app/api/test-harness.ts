@@ -123,7 +123,15 @@ export function useSeededApi() {
   });
 }
 
-type CallOpts = { method?: string; role?: Role | null; token?: string; body?: BodyInit; json?: unknown; headers?: Record<string, string>; params?: Record<string, string> };
+type CallOpts = {
+  method?: string;
+  role?: Role | null;
+  token?: string;
+  body?: BodyInit;
+  json?: unknown;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+};
 
 export async function call(route: string, url: string, o: CallOpts = {}): Promise<Response> {
   const method = o.method ?? (o.body !== undefined || o.json !== undefined ? 'POST' : 'GET');
@@ -137,7 +145,9 @@ export async function call(route: string, url: string, o: CallOpts = {}): Promis
   }
   const handler = r[route][method];
   if (!handler) throw new Error(`${route} has no ${method}`);
-  return handler(new Request(`http://test${url}`, { method, headers, body }), { params: Promise.resolve(o.params ?? {}) });
+  return handler(new Request(`http://test${url}`, { method, headers, body }), {
+    params: Promise.resolve(o.params ?? {}),
+  });
 }
 
 export async function expectError(res: Response, status: number, code?: string) {
@@ -148,7 +158,10 @@ export async function expectError(res: Response, status: number, code?: string) 
   return body;
 }
 
-export function jobForm(meta: unknown, files: { checkpoint?: Uint8Array; validation_set?: Uint8Array; [k: string]: Uint8Array | undefined } = {}) {
+export function jobForm(
+  meta: unknown,
+  files: { checkpoint?: Uint8Array; validation_set?: Uint8Array; [k: string]: Uint8Array | undefined } = {},
+) {
   const f = new FormData();
   f.set('metadata', typeof meta === 'string' ? meta : JSON.stringify(meta));
   for (const [k, v] of Object.entries(files)) if (v) f.set(k, new Blob([v as BlobPart]), `${k}.bin`);
@@ -164,7 +177,14 @@ export const metadata = (name: string, extra: Record<string, unknown> = {}) => (
   start_timestamp: g0.start_time,
   end_timestamp: g0.end_time,
   sagemaker_job_arn: null,
-  report: { final_loss: g0.report.final_loss, validation_accuracy: 0.95, best_epoch: 25, training_time_seconds: 18.4, metrics_summary: { note: 'api test' }, report_file_path: null },
+  report: {
+    final_loss: g0.report.final_loss,
+    validation_accuracy: 0.95,
+    best_epoch: 25,
+    training_time_seconds: 18.4,
+    metrics_summary: { note: 'api test' },
+    report_file_path: null,
+  },
   ...extra,
 });
 
@@ -175,11 +195,15 @@ export const vs23 = () => file(path.join(DEMO, 'age-2-3.validation.safetensors')
 export const SELF_REVIEW = 'You requested this deployment, so you cannot review it: a teammate has to.';
 export const REASON = 'Production incident 4711: the current 2–3 model flags every drawing; approvers are offline.';
 export async function openRequest(json: Record<string, unknown>, role: Role = 'reviewer') {
-  const res = await call('requests', '/api/v1/deployment-requests', { role, json: { rationale: 'Nightly retrain of the 2–3 autoencoder', ...json } });
+  const res = await call('requests', '/api/v1/deployment-requests', {
+    role,
+    json: { rationale: 'Nightly retrain of the 2–3 autoencoder', ...json },
+  });
   expect(res.status).toBe(201);
   return (await res.json()) as { request_id: string; state: string; [k: string]: unknown };
 }
-export const review = (id: string, role: Role, json: Record<string, unknown>) => call('reviews', '/x', { role, json, params: { id } });
+export const review = (id: string, role: Role, json: Record<string, unknown>) =>
+  call('reviews', '/x', { role, json, params: { id } });
 export const getRequest = async (id: string, role: Role = 'viewer') => {
   const res = await call('request', '/x', { role, params: { id } });
   expect(res.status).toBe(200);

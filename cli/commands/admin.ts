@@ -62,7 +62,8 @@ Example:
     const email = required(v, 'email', cmd);
     const name = required(v, 'name', cmd);
     const days = v.days !== undefined ? Number(v.days) : undefined;
-    if (days !== undefined && !(Number.isInteger(days) && days > 0)) throw new UsageError('--days must be a positive whole number', cmd);
+    if (days !== undefined && !(Number.isInteger(days) && days > 0))
+      throw new UsageError('--days must be a positive whole number', cmd);
     return withDb(async (db) => {
       const user = await db.user.findUnique({ where: { email: email.toLowerCase() } });
       if (!user) throw new UsageError(`no user with email ${email}`, cmd);

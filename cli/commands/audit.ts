@@ -33,10 +33,16 @@ Examples:
   async run({ v, remote, out }) {
     const report: Report = remote
       ? await remote.get<Report>(API.auditVerify)
-      : await withDb(async (db) => chainReportToDict(await verifyAuditTrail(db, v.as ? await resolveActor(db, v.as, 'audit verify') : SYSTEM_ACTOR)));
+      : await withDb(async (db) =>
+          chainReportToDict(
+            await verifyAuditTrail(db, v.as ? await resolveActor(db, v.as, 'audit verify') : SYSTEM_ACTOR),
+          ),
+        );
     out(v.json ? json(report) : reportText(report));
     if (report.broken) {
-      process.stderr.write(`drawbridge: audit chain broken at ${report.broken.event_id === null ? 'its head' : `event ${report.broken.event_id}`} (${report.broken.reason})\n`);
+      process.stderr.write(
+        `drawbridge: audit chain broken at ${report.broken.event_id === null ? 'its head' : `event ${report.broken.event_id}`} (${report.broken.reason})\n`,
+      );
       return CHAIN_BROKEN_EXIT;
     }
     return 0;
@@ -45,7 +51,8 @@ Examples:
 
 function reportText(r: Report): string {
   const events = `${r.events} event${r.events === 1 ? '' : 's'}`;
-  if (!r.broken) return `audit chain intact: ${events}${r.last_event_id === null ? '' : `, newest event ${r.last_event_id}`}\nhead hash: ${r.head_hash}\n`;
+  if (!r.broken)
+    return `audit chain intact: ${events}${r.last_event_id === null ? '' : `, newest event ${r.last_event_id}`}\nhead hash: ${r.head_hash}\n`;
   const where = r.broken.event_id === null ? 'its head' : `event ${r.broken.event_id}`;
   return `audit chain BROKEN at ${where} (${r.broken.reason})\n  ${r.broken.message}\n${events} verified before it; head hash: ${r.head_hash}\n`;
 }

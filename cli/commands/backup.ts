@@ -26,7 +26,8 @@ async function checkOut(out: string, force: boolean, cmd: string): Promise<void>
   if (!st?.isDirectory()) throw new UsageError(`--out ${out}: the directory ${dir} does not exist`, cmd);
   const existing = await fsp.stat(out).catch(() => null);
   if (existing?.isDirectory()) throw new UsageError(`--out ${out} is a directory; name the archive file`, cmd);
-  if (existing && !force) throw new UsageError(`--out ${out} already exists; choose a new name or add --force to replace it`, cmd);
+  if (existing && !force)
+    throw new UsageError(`--out ${out} already exists; choose a new name or add --force to replace it`, cmd);
 }
 
 export const backupCommand: CommandImpl = {
@@ -58,11 +59,15 @@ Examples:
       const res = await remote.open(API.backup);
       if (!res.body) throw new RemoteError('the server sent no archive', res.status, 'bad_response');
       const checked: { manifest?: Manifest } = {};
-      written = await writeArchiveFile(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), file, {
-        check: async (tmp) => {
-          checked.manifest = await readArchive(fs.createReadStream(tmp));
+      written = await writeArchiveFile(
+        Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
+        file,
+        {
+          check: async (tmp) => {
+            checked.manifest = await readArchive(fs.createReadStream(tmp));
+          },
         },
-      });
+      );
       manifest = checked.manifest!;
     } else {
       const r = await withDb(async (db, where) => {
@@ -103,14 +108,24 @@ Examples:
     if (!file) throw new UsageError('restore needs the archive FILE', cmd);
     await checkReadableFile(file, 'archive', cmd);
     const db = databaseTarget();
-    const target = db.kind === 'postgres' ? { kind: 'postgres' as const, url: db.url, dataDir: dataDir() } : { kind: 'pglite' as const, dataDir: dataDir() };
-    const where = db.kind === 'postgres' ? `PostgreSQL (${new URL(db.url).host}${new URL(db.url).pathname}) and ${path.join(target.dataDir, 'artifacts')}` : target.dataDir;
+    const target =
+      db.kind === 'postgres'
+        ? { kind: 'postgres' as const, url: db.url, dataDir: dataDir() }
+        : { kind: 'pglite' as const, dataDir: dataDir() };
+    const where =
+      db.kind === 'postgres'
+        ? `PostgreSQL (${new URL(db.url).host}${new URL(db.url).pathname}) and ${path.join(target.dataDir, 'artifacts')}`
+        : target.dataDir;
     process.stderr.write(`restoring ${file} into ${where}\n`);
     const r = await restoreBackup(fs.createReadStream(file), target);
-    out(`restored ${r.rows} rows in ${r.tables} tables and ${r.artifacts} artifacts (${formatBytes(r.artifactBytes)}) into ${where}; every artifact verified\n`);
+    out(
+      `restored ${r.rows} rows in ${r.tables} tables and ${r.artifacts} artifacts (${formatBytes(r.artifactBytes)}) into ${where}; every artifact verified\n`,
+    );
     if (!process.env.DRAWBRIDGE_SECRET) {
       // The archive does not carry the share-link key (README: Backup and restore).
-      process.stderr.write('note: existing share links verify only with the old key: set the same DRAWBRIDGE_SECRET, or copy the old data directory\'s "secret" file into this one before the server first starts\n');
+      process.stderr.write(
+        'note: existing share links verify only with the old key: set the same DRAWBRIDGE_SECRET, or copy the old data directory\'s "secret" file into this one before the server first starts\n',
+      );
     }
     return 0;
   },

@@ -1,7 +1,13 @@
 import { ModelDeploymentError } from '../../lib/formats/errors';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { deployByConfigJson } from '../../lib/api/deployment-requests';
-import { deploymentToDict, ENVIRONMENTS, listDeployedModels, rollbackDeployment, undeployModel } from '../../lib/registry/deploy';
+import {
+  deploymentToDict,
+  ENVIRONMENTS,
+  listDeployedModels,
+  rollbackDeployment,
+  undeployModel,
+} from '../../lib/registry/deploy';
 import { getStore } from '../../lib/storage';
 import { idArgument, oneOf, requiredNumber, UsageError } from '../args';
 import { resolveActor, withDb } from '../local';
@@ -15,7 +21,12 @@ type RollbackResult = Awaited<ReturnType<typeof rollbackDeployment>>;
 
 const ENV_HELP = `--env E                  production (default) or staging.`;
 
-export function deployText(r: Omit<DeployResult, 'request_id'> & { request_id?: string | null }, environment: string, min: number, max: number): string {
+export function deployText(
+  r: Omit<DeployResult, 'request_id'> & { request_id?: string | null },
+  environment: string,
+  min: number,
+  max: number,
+): string {
   const v = r.validation_result;
   return (
     `deployed ${r.model_id} to ${environment}, ages ${ages(min, max)} (deployment ${r.deployment_id})\n` +
@@ -26,14 +37,21 @@ export function deployText(r: Omit<DeployResult, 'request_id'> & { request_id?: 
       backup_path: r.backup_path,
       threshold: r.threshold,
       sample_count: r.sample_count,
-      validation: v ? `${v.is_valid ? 'valid' : 'INVALID'} (validation run ${v.validation_run_id})` : 'skipped (--no-validate)',
+      validation: v
+        ? `${v.is_valid ? 'valid' : 'INVALID'} (validation run ${v.validation_run_id})`
+        : 'skipped (--no-validate)',
     }) +
     (r.warnings.length ? `warnings:\n${r.warnings.map((w) => `  - ${w}`).join('\n')}\n` : '')
   );
 }
 
 /** The "requests create" line for what the user tried to deploy. */
-function approvalHint(modelId: string | undefined, exportPath: string | undefined, environment: string, replace: boolean): string {
+function approvalHint(
+  modelId: string | undefined,
+  exportPath: string | undefined,
+  environment: string,
+  replace: boolean,
+): string {
   const id = modelId ?? /(autoencoder_[0-9._]+)\.\w+$/.exec(exportPath ?? '')?.[1] ?? 'MODEL_ID';
   return (
     `Open a deployment request and have a teammate approve it:\n` +
@@ -78,15 +96,26 @@ Examples:
   async run({ v, args, remote, out }) {
     const cmd = 'deploy';
     const modelId = args[0];
-    if (!!modelId === !!v.path) throw new UsageError('deploy needs exactly one of MODEL_ID or --path exports/models/<model_id>.<ext>', cmd);
+    if (!!modelId === !!v.path)
+      throw new UsageError('deploy needs exactly one of MODEL_ID or --path exports/models/<model_id>.<ext>', cmd);
     const environment = oneOf(v.env, ENVIRONMENTS, 'env', cmd) ?? 'production';
     const ageGroupMin = requiredNumber(v, 'min', cmd);
     const ageGroupMax = requiredNumber(v, 'max', cmd);
     if (v['no-backup'] && !v.replace) throw new UsageError('--no-backup only matters with --replace', cmd);
     const breakGlass = v['break-glass'];
-    if (breakGlass !== undefined && breakGlass.trim() === '') throw new UsageError('--break-glass needs a written REASON', cmd);
+    if (breakGlass !== undefined && breakGlass.trim() === '')
+      throw new UsageError('--break-glass needs a written REASON', cmd);
     const body = {
-      ...deployBody({ modelId, path: v.path, ageGroupMin, ageGroupMax, replace: !!v.replace, validate: !v['no-validate'], backup: !v['no-backup'], environment }),
+      ...deployBody({
+        modelId,
+        path: v.path,
+        ageGroupMin,
+        ageGroupMax,
+        replace: !!v.replace,
+        validate: !v['no-validate'],
+        backup: !v['no-backup'],
+        environment,
+      }),
       ...(breakGlass !== undefined ? { break_glass_reason: breakGlass } : {}),
     };
     let r: DeployResult;
@@ -95,7 +124,12 @@ Examples:
         ? await remote.post(API.deploy, { json: body })
         : await withDb(async (db) => deployByConfigJson(db, getStore(), await resolveActor(db, v.as, cmd), body));
     } catch (e) {
-      if ((e as { code?: unknown }).code === 'approval_required') throw new HintedError((e as Error).message, 'approval_required', approvalHint(modelId, v.path, environment, !!v.replace));
+      if ((e as { code?: unknown }).code === 'approval_required')
+        throw new HintedError(
+          (e as Error).message,
+          'approval_required',
+          approvalHint(modelId, v.path, environment, !!v.replace),
+        );
       throw e;
     }
     out(v.json ? json(r) : deployText(r, environment, ageGroupMin, ageGroupMax));
@@ -135,10 +169,13 @@ Examples:
     const environment = oneOf(v.env, ENVIRONMENTS, 'env', 'deployed');
     let deployments: DeploymentJson[];
     if (remote) {
-      const r = await remote.get<DeploymentJson[] | { deployments?: DeploymentJson[]; models?: DeploymentJson[] }>(API.deployed, {
-        environment,
-        include_inactive: v.all ? 'true' : undefined,
-      });
+      const r = await remote.get<DeploymentJson[] | { deployments?: DeploymentJson[]; models?: DeploymentJson[] }>(
+        API.deployed,
+        {
+          environment,
+          include_inactive: v.all ? 'true' : undefined,
+        },
+      );
       deployments = Array.isArray(r) ? r : (r.deployments ?? r.models ?? []);
     } else {
       deployments = await withDb(async (db) => {
@@ -153,7 +190,10 @@ Examples:
 
 function notActive(id: number): ModelDeploymentError {
   // The API's code for the same answer (POST …/{id}/undeploy → 404), so pipelines see one code in both modes.
-  return new ModelDeploymentError('deployment_not_found', `deployment ${id} is not active (already undeployed or replaced, or no such deployment); nothing changed`);
+  return new ModelDeploymentError(
+    'deployment_not_found',
+    `deployment ${id} is not active (already undeployed or replaced, or no such deployment); nothing changed`,
+  );
 }
 
 export const undeployCommand: CommandImpl = {
@@ -209,7 +249,11 @@ Example:
   async run({ v, remote, out }) {
     const cmd = 'rollback';
     const environment = oneOf(v.env, ENVIRONMENTS, 'env', cmd) ?? 'production';
-    const body = rollbackBody({ ageGroupMin: requiredNumber(v, 'min', cmd), ageGroupMax: requiredNumber(v, 'max', cmd), environment });
+    const body = rollbackBody({
+      ageGroupMin: requiredNumber(v, 'min', cmd),
+      ageGroupMax: requiredNumber(v, 'max', cmd),
+      environment,
+    });
     const r: RollbackResult = remote
       ? await remote.post(API.rollback, { json: body })
       : await withDb(async (db) => rollbackDeployment(db, getStore(), await resolveActor(db, v.as, cmd), body));

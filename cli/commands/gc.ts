@@ -32,14 +32,21 @@ Examples:
     if (v.grace !== undefined && !(/^\s*\d+(\.\d+)?\s*$/.test(v.grace) && Number.isFinite(graceMinutes))) {
       throw new UsageError(`--grace must be a number of minutes, 0 or more (got "${v.grace}")`, cmd);
     }
-    const report = await withDb((db) => collectGarbage(db, getStore(), SYSTEM_ACTOR, { graceMinutes, apply: !!v.apply }));
+    const report = await withDb((db) =>
+      collectGarbage(db, getStore(), SYSTEM_ACTOR, { graceMinutes, apply: !!v.apply }),
+    );
     out(v.json ? json(reportJson(report)) : reportText(report));
     return 0;
   },
 };
 
 function reportJson(r: GcReport) {
-  const o = (x: OrphanInfo) => ({ sha256: x.sha256, size_bytes: x.sizeBytes, modified_at: x.modifiedAt.toISOString(), age_seconds: x.ageSeconds });
+  const o = (x: OrphanInfo) => ({
+    sha256: x.sha256,
+    size_bytes: x.sizeBytes,
+    modified_at: x.modifiedAt.toISOString(),
+    age_seconds: x.ageSeconds,
+  });
   return {
     applied: r.applied,
     grace_minutes: r.graceMinutes,
@@ -63,13 +70,19 @@ function reportText(r: GcReport): string {
   if (r.orphans.length) {
     s += table(
       ['SHA256', 'BYTES', 'AGE', r.applied ? 'DELETED' : 'ACTION'],
-      r.orphans.map((o) => [o.sha256, String(o.sizeBytes), age(o.ageSeconds), r.applied ? (r.deleted.includes(o.sha256) ? 'yes' : 'kept (in use again)') : 'would delete']),
+      r.orphans.map((o) => [
+        o.sha256,
+        String(o.sizeBytes),
+        age(o.ageSeconds),
+        r.applied ? (r.deleted.includes(o.sha256) ? 'yes' : 'kept (in use again)') : 'would delete',
+      ]),
     );
   }
   s += `kept: ${n(r.referenced, 'referenced artifact')}, ${r.fresh.length} unreferenced younger than the grace period\n`;
   for (const f of r.fresh) s += `  ${f.sha256}  ${f.sizeBytes}  ${age(f.ageSeconds)} old\n`;
   s += `stale temp files: ${r.tempFiles} (${r.tempBytes} bytes)${r.tempFiles && !r.applied ? ', would delete' : ''}\n`;
-  if (r.missing.length) s += `warning: ${n(r.missing.length, 'referenced artifact')} missing from the store (restore from backup): ${r.missing.join(', ')}\n`;
+  if (r.missing.length)
+    s += `warning: ${n(r.missing.length, 'referenced artifact')} missing from the store (restore from backup): ${r.missing.join(', ')}\n`;
   if (!r.applied && (r.orphans.length || r.tempFiles)) s += 'run "drawbridge gc --apply" to delete them\n';
   return s;
 }

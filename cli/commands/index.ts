@@ -58,7 +58,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'audit verify',
     usage: 'audit verify [--json]',
-    summary: 'Check the audit trail\'s hash chain; exit 4 naming the first edited, deleted or reordered event.',
+    summary: "Check the audit trail's hash chain; exit 4 naming the first edited, deleted or reordered event.",
     options: ['json'],
     remote: true,
     load: async () => (await import('./audit')).auditVerify,
@@ -82,7 +82,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'users set-role',
     usage: 'users set-role EMAIL ROLE',
-    summary: 'Change a user\'s role.',
+    summary: "Change a user's role.",
     maxArgs: 2,
     options: [],
     remote: false,
@@ -109,7 +109,7 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'users reset-password',
     usage: 'users reset-password EMAIL',
-    summary: 'Set a new generated password (printed once); ends the user\'s sessions.',
+    summary: "Set a new generated password (printed once); ends the user's sessions.",
     maxArgs: 1,
     options: [],
     remote: false,
@@ -119,7 +119,19 @@ export const COMMANDS: CommandSpec[] = [
     name: 'jobs push',
     usage: 'jobs push --name NAME --checkpoint FILE [--validation-set FILE] [--report FILE] [--config FILE] [...]',
     summary: 'Register a training job with its checkpoint, validation set and report.',
-    options: ['name', 'checkpoint', 'validation-set', 'report', 'config', 'environment', 'dataset-path', 'status', 'start', 'end', 'json'],
+    options: [
+      'name',
+      'checkpoint',
+      'validation-set',
+      'report',
+      'config',
+      'environment',
+      'dataset-path',
+      'status',
+      'start',
+      'end',
+      'json',
+    ],
     remote: true,
     load: async () => (await import('./jobs')).jobsPush,
   },
@@ -167,7 +179,8 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'requests create',
-    usage: 'requests create MODEL_ID --env E --rationale TEXT [--replace] [--no-backup] [--no-validate] [--draft] [--json]',
+    usage:
+      'requests create MODEL_ID --env E --rationale TEXT [--replace] [--no-backup] [--no-validate] [--draft] [--json]',
     summary: 'Ask for a deployment: open a request for review (or keep a draft).',
     maxArgs: 1,
     options: ['env', 'rationale', 'replace', 'no-backup', 'no-validate', 'draft', 'json'],
@@ -193,7 +206,8 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'review',
-    usage: 'review REQUEST_ID (--approve | --request-changes | --reject) [--comment TEXT] [--preview-summary FILE] [--json]',
+    usage:
+      'review REQUEST_ID (--approve | --request-changes | --reject) [--comment TEXT] [--preview-summary FILE] [--json]',
     summary: 'Approve, request changes to, or reject a deployment request.',
     maxArgs: 1,
     options: ['approve', 'request-changes', 'reject', 'comment', 'preview-summary', 'json'],
@@ -245,7 +259,8 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'deploy',
-    usage: 'deploy (MODEL_ID | --path exports/models/<id>.<ext>) --min AGE --max AGE [--env E] [--break-glass REASON] [...]',
+    usage:
+      'deploy (MODEL_ID | --path exports/models/<id>.<ext>) --min AGE --max AGE [--env E] [--break-glass REASON] [...]',
     summary: 'Deploy the approved deployment request for an export (or, as an admin, break glass).',
     maxArgs: 1,
     options: ['path', 'min', 'max', 'replace', 'no-validate', 'no-backup', 'env', 'break-glass', 'json'],

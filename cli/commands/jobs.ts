@@ -23,7 +23,13 @@ const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as c
 const ENVIRONMENTS = ['local', 'sagemaker', 'external'] as const;
 
 export function jobsTable(jobs: JobJson[], total: number): string {
-  const rows = jobs.map((j) => [String(j.id), j.job_name, j.status, j.report ? j.report.final_loss.toPrecision(4) : '—', j.checkpoint_sha256 ? j.checkpoint_sha256.slice(0, 12) : '—']);
+  const rows = jobs.map((j) => [
+    String(j.id),
+    j.job_name,
+    j.status,
+    j.report ? j.report.final_loss.toPrecision(4) : '—',
+    j.checkpoint_sha256 ? j.checkpoint_sha256.slice(0, 12) : '—',
+  ]);
   return table(['ID', 'JOB', 'STATUS', 'FINAL LOSS', 'CHECKPOINT'], rows) + `${jobs.length} of ${total} jobs\n`;
 }
 
@@ -98,7 +104,8 @@ export function jobText(j: JobJson): string {
   });
   if (!j.report) return `${head}report                 —\n`;
   const r = j.report;
-  const summary = r.metrics_summary && typeof r.metrics_summary === 'object' ? (r.metrics_summary as Record<string, unknown>) : {};
+  const summary =
+    r.metrics_summary && typeof r.metrics_summary === 'object' ? (r.metrics_summary as Record<string, unknown>) : {};
   return (
     head +
     '\nreport\n' +
@@ -114,7 +121,16 @@ export function jobText(j: JobJson): string {
     (Object.keys(summary).length
       ? '\nmetrics_summary\n' +
         // Loss curves are long: their length and last value, the whole of them with --json.
-        indent(keyValues(Object.fromEntries(Object.entries(summary).map(([k, x]) => [k, Array.isArray(x) && x.length > 6 ? `[${x.length} values, last ${scalar(x[x.length - 1])}]` : x]))))
+        indent(
+          keyValues(
+            Object.fromEntries(
+              Object.entries(summary).map(([k, x]) => [
+                k,
+                Array.isArray(x) && x.length > 6 ? `[${x.length} values, last ${scalar(x[x.length - 1])}]` : x,
+              ]),
+            ),
+          ),
+        )
       : '')
   );
 }
@@ -136,7 +152,8 @@ export type ReportFile = z.infer<typeof reportFileSchema>;
 export async function readReportFile(file: string, command: string): Promise<ReportFile> {
   let raw = await readJsonFile(file, '--report', command);
   // Also accept a file that wraps the report ({"report": {...}}, as the demo manifest's groups do).
-  if (raw && typeof raw === 'object' && !('final_loss' in raw) && 'report' in raw) raw = (raw as { report: unknown }).report;
+  if (raw && typeof raw === 'object' && !('final_loss' in raw) && 'report' in raw)
+    raw = (raw as { report: unknown }).report;
   const r = reportFileSchema.safeParse(raw);
   if (!r.success) {
     const why = r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
@@ -148,7 +165,8 @@ export async function readReportFile(file: string, command: string): Promise<Rep
 function timestamp(x: string | undefined, option: string, command: string): string | undefined {
   if (x === undefined) return undefined;
   const d = new Date(x);
-  if (Number.isNaN(d.getTime())) throw new UsageError(`${option} must be an ISO 8601 timestamp such as 2026-11-27T07:10:00Z (got "${x}")`, command);
+  if (Number.isNaN(d.getTime()))
+    throw new UsageError(`${option} must be an ISO 8601 timestamp such as 2026-11-27T07:10:00Z (got "${x}")`, command);
   return d.toISOString();
 }
 
@@ -206,7 +224,9 @@ Examples:
         end_timestamp: end,
         report: report && { ...report, report_file_path: v.report },
       };
-      job = await remote.post<JobJson>(API.jobs, { upload: await jobPushForm(metadata, { checkpoint, validationSet }) });
+      job = await remote.post<JobJson>(API.jobs, {
+        upload: await jobPushForm(metadata, { checkpoint, validationSet }),
+      });
     } else {
       // Everything is parsed and checked before a byte is stored or a row written.
       const ckpt = await checkedBytes(checkpoint, '--checkpoint', cmd);
@@ -224,43 +244,55 @@ Examples:
         }
       }
       // A failed registration keeps none of the bytes it stored (lib/registry/artifact-gc).
-      job = await withDb((db) => withArtifactCleanup(db, getStore(), async (store) => {
-        const actor = await resolveActor(db, v.as, cmd);
-        requirePermission(actor, 'jobs.write');
-        // Streamed into the store; expectedSha256 proves the stored bytes are the ones just checked.
-        const put = (file: string, sha256: string) => store.put(fs.createReadStream(file), { maxBytes: maxArtifactBytes(), expectedSha256: sha256 });
-        const c = await put(checkpoint, ckpt.sha256);
-        const s = val && validationSet ? await put(validationSet, val.sha256) : null;
-        const created = await registerTrainingJob(db, actor, {
-          jobName: name,
-          environment,
-          status,
-          configParameters: config,
-          datasetPath: v['dataset-path'],
-          startTimestamp: start,
-          endTimestamp: end,
-          checkpoint: { ...c, mediaType: 'application/x-pytorch-checkpoint', originalName: baseName(checkpoint) },
-          validationSet: s && validationSet ? { ...s, mediaType: 'application/x-safetensors', originalName: baseName(validationSet) } : null,
-          report: report
-            ? {
-                finalLoss: report.final_loss,
-                validationAccuracy: report.validation_accuracy,
-                bestEpoch: report.best_epoch,
-                trainingTimeSeconds: report.training_time_seconds,
-                metricsSummary: report.metrics_summary,
-                reportFilePath: v.report,
-              }
-            : null,
-        });
-        return trainingJobToJson(created);
-      }));
-      process.stderr.write(`checkpoint: autoencoder ${ae.architecture.inputDim}→[${ae.architecture.hiddenDims.join(', ')}]${ae.notes.length ? ` (${ae.notes.join('; ')})` : ''}\n`);
+      job = await withDb((db) =>
+        withArtifactCleanup(db, getStore(), async (store) => {
+          const actor = await resolveActor(db, v.as, cmd);
+          requirePermission(actor, 'jobs.write');
+          // Streamed into the store; expectedSha256 proves the stored bytes are the ones just checked.
+          const put = (file: string, sha256: string) =>
+            store.put(fs.createReadStream(file), { maxBytes: maxArtifactBytes(), expectedSha256: sha256 });
+          const c = await put(checkpoint, ckpt.sha256);
+          const s = val && validationSet ? await put(validationSet, val.sha256) : null;
+          const created = await registerTrainingJob(db, actor, {
+            jobName: name,
+            environment,
+            status,
+            configParameters: config,
+            datasetPath: v['dataset-path'],
+            startTimestamp: start,
+            endTimestamp: end,
+            checkpoint: { ...c, mediaType: 'application/x-pytorch-checkpoint', originalName: baseName(checkpoint) },
+            validationSet:
+              s && validationSet
+                ? { ...s, mediaType: 'application/x-safetensors', originalName: baseName(validationSet) }
+                : null,
+            report: report
+              ? {
+                  finalLoss: report.final_loss,
+                  validationAccuracy: report.validation_accuracy,
+                  bestEpoch: report.best_epoch,
+                  trainingTimeSeconds: report.training_time_seconds,
+                  metricsSummary: report.metrics_summary,
+                  reportFilePath: v.report,
+                }
+              : null,
+          });
+          return trainingJobToJson(created);
+        }),
+      );
+      process.stderr.write(
+        `checkpoint: autoencoder ${ae.architecture.inputDim}→[${ae.architecture.hiddenDims.join(', ')}]${ae.notes.length ? ` (${ae.notes.join('; ')})` : ''}\n`,
+      );
     }
     out(
       v.json
         ? json(job)
         : `registered training job ${job.id} "${job.job_name}" (${job.status})\n` +
-            keyValues({ checkpoint_sha256: job.checkpoint_sha256, validation_set_sha256: job.validation_set_sha256, final_loss: job.report?.final_loss ?? null }) +
+            keyValues({
+              checkpoint_sha256: job.checkpoint_sha256,
+              validation_set_sha256: job.validation_set_sha256,
+              final_loss: job.report?.final_loss ?? null,
+            }) +
             (job.status !== 'completed'
               ? ''
               : job.report

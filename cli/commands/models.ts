@@ -5,7 +5,14 @@ import { EXPORT_FORMATS } from '../../lib/formats/export';
 import { catalogueArtifact } from '../../lib/registry/artifacts';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
-import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels, parseCheckpoint, type ExportMetadataDict } from '../../lib/registry/exports';
+import {
+  exportMetadataToDict,
+  exportModelDirect,
+  exportModelFromTrainingJob,
+  listExportedModels,
+  parseCheckpoint,
+  type ExportMetadataDict,
+} from '../../lib/registry/exports';
 import { validateAndReconcile } from '../../lib/registry/requests';
 import { getStore } from '../../lib/storage';
 import { idArgument, numberOption, oneOf, required, requiredNumber, UsageError } from '../args';
@@ -49,7 +56,8 @@ Examples:
 `,
   async run({ v, remote, out }) {
     const cmd = 'export';
-    if (!!v.job === !!v.checkpoint) throw new UsageError('export needs exactly one of --job ID or --checkpoint FILE', cmd);
+    if (!!v.job === !!v.checkpoint)
+      throw new UsageError('export needs exactly one of --job ID or --checkpoint FILE', cmd);
     if (v['model-info'] && !v.checkpoint) throw new UsageError('--model-info goes with --checkpoint', cmd);
     const jobId = v.job ? idArgument(v.job, '--job', cmd) : undefined;
     const ageGroupMin = requiredNumber(v, 'min', cmd);
@@ -64,8 +72,17 @@ Examples:
     if (remote) {
       meta = metadataOf(
         checkpoint
-          ? await remote.post(API.exportDirect, { upload: await exportDirectForm({ checkpoint, modelInfo, ageGroupMin, ageGroupMax, exportFormat }) })
-          : await remote.post(API.exportFromJob, { json: { training_job_id: jobId, age_group_min: ageGroupMin, age_group_max: ageGroupMax, export_format: exportFormat } }),
+          ? await remote.post(API.exportDirect, {
+              upload: await exportDirectForm({ checkpoint, modelInfo, ageGroupMin, ageGroupMax, exportFormat }),
+            })
+          : await remote.post(API.exportFromJob, {
+              json: {
+                training_job_id: jobId,
+                age_group_min: ageGroupMin,
+                age_group_max: ageGroupMax,
+                export_format: exportFormat,
+              },
+            }),
       );
       if (v.out) written = await remote.download(API.download(meta.model_id), v.out, meta.checksum);
     } else {
@@ -76,25 +93,50 @@ Examples:
         readWith('checkpoint', checkpoint, () => parseCheckpoint(s.bytes));
       }
       // A failed export keeps none of the bytes it stored (lib/registry/artifact-gc).
-      ({ meta, written } = await withDb((db) => withArtifactCleanup(db, getStore(), async (store) => {
-        const actor = await resolveActor(db, v.as, cmd);
-        let row;
-        if (checkpoint && source) {
-          requirePermission(actor, 'models.export');
-          const stored = await store.put(fs.createReadStream(checkpoint), { maxBytes: maxArtifactBytes(), expectedSha256: source.sha256 });
-          await catalogueArtifact(db, actor, { ...stored, mediaType: 'application/x-pytorch-checkpoint', originalName: baseName(checkpoint) });
-          row = await exportModelDirect(db, store, actor, { checkpointSha256: stored.sha256, modelInfo, ageGroupMin, ageGroupMax, exportFormat });
-        } else {
-          row = await exportModelFromTrainingJob(db, store, actor, { trainingJobId: jobId!, ageGroupMin, ageGroupMax, exportFormat });
-        }
-        const meta = exportMetadataToDict(row);
-        if (!v.out) return { meta, written: null };
-        const bytes = await store.get(meta.checksum); // hash-verified
-        await writeFileAtomic(v.out, bytes);
-        return { meta, written: { bytes: bytes.byteLength, sha256: meta.checksum } };
-      })));
+      ({ meta, written } = await withDb((db) =>
+        withArtifactCleanup(db, getStore(), async (store) => {
+          const actor = await resolveActor(db, v.as, cmd);
+          let row;
+          if (checkpoint && source) {
+            requirePermission(actor, 'models.export');
+            const stored = await store.put(fs.createReadStream(checkpoint), {
+              maxBytes: maxArtifactBytes(),
+              expectedSha256: source.sha256,
+            });
+            await catalogueArtifact(db, actor, {
+              ...stored,
+              mediaType: 'application/x-pytorch-checkpoint',
+              originalName: baseName(checkpoint),
+            });
+            row = await exportModelDirect(db, store, actor, {
+              checkpointSha256: stored.sha256,
+              modelInfo,
+              ageGroupMin,
+              ageGroupMax,
+              exportFormat,
+            });
+          } else {
+            row = await exportModelFromTrainingJob(db, store, actor, {
+              trainingJobId: jobId!,
+              ageGroupMin,
+              ageGroupMax,
+              exportFormat,
+            });
+          }
+          const meta = exportMetadataToDict(row);
+          if (!v.out) return { meta, written: null };
+          const bytes = await store.get(meta.checksum); // hash-verified
+          await writeFileAtomic(v.out, bytes);
+          return { meta, written: { bytes: bytes.byteLength, sha256: meta.checksum } };
+        }),
+      ));
     }
-    out(v.json ? json(meta) : `exported ${meta.model_id} (${meta.export_format}, ages ${ages(meta.age_group_min, meta.age_group_max)})\n` + keyValues(meta));
+    out(
+      v.json
+        ? json(meta)
+        : `exported ${meta.model_id} (${meta.export_format}, ages ${ages(meta.age_group_min, meta.age_group_max)})\n` +
+            keyValues(meta),
+    );
     if (written && v.out) process.stderr.write(`wrote ${written.bytes} bytes to ${v.out} (sha256 ${written.sha256})\n`);
     return 0;
   },
@@ -111,7 +153,10 @@ export function exportsTable(exports: ExportMetadataDict[], total: number, page:
     e.export_timestamp.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     e.checksum.slice(0, 12),
   ]);
-  return table(['MODEL ID', 'FORMAT', 'AGES', 'JOB', 'PARAMS', 'BYTES', 'EXPORTED', 'CHECKSUM'], rows) + `${exports.length} of ${total} exports (page ${page})\n`;
+  return (
+    table(['MODEL ID', 'FORMAT', 'AGES', 'JOB', 'PARAMS', 'BYTES', 'EXPORTED', 'CHECKSUM'], rows) +
+    `${exports.length} of ${total} exports (page ${page})\n`
+  );
 }
 
 export const exportsList: CommandImpl = {
@@ -137,7 +182,13 @@ Examples:
     const page = v.page ? idArgument(v.page, '--page', cmd) : 1;
     let r: { total: number; page: number; page_size: number; exports: ExportMetadataDict[] };
     if (remote) {
-      r = await remote.get(API.exports, { age_group_min: ageGroupMin, age_group_max: ageGroupMax, export_format: exportFormat, training_job_id: trainingJobId, page });
+      r = await remote.get(API.exports, {
+        age_group_min: ageGroupMin,
+        age_group_max: ageGroupMax,
+        export_format: exportFormat,
+        training_job_id: trainingJobId,
+        page,
+      });
     } else {
       r = await withDb(async (db) => {
         const actor = v.as ? await resolveActor(db, v.as, cmd) : SYSTEM_ACTOR;
@@ -165,7 +216,9 @@ type ValidationJson = {
 export const EXIT_INVALID = 3;
 
 export function validationText(modelId: string, r: ValidationJson): string {
-  const lines = [`${r.model_id ?? modelId}: ${r.is_valid ? 'VALID' : 'INVALID'}${r.validation_run_id !== undefined ? ` (validation run ${r.validation_run_id})` : ''}`];
+  const lines = [
+    `${r.model_id ?? modelId}: ${r.is_valid ? 'VALID' : 'INVALID'}${r.validation_run_id !== undefined ? ` (validation run ${r.validation_run_id})` : ''}`,
+  ];
   lines.push(r.errors.length ? `errors:\n${r.errors.map((e) => `  - ${e}`).join('\n')}` : 'errors: none');
   lines.push(r.warnings.length ? `warnings:\n${r.warnings.map((e) => `  - ${e}`).join('\n')}` : 'warnings: none');
   for (const [title, group] of [

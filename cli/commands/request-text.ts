@@ -1,5 +1,10 @@
 /** The CLI's text for deployment requests and review policies (what --json does not print). */
-import type { createRequestJson, listRequestsJson, requestDetailJson, setPolicyJson } from '../../lib/api/deployment-requests';
+import type {
+  createRequestJson,
+  listRequestsJson,
+  requestDetailJson,
+  setPolicyJson,
+} from '../../lib/api/deployment-requests';
 import { ages, keyValues, table } from '../output';
 
 export type RequestJson = Awaited<ReturnType<typeof createRequestJson>>;
@@ -8,7 +13,10 @@ export type ListJson = Awaited<ReturnType<typeof listRequestsJson>>;
 export type PolicyJson = Awaited<ReturnType<typeof setPolicyJson>>;
 
 function stillNeeds(e: { satisfied: boolean; approvals: number; required: number; reasons: string[] }): string {
-  return `approvals ${e.approvals} of ${e.required}${e.satisfied ? ' (policy satisfied)' : ''}\n` + (e.reasons.length ? `still needs:\n${e.reasons.map((r) => `  - ${r}`).join('\n')}\n` : '');
+  return (
+    `approvals ${e.approvals} of ${e.required}${e.satisfied ? ' (policy satisfied)' : ''}\n` +
+    (e.reasons.length ? `still needs:\n${e.reasons.map((r) => `  - ${r}`).join('\n')}\n` : '')
+  );
 }
 
 export function requestText(r: RequestJson, verb = 'request'): string {
@@ -38,14 +46,23 @@ export function requestsTable(l: ListJson): string {
     r.requester.email,
     (r.created_at ?? '').replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
   ]);
-  return table(['ID', 'STATE', 'ENV', 'AGES', 'MODEL ID', 'APPROVALS', 'REQUESTER', 'CREATED'], rows) + `${l.requests.length} of ${l.total} requests (page ${l.page}; * awaits your review)\n`;
+  return (
+    table(['ID', 'STATE', 'ENV', 'AGES', 'MODEL ID', 'APPROVALS', 'REQUESTER', 'CREATED'], rows) +
+    `${l.requests.length} of ${l.total} requests (page ${l.page}; * awaits your review)\n`
+  );
 }
 
 export function detailText(d: DetailJson): string {
   const reviews = d.reviews.length
     ? table(
         ['REVIEWER', 'DECISION', 'PREVIEW', 'STATUS', 'COMMENT'],
-        d.reviews.map((r) => [r.reviewer.email, r.decision, r.preview_summary ? 'yes' : 'no', r.counted ? 'counts' : r.lapse ? `lapsed (${r.lapse})` : '—', r.comment]),
+        d.reviews.map((r) => [
+          r.reviewer.email,
+          r.decision,
+          r.preview_summary ? 'yes' : 'no',
+          r.counted ? 'counts' : r.lapse ? `lapsed (${r.lapse})` : '—',
+          r.comment,
+        ]),
       )
     : 'no reviews yet\n';
   return (
@@ -58,10 +75,13 @@ export function detailText(d: DetailJson): string {
       replace_existing: d.replace_existing,
       backup_existing: d.backup_existing,
       validate_before_deployment: d.validate_before_deployment,
-      latest_validation: d.latest_validation ? `${d.latest_validation.is_valid ? 'valid' : 'INVALID'} (run ${d.latest_validation.validation_run_id})` : 'none',
+      latest_validation: d.latest_validation
+        ? `${d.latest_validation.is_valid ? 'valid' : 'INVALID'} (run ${d.latest_validation.validation_run_id})`
+        : 'none',
       policy: `${d.policy.required_approvals} approval(s)${d.policy.require_preview_summary ? ', preview summary required' : ''}`,
       failure_reason: d.failure_reason,
-      deployments: d.deployments.map((x) => `${x.id}${x.break_glass_reason ? ' (break-glass)' : ''}`).join(', ') || null,
+      deployments:
+        d.deployments.map((x) => `${x.id}${x.break_glass_reason ? ' (break-glass)' : ''}`).join(', ') || null,
     }) +
     stillNeeds(d.evaluation) +
     reviews +
@@ -72,6 +92,11 @@ export function detailText(d: DetailJson): string {
 export function policiesTable(ps: PolicyJson[]): string {
   return table(
     ['ENV', 'APPROVALS', 'PREVIEW SUMMARY', 'SET BY'],
-    ps.map((p) => [p.deployment_environment, String(p.required_approvals), p.require_preview_summary ? 'required' : 'not required', p.is_default ? '(default)' : (p.updated_by ?? '—')]),
+    ps.map((p) => [
+      p.deployment_environment,
+      String(p.required_approvals),
+      p.require_preview_summary ? 'required' : 'not required',
+      p.is_default ? '(default)' : (p.updated_by ?? '—'),
+    ]),
   );
 }

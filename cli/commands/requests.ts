@@ -26,7 +26,16 @@ import { API, requestCreateBody, reviewBodyOf, type Remote } from '../remote';
 import type { Actor } from '../../lib/auth/permissions';
 import type { Db } from '../../lib/db';
 import { deployText } from './deployments';
-import { detailText, policiesTable, requestsTable, requestText, type DetailJson, type ListJson, type PolicyJson, type RequestJson } from './request-text';
+import {
+  detailText,
+  policiesTable,
+  requestsTable,
+  requestText,
+  type DetailJson,
+  type ListJson,
+  type PolicyJson,
+  type RequestJson,
+} from './request-text';
 import type { CommandImpl } from './types';
 
 type ReviewJson = Awaited<ReturnType<typeof reviewJson>>;
@@ -36,12 +45,18 @@ const ENV_HELP = `--env E                  production (default) or staging.`;
 
 function requestId(args: string[], command: string): string {
   const id = args[0];
-  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new UsageError(`${command} needs a REQUEST_ID (see "drawbridge requests list")`, command);
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id))
+    throw new UsageError(`${command} needs a REQUEST_ID (see "drawbridge requests list")`, command);
   return id;
 }
 
 /** Runs `local` on the database as --as (or the first admin), or `remote` over --server. */
-async function act<T>(ctx: { v: Values; remote: Remote | null }, command: string, remote: (r: Remote) => Promise<T>, local: (db: Db, actor: Actor) => Promise<T>): Promise<T> {
+async function act<T>(
+  ctx: { v: Values; remote: Remote | null },
+  command: string,
+  remote: (r: Remote) => Promise<T>,
+  local: (db: Db, actor: Actor) => Promise<T>,
+): Promise<T> {
   if (ctx.remote) return remote(ctx.remote);
   return withDb(async (db) => local(db, await resolveActor(db, ctx.v.as, command)));
 }
@@ -81,7 +96,12 @@ Example:
       validate: !v['no-validate'],
       draft: !!v.draft,
     });
-    const r = await act<RequestJson>(ctx, cmd, (remote) => remote.post(API.requests, { json: body }), (db, actor) => createRequestJson(db, actor, body));
+    const r = await act<RequestJson>(
+      ctx,
+      cmd,
+      (remote) => remote.post(API.requests, { json: body }),
+      (db, actor) => createRequestJson(db, actor, body),
+    );
     out(v.json ? json(r) : requestText(r, r.state === 'draft' ? 'drafted request' : 'opened request'));
     return 0;
   },
@@ -113,7 +133,12 @@ Examples:
       view: v.mine ? 'mine' : v.awaiting ? 'awaiting' : undefined,
       page: v.page ? idArgument(v.page, '--page', cmd) : undefined,
     };
-    const r = await act<ListJson>(ctx, cmd, (remote) => remote.get(API.requests, query), (db, actor) => listRequestsJson(db, actor, dropUndefined(query)));
+    const r = await act<ListJson>(
+      ctx,
+      cmd,
+      (remote) => remote.get(API.requests, query),
+      (db, actor) => listRequestsJson(db, actor, dropUndefined(query)),
+    );
     out(v.json ? json(r) : requestsTable(r));
     return 0;
   },
@@ -137,7 +162,12 @@ Example:
   async run(ctx) {
     const cmd = 'requests show';
     const id = requestId(ctx.args, cmd);
-    const d = await act<DetailJson>(ctx, cmd, (remote) => remote.get(API.request(id)), (db, actor) => requestDetailJson(db, actor, id));
+    const d = await act<DetailJson>(
+      ctx,
+      cmd,
+      (remote) => remote.get(API.request(id)),
+      (db, actor) => requestDetailJson(db, actor, id),
+    );
     ctx.out(ctx.v.json ? json(d) : detailText(d));
     return 0;
   },
@@ -166,14 +196,28 @@ Examples:
     const cmd = 'review';
     const id = requestId(ctx.args, cmd);
     const decisions = (['approve', 'request-changes', 'reject'] as const).filter((d) => v[d]);
-    if (decisions.length !== 1) throw new UsageError('review needs exactly one of --approve, --request-changes or --reject', cmd);
+    if (decisions.length !== 1)
+      throw new UsageError('review needs exactly one of --approve, --request-changes or --reject', cmd);
     const decision = decisions[0] === 'request-changes' ? 'request_changes' : decisions[0];
-    if (decision !== 'approve' && !v.comment?.trim()) throw new UsageError(`--${decisions[0]} needs --comment TEXT saying why`, cmd);
-    const previewSummary = v['preview-summary'] ? await readObjectFile(v['preview-summary'], '--preview-summary', cmd) : undefined;
+    if (decision !== 'approve' && !v.comment?.trim())
+      throw new UsageError(`--${decisions[0]} needs --comment TEXT saying why`, cmd);
+    const previewSummary = v['preview-summary']
+      ? await readObjectFile(v['preview-summary'], '--preview-summary', cmd)
+      : undefined;
     const body = reviewBodyOf({ decision, comment: v.comment, previewSummary });
-    const r = await act<ReviewJson>(ctx, cmd, (remote) => remote.post(API.requestReviews(id), { json: body }), (db, actor) => reviewJson(db, actor, id, body));
+    const r = await act<ReviewJson>(
+      ctx,
+      cmd,
+      (remote) => remote.post(API.requestReviews(id), { json: body }),
+      (db, actor) => reviewJson(db, actor, id, body),
+    );
     const past = { approve: 'approved', request_changes: 'requested changes to', reject: 'rejected' }[decision];
-    out(v.json ? json(r) : `${past} request ${id}${r.review.has_preview_summary ? ' (with your preview summary)' : ''}\n` + requestText(r.request));
+    out(
+      v.json
+        ? json(r)
+        : `${past} request ${id}${r.review.has_preview_summary ? ' (with your preview summary)' : ''}\n` +
+            requestText(r.request),
+    );
     return 0;
   },
 };
@@ -201,11 +245,18 @@ Example:
     const r = await act<DeployJson>(
       ctx,
       cmd,
-      (remote) => (reason !== undefined ? remote.post(API.requestBreakGlass(id), { json: { reason } }) : remote.post(API.requestDeploy(id))),
-      (db, actor) => (reason !== undefined ? breakGlassJson(db, getStore(), actor, id, { reason }) : deployRequestJson(db, getStore(), actor, id)),
+      (remote) =>
+        reason !== undefined
+          ? remote.post(API.requestBreakGlass(id), { json: { reason } })
+          : remote.post(API.requestDeploy(id)),
+      (db, actor) =>
+        reason !== undefined
+          ? breakGlassJson(db, getStore(), actor, id, { reason })
+          : deployRequestJson(db, getStore(), actor, id),
     );
     // deployments/<env>/<min>-<max>/<file>: where the deployment went.
-    const [, env = '?', min = 'NaN', max = 'NaN'] = /^deployments\/([^/]+)\/([\d.]+)-([\d.]+)\//.exec(r.deployment_path) ?? [];
+    const [, env = '?', min = 'NaN', max = 'NaN'] =
+      /^deployments\/([^/]+)\/([\d.]+)-([\d.]+)\//.exec(r.deployment_path) ?? [];
     out(v.json ? json(r) : deployText(r, env, Number(min), Number(max)));
     return 0;
   },
@@ -225,7 +276,12 @@ Example:
     const cmd = 'requests withdraw';
     const id = requestId(ctx.args, cmd);
     const body = dropUndefined({ reason: ctx.v.reason });
-    const r = await act<RequestJson>(ctx, cmd, (remote) => remote.post(API.requestWithdraw(id), { json: body }), (db, actor) => withdrawJson(db, actor, id, body));
+    const r = await act<RequestJson>(
+      ctx,
+      cmd,
+      (remote) => remote.post(API.requestWithdraw(id), { json: body }),
+      (db, actor) => withdrawJson(db, actor, id, body),
+    );
     ctx.out(ctx.v.json ? json(r) : `withdrew request ${id}\n`);
     return 0;
   },
@@ -244,7 +300,12 @@ Example:
   async run(ctx) {
     const cmd = 'requests submit';
     const id = requestId(ctx.args, cmd);
-    const r = await act<RequestJson>(ctx, cmd, (remote) => remote.post(API.requestSubmit(id)), (db, actor) => submitJson(db, actor, id));
+    const r = await act<RequestJson>(
+      ctx,
+      cmd,
+      (remote) => remote.post(API.requestSubmit(id)),
+      (db, actor) => submitJson(db, actor, id),
+    );
     ctx.out(ctx.v.json ? json(r) : requestText(r, 'submitted request'));
     return 0;
   },
@@ -258,7 +319,12 @@ Options:
   --json         Print {"policies": [...]} as JSON.
 `,
   async run(ctx) {
-    const r = await act<{ policies: PolicyJson[] }>(ctx, 'policy show', (remote) => remote.get(API.policies), (db, actor) => listPoliciesJson(db, actor));
+    const r = await act<{ policies: PolicyJson[] }>(
+      ctx,
+      'policy show',
+      (remote) => remote.get(API.policies),
+      (db, actor) => listPoliciesJson(db, actor),
+    );
     ctx.out(ctx.v.json ? json(r) : policiesTable(r.policies));
     return 0;
   },
@@ -287,9 +353,19 @@ Example:
       required_approvals: v.approvals !== undefined ? idArgument(v.approvals, '--approvals', cmd) : undefined,
       require_preview_summary: v.preview ? true : v['no-preview'] ? false : undefined,
     });
-    if (!Object.keys(body).length) throw new UsageError('policy set needs --approvals N, --preview or --no-preview', cmd);
-    const r = await act<PolicyJson>(ctx, cmd, (remote) => remote.put(API.policy(environment), { json: body }), (db, actor) => setPolicyJson(db, actor, environment, body));
-    ctx.out(v.json ? json(r) : `review policy of ${environment}: ${r.required_approvals} approval(s), preview summary ${r.require_preview_summary ? 'required' : 'not required'}\n`);
+    if (!Object.keys(body).length)
+      throw new UsageError('policy set needs --approvals N, --preview or --no-preview', cmd);
+    const r = await act<PolicyJson>(
+      ctx,
+      cmd,
+      (remote) => remote.put(API.policy(environment), { json: body }),
+      (db, actor) => setPolicyJson(db, actor, environment, body),
+    );
+    ctx.out(
+      v.json
+        ? json(r)
+        : `review policy of ${environment}: ${r.required_approvals} approval(s), preview summary ${r.require_preview_summary ? 'required' : 'not required'}\n`,
+    );
     return 0;
   },
 };

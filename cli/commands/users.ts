@@ -1,6 +1,15 @@
 import { ROLES, type Role } from '../../lib/auth/permissions';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
-import { createUser, findUserByEmail, listUsers, MIN_PASSWORD_LENGTH, resetPassword, setUserDisabled, setUserRole, type UserSummary } from '../../lib/registry/users';
+import {
+  createUser,
+  findUserByEmail,
+  listUsers,
+  MIN_PASSWORD_LENGTH,
+  resetPassword,
+  setUserDisabled,
+  setUserRole,
+  type UserSummary,
+} from '../../lib/registry/users';
 import { oneOf, required, UsageError } from '../args';
 import { withDb } from '../local';
 import { json, table } from '../output';
@@ -22,7 +31,8 @@ function emailArgument(args: string[], command: string): string {
 
 function roleArgument(x: string | undefined, command: string): Role {
   if (x === undefined) throw new UsageError(`${command} needs a ROLE (${ROLES.join(', ')})`, command);
-  if (!(ROLES as readonly string[]).includes(x)) throw new UsageError(`ROLE must be one of: ${ROLES.join(', ')} (got "${x}")`, command);
+  if (!(ROLES as readonly string[]).includes(x))
+    throw new UsageError(`ROLE must be one of: ${ROLES.join(', ')} (got "${x}")`, command);
   return x as Role;
 }
 
@@ -30,13 +40,23 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   // One trailing newline (echo, a here-string) is not part of the password.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const status = (u: UserSummary) => (u.disabledAt ? 'disabled' : 'active');
 
 function userJson(u: UserSummary) {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, status: status(u), created_at: u.createdAt.toISOString(), disabled_at: u.disabledAt?.toISOString() ?? null };
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    status: status(u),
+    created_at: u.createdAt.toISOString(),
+    disabled_at: u.disabledAt?.toISOString() ?? null,
+  };
 }
 
 export const usersCreate: CommandImpl = {
@@ -91,7 +111,10 @@ Example:
       if (v.json) out(json({ users: users.map(userJson) }));
       else {
         const rows = users.map((u) => [u.email, u.name, u.role, status(u), u.createdAt.toISOString().slice(0, 10)]);
-        out(table(['EMAIL', 'NAME', 'ROLE', 'STATUS', 'CREATED'], rows) + `${users.length} user${users.length === 1 ? '' : 's'}\n`);
+        out(
+          table(['EMAIL', 'NAME', 'ROLE', 'STATUS', 'CREATED'], rows) +
+            `${users.length} user${users.length === 1 ? '' : 's'}\n`,
+        );
       }
       return 0;
     });
@@ -112,7 +135,9 @@ Example:
     return withDb(async (db) => {
       const user = await findUserByEmail(db, SYSTEM_ACTOR, email);
       const r = await setUserRole(db, SYSTEM_ACTOR, user.id, role);
-      out(r.changed ? `${user.email}: ${user.role} → ${role}\n` : `${user.email} is already ${role}; nothing changed\n`);
+      out(
+        r.changed ? `${user.email}: ${user.role} → ${role}\n` : `${user.email} is already ${role}; nothing changed\n`,
+      );
       return 0;
     });
   },
@@ -175,7 +200,9 @@ Example:
       const user = await findUserByEmail(db, SYSTEM_ACTOR, email);
       const r = await resetPassword(db, SYSTEM_ACTOR, user.id);
       out(`${r.password}\n`);
-      note(`new password for ${user.email}, shown once; ended ${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'}\n`);
+      note(
+        `new password for ${user.email}, shown once; ended ${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'}\n`,
+      );
       return 0;
     });
   },

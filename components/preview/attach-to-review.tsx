@@ -23,7 +23,8 @@ export function previewSummary(result: RunResult, threshold: ThresholdChoice, pr
   const errs = Array.from(candidate.errors);
   const labels = samples.isAnomaly;
   const flagged = errs.map((e) => e > threshold.value);
-  const prodFlagged = production && productionThreshold !== null ? Array.from(production.errors, (e) => e > productionThreshold) : null;
+  const prodFlagged =
+    production && productionThreshold !== null ? Array.from(production.errors, (e) => e > productionThreshold) : null;
   const flips = prodFlagged ? flagged.map((f, i) => (f !== prodFlagged[i] ? i : -1)).filter((i) => i >= 0) : [];
   return {
     model_id: candidate.modelId,
@@ -40,7 +41,13 @@ export function previewSummary(result: RunResult, threshold: ThresholdChoice, pr
     normal_error_median: median(errs.filter((_, i) => !labels?.[i])),
     anomalous_error_median: labels ? median(errs.filter((_, i) => labels[i])) : null,
     production: production
-      ? { model_id: production.modelId, artifact_sha256: production.sha256, flagged: prodFlagged?.filter(Boolean).length ?? null, flips: flips.slice(0, 200), flip_count: flips.length }
+      ? {
+          model_id: production.modelId,
+          artifact_sha256: production.sha256,
+          flagged: prodFlagged?.filter(Boolean).length ?? null,
+          flips: flips.slice(0, 200),
+          flip_count: flips.length,
+        }
       : null,
     computed_at: new Date().toISOString(),
   };
@@ -66,7 +73,10 @@ export function AttachToReview({
       <button type="submit" disabled={pending} className={secondaryButton}>
         {pending ? 'Attaching…' : 'Attach to review'}
       </button>
-      <span className="text-xs text-slate-600">Your reviews of this export will carry this run’s summary ({summary.flagged} of {summary.samples} flagged, {summary.backend}).</span>
+      <span className="text-xs text-slate-600">
+        Your reviews of this export will carry this run’s summary ({summary.flagged} of {summary.samples} flagged,{' '}
+        {summary.backend}).
+      </span>
       <FormMessage state={state} />
     </form>
   );

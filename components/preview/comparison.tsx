@@ -25,10 +25,18 @@ export function Comparison({
   selected: number;
   onSelect: (i: number) => void;
 }) {
-  const cmp = useMemo(() => compareFlags(candidate.errors, candidate.threshold, production.errors, production.threshold), [candidate, production]);
+  const cmp = useMemo(
+    () => compareFlags(candidate.errors, candidate.threshold, production.errors, production.threshold),
+    [candidate, production],
+  );
   const n = candidate.errors.length;
   const flips = new Set([...cmp.newlyFlagged, ...cmp.noLongerFlagged]);
-  const vals = [...Array.from(candidate.errors), ...Array.from(production.errors), candidate.threshold, production.threshold].filter((v) => v > 0 && Number.isFinite(v));
+  const vals = [
+    ...Array.from(candidate.errors),
+    ...Array.from(production.errors),
+    candidate.threshold,
+    production.threshold,
+  ].filter((v) => v > 0 && Number.isFinite(v));
   const lo = Math.min(...vals) * 0.8;
   const hi = Math.max(...vals) * 1.25;
   const x = makeScale(lo, hi, M.l, S - M.r);
@@ -38,14 +46,21 @@ export function Comparison({
     `Scatter of reconstruction error per sample, ${n} samples: candidate ${candidate.modelId} on the horizontal axis, production ${production.modelId} on the vertical${logs}. ` +
     `Candidate flags ${cmp.candidateFlagged}, production flags ${cmp.productionFlagged}; ${flips.size} samples flip.`;
   const anomalies = isAnomaly ? isAnomaly.reduce((s, v) => s + v, 0) : null;
-  const caught = (errs: Float64Array, thr: number) => (isAnomaly ? Array.from(errs).filter((e, i) => isAnomaly[i] && e > thr).length : null);
+  const caught = (errs: Float64Array, thr: number) =>
+    isAnomaly ? Array.from(errs).filter((e, i) => isAnomaly[i] && e > thr).length : null;
   const candCaught = caught(candidate.errors, candidate.threshold);
   const prodCaught = caught(production.errors, production.threshold);
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,24rem)_1fr]">
       <figure>
-        <svg viewBox={`0 0 ${S} ${S}`} role="img" aria-label={label} data-testid="comparison-scatter" className="h-auto w-full max-w-sm">
+        <svg
+          viewBox={`0 0 ${S} ${S}`}
+          role="img"
+          aria-label={label}
+          data-testid="comparison-scatter"
+          className="h-auto w-full max-w-sm"
+        >
           <rect x={M.l} y={M.t} width={S - M.l - M.r} height={S - M.t - M.b} fill="#fff" stroke="#cbd5e1" />
           {x.ticks.map((t) => (
             <g key={`x${t}`}>
@@ -65,8 +80,24 @@ export function Comparison({
           ))}
           {/* y = x: samples on it reconstruct equally well under both models */}
           <line x1={x(lo)} y1={y(lo)} x2={x(hi)} y2={y(hi)} stroke="#94a3b8" strokeDasharray="2 3" />
-          <line x1={x(candidate.threshold)} x2={x(candidate.threshold)} y1={M.t} y2={S - M.b} stroke={COLORS.threshold} strokeDasharray="5 3" strokeWidth="1.5" />
-          <line x1={M.l} x2={S - M.r} y1={y(production.threshold)} y2={y(production.threshold)} stroke={COLORS.production} strokeDasharray="5 3" strokeWidth="1.5" />
+          <line
+            x1={x(candidate.threshold)}
+            x2={x(candidate.threshold)}
+            y1={M.t}
+            y2={S - M.b}
+            stroke={COLORS.threshold}
+            strokeDasharray="5 3"
+            strokeWidth="1.5"
+          />
+          <line
+            x1={M.l}
+            x2={S - M.r}
+            y1={y(production.threshold)}
+            y2={y(production.threshold)}
+            stroke={COLORS.production}
+            strokeDasharray="5 3"
+            strokeWidth="1.5"
+          />
           {Array.from(candidate.errors, (c, i) => {
             const p = production.errors[i];
             const cx = x(Math.max(c, lo));
@@ -77,7 +108,11 @@ export function Comparison({
             return (
               <g key={i} onClick={() => onSelect(i)} className="cursor-pointer">
                 {anom ? (
-                  <path d={`M${cx - 4},${cy + 3.5} L${cx},${cy - 4} L${cx + 4},${cy + 3.5} Z`} fill={COLORS.anomalous} fillOpacity="0.85" />
+                  <path
+                    d={`M${cx - 4},${cy + 3.5} L${cx},${cy - 4} L${cx + 4},${cy + 3.5} Z`}
+                    fill={COLORS.anomalous}
+                    fillOpacity="0.85"
+                  />
                 ) : (
                   <circle cx={cx} cy={cy} r="3" fill={COLORS.normal} fillOpacity="0.7" />
                 )}
@@ -89,16 +124,41 @@ export function Comparison({
           <text x={(S + M.l) / 2} y={S - 8} textAnchor="middle" fontSize="11" fill="#334155">
             Candidate error (MSE{x.log ? ', log' : ''})
           </text>
-          <text x={12} y={(S - M.b) / 2} textAnchor="middle" fontSize="11" fill="#334155" transform={`rotate(-90 12 ${(S - M.b) / 2})`}>
+          <text
+            x={12}
+            y={(S - M.b) / 2}
+            textAnchor="middle"
+            fontSize="11"
+            fill="#334155"
+            transform={`rotate(-90 12 ${(S - M.b) / 2})`}
+          >
             Production error (MSE{y.log ? ', log' : ''})
           </text>
         </svg>
         <figcaption className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
-          <LegendItem swatch={<circle cx="11" cy="6" r="3" fill={COLORS.normal} />}>{isAnomaly ? 'Normal' : 'Sample'}</LegendItem>
-          {isAnomaly && <LegendItem swatch={<path d="M7,9.5 L11,2 L15,9.5 Z" fill={COLORS.anomalous} />}>Anomalous</LegendItem>}
-          <LegendItem swatch={<circle cx="11" cy="6" r="5" fill="none" stroke="#0f172a" strokeWidth="1.5" />}>Flag flips</LegendItem>
-          <LegendItem swatch={<line x1="11" x2="11" y1="0" y2="12" stroke={COLORS.threshold} strokeWidth="2" strokeDasharray="3 2" />}>Candidate threshold</LegendItem>
-          <LegendItem swatch={<line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.production} strokeWidth="2" strokeDasharray="3 2" />}>Production threshold</LegendItem>
+          <LegendItem swatch={<circle cx="11" cy="6" r="3" fill={COLORS.normal} />}>
+            {isAnomaly ? 'Normal' : 'Sample'}
+          </LegendItem>
+          {isAnomaly && (
+            <LegendItem swatch={<path d="M7,9.5 L11,2 L15,9.5 Z" fill={COLORS.anomalous} />}>Anomalous</LegendItem>
+          )}
+          <LegendItem swatch={<circle cx="11" cy="6" r="5" fill="none" stroke="#0f172a" strokeWidth="1.5" />}>
+            Flag flips
+          </LegendItem>
+          <LegendItem
+            swatch={
+              <line x1="11" x2="11" y1="0" y2="12" stroke={COLORS.threshold} strokeWidth="2" strokeDasharray="3 2" />
+            }
+          >
+            Candidate threshold
+          </LegendItem>
+          <LegendItem
+            swatch={
+              <line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.production} strokeWidth="2" strokeDasharray="3 2" />
+            }
+          >
+            Production threshold
+          </LegendItem>
         </figcaption>
       </figure>
 
@@ -111,7 +171,8 @@ export function Comparison({
               <span className="text-sm font-normal text-slate-600"> of {n}</span>
             </dd>
             <dd className="text-xs text-slate-600">
-              above {fmtError(candidate.threshold)} ({candidate.thresholdLabel}){candCaught !== null && `; ${candCaught} of ${anomalies} anomalies`}
+              above {fmtError(candidate.threshold)} ({candidate.thresholdLabel})
+              {candCaught !== null && `; ${candCaught} of ${anomalies} anomalies`}
             </dd>
           </div>
           <div className="rounded border border-slate-200 p-3">
@@ -121,7 +182,8 @@ export function Comparison({
               <span className="text-sm font-normal text-slate-600"> of {n}</span>
             </dd>
             <dd className="text-xs text-slate-600">
-              above {fmtError(production.threshold)} (its deployment threshold){prodCaught !== null && `; ${prodCaught} of ${anomalies} anomalies`}
+              above {fmtError(production.threshold)} (its deployment threshold)
+              {prodCaught !== null && `; ${prodCaught} of ${anomalies} anomalies`}
             </dd>
           </div>
         </dl>
@@ -130,7 +192,10 @@ export function Comparison({
           <p className="mt-1 text-slate-600">None: both models flag exactly the same samples.</p>
         ) : (
           <ul className="mt-1 max-h-56 space-y-1 overflow-auto" data-testid="flips">
-            {[...cmp.newlyFlagged.map((i) => ({ i, now: true })), ...cmp.noLongerFlagged.map((i) => ({ i, now: false }))]
+            {[
+              ...cmp.newlyFlagged.map((i) => ({ i, now: true })),
+              ...cmp.noLongerFlagged.map((i) => ({ i, now: false })),
+            ]
               .sort((a, b) => a.i - b.i)
               .map(({ i, now }) => (
                 <li key={i}>
@@ -141,7 +206,8 @@ export function Comparison({
                     className="rounded text-left text-indigo-800 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-indigo-700"
                   >
                     <span className="font-mono">#{i}</span>
-                    {isAnomaly && ` (${isAnomaly[i] ? 'anomalous' : 'normal'})`}: {now ? 'flagged by the candidate only' : 'flagged by production only'}
+                    {isAnomaly && ` (${isAnomaly[i] ? 'anomalous' : 'normal'})`}:{' '}
+                    {now ? 'flagged by the candidate only' : 'flagged by production only'}
                   </button>{' '}
                   <span className="font-mono text-xs text-slate-600">
                     {fmtError(candidate.errors[i])} vs {fmtError(production.errors[i])}

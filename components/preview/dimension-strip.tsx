@@ -32,7 +32,8 @@ export function DimensionStrip({ rows }: { rows: { name: string; values: Float64
   const all = rows.flatMap((r) => Array.from(r.values)).filter((v) => v > 0);
   const lo = Math.min(...all);
   const hi = Math.max(...all);
-  const f = (v: number) => (hi > lo ? (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : 0.5);
+  const f = (v: number) =>
+    hi > lo ? (Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo)) : 0.5;
   const cw = (W - L - R) / dim;
   const H = rows.length * (ROW + 6) + 60;
   const split = dim === VISUAL_DIMS + SUBJECT_DIMS;
@@ -52,7 +53,13 @@ export function DimensionStrip({ rows }: { rows: { name: string; values: Float64
   const legendY = rows.length * (ROW + 6) + 30;
   return (
     <figure>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Mean squared error per dimension across all samples, log colour scale from ${fmtError(lo)} to ${fmtError(hi)}. ${summary}.`} data-testid="dimension-strip" className="h-auto w-full max-w-4xl">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`Mean squared error per dimension across all samples, log colour scale from ${fmtError(lo)} to ${fmtError(hi)}. ${summary}.`}
+        data-testid="dimension-strip"
+        className="h-auto w-full max-w-4xl"
+      >
         <defs>
           <linearGradient id="dim-strip-ramp">
             {[0, 0.25, 0.5, 0.75, 1].map((t) => (
@@ -75,21 +82,55 @@ export function DimensionStrip({ rows }: { rows: { name: string; values: Float64
         })}
         {split && (
           <g>
-            <line x1={L + VISUAL_DIMS * cw} x2={L + VISUAL_DIMS * cw} y1={0} y2={rows.length * (ROW + 6) + 4} stroke="#0f172a" strokeWidth="1.5" />
-            <text x={L + (VISUAL_DIMS * cw) / 2} y={rows.length * (ROW + 6) + 16} textAnchor="middle" fontSize="10" fill="#334155">
+            <line
+              x1={L + VISUAL_DIMS * cw}
+              x2={L + VISUAL_DIMS * cw}
+              y1={0}
+              y2={rows.length * (ROW + 6) + 4}
+              stroke="#0f172a"
+              strokeWidth="1.5"
+            />
+            <text
+              x={L + (VISUAL_DIMS * cw) / 2}
+              y={rows.length * (ROW + 6) + 16}
+              textAnchor="middle"
+              fontSize="10"
+              fill="#334155"
+            >
               visual (0–767)
             </text>
-            <text x={L + VISUAL_DIMS * cw + (SUBJECT_DIMS * cw) / 2} y={rows.length * (ROW + 6) + 16} textAnchor="middle" fontSize="10" fill="#334155">
+            <text
+              x={L + VISUAL_DIMS * cw + (SUBJECT_DIMS * cw) / 2}
+              y={rows.length * (ROW + 6) + 16}
+              textAnchor="middle"
+              fontSize="10"
+              fill="#334155"
+            >
               subject
             </text>
           </g>
         )}
         {ticks.map((t) => (
-          <text key={t} x={L + (t + 0.5) * cw} y={rows.length * (ROW + 6) + 4 + 24} textAnchor="middle" fontSize="9" fill="#475569">
+          <text
+            key={t}
+            x={L + (t + 0.5) * cw}
+            y={rows.length * (ROW + 6) + 4 + 24}
+            textAnchor="middle"
+            fontSize="9"
+            fill="#475569"
+          >
             {t}
           </text>
         ))}
-        <rect x={legendX + 60} y={legendY + 6} width={legendW} height={10} fill="url(#dim-strip-ramp)" stroke="#94a3b8" strokeWidth="0.5" />
+        <rect
+          x={legendX + 60}
+          y={legendY + 6}
+          width={legendW}
+          height={10}
+          fill="url(#dim-strip-ramp)"
+          stroke="#94a3b8"
+          strokeWidth="0.5"
+        />
         <text x={legendX + 56} y={legendY + 15} textAnchor="end" fontSize="10" fill="#334155">
           {fmtTick(lo)}
         </text>

@@ -9,10 +9,21 @@ const H = 260;
 const M = { l: 52, r: 16, t: 16, b: 48 };
 
 /** Histogram of per-sample reconstruction MSE, normal and anomalous stacked, with the threshold. */
-export function ErrorHistogram({ errors, isAnomaly, threshold }: { errors: Float64Array; isAnomaly: Uint8Array | null; threshold: ThresholdChoice }) {
+export function ErrorHistogram({
+  errors,
+  isAnomaly,
+  threshold,
+}: {
+  errors: Float64Array;
+  isAnomaly: Uint8Array | null;
+  threshold: ThresholdChoice;
+}) {
   const hatch = `hatch-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   const bins = Math.min(40, Math.max(10, Math.round(Math.sqrt(errors.length) * 2)));
-  const h = useMemo(() => histogram(errors, isAnomaly, bins, [threshold.value]), [errors, isAnomaly, bins, threshold.value]);
+  const h = useMemo(
+    () => histogram(errors, isAnomaly, bins, [threshold.value]),
+    [errors, isAnomaly, bins, threshold.value],
+  );
   const lo = h.edges[0];
   const hi = h.edges[h.edges.length - 1];
   const x = makeScale(lo, hi, M.l, W - M.r, h.log);
@@ -28,7 +39,13 @@ export function ErrorHistogram({ errors, isAnomaly, threshold }: { errors: Float
   const tx = x(threshold.value);
   return (
     <figure>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} data-testid="error-histogram" className="h-auto w-full max-w-3xl">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={label}
+        data-testid="error-histogram"
+        className="h-auto w-full max-w-3xl"
+      >
         <HatchDefs id={hatch} color={COLORS.anomalous} />
         {yTicks.map((t) => (
           <g key={t}>
@@ -45,7 +62,17 @@ export function ErrorHistogram({ errors, isAnomaly, threshold }: { errors: Float
           return (
             <g key={i}>
               {n > 0 && <rect x={x0} width={w} y={y(n)} height={y(0) - y(n)} fill={COLORS.normal} />}
-              {a > 0 && <rect x={x0} width={w} y={y(n + a)} height={y(n) - y(n + a)} fill={`url(#${hatch})`} stroke={COLORS.anomalous} strokeWidth="0.5" />}
+              {a > 0 && (
+                <rect
+                  x={x0}
+                  width={w}
+                  y={y(n + a)}
+                  height={y(n) - y(n + a)}
+                  fill={`url(#${hatch})`}
+                  stroke={COLORS.anomalous}
+                  strokeWidth="0.5"
+                />
+              )}
             </g>
           );
         })}
@@ -58,23 +85,50 @@ export function ErrorHistogram({ errors, isAnomaly, threshold }: { errors: Float
             </text>
           </g>
         ))}
-        <line x1={tx} x2={tx} y1={M.t - 4} y2={H - M.b} stroke={COLORS.threshold} strokeWidth="2" strokeDasharray="5 3" />
-        <text x={tx > W * 0.7 ? tx - 4 : tx + 4} y={M.t + 8} textAnchor={tx > W * 0.7 ? 'end' : 'start'} fontSize="11" fill={COLORS.threshold}>
+        <line
+          x1={tx}
+          x2={tx}
+          y1={M.t - 4}
+          y2={H - M.b}
+          stroke={COLORS.threshold}
+          strokeWidth="2"
+          strokeDasharray="5 3"
+        />
+        <text
+          x={tx > W * 0.7 ? tx - 4 : tx + 4}
+          y={M.t + 8}
+          textAnchor={tx > W * 0.7 ? 'end' : 'start'}
+          fontSize="11"
+          fill={COLORS.threshold}
+        >
           threshold {fmtError(threshold.value)}
         </text>
         <text x={(W + M.l) / 2} y={H - 8} textAnchor="middle" fontSize="12" fill="#334155">
           Reconstruction error (MSE per dimension{h.log ? ', log scale' : ''})
         </text>
-        <text x={14} y={(H - M.b) / 2} textAnchor="middle" fontSize="12" fill="#334155" transform={`rotate(-90 14 ${(H - M.b) / 2})`}>
+        <text
+          x={14}
+          y={(H - M.b) / 2}
+          textAnchor="middle"
+          fontSize="12"
+          fill="#334155"
+          transform={`rotate(-90 14 ${(H - M.b) / 2})`}
+        >
           Samples
         </text>
       </svg>
       <figcaption className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
-        <LegendItem swatch={<rect width="22" height="12" fill={COLORS.normal} />}>{isAnomaly ? 'Normal' : 'Samples (unlabelled)'}</LegendItem>
+        <LegendItem swatch={<rect width="22" height="12" fill={COLORS.normal} />}>
+          {isAnomaly ? 'Normal' : 'Samples (unlabelled)'}
+        </LegendItem>
         {isAnomaly && (
-          <LegendItem swatch={<rect width="22" height="12" fill={`url(#${hatch})`} stroke={COLORS.anomalous} />}>Labelled anomalous</LegendItem>
+          <LegendItem swatch={<rect width="22" height="12" fill={`url(#${hatch})`} stroke={COLORS.anomalous} />}>
+            Labelled anomalous
+          </LegendItem>
         )}
-        <LegendItem swatch={<line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.threshold} strokeWidth="2" strokeDasharray="5 3" />}>
+        <LegendItem
+          swatch={<line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.threshold} strokeWidth="2" strokeDasharray="5 3" />}
+        >
           Threshold: {threshold.label}
         </LegendItem>
       </figcaption>

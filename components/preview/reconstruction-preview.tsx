@@ -1,7 +1,17 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { BackendPreference, ModelResult, ModelSource, RunFailure, RunRequest, RunResult, SampleSource, Stage, WorkerMessage } from '@/lib/preview/protocol';
+import type {
+  BackendPreference,
+  ModelResult,
+  ModelSource,
+  RunFailure,
+  RunRequest,
+  RunResult,
+  SampleSource,
+  Stage,
+  WorkerMessage,
+} from '@/lib/preview/protocol';
 import { chooseThreshold, fmtError } from '@/lib/preview/stats';
 import { Comparison } from './comparison';
 import { DimensionStrip } from './dimension-strip';
@@ -58,7 +68,10 @@ export function ReconstructionPreview(props: PreviewProps) {
       worker.current?.terminate();
       // A fresh worker per run: ORT fixes its thread count and backend at first use, and
       // terminating releases the wasm memory and ORT's thread pool at once.
-      const w = new Worker(new URL('../../lib/preview/worker.ts', import.meta.url), { type: 'module', name: 'reconstruction-preview' });
+      const w = new Worker(new URL('../../lib/preview/worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'reconstruction-preview',
+      });
       worker.current = w;
       setState({ status: 'running', stage: 'downloading' });
       w.onmessage = (ev: MessageEvent<WorkerMessage>) => {
@@ -77,15 +90,29 @@ export function ReconstructionPreview(props: PreviewProps) {
         }
       };
       w.onerror = (e) => {
-        setState({ status: 'failed', failure: { type: 'error', kind: 'runtime', message: `The preview worker failed: ${e.message || 'unknown error'}` } });
+        setState({
+          status: 'failed',
+          failure: {
+            type: 'error',
+            kind: 'runtime',
+            message: `The preview worker failed: ${e.message || 'unknown error'}`,
+          },
+        });
         w.terminate();
       };
       const req: RunRequest = {
         type: 'run',
         ortBase,
         backend: pref,
-        candidate: { modelId: candidate.modelId, format: candidate.format, url: candidate.url, sha256: candidate.sha256 },
-        production: production ? { modelId: production.modelId, format: production.format, url: production.url, sha256: production.sha256 } : null,
+        candidate: {
+          modelId: candidate.modelId,
+          format: candidate.format,
+          url: candidate.url,
+          sha256: candidate.sha256,
+        },
+        production: production
+          ? { modelId: production.modelId, format: production.format, url: production.url, sha256: production.sha256 }
+          : null,
         samples,
       };
       w.postMessage(req, samples.kind === 'file' ? [samples.bytes] : []);
@@ -94,7 +121,8 @@ export function ReconstructionPreview(props: PreviewProps) {
   );
 
   const runValidation = useCallback(() => {
-    if (validationSet) start({ kind: 'validation-set', url: validationSet.url, sha256: validationSet.sha256 }, backendPref);
+    if (validationSet)
+      start({ kind: 'validation-set', url: validationSet.url, sha256: validationSet.sha256 }, backendPref);
   }, [validationSet, start, backendPref]);
 
   const totalBytes = candidate.sizeBytes + (production?.sizeBytes ?? 0) + (validationSet?.sizeBytes ?? 0);
@@ -110,7 +138,10 @@ export function ReconstructionPreview(props: PreviewProps) {
     e.target.value = '';
     setFileError(null);
     if (!f) return;
-    if (f.size > MAX_FILE_BYTES) return setFileError(`${f.name} is ${(f.size / 2 ** 20).toFixed(0)} MB; the preview takes files up to ${MAX_FILE_BYTES / 2 ** 20} MB.`);
+    if (f.size > MAX_FILE_BYTES)
+      return setFileError(
+        `${f.name} is ${(f.size / 2 ** 20).toFixed(0)} MB; the preview takes files up to ${MAX_FILE_BYTES / 2 ** 20} MB.`,
+      );
     start({ kind: 'file', name: f.name, bytes: await f.arrayBuffer() }, backendPref);
   }
 
@@ -123,9 +154,14 @@ export function ReconstructionPreview(props: PreviewProps) {
             Reconstruction preview
           </h2>
           <p className="mt-1 max-w-3xl text-sm text-slate-600">
-            Runs this exact {candidate.format === 'onnx' ? 'ONNX artifact' : `${candidate.format} artifact (converted to ONNX in your browser)`} in your browser with onnxruntime-web
+            Runs this exact{' '}
+            {candidate.format === 'onnx'
+              ? 'ONNX artifact'
+              : `${candidate.format} artifact (converted to ONNX in your browser)`}{' '}
+            in your browser with onnxruntime-web
             {validationSet ? ' on its training job’s validation set' : ''}
-            {production ? `, next to ${production.modelId}, the production model for these ages` : ''}. The bytes are checked against the registry’s SHA-256 before anything runs.
+            {production ? `, next to ${production.modelId}, the production model for these ages` : ''}. The bytes are
+            checked against the registry’s SHA-256 before anything runs.
           </p>
         </div>
         <div className="flex flex-wrap items-end gap-3">
@@ -156,29 +192,43 @@ export function ReconstructionPreview(props: PreviewProps) {
 
       {!validationSet && (
         <p className="mt-3 rounded border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          This export has no validation set (it was exported directly from a checkpoint, or its training job registered none). Choose a file of embeddings below to preview it.
+          This export has no validation set (it was exported directly from a checkpoint, or its training job registered
+          none). Choose a file of embeddings below to preview it.
         </p>
       )}
       {state.status === 'idle' && validationSet && (
         <p className="mt-3 text-sm text-slate-600">
-          The preview downloads {(totalBytes / 2 ** 20).toFixed(1)} MB of artifacts; start it with <span className="font-medium">Run preview</span>.
+          The preview downloads {(totalBytes / 2 ** 20).toFixed(1)} MB of artifacts; start it with{' '}
+          <span className="font-medium">Run preview</span>.
         </p>
       )}
 
       <div className="mt-3 text-sm" role="status" aria-live="polite">
         {state.status === 'running' && (
           <p className="flex items-center gap-2 text-slate-700">
-            <span className="inline-block h-3 w-3 animate-spin rounded-full border-2 border-indigo-700 border-t-transparent motion-reduce:animate-none" aria-hidden="true" />
+            <span
+              className="inline-block h-3 w-3 animate-spin rounded-full border-2 border-indigo-700 border-t-transparent motion-reduce:animate-none"
+              aria-hidden="true"
+            />
             {STAGES[state.stage]}
             {state.detail ? ` (${state.detail})` : ''}
           </p>
         )}
-        {state.status === 'done' && <p className="sr-only">Preview finished on {state.result.backend.name === 'webgpu' ? 'WebGPU' : 'WASM'}.</p>}
+        {state.status === 'done' && (
+          <p className="sr-only">Preview finished on {state.result.backend.name === 'webgpu' ? 'WebGPU' : 'WASM'}.</p>
+        )}
       </div>
 
       {state.status === 'failed' && <FailureAlert failure={state.failure} />}
       {state.status === 'done' && (
-        <Results result={state.result} deploymentThreshold={deploymentThreshold} production={production} selected={selected} onSelect={setSelected} attachAction={props.attachAction} />
+        <Results
+          result={state.result}
+          deploymentThreshold={deploymentThreshold}
+          production={production}
+          selected={selected}
+          onSelect={setSelected}
+          attachAction={props.attachAction}
+        />
       )}
 
       <div className="mt-5 border-t border-slate-100 pt-4">
@@ -186,7 +236,8 @@ export function ReconstructionPreview(props: PreviewProps) {
           Run on your own embeddings
         </label>
         <p id="preview-file-hint" className="text-xs text-slate-600">
-          A safetensors file with <code>embeddings</code> [N, 832] (and optionally <code>is_anomaly</code> [N]). It stays in your browser.
+          A safetensors file with <code>embeddings</code> [N, 832] (and optionally <code>is_anomaly</code> [N]). It
+          stays in your browser.
         </p>
         <input
           id="preview-file"
@@ -208,9 +259,20 @@ export function ReconstructionPreview(props: PreviewProps) {
 }
 
 function FailureAlert({ failure }: { failure: RunFailure }) {
-  const title = failure.kind === 'integrity' ? 'Integrity check failed' : failure.kind === 'download' ? 'Download failed' : failure.kind === 'format' ? 'Could not read the artifact' : 'The preview could not run';
+  const title =
+    failure.kind === 'integrity'
+      ? 'Integrity check failed'
+      : failure.kind === 'download'
+        ? 'Download failed'
+        : failure.kind === 'format'
+          ? 'Could not read the artifact'
+          : 'The preview could not run';
   return (
-    <div role="alert" className="mt-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900" data-testid="preview-error">
+    <div
+      role="alert"
+      className="mt-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900"
+      data-testid="preview-error"
+    >
       <p className="font-semibold">{title}</p>
       <p className="mt-1">{failure.message}</p>
       {failure.kind === 'integrity' && (
@@ -245,19 +307,33 @@ function Results({
   attachAction?: FormAction;
 }) {
   const { samples, candidate, production, backend } = result;
-  const threshold = useMemo(() => chooseThreshold(candidate.errors, samples.isAnomaly, deploymentThreshold), [candidate.errors, samples.isAnomaly, deploymentThreshold]);
+  const threshold = useMemo(
+    () => chooseThreshold(candidate.errors, samples.isAnomaly, deploymentThreshold),
+    [candidate.errors, samples.isAnomaly, deploymentThreshold],
+  );
   const prod = production && prodSource ? { errors: production.errors, threshold: prodSource.threshold } : null;
   const sel = Math.min(selected, samples.count - 1);
   return (
-    <div className="mt-4 space-y-6" data-testid="preview-results" data-backend={backend.name} data-samples={samples.count}>
+    <div
+      className="mt-4 space-y-6"
+      data-testid="preview-results"
+      data-backend={backend.name}
+      data-samples={samples.count}
+    >
       <RunSummary result={result} />
       {attachAction && samples.source === 'validation-set' && (
-        <AttachToReview attachAction={attachAction} result={result} threshold={threshold} productionThreshold={prodSource?.threshold ?? null} />
+        <AttachToReview
+          attachAction={attachAction}
+          result={result}
+          threshold={threshold}
+          productionThreshold={prodSource?.threshold ?? null}
+        />
       )}
 
       <section aria-labelledby="hist-h">
         <h3 id="hist-h" className="text-sm font-semibold">
-          Reconstruction error on the {samples.source === 'file' ? `samples of ${samples.name}` : 'validation set'} ({samples.count} samples)
+          Reconstruction error on the {samples.source === 'file' ? `samples of ${samples.name}` : 'validation set'} (
+          {samples.count} samples)
         </h3>
         <ErrorHistogram errors={candidate.errors} isAnomaly={samples.isAnomaly} threshold={threshold} />
       </section>
@@ -267,7 +343,10 @@ function Results({
           Mean error per dimension
         </h3>
         <DimensionStrip
-          rows={[{ name: 'Candidate', values: candidate.perDimension }, ...(production ? [{ name: 'Production', values: production.perDimension }] : [])]}
+          rows={[
+            { name: 'Candidate', values: candidate.perDimension },
+            ...(production ? [{ name: 'Production', values: production.perDimension }] : []),
+          ]}
         />
       </section>
 
@@ -275,10 +354,20 @@ function Results({
         <section aria-labelledby="cmp-h">
           <h3 id="cmp-h" className="text-sm font-semibold">
             Against production: {production.modelId}
-            {production.convertedFrom && <span className="font-normal text-slate-600"> (converted in your browser from {production.convertedFrom})</span>}
+            {production.convertedFrom && (
+              <span className="font-normal text-slate-600">
+                {' '}
+                (converted in your browser from {production.convertedFrom})
+              </span>
+            )}
           </h3>
           <Comparison
-            candidate={{ modelId: candidate.modelId, errors: candidate.errors, threshold: threshold.value, thresholdLabel: threshold.label }}
+            candidate={{
+              modelId: candidate.modelId,
+              errors: candidate.errors,
+              threshold: threshold.value,
+              thresholdLabel: threshold.label,
+            }}
             production={{ modelId: production.modelId, errors: production.errors, threshold: prodSource.threshold }}
             isAnomaly={samples.isAnomaly}
             selected={sel}
@@ -298,7 +387,14 @@ function Results({
             Samples
           </h3>
           <p className="mb-2 text-xs text-slate-600">Sort by any column; choose a sample to see its reconstruction.</p>
-          <SampleTable errors={candidate.errors} isAnomaly={samples.isAnomaly} threshold={threshold.value} production={prod} selected={sel} onSelect={onSelect} />
+          <SampleTable
+            errors={candidate.errors}
+            isAnomaly={samples.isAnomaly}
+            threshold={threshold.value}
+            production={prod}
+            selected={sel}
+            onSelect={onSelect}
+          />
         </div>
         <div>
           <h3 className="text-sm font-semibold">Sample #{sel}: input vs reconstruction</h3>
@@ -335,9 +431,16 @@ function RunSummary({ result }: { result: RunResult }) {
         {backend.ortVersion && <span className="text-slate-600"> · onnxruntime-web {backend.ortVersion}</span>}
       </p>
       <p className="mt-1">
-        <span className="font-medium">Integrity:</span> SHA-256 of {samples.source === 'validation-set' ? 'the validation set and ' : ''}
-        {models.length > 1 ? 'both models' : 'the model'} verified in your browser ({result.hashImpl === 'webcrypto' ? 'WebCrypto' : 'TypeScript SHA-256; WebCrypto needs a secure origin'}).
-        {candidate.convertedFrom && <span data-testid="converted-note"> The model was converted in your browser from {candidate.convertedFrom} to ONNX, then run.</span>}
+        <span className="font-medium">Integrity:</span> SHA-256 of{' '}
+        {samples.source === 'validation-set' ? 'the validation set and ' : ''}
+        {models.length > 1 ? 'both models' : 'the model'} verified in your browser (
+        {result.hashImpl === 'webcrypto' ? 'WebCrypto' : 'TypeScript SHA-256; WebCrypto needs a secure origin'}).
+        {candidate.convertedFrom && (
+          <span data-testid="converted-note">
+            {' '}
+            The model was converted in your browser from {candidate.convertedFrom} to ONNX, then run.
+          </span>
+        )}
       </p>
       <div className="mt-2 overflow-x-auto">
         <table className="text-xs">
@@ -380,8 +483,12 @@ function RunSummary({ result }: { result: RunResult }) {
         </table>
       </div>
       <p className="mt-2 text-xs text-slate-600">
-        Samples: {samples.source === 'validation-set' ? `download ${fmtMs(samples.download_ms)}${samples.download_cached ? ' (cache)' : ''}, SHA-256 ${fmtMs(samples.hash_ms)}` : `${samples.name} (local file)`}. Runtime load (onnxruntime-web import and backend start, during the downloads){' '}
-        {fmtMs(result.runtime_ms)}. Total {fmtMs(result.total_ms)}. Median error {fmtError(median(candidate.errors))}.
+        Samples:{' '}
+        {samples.source === 'validation-set'
+          ? `download ${fmtMs(samples.download_ms)}${samples.download_cached ? ' (cache)' : ''}, SHA-256 ${fmtMs(samples.hash_ms)}`
+          : `${samples.name} (local file)`}
+        . Runtime load (onnxruntime-web import and backend start, during the downloads) {fmtMs(result.runtime_ms)}.
+        Total {fmtMs(result.total_ms)}. Median error {fmtError(median(candidate.errors))}.
       </p>
     </div>
   );
@@ -391,4 +498,3 @@ function median(a: Float64Array): number {
   const s = Float64Array.from(a).sort();
   return s.length ? (s[(s.length - 1) >> 1] + s[s.length >> 1]) / 2 : Number.NaN;
 }
-

@@ -46,7 +46,13 @@ export function SampleChart({
     '.';
   return (
     <figure>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} data-testid="sample-chart" className="h-auto w-full max-w-4xl">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={label}
+        data-testid="sample-chart"
+        className="h-auto w-full max-w-4xl"
+      >
         {segments.map((s, si) => {
           let lo = Infinity;
           let hi = -Infinity;
@@ -56,13 +62,28 @@ export function SampleChart({
           }
           const y = makeScale(lo, hi, H - M.b, M.t, false);
           const px = (i: number) => s.x0 + ((i - s.from) / Math.max(1, s.to - s.from - 1)) * (s.x1 - s.x0);
-          const line = (v: Float32Array) => Array.from({ length: s.to - s.from }, (_, k) => `${px(s.from + k).toFixed(1)},${y(v[s.from + k]).toFixed(1)}`).join(' ');
-          const xt = s.to - s.from > 100 ? [s.from, s.from + 256, s.from + 512, s.to - 1].filter((t) => t < s.to) : [s.from, s.from + 16, s.from + 32, s.from + 48, s.to - 1];
+          const line = (v: Float32Array) =>
+            Array.from(
+              { length: s.to - s.from },
+              (_, k) => `${px(s.from + k).toFixed(1)},${y(v[s.from + k]).toFixed(1)}`,
+            ).join(' ');
+          const xt =
+            s.to - s.from > 100
+              ? [s.from, s.from + 256, s.from + 512, s.to - 1].filter((t) => t < s.to)
+              : [s.from, s.from + 16, s.from + 32, s.from + 48, s.to - 1];
           return (
             <g key={s.name}>
-              <rect x={s.x0} y={M.t} width={s.x1 - s.x0} height={H - M.t - M.b} fill={si === 1 ? '#f8fafc' : '#fff'} stroke="#cbd5e1" />
+              <rect
+                x={s.x0}
+                y={M.t}
+                width={s.x1 - s.x0}
+                height={H - M.t - M.b}
+                fill={si === 1 ? '#f8fafc' : '#fff'}
+                stroke="#cbd5e1"
+              />
               <text x={s.x0} y={M.t - 10} fontSize="12" fontWeight="600" fill="#1e293b">
-                {s.name === 'All' ? `Dimensions 0–${dim - 1}` : `${s.name} (dims ${s.from}–${s.to - 1})`} · MSE {fmtError(segErr[si])}
+                {s.name === 'All' ? `Dimensions 0–${dim - 1}` : `${s.name} (dims ${s.from}–${s.to - 1})`} · MSE{' '}
+                {fmtError(segErr[si])}
               </text>
               {y.ticks.map((t) => (
                 <g key={t}>
@@ -78,20 +99,41 @@ export function SampleChart({
                 </text>
               ))}
               <polyline fill="none" stroke={COLORS.input} strokeWidth="1" points={line(x)} />
-              <polyline fill="none" stroke={COLORS.reconstruction} strokeWidth="1" strokeDasharray="3 2" points={line(r)} />
+              <polyline
+                fill="none"
+                stroke={COLORS.reconstruction}
+                strokeWidth="1"
+                strokeDasharray="3 2"
+                points={line(r)}
+              />
             </g>
           );
         })}
         <text x={W / 2} y={H - 6} textAnchor="middle" fontSize="12" fill="#334155">
           Embedding dimension
         </text>
-        <text x={12} y={(H - M.b + M.t) / 2} textAnchor="middle" fontSize="12" fill="#334155" transform={`rotate(-90 12 ${(H - M.b + M.t) / 2})`}>
+        <text
+          x={12}
+          y={(H - M.b + M.t) / 2}
+          textAnchor="middle"
+          fontSize="12"
+          fill="#334155"
+          transform={`rotate(-90 12 ${(H - M.b + M.t) / 2})`}
+        >
           Value (embedding units)
         </text>
       </svg>
       <figcaption className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
-        <LegendItem swatch={<line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.input} strokeWidth="2" />}>Input embedding</LegendItem>
-        <LegendItem swatch={<line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.reconstruction} strokeWidth="2" strokeDasharray="3 2" />}>Reconstruction</LegendItem>
+        <LegendItem swatch={<line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.input} strokeWidth="2" />}>
+          Input embedding
+        </LegendItem>
+        <LegendItem
+          swatch={
+            <line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.reconstruction} strokeWidth="2" strokeDasharray="3 2" />
+          }
+        >
+          Reconstruction
+        </LegendItem>
         <span>Each panel has its own value scale.</span>
       </figcaption>
     </figure>

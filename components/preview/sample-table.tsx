@@ -4,7 +4,14 @@ import { useMemo, useState } from 'react';
 import { fmtError } from '@/lib/preview/stats';
 
 type SortKey = 'index' | 'label' | 'error' | 'production' | 'flagged';
-type Row = { index: number; anomalous: boolean | null; error: number; production: number | null; flagged: boolean; productionFlagged: boolean | null };
+type Row = {
+  index: number;
+  anomalous: boolean | null;
+  error: number;
+  production: number | null;
+  flagged: boolean;
+  productionFlagged: boolean | null;
+};
 
 const PAGE = 100;
 
@@ -40,7 +47,15 @@ export function SampleTable({
       productionFlagged: production ? production.errors[index] > production.threshold : null,
     }));
     const val = (x: Row): number =>
-      sort.key === 'index' ? x.index : sort.key === 'label' ? Number(x.anomalous) : sort.key === 'error' ? x.error : sort.key === 'production' ? (x.production ?? 0) : Number(x.flagged);
+      sort.key === 'index'
+        ? x.index
+        : sort.key === 'label'
+          ? Number(x.anomalous)
+          : sort.key === 'error'
+            ? x.error
+            : sort.key === 'production'
+              ? (x.production ?? 0)
+              : Number(x.flagged);
     // Stable tie-break on the index so equal keys keep a predictable order.
     r.sort((a, b) => (val(a) - val(b)) * (sort.desc ? -1 : 1) || a.index - b.index);
     return r;
@@ -51,7 +66,11 @@ export function SampleTable({
   function header(key: SortKey, label: string, numeric = false) {
     const active = sort.key === key;
     return (
-      <th scope="col" aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'} className={`sticky top-0 whitespace-nowrap bg-slate-50 px-2 py-1.5 font-medium ${numeric ? 'text-right' : 'text-left'}`}>
+      <th
+        scope="col"
+        aria-sort={active ? (sort.desc ? 'descending' : 'ascending') : 'none'}
+        className={`sticky top-0 whitespace-nowrap bg-slate-50 px-2 py-1.5 font-medium ${numeric ? 'text-right' : 'text-left'}`}
+      >
         <button
           type="button"
           onClick={() => {
@@ -61,7 +80,9 @@ export function SampleTable({
           className="inline-flex items-center gap-1 rounded hover:text-indigo-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700"
         >
           {label}
-          <span aria-hidden="true" className="text-slate-500">{active ? (sort.desc ? '▼' : '▲') : '↕'}</span>
+          <span aria-hidden="true" className="text-slate-500">
+            {active ? (sort.desc ? '▼' : '▲') : '↕'}
+          </span>
         </button>
       </th>
     );
@@ -72,7 +93,8 @@ export function SampleTable({
       <div className="max-h-96 overflow-auto rounded border border-slate-200">
         <table className="min-w-full text-sm" data-testid="sample-table">
           <caption className="sr-only">
-            Per-sample reconstruction error, {rows.length} samples; sorted by {sort.key} {sort.desc ? 'descending' : 'ascending'}. Choose a sample to show its reconstruction.
+            Per-sample reconstruction error, {rows.length} samples; sorted by {sort.key}{' '}
+            {sort.desc ? 'descending' : 'ascending'}. Choose a sample to show its reconstruction.
           </caption>
           <thead className="text-xs uppercase tracking-wide text-slate-600">
             <tr>
@@ -87,7 +109,14 @@ export function SampleTable({
             {shown.map((r) => {
               const isSel = r.index === selected;
               return (
-                <tr key={r.index} data-sample={r.index} data-error={r.error} data-production-error={r.production ?? undefined} aria-current={isSel ? 'true' : undefined} className={`border-t border-slate-100 ${isSel ? 'bg-indigo-50' : ''}`}>
+                <tr
+                  key={r.index}
+                  data-sample={r.index}
+                  data-error={r.error}
+                  data-production-error={r.production ?? undefined}
+                  aria-current={isSel ? 'true' : undefined}
+                  className={`border-t border-slate-100 ${isSel ? 'bg-indigo-50' : ''}`}
+                >
                   <td className="px-2 py-1">
                     <button
                       type="button"
@@ -99,13 +128,25 @@ export function SampleTable({
                       #{r.index}
                     </button>
                   </td>
-                  {isAnomaly && <td className="px-2 py-1">{r.anomalous ? <span className="font-medium text-orange-800">anomalous</span> : 'normal'}</td>}
-                  <td className="whitespace-nowrap px-2 py-1 text-right font-mono tabular-nums">{fmtError(r.error, 4)}</td>
-                  {production && <td className="whitespace-nowrap px-2 py-1 text-right font-mono tabular-nums">{fmtError(r.production!, 4)}</td>}
+                  {isAnomaly && (
+                    <td className="px-2 py-1">
+                      {r.anomalous ? <span className="font-medium text-orange-800">anomalous</span> : 'normal'}
+                    </td>
+                  )}
+                  <td className="whitespace-nowrap px-2 py-1 text-right font-mono tabular-nums">
+                    {fmtError(r.error, 4)}
+                  </td>
+                  {production && (
+                    <td className="whitespace-nowrap px-2 py-1 text-right font-mono tabular-nums">
+                      {fmtError(r.production!, 4)}
+                    </td>
+                  )}
                   <td className="px-2 py-1">
                     {r.flagged ? 'yes' : 'no'}
                     {production && r.productionFlagged !== r.flagged && (
-                      <span className="ml-1 text-xs text-slate-600">(production: {r.productionFlagged ? 'yes' : 'no'})</span>
+                      <span className="ml-1 text-xs text-slate-600">
+                        (production: {r.productionFlagged ? 'yes' : 'no'})
+                      </span>
                     )}
                   </td>
                 </tr>
@@ -120,10 +161,20 @@ export function SampleTable({
             Samples {page * PAGE + 1}–{Math.min(rows.length, (page + 1) * PAGE)} of {rows.length}
           </span>
           <span className="flex gap-2">
-            <button type="button" disabled={page === 0} onClick={() => setPage((p) => p - 1)} className="rounded border border-slate-300 px-3 py-1 disabled:opacity-50">
+            <button
+              type="button"
+              disabled={page === 0}
+              onClick={() => setPage((p) => p - 1)}
+              className="rounded border border-slate-300 px-3 py-1 disabled:opacity-50"
+            >
               Previous
             </button>
-            <button type="button" disabled={page >= pages - 1} onClick={() => setPage((p) => p + 1)} className="rounded border border-slate-300 px-3 py-1 disabled:opacity-50">
+            <button
+              type="button"
+              disabled={page >= pages - 1}
+              onClick={() => setPage((p) => p + 1)}
+              className="rounded border border-slate-300 px-3 py-1 disabled:opacity-50"
+            >
               Next
             </button>
           </span>

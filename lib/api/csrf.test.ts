@@ -44,16 +44,46 @@ describe('csrfProblems / checkCookieMutation', () => {
     ['another port of the same host', { origin: EVIL }, undefined, true, [EVIL, SELF]],
     ['localhost for 127.0.0.1', { origin: 'http://localhost:3110' }, undefined, true, ['http://localhost:3110']],
     ['https for http', { origin: 'https://127.0.0.1:3110' }, undefined, true, ['https://127.0.0.1:3110']],
-    ['Origin with a suffix host', { origin: 'http://127.0.0.1:3110.evil.example' }, undefined, true, ["is not this server's"]],
+    [
+      'Origin with a suffix host',
+      { origin: 'http://127.0.0.1:3110.evil.example' },
+      undefined,
+      true,
+      ["is not this server's"],
+    ],
     ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }, undefined, true, ['"same-site"', 'Sec-Fetch-Site']],
     ['Sec-Fetch-Site cross-site', { 'sec-fetch-site': 'cross-site' }, undefined, true, ['"cross-site"']],
     ['Sec-Fetch-Site none (typed by the user)', { 'sec-fetch-site': 'none' }, undefined, false, []],
     ['no Sec-Fetch-Site (older browser)', { 'sec-fetch-site': undefined }, undefined, false, []],
-    ['text/plain form, no header', { 'x-drawbridge-request': undefined }, 'text/plain', true, ['neither the X-Drawbridge-Request header nor an application/json body']],
-    ['urlencoded form, no header', { 'x-drawbridge-request': undefined }, 'application/x-www-form-urlencoded', true, ['X-Drawbridge-Request']],
-    ['multipart form, no header', { 'x-drawbridge-request': undefined }, 'multipart/form-data; boundary=x', true, ['X-Drawbridge-Request']],
+    [
+      'text/plain form, no header',
+      { 'x-drawbridge-request': undefined },
+      'text/plain',
+      true,
+      ['neither the X-Drawbridge-Request header nor an application/json body'],
+    ],
+    [
+      'urlencoded form, no header',
+      { 'x-drawbridge-request': undefined },
+      'application/x-www-form-urlencoded',
+      true,
+      ['X-Drawbridge-Request'],
+    ],
+    [
+      'multipart form, no header',
+      { 'x-drawbridge-request': undefined },
+      'multipart/form-data; boundary=x',
+      true,
+      ['X-Drawbridge-Request'],
+    ],
     ['empty header value', { 'x-drawbridge-request': '' }, 'text/plain', true, ['X-Drawbridge-Request']],
-    ['a forged form: every rule broken', { origin: EVIL, 'sec-fetch-site': 'same-site', 'x-drawbridge-request': undefined }, 'text/plain', true, [EVIL, '"same-site"', 'X-Drawbridge-Request', 'API token']],
+    [
+      'a forged form: every rule broken',
+      { origin: EVIL, 'sec-fetch-site': 'same-site', 'x-drawbridge-request': undefined },
+      'text/plain',
+      true,
+      [EVIL, '"same-site"', 'X-Drawbridge-Request', 'API token'],
+    ],
   ];
 
   it.each(table)('%s', (_what, override, type, refused, words) => {
@@ -70,23 +100,44 @@ describe('csrfProblems / checkCookieMutation', () => {
   });
 
   it('lists every problem of a request at once', () => {
-    expect(csrfProblems(req(`${SELF}/x`, { headers: { host: '127.0.0.1:3110', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' } }))).toHaveLength(3);
+    expect(
+      csrfProblems(
+        req(`${SELF}/x`, {
+          headers: { host: '127.0.0.1:3110', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+        }),
+      ),
+    ).toHaveLength(3);
   });
 
   it('safe methods are not checked; every other method is', () => {
-    for (const method of ['GET', 'HEAD', 'OPTIONS']) expect(refusal(req(`${SELF}/x?page=2`, { method, headers: { origin: EVIL } }))).toBeNull();
-    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) expect(refusal(req(`${SELF}/x`, { method, headers: { origin: EVIL } }))?.code).toBe('csrf_refused');
+    for (const method of ['GET', 'HEAD', 'OPTIONS'])
+      expect(refusal(req(`${SELF}/x?page=2`, { method, headers: { origin: EVIL } }))).toBeNull();
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'])
+      expect(refusal(req(`${SELF}/x`, { method, headers: { origin: EVIL } }))?.code).toBe('csrf_refused');
   });
 
-  it('the server origin follows Host, then a reverse proxy\'s X-Forwarded-Host/-Proto, plus DRAWBRIDGE_PUBLIC_URL', () => {
-    expect(serverOrigins(req('http://0.0.0.0:3000/x', { headers: { host: 'drawbridge.internal:3000' } }))).toEqual(['http://drawbridge.internal:3000']);
-    const proxied = req('http://0.0.0.0:3000/x', { headers: { host: '0.0.0.0:3000', 'x-forwarded-host': 'models.example.org, proxy.local', 'x-forwarded-proto': 'https' } });
+  it("the server origin follows Host, then a reverse proxy's X-Forwarded-Host/-Proto, plus DRAWBRIDGE_PUBLIC_URL", () => {
+    expect(serverOrigins(req('http://0.0.0.0:3000/x', { headers: { host: 'drawbridge.internal:3000' } }))).toEqual([
+      'http://drawbridge.internal:3000',
+    ]);
+    const proxied = req('http://0.0.0.0:3000/x', {
+      headers: {
+        host: '0.0.0.0:3000',
+        'x-forwarded-host': 'models.example.org, proxy.local',
+        'x-forwarded-proto': 'https',
+      },
+    });
     expect(serverOrigins(proxied)).toEqual(['https://models.example.org']);
     const before = process.env.DRAWBRIDGE_PUBLIC_URL;
     try {
       process.env.DRAWBRIDGE_PUBLIC_URL = 'https://drawbridge.example.org:443/some/path';
-      expect(serverOrigins(req('http://10.0.0.5:3000/x'))).toEqual(['http://10.0.0.5:3000', 'https://drawbridge.example.org']);
-      const viaPublic = req('http://10.0.0.5:3000/x', { headers: { origin: 'https://drawbridge.example.org', 'x-drawbridge-request': '1' } });
+      expect(serverOrigins(req('http://10.0.0.5:3000/x'))).toEqual([
+        'http://10.0.0.5:3000',
+        'https://drawbridge.example.org',
+      ]);
+      const viaPublic = req('http://10.0.0.5:3000/x', {
+        headers: { origin: 'https://drawbridge.example.org', 'x-drawbridge-request': '1' },
+      });
       expect(refusal(viaPublic)).toBeNull();
     } finally {
       if (before === undefined) delete process.env.DRAWBRIDGE_PUBLIC_URL;
@@ -95,7 +146,9 @@ describe('csrfProblems / checkCookieMutation', () => {
   });
 
   it('a cookie mutation carrying its parameters in the query string is refused (400), not ignored', () => {
-    const r = refusal(req(`${SELF}/api/v1/deployment-requests/x/break-glass?reason=incident&reason=again&x=`, { headers: good }));
+    const r = refusal(
+      req(`${SELF}/api/v1/deployment-requests/x/break-glass?reason=incident&reason=again&x=`, { headers: good }),
+    );
     expect(r).toMatchObject({ code: 'query_parameters_refused', status: 400 });
     expect(r!.message).toContain('"reason", "x"');
   });
@@ -126,7 +179,8 @@ beforeAll(async () => {
   ({ db, close } = app);
   Object.assign(tokens, app.tokens);
   const { createSession } = await import('@/lib/auth/sessions');
-  for (const u of await db.user.findMany()) cookies[u.role as Role] = `drawbridge_session=${(await createSession(db, u.id)).token}`;
+  for (const u of await db.user.findMany())
+    cookies[u.role as Role] = `drawbridge_session=${(await createSession(db, u.id)).token}`;
 }, 120_000);
 
 afterAll(async () => {
@@ -135,36 +189,61 @@ afterAll(async () => {
 });
 
 describe('every mutating route handler', () => {
-  it('refuses a forged cookie request before reading it, and accepts the console\'s shape', async () => {
+  it("refuses a forged cookie request before reading it, and accepts the console's shape", async () => {
     const seen: string[] = [];
     const auditBefore = await db.auditEvent.count();
     for (const file of routeFiles()) {
       const mod = (await import(file)) as Record<string, Handler | undefined>;
       const rel = path.relative(path.join(ROOT, 'app'), path.dirname(file));
       const params: Record<string, string> = {};
-      const url = '/' + rel.replace(/\[(\w+)\]/g, (_m, name: string) => ((params[name] = name === 'environment' ? 'staging' : '1'), params[name]));
+      const url =
+        '/' +
+        rel.replace(
+          /\[(\w+)\]/g,
+          (_m, name: string) => ((params[name] = name === 'environment' ? 'staging' : '1'), params[name]),
+        );
       for (const method of MUTATING) {
         const handler = mod[method];
         if (!handler) continue;
         seen.push(`${method} ${url}`);
         const call = (headers: Record<string, string>, body?: BodyInit) =>
-          handler(new Request(`${SELF}${url}`, { method, headers: { host: '127.0.0.1:3110', ...headers }, body }), { params: Promise.resolve(params) });
+          handler(new Request(`${SELF}${url}`, { method, headers: { host: '127.0.0.1:3110', ...headers }, body }), {
+            params: Promise.resolve(params),
+          });
         // What a cross-site auto-submitted form sends from the deployer's and the admin's browsers.
         for (const role of ['deployer', 'admin'] as const) {
-          const forged = await call({ cookie: cookies[role], origin: EVIL, 'sec-fetch-site': 'same-site', 'content-type': 'text/plain' }, '{"reason":"x"}');
-          expect({ route: `${method} ${url}`, status: forged.status, code: (await forged.json()).code }).toEqual({ route: `${method} ${url}`, status: 403, code: 'csrf_refused' });
+          const forged = await call(
+            { cookie: cookies[role], origin: EVIL, 'sec-fetch-site': 'same-site', 'content-type': 'text/plain' },
+            '{"reason":"x"}',
+          );
+          expect({ route: `${method} ${url}`, status: forged.status, code: (await forged.json()).code }).toEqual({
+            route: `${method} ${url}`,
+            status: 403,
+            code: 'csrf_refused',
+          });
           const noOrigin = await call({ cookie: cookies[role], 'content-type': 'application/json' }, '{}');
           expect((await noOrigin.json()).code).toBe('csrf_refused');
         }
         // The console's request passes the check (and then fails or succeeds on its own merits).
-        const consoleShaped = await call({ cookie: cookies.viewer, origin: SELF, 'sec-fetch-site': 'same-origin', 'x-drawbridge-request': '1', 'content-type': 'application/json' }, '{}');
+        const consoleShaped = await call(
+          {
+            cookie: cookies.viewer,
+            origin: SELF,
+            'sec-fetch-site': 'same-origin',
+            'x-drawbridge-request': '1',
+            'content-type': 'application/json',
+          },
+          '{}',
+        );
         expect([consoleShaped.status, (await consoleShaped.json()).code]).toEqual([403, 'forbidden']);
       }
     }
     // Nothing the forged requests named was written.
     expect(await db.auditEvent.count()).toBe(auditBefore);
     expect(seen.length).toBeGreaterThanOrEqual(14);
-    console.log(`csrf: ${seen.length} mutating route handlers, each refused 4 forged cookie requests:\n  ${seen.join('\n  ')}`);
+    console.log(
+      `csrf: ${seen.length} mutating route handlers, each refused 4 forged cookie requests:\n  ${seen.join('\n  ')}`,
+    );
   });
 });
 
@@ -172,13 +251,32 @@ describe('a deployment through the real handlers', () => {
   const r = {} as Record<string, Record<string, Handler>>;
   const jsonOf = async (res: Response) => ({ status: res.status, body: await res.json() });
 
-  async function call(route: string, url: string, o: { method?: string; auth: { token?: Role; cookie?: Role; local?: Role }; headers?: Record<string, string>; json?: unknown; params?: Record<string, string> }) {
+  async function call(
+    route: string,
+    url: string,
+    o: {
+      method?: string;
+      auth: { token?: Role; cookie?: Role; local?: Role };
+      headers?: Record<string, string>;
+      json?: unknown;
+      params?: Record<string, string>;
+    },
+  ) {
     const headers: Record<string, string> = { host: '127.0.0.1:3110', ...(o.headers ?? {}) };
     if (o.auth.token) headers.authorization = `Bearer ${tokens[o.auth.token]}`;
     if (o.auth.cookie) headers.cookie = cookies[o.auth.cookie];
     if (o.json !== undefined) headers['content-type'] = 'application/json';
     const method = o.method ?? 'POST';
-    return jsonOf(await r[route][method](new Request(`${SELF}${url}`, { method, headers, body: o.json === undefined ? undefined : JSON.stringify(o.json) }), { params: Promise.resolve(o.params ?? {}) }));
+    return jsonOf(
+      await r[route][method](
+        new Request(`${SELF}${url}`, {
+          method,
+          headers,
+          body: o.json === undefined ? undefined : JSON.stringify(o.json),
+        }),
+        { params: Promise.resolve(o.params ?? {}) },
+      ),
+    );
   }
   const asConsole = { origin: SELF, 'sec-fetch-site': 'same-origin', 'x-drawbridge-request': '1' };
 
@@ -200,21 +298,41 @@ describe('a deployment through the real handlers', () => {
     const job = await db.trainingJob.findFirstOrThrow({ where: { jobName: { contains: '2-3' } } });
     // A pipeline's token still exports and validates with the query string (the original contract).
     const exportOne = async () => {
-      const exp = await call('export', `/api/v1/training/models/export?training_job_id=${job.id}&age_group_min=2&age_group_max=3&export_format=onnx`, { auth: { token: 'reviewer' } });
+      const exp = await call(
+        'export',
+        `/api/v1/training/models/export?training_job_id=${job.id}&age_group_min=2&age_group_max=3&export_format=onnx`,
+        { auth: { token: 'reviewer' } },
+      );
       expect(exp.status).toBe(200);
-      const v = await call('validate', `/api/v1/training/models/validate?model_id=${encodeURIComponent(exp.body.model_id)}`, { auth: { token: 'reviewer' } });
+      const v = await call(
+        'validate',
+        `/api/v1/training/models/validate?model_id=${encodeURIComponent(exp.body.model_id)}`,
+        { auth: { token: 'reviewer' } },
+      );
       expect(v.body.is_valid).toBe(true);
       return exp.body as { model_id: string; checksum: string };
     };
     const open = async () => {
       const e = await exportOne();
-      const c = await call('requests', '/api/v1/deployment-requests', { auth: { token: 'reviewer' }, json: { model_id: e.model_id, deployment_environment: 'staging', replace_existing: true, rationale: 'Staging deploy of the 2–3 model for the CSRF test.' } });
+      const c = await call('requests', '/api/v1/deployment-requests', {
+        auth: { token: 'reviewer' },
+        json: {
+          model_id: e.model_id,
+          deployment_environment: 'staging',
+          replace_existing: true,
+          rationale: 'Staging deploy of the 2–3 model for the CSRF test.',
+        },
+      });
       if (c.status !== 201) throw new Error(JSON.stringify(c.body));
       return { id: c.body.request_id as string, checksum: e.checksum };
     };
     const first = await open();
     const approved = first.id;
-    const a = await call('reviews', '/x', { auth: { token: 'admin' }, params: { id: approved }, json: { decision: 'approve', preview_summary: { artifact_sha256: first.checksum, samples: 40 } } });
+    const a = await call('reviews', '/x', {
+      auth: { token: 'admin' },
+      params: { id: approved },
+      json: { decision: 'approve', preview_summary: { artifact_sha256: first.checksum, samples: 40 } },
+    });
     expect(a.body.request.state).toBe('approved');
 
     const other = (await open()).id;
@@ -223,48 +341,85 @@ describe('a deployment through the real handlers', () => {
     const before = { audit: await audit(), deployments: await deployments() };
 
     // The deployer's browser, forged from another port: refused, the request stays approved.
-    const forged = await call('deploy', '/x', { auth: { cookie: 'deployer' }, params: { id: approved }, headers: { origin: EVIL, 'sec-fetch-site': 'same-site', 'content-type': 'text/plain' } });
+    const forged = await call('deploy', '/x', {
+      auth: { cookie: 'deployer' },
+      params: { id: approved },
+      headers: { origin: EVIL, 'sec-fetch-site': 'same-site', 'content-type': 'text/plain' },
+    });
     expect([forged.status, forged.body.code]).toEqual([403, 'csrf_refused']);
     expect(forged.body.detail).toContain(`its Origin "${EVIL}" is not this server's (${SELF})`);
     // The admin's break-glass with ?reason=, even shaped like the console: 400, never read from the query.
     const reason = 'Production incident 4711: approvers are offline tonight.';
-    const q = await call('breakGlass', `/x?reason=${encodeURIComponent(reason)}`, { auth: { cookie: 'admin' }, params: { id: other }, headers: asConsole });
+    const q = await call('breakGlass', `/x?reason=${encodeURIComponent(reason)}`, {
+      auth: { cookie: 'admin' },
+      params: { id: other },
+      headers: asConsole,
+    });
     expect([q.status, q.body.code]).toEqual([400, 'query_parameters_refused']);
-    expect(await db.deploymentRequest.findUniqueOrThrow({ where: { id: approved } })).toMatchObject({ state: 'approved' });
+    expect(await db.deploymentRequest.findUniqueOrThrow({ where: { id: approved } })).toMatchObject({
+      state: 'approved',
+    });
     expect(await db.deploymentRequest.findUniqueOrThrow({ where: { id: other } })).toMatchObject({ state: 'open' });
     expect({ audit: await audit(), deployments: await deployments() }).toEqual(before);
 
     // The console's request deploys; the admin's break-glass with the reason in its JSON body too.
-    const ok = await call('deploy', '/x', { auth: { cookie: 'deployer' }, params: { id: approved }, headers: asConsole });
+    const ok = await call('deploy', '/x', {
+      auth: { cookie: 'deployer' },
+      params: { id: approved },
+      headers: asConsole,
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ success: true, request_id: approved, break_glass: false });
-    const bg = await call('breakGlass', '/x', { auth: { cookie: 'admin' }, params: { id: other }, headers: { ...asConsole, 'x-drawbridge-request': '' }, json: { reason } });
+    const bg = await call('breakGlass', '/x', {
+      auth: { cookie: 'admin' },
+      params: { id: other },
+      headers: { ...asConsole, 'x-drawbridge-request': '' },
+      json: { reason },
+    });
     expect(bg.body).toMatchObject({ success: true, break_glass: true, break_glass_reason: reason });
     expect(await deployments()).toBe(before.deployments + 2);
 
     // A token withdraws with ?reason= as before; the local operator is not a cookie either.
     const third = (await open()).id;
-    expect((await call('withdraw', `/x?reason=superseded`, { auth: { token: 'reviewer' }, params: { id: third } })).body.state).toBe('withdrawn');
+    expect(
+      (await call('withdraw', `/x?reason=superseded`, { auth: { token: 'reviewer' }, params: { id: third } })).body
+        .state,
+    ).toBe('withdrawn');
     const { startLocalOperator, stopLocalOperator } = await import('@/lib/auth/local-operator');
     try {
       const secret = startLocalOperator();
       const fourth = (await open()).id;
       const local = await r.withdraw.POST(
-        new Request(`${SELF}/x?reason=local`, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'x-drawbridge-act-as': 'reviewer@drawbridge.test' } }),
+        new Request(`${SELF}/x?reason=local`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${secret}`, 'x-drawbridge-act-as': 'reviewer@drawbridge.test' },
+        }),
         { params: Promise.resolve({ id: fourth }) },
       );
       const lb = await local.json();
-      expect([local.status, lb.state, lb]).toEqual([200, "withdrawn", lb]);
+      expect([local.status, lb.state, lb]).toEqual([200, 'withdrawn', lb]);
     } finally {
       stopLocalOperator();
     }
     // Reads by cookie: the console's own (same-origin) and a followed link work; another site's
     // embedding (no-cors subresource) is refused.
-    const me = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' } });
+    const me = await call('me', '/api/v1/me', {
+      method: 'GET',
+      auth: { cookie: 'viewer' },
+      headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' },
+    });
     expect(me.body).toMatchObject({ role: 'viewer', via: 'session' });
-    const link = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' } });
+    const link = await call('me', '/api/v1/me', {
+      method: 'GET',
+      auth: { cookie: 'viewer' },
+      headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate' },
+    });
     expect(link.body).toMatchObject({ role: 'viewer' });
-    const embedded = await call('me', '/api/v1/me', { method: 'GET', auth: { cookie: 'viewer' }, headers: { origin: EVIL, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' } });
+    const embedded = await call('me', '/api/v1/me', {
+      method: 'GET',
+      auth: { cookie: 'viewer' },
+      headers: { origin: EVIL, 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' },
+    });
     expect(embedded.body).toMatchObject({ code: 'csrf_refused' });
   });
 });
@@ -293,7 +448,9 @@ describe('checkCookieRead: cookie GETs another site embeds', () => {
   });
 
   it('a GET with the cookie and an embedding site is refused by withActor before the route runs', () => {
-    const r = new Request('http://127.0.0.1:3110/api/v1/backup', { headers: { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' } });
+    const r = new Request('http://127.0.0.1:3110/api/v1/backup', {
+      headers: { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors' },
+    });
     expect(() => checkCookieMutation(r)).toThrow(/Sec-Fetch-Site/);
   });
 });

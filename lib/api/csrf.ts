@@ -67,12 +67,17 @@ export function csrfProblems(req: Request): string[] {
     problems.push('it has no Origin header');
   } else {
     const o = origin.trim() === 'null' ? undefined : originOf(origin.trim());
-    if (!o || !allowed.includes(o)) problems.push(`its Origin ${JSON.stringify(origin.slice(0, 200))} is not this server's (${allowed.join(' or ')})`);
+    if (!o || !allowed.includes(o))
+      problems.push(
+        `its Origin ${JSON.stringify(origin.slice(0, 200))} is not this server's (${allowed.join(' or ')})`,
+      );
   }
   const site = req.headers.get('sec-fetch-site');
-  if (site !== null && site !== 'same-origin' && site !== 'none') problems.push(`the browser says it came from a ${JSON.stringify(site.slice(0, 40))} page (Sec-Fetch-Site)`);
+  if (site !== null && site !== 'same-origin' && site !== 'none')
+    problems.push(`the browser says it came from a ${JSON.stringify(site.slice(0, 40))} page (Sec-Fetch-Site)`);
   const marked = (req.headers.get(CSRF_HEADER) ?? '').trim() !== '';
-  if (!marked && !isJson(req)) problems.push(`it carries neither the ${HEADER_DISPLAY} header nor an application/json body`);
+  if (!marked && !isJson(req))
+    problems.push(`it carries neither the ${HEADER_DISPLAY} header nor an application/json body`);
   return problems;
 }
 

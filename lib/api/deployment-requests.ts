@@ -29,7 +29,13 @@ import {
   type LoadedRequest,
 } from '../registry/requests';
 import type { RequestState } from '../registry/review-state';
-import { breakGlassBody, createRequestBody, requestListQuery, reviewBody, withdrawBody } from './contract/deployment-requests';
+import {
+  breakGlassBody,
+  createRequestBody,
+  requestListQuery,
+  reviewBody,
+  withdrawBody,
+} from './contract/deployment-requests';
 import { deployConfigFlags } from './contract/deployments';
 import { policyEnvironmentParam, policyUpdateBody } from './contract/review-policies';
 import { deploymentToJson } from './serialize';
@@ -62,7 +68,12 @@ export function requestToJson(r: LoadedRequest) {
 export type RequestJson = ReturnType<typeof requestToJson>;
 
 export function policyToJson(p: PolicyRules) {
-  return { deployment_environment: p.environment, required_approvals: p.requiredApprovals, require_preview_summary: p.requirePreviewSummary, is_default: p.isDefault };
+  return {
+    deployment_environment: p.environment,
+    required_approvals: p.requiredApprovals,
+    require_preview_summary: p.requirePreviewSummary,
+    is_default: p.isDefault,
+  };
 }
 
 export function evaluationToJson(e: PolicyEvaluation) {
@@ -96,7 +107,12 @@ export function requestDetailToJson(d: RequestDetail) {
     evaluation: evaluationToJson(d.evaluation),
     as_deployer: d.asDeployer ? evaluationToJson(d.asDeployer) : null,
     latest_validation: d.latestValidation
-      ? { validation_run_id: d.latestValidation.id, is_valid: d.latestValidation.isValid, artifact_sha256: d.latestValidation.artifactSha256, created_at: iso(d.latestValidation.createdAt) }
+      ? {
+          validation_run_id: d.latestValidation.id,
+          is_valid: d.latestValidation.isValid,
+          artifact_sha256: d.latestValidation.artifactSha256,
+          created_at: iso(d.latestValidation.createdAt),
+        }
       : null,
     reviews: d.reviews.map((r) => ({
       review_id: r.id,
@@ -112,7 +128,9 @@ export function requestDetailToJson(d: RequestDetail) {
       lapse: r.lapse,
       counted: r.counted,
     })),
-    deployments: req.deployments.map((x) => deploymentToJson(deploymentToDict({ ...x, modelExport: req.modelExport }), x.deployedBy)),
+    deployments: req.deployments.map((x) =>
+      deploymentToJson(deploymentToDict({ ...x, modelExport: req.modelExport }), x.deployedBy),
+    ),
     available_actions: d.actions,
   };
 }
@@ -201,17 +219,30 @@ export async function deployRequestJson(db: Db, store: ArtifactStore, actor: Act
   return { ...r, request_id: id, ...(await deploymentFlags(db, r.deployment_id)) };
 }
 
-export async function breakGlassJson(db: Db, store: ArtifactStore, actor: Actor, id: string, raw: Record<string, unknown>) {
+export async function breakGlassJson(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  id: string,
+  raw: Record<string, unknown>,
+) {
   const { reason } = breakGlassBody.parse(raw);
   const r = await breakGlassDeploy(db, store, actor, id, reason);
-  return { ...r, warnings: [...r.warnings, 'break-glass: deployed without approvals'], request_id: id, ...(await deploymentFlags(db, r.deployment_id)) };
+  return {
+    ...r,
+    warnings: [...r.warnings, 'break-glass: deployed without approvals'],
+    request_id: id,
+    ...(await deploymentFlags(db, r.deployment_id)),
+  };
 }
 
 /** deployByConfig with the API's parameters: the approved request for the config, or an admin's break-glass. */
 export async function deployByConfigJson(db: Db, store: ArtifactStore, actor: Actor, raw: Record<string, unknown>) {
   const { break_glass_reason, ...f } = deployConfigFlags.parse(raw);
   // The registry's schema drops break_glass_reason; booleans are parsed strictly first.
-  const r = await deployByConfig(db, store, actor, { ...raw, ...f } as DeploymentConfig, { breakGlassReason: break_glass_reason ?? null });
+  const r = await deployByConfig(db, store, actor, { ...raw, ...f } as DeploymentConfig, {
+    breakGlassReason: break_glass_reason ?? null,
+  });
   return { ...r, ...(await deploymentFlags(db, r.deployment_id)) };
 }
 

@@ -18,10 +18,16 @@ const modelInfoSchema = z
   });
 
 /** export_model_direct's form fields (+ the stored checkpoint) → the registry's input, validated. */
-export function exportDirectInput(p: Params, checkpoint: StoredUpload | undefined): ExportDirectInput & { modelInfo: Record<string, unknown> } {
-  z.object({ checkpoint: z.object({ sha256: z.string() }, { message: 'upload the checkpoint as the "checkpoint" file field' }) }).parse({ checkpoint });
+export function exportDirectInput(
+  p: Params,
+  checkpoint: StoredUpload | undefined,
+): ExportDirectInput & { modelInfo: Record<string, unknown> } {
+  z.object({
+    checkpoint: z.object({ sha256: z.string() }, { message: 'upload the checkpoint as the "checkpoint" file field' }),
+  }).parse({ checkpoint });
   let modelInfo: unknown = {};
-  if (typeof p.model_info === 'string' && p.model_info.trim() !== '') modelInfo = parseJsonText(p.model_info, 'model_info');
+  if (typeof p.model_info === 'string' && p.model_info.trim() !== '')
+    modelInfo = parseJsonText(p.model_info, 'model_info');
   else if (p.model_info !== undefined && typeof p.model_info !== 'string') modelInfo = p.model_info;
   const info = z.object({ model_info: modelInfoSchema }).parse({ model_info: modelInfo }).model_info;
   const input = {
@@ -39,7 +45,10 @@ export function exportDirectInput(p: Params, checkpoint: StoredUpload | undefine
  * What exportModelDirect would refuse, checked before the upload is catalogued: the checkpoint
  * parses as the autoencoder and agrees with the architecture model_info declares.
  */
-export async function preflightDirectExport(store: ArtifactStore, input: { checkpointSha256: string; modelInfo: Record<string, unknown> }) {
+export async function preflightDirectExport(
+  store: ArtifactStore,
+  input: { checkpointSha256: string; modelInfo: Record<string, unknown> },
+) {
   const ae = await parsed('checkpoint', async () => parseCheckpointInWorker(await store.get(input.checkpointSha256)));
   const declared = (input.modelInfo.model_architecture ?? input.modelInfo) as { [key: string]: PlainValue };
   checkDeclaredArchitecture(ae.architecture, declared);

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError } from '../formats/errors';
+import {
+  ModelCompatibilityError,
+  ModelDeploymentError,
+  ModelExportError,
+  ModelValidationError,
+} from '../formats/errors';
 import { ArtifactError } from '../storage/types';
 import { errorToResponseParts } from './errors';
 import { WorkflowError } from '../registry/review-state';
@@ -34,12 +39,22 @@ describe('typed errors across duplicated modules', () => {
       status: 413,
       body: { code: 'artifact_too_large', detail: 'over the limit' },
     });
-    expect(errorToResponseParts(new copy.ModelValidationError('tensor_too_large', 'needs more than its storage')).status).toBe(422);
-    expect(errorToResponseParts(new copy.ModelDeploymentError('model_not_found', 'Model m not found')).status).toBe(404);
+    expect(
+      errorToResponseParts(new copy.ModelValidationError('tensor_too_large', 'needs more than its storage')).status,
+    ).toBe(422);
+    expect(errorToResponseParts(new copy.ModelDeploymentError('model_not_found', 'Model m not found')).status).toBe(
+      404,
+    );
   });
 
   it('a transaction that could not start in time (P2028) is 503 server_busy, not a 500', () => {
-    const e = new Prisma.PrismaClientKnownRequestError('Transaction API error: Unable to start a transaction in the given time.', { code: 'P2028', clientVersion: Prisma.prismaVersion.client });
-    expect(errorToResponseParts(e)).toEqual({ status: 503, body: { code: 'server_busy', detail: expect.stringContaining('busy') } });
+    const e = new Prisma.PrismaClientKnownRequestError(
+      'Transaction API error: Unable to start a transaction in the given time.',
+      { code: 'P2028', clientVersion: Prisma.prismaVersion.client },
+    );
+    expect(errorToResponseParts(e)).toEqual({
+      status: 503,
+      body: { code: 'server_busy', detail: expect.stringContaining('busy') },
+    });
   });
 });

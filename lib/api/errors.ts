@@ -77,7 +77,13 @@ function inputRefusedByDatabase(e: unknown): string | null {
   // cause.originalCode (PGlite, adapter-pg), or meta.driverAdapterError.cause.
   const queue: unknown[] = [e];
   for (let i = 0; i < queue.length && i < 16; i++) {
-    const x = queue[i] as { code?: unknown; originalCode?: unknown; cause?: unknown; meta?: unknown; driverAdapterError?: unknown } | null;
+    const x = queue[i] as {
+      code?: unknown;
+      originalCode?: unknown;
+      cause?: unknown;
+      meta?: unknown;
+      driverAdapterError?: unknown;
+    } | null;
     if (!x || typeof x !== 'object') continue;
     for (const c of [x.originalCode, x.code]) {
       if (typeof c !== 'string') continue;
@@ -91,6 +97,7 @@ function inputRefusedByDatabase(e: unknown): string | null {
 
 export function errorResponse(e: unknown): Response {
   const { status, body } = errorToResponseParts(e);
-  if (e instanceof TooManyAttemptsError) return Response.json(body, { status, headers: { 'Retry-After': String(e.retryAfterSeconds) } });
+  if (e instanceof TooManyAttemptsError)
+    return Response.json(body, { status, headers: { 'Retry-After': String(e.retryAfterSeconds) } });
   return Response.json(body, { status });
 }

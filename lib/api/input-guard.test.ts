@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTargets, openTestDatabase } from '../db/test-databases';
 import type { Db } from '../db';
 import { ApiError, errorToResponseParts } from './errors';
-import { MAX_JSON_DEPTH, badText, checkFormField, checkJsonValue, guardRequestTarget, jsonTextTooDeep } from './input-guard';
+import {
+  MAX_JSON_DEPTH,
+  badText,
+  checkFormField,
+  checkJsonValue,
+  guardRequestTarget,
+  jsonTextTooDeep,
+} from './input-guard';
 import { pageParam, parseJsonText, parseQuery } from './params';
 import { z } from 'zod';
 
@@ -16,10 +23,15 @@ function refusal(fn: () => unknown): { status: number; code: string; detail: str
     return null;
   } catch (e) {
     const { status, body } = errorToResponseParts(e);
-    return { status, code: body.code, detail: typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail) };
+    return {
+      status,
+      code: body.code,
+      detail: typeof body.detail === 'string' ? body.detail : JSON.stringify(body.detail),
+    };
   }
 }
-const target = (url: string, params: Record<string, string> = {}) => refusal(() => guardRequestTarget(new Request(`http://test${url}`), params));
+const target = (url: string, params: Record<string, string> = {}) =>
+  refusal(() => guardRequestTarget(new Request(`http://test${url}`), params));
 
 describe('text the database cannot store', () => {
   it.each([
@@ -42,7 +54,10 @@ describe('text the database cannot store', () => {
 describe('path and query', () => {
   it.each([
     ['query parameter "subject_id" contains a NUL', '/api/v1/audit?subject_id=%00'],
-    ['query parameter "action" has a malformed percent-encoding or bytes that are not UTF-8', '/api/v1/audit?action=%ED%A0%80'],
+    [
+      'query parameter "action" has a malformed percent-encoding or bytes that are not UTF-8',
+      '/api/v1/audit?action=%ED%A0%80',
+    ],
     ['query parameter "action" has a malformed', '/api/v1/audit?action=%C0%80'],
     ['query parameter "action" has a malformed', '/api/v1/audit?action=%ZZ'],
     ['query parameter "action" has a malformed', '/api/v1/audit?action=50%'],
@@ -57,12 +72,22 @@ describe('path and query', () => {
   });
 
   it.each([['\u0000'], ['\ud800'], ['a\nb'], ['x'.repeat(5000)]])('path parameter #%# → 400 naming it', (v) => {
-    expect(target('/api/v1/deployment-requests/x', { id: v })).toMatchObject({ status: 400, code: 'invalid_request', detail: expect.stringContaining('path parameter "id"') });
+    expect(target('/api/v1/deployment-requests/x', { id: v })).toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+      detail: expect.stringContaining('path parameter "id"'),
+    });
   });
 
   it('ordinary targets pass', () => {
-    expect(target('/api/v1/training/models/exports?age_group_min=2&q=caf%C3%A9+au+lait&sort=newest&empty=&flag')).toBeNull();
-    expect(target('/api/v1/training/models/exports/autoencoder_2_3_20250101_000000', { model_id: 'autoencoder_2_3_20250101_000000' })).toBeNull();
+    expect(
+      target('/api/v1/training/models/exports?age_group_min=2&q=caf%C3%A9+au+lait&sort=newest&empty=&flag'),
+    ).toBeNull();
+    expect(
+      target('/api/v1/training/models/exports/autoencoder_2_3_20250101_000000', {
+        model_id: 'autoencoder_2_3_20250101_000000',
+      }),
+    ).toBeNull();
   });
 });
 
@@ -71,7 +96,11 @@ describe('JSON documents', () => {
   it(`nesting up to ${MAX_JSON_DEPTH} levels is read; one more (or 5000) is a 400 before parsing`, () => {
     expect(parseJsonText(deep(MAX_JSON_DEPTH))).toBeTruthy();
     for (const n of [MAX_JSON_DEPTH + 1, 5000, 500_000]) {
-      expect(refusal(() => parseJsonText(deep(n)))).toMatchObject({ status: 400, code: 'invalid_request', detail: expect.stringContaining('nests deeper than 64') });
+      expect(refusal(() => parseJsonText(deep(n)))).toMatchObject({
+        status: 400,
+        code: 'invalid_request',
+        detail: expect.stringContaining('nests deeper than 64'),
+      });
     }
     // Brackets inside strings are text, not nesting.
     expect(jsonTextTooDeep(JSON.stringify({ a: '['.repeat(1000), b: '\\"[[[[' }))).toBe(false);
@@ -80,7 +109,10 @@ describe('JSON documents', () => {
   it('checkJsonValue stops at the limit on a value built in memory too', () => {
     let v: unknown = 1;
     for (let i = 0; i < 10_000; i++) v = [v];
-    expect(refusal(() => checkJsonValue(v))).toMatchObject({ status: 400, detail: expect.stringContaining('field body[0][0]') });
+    expect(refusal(() => checkJsonValue(v))).toMatchObject({
+      status: 400,
+      detail: expect.stringContaining('field body[0][0]'),
+    });
   });
 
   it('a NUL or lone surrogate anywhere names its field path', () => {
@@ -89,26 +121,41 @@ describe('JSON documents', () => {
       code: 'invalid_request',
       detail: 'field body.config_parameters.layers[2].name contains a NUL character (\\u0000)',
     });
-    expect(refusal(() => parseJsonText('{"rationale":"\\ud800"}'))).toMatchObject({ detail: expect.stringContaining('field body.rationale contains an unpaired UTF-16 surrogate') });
-    expect(refusal(() => parseJsonText('{"a\\u0000":1}'))).toMatchObject({ detail: expect.stringContaining('a key in body contains a NUL') });
+    expect(refusal(() => parseJsonText('{"rationale":"\\ud800"}'))).toMatchObject({
+      detail: expect.stringContaining('field body.rationale contains an unpaired UTF-16 surrogate'),
+    });
+    expect(refusal(() => parseJsonText('{"a\\u0000":1}'))).toMatchObject({
+      detail: expect.stringContaining('a key in body contains a NUL'),
+    });
     expect(refusal(() => parseJsonText('{"x":1}', 'the metadata field'))).toBeNull();
-    expect(refusal(() => parseJsonText('{"x":"\\u0000"}', 'the metadata field'))).toMatchObject({ detail: expect.stringContaining('field metadata.x') });
+    expect(refusal(() => parseJsonText('{"x":"\\u0000"}', 'the metadata field'))).toMatchObject({
+      detail: expect.stringContaining('field metadata.x'),
+    });
     expect(refusal(() => parseJsonText('{"x":'))).toMatchObject({ status: 400, code: 'invalid_json' });
   });
 
   it('form fields: NUL refused (naming the field), newlines kept', () => {
-    expect(refusal(() => checkFormField('age_group_min', '2\u0000'))).toMatchObject({ status: 400, detail: 'form field "age_group_min" contains a NUL character (\\u0000)' });
+    expect(refusal(() => checkFormField('age_group_min', '2\u0000'))).toMatchObject({
+      status: 400,
+      detail: 'form field "age_group_min" contains a NUL character (\\u0000)',
+    });
     expect(refusal(() => checkFormField('model_info', '{\n "a": 1\n}'))).toBeNull();
   });
 });
 
 describe('page numbers', () => {
   const q = z.object({ page: pageParam.default(1) });
-  it.each(['1e308', '-1', '0', '1.5', 'NaN', 'Infinity', '99999999999999999999', '1000001', 'abc'])('page=%s → 422 at query.page', (page) => {
-    const r = refusal(() => parseQuery(q, { page }));
-    expect(r).toMatchObject({ status: 422, code: 'invalid_request' });
-    expect(JSON.parse(r!.detail)[0]).toMatchObject({ loc: ['query', 'page'], msg: 'must be an integer from 1 to 1000000' });
-  });
+  it.each(['1e308', '-1', '0', '1.5', 'NaN', 'Infinity', '99999999999999999999', '1000001', 'abc'])(
+    'page=%s → 422 at query.page',
+    (page) => {
+      const r = refusal(() => parseQuery(q, { page }));
+      expect(r).toMatchObject({ status: 422, code: 'invalid_request' });
+      expect(JSON.parse(r!.detail)[0]).toMatchObject({
+        loc: ['query', 'page'],
+        msg: 'must be an integer from 1 to 1000000',
+      });
+    },
+  );
   it('1, 1e3 and 1000000 are pages', () => {
     expect(['1', '1e3', '1000000'].map((page) => parseQuery(q, { page }).page)).toEqual([1, 1000, 1_000_000]);
   });
@@ -136,11 +183,16 @@ describe.each(testTargets())('database refusals of input on %s', (kind) => {
   };
 
   it('NUL in a text column (22021) → 400 invalid_request', async () => {
-    expect(await mapped(db.trainingJob.findFirst({ where: { jobName: 'a\u0000b' } }))).toEqual({ status: 400, body: { code: 'invalid_request', detail: expect.stringContaining('NUL') } });
+    expect(await mapped(db.trainingJob.findFirst({ where: { jobName: 'a\u0000b' } }))).toEqual({
+      status: 400,
+      body: { code: 'invalid_request', detail: expect.stringContaining('NUL') },
+    });
   });
 
   it('\\u0000 inside a JSON column (22P05) → 400 invalid_request', async () => {
-    const r = await mapped(db.trainingJob.create({ data: { jobName: 'nul-json', configParameters: { a: 'x\u0000y' } } }));
+    const r = await mapped(
+      db.trainingJob.create({ data: { jobName: 'nul-json', configParameters: { a: 'x\u0000y' } } }),
+    );
     expect(r).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
   });
 

@@ -33,7 +33,8 @@ export function badText(s: string, opts: { controls: boolean }): string | null {
 function checkParam(where: string, s: string) {
   const why = badText(s, { controls: true });
   if (why) throw invalidInput(where, why);
-  if (s.length > MAX_PARAM_CHARS) throw invalidInput(where, `is ${s.length} characters long; the limit is ${MAX_PARAM_CHARS}`);
+  if (s.length > MAX_PARAM_CHARS)
+    throw invalidInput(where, `is ${s.length} characters long; the limit is ${MAX_PARAM_CHARS}`);
 }
 
 /** decodeURIComponent, or null for a malformed escape (`%ZZ`, a lone `%`) or bytes that are not UTF-8 (`%ED%A0%80`, `%C0%80`). */
@@ -52,7 +53,8 @@ function decode(raw: string): string | null {
 export function guardRequestTarget(req: Request, params: unknown): void {
   const url = new URL(req.url);
   const rawPath = url.pathname;
-  if (decode(rawPath) === null) throw invalidInput('the URL path', 'has a malformed percent-encoding or bytes that are not UTF-8');
+  if (decode(rawPath) === null)
+    throw invalidInput('the URL path', 'has a malformed percent-encoding or bytes that are not UTF-8');
   const search = url.search.slice(1);
   if (search) {
     for (const pair of search.split('&')) {
@@ -61,7 +63,8 @@ export function guardRequestTarget(req: Request, params: unknown): void {
       const rawKey = eq < 0 ? pair : pair.slice(0, eq);
       const key = decode(rawKey);
       const label = `query parameter "${(key ?? rawKey).slice(0, 60)}"`;
-      if (key === null) throw invalidInput(label, 'has a malformed percent-encoding or bytes that are not UTF-8 in its name');
+      if (key === null)
+        throw invalidInput(label, 'has a malformed percent-encoding or bytes that are not UTF-8 in its name');
       checkParam(`query parameter name "${key.replace(/\p{Cc}/gu, '?').slice(0, 60)}"`, key);
       const value = eq < 0 ? '' : decode(pair.slice(eq + 1));
       if (value === null) throw invalidInput(label, 'has a malformed percent-encoding or bytes that are not UTF-8');
@@ -78,7 +81,9 @@ export function guardRequestTarget(req: Request, params: unknown): void {
 /** `a.b[3]`-style location of a JSON value, for messages. */
 function at(base: string, key: string | number): string {
   if (typeof key === 'number') return `${base}[${key}]`;
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key.replace(/[\u0000-\u001f\uD800-\uDFFF]/g, '?').slice(0, 60))}]`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+    ? `${base}.${key}`
+    : `${base}[${JSON.stringify(key.replace(/[\u0000-\u001f\uD800-\uDFFF]/g, '?').slice(0, 60))}]`;
 }
 
 /**
@@ -92,7 +97,8 @@ export function checkJsonValue(v: unknown, loc = 'body', depth = 0): void {
     return;
   }
   if (!v || typeof v !== 'object') return;
-  if (depth >= MAX_JSON_DEPTH) throw invalidInput(`field ${loc}`, `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
+  if (depth >= MAX_JSON_DEPTH)
+    throw invalidInput(`field ${loc}`, `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) checkJsonValue(v[i], at(loc, i), depth + 1);
     return;

@@ -17,7 +17,12 @@ type Input = { body: Uint8Array; boundary: string; chunks: number[]; breakAt?: n
 const BCHARS = "abcXYZ0123456789'()+_,-./:=?";
 const boundaryArb = fc.array(fc.constantFrom(...BCHARS), { minLength: 1, maxLength: 70 }).map((c) => c.join(''));
 const paramArb = fc.oneof(
-  fc.array(fc.constantFrom('a', 'b', '.', '_', ' ', ';', '=', '"', '\\', 'é', 'name=', '; name=x', 'filename='), { minLength: 1, maxLength: 8 }).map((c) => c.join('')),
+  fc
+    .array(fc.constantFrom('a', 'b', '.', '_', ' ', ';', '=', '"', '\\', 'é', 'name=', '; name=x', 'filename='), {
+      minLength: 1,
+      maxLength: 8,
+    })
+    .map((c) => c.join('')),
   fc.constantFrom('metadata', 'checkpoint', 'validation_set', 'a.pth'),
 );
 const partArb: fc.Arbitrary<Part> = fc.record(
@@ -25,7 +30,10 @@ const partArb: fc.Arbitrary<Part> = fc.record(
     name: paramArb,
     filename: paramArb,
     contentType: fc.constantFrom('application/octet-stream', 'text/plain; charset=utf-8'),
-    data: fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.constantFrom(new Uint8Array(0), new TextEncoder().encode('\r\n--\r\n-'))),
+    data: fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc.constantFrom(new Uint8Array(0), new TextEncoder().encode('\r\n--\r\n-')),
+    ),
   },
   { requiredKeys: ['name', 'data'] },
 );
@@ -54,7 +62,10 @@ const generated: fc.Arbitrary<Input> = fc
     boundary: boundaryArb,
     preamble: fc.constantFrom('', '', 'preamble text'),
     chunks: chunksArb,
-    mutations: fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 2, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) }),
+    mutations: fc.oneof(
+      { weight: 3, arbitrary: fc.constant([]) },
+      { weight: 2, arbitrary: fc.array(mutationArb, { minLength: 1, maxLength: 3 }) },
+    ),
     breakAt: fc.option(fc.nat({ max: 2000 }), { freq: 8, nil: undefined }),
     limit: fc.constantFrom(0, 10, 1000),
   })
@@ -68,12 +79,28 @@ const generated: fc.Arbitrary<Input> = fc
       r.breakAt === undefined &&
       r.parts.every((p) => !Buffer.concat([Buffer.from('\r\n'), p.data, Buffer.from('\r\n')]).includes(delim)) &&
       !Buffer.from(`\r\n${r.preamble}\r\n`).includes(delim);
-    return { body, boundary: r.boundary, chunks: r.chunks, breakAt: r.breakAt, limit: r.limit, honest: ok ? r.parts : undefined };
+    return {
+      body,
+      boundary: r.boundary,
+      chunks: r.chunks,
+      breakAt: r.breakAt,
+      limit: r.limit,
+      honest: ok ? r.parts : undefined,
+    };
   });
 
 const randomBody: fc.Arbitrary<Input> = fc
-  .record({ body: fc.uint8Array({ maxLength: 400 }), boundary: boundaryArb, chunks: chunksArb, limit: fc.constantFrom(0, 10, 1000), opened: fc.boolean() })
-  .map(({ opened, ...r }) => ({ ...r, body: opened ? Buffer.concat([Buffer.from(`--${r.boundary}\r\n`), r.body]) : r.body }));
+  .record({
+    body: fc.uint8Array({ maxLength: 400 }),
+    boundary: boundaryArb,
+    chunks: chunksArb,
+    limit: fc.constantFrom(0, 10, 1000),
+    opened: fc.boolean(),
+  })
+  .map(({ opened, ...r }) => ({
+    ...r,
+    body: opened ? Buffer.concat([Buffer.from(`--${r.boundary}\r\n`), r.body]) : r.body,
+  }));
 
 function stream(i: Input): ReadableStream<Uint8Array> {
   let pos = 0;
@@ -110,11 +137,15 @@ async function read(i: Input): Promise<Part[]> {
 }
 
 const multipartErrors = (e: unknown): string | null =>
-  e instanceof ApiError && (e.code === 'invalid_multipart' || e.code === 'payload_too_large') && e.message.length > 0 ? `ApiError:${e.code}` : null;
+  e instanceof ApiError && (e.code === 'invalid_multipart' || e.code === 'payload_too_large') && e.message.length > 0
+    ? `ApiError:${e.code}`
+    : null;
 
 describe('multipart reader (property)', () => {
   it('a quoted filename containing "; name=" does not rename the field (found by the property)', async () => {
-    const body = enc('--b\r\nContent-Disposition: form-data; name="checkpoint"; filename="a; name=x.pth"\r\n\r\nA\r\n--b--\r\n');
+    const body = enc(
+      '--b\r\nContent-Disposition: form-data; name="checkpoint"; filename="a; name=x.pth"\r\n\r\nA\r\n--b--\r\n',
+    );
     const parts = await read({ body, boundary: 'b', chunks: [5], limit: 10, honest: [] });
     expect(parts.map((p) => [p.name, p.filename])).toEqual([['checkpoint', 'a; name=x.pth']]);
   });

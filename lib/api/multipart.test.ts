@@ -18,7 +18,12 @@ async function collect(body: Uint8Array, boundary: string, chunk: number) {
   for await (const p of readMultipart(streamOf(body, chunk), boundary)) {
     const parts: Uint8Array[] = [];
     for await (const c of p.body) parts.push(c);
-    out.push({ name: p.name, filename: p.filename, contentType: p.contentType, data: Buffer.concat(parts).toString('latin1') });
+    out.push({
+      name: p.name,
+      filename: p.filename,
+      contentType: p.contentType,
+      data: Buffer.concat(parts).toString('latin1'),
+    });
   }
   return out;
 }
@@ -45,7 +50,9 @@ describe('readMultipart', () => {
   });
 
   it('skips parts the caller does not read, and a preamble', async () => {
-    const body = Buffer.from('preamble\r\n--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAA\r\n--b\r\nContent-Disposition: form-data; name=c\r\n\r\nC\r\n--b--\r\n');
+    const body = Buffer.from(
+      'preamble\r\n--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAA\r\n--b\r\nContent-Disposition: form-data; name=c\r\n\r\nC\r\n--b--\r\n',
+    );
     const names: string[] = [];
     let last = '';
     for await (const p of readMultipart(streamOf(body, 3), 'b')) {
@@ -60,9 +67,13 @@ describe('readMultipart', () => {
     const run = async (s: string) => {
       for await (const p of readMultipart(streamOf(Buffer.from(s), 4), 'b')) await p.text(5);
     };
-    await expect(run('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAA')).rejects.toMatchObject({ code: 'invalid_multipart' });
+    await expect(run('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAA')).rejects.toMatchObject({
+      code: 'invalid_multipart',
+    });
     await expect(run('--b\r\nX: y\r\n\r\nA\r\n--b--')).rejects.toMatchObject({ code: 'invalid_multipart' });
-    await expect(run('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAAAAAAA\r\n--b--')).rejects.toMatchObject({ code: 'payload_too_large' });
+    await expect(run('--b\r\nContent-Disposition: form-data; name="a"\r\n\r\nAAAAAAAA\r\n--b--')).rejects.toMatchObject(
+      { code: 'payload_too_large' },
+    );
     await expect(run('')).rejects.toMatchObject({ code: 'invalid_multipart' });
   });
 

@@ -54,7 +54,9 @@ class Scanner {
       this.ended = true;
       return false;
     }
-    this.buf = this.buf.length ? Buffer.concat([this.buf, r.value]) : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    this.buf = this.buf.length
+      ? Buffer.concat([this.buf, r.value])
+      : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     return true;
   }
 
@@ -100,7 +102,8 @@ function parseHeaders(raw: string): { name: string; filename: string | undefined
     if (key === 'content-disposition') disposition = value;
     else if (key === 'content-type') contentType = value;
   }
-  if (!disposition || !/^form-data\s*(;|$)/i.test(disposition)) throw bad('a part has no Content-Disposition: form-data');
+  if (!disposition || !/^form-data\s*(;|$)/i.test(disposition))
+    throw bad('a part has no Content-Disposition: form-data');
   const params = dispositionParams(disposition);
   const name = params.get('name');
   if (!name) throw bad('a part has no field name');
@@ -171,7 +174,10 @@ function dispositionParams(value: string): Map<string, string> {
  * Reads `body` as multipart/form-data with `boundary`. The previous part's body is drained when the
  * next part is requested, so a caller may skip parts it does not want.
  */
-export async function* readMultipart(body: ReadableStream<Uint8Array> | null, boundary: string): AsyncGenerator<MultipartPart> {
+export async function* readMultipart(
+  body: ReadableStream<Uint8Array> | null,
+  boundary: string,
+): AsyncGenerator<MultipartPart> {
   if (!body) throw bad('the body is empty');
   const reader = body.getReader();
   const it: AsyncIterator<Uint8Array> = {
@@ -229,7 +235,8 @@ export async function* readMultipart(body: ReadableStream<Uint8Array> | null, bo
           let n = 0;
           for await (const c of partBody) {
             n += c.byteLength;
-            if (n > limit) throw new ApiError('payload_too_large', `form field "${headers.name}" exceeds ${limit} bytes`);
+            if (n > limit)
+              throw new ApiError('payload_too_large', `form field "${headers.name}" exceeds ${limit} bytes`);
             chunks.push(c);
           }
           return Buffer.concat(chunks).toString('utf8');

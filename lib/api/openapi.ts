@@ -7,7 +7,14 @@
 import { z } from 'zod';
 import { PERMISSIONS } from '../auth/permissions';
 import { CONTRACT_SCHEMAS, PATHS } from './contract';
-import { TAGS, type BodySpec, type ErrorStatus, type Operation, type PathTable, type ResponseSpec } from './contract/operation';
+import {
+  TAGS,
+  type BodySpec,
+  type ErrorStatus,
+  type Operation,
+  type PathTable,
+  type ResponseSpec,
+} from './contract/operation';
 
 type JsonSchema = Record<string, unknown>;
 type Override = NonNullable<Parameters<typeof z.toJSONSchema>[1]>['override'];
@@ -30,7 +37,12 @@ const tidy: Override = ({ zodSchema, jsonSchema: s }) => {
     if (s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
     if (s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
   }
-  if (s.type === 'object' && s.propertyNames && typeof s.additionalProperties === 'object' && !Object.keys(s.additionalProperties).length) {
+  if (
+    s.type === 'object' &&
+    s.propertyNames &&
+    typeof s.additionalProperties === 'object' &&
+    !Object.keys(s.additionalProperties).length
+  ) {
     delete s.propertyNames;
     s.additionalProperties = true;
   }
@@ -74,7 +86,11 @@ function requestBodyOf(body: BodySpec) {
       content: { 'multipart/form-data': { schema: ref(body.schema) }, ...(body.json ? json(ref(body.json)) : {}) },
     };
   }
-  return { required: !!body.required, description: `${body.description} ${PARAMS_NOTE}`, content: json(ref(body.schema)) };
+  return {
+    required: !!body.required,
+    description: `${body.description} ${PARAMS_NOTE}`,
+    content: json(ref(body.schema)),
+  };
 }
 
 function responseOf(spec: ResponseSpec) {
@@ -101,7 +117,7 @@ const errorRefs = (statuses: (keyof typeof ERROR_RESPONSES)[]) =>
 
 function operationOf(o: Operation, schemas: Record<string, JsonSchema>) {
   const secured = !!o.permission;
-  const bodyFields = o.queryFromBody && o.body ? (schemas[o.body.schema] as ObjectSchema).properties ?? {} : {};
+  const bodyFields = o.queryFromBody && o.body ? ((schemas[o.body.schema] as ObjectSchema).properties ?? {}) : {};
   const parameters = [
     ...(o.pathParams ? parametersOf(o.pathParams, 'path') : []),
     ...(o.query ? parametersOf(o.query, 'query') : []),
@@ -123,13 +139,19 @@ function operationOf(o: Operation, schemas: Record<string, JsonSchema>) {
   };
 }
 
-const errorResponse = (description: string, schema: JsonSchema = ref('Error')) => ({ description, content: json(schema) });
+const errorResponse = (description: string, schema: JsonSchema = ref('Error')) => ({
+  description,
+  content: json(schema),
+});
 
 /** The document for any set of schemas and paths: the real one is `openApiDocument()`. */
 export function buildOpenApiDocument(contract: { schemas: Record<string, z.ZodType>; paths: PathTable }) {
   const schemas = componentSchemas(contract.schemas);
   const paths = Object.fromEntries(
-    Object.entries(contract.paths).map(([p, ops]) => [p, Object.fromEntries(Object.entries(ops).map(([m, o]) => [m, operationOf(o, schemas)]))]),
+    Object.entries(contract.paths).map(([p, ops]) => [
+      p,
+      Object.fromEntries(Object.entries(ops).map(([m, o]) => [m, operationOf(o, schemas)])),
+    ]),
   );
   return {
     openapi: '3.1.0',
@@ -172,7 +194,9 @@ export function buildOpenApiDocument(contract: { schemas: Record<string, z.ZodTy
         Conflict: errorResponse(
           'The registry’s state does not allow it (active model exists, no backup, job not completed, approval_required, not_approved, policy_not_satisfied, …)',
         ),
-        PayloadTooLarge: errorResponse('Over DRAWBRIDGE_MAX_ARTIFACT_MB (artifact_too_large) or the body limit (payload_too_large)'),
+        PayloadTooLarge: errorResponse(
+          'Over DRAWBRIDGE_MAX_ARTIFACT_MB (artifact_too_large) or the body limit (payload_too_large)',
+        ),
         UnsupportedMediaType: errorResponse('A body type this endpoint does not read'),
         RangeNotSatisfiable: { description: 'The Range misses the object (Content-Range: bytes */size)' },
         TooManyAttempts: {
@@ -180,15 +204,21 @@ export function buildOpenApiDocument(contract: { schemas: Record<string, z.ZodTy
             'Too many failed bearer tokens from this client address (too_many_attempts): refused, even a valid token, until Retry-After has passed',
           ),
           headers: {
-            'Retry-After': { description: 'Seconds until a token from this address is checked again', schema: { type: 'integer', minimum: 1 } },
+            'Retry-After': {
+              description: 'Seconds until a token from this address is checked again',
+              schema: { type: 'integer', minimum: 1 },
+            },
           },
         },
         WorkerUnavailable: errorResponse(
           'The task worker processing the file crashed (worker_crashed) or every worker is busy (server_busy); try again',
         ),
-        Unprocessable: errorResponse('Invalid parameters, or bytes that are not an acceptable model or validation set', {
-          anyOf: [ref('ValidationError'), ref('Error')],
-        }),
+        Unprocessable: errorResponse(
+          'Invalid parameters, or bytes that are not an acceptable model or validation set',
+          {
+            anyOf: [ref('ValidationError'), ref('Error')],
+          },
+        ),
       },
     },
   };

@@ -31,7 +31,8 @@ export function isJson(req: Request): boolean {
 export function checkContentLength(req: Request, limit: number, limitText = `the ${limit}-byte limit`): void {
   const header = req.headers.get('content-length');
   const n = header === null ? NaN : Number(header);
-  if (Number.isFinite(n) && n > limit) throw new ApiError('payload_too_large', `request body of ${n} bytes exceeds ${limitText}`);
+  if (Number.isFinite(n) && n > limit)
+    throw new ApiError('payload_too_large', `request body of ${n} bytes exceeds ${limitText}`);
 }
 
 /** Reads the body as text, refusing more than `limit` bytes even when no Content-Length was sent. */
@@ -53,8 +54,13 @@ export async function readBodyText(req: Request, limit = MAX_JSON_BYTES): Promis
  * (NUL, lone surrogates) with a 400 naming the field: `loc` is where the document sits
  * (`body`, `metadata`, `model_info`).
  */
-export function parseJsonText(text: string, what = 'request body', loc = what === 'request body' ? 'body' : what.replace(/^the | field$/g, '')): unknown {
-  if (jsonTextTooDeep(text)) throw invalidInput(what, `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
+export function parseJsonText(
+  text: string,
+  what = 'request body',
+  loc = what === 'request body' ? 'body' : what.replace(/^the | field$/g, ''),
+): unknown {
+  if (jsonTextTooDeep(text))
+    throw invalidInput(what, `nests deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -70,7 +76,8 @@ export async function readJsonObject(req: Request): Promise<Params> {
   const text = await readBodyText(req);
   if (text.trim() === '') return {};
   const v = parseJsonText(text);
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError('invalid_json', 'request body must be a JSON object');
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new ApiError('invalid_json', 'request body must be a JSON object');
   return v as Params;
 }
 
@@ -85,7 +92,10 @@ export async function readParams(req: Request): Promise<Params> {
   if (isJson(req)) return { ...query, ...(await readJsonObject(req)) };
   const text = req.body ? await readBodyText(req) : '';
   if (text.trim() !== '') {
-    throw new ApiError('unsupported_media_type', `send parameters as a query string or an application/json body (got ${mediaType(req) || 'no Content-Type'})`);
+    throw new ApiError(
+      'unsupported_media_type',
+      `send parameters as a query string or an application/json body (got ${mediaType(req) || 'no Content-Type'})`,
+    );
   }
   return query;
 }
@@ -96,7 +106,9 @@ export async function readParams(req: Request): Promise<Params> {
  */
 export const strictBoolean = z.union([
   z.boolean(),
-  z.enum(['true', 'false', '1', '0'], { message: 'expected true, false, 1 or 0' }).transform((v) => v === 'true' || v === '1'),
+  z
+    .enum(['true', 'false', '1', '0'], { message: 'expected true, false, 1 or 0' })
+    .transform((v) => v === 'true' || v === '1'),
 ]);
 
 /** A database integer id from a path segment: digits only, within PostgreSQL's int4. */

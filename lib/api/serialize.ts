@@ -109,7 +109,11 @@ export function exportMetadataToJson(d: ExportMetadataDict): ModelExportMetadata
 }
 
 /** GET /api/v1/training/models/exports/{model_id}: the 16 fields, where to deploy and fetch it from, its runs. */
-export function exportDetailToJson(dict: ExportMetadataDict, exportPath: string, runs: ValidationRunRow[]): ModelExportDetailResponse {
+export function exportDetailToJson(
+  dict: ExportMetadataDict,
+  exportPath: string,
+  runs: ValidationRunRow[],
+): ModelExportDetailResponse {
   return {
     ...exportMetadataToJson(dict),
     export_path: exportPath,
@@ -118,7 +122,11 @@ export function exportDetailToJson(dict: ExportMetadataDict, exportPath: string,
   };
 }
 
-type AuditEventRow = Omit<AuditEventResponse, 'createdAt' | 'before' | 'after'> & { createdAt: Date; before: unknown; after: unknown };
+type AuditEventRow = Omit<AuditEventResponse, 'createdAt' | 'before' | 'after'> & {
+  createdAt: Date;
+  before: unknown;
+  after: unknown;
+};
 
 /** An audit event as the database holds it (camelCase, as the hash chain covers it). */
 export function auditEventToJson(e: AuditEventRow): AuditEventResponse {
@@ -138,6 +146,9 @@ export function auditEventToJson(e: AuditEventRow): AuditEventResponse {
 }
 
 /** A deployment (the registry's AgeGroupModel dict) with the name of whoever deployed it. */
-export function deploymentToJson(dict: ReturnType<typeof deploymentToDict>, deployedBy: { name: string } | null | undefined): DeploymentResponse {
+export function deploymentToJson(
+  dict: ReturnType<typeof deploymentToDict>,
+  deployedBy: { name: string } | null | undefined,
+): DeploymentResponse {
   return { ...dict, parameters: dict.parameters as JsonObject, deployed_by: deployedBy?.name ?? null };
 }

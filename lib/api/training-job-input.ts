@@ -45,10 +45,16 @@ export async function parsed<T>(what: 'checkpoint' | 'validation set', fn: () =>
  * Refuses uploaded artifacts that are not what they claim before anything is recorded: the
  * checkpoint must parse as the autoencoder; the validation set must parse and match its input dim.
  */
-export async function checkTrainingArtifacts(store: ArtifactStore, files: { checkpoint?: StoredUpload; validation_set?: StoredUpload }) {
+export async function checkTrainingArtifacts(
+  store: ArtifactStore,
+  files: { checkpoint?: StoredUpload; validation_set?: StoredUpload },
+) {
   const { checkpoint, validation_set: vsFile } = files;
   if (vsFile && !checkpoint) {
-    throw new ModelValidationError('validation_set_invalid', 'a validation set needs the checkpoint it validates; upload both');
+    throw new ModelValidationError(
+      'validation_set_invalid',
+      'a validation set needs the checkpoint it validates; upload both',
+    );
   }
   if (!checkpoint) return null;
   // Parsed in a worker: a hostile file costs that worker (time limit, heap ceiling), not the server.

@@ -12,7 +12,11 @@ export type UploadForm = { fields: Record<string, string>; files: Record<string,
 /** A client's file name, kept only as a label: last path segment, printable, at most 255 chars. */
 export function cleanFileName(name: string | undefined): string | undefined {
   if (!name) return undefined;
-  const base = name.split(/[\\/]/).pop()!.replace(/\p{Cc}/gu, '').trim();
+  const base = name
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/\p{Cc}/gu, '')
+    .trim();
   return base ? base.slice(0, 255) : undefined;
 }
 
@@ -29,14 +33,20 @@ export async function readUploadForm(
   opts: { files: readonly string[]; onField?: (name: string, value: string) => void },
 ): Promise<UploadForm> {
   const boundary = multipartBoundary(req.headers.get('content-type'));
-  if (!boundary) throw new ApiError('unsupported_media_type', 'send multipart/form-data (with a boundary) or application/json');
+  if (!boundary)
+    throw new ApiError('unsupported_media_type', 'send multipart/form-data (with a boundary) or application/json');
   const maxBytes = maxArtifactBytes();
   const limit = limitText(maxBytes);
   // Refused before a byte is read when the declared body cannot fit: every file this endpoint
   // takes at the limit, plus the form fields. Within that, each file is held to the limit as it
   // streams in (the body alone cannot say which part is how large).
-  const takes = opts.files.length === 1 ? `one file of at most ${limit}` : `${opts.files.length} files of at most ${limit} each`;
-  checkContentLength(req, opts.files.length * maxBytes + MAX_JSON_BYTES, `what this endpoint accepts: ${takes} (DRAWBRIDGE_MAX_ARTIFACT_MB) plus ${MAX_JSON_BYTES / 1024 / 1024} MB of form fields`);
+  const takes =
+    opts.files.length === 1 ? `one file of at most ${limit}` : `${opts.files.length} files of at most ${limit} each`;
+  checkContentLength(
+    req,
+    opts.files.length * maxBytes + MAX_JSON_BYTES,
+    `what this endpoint accepts: ${takes} (DRAWBRIDGE_MAX_ARTIFACT_MB) plus ${MAX_JSON_BYTES / 1024 / 1024} MB of form fields`,
+  );
   const fields: Record<string, string> = {};
   const files: Record<string, StoredUpload> = {};
   for await (const part of readMultipart(req.body, boundary)) {
@@ -49,13 +59,19 @@ export async function readUploadForm(
       continue;
     }
     if (!opts.files.includes(part.name)) {
-      throw new ApiError('unexpected_file', `unexpected file field "${part.name}"; this endpoint takes ${opts.files.map((f) => `"${f}"`).join(', ')}`);
+      throw new ApiError(
+        'unexpected_file',
+        `unexpected file field "${part.name}"; this endpoint takes ${opts.files.map((f) => `"${f}"`).join(', ')}`,
+      );
     }
     if (part.name in files) throw new ApiError('invalid_multipart', `file field "${part.name}" is sent twice`);
     const stored = await store.put(part.body, { maxBytes }).catch((e: unknown) => {
       // Reworded to name the field and the setting (the store knows neither).
       if (e instanceof ArtifactError && e.code === 'artifact_too_large') {
-        throw new ArtifactError('artifact_too_large', `the "${part.name}" file is larger than the ${limit} limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`);
+        throw new ArtifactError(
+          'artifact_too_large',
+          `the "${part.name}" file is larger than the ${limit} limit (DRAWBRIDGE_MAX_ARTIFACT_MB)`,
+        );
       }
       throw e;
     });

@@ -57,6 +57,8 @@ export function validatedAction<S extends z.ZodType, T>(
  * parsing (its messages never say whether an account exists), but the database from here, as
  * every wrapped action gets it.
  */
-export function unauthenticatedAction<T>(run: (formData: FormData, ctx: { db: Db }) => Promise<ActionState<T>>): FormAction<T> {
+export function unauthenticatedAction<T>(
+  run: (formData: FormData, ctx: { db: Db }) => Promise<ActionState<T>>,
+): FormAction<T> {
   return async (_prev, formData) => run(formData, { db: await getDb() });
 }

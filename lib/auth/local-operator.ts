@@ -46,7 +46,11 @@ function matchesCurrentSecret(credential: string): boolean {
  * none (the caller goes on with API tokens and sessions). A wrong or outdated secret, an unknown or
  * disabled user, is refused: 401 with what to do.
  */
-export async function resolveLocalOperator(db: Db, authorization: string | null | undefined, actAs: string | null | undefined): Promise<Actor | undefined> {
+export async function resolveLocalOperator(
+  db: Db,
+  authorization: string | null | undefined,
+  actAs: string | null | undefined,
+): Promise<Actor | undefined> {
   const bearer = bearerFrom(authorization);
   if (!bearer?.startsWith(LOCAL_OPERATOR_PREFIX)) return undefined;
   if (!matchesCurrentSecret(bearer)) {
@@ -58,11 +62,16 @@ export async function resolveLocalOperator(db: Db, authorization: string | null 
   const email = actAs?.trim().toLowerCase();
   const user = email
     ? await db.user.findUnique({ where: { email } })
-    : await db.user.findFirst({ where: { role: 'admin', disabledAt: null }, orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] });
+    : await db.user.findFirst({
+        where: { role: 'admin', disabledAt: null },
+        orderBy: [{ createdAt: 'asc' }, { email: 'asc' }],
+      });
   if (!user) {
     throw new AuthError(
       'unauthenticated',
-      email ? `No user with email ${email}.` : 'This database has no active admin to act as; pass --as EMAIL, or create an admin (stop the server, then "drawbridge users create --role admin ...").',
+      email
+        ? `No user with email ${email}.`
+        : 'This database has no active admin to act as; pass --as EMAIL, or create an admin (stop the server, then "drawbridge users create --role admin ...").',
     );
   }
   if (user.disabledAt) throw new AuthError('unauthenticated', `User ${user.email} is disabled.`);

@@ -67,8 +67,32 @@ describe('safeRedirectPath', () => {
   });
 
   it('always answers a same-origin path, whatever the input (fast-check)', () => {
-    const pieces = fc.constantFrom('/', '\\', '//', '%2F', '%5C', '%252F', '%09', '\t', '\n', '.', '..', ':', '@', 'evil.example', 'https:', '?', '#', '%', 'a');
-    const input = fc.oneof(fc.string(), fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')), fc.array(pieces, { maxLength: 12 }).map((a) => `/${a.join('')}`));
+    const pieces = fc.constantFrom(
+      '/',
+      '\\',
+      '//',
+      '%2F',
+      '%5C',
+      '%252F',
+      '%09',
+      '\t',
+      '\n',
+      '.',
+      '..',
+      ':',
+      '@',
+      'evil.example',
+      'https:',
+      '?',
+      '#',
+      '%',
+      'a',
+    );
+    const input = fc.oneof(
+      fc.string(),
+      fc.array(pieces, { maxLength: 12 }).map((a) => a.join('')),
+      fc.array(pieces, { maxLength: 12 }).map((a) => `/${a.join('')}`),
+    );
     fc.assert(
       fc.property(input, (raw) => {
         const out = safeRedirectPath(raw, ORIGIN);

@@ -2,7 +2,17 @@ import 'server-only';
 import type { Db } from '../db';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './password';
 import type { Actor, Role } from './permissions';
-import { auditLockout, blockedFor, clear, recordFailure, release, reserveAttempt, throttleKey, TooManyAttemptsError, type Reservation } from './throttle';
+import {
+  auditLockout,
+  blockedFor,
+  clear,
+  recordFailure,
+  release,
+  reserveAttempt,
+  throttleKey,
+  TooManyAttemptsError,
+  type Reservation,
+} from './throttle';
 
 export const SESSION_COOKIE = 'drawbridge_session';
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
@@ -38,10 +48,16 @@ export type SignInResult =
  * address. The attempt is counted before the password is checked and taken back if it was right,
  * so parallel guesses cannot slip past; while either count is blocked, nothing is checked.
  */
-export async function attemptSignIn(db: Db, email: string, password: string, client: string | null): Promise<SignInResult> {
+export async function attemptSignIn(
+  db: Db,
+  email: string,
+  password: string,
+  client: string | null,
+): Promise<SignInResult> {
   const accountKey = throttleKey('account', email);
   const account = await reserveAttempt(db, accountKey);
-  if (!account) return { ok: false, reason: 'throttled', retryAfterSeconds: await blockedFor(db, accountKey), scope: 'account' };
+  if (!account)
+    return { ok: false, reason: 'throttled', retryAfterSeconds: await blockedFor(db, accountKey), scope: 'account' };
   let address: Reservation | null = null;
   if (client) {
     const addressKey = throttleKey('address', client);
@@ -59,7 +75,11 @@ export async function attemptSignIn(db: Db, email: string, password: string, cli
   }
   if (account.locked) {
     const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: { id: true } });
-    await auditLockout(db, account, user ? { type: 'user', id: user.id } : { type: 'sign_in', id: email.trim().toLowerCase().slice(0, 320) });
+    await auditLockout(
+      db,
+      account,
+      user ? { type: 'user', id: user.id } : { type: 'sign_in', id: email.trim().toLowerCase().slice(0, 320) },
+    );
   }
   if (address?.locked) await auditLockout(db, address, { type: 'client_address', id: client! });
   return { ok: false, reason: 'invalid' };
@@ -106,7 +126,11 @@ export async function createApiToken(db: Db, actor: Actor, name: string, expires
  * TooManyAttemptsError (429): otherwise a guesser would still learn which guess was right.
  * A successful use adds no write of its own: the block is a read.
  */
-export async function resolveApiToken(db: Db, token: string | undefined | null, client: string | null = null): Promise<Actor | null> {
+export async function resolveApiToken(
+  db: Db,
+  token: string | undefined | null,
+  client: string | null = null,
+): Promise<Actor | null> {
   if (!token) return null;
   const key = client ? throttleKey('token', client) : null;
   if (key) {

@@ -17,11 +17,20 @@ const PASSWORD = 'the right one';
 type Child = { ready: Promise<void>; go(): void; done: Promise<{ pid: number; out: string[] }> };
 
 function child(url: string, ...args: string[]): Child {
-  const p = spawn(process.execPath, [path.join(ROOT, 'node_modules', '.bin', 'tsx'), '--conditions=react-server', path.join(import.meta.dirname, 'test-support', 'throttle-child.ts'), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, DRAWBRIDGE_MIGRATIONS_DIR: MIGRATIONS },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const p = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', '.bin', 'tsx'),
+      '--conditions=react-server',
+      path.join(import.meta.dirname, 'test-support', 'throttle-child.ts'),
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: url, DRAWBRIDGE_MIGRATIONS_DIR: MIGRATIONS },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   let markReady: () => void;
@@ -63,7 +72,8 @@ describe.skipIf(!POSTGRES_URL)('throttling across two server processes on Postgr
     url = u.toString();
     opened = await openDatabase({ kind: 'postgres', url }, { migrationsDir: MIGRATIONS });
     const passwordHash = await hashPassword(PASSWORD);
-    for (const email of ['locked@x.test', 'burst@x.test']) await opened.db.user.create({ data: { email, name: email, role: 'viewer', passwordHash } });
+    for (const email of ['locked@x.test', 'burst@x.test'])
+      await opened.db.user.create({ data: { email, name: email, role: 'viewer', passwordHash } });
   }, 120_000);
   afterAll(async () => {
     await opened?.close();
@@ -92,6 +102,8 @@ describe.skipIf(!POSTGRES_URL)('throttling across two server processes on Postgr
     const all = [...a.out, ...b.out];
     expect(all.filter((o) => o === 'invalid')).toHaveLength(5);
     expect(all.filter((o) => o.startsWith('throttled:'))).toHaveLength(15);
-    expect(await opened.db.authThrottle.findUnique({ where: { key: 'account:burst@x.test' } })).toMatchObject({ failures: 5 });
+    expect(await opened.db.authThrottle.findUnique({ where: { key: 'account:burst@x.test' } })).toMatchObject({
+      failures: 5,
+    });
   }, 120_000);
 });

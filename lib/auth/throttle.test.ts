@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, testTargets } from '../db/test-databases';
 import { hashPassword } from './password';
 import { attemptSignIn, createApiToken, resolveApiToken } from './sessions';
-import { blockedFor, clientAddress, pruneThrottle, reserveAttempt, THROTTLE_POLICIES, throttleKey, TooManyAttemptsError } from './throttle';
+import {
+  blockedFor,
+  clientAddress,
+  pruneThrottle,
+  reserveAttempt,
+  THROTTLE_POLICIES,
+  throttleKey,
+  TooManyAttemptsError,
+} from './throttle';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -23,7 +31,8 @@ async function elapse(db: Awaited<ReturnType<typeof openTestDatabase>>['db'], ke
 describe.each(testTargets())('throttling on %s', (target) => {
   let t: Awaited<ReturnType<typeof openTestDatabase>>;
   let hash: string;
-  const user = (email: string) => t.db.user.create({ data: { email, name: email, role: 'deployer', passwordHash: hash } });
+  const user = (email: string) =>
+    t.db.user.create({ data: { email, name: email, role: 'deployer', passwordHash: hash } });
 
   beforeAll(async () => {
     t = await openTestDatabase(target);
@@ -51,7 +60,10 @@ describe.each(testTargets())('throttling on %s', (target) => {
     expect(retry).toBeGreaterThan(890);
     expect(retry).toBeLessThanOrEqual(900);
     // From another address too: the count is the account's.
-    expect(await attemptSignIn(t.db, 'ann@x.test', PASSWORD, '203.0.113.9')).toMatchObject({ ok: false, reason: 'throttled' });
+    expect(await attemptSignIn(t.db, 'ann@x.test', PASSWORD, '203.0.113.9')).toMatchObject({
+      ok: false,
+      reason: 'throttled',
+    });
   });
 
   it('backs off 2, 4, 8, 16, 32 s, locks out for 15 minutes at the 10th failure (audited); the right password waits it out', async () => {
@@ -62,7 +74,8 @@ describe.each(testTargets())('throttling on %s', (target) => {
       expect(await attemptSignIn(t.db, 'BOB@x.test ', `wrong-${i}`, null)).toEqual({ ok: false, reason: 'invalid' });
       waits.push(await blockedFor(t.db, key));
       // A correct password inside the block is refused, and is no failure of its own.
-      if (waits.at(-1)! > 0) expect(await attemptSignIn(t.db, 'bob@x.test', PASSWORD, null)).toMatchObject({ reason: 'throttled' });
+      if (waits.at(-1)! > 0)
+        expect(await attemptSignIn(t.db, 'bob@x.test', PASSWORD, null)).toMatchObject({ reason: 'throttled' });
       await elapse(t.db, key, waits.at(-1)!);
     }
     // ±1 s: the wait is rounded up from the database clock.
@@ -70,7 +83,11 @@ describe.each(testTargets())('throttling on %s', (target) => {
     waits.forEach((w, i) => expect(Math.abs(w - expected[i]), `after failure ${i + 1}: ${w}`).toBeLessThanOrEqual(1));
     const audit = await t.db.auditEvent.findMany({ where: { action: 'auth.lockout', subjectId: u.id } });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actorId: null, subjectType: 'user', after: { failures: 10, locked_for_seconds: 900 } });
+    expect(audit[0]).toMatchObject({
+      actorId: null,
+      subjectType: 'user',
+      after: { failures: 10, locked_for_seconds: 900 },
+    });
     // The lockout was waited out above (elapse): the right password works and clears the count.
     expect(await attemptSignIn(t.db, 'bob@x.test', PASSWORD, null)).toMatchObject({ ok: true, actor: { id: u.id } });
     expect(await t.db.authThrottle.count({ where: { key } })).toBe(0);
@@ -78,7 +95,9 @@ describe.each(testTargets())('throttling on %s', (target) => {
 
   it('parallel guesses cannot outrun the count: 20 at once, only the 5 free-and-first are checked', async () => {
     await user('dee@x.test');
-    const all = await Promise.all(Array.from({ length: 20 }, (_, i) => attemptSignIn(t.db, 'dee@x.test', `w${i}`, null)));
+    const all = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => attemptSignIn(t.db, 'dee@x.test', `w${i}`, null)),
+    );
     expect(all.filter((r) => !r.ok && r.reason === 'invalid')).toHaveLength(5);
     expect(all.filter((r) => !r.ok && r.reason === 'throttled')).toHaveLength(15);
   });
@@ -92,27 +111,48 @@ describe.each(testTargets())('throttling on %s', (target) => {
       await elapse(t.db, key, 40); // past each back-off, so all 10 are checked
     }
     expect(reasons).toEqual(Array(10).fill('invalid'));
-    expect(await attemptSignIn(t.db, 'nobody@x.test', 'guess', null)).toMatchObject({ reason: 'throttled', scope: 'account' });
-    expect(await t.db.auditEvent.count({ where: { action: 'auth.lockout', subjectType: 'sign_in', subjectId: 'nobody@x.test' } })).toBe(1);
+    expect(await attemptSignIn(t.db, 'nobody@x.test', 'guess', null)).toMatchObject({
+      reason: 'throttled',
+      scope: 'account',
+    });
+    expect(
+      await t.db.auditEvent.count({
+        where: { action: 'auth.lockout', subjectType: 'sign_in', subjectId: 'nobody@x.test' },
+      }),
+    ).toBe(1);
   });
 
-  it.skipIf(target !== 'pglite')('a successful sign-in resets the account: 4 failures, success, 4 failures is never a back-off', async () => {
-    await user('cy@x.test');
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 4; i++) expect(await attemptSignIn(t.db, 'cy@x.test', 'nope', null)).toMatchObject({ reason: 'invalid' });
-      expect(await attemptSignIn(t.db, 'cy@x.test', PASSWORD, null)).toMatchObject({ ok: true });
-    }
-  });
+  it.skipIf(target !== 'pglite')(
+    'a successful sign-in resets the account: 4 failures, success, 4 failures is never a back-off',
+    async () => {
+      await user('cy@x.test');
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 4; i++)
+          expect(await attemptSignIn(t.db, 'cy@x.test', 'nope', null)).toMatchObject({ reason: 'invalid' });
+        expect(await attemptSignIn(t.db, 'cy@x.test', PASSWORD, null)).toMatchObject({ ok: true });
+      }
+    },
+  );
 
-  it.skipIf(target !== 'pglite')('per client address: 20 failures over 20 accounts block the address, not the accounts elsewhere', async () => {
-    const ip = '192.0.2.77';
-    for (let i = 0; i < 20; i++) expect(await attemptSignIn(t.db, `spray${i}@x.test`, 'Winter2026!', ip)).toMatchObject({ reason: 'invalid' });
-    await user('eve@x.test');
-    expect(await attemptSignIn(t.db, 'eve@x.test', PASSWORD, ip)).toMatchObject({ ok: false, reason: 'throttled', scope: 'address' });
-    // The refusal at the address was never checked, so eve's own count did not move.
-    expect(await t.db.authThrottle.findUnique({ where: { key: throttleKey('account', 'eve@x.test') } })).toMatchObject({ failures: 0 });
-    expect(await attemptSignIn(t.db, 'eve@x.test', PASSWORD, '192.0.2.78')).toMatchObject({ ok: true });
-  });
+  it.skipIf(target !== 'pglite')(
+    'per client address: 20 failures over 20 accounts block the address, not the accounts elsewhere',
+    async () => {
+      const ip = '192.0.2.77';
+      for (let i = 0; i < 20; i++)
+        expect(await attemptSignIn(t.db, `spray${i}@x.test`, 'Winter2026!', ip)).toMatchObject({ reason: 'invalid' });
+      await user('eve@x.test');
+      expect(await attemptSignIn(t.db, 'eve@x.test', PASSWORD, ip)).toMatchObject({
+        ok: false,
+        reason: 'throttled',
+        scope: 'address',
+      });
+      // The refusal at the address was never checked, so eve's own count did not move.
+      expect(
+        await t.db.authThrottle.findUnique({ where: { key: throttleKey('account', 'eve@x.test') } }),
+      ).toMatchObject({ failures: 0 });
+      expect(await attemptSignIn(t.db, 'eve@x.test', PASSWORD, '192.0.2.78')).toMatchObject({ ok: true });
+    },
+  );
 
   it('stale counts are pruned; live ones and running lockouts stay', async () => {
     const stale = throttleKey('address', '192.0.2.200');
@@ -129,14 +169,21 @@ describe.each(testTargets())('throttling on %s', (target) => {
 
   it('bearer tokens: 10 bad ones from an address → even a valid token is refused with Retry-After; successes write nothing', async () => {
     const owner = await user('tok@x.test');
-    const { token } = await createApiToken(t.db, { id: owner.id, email: owner.email, name: owner.name, role: 'deployer', via: 'session' }, 'ci');
+    const { token } = await createApiToken(
+      t.db,
+      { id: owner.id, email: owner.email, name: owner.name, role: 'deployer', via: 'session' },
+      'ci',
+    );
     const ip = '2001:db8::5';
     for (let i = 0; i < 5; i++) expect(await resolveApiToken(t.db, token, ip)).toMatchObject({ id: owner.id });
     expect(await t.db.authThrottle.count({ where: { key: { startsWith: 'token:' } } })).toBe(0);
     for (let i = 0; i < THROTTLE_POLICIES.token.freeFailures + 1; i++) {
       expect(await resolveApiToken(t.db, i % 2 ? `dbt_guess${i}` : `not-ours-${i}`, ip)).toBeNull();
     }
-    const refused = await resolveApiToken(t.db, token, ip).then(() => null, (e: unknown) => e);
+    const refused = await resolveApiToken(t.db, token, ip).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(TooManyAttemptsError);
     expect((refused as TooManyAttemptsError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect((refused as TooManyAttemptsError).retryAfterSeconds).toBeLessThanOrEqual(2);

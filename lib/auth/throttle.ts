@@ -17,7 +17,13 @@ export { TooManyAttemptsError, waitText } from './throttle-error';
  * `windowS` start again from zero; a successful sign-in clears its account.
  */
 export type ThrottleKind = 'account' | 'address' | 'token';
-export type ThrottlePolicy = { freeFailures: number; baseDelayS: number; lockAt: number; lockS: number; windowS: number };
+export type ThrottlePolicy = {
+  freeFailures: number;
+  baseDelayS: number;
+  lockAt: number;
+  lockS: number;
+  windowS: number;
+};
 
 export const THROTTLE_POLICIES: Record<ThrottleKind, ThrottlePolicy> = {
   // 5th failure: 2 s, then 4, 8, 16, 32; the 10th: 15 minutes, and each failure after it again.

@@ -14,7 +14,14 @@ import type { Db } from '../db';
 import { ArtifactError, type ArtifactStore } from '../storage/types';
 import { dumpDatabase } from './dump';
 import { BackupError } from './errors';
-import { ARCHIVE_FORMAT, ARCHIVE_VERSION, artifactEntryName, DATABASE_NAME, MANIFEST_NAME, type Manifest } from './manifest';
+import {
+  ARCHIVE_FORMAT,
+  ARCHIVE_VERSION,
+  artifactEntryName,
+  DATABASE_NAME,
+  MANIFEST_NAME,
+  type Manifest,
+} from './manifest';
 import { entryLength, padding, TAR_END, tarHeader } from './tar';
 
 export type PreparedBackup = {
@@ -28,7 +35,11 @@ export type PreparedBackup = {
 };
 
 /** Takes the snapshot and plans the archive; the artifacts are read only as the stream is. */
-export async function prepareBackup(db: Db, store: ArtifactStore, source: { kind: 'pglite' | 'postgres' }): Promise<PreparedBackup> {
+export async function prepareBackup(
+  db: Db,
+  store: ArtifactStore,
+  source: { kind: 'pglite' | 'postgres' },
+): Promise<PreparedBackup> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'drawbridge-backup-'));
   const discard = () => fsp.rm(dir, { recursive: true, force: true });
   try {
@@ -36,10 +47,15 @@ export async function prepareBackup(db: Db, store: ArtifactStore, source: { kind
     const dump = await dumpDatabase(db, dbFile);
     for (const a of dump.artifacts) {
       const size = await store.size(a.sha256).catch((e) => {
-        throw e instanceof ArtifactError ? new BackupError('backup_failed', `cannot back up: ${e.message} although the database catalogues it`) : e;
+        throw e instanceof ArtifactError
+          ? new BackupError('backup_failed', `cannot back up: ${e.message} although the database catalogues it`)
+          : e;
       });
       if (size !== a.bytes) {
-        throw new BackupError('backup_failed', `cannot back up: artifact ${a.sha256} is ${size} bytes in the store but ${a.bytes} in the catalogue`);
+        throw new BackupError(
+          'backup_failed',
+          `cannot back up: artifact ${a.sha256} is ${size} bytes in the store but ${a.bytes} in the catalogue`,
+        );
       }
     }
     const manifest: Manifest = {
@@ -51,7 +67,10 @@ export async function prepareBackup(db: Db, store: ArtifactStore, source: { kind
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`, 'utf8');
     const bytes =
-      entryLength(manifestBytes.length) + entryLength(dump.database.bytes) + dump.artifacts.reduce((n, a) => n + entryLength(a.bytes), 0) + TAR_END.length;
+      entryLength(manifestBytes.length) +
+      entryLength(dump.database.bytes) +
+      dump.artifacts.reduce((n, a) => n + entryLength(a.bytes), 0) +
+      TAR_END.length;
     return { manifest, bytes, stream: archiveStream(manifest, manifestBytes, dbFile, store, discard), discard };
   } catch (e) {
     await discard();
@@ -59,7 +78,13 @@ export async function prepareBackup(db: Db, store: ArtifactStore, source: { kind
   }
 }
 
-async function* archiveStream(manifest: Manifest, manifestBytes: Uint8Array, dbFile: string, store: ArtifactStore, discard: () => Promise<void>) {
+async function* archiveStream(
+  manifest: Manifest,
+  manifestBytes: Uint8Array,
+  dbFile: string,
+  store: ArtifactStore,
+  discard: () => Promise<void>,
+) {
   try {
     const now = new Date(manifest.created_at);
     yield tarHeader(MANIFEST_NAME, manifestBytes.length, now);
@@ -68,7 +93,12 @@ async function* archiveStream(manifest: Manifest, manifestBytes: Uint8Array, dbF
 
     yield tarHeader(DATABASE_NAME, manifest.database.bytes, now);
     // Re-hashed on the way out: the spool is ours, but a disk error must not reach the archive.
-    yield* counted(fs.createReadStream(dbFile) as AsyncIterable<Uint8Array>, `the database dump`, manifest.database.bytes, manifest.database.sha256);
+    yield* counted(
+      fs.createReadStream(dbFile) as AsyncIterable<Uint8Array>,
+      `the database dump`,
+      manifest.database.bytes,
+      manifest.database.sha256,
+    );
     yield padding(manifest.database.bytes);
 
     for (const a of manifest.artifacts) {
@@ -93,7 +123,8 @@ async function* counted(source: AsyncIterable<Uint8Array>, what: string, bytes: 
     yield chunk;
   }
   if (n !== bytes) throw new BackupError('backup_failed', `${what} is ${n} bytes, not the ${bytes} planned`);
-  if (hash && hash.digest('hex') !== sha256) throw new BackupError('backup_failed', `${what} changed on disk while it was being archived`);
+  if (hash && hash.digest('hex') !== sha256)
+    throw new BackupError('backup_failed', `${what} changed on disk while it was being archived`);
 }
 
 /**

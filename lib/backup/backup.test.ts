@@ -15,7 +15,18 @@ import { recordAudit, SYSTEM_ACTOR } from '../registry/audit';
 import { DATABASE_NAME, MANIFEST_NAME } from './manifest';
 import { restoreBackup } from './restore';
 import { padding, TAR_END, tarHeader } from './tar';
-import { MIGRATIONS, TABLE_COUNT, newPlace, openPlace, populate, storeObjects, tableRows, tarEntries, tempRoot, type Place } from './test-fixture';
+import {
+  MIGRATIONS,
+  TABLE_COUNT,
+  newPlace,
+  openPlace,
+  populate,
+  storeObjects,
+  tableRows,
+  tarEntries,
+  tempRoot,
+  type Place,
+} from './test-fixture';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const cli = (args: string[], p: Place) => runCli(args, { cwd: ROOT, dataDir: p.dataDir, databaseUrl: p.databaseUrl });
@@ -27,7 +38,9 @@ async function expectEmpty(p: Place, root: string) {
     expect(fs.existsSync(path.join(p.dataDir, 'artifacts'))).toBe(false);
     const c = new pg.Client({ connectionString: p.databaseUrl });
     await c.connect();
-    const { rows } = await c.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema()`);
+    const { rows } = await c.query(
+      `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = current_schema()`,
+    );
     await c.end();
     expect(rows[0].n).toBe(0);
   }
@@ -54,7 +67,11 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
     await populate(source);
     archive = path.join(root, 'registry.tar');
     const b = await cli(['backup', '--out', archive], source);
-    expect(b.stderr + b.stdout).toMatch(new RegExp(`backup written to .*registry\\.tar: \\d+ rows in ${TABLE_COUNT} tables, \\d+ artifacts .*sha256 [0-9a-f]{64}`));
+    expect(b.stderr + b.stdout).toMatch(
+      new RegExp(
+        `backup written to .*registry\\.tar: \\d+ rows in ${TABLE_COUNT} tables, \\d+ artifacts .*sha256 [0-9a-f]{64}`,
+      ),
+    );
     expect(b.code).toBe(0);
     const o = await openPlace(source);
     sourceRows = await tableRows(o.db);
@@ -73,7 +90,9 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
 
     const dest = await place('restored');
     const r = await cli(['restore', archive], dest);
-    expect(r.stderr + r.stdout).toMatch(new RegExp(`restored \\d+ rows in ${TABLE_COUNT} tables and \\d+ artifacts .* every artifact verified`));
+    expect(r.stderr + r.stdout).toMatch(
+      new RegExp(`restored \\d+ rows in ${TABLE_COUNT} tables and \\d+ artifacts .* every artifact verified`),
+    );
     expect(r.code).toBe(0);
 
     // A second restore onto it is refused: it is no longer empty (checked while we read it).
@@ -86,13 +105,19 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
       const catalogued = await o.db.artifact.findMany({ select: { sha256: true, sizeBytes: true } });
       expect(catalogued.length).toBeGreaterThan(0);
       expect([...restored.keys()].sort()).toEqual(catalogued.map((a) => a.sha256).sort());
-      for (const a of catalogued) expect(restored.get(a.sha256)).toEqual({ sha256: a.sha256, bytes: Number(a.sizeBytes) });
+      for (const a of catalogued)
+        expect(restored.get(a.sha256)).toEqual({ sha256: a.sha256, bytes: Number(a.sizeBytes) });
       expect(restored).toEqual(storeObjects(source.dataDir));
 
       // Ids continue where the source's sequences stood (past every restored id), never reused.
       const entries = tarEntries(fs.readFileSync(archive));
       const me = entries.find((e) => e.name === MANIFEST_NAME)!;
-      const manifest = JSON.parse(fs.readFileSync(archive).subarray(me.offset, me.offset + me.size).toString('utf8'));
+      const manifest = JSON.parse(
+        fs
+          .readFileSync(archive)
+          .subarray(me.offset, me.offset + me.size)
+          .toString('utf8'),
+      );
       const next = (seq: string) => manifest.sequences.find((s: { name: string }) => s.name === seq).next as number;
       const maxJob = Math.max(...sourceRows.TrainingJob.map((j) => JSON.parse(j).id as number));
       const job = await o.db.trainingJob.create({ data: { jobName: 'after-restore' } });
@@ -107,12 +132,23 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
 
       const request = await o.db.deploymentRequest.findFirstOrThrow({ where: { state: 'deployed' } });
       await expect(
-        o.db.review.create({ data: { requestId: request.id, reviewerId: request.requesterId, decision: 'approve', artifactSha256: request.artifactSha256 } }),
+        o.db.review.create({
+          data: {
+            requestId: request.id,
+            reviewerId: request.requesterId,
+            decision: 'approve',
+            artifactSha256: request.artifactSha256,
+          },
+        }),
       ).rejects.toThrow(/cannot review/);
       const active = await o.db.ageGroupModel.findFirstOrThrow({ where: { isActive: true } });
       const { id: _id, replacedId: _r, parameters, ...copy } = active;
-      await expect(o.db.ageGroupModel.create({ data: { ...copy, parameters: parameters as object } })).rejects.toThrow(/Unique constraint|unique/i);
-      expect(await o.db.ageGroupModel.count({ where: { isActive: true, ageMin: active.ageMin, ageMax: active.ageMax } })).toBe(1);
+      await expect(o.db.ageGroupModel.create({ data: { ...copy, parameters: parameters as object } })).rejects.toThrow(
+        /Unique constraint|unique/i,
+      );
+      expect(
+        await o.db.ageGroupModel.count({ where: { isActive: true, ageMin: active.ageMin, ageMax: active.ageMax } }),
+      ).toBe(1);
     } finally {
       await o.close();
     }
@@ -131,15 +167,28 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
     const truncated = buf.subarray(0, art.offset + 1000);
     const manifestEntry = entries.find((e) => e.name === MANIFEST_NAME)!;
     const manifestText = buf.subarray(manifestEntry.offset, manifestEntry.offset + manifestEntry.size).toString('utf8');
-    const users = JSON.parse(manifestText).database.tables.find((t: { name: string }) => t.name === 'User').rows as number;
+    const users = JSON.parse(manifestText).database.tables.find((t: { name: string }) => t.name === 'User')
+      .rows as number;
     expect(users).toBeLessThan(9); // one digit, so the edit keeps the entry's size
     const edited = Buffer.from(buf);
-    edited.write(manifestText.replace(/("name": "User",\s*"rows": )\d/, `$1${users + 1}`), manifestEntry.offset, 'utf8');
+    edited.write(
+      manifestText.replace(/("name": "User",\s*"rows": )\d/, `$1${users + 1}`),
+      manifestEntry.offset,
+      'utf8',
+    );
 
     const cases: [string, Buffer, RegExp][] = [
-      ['flipped', flipped, new RegExp(`artifact ${art.name.slice(10)} does not match its manifest .*\\(backup_corrupt\\)`)],
+      [
+        'flipped',
+        flipped,
+        new RegExp(`artifact ${art.name.slice(10)} does not match its manifest .*\\(backup_corrupt\\)`),
+      ],
       ['truncated', truncated, new RegExp(`incomplete \\(it ends inside "${art.name}"\\).*\\(backup_truncated\\)`)],
-      ['edited', edited, new RegExp(`holds ${users} User rows but its manifest says ${users + 1}.*\\(backup_corrupt\\)`)],
+      [
+        'edited',
+        edited,
+        new RegExp(`holds ${users} User rows but its manifest says ${users + 1}.*\\(backup_corrupt\\)`),
+      ],
     ];
     // Side by side: each is its own process and target.
     await Promise.all(
@@ -165,7 +214,11 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
     };
     const manifest = JSON.parse(slice(MANIFEST_NAME));
     const lines = slice(DATABASE_NAME).split('\n');
-    const requests = new Map(lines.filter((l) => l.startsWith('{"table":"DeploymentRequest"')).map((l) => [JSON.parse(l).row.id, JSON.parse(l).row]));
+    const requests = new Map(
+      lines
+        .filter((l) => l.startsWith('{"table":"DeploymentRequest"'))
+        .map((l) => [JSON.parse(l).row.id, JSON.parse(l).row]),
+    );
     const at = lines.findIndex((l) => l.startsWith('{"table":"Review"'));
     const review = JSON.parse(lines[at]);
     review.row.reviewerId = requests.get(review.row.requestId).requesterId;
@@ -176,14 +229,28 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
     const m = Buffer.from(JSON.stringify(manifest), 'utf8');
     const rest = entries.filter((e) => e.name.startsWith('artifacts/'));
     const tampered = Buffer.concat([
-      tarHeader(MANIFEST_NAME, m.length), m, padding(m.length),
-      tarHeader(DATABASE_NAME, dump.length), dump, padding(dump.length),
+      tarHeader(MANIFEST_NAME, m.length),
+      m,
+      padding(m.length),
+      tarHeader(DATABASE_NAME, dump.length),
+      dump,
+      padding(dump.length),
       ...rest.map((e) => buf.subarray(e.headerOffset, e.offset + e.size + padding(e.size).length)),
       TAR_END,
     ]);
     const dest = await place('refused-self-review');
-    const t = dest.databaseUrl ? { kind: 'postgres' as const, url: dest.databaseUrl, dataDir: dest.dataDir } : { kind: 'pglite' as const, dataDir: dest.dataDir };
-    await expect(restoreBackup((async function* () { yield tampered; })(), t, { migrationsDir: MIGRATIONS })).rejects.toMatchObject({
+    const t = dest.databaseUrl
+      ? { kind: 'postgres' as const, url: dest.databaseUrl, dataDir: dest.dataDir }
+      : { kind: 'pglite' as const, dataDir: dest.dataDir };
+    await expect(
+      restoreBackup(
+        (async function* () {
+          yield tampered;
+        })(),
+        t,
+        { migrationsDir: MIGRATIONS },
+      ),
+    ).rejects.toMatchObject({
       code: 'backup_corrupt',
       message: expect.stringMatching(/rows for table Review do not fit the database \(.*cannot review it\)/),
     });

@@ -43,7 +43,8 @@ async function dumpInSnapshot(sql: Sql, fh: fsp.FileHandle): Promise<DatabaseDum
     `SELECT migration_name::text AS name, checksum::text AS checksum FROM "_prisma_migrations"
      WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
   );
-  if (!migrations.length) throw new BackupError('backup_failed', 'the database has no migration history; run "drawbridge migrate" first');
+  if (!migrations.length)
+    throw new BackupError('backup_failed', 'the database has no migration history; run "drawbridge migrate" first');
   const schema = await readSchema(sql);
   const hash = crypto.createHash('sha256');
   let bytes = 0;
@@ -64,18 +65,32 @@ async function dumpInSnapshot(sql: Sql, fh: fsp.FileHandle): Promise<DatabaseDum
     await sql.query('CLOSE drawbridge_dump');
     const [{ n }] = await sql.query<{ n: number }>(countSql);
     if (n !== rows) {
-      throw new BackupError('backup_unsupported_schema', `table ${t.name} has ${n} rows but only ${rows} could be ordered parent-first (its rows refer to each other in a cycle)`);
+      throw new BackupError(
+        'backup_unsupported_schema',
+        `table ${t.name} has ${n} rows but only ${rows} could be ordered parent-first (its rows refer to each other in a cycle)`,
+      );
     }
     tables.push({ name: t.name, rows });
   }
   const sequences: DatabaseDump['sequences'] = [];
   for (const s of schema.sequences) {
-    const [r] = await sql.query<{ last: string; called: boolean }>(`SELECT last_value::text AS last, is_called AS called FROM ${quoteIdent(s.name)}`);
+    const [r] = await sql.query<{ last: string; called: boolean }>(
+      `SELECT last_value::text AS last, is_called AS called FROM ${quoteIdent(s.name)}`,
+    );
     sequences.push({ ...s, next: Number(r.last) + (r.called ? 1 : 0) });
   }
-  const artifacts = (await sql.query<{ sha256: string; bytes: string }>(`SELECT sha256::text AS sha256, "sizeBytes"::text AS bytes FROM "Artifact" ORDER BY sha256`)).map((a) => ({
+  const artifacts = (
+    await sql.query<{ sha256: string; bytes: string }>(
+      `SELECT sha256::text AS sha256, "sizeBytes"::text AS bytes FROM "Artifact" ORDER BY sha256`,
+    )
+  ).map((a) => ({
     sha256: a.sha256,
     bytes: Number(a.bytes),
   }));
-  return { migrations, database: { file: 'database.jsonl', bytes, sha256: hash.digest('hex'), tables }, sequences, artifacts };
+  return {
+    migrations,
+    database: { file: 'database.jsonl', bytes, sha256: hash.digest('hex'), tables },
+    sequences,
+    artifacts,
+  };
 }

@@ -18,7 +18,12 @@ export type { Manifest } from './manifest';
  * An admin's backup: checked, audited (the audit row lands before the snapshot, so the archive
  * records its own making), then snapshotted. The caller streams `stream` to a file or a client.
  */
-export async function backupDatabase(db: Db, store: ArtifactStore, actor: Actor, source: { kind: 'pglite' | 'postgres' }): Promise<PreparedBackup> {
+export async function backupDatabase(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  source: { kind: 'pglite' | 'postgres' },
+): Promise<PreparedBackup> {
   requirePermission(actor, 'backup.create');
   await recordAudit(db, actor, { action: 'backup.create', subjectType: 'database', subjectId: source.kind });
   return prepareBackup(db, store, source);

@@ -31,7 +31,9 @@ export const manifestSchema = z.object({
     tables: z.array(z.object({ name: identifier, rows: count })),
   }),
   /** The next value each sequence would hand out, so new rows never reuse an id. */
-  sequences: z.array(z.object({ name: identifier, table: identifier, column: identifier, next: z.number().int().positive() })),
+  sequences: z.array(
+    z.object({ name: identifier, table: identifier, column: identifier, next: z.number().int().positive() }),
+  ),
   artifacts: z.array(z.object({ sha256, bytes: count })),
 });
 
@@ -49,13 +51,19 @@ export function parseManifest(text: string): Manifest {
   if (raw && typeof raw === 'object' && (raw as { format?: unknown }).format === ARCHIVE_FORMAT) {
     const v = (raw as { version?: unknown }).version;
     if (v !== ARCHIVE_VERSION) {
-      throw new BackupError('backup_incompatible', `this archive is backup format version ${String(v)}; this Drawbridge reads version ${ARCHIVE_VERSION}`);
+      throw new BackupError(
+        'backup_incompatible',
+        `this archive is backup format version ${String(v)}; this Drawbridge reads version ${ARCHIVE_VERSION}`,
+      );
     }
   }
   const r = manifestSchema.safeParse(raw);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new BackupError('backup_corrupt', `the archive's ${MANIFEST_NAME} is not a Drawbridge backup manifest (${first.path.join('.') || 'root'}: ${first.message})`);
+    throw new BackupError(
+      'backup_corrupt',
+      `the archive's ${MANIFEST_NAME} is not a Drawbridge backup manifest (${first.path.join('.') || 'root'}: ${first.message})`,
+    );
   }
   const seen = new Set<string>();
   for (const a of r.data.artifacts) {

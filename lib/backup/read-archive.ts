@@ -24,8 +24,12 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, sink: Archi
   const pending = new Map<string, number>();
   for await (const entry of readTar(source)) {
     if (!manifest) {
-      if (entry.name !== MANIFEST_NAME) throw corrupt(`it does not start with ${MANIFEST_NAME} (its first entry is "${entry.name}"), so it is not a Drawbridge backup`);
-      if (entry.size > MANIFEST_MAX_BYTES) throw corrupt(`its ${MANIFEST_NAME} is ${entry.size} bytes, far more than a manifest holds`);
+      if (entry.name !== MANIFEST_NAME)
+        throw corrupt(
+          `it does not start with ${MANIFEST_NAME} (its first entry is "${entry.name}"), so it is not a Drawbridge backup`,
+        );
+      if (entry.size > MANIFEST_MAX_BYTES)
+        throw corrupt(`its ${MANIFEST_NAME} is ${entry.size} bytes, far more than a manifest holds`);
       manifest = parseManifest(await text(entry.body));
       await sink.manifest?.(manifest);
       for (const a of manifest.artifacts) pending.set(a.sha256, a.bytes);
@@ -44,7 +48,8 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, sink: Archi
     if (m) {
       const expected = pending.get(m[1]);
       if (expected === undefined) throw corrupt(`it holds artifact ${m[1]} twice, or without its manifest listing it`);
-      if (entry.size !== expected) throw corrupt(`artifact ${m[1]} is ${entry.size} bytes but the manifest says ${expected}`);
+      if (entry.size !== expected)
+        throw corrupt(`artifact ${m[1]} is ${entry.size} bytes but the manifest says ${expected}`);
       pending.delete(m[1]);
       const body = verified(entry.body, `artifact ${m[1]}`, m[1]);
       await consume(sink.artifact ? (b) => sink.artifact!(m[1], b) : undefined, body);
@@ -55,7 +60,9 @@ export async function readArchive(source: AsyncIterable<Uint8Array>, sink: Archi
   if (!manifest) throw corrupt('it holds no entries at all');
   if (!sawDatabase) throw corrupt(`it has no ${DATABASE_NAME}`);
   if (pending.size) {
-    throw corrupt(`it lacks ${pending.size} artifact(s) that its manifest lists (first: ${pending.keys().next().value})`);
+    throw corrupt(
+      `it lacks ${pending.size} artifact(s) that its manifest lists (first: ${pending.keys().next().value})`,
+    );
   }
   return manifest;
 }
@@ -64,7 +71,10 @@ function corrupt(what: string): BackupError {
   return new BackupError('backup_corrupt', `the archive is corrupt: ${what}; nothing was restored`);
 }
 
-async function consume(fn: ((body: AsyncIterable<Uint8Array>) => Promise<void>) | undefined, body: AsyncIterable<Uint8Array>) {
+async function consume(
+  fn: ((body: AsyncIterable<Uint8Array>) => Promise<void>) | undefined,
+  body: AsyncIterable<Uint8Array>,
+) {
   if (fn) await fn(body);
   else for await (const _ of body) void _;
 }

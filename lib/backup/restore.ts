@@ -19,7 +19,13 @@ import { readArchive } from './read-archive';
 import { quoteIdent, readSchema, type Sql } from './schema';
 
 export type RestoreTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; dataDir: string };
-export type RestoreSummary = { tables: number; rows: number; artifacts: number; artifactBytes: number; migrations: number };
+export type RestoreSummary = {
+  tables: number;
+  rows: number;
+  artifacts: number;
+  artifactBytes: number;
+  migrations: number;
+};
 
 type Session = Sql & { exec(sql: string): Promise<void> };
 type Migration = ReturnType<typeof readMigrations>[number];
@@ -27,14 +33,24 @@ type Migration = ReturnType<typeof readMigrations>[number];
 const BATCH_ROWS = 1000;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
-export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: RestoreTarget, opts: { migrationsDir?: string } = {}): Promise<RestoreSummary> {
+export async function restoreBackup(
+  source: AsyncIterable<Uint8Array>,
+  target: RestoreTarget,
+  opts: { migrationsDir?: string } = {},
+): Promise<RestoreSummary> {
   const migrationsDir = opts.migrationsDir ?? defaultMigrationsDir();
-  const targetMigrations = target.kind === 'postgres' ? await checkPostgresEmpty(target.url) : (await checkDirEmpty(target.dataDir, 'data directory'), []);
+  const targetMigrations =
+    target.kind === 'postgres'
+      ? await checkPostgresEmpty(target.url)
+      : (await checkDirEmpty(target.dataDir, 'data directory'), []);
   if (target.kind === 'postgres') await checkDirEmpty(path.join(target.dataDir, 'artifacts'), 'artifact store');
 
   const stageParent = target.kind === 'pglite' ? path.dirname(target.dataDir) : target.dataDir;
   await fsp.mkdir(stageParent, { recursive: true });
-  const stage = path.join(stageParent, `.${target.kind === 'pglite' ? path.basename(target.dataDir) : 'artifacts'}.restore-${crypto.randomBytes(6).toString('hex')}`);
+  const stage = path.join(
+    stageParent,
+    `.${target.kind === 'pglite' ? path.basename(target.dataDir) : 'artifacts'}.restore-${crypto.randomBytes(6).toString('hex')}`,
+  );
   await fsp.mkdir(path.join(stage, 'artifacts'), { recursive: true });
   const dumpFile = path.join(stage, DATABASE_NAME);
   const staged = new FsArtifactStore(path.join(stage, 'artifacts'));
@@ -67,7 +83,8 @@ export async function restoreBackup(source: AsyncIterable<Uint8Array>, target: R
           moved = true;
         }
       }).catch(async (e) => {
-        if (moved && target.kind === 'postgres') await fsp.rm(path.join(target.dataDir, 'artifacts'), { recursive: true, force: true }).catch(() => {});
+        if (moved && target.kind === 'postgres')
+          await fsp.rm(path.join(target.dataDir, 'artifacts'), { recursive: true, force: true }).catch(() => {});
         throw e;
       });
       await session.exec('ANALYZE'); // PGlite never analyses on its own; PostgreSQL would, later
@@ -95,7 +112,8 @@ async function checkDirEmpty(dir: string, what: string): Promise<void> {
     entries = await fsp.readdir(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new BackupError('backup_target_not_empty', `the ${what} ${dir} is a file, not a directory`);
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new BackupError('backup_target_not_empty', `the ${what} ${dir} is a file, not a directory`);
     throw e;
   }
   if (entries.length) {
@@ -111,7 +129,11 @@ async function checkPostgresEmpty(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const tables = (await client.query<{ name: string }>(`SELECT relname::text AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') ORDER BY 1`)).rows.map((r) => r.name);
+    const tables = (
+      await client.query<{ name: string }>(
+        `SELECT relname::text AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') ORDER BY 1`,
+      )
+    ).rows.map((r) => r.name);
     const full: string[] = [];
     for (const t of tables) {
       if (t === '_prisma_migrations') continue;
@@ -125,7 +147,11 @@ async function checkPostgresEmpty(url: string): Promise<string[]> {
       );
     }
     if (!tables.includes('_prisma_migrations')) return [];
-    return (await client.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY 1`)).rows.map((r) => r.name);
+    return (
+      await client.query<{ name: string }>(
+        `SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY 1`,
+      )
+    ).rows.map((r) => r.name);
   } finally {
     await client.end();
   }
@@ -137,9 +163,16 @@ function checkMigrations(m: Manifest, dir: string, targetApplied: string[]): voi
   m.migrations.forEach((a, i) => {
     const o = ours[i];
     if (!o || o.name !== a.name) {
-      throw new BackupError('backup_incompatible', `the archive was written under migration ${a.name}, which this Drawbridge does not have; restore it with the version that wrote it or a newer one`);
+      throw new BackupError(
+        'backup_incompatible',
+        `the archive was written under migration ${a.name}, which this Drawbridge does not have; restore it with the version that wrote it or a newer one`,
+      );
     }
-    if (o.checksum !== a.checksum) throw new BackupError('backup_incompatible', `migration ${a.name} in this Drawbridge differs from the one the archive was written under`);
+    if (o.checksum !== a.checksum)
+      throw new BackupError(
+        'backup_incompatible',
+        `migration ${a.name} in this Drawbridge differs from the one the archive was written under`,
+      );
   });
   const archived = m.migrations.map((x) => x.name);
   if (targetApplied.some((name, i) => archived[i] !== name)) {
@@ -171,7 +204,13 @@ async function postgresSession(url: string): Promise<Session & { close(): Promis
 }
 
 /** Loads the dump, resets the sequences and checks the catalogue, in one transaction. Returns the row count. */
-async function loadInTransaction(s: Session, m: Manifest, ours: Migration[], dumpFile: string, beforeCommit: () => Promise<void>): Promise<number> {
+async function loadInTransaction(
+  s: Session,
+  m: Manifest,
+  ours: Migration[],
+  dumpFile: string,
+  beforeCommit: () => Promise<void>,
+): Promise<number> {
   await s.exec('BEGIN');
   try {
     await s.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -182,22 +221,37 @@ async function loadInTransaction(s: Session, m: Manifest, ours: Migration[], dum
     const have = schema.tables.map((t) => t.name).sort();
     const want = m.database.tables.map((t) => t.name).sort();
     if (have.join() !== want.join()) {
-      throw new BackupError('backup_incompatible', `the archive's tables (${want.join(', ')}) are not the schema's (${have.join(', ')}) under the same migrations`);
+      throw new BackupError(
+        'backup_incompatible',
+        `the archive's tables (${want.join(', ')}) are not the schema's (${have.join(', ')}) under the same migrations`,
+      );
     }
     for (const t of have) {
-      if ((await s.query(`SELECT 1 FROM ${quoteIdent(t)} LIMIT 1`)).length) throw new BackupError('backup_target_not_empty', `table ${t} gained rows while the archive was being read; nothing was restored`);
+      if ((await s.query(`SELECT 1 FROM ${quoteIdent(t)} LIMIT 1`)).length)
+        throw new BackupError(
+          'backup_target_not_empty',
+          `table ${t} gained rows while the archive was being read; nothing was restored`,
+        );
     }
     const rows = await loadRows(s, m, dumpFile);
     for (const seq of schema.sequences) {
       const next = m.sequences.find((x) => x.name === seq.name)?.next ?? 1;
       // Never below what the rows already use: a hand-edited manifest cannot make ids collide.
-      await s.query(`SELECT setval($1::regclass, GREATEST($2::bigint, (SELECT COALESCE(MAX(${quoteIdent(seq.column)}), 0) + 1 FROM ${quoteIdent(seq.table)})), false)`, [quoteIdent(seq.name), next]);
+      await s.query(
+        `SELECT setval($1::regclass, GREATEST($2::bigint, (SELECT COALESCE(MAX(${quoteIdent(seq.column)}), 0) + 1 FROM ${quoteIdent(seq.table)})), false)`,
+        [quoteIdent(seq.name), next],
+      );
     }
-    const catalogue = await s.query<{ sha256: string; bytes: string }>(`SELECT sha256::text AS sha256, "sizeBytes"::text AS bytes FROM "Artifact"`);
+    const catalogue = await s.query<{ sha256: string; bytes: string }>(
+      `SELECT sha256::text AS sha256, "sizeBytes"::text AS bytes FROM "Artifact"`,
+    );
     const listed = new Map(m.artifacts.map((a) => [a.sha256, a.bytes]));
     const mismatch = catalogue.find((a) => listed.get(a.sha256) !== Number(a.bytes));
     if (mismatch || catalogue.length !== listed.size) {
-      throw new BackupError('backup_corrupt', `the archive is corrupt: its artifact list does not match the Artifact rows of its own dump${mismatch ? ` (artifact ${mismatch.sha256})` : ''}; nothing was restored`);
+      throw new BackupError(
+        'backup_corrupt',
+        `the archive is corrupt: its artifact list does not match the Artifact rows of its own dump${mismatch ? ` (artifact ${mismatch.sha256})` : ''}; nothing was restored`,
+      );
     }
     await migrate(s, ours, applied);
     await beforeCommit();
@@ -213,7 +267,9 @@ async function loadInTransaction(s: Session, m: Manifest, ours: Migration[], dum
 // but inside the restore's transaction, so a refused restore leaves no schema behind either.
 async function appliedMigrations(s: Session): Promise<Set<string>> {
   await s.exec(MIGRATION_LEDGER_SQL);
-  const rows = await s.query<{ name: string }>(`SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
+  const rows = await s.query<{ name: string }>(
+    `SELECT migration_name AS name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+  );
   return new Set(rows.map((r) => r.name));
 }
 
@@ -223,9 +279,15 @@ async function migrate(s: Session, migrations: Migration[], applied: Set<string>
     try {
       await s.exec(`${mig.sql}\n;`);
     } catch (e) {
-      throw new BackupError('backup_failed', `migration ${mig.name} failed on the restored database: ${(e as Error).message.split('\n')[0]}; nothing was restored`);
+      throw new BackupError(
+        'backup_failed',
+        `migration ${mig.name} failed on the restored database: ${(e as Error).message.split('\n')[0]}; nothing was restored`,
+      );
     }
-    await s.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), 1)`, [crypto.randomUUID(), mig.checksum, mig.name]);
+    await s.query(
+      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ($1, $2, $3, now(), 1)`,
+      [crypto.randomUUID(), mig.checksum, mig.name],
+    );
     applied.add(mig.name);
   }
 }
@@ -237,13 +299,24 @@ async function* dumpRows(m: Manifest, dumpFile: string): AsyncGenerator<{ table:
   const order = m.database.tables.map((t) => t.name);
   let current = -1;
   let lineNo = 0;
-  for await (const line of readline.createInterface({ input: fs.createReadStream(dumpFile, 'utf8'), crlfDelay: Infinity })) {
+  for await (const line of readline.createInterface({
+    input: fs.createReadStream(dumpFile, 'utf8'),
+    crlfDelay: Infinity,
+  })) {
     lineNo++;
     const x = LINE_RE.exec(line);
-    if (!x) throw new BackupError('backup_corrupt', `the archive is corrupt: line ${lineNo} of its database dump is not a dump row; nothing was restored`);
+    if (!x)
+      throw new BackupError(
+        'backup_corrupt',
+        `the archive is corrupt: line ${lineNo} of its database dump is not a dump row; nothing was restored`,
+      );
     if (x[1] !== order[current]) {
       const next = order.indexOf(x[1], current + 1);
-      if (next < 0) throw new BackupError('backup_corrupt', `the archive is corrupt: line ${lineNo} of its database dump is a ${x[1]} row out of dependency order; nothing was restored`);
+      if (next < 0)
+        throw new BackupError(
+          'backup_corrupt',
+          `the archive is corrupt: line ${lineNo} of its database dump is a ${x[1]} row out of dependency order; nothing was restored`,
+        );
       current = next;
     }
     yield { table: x[1], row: x[2] };
@@ -255,7 +328,11 @@ function checkCounts(m: Manifest, counts: Map<string, number>): number {
   let total = 0;
   for (const t of m.database.tables) {
     const n = counts.get(t.name) ?? 0;
-    if (n !== t.rows) throw new BackupError('backup_corrupt', `the archive is corrupt: its dump holds ${n} ${t.name} rows but its manifest says ${t.rows}; nothing was restored`);
+    if (n !== t.rows)
+      throw new BackupError(
+        'backup_corrupt',
+        `the archive is corrupt: its dump holds ${n} ${t.name} rows but its manifest says ${t.rows}; nothing was restored`,
+      );
     total += n;
   }
   return total;
@@ -275,9 +352,15 @@ async function loadRows(s: Session, m: Manifest, dumpFile: string): Promise<numb
   const flush = async () => {
     if (!batch.length) return;
     try {
-      await s.query(`INSERT INTO ${quoteIdent(table)} SELECT * FROM json_populate_recordset(NULL::${quoteIdent(table)}, $1::json)`, [`[${batch.join(',')}]`]);
+      await s.query(
+        `INSERT INTO ${quoteIdent(table)} SELECT * FROM json_populate_recordset(NULL::${quoteIdent(table)}, $1::json)`,
+        [`[${batch.join(',')}]`],
+      );
     } catch (e) {
-      throw new BackupError('backup_corrupt', `the archive's rows for table ${table} do not fit the database (${(e as Error).message.split('\n')[0]}); nothing was restored`);
+      throw new BackupError(
+        'backup_corrupt',
+        `the archive's rows for table ${table} do not fit the database (${(e as Error).message.split('\n')[0]}); nothing was restored`,
+      );
     }
     counts.set(table, (counts.get(table) ?? 0) + batch.length);
     batch = [];
@@ -302,7 +385,11 @@ async function moveIntoPlace(from: string, to: string): Promise<void> {
     await fsp.rmdir(to);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new BackupError('backup_target_not_empty', `${to} gained files while the archive was being restored; nothing was restored`);
+    if (code === 'ENOTEMPTY' || code === 'EEXIST')
+      throw new BackupError(
+        'backup_target_not_empty',
+        `${to} gained files while the archive was being restored; nothing was restored`,
+      );
     if (code !== 'ENOENT') throw e;
   }
   await fsp.rename(from, to);

@@ -61,7 +61,11 @@ export async function readSchema(sql: Sql): Promise<{ tables: TableInfo[]; seque
   const info = new Map<string, TableInfo>();
   for (const name of tables) {
     const primaryKey = pks.filter((p) => p.t === name).map((p) => p.c);
-    if (!primaryKey.length) throw new BackupError('backup_unsupported_schema', `table ${name} has no primary key, so its rows have no stable order`);
+    if (!primaryKey.length)
+      throw new BackupError(
+        'backup_unsupported_schema',
+        `table ${name} has no primary key, so its rows have no stable order`,
+      );
     info.set(name, { name, primaryKey, selfRef: null });
   }
   const parents = new Map<string, Set<string>>(tables.map((t) => [t, new Set()]));
@@ -73,7 +77,10 @@ export async function readSchema(sql: Sql): Promise<{ tables: TableInfo[]; seque
     }
     const t = info.get(fk.child)!;
     if (t.selfRef || fk.cols.includes(',')) {
-      throw new BackupError('backup_unsupported_schema', `table ${t.name} refers to itself in a way the dump cannot order (more than one or a multi-column key)`);
+      throw new BackupError(
+        'backup_unsupported_schema',
+        `table ${t.name} refers to itself in a way the dump cannot order (more than one or a multi-column key)`,
+      );
     }
     t.selfRef = { column: fk.cols, references: fk.refcols };
   }
@@ -90,10 +97,15 @@ function dependencyOrder(parents: Map<string, Set<string>>): string[] {
   const order: string[] = [];
   const done = new Set<string>();
   while (done.size < parents.size) {
-    const ready = [...parents.keys()].filter((t) => !done.has(t) && [...parents.get(t)!].every((p) => done.has(p))).sort();
+    const ready = [...parents.keys()]
+      .filter((t) => !done.has(t) && [...parents.get(t)!].every((p) => done.has(p)))
+      .sort();
     if (!ready.length) {
       const stuck = [...parents.keys()].filter((t) => !done.has(t));
-      throw new BackupError('backup_unsupported_schema', `tables ${stuck.join(', ')} refer to each other in a cycle; the dump cannot order them`);
+      throw new BackupError(
+        'backup_unsupported_schema',
+        `tables ${stuck.join(', ')} refer to each other in a cycle; the dump cannot order them`,
+      );
     }
     for (const t of ready) {
       done.add(t);
@@ -111,7 +123,10 @@ export function selectRowsSql(t: TableInfo): { sql: string; countSql: string } {
   const pk = t.primaryKey.map((c) => `t.${quoteIdent(c)}`).join(', ');
   const table = quoteIdent(t.name);
   if (!t.selfRef) {
-    return { sql: `SELECT row_to_json(t)::text AS j FROM ${table} t ORDER BY ${pk}`, countSql: `SELECT count(*)::int AS n FROM ${table}` };
+    return {
+      sql: `SELECT row_to_json(t)::text AS j FROM ${table} t ORDER BY ${pk}`,
+      countSql: `SELECT count(*)::int AS n FROM ${table}`,
+    };
   }
   const col = quoteIdent(t.selfRef.column);
   const ref = quoteIdent(t.selfRef.references);

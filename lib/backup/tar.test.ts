@@ -31,7 +31,8 @@ describe('tar', () => {
   it('reads back what it writes, in any chunking, as GNU tar lays it out', async () => {
     const a = archive(files);
     expect(a.length).toBe(512 + 512 + 512 + 512 + 5120 + 512 + 1024 + 1024);
-    for (const size of [1, 511, 512, 4096, a.length]) expect(await readAll(a, size)).toEqual(files.map(([n, b]) => [n, Buffer.from(b)]));
+    for (const size of [1, 511, 512, 4096, a.length])
+      expect(await readAll(a, size)).toEqual(files.map(([n, b]) => [n, Buffer.from(b)]));
     // ustar fields another tar reads: magic, octal size, a valid checksum.
     const h = Buffer.from(tarHeader('x', 5000));
     expect(h.subarray(257, 263).toString('latin1')).toBe('ustar\0');
@@ -57,17 +58,35 @@ describe('tar', () => {
     const a = archive(files);
     const bad = Buffer.from(a);
     bad[1024 + 3] ^= 1; // the second header's name
-    await expect(readAll(bad)).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/header 2 fails its checksum/) });
-    await expect(readAll(Buffer.from('name,value\n1,2\n'))).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/not a tar archive/) });
-    await expect(readAll(crypto.randomBytes(4096))).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/not a tar archive/) });
-    await expect(readAll(a.subarray(0, 3000))).rejects.toMatchObject({ code: 'backup_truncated', message: expect.stringMatching(/ends inside "artifacts\/a+"/) });
-    await expect(readAll(a.subarray(0, a.length - 1024))).rejects.toMatchObject({ code: 'backup_truncated', message: expect.stringMatching(/end-of-archive/) });
+    await expect(readAll(bad)).rejects.toMatchObject({
+      code: 'backup_corrupt',
+      message: expect.stringMatching(/header 2 fails its checksum/),
+    });
+    await expect(readAll(Buffer.from('name,value\n1,2\n'))).rejects.toMatchObject({
+      code: 'backup_corrupt',
+      message: expect.stringMatching(/not a tar archive/),
+    });
+    await expect(readAll(crypto.randomBytes(4096))).rejects.toMatchObject({
+      code: 'backup_corrupt',
+      message: expect.stringMatching(/not a tar archive/),
+    });
+    await expect(readAll(a.subarray(0, 3000))).rejects.toMatchObject({
+      code: 'backup_truncated',
+      message: expect.stringMatching(/ends inside "artifacts\/a+"/),
+    });
+    await expect(readAll(a.subarray(0, a.length - 1024))).rejects.toMatchObject({
+      code: 'backup_truncated',
+      message: expect.stringMatching(/end-of-archive/),
+    });
     const link = Buffer.from(tarHeader('evil', 0));
     link[156] = '2'.charCodeAt(0);
     link.fill(0x20, 148, 156);
     let sum = 0;
     for (const b of link) sum += b;
     link.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
-    await expect(readAll(Buffer.concat([link, TAR_END]))).rejects.toMatchObject({ code: 'backup_corrupt', message: expect.stringMatching(/"evil", which is not a regular file/) });
+    await expect(readAll(Buffer.concat([link, TAR_END]))).rejects.toMatchObject({
+      code: 'backup_corrupt',
+      message: expect.stringMatching(/"evil", which is not a regular file/),
+    });
   });
 });

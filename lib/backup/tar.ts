@@ -18,7 +18,13 @@ export function tarHeader(name: string, size: number, mtime: Date = new Date()):
   h.write('0000000\0', 108, 'ascii'); // uid
   h.write('0000000\0', 116, 'ascii'); // gid
   writeSize(h, size);
-  h.write(`${Math.floor(mtime.getTime() / 1000).toString(8).padStart(11, '0')}\0`, 136, 'ascii');
+  h.write(
+    `${Math.floor(mtime.getTime() / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    'ascii',
+  );
   h.fill(0x20, 148, 156); // checksum is computed with its own field as spaces
   h.write('0', 156, 'ascii'); // regular file
   h.write('ustar\0', 257, 'ascii');
@@ -84,7 +90,10 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
     const name = cString(header.subarray(0, 100));
     const type = String.fromCharCode(header[156]);
     if (type !== '0' && type !== '\0') {
-      throw new BackupError('backup_corrupt', `the archive holds "${name}", which is not a regular file (tar type "${type}")`);
+      throw new BackupError(
+        'backup_corrupt',
+        `the archive holds "${name}", which is not a regular file (tar type "${type}")`,
+      );
     }
     const size = parseSize(header.subarray(124, 136));
     let left = size;
@@ -109,11 +118,17 @@ export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerato
 }
 
 function notTar(): BackupError {
-  return new BackupError('backup_corrupt', 'the file is not a tar archive (or its first header is damaged), so it is not a Drawbridge backup');
+  return new BackupError(
+    'backup_corrupt',
+    'the file is not a tar archive (or its first header is damaged), so it is not a Drawbridge backup',
+  );
 }
 
 function truncated(where: string): BackupError {
-  return new BackupError('backup_truncated', `the archive is incomplete (${where}); it was cut off while being written or copied`);
+  return new BackupError(
+    'backup_truncated',
+    `the archive is incomplete (${where}); it was cut off while being written or copied`,
+  );
 }
 
 function cString(b: Uint8Array): string {
@@ -131,7 +146,8 @@ function parseSize(b: Uint8Array): number {
   if (b[0] & 0x80) {
     let v = 0n;
     for (let i = 1; i < b.length; i++) v = (v << 8n) | BigInt(b[i]);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new BackupError('backup_corrupt', 'the archive is damaged: an entry size is out of range');
+    if (v > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new BackupError('backup_corrupt', 'the archive is damaged: an entry size is out of range');
     return Number(v);
   }
   const n = parseOctal(b);

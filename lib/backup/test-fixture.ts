@@ -27,7 +27,9 @@ const ROOT = path.join(import.meta.dirname, '..', '..');
 export const MIGRATIONS = path.join(ROOT, 'prisma', 'migrations');
 
 /** The schema's tables, counted from schema.prisma (not from the catalogue the dump itself reads). */
-export const TABLE_COUNT = (fs.readFileSync(path.join(ROOT, 'prisma', 'schema.prisma'), 'utf8').match(/^model \w+ \{/gm) ?? []).length;
+export const TABLE_COUNT = (
+  fs.readFileSync(path.join(ROOT, 'prisma', 'schema.prisma'), 'utf8').match(/^model \w+ \{/gm) ?? []
+).length;
 
 /** Where a CLI run finds a registry: its data directory and, for PostgreSQL, its database URL. */
 export type Place = { target: TestTarget; dataDir: string; databaseUrl?: string; drop(): Promise<void> };
@@ -40,7 +42,12 @@ export async function newPlace(target: TestTarget, root: string, name: string): 
   await admin((c) => c.query(`CREATE DATABASE ${db}`));
   const url = new URL(POSTGRES_URL!);
   url.pathname = `/${db}`;
-  return { target, dataDir, databaseUrl: url.toString(), drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)) };
+  return {
+    target,
+    dataDir,
+    databaseUrl: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)),
+  };
 }
 
 async function admin(fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
@@ -54,7 +61,10 @@ async function admin(fn: (c: pg.Client) => Promise<unknown>): Promise<void> {
 }
 
 export async function openPlace(p: Place) {
-  const opened = await openDatabase(p.databaseUrl ? { kind: 'postgres', url: p.databaseUrl } : { kind: 'pglite', dir: path.join(p.dataDir, 'pglite') }, { migrationsDir: MIGRATIONS });
+  const opened = await openDatabase(
+    p.databaseUrl ? { kind: 'postgres', url: p.databaseUrl } : { kind: 'pglite', dir: path.join(p.dataDir, 'pglite') },
+    { migrationsDir: MIGRATIONS },
+  );
   return { ...opened, store: new FsArtifactStore(path.join(p.dataDir, 'artifacts')) };
 }
 
@@ -73,14 +83,46 @@ export async function populate(p: Place): Promise<void> {
     const job = jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === 2)!;
     // Refused connections: deliveries stay in the outbox, with their attempts recorded.
     // Loopback needs the private-network switch of the egress policy (lib/registry/egress.ts).
-    await createWebhook(db, actor('admin'), { environment: 'production', url: 'http://127.0.0.1:9/drawbridge-hook', events: ['model.deployed', 'request.approved'] }, { egress: { allowPrivate: true } });
-    const first = await exportModelFromTrainingJob(db, store, actor('reviewer'), { trainingJobId: job.id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'onnx' });
+    await createWebhook(
+      db,
+      actor('admin'),
+      {
+        environment: 'production',
+        url: 'http://127.0.0.1:9/drawbridge-hook',
+        events: ['model.deployed', 'request.approved'],
+      },
+      { egress: { allowPrivate: true } },
+    );
+    const first = await exportModelFromTrainingJob(db, store, actor('reviewer'), {
+      trainingJobId: job.id,
+      ageGroupMin: 2,
+      ageGroupMax: 3,
+      exportFormat: 'onnx',
+    });
     await deployThroughReview(r, { model_id: first.modelId, age_group_min: 2, age_group_max: 3 });
-    const second = await exportModelFromTrainingJob(db, store, actor('reviewer'), { trainingJobId: job.id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'pytorch' });
-    await deployThroughReview(r, { model_id: second.modelId, age_group_min: 2, age_group_max: 3, replace_existing: true });
-    await attachPreviewSummary(db, actor('reviewer'), second.modelId, { artifact_sha256: second.checksum, samples: 64, mean_mse: 0.0123, backend: 'wasm' });
+    const second = await exportModelFromTrainingJob(db, store, actor('reviewer'), {
+      trainingJobId: job.id,
+      ageGroupMin: 2,
+      ageGroupMax: 3,
+      exportFormat: 'pytorch',
+    });
+    await deployThroughReview(r, {
+      model_id: second.modelId,
+      age_group_min: 2,
+      age_group_max: 3,
+      replace_existing: true,
+    });
+    await attachPreviewSummary(db, actor('reviewer'), second.modelId, {
+      artifact_sha256: second.checksum,
+      samples: 64,
+      mean_mse: 0.0123,
+      backend: 'wasm',
+    });
     const request = await db.deploymentRequest.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
-    const top = await addComment(db, actor('reviewer'), { requestId: request.id, body: 'Reconstructions look right; @admin please check the 2–3 threshold.' });
+    const top = await addComment(db, actor('reviewer'), {
+      requestId: request.id,
+      body: 'Reconstructions look right; @admin please check the 2–3 threshold.',
+    });
     await addComment(db, actor('admin'), { requestId: request.id, parentId: top.comment.id, body: 'Checked, fine.' });
     await createShareLink(db, actor('deployer'), second.modelId, { expiresInDays: 7 });
     await createSession(db, actor('viewer').id, 'backup-test');
@@ -121,7 +163,7 @@ export function storeObjects(dataDir: string): Map<string, { sha256: string; byt
 /** Entries of a tar file: name, data offset and size (an independent reader, for damaging archives on purpose). */
 export function tarEntries(buf: Buffer): { name: string; offset: number; size: number; headerOffset: number }[] {
   const out = [];
-  for (let at = 0; at + 512 <= buf.length; ) {
+  for (let at = 0; at + 512 <= buf.length;) {
     const h = buf.subarray(at, at + 512);
     if (h.every((b) => b === 0)) break;
     const name = h.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');

@@ -1,5 +1,10 @@
 import 'server-only';
-import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory, SqlQuery, Transaction } from '@prisma/driver-adapter-utils';
+import type {
+  SqlDriverAdapter,
+  SqlMigrationAwareDriverAdapterFactory,
+  SqlQuery,
+  Transaction,
+} from '@prisma/driver-adapter-utils';
 
 /**
  * Prisma 6.19's transaction manager commits an interactive transaction with
@@ -52,14 +57,17 @@ function wrapAdapter(adapter: SqlDriverAdapter): SqlDriverAdapter {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
       if (prop === 'startTransaction') {
-        return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) => wrapTransaction(await obj.startTransaction(...args));
+        return async (...args: Parameters<SqlDriverAdapter['startTransaction']>) =>
+          wrapTransaction(await obj.startTransaction(...args));
       }
       return typeof value === 'function' ? value.bind(obj) : value;
     },
   });
 }
 
-export function releasingFailedCommits(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+export function releasingFailedCommits(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+): SqlMigrationAwareDriverAdapterFactory {
   return new Proxy(factory, {
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);

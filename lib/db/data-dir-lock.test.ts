@@ -5,7 +5,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireDataDirLock, DataDirLockedError, DataDirLockUnreadableError, lockFileFor, processStartTime, readLiveOwner, setLockIdentity, type LockRecord } from './data-dir-lock';
+import {
+  acquireDataDirLock,
+  DataDirLockedError,
+  DataDirLockUnreadableError,
+  lockFileFor,
+  processStartTime,
+  readLiveOwner,
+  setLockIdentity,
+  type LockRecord,
+} from './data-dir-lock';
 import { openDatabase } from './index';
 
 const root = path.join(import.meta.dirname, '..', '..');
@@ -33,7 +42,9 @@ function plantLock(dir: string, r: Partial<LockRecord>): void {
 const lockOf = (dir: string) => JSON.parse(fs.readFileSync(lockFileFor(dir), 'utf8')) as LockRecord;
 
 function waitForExit(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+  return new Promise((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+  );
 }
 
 beforeAll(() => {
@@ -59,7 +70,9 @@ describe('data directory lock', () => {
     }
     expect(err).toBeInstanceOf(DataDirLockedError);
     expect((err as DataDirLockedError).code).toBe('data_dir_in_use');
-    expect((err as Error).message).toBe(`The embedded database at ${dir} is in use by a drawbridge command (pid ${process.pid}: drawbridge test) since ${rec.since}.`);
+    expect((err as Error).message).toBe(
+      `The embedded database at ${dir} is in use by a drawbridge command (pid ${process.pid}: drawbridge test) since ${rec.since}.`,
+    );
     lock.release();
     expect(fs.existsSync(lockFileFor(dir))).toBe(false);
     // And it can be taken again; no temporary files are left beside it.
@@ -86,7 +99,9 @@ describe('data directory lock', () => {
       const startTime = processStartTime(child.pid!);
       expect(startTime).toMatch(/^\d+$/);
       plantLock(dir, { pid: child.pid!, startTime, kind: 'server', url: 'http://127.0.0.1:3999' });
-      expect(() => acquireDataDirLock(dir)).toThrow(`is in use by the Drawbridge server (pid ${child.pid}, http://127.0.0.1:3999) since 2026-01-01T00:00:00.000Z`);
+      expect(() => acquireDataDirLock(dir)).toThrow(
+        `is in use by the Drawbridge server (pid ${child.pid}, http://127.0.0.1:3999) since 2026-01-01T00:00:00.000Z`,
+      );
       expect(readLiveOwner(dir)?.pid).toBe(child.pid);
       // The same pid with another start time: the owner died and the pid was reused.
       plantLock(dir, { pid: child.pid!, startTime: String(Number(startTime) - 1) });
@@ -146,7 +161,9 @@ describe('data directory lock', () => {
 
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const dir = freshDir();
-      const child = spawn(tsx, ['--conditions=react-server', '-e', script(dir, 'setInterval(() => {}, 1000);')], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(tsx, ['--conditions=react-server', '-e', script(dir, 'setInterval(() => {}, 1000);')], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
       const owner = lockOf(dir).pid;
       expect(owner).not.toBe(process.pid);

@@ -35,7 +35,12 @@ export type LockRecord = {
 };
 
 /** Who this process is, for the lock it takes. A server sets it in instrumentation.ts, the CLI in main.ts. */
-export type LockIdentity = { kind: LockOwnerKind; url?: string | null; command?: string | null; operatorSecret?: string };
+export type LockIdentity = {
+  kind: LockOwnerKind;
+  url?: string | null;
+  command?: string | null;
+  operatorSecret?: string;
+};
 
 export class DataDirLockedError extends Error {
   readonly code = 'data_dir_in_use';
@@ -53,7 +58,9 @@ export class DataDirLockedError extends Error {
 export class DataDirLockUnreadableError extends Error {
   readonly code = 'data_dir_lock_unreadable';
   constructor(readonly lockFile: string) {
-    super(`The lock file ${lockFile} is not readable as a Drawbridge lock. If no Drawbridge server or command is running on this data directory, delete it and retry.`);
+    super(
+      `The lock file ${lockFile} is not readable as a Drawbridge lock. If no Drawbridge server or command is running on this data directory, delete it and retry.`,
+    );
     this.name = 'DataDirLockUnreadableError';
   }
 }

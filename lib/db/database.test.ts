@@ -4,7 +4,9 @@ import { openTestDatabase, POSTGRES_URL, testTargets, type TestTarget } from './
 import type { Db } from './index';
 
 if (!POSTGRES_URL) {
-  console.warn('[database.test] PostgreSQL tests skipped: DRAWBRIDGE_TEST_POSTGRES_URL is not set (npm test sets it when PostgreSQL is installed).');
+  console.warn(
+    '[database.test] PostgreSQL tests skipped: DRAWBRIDGE_TEST_POSTGRES_URL is not set (npm test sets it when PostgreSQL is installed).',
+  );
 }
 
 async function seedExport(db: Db, tag: string) {
@@ -29,7 +31,16 @@ async function seedExport(db: Db, tag: string) {
   });
 }
 
-function deployment(exportId: string, over: Partial<{ environment: string; ageMin: number; ageMax: number; isActive: boolean; status: 'active' | 'backup' | 'retired' | 'undeployed' }> = {}) {
+function deployment(
+  exportId: string,
+  over: Partial<{
+    environment: string;
+    ageMin: number;
+    ageMax: number;
+    isActive: boolean;
+    status: 'active' | 'backup' | 'retired' | 'undeployed';
+  }> = {},
+) {
   return {
     ageMin: 2,
     ageMax: 3,
@@ -82,7 +93,9 @@ describe.each(testTargets())('database on %s', (target: TestTarget) => {
     await t.db.ageGroupModel.create({ data: deployment(e2.id, { ageMin: 3, ageMax: 4 }) });
     await t.db.ageGroupModel.create({ data: deployment(e2.id, { isActive: false, status: 'backup' }) });
     await t.db.ageGroupModel.create({ data: deployment(e2.id, { isActive: false, status: 'retired' }) });
-    expect(await t.db.ageGroupModel.count({ where: { environment: 'production', ageMin: 2, ageMax: 3, isActive: true } })).toBe(1);
+    expect(
+      await t.db.ageGroupModel.count({ where: { environment: 'production', ageMin: 2, ageMax: 3, isActive: true } }),
+    ).toBe(1);
   });
 
   it('refuses it even when raw SQL bypasses the application', async () => {
@@ -97,7 +110,9 @@ describe.each(testTargets())('database on %s', (target: TestTarget) => {
   it('lets only one of many concurrent activations win', async () => {
     const e = await seedExport(t.db, 'd');
     const results = await Promise.allSettled(
-      Array.from({ length: 8 }, () => t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'race', ageMin: 5, ageMax: 6 }) })),
+      Array.from({ length: 8 }, () =>
+        t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'race', ageMin: 5, ageMax: 6 }) }),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(await t.db.ageGroupModel.count({ where: { environment: 'race', isActive: true } })).toBe(1);
@@ -105,9 +120,15 @@ describe.each(testTargets())('database on %s', (target: TestTarget) => {
 
   it('keeps isActive and status consistent and age ranges sane', async () => {
     const e = await seedExport(t.db, 'e');
-    await expect(t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'x', isActive: true, status: 'backup' }) })).rejects.toThrow();
-    await expect(t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'x', ageMin: 4, ageMax: 3 }) })).rejects.toThrow();
-    await expect(t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'x', ageMin: 1, ageMax: 3 }) })).rejects.toThrow();
+    await expect(
+      t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'x', isActive: true, status: 'backup' }) }),
+    ).rejects.toThrow();
+    await expect(
+      t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'x', ageMin: 4, ageMax: 3 }) }),
+    ).rejects.toThrow();
+    await expect(
+      t.db.ageGroupModel.create({ data: deployment(e.id, { environment: 'x', ageMin: 1, ageMax: 3 }) }),
+    ).rejects.toThrow();
   });
 
   it('round-trips JSON, BigInt, dates and enums through the adapter', async () => {
@@ -120,7 +141,7 @@ describe.each(testTargets())('database on %s', (target: TestTarget) => {
         jobName: 'types',
         status: 'completed',
         environment: 'sagemaker',
-        configParameters: { lr: 0.001, hidden_dims: [128, 64], nested: { ok: true, s: "quote ' \" \\" } },
+        configParameters: { lr: 0.001, hidden_dims: [128, 64], nested: { ok: true, s: 'quote \' " \\' } },
         startTimestamp: when,
         checkpointSha256: sha,
         report: { create: { finalLoss: 0.0123, metricsSummary: { train_loss: [1, 0.5, 0.25] } } },
@@ -130,9 +151,15 @@ describe.each(testTargets())('database on %s', (target: TestTarget) => {
     expect(job.checkpoint?.sizeBytes).toBe(big);
     expect(job.startTimestamp?.toISOString()).toBe(when.toISOString());
     expect(job.environment).toBe('sagemaker');
-    expect(job.configParameters).toEqual({ lr: 0.001, hidden_dims: [128, 64], nested: { ok: true, s: "quote ' \" \\" } });
+    expect(job.configParameters).toEqual({
+      lr: 0.001,
+      hidden_dims: [128, 64],
+      nested: { ok: true, s: 'quote \' " \\' },
+    });
     expect(job.report?.metricsSummary).toEqual({ train_loss: [1, 0.5, 0.25] });
-    const found = await t.db.trainingJob.findMany({ where: { status: { in: ['completed', 'failed'] }, startTimestamp: { gte: new Date('2026-01-01') } } });
+    const found = await t.db.trainingJob.findMany({
+      where: { status: { in: ['completed', 'failed'] }, startTimestamp: { gte: new Date('2026-01-01') } },
+    });
     expect(found.map((j) => j.id)).toContain(job.id);
   });
 

@@ -11,7 +11,9 @@ import type { OpenedAdapter, SqlSession } from './adapter';
  * allows only one in-process connection.
  */
 export function defaultMigrationsDir(): string {
-  return process.env.DRAWBRIDGE_MIGRATIONS_DIR || path.join(/*turbopackIgnore: true*/ process.cwd(), 'prisma', 'migrations');
+  return (
+    process.env.DRAWBRIDGE_MIGRATIONS_DIR || path.join(/*turbopackIgnore: true*/ process.cwd(), 'prisma', 'migrations')
+  );
 }
 
 type Migration = { name: string; sql: string; checksum: string };
@@ -72,13 +74,15 @@ async function migrateOn(db: SqlSession, migrations: Migration[]): Promise<strin
       if (prev) throw new Error(`migration ${m.name} previously failed; repair the database before continuing`);
       const id = crypto.randomUUID();
       // The migration and its bookkeeping commit together, or neither does.
-      await db.exec(
-        `BEGIN;\n${m.sql}\n;INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) ` +
-          `VALUES ('${id}', '${m.checksum}', '${m.name.replace(/'/g, "''")}', now(), 1);\nCOMMIT;`,
-      ).catch(async (e) => {
-        await db.exec('ROLLBACK').catch(() => {});
-        throw new Error(`migration ${m.name} failed: ${(e as Error).message}`);
-      });
+      await db
+        .exec(
+          `BEGIN;\n${m.sql}\n;INSERT INTO "_prisma_migrations" (id, checksum, migration_name, finished_at, applied_steps_count) ` +
+            `VALUES ('${id}', '${m.checksum}', '${m.name.replace(/'/g, "''")}', now(), 1);\nCOMMIT;`,
+        )
+        .catch(async (e) => {
+          await db.exec('ROLLBACK').catch(() => {});
+          throw new Error(`migration ${m.name} failed: ${(e as Error).message}`);
+        });
       applied.push(m.name);
     }
   } finally {

@@ -1,5 +1,9 @@
 import 'server-only';
-import { DriverAdapterError, type SqlMigrationAwareDriverAdapterFactory, type Transaction } from '@prisma/driver-adapter-utils';
+import {
+  DriverAdapterError,
+  type SqlMigrationAwareDriverAdapterFactory,
+  type Transaction,
+} from '@prisma/driver-adapter-utils';
 
 /**
  * pglite-prisma-adapter 0.6 reports every PostgreSQL error as a raw `{kind: 'postgres', code}`;
@@ -8,7 +12,15 @@ import { DriverAdapterError, type SqlMigrationAwareDriverAdapterFactory, type Tr
  * recognised (no originalCode).
  * This wraps the factory so both databases raise the same Prisma errors.
  */
-type PgCause = { kind: string; code?: string; message?: string; detail?: string; column?: string; severity?: string; hint?: string };
+type PgCause = {
+  kind: string;
+  code?: string;
+  message?: string;
+  detail?: string;
+  column?: string;
+  severity?: string;
+  hint?: string;
+};
 
 function classify(cause: PgCause): Record<string, unknown> | null {
   if (cause.kind !== 'postgres' || !cause.code) return null;
@@ -20,7 +32,11 @@ function classify(cause: PgCause): Record<string, unknown> | null {
     case '23502':
       return { ...base, kind: 'NullConstraintViolation', constraint: fields ? { fields } : undefined };
     case '23503':
-      return { ...base, kind: 'ForeignKeyConstraintViolation', constraint: cause.column ? { fields: [cause.column] } : undefined };
+      return {
+        ...base,
+        kind: 'ForeignKeyConstraintViolation',
+        constraint: cause.column ? { fields: [cause.column] } : undefined,
+      };
     case '40001':
       return { ...base, kind: 'TransactionWriteConflict' };
     case '22001':
@@ -30,12 +46,30 @@ function classify(cause: PgCause): Record<string, unknown> | null {
     default:
       // What @prisma/adapter-pg reports for the rest (a deadlock, 40P01, among them): the SQLSTATE
       // as originalCode too, so Prisma's message and the retry in lib/registry/transactions.ts see it.
-      return { ...base, kind: 'postgres', code: cause.code, severity: cause.severity ?? 'ERROR', message: cause.message, detail: cause.detail, column: cause.column, hint: cause.hint };
+      return {
+        ...base,
+        kind: 'postgres',
+        code: cause.code,
+        severity: cause.severity ?? 'ERROR',
+        message: cause.message,
+        detail: cause.detail,
+        column: cause.column,
+        hint: cause.hint,
+      };
   }
 }
 
 function rethrow(e: unknown): never {
-  const err = e as { name?: string; cause?: PgCause; code?: unknown; severity?: unknown; message?: string; detail?: string; column?: string; hint?: string };
+  const err = e as {
+    name?: string;
+    cause?: PgCause;
+    code?: unknown;
+    severity?: unknown;
+    message?: string;
+    detail?: string;
+    column?: string;
+    hint?: string;
+  };
   if (err?.name === 'DriverAdapterError' && err.cause) {
     const mapped = classify(err.cause);
     if (mapped) throw new DriverAdapterError(mapped as never);
@@ -43,7 +77,15 @@ function rethrow(e: unknown): never {
   // The adapter's `instanceof DatabaseError` check fails across PGlite's ESM/CJS builds, so raw
   // PGlite errors also arrive here unclassified.
   if (err && typeof err.code === 'string' && typeof err.severity === 'string') {
-    const cause: PgCause = { kind: 'postgres', code: err.code, message: err.message, detail: err.detail, column: err.column, severity: err.severity as string, hint: err.hint };
+    const cause: PgCause = {
+      kind: 'postgres',
+      code: err.code,
+      message: err.message,
+      detail: err.detail,
+      column: err.column,
+      severity: err.severity as string,
+      hint: err.hint,
+    };
     throw new DriverAdapterError(classify(cause) as never);
   }
   throw e;
@@ -60,10 +102,14 @@ function wrap<T extends object>(target: T): T {
         return (...args: unknown[]) => (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args).catch(rethrow);
       }
       if (prop === 'startTransaction') {
-        return async (...args: unknown[]) => committingVisibly(wrap((await (value as (...a: unknown[]) => Promise<object>).apply(obj, args)) as Transaction));
+        return async (...args: unknown[]) =>
+          committingVisibly(
+            wrap((await (value as (...a: unknown[]) => Promise<object>).apply(obj, args)) as Transaction),
+          );
       }
       if (prop === 'connect' || prop === 'connectToShadowDb') {
-        return async (...args: unknown[]) => wrap((await (value as (...a: unknown[]) => Promise<object>).apply(obj, args)) as object);
+        return async (...args: unknown[]) =>
+          wrap((await (value as (...a: unknown[]) => Promise<object>).apply(obj, args)) as object);
       }
       return value.bind(obj);
     },
@@ -95,6 +141,8 @@ function committingVisibly(tx: Transaction): Transaction {
   });
 }
 
-export function withClassifiedErrors(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
+export function withClassifiedErrors(
+  factory: SqlMigrationAwareDriverAdapterFactory,
+): SqlMigrationAwareDriverAdapterFactory {
   return wrap(factory);
 }

@@ -3,7 +3,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { architectureCanonicalString, architectureHash, describeLayers, inferArchitecture, parameterCount, toAutoencoder } from './architecture';
+import {
+  architectureCanonicalString,
+  architectureHash,
+  describeLayers,
+  inferArchitecture,
+  parameterCount,
+  toAutoencoder,
+} from './architecture';
 import { ModelCompatibilityError } from './errors';
 import { forward, reconstructionErrors } from './forward';
 import { sha256Hex } from './sha256';
@@ -35,8 +42,12 @@ function maxRelErr(ours: Float32Array, ref: Float32Array, rows: number): number 
 }
 
 function checkForward(dir: URL | string, name: string): Autoencoder {
-  const meta = JSON.parse(readFileSync(path.join(dir instanceof URL ? dir.pathname : dir, `${name}.forward.json`), 'utf8'));
-  const ae = toAutoencoder(readCheckpoint(new Uint8Array(readFileSync(path.join(dir instanceof URL ? dir.pathname : dir, `${name}.pth`)))));
+  const meta = JSON.parse(
+    readFileSync(path.join(dir instanceof URL ? dir.pathname : dir, `${name}.forward.json`), 'utf8'),
+  );
+  const ae = toAutoencoder(
+    readCheckpoint(new Uint8Array(readFileSync(path.join(dir instanceof URL ? dir.pathname : dir, `${name}.pth`)))),
+  );
   expect(ae.architecture).toEqual({ modelType: 'autoencoder', inputDim: meta.input_dim, hiddenDims: meta.hidden_dims });
   expect(parameterCount(ae.architecture)).toBe(meta.parameter_count);
   const x = f32(meta.input_f32le_b64);
@@ -62,18 +73,22 @@ describe('architecture + forward vs PyTorch', () => {
   });
 
   const py = '/usr/bin/python3';
-  const hasTorch = existsSync(py) && (() => {
-    try {
-      execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  const hasTorch =
+    existsSync(py) &&
+    (() => {
+      try {
+        execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
   it.skipIf(!hasTorch)('the production-size 832-[512,256,128,64] model, generated now by PyTorch', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'drawbridge-large-'));
     try {
-      execFileSync(py, [new URL('../../scripts/make-fixtures.py', import.meta.url).pathname, '--large', dir], { stdio: 'ignore' });
+      execFileSync(py, [new URL('../../scripts/make-fixtures.py', import.meta.url).pathname, '--large', dir], {
+        stdio: 'ignore',
+      });
       const ae = checkForward(dir, 'ae-832-512-256-128-64');
       expect(parameterCount(ae.architecture)).toBe(1_198_720);
     } finally {
@@ -96,8 +111,12 @@ describe('architecture checks', () => {
       ['decoder.9', 512, 832, 'none'],
     ]);
     expect(parameterCount(arch)).toBe(1_198_720);
-    expect(architectureCanonicalString(arch)).toBe('autoencoder-v1:input=832;hidden=512,256,128,64;dropout=0.1;activation=relu');
-    expect(architectureHash(arch)).toBe(sha256Hex(new TextEncoder().encode('autoencoder-v1:input=832;hidden=512,256,128,64;dropout=0.1;activation=relu')));
+    expect(architectureCanonicalString(arch)).toBe(
+      'autoencoder-v1:input=832;hidden=512,256,128,64;dropout=0.1;activation=relu',
+    );
+    expect(architectureHash(arch)).toBe(
+      sha256Hex(new TextEncoder().encode('autoencoder-v1:input=832;hidden=512,256,128,64;dropout=0.1;activation=relu')),
+    );
     expect(architectureHash(arch)).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -124,9 +143,10 @@ describe('architecture checks', () => {
     const sd = readCheckpoint(fx('ae-64-32-16-sd.pth')).stateDict; // 64-[32,16]
     const drop = (k: string) => new Map([...sd].filter(([key]) => key !== k));
     expect(compatErr(() => inferArchitecture(drop('encoder.3.bias'))).message).toContain('encoder.3.bias is missing');
-    expect(compatErr(() => inferArchitecture(new Map([...drop('decoder.3.weight')].filter(([k]) => k !== 'decoder.3.bias')))).message).toMatch(
-      /2 encoder layers but 1 decoder layers/,
-    );
+    expect(
+      compatErr(() => inferArchitecture(new Map([...drop('decoder.3.weight')].filter(([k]) => k !== 'decoder.3.bias'))))
+        .message,
+    ).toMatch(/2 encoder layers but 1 decoder layers/);
     const renamed = new Map([...sd].map(([k, v]) => [k.replace('encoder.3', 'encoder.4'), v]));
     expect(compatErr(() => inferArchitecture(renamed)).message).toMatch(/not at a Linear position/);
     const swapped = new Map(sd);

@@ -16,7 +16,16 @@
 import { ModelCompatibilityError, ModelValidationError } from './errors';
 import { allFinite, isFloatDType, toFloat32Array } from './dtype';
 import { sha256HexOfString } from './sha256';
-import type { Autoencoder, AutoencoderArchitecture, Checkpoint, DType, LinearLayer, PlainValue, StateDict, Tensor } from './types';
+import type {
+  Autoencoder,
+  AutoencoderArchitecture,
+  Checkpoint,
+  DType,
+  LinearLayer,
+  PlainValue,
+  StateDict,
+  Tensor,
+} from './types';
 
 /** The dropout rate and activation of the original model; fixed, part of the architecture hash. */
 export const AUTOENCODER_DROPOUT = 0.1;
@@ -54,7 +63,10 @@ export function inferArchitecture(stateDict: StateDict): AutoencoderArchitecture
     const m = KEY.exec(key) as RegExpExecArray;
     const part = m[1] as 'encoder' | 'decoder';
     const index = Number(m[2]);
-    if (index % 3 !== 0) notAE(`key ${JSON.stringify(key)} is not at a Linear position (0, 3, 6, … in Linear→ReLU→Dropout blocks)`, { key });
+    if (index % 3 !== 0)
+      notAE(`key ${JSON.stringify(key)} is not at a Linear position (0, 3, 6, … in Linear→ReLU→Dropout blocks)`, {
+        key,
+      });
     if (!isFloatDType(t.dtype)) notAE(`${key} has dtype ${t.dtype}; weights must be floating point`, { key });
     const g = groups[part].get(index) ?? { index };
     g[m[3] as 'weight' | 'bias'] = t;
@@ -64,7 +76,10 @@ export function inferArchitecture(stateDict: StateDict): AutoencoderArchitecture
     const idx = [...groups[part].keys()].sort((a, b) => a - b);
     return idx.map((index, i) => {
       const name = `${part}.${index}`;
-      if (index !== i * 3) notAE(`${part} layers must be ${part}.0, ${part}.3, ${part}.6, …; ${name} is out of place (a layer is missing)`);
+      if (index !== i * 3)
+        notAE(
+          `${part} layers must be ${part}.0, ${part}.3, ${part}.6, …; ${name} is out of place (a layer is missing)`,
+        );
       const g = groups[part].get(index) as LayerKeys;
       if (!g.weight) notAE(`${name}.weight is missing`);
       if (!g.bias) notAE(`${name}.bias is missing (the autoencoder's Linear layers have biases)`);
@@ -74,13 +89,16 @@ export function inferArchitecture(stateDict: StateDict): AutoencoderArchitecture
   const enc = layersOf('encoder');
   const dec = layersOf('decoder');
   if (enc.length === 0) notAE('no encoder layers (expected encoder.0.weight, …)');
-  if (dec.length !== enc.length) notAE(`${enc.length} encoder layers but ${dec.length} decoder layers; the decoder must mirror the encoder`);
+  if (dec.length !== enc.length)
+    notAE(`${enc.length} encoder layers but ${dec.length} decoder layers; the decoder must mirror the encoder`);
 
   const shapeOf = (l: { name: string; weight: Tensor; bias: Tensor }): [number, number] => {
     const ws = l.weight.shape;
     if (ws.length !== 2) notAE(`${l.name}.weight has shape [${ws.join(', ')}]; a Linear weight is 2-D`);
     if (l.bias.shape.length !== 1 || l.bias.shape[0] !== ws[0]) {
-      notAE(`${l.name}.bias has shape [${l.bias.shape.join(', ')}]; expected [${ws[0]}] to match ${l.name}.weight [${ws.join(', ')}]`);
+      notAE(
+        `${l.name}.bias has shape [${l.bias.shape.join(', ')}]; expected [${ws[0]}] to match ${l.name}.weight [${ws.join(', ')}]`,
+      );
     }
     if (ws[0] < 1 || ws[1] < 1) notAE(`${l.name} has an empty dimension`);
     return [ws[1], ws[0]]; // [in, out]
@@ -99,14 +117,18 @@ export function inferArchitecture(stateDict: StateDict): AutoencoderArchitecture
   const decOut = [...hiddenDims.slice(0, -1).reverse(), inputDim];
   for (let i = 0; i < dec.length; i++) {
     if (decShapes[i][1] !== decOut[i]) {
-      notAE(`${dec[i].name} produces ${decShapes[i][1]} features but the mirrored decoder needs ${decOut[i]} (decoder dims ${decOut.join('→')})`);
+      notAE(
+        `${dec[i].name} produces ${decShapes[i][1]} features but the mirrored decoder needs ${decOut[i]} (decoder dims ${decOut.join('→')})`,
+      );
     }
   }
   return { modelType: 'autoencoder', inputDim, hiddenDims };
 }
 
 /** Layer list (forward order) of an architecture. */
-export function describeLayers(arch: AutoencoderArchitecture): { name: string; in: number; out: number; params: number; activation: 'relu' | 'none' }[] {
+export function describeLayers(
+  arch: AutoencoderArchitecture,
+): { name: string; in: number; out: number; params: number; activation: 'relu' | 'none' }[] {
   const out: { name: string; in: number; out: number; params: number; activation: 'relu' | 'none' }[] = [];
   let prev = arch.inputDim;
   arch.hiddenDims.forEach((h, i) => {
@@ -115,7 +137,13 @@ export function describeLayers(arch: AutoencoderArchitecture): { name: string; i
   });
   const decDims = [...arch.hiddenDims.slice(0, -1).reverse(), arch.inputDim];
   decDims.forEach((d, i) => {
-    out.push({ name: `decoder.${i * 3}`, in: prev, out: d, params: prev * d + d, activation: i === decDims.length - 1 ? 'none' : 'relu' });
+    out.push({
+      name: `decoder.${i * 3}`,
+      in: prev,
+      out: d,
+      params: prev * d + d,
+      activation: i === decDims.length - 1 ? 'none' : 'relu',
+    });
     prev = d;
   });
   return out;
@@ -148,17 +176,25 @@ function asInt(v: PlainValue | undefined): number | null {
 }
 
 /** Compare an inferred architecture with a checkpoint's `model_architecture` dict (when present). */
-export function checkDeclaredArchitecture(arch: AutoencoderArchitecture, declared: { [key: string]: PlainValue } | undefined): string[] {
+export function checkDeclaredArchitecture(
+  arch: AutoencoderArchitecture,
+  declared: { [key: string]: PlainValue } | undefined,
+): string[] {
   const notes: string[] = [];
   if (!declared) return notes;
   if ('model_type' in declared && declared.model_type !== null) {
     const t = declared.model_type;
-    if (typeof t !== 'string' || t.toLowerCase() !== 'autoencoder') mismatch(`model_architecture.model_type is ${JSON.stringify(t)}, not "autoencoder"`);
+    if (typeof t !== 'string' || t.toLowerCase() !== 'autoencoder')
+      mismatch(`model_architecture.model_type is ${JSON.stringify(t)}, not "autoencoder"`);
   }
   if ('input_dim' in declared) {
     const d = asInt(declared.input_dim);
     if (d === null) mismatch('model_architecture.input_dim is not an integer');
-    if (d !== arch.inputDim) mismatch(`model_architecture.input_dim is ${d} but the weights take ${arch.inputDim} inputs`, { declared: d, actual: arch.inputDim });
+    if (d !== arch.inputDim)
+      mismatch(`model_architecture.input_dim is ${d} but the weights take ${arch.inputDim} inputs`, {
+        declared: d,
+        actual: arch.inputDim,
+      });
   }
   if ('hidden_dims' in declared) {
     const h = declared.hidden_dims;
@@ -174,7 +210,8 @@ export function checkDeclaredArchitecture(arch: AutoencoderArchitecture, declare
   }
   for (const key of ['dropout_rate', 'dropout']) {
     const v = declared[key];
-    if (typeof v === 'number' && v !== AUTOENCODER_DROPOUT) notes.push(`model_architecture.${key} is ${v}; dropout does not affect inference`);
+    if (typeof v === 'number' && v !== AUTOENCODER_DROPOUT)
+      notes.push(`model_architecture.${key} is ${v}; dropout does not affect inference`);
   }
   return notes;
 }

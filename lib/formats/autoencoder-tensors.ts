@@ -8,7 +8,8 @@ import { float32ToBytesLE } from './bytes-write';
 
 /** Throws ModelExportError('export_bad_tensor') unless `bytes.length === numel × size(dtype)`. */
 export function checkTensor(name: string, t: Tensor): void {
-  if (!isDType(t.dtype)) throw new ModelExportError('export_bad_tensor', `tensor ${name}: unknown dtype ${String(t.dtype)}`, { name });
+  if (!isDType(t.dtype))
+    throw new ModelExportError('export_bad_tensor', `tensor ${name}: unknown dtype ${String(t.dtype)}`, { name });
   let numel: number;
   try {
     numel = shapeNumel(t.shape);
@@ -46,7 +47,8 @@ export function assertAutoencoder(ae: Autoencoder): void {
       fail(`${l.name} is ${l.inFeatures}→${l.outFeatures}, expected ${e.inFeatures}→${e.outFeatures}`);
     }
     if (l.relu !== e.relu) fail(`${l.name}.relu should be ${e.relu}`);
-    if (!(l.weight instanceof Float32Array) || l.weight.length !== l.inFeatures * l.outFeatures) fail(`${l.name}.weight size`);
+    if (!(l.weight instanceof Float32Array) || l.weight.length !== l.inFeatures * l.outFeatures)
+      fail(`${l.name}.weight size`);
     if (!(l.bias instanceof Float32Array) || l.bias.length !== l.outFeatures) fail(`${l.name}.bias size`);
   });
 }
@@ -75,7 +77,11 @@ export function autoencoderStateDict(ae: Autoencoder): StateDict {
   assertAutoencoder(ae);
   const sd: StateDict = new Map();
   for (const l of ae.layers) {
-    sd.set(`${l.name}.weight`, { dtype: 'float32', shape: [l.outFeatures, l.inFeatures], bytes: float32ToBytesLE(l.weight) });
+    sd.set(`${l.name}.weight`, {
+      dtype: 'float32',
+      shape: [l.outFeatures, l.inFeatures],
+      bytes: float32ToBytesLE(l.weight),
+    });
     sd.set(`${l.name}.bias`, { dtype: 'float32', shape: [l.outFeatures], bytes: float32ToBytesLE(l.bias) });
   }
   return sd;

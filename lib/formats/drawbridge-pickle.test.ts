@@ -2,7 +2,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { DRAWBRIDGE_PICKLE_FORMAT, readDrawbridgePickle, readPlainPickle, writeDrawbridgePickle } from './drawbridge-pickle';
+import {
+  DRAWBRIDGE_PICKLE_FORMAT,
+  readDrawbridgePickle,
+  readPlainPickle,
+  writeDrawbridgePickle,
+} from './drawbridge-pickle';
 import { autoencoderStateDict } from './autoencoder-tensors';
 import { tuple, writePickle, type PickleValue } from './pickle-write';
 import { ModelValidationError } from './errors';
@@ -31,7 +36,11 @@ describe('drawbridge-pickle-v1', () => {
       expect([r.dtype, r.shape]).toEqual([t.dtype, t.shape]);
       expect(sameBytes(r.bytes, t.bytes)).toBe(true);
     }
-    expect({ ...ck.modelArchitecture }).toEqual({ input_dim: 832, hidden_dims: [512, 256, 128, 64], model_type: 'autoencoder' });
+    expect({ ...ck.modelArchitecture }).toEqual({
+      input_dim: 832,
+      hidden_dims: [512, 256, 128, 64],
+      model_type: 'autoencoder',
+    });
     expect({ ...ck.metadata }).toEqual(metadata);
     expect(ck.layout).toBe('original');
   });
@@ -43,7 +52,11 @@ describe('drawbridge-pickle-v1', () => {
 
   it('refuses code-executing and malformed pickles with stable codes', () => {
     const cases: [string, Uint8Array, string][] = [
-      ['GLOBAL os.system', bin([0x80, 2], 'cos\nsystem\n', 'X', [2, 0, 0, 0], 'ls', [0x85], 'R.'), 'pickle_forbidden_opcode'],
+      [
+        'GLOBAL os.system',
+        bin([0x80, 2], 'cos\nsystem\n', 'X', [2, 0, 0, 0], 'ls', [0x85], 'R.'),
+        'pickle_forbidden_opcode',
+      ],
       ['STACK_GLOBAL', bin([0x80, 4, 0x8c, 2], 'os', [0x8c, 6], 'system', [0x93], '.'), 'pickle_forbidden_opcode'],
       ['INST', bin([0x80, 2], '(ios\nsystem\n.'), 'pickle_forbidden_opcode'],
       ['BINPERSID', bin([0x80, 2, 0x4b, 1, 0x51], '.'), 'pickle_forbidden_opcode'],
@@ -59,7 +72,11 @@ describe('drawbridge-pickle-v1', () => {
       ['bad UTF-8', bin([0x80, 4, 0x8c, 1, 0xff], '.'), 'pickle_malformed'],
       ['int key', writePickle(new Map<PickleValue, PickleValue>([[1, 2]]), { protocol: 4 }), 'pickle_bad_key'],
     ];
-    for (const [name, b, expected] of cases) expect(code(() => readDrawbridgePickle(b)), name).toBe(expected);
+    for (const [name, b, expected] of cases)
+      expect(
+        code(() => readDrawbridgePickle(b)),
+        name,
+      ).toBe(expected);
   });
 
   it('plain reader: reads TUPLE (tuples of 4+) and shares memoised values without re-walking them', () => {
@@ -70,13 +87,18 @@ describe('drawbridge-pickle-v1', () => {
     for (let i = 1; i < 31; i++) ops.push(0x5d, 0x28, 0x68, i - 1, 0x68, i - 1, 0x65, 0x71, i, 0x30);
     const dag = readPlainPickle(Uint8Array.from([...ops, 0x68, 30, 0x2e])) as unknown[];
     expect(dag[0]).toBe(dag[1]);
-    expect(code(() => readPlainPickle(Uint8Array.from([...ops, 0x68, 30, 0x2e]), { maxDepth: 10 }))).toBe('pickle_too_deep');
+    expect(code(() => readPlainPickle(Uint8Array.from([...ops, 0x68, 30, 0x2e]), { maxDepth: 10 }))).toBe(
+      'pickle_too_deep',
+    );
   });
 
   it('refuses well-formed pickles that are not drawbridge-pickle-v1', () => {
     const tensorOk = { dtype: 'float32', shape: [2], data: new Uint8Array(8) };
     const doc = (sd: PickleValue, extra: Record<string, PickleValue> = {}): Uint8Array =>
-      writePickle({ format: DRAWBRIDGE_PICKLE_FORMAT, model_state_dict: sd, model_architecture: {}, metadata: {}, ...extra }, { protocol: 4 });
+      writePickle(
+        { format: DRAWBRIDGE_PICKLE_FORMAT, model_state_dict: sd, model_architecture: {}, metadata: {}, ...extra },
+        { protocol: 4 },
+      );
     expect(code(() => readDrawbridgePickle(writePickle([1], { protocol: 4 })))).toBe('drawbridge_pickle_bad_format');
     expect(code(() => readDrawbridgePickle(doc({}, { format: 'other' })))).toBe('drawbridge_pickle_bad_format');
     expect(code(() => readDrawbridgePickle(doc([])))).toBe('drawbridge_pickle_bad_format');
@@ -95,7 +117,15 @@ describe('drawbridge-pickle-v1', () => {
   const missing = pythonMissing(['pickle']);
   warnSkip('drawbridge pickle python interop', missing);
   describe.skipIf(missing !== null)('with CPython', () => {
-    type Out = { format: string; sha: Record<string, string>; shapes: Record<string, number[]>; dtypes: string[]; arch: unknown; metadata: unknown; refused: string };
+    type Out = {
+      format: string;
+      sha: Record<string, string>;
+      shapes: Record<string, number[]>;
+      dtypes: string[];
+      arch: unknown;
+      metadata: unknown;
+      refused: string;
+    };
     let out: Out;
     let pythonWritten: Uint8Array[];
     beforeAll(() => {
@@ -141,7 +171,8 @@ print(json.dumps({'format': obj['format'], 'sha': {k: hashlib.sha256(v['data']).
     it('reads what CPython’s own pickler writes (protocol 4 and 5: FRAME, MEMOIZE)', () => {
       for (const b of pythonWritten) {
         const ck = readDrawbridgePickle(b);
-        for (const [k, t] of autoencoderStateDict(ae)) expect(sameBytes(ck.stateDict.get(k)!.bytes, t.bytes)).toBe(true);
+        for (const [k, t] of autoencoderStateDict(ae))
+          expect(sameBytes(ck.stateDict.get(k)!.bytes, t.bytes)).toBe(true);
         expect({ ...ck.metadata }).toEqual(metadata);
       }
     });

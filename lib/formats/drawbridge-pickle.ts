@@ -105,7 +105,8 @@ export function readDrawbridgePickle(bytes: Uint8Array): Checkpoint & { metadata
     const dtype = e.dtype;
     if (!isDType(dtype)) bad(`dtype ${String(dtype)}`);
     const shape = e.shape;
-    if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) bad('bad shape');
+    if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0))
+      bad('bad shape');
     const data = e.data;
     if (!(data instanceof Uint8Array)) bad('data is not bytes');
     let numel = 0;
@@ -114,7 +115,8 @@ export function readDrawbridgePickle(bytes: Uint8Array): Checkpoint & { metadata
     } catch {
       bad('shape too large');
     }
-    if ((data as Uint8Array).length !== numel * dtypeSize(dtype as DType)) bad(`${(data as Uint8Array).length} bytes for ${dtype}[${(shape as number[]).join(', ')}]`);
+    if ((data as Uint8Array).length !== numel * dtypeSize(dtype as DType))
+      bad(`${(data as Uint8Array).length} bytes for ${dtype}[${(shape as number[]).join(', ')}]`);
     stateDict.set(name, { dtype: dtype as DType, shape: [...(shape as number[])], bytes: data as Uint8Array });
   }
   return { layout: 'original', stateDict, modelArchitecture: arch, metadata: meta };

@@ -1,11 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { bfloat16BitsToNumber, dtypeSize, float16BitsToNumber, float32Tensor, toBigInt64Array, toFloat32Array, toIntegerArray } from './dtype';
+import {
+  bfloat16BitsToNumber,
+  dtypeSize,
+  float16BitsToNumber,
+  float32Tensor,
+  toBigInt64Array,
+  toFloat32Array,
+  toIntegerArray,
+} from './dtype';
 
 const le16 = (vals: number[]) => new Uint8Array(new Uint16Array(vals).buffer);
 
 describe('dtype', () => {
   it('sizes', () => {
-    expect([dtypeSize('float32'), dtypeSize('float16'), dtypeSize('bfloat16'), dtypeSize('float64'), dtypeSize('int64'), dtypeSize('bool')]).toEqual([4, 2, 2, 8, 8, 1]);
+    expect([
+      dtypeSize('float32'),
+      dtypeSize('float16'),
+      dtypeSize('bfloat16'),
+      dtypeSize('float64'),
+      dtypeSize('int64'),
+      dtypeSize('bool'),
+    ]).toEqual([4, 2, 2, 8, 8, 1]);
   });
   it('float16 bits', () => {
     expect(float16BitsToNumber(0x3c00)).toBe(1);
@@ -21,8 +36,12 @@ describe('dtype', () => {
     expect(bfloat16BitsToNumber(0xc040)).toBe(-3);
   });
   it('converts float16/bfloat16/float64 tensors to float32', () => {
-    expect(Array.from(toFloat32Array({ dtype: 'float16', shape: [3], bytes: le16([0x3c00, 0x3800, 0xbc00]) }))).toEqual([1, 0.5, -1]);
-    expect(Array.from(toFloat32Array({ dtype: 'bfloat16', shape: [2], bytes: le16([0x3f80, 0x4049]) }))).toEqual([1, 3.140625]);
+    expect(Array.from(toFloat32Array({ dtype: 'float16', shape: [3], bytes: le16([0x3c00, 0x3800, 0xbc00]) }))).toEqual(
+      [1, 0.5, -1],
+    );
+    expect(Array.from(toFloat32Array({ dtype: 'bfloat16', shape: [2], bytes: le16([0x3f80, 0x4049]) }))).toEqual([
+      1, 3.140625,
+    ]);
     const f64 = new Float64Array([1.5, -2.25, 1e300]);
     const out = toFloat32Array({ dtype: 'float64', shape: [3], bytes: new Uint8Array(f64.buffer) });
     expect(Array.from(out)).toEqual([1.5, -2.25, Infinity]);

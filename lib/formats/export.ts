@@ -70,7 +70,9 @@ export function exportAutoencoder(
       bytes = writeAutoencoderSafetensors(ae, stringify(metadata));
       break;
     default:
-      throw new ModelExportError('export_bad_format', `unsupported export format ${JSON.stringify(format)}`, { format });
+      throw new ModelExportError('export_bad_format', `unsupported export format ${JSON.stringify(format)}`, {
+        format,
+      });
   }
   return { bytes, ...EXPORT_FILE_TYPES[format] };
 }

@@ -8,7 +8,8 @@ import type { Autoencoder } from './types';
 function checkInput(ae: Autoencoder, input: Float32Array, batch: number): void {
   const d = ae.architecture.inputDim;
   if (!Number.isSafeInteger(batch) || batch < 0) throw new RangeError(`forward: bad batch size ${batch}`);
-  if (input.length !== batch * d) throw new RangeError(`forward: input has ${input.length} values, expected batch ${batch} × ${d}`);
+  if (input.length !== batch * d)
+    throw new RangeError(`forward: input has ${input.length} values, expected batch ${batch} × ${d}`);
 }
 
 /** Reconstruct a row-major [batch, inputDim] input; returns [batch, inputDim]. */
@@ -23,7 +24,10 @@ export function forward(ae: Autoencoder, input: Float32Array, batch: number): Fl
       const yo = b * nout;
       for (let o = 0; o < nout; o++) {
         const wo = o * nin;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         let i = 0;
         for (; i + 3 < nin; i += 4) {
           s0 += W[wo + i] * x[xo + i];

@@ -39,7 +39,8 @@ export type OnnxWriteOptions = {
 
 function valueInfo(name: string, dims: (number | string)[]): PbWriter {
   const shape = new PbWriter();
-  for (const d of dims) shape.message(1, typeof d === 'number' ? new PbWriter().int(1, d) : new PbWriter().string(2, d));
+  for (const d of dims)
+    shape.message(1, typeof d === 'number' ? new PbWriter().int(1, d) : new PbWriter().string(2, d));
   const tensorType = new PbWriter().int(1, ONNX_DTYPE.float32).message(2, shape);
   return new PbWriter().string(1, name).message(2, new PbWriter().message(1, tensorType));
 }
@@ -84,11 +85,13 @@ export function writeOnnx(ae: Autoencoder, opts: OnnxWriteOptions): Uint8Array {
     const gemmOut = last && !l.relu ? 'output' : `/${l.name}/Gemm_output_0`;
     graph.message(
       1,
-      node('Gemm', `/${l.name}/Gemm`, [cur, `${l.name}.weight`, `${l.name}.bias`], [gemmOut], [
-        attrFloat('alpha', 1),
-        attrFloat('beta', 1),
-        attrInt('transB', 1),
-      ]),
+      node(
+        'Gemm',
+        `/${l.name}/Gemm`,
+        [cur, `${l.name}.weight`, `${l.name}.bias`],
+        [gemmOut],
+        [attrFloat('alpha', 1), attrFloat('beta', 1), attrInt('transB', 1)],
+      ),
     );
     cur = gemmOut;
     if (l.relu) {

@@ -8,7 +8,13 @@ import { autoencoderStateDict } from './autoencoder-tensors';
 import { float32ToBytesLE } from './bytes-write';
 import { ModelCompatibilityError, ModelValidationError } from './errors';
 import type { Autoencoder } from './types';
-import { randomAutoencoder, randomInput, referenceForward, relativeError, sameBytes } from './test-support/autoencoders';
+import {
+  randomAutoencoder,
+  randomInput,
+  referenceForward,
+  relativeError,
+  sameBytes,
+} from './test-support/autoencoders';
 import { maliciousOnnx } from './test-support/malicious';
 import { pythonMissing, runPython, warnSkip, withTempDir } from './test-support/python';
 import { codeOf } from './test-support/helpers';
@@ -40,7 +46,23 @@ describe('ONNX', () => {
     expect(m.opset).toBe(17);
     expect(m.inputs).toEqual([{ name: 'input', elemType: 1, dtype: 'float32', shape: ['batch', 832] }]);
     expect(m.outputs).toEqual([{ name: 'output', elemType: 1, dtype: 'float32', shape: ['batch', 832] }]);
-    expect(m.nodes.map((n) => n.opType)).toEqual(['Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm']);
+    expect(m.nodes.map((n) => n.opType)).toEqual([
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+      'Relu',
+      'Gemm',
+    ]);
     expect(m.nodes[0].attributes).toEqual({ alpha: 1, beta: 1, transB: 1 });
     expect(m.nodes[0].inputs).toEqual(['input', 'encoder.0.weight', 'encoder.0.bias']);
     expect(m.metadataProps).toEqual(metadata);
@@ -77,7 +99,9 @@ describe('ONNX', () => {
     expect(readOnnx(b13).opset).toBe(13);
     const y = await runOrt(b13, small, 5);
     expect(relativeError(y, referenceForward(small, randomInput(5 * 16, 5), 5))).toBeLessThanOrEqual(1e-5);
-    expect(() => writeOnnx(small, { opset: 3, metadata: {} })).toThrow(expect.objectContaining({ code: 'export_bad_opset' }));
+    expect(() => writeOnnx(small, { opset: 3, metadata: {} })).toThrow(
+      expect.objectContaining({ code: 'export_bad_opset' }),
+    );
   });
 
   it('is deterministic', () => {
@@ -85,13 +109,21 @@ describe('ONNX', () => {
   });
 
   it('rejects external data and malformed protobuf with the right codes', () => {
-    for (const c of maliciousOnnx()) expect(code(() => readOnnx(c.bytes)), c.name).toBe(c.code);
+    for (const c of maliciousOnnx())
+      expect(
+        code(() => readOnnx(c.bytes)),
+        c.name,
+      ).toBe(c.code);
   });
 
   it('onnxToAutoencoder refuses graphs that are not the autoencoder', () => {
     const m = readOnnx(writeOnnx(small, { metadata: {} }));
     expect(code(() => onnxToAutoencoder({ ...m, nodes: m.nodes.slice(0, -2) }))).toBe('onnx_not_autoencoder');
-    expect(code(() => onnxToAutoencoder({ ...m, nodes: m.nodes.map((n) => (n.opType === 'Relu' ? { ...n, opType: 'Sigmoid' } : n)) }))).toBe('onnx_not_autoencoder');
+    expect(
+      code(() =>
+        onnxToAutoencoder({ ...m, nodes: m.nodes.map((n) => (n.opType === 'Relu' ? { ...n, opType: 'Sigmoid' } : n)) }),
+      ),
+    ).toBe('onnx_not_autoencoder');
     const gemm0 = { ...m.nodes[0], attributes: { ...m.nodes[0].attributes, transB: 0 } };
     expect(code(() => onnxToAutoencoder({ ...m, nodes: [gemm0, ...m.nodes.slice(1)] }))).toBe('onnx_not_autoencoder');
   });

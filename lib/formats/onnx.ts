@@ -71,9 +71,13 @@ function malformedErr(msg: string): ModelValidationError {
 }
 
 function externalErr(where: string): ModelValidationError {
-  return new ModelValidationError('onnx_external_data', `ONNX tensor ${where} refers to external data, which is not accepted`, {
-    tensor: where,
-  });
+  return new ModelValidationError(
+    'onnx_external_data',
+    `ONNX tensor ${where} refers to external data, which is not accepted`,
+    {
+      tensor: where,
+    },
+  );
 }
 
 /** Throws onnx_external_data if this TensorProto (decoded fields) uses external data. */
@@ -119,7 +123,11 @@ function decodeTensor(bytes: Uint8Array): { name: string; tensor: Tensor } {
   const dataType = Number(lastVarint(f, 2) ?? 0n);
   const dtype = ONNX_TO_DTYPE.get(dataType);
   if (!dtype) {
-    throw new ModelCompatibilityError('onnx_unsupported_dtype', `tensor ${name}: unsupported ONNX data type ${dataType}`, { name, dataType });
+    throw new ModelCompatibilityError(
+      'onnx_unsupported_dtype',
+      `tensor ${name}: unsupported ONNX data type ${dataType}`,
+      { name, dataType },
+    );
   }
   let numel: number;
   try {
@@ -321,7 +329,8 @@ export function onnxToAutoencoder(model: OnnxModel): Autoencoder {
   }
   const inputDim = (input.shape as OnnxDim[])[1] as number;
   const nodes = model.nodes;
-  const layers: { inFeatures: number; outFeatures: number; weight: Float32Array; bias: Float32Array; relu: boolean }[] = [];
+  const layers: { inFeatures: number; outFeatures: number; weight: Float32Array; bias: Float32Array; relu: boolean }[] =
+    [];
   let cur = input.name;
   let dim = inputDim;
   const isDefault = (d: string): boolean => d === '' || d === 'ai.onnx';
@@ -336,7 +345,8 @@ export function onnxToAutoencoder(model: OnnxModel): Autoencoder {
     }
     const W = model.initializers.get(n.inputs[1]);
     const B = model.initializers.get(n.inputs[2]);
-    if (!W || !B || W.dtype !== 'float32' || B.dtype !== 'float32') fail(`Gemm ${n.name} weights are not float32 initializers`);
+    if (!W || !B || W.dtype !== 'float32' || B.dtype !== 'float32')
+      fail(`Gemm ${n.name} weights are not float32 initializers`);
     const w = W as Tensor;
     const b = B as Tensor;
     if (w.shape.length !== 2 || w.shape[1] !== dim || b.shape.length !== 1 || b.shape[0] !== w.shape[0]) {
@@ -345,12 +355,25 @@ export function onnxToAutoencoder(model: OnnxModel): Autoencoder {
     let out = n.outputs[0];
     let relu = false;
     const next = nodes[i + 1];
-    if (next && next.opType === 'Relu' && isDefault(next.domain) && next.inputs.length === 1 && next.inputs[0] === out && next.outputs.length === 1) {
+    if (
+      next &&
+      next.opType === 'Relu' &&
+      isDefault(next.domain) &&
+      next.inputs.length === 1 &&
+      next.inputs[0] === out &&
+      next.outputs.length === 1
+    ) {
       relu = true;
       out = next.outputs[0];
       i++;
     }
-    layers.push({ inFeatures: dim, outFeatures: w.shape[0], weight: bytesLEToFloat32(w.bytes), bias: bytesLEToFloat32(b.bytes), relu });
+    layers.push({
+      inFeatures: dim,
+      outFeatures: w.shape[0],
+      weight: bytesLEToFloat32(w.bytes),
+      bias: bytesLEToFloat32(b.bytes),
+      relu,
+    });
     cur = out;
     dim = w.shape[0];
   }
@@ -360,8 +383,14 @@ export function onnxToAutoencoder(model: OnnxModel): Autoencoder {
   const expected = expectedLayers(inputDim, hiddenDims);
   const named: LinearLayer[] = layers.map((l, i) => {
     const e = expected[i];
-    if (l.inFeatures !== e.inFeatures || l.outFeatures !== e.outFeatures || l.relu !== e.relu) fail(`layer ${i} does not match ${e.name}`);
+    if (l.inFeatures !== e.inFeatures || l.outFeatures !== e.outFeatures || l.relu !== e.relu)
+      fail(`layer ${i} does not match ${e.name}`);
     return { name: e.name, ...l };
   });
-  return { architecture: { modelType: 'autoencoder', inputDim, hiddenDims }, layers: named, notes: [], sourceDType: 'float32' };
+  return {
+    architecture: { modelType: 'autoencoder', inputDim, hiddenDims },
+    layers: named,
+    notes: [],
+    sourceDType: 'float32',
+  };
 }

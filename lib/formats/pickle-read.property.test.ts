@@ -76,14 +76,21 @@ describe('pickle readers (property)', () => {
     const missing = pythonMissing(['pickle']);
     warnSkip('payload liveness', missing);
     if (missing) return ctx.skip();
-    const live = payloadPickles(path.join(dir, 'live-MARK')).map((p, i) => ({ ...p, file: path.join(dir, `live-${i}.pkl`), marker: path.join(dir, `live-${i}`) }));
+    const live = payloadPickles(path.join(dir, 'live-MARK')).map((p, i) => ({
+      ...p,
+      file: path.join(dir, `live-${i}.pkl`),
+      marker: path.join(dir, `live-${i}`),
+    }));
     for (const [i, p] of live.entries()) writeFileSync(p.file, payloadPickles(p.marker)[i].bytes);
-    const script = 'import pickle,sys\nfor f in sys.argv[1:]:\n  try: pickle.loads(open(f,"rb").read())\n  except Exception: pass\n';
+    const script =
+      'import pickle,sys\nfor f in sys.argv[1:]:\n  try: pickle.loads(open(f,"rb").read())\n  except Exception: pass\n';
     const r = spawnSync(PYTHON, ['-c', script, ...live.map((p) => p.file)], { encoding: 'utf8', timeout: 60_000 });
     expect(r.status).toBe(0);
     const ran = live.filter((p) => existsSync(p.marker)).map((p) => p.name);
     expect(ran).toEqual(live.filter((p) => p.live).map((p) => p.name));
-    console.log(`[property] payload liveness: ${ran.length} of ${live.length} payloads create their marker under CPython pickle.loads`);
+    console.log(
+      `[property] payload liveness: ${ran.length} of ${live.length} payloads create their marker under CPython pickle.loads`,
+    );
   });
 
   it('the torch allowlist interpreter only returns or throws typed errors, and runs nothing', async () => {

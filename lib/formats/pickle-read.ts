@@ -76,7 +76,8 @@ export class TensorValue implements Tensor {
   ) {}
 }
 
-export type PyValue = null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | TensorValue;
+export type PyValue =
+  null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyTuple | PyDict | TensorValue;
 
 export type PickleReadOptions = {
   /**
@@ -174,13 +175,20 @@ function resolveGlobal(module: string, name: string, at: number): GlobalRef {
 }
 
 function refuseGlobal(qualname: string, at: number, how = 'global'): never {
-  throw new ModelValidationError('unsafe_pickle_global', `refused pickle ${how} ${qualname}`, { global: qualname, offset: at });
+  throw new ModelValidationError('unsafe_pickle_global', `refused pickle ${how} ${qualname}`, {
+    global: qualname,
+    offset: at,
+  });
 }
 
 function malformed(why: string, at?: number): never {
-  throw new ModelValidationError('pickle_malformed', `malformed pickle: ${why}${at === undefined ? '' : ` (at byte ${at})`}`, {
-    offset: at,
-  });
+  throw new ModelValidationError(
+    'pickle_malformed',
+    `malformed pickle: ${why}${at === undefined ? '' : ` (at byte ${at})`}`,
+    {
+      offset: at,
+    },
+  );
 }
 
 function describe(v: unknown): string {
@@ -203,12 +211,45 @@ function describe(v: unknown): string {
  * writer never emits.
  */
 const PLAIN_OPCODES = new Set([
-  0x80, 0x95, 0x2e, 0x28, 0x30, 0x31, // PROTO FRAME STOP MARK POP POP_MARK
-  0x4e, 0x88, 0x89, 0x4a, 0x4b, 0x4d, 0x8a, 0x8b, 0x47, // NONE NEWTRUE NEWFALSE BININT BININT1 BININT2 LONG1 LONG4 BINFLOAT
-  0x8c, 0x58, 0x8d, 0x43, 0x42, 0x8e, // SHORT_BINUNICODE BINUNICODE BINUNICODE8 SHORT_BINBYTES BINBYTES BINBYTES8
-  0x7d, 0x5d, 0x29, 0x74, 0x85, 0x86, 0x87, 0x6c, 0x64, // EMPTY_DICT EMPTY_LIST EMPTY_TUPLE TUPLE TUPLE1-3 LIST DICT
-  0x73, 0x75, 0x61, 0x65, // SETITEM SETITEMS APPEND APPENDS
-  0x71, 0x72, 0x94, 0x68, 0x6a, // BINPUT LONG_BINPUT MEMOIZE BINGET LONG_BINGET
+  0x80,
+  0x95,
+  0x2e,
+  0x28,
+  0x30,
+  0x31, // PROTO FRAME STOP MARK POP POP_MARK
+  0x4e,
+  0x88,
+  0x89,
+  0x4a,
+  0x4b,
+  0x4d,
+  0x8a,
+  0x8b,
+  0x47, // NONE NEWTRUE NEWFALSE BININT BININT1 BININT2 LONG1 LONG4 BINFLOAT
+  0x8c,
+  0x58,
+  0x8d,
+  0x43,
+  0x42,
+  0x8e, // SHORT_BINUNICODE BINUNICODE BINUNICODE8 SHORT_BINBYTES BINBYTES BINBYTES8
+  0x7d,
+  0x5d,
+  0x29,
+  0x74,
+  0x85,
+  0x86,
+  0x87,
+  0x6c,
+  0x64, // EMPTY_DICT EMPTY_LIST EMPTY_TUPLE TUPLE TUPLE1-3 LIST DICT
+  0x73,
+  0x75,
+  0x61,
+  0x65, // SETITEM SETITEMS APPEND APPENDS
+  0x71,
+  0x72,
+  0x94,
+  0x68,
+  0x6a, // BINPUT LONG_BINPUT MEMOIZE BINGET LONG_BINGET
 ]);
 
 /** Names of the refused opcodes worth naming in a `pickle_forbidden_opcode` message. */
@@ -341,7 +382,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
     return latin1.decode(b);
   };
   const intFromText = (s: string, at: number): number | bigint => {
-    if (s.length > MAX_LONG_BYTES || !/^[+-]?\d+$/.test(s)) malformed(`bad integer ${JSON.stringify(s.slice(0, 40))}`, at);
+    if (s.length > MAX_LONG_BYTES || !/^[+-]?\d+$/.test(s))
+      malformed(`bad integer ${JSON.stringify(s.slice(0, 40))}`, at);
     const b = BigInt(s);
     return b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
   };
@@ -358,7 +400,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
     return v;
   };
   const setItem = (d: PyDict, k: Item, v: Item, at: number): void => {
-    if (plain && typeof k !== 'string') throw new ModelValidationError('pickle_bad_key', 'dict keys must be strings', { offset: at });
+    if (plain && typeof k !== 'string')
+      throw new ModelValidationError('pickle_bad_key', 'dict keys must be strings', { offset: at });
     d.setKey(asValue(k, at, 'a key'), asValue(v, at, 'a value'), at);
   };
 
@@ -372,12 +415,16 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       malformed(`storage type ${describe(type)} is not a supported torch storage`, at);
     }
     if (typeof key !== 'string' || typeof location !== 'string') malformed('storage key and location must be str', at);
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) malformed('storage size must be a non-negative int', at);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+      malformed('storage size must be a non-negative int', at);
     const dtype = type.dtype;
     const prev = storages.get(key);
     if (prev) {
       if (prev.dtype !== dtype || prev.numel !== numel) {
-        malformed(`storage ${JSON.stringify(key)} is referenced as both ${prev.dtype}[${prev.numel}] and ${dtype}[${numel}]`, at);
+        malformed(
+          `storage ${JSON.stringify(key)} is referenced as both ${prev.dtype}[${prev.numel}] and ${dtype}[${numel}]`,
+          at,
+        );
       }
       return prev;
     }
@@ -387,9 +434,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       data = opts.loadStorage(key);
     } catch (e) {
       if (e instanceof ModelDeploymentError) throw e;
-      throw new ModelValidationError('storage_missing', `storage ${JSON.stringify(key)} could not be loaded: ${(e as Error).message}`, {
-        storage: key,
-      });
+      throw new ModelValidationError(
+        'storage_missing',
+        `storage ${JSON.stringify(key)} could not be loaded: ${(e as Error).message}`,
+        {
+          storage: key,
+        },
+      );
     }
     const expected = numel * dtypeSize(dtype);
     if (data.length !== expected) {
@@ -408,7 +459,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
   const intTuple = (v: Item, what: string, at: number): number[] => {
     if (!(v instanceof PyTuple)) malformed(`tensor ${what} must be a tuple`, at);
     return v.items.map((x) => {
-      if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) malformed(`tensor ${what} has a bad entry ${String(x)}`, at);
+      if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0)
+        malformed(`tensor ${what} has a bad entry ${String(x)}`, at);
       return x;
     });
   };
@@ -418,17 +470,22 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
 
   const rebuildTensor = (storage: Item, offset: Item, sizeT: Item, strideT: Item, at: number): TensorValue => {
     if (!(storage instanceof StorageRef)) malformed('tensor storage is not a torch storage', at);
-    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) malformed('tensor storage offset must be a non-negative int', at);
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)
+      malformed('tensor storage offset must be a non-negative int', at);
     const size = intTuple(sizeT, 'size', at);
     const stride = intTuple(strideT, 'stride', at);
     if (size.length !== stride.length) malformed('tensor size and stride differ in length', at);
     const oob = (why: string): never => {
-      throw new ModelValidationError('tensor_out_of_bounds', `tensor in storage ${JSON.stringify(storage.key)} ${why}`, {
-        storage: storage.key,
-        size,
-        stride,
-        offset,
-      });
+      throw new ModelValidationError(
+        'tensor_out_of_bounds',
+        `tensor in storage ${JSON.stringify(storage.key)} ${why}`,
+        {
+          storage: storage.key,
+          size,
+          stride,
+          offset,
+        },
+      );
     };
     let numel = 1;
     let maxIndex = offset;
@@ -450,7 +507,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       expect *= size[i];
     }
     if (contiguous) {
-      return new TensorValue(storage.dtype, size, storage.bytes.subarray(offset * es, (offset + numel) * es), storage.key, offset);
+      return new TensorValue(
+        storage.dtype,
+        size,
+        storage.bytes.subarray(offset * es, (offset + numel) * es),
+        storage.key,
+        offset,
+      );
     }
     const outBytes = numel * es;
     // A view may repeat elements (stride 0, overlapping strides): gathered, it would need more bytes
@@ -464,9 +527,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       );
     }
     if (tensorBytes + outBytes > maxTensorBytes) {
-      throw new ModelValidationError('tensor_too_large', `non-contiguous tensors need ${tensorBytes + outBytes} bytes, over the limit of ${maxTensorBytes}`, {
-        limit: maxTensorBytes,
-      });
+      throw new ModelValidationError(
+        'tensor_too_large',
+        `non-contiguous tensors need ${tensorBytes + outBytes} bytes, over the limit of ${maxTensorBytes}`,
+        {
+          limit: maxTensorBytes,
+        },
+      );
     }
     tensorBytes += outBytes;
     const out = new Uint8Array(outBytes);
@@ -509,7 +576,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
         if (args.length !== 6 && args.length !== 7) bad();
         if (typeof args[4] !== 'boolean') malformed('requires_grad must be a bool', at);
         emptyHooks(args[5], at);
-        if (args.length === 7 && args[6] !== null && !(args[6] instanceof PyDict)) malformed('tensor metadata must be a dict', at);
+        if (args.length === 7 && args[6] !== null && !(args[6] instanceof PyDict))
+          malformed('tensor metadata must be a dict', at);
         return rebuildTensor(args[0], args[1], args[2], args[3], at);
       }
       case 'rebuild_tensor':
@@ -535,11 +603,13 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
       case 'bytearray': {
         if (args.length === 0) return new Uint8Array(0);
         if (args.length === 1 && args[0] instanceof Uint8Array) return args[0].slice();
-        if (args.length === 2 && typeof args[0] === 'string' && (args[1] === 'latin-1' || args[1] === 'latin1')) return latin1Encode(args[0], at);
+        if (args.length === 2 && typeof args[0] === 'string' && (args[1] === 'latin-1' || args[1] === 'latin1'))
+          return latin1Encode(args[0], at);
         return bad();
       }
       case 'codecs_encode': {
-        if (args.length === 2 && typeof args[0] === 'string' && (args[1] === 'latin-1' || args[1] === 'latin1')) return latin1Encode(args[0], at);
+        if (args.length === 2 && typeof args[0] === 'string' && (args[1] === 'latin-1' || args[1] === 'latin1'))
+          return latin1Encode(args[0], at);
         return bad();
       }
       case 'storage_type':
@@ -849,7 +919,8 @@ export function unpickle(bytes: Uint8Array, opts: PickleReadOptions = {}): PyVal
         const obj = top(at);
         if (!(obj instanceof PyDict) || !obj.ordered) malformed(`BUILD on ${describe(obj)} is not supported`, at);
         if (!(state instanceof PyDict)) malformed(`BUILD state ${describe(state)} is not supported`, at);
-        for (const k of state.map.keys()) if (k !== '_metadata') malformed(`BUILD sets attribute ${JSON.stringify(k)}`, at);
+        for (const k of state.map.keys())
+          if (k !== '_metadata') malformed(`BUILD sets attribute ${JSON.stringify(k)}`, at);
         break;
       }
       case 0x50: // PERSID 'P'
@@ -944,7 +1015,8 @@ export function toPlain(v: PyValue, opts: { nullPrototype?: boolean } = {}): Pla
     } else {
       const obj: { [key: string]: PlainValue } = opts.nullPrototype ? Object.create(null) : {};
       seen.set(x, obj);
-      for (const [k, val] of x.map) Object.defineProperty(obj, k, { value: conv(val), enumerable: true, writable: true, configurable: true });
+      for (const [k, val] of x.map)
+        Object.defineProperty(obj, k, { value: conv(val), enumerable: true, writable: true, configurable: true });
       out = obj;
     }
     return out;

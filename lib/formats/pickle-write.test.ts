@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { orderedDict, PyDict, PyFloat, pyFloat, PyPersistentId, pyGlobal, PyReduce, PyTuple, tuple, writePickle, type PickleValue } from './pickle-write';
+import {
+  orderedDict,
+  PyDict,
+  PyFloat,
+  pyFloat,
+  PyPersistentId,
+  pyGlobal,
+  PyReduce,
+  PyTuple,
+  tuple,
+  writePickle,
+  type PickleValue,
+} from './pickle-write';
 import { readPlainPickle } from './drawbridge-pickle';
 import { ModelExportError } from './errors';
 import { pythonMissing, runPython, warnSkip, withTempDir } from './test-support/python';
@@ -10,7 +22,21 @@ const plain: PickleValue = {
   none: null,
   t: true,
   f: false,
-  ints: [0, 1, 255, 256, 65535, 65536, -1, -129, 2147483647, -2147483648, 2147483648, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER],
+  ints: [
+    0,
+    1,
+    255,
+    256,
+    65535,
+    65536,
+    -1,
+    -129,
+    2147483647,
+    -2147483648,
+    2147483648,
+    Number.MAX_SAFE_INTEGER,
+    -Number.MAX_SAFE_INTEGER,
+  ],
   big: [2n ** 64n, -(2n ** 70n), 255n, -256n, 128n, -128n],
   floats: [0.5, -1.25e-300, 1e300, pyFloat(3), -0],
   str: ['', 'ascii', 'ünïcödé ✓ 𝄞', 'x'.repeat(300)],
@@ -49,7 +75,8 @@ print(json.dumps(out))
 
 function expectedJson(v: PickleValue): unknown {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
-  if (typeof v === 'number') return Number.isSafeInteger(v) && !Object.is(v, -0) ? { int: String(v) } : { float: pyRepr(v) };
+  if (typeof v === 'number')
+    return Number.isSafeInteger(v) && !Object.is(v, -0) ? { int: String(v) } : { float: pyRepr(v) };
   if (typeof v === 'bigint') return { int: v.toString() };
   if (v instanceof Uint8Array) return { bytes: Buffer.from(v).toString('hex') };
   if (Array.isArray(v)) return v.map(expectedJson);
@@ -81,7 +108,10 @@ describe('writePickle', () => {
   });
 
   it('protocol 4 plain data round-trips through the strict reader', () => {
-    const bytes = writePickle({ a: [1, 'x', new Uint8Array([1, 2, 300 & 0xff])], b: tuple(true, null, 2.5), c: 2n ** 80n }, { protocol: 4 });
+    const bytes = writePickle(
+      { a: [1, 'x', new Uint8Array([1, 2, 300 & 0xff])], b: tuple(true, null, 2.5), c: 2n ** 80n },
+      { protocol: 4 },
+    );
     const v = readPlainPickle(bytes) as Record<string, unknown>;
     expect(v.a).toEqual([1, 'x', new Uint8Array([1, 2, 44])]);
     expect(v.b).toEqual([true, null, 2.5]);
@@ -89,9 +119,7 @@ describe('writePickle', () => {
   });
 
   it('emits torch-style OrderedDict / REDUCE / BINPERSID structures', () => {
-    const v = orderedDict([
-      ['k', new PyReduce(pyGlobal('m', 'f'), tuple(new PyPersistentId(tuple('storage', 1)), 0))],
-    ]);
+    const v = orderedDict([['k', new PyReduce(pyGlobal('m', 'f'), tuple(new PyPersistentId(tuple('storage', 1)), 0))]]);
     const bytes = writePickle(v);
     const text = Buffer.from(bytes).toString('latin1');
     expect(text).toContain('ccollections\nOrderedDict\n');
@@ -105,17 +133,52 @@ describe('writePickle', () => {
   it.skipIf(missing !== null)('CPython unpickles protocol 2, 3 and 4 output identically (no globals needed)', () => {
     withTempDir((dir) => {
       const files = ([2, 3, 4] as const).map((p) => {
-        const value = p === 2 ? plain : { ...(plain as object), bytes: [new Uint8Array(0), new Uint8Array([0, 255]), new Uint8Array(70000).fill(7)] };
+        const value =
+          p === 2
+            ? plain
+            : {
+                ...(plain as object),
+                bytes: [new Uint8Array(0), new Uint8Array([0, 255]), new Uint8Array(70000).fill(7)],
+              };
         const f = path.join(dir, `p${p}.pkl`);
         writeFileSync(f, writePickle(value as PickleValue, { protocol: p }));
         return { f, value };
       });
-      const out = runPython<Record<string, { value: unknown; ops: string[] }>>(PY_JSONIFY, files.map((x) => x.f));
+      const out = runPython<Record<string, { value: unknown; ops: string[] }>>(
+        PY_JSONIFY,
+        files.map((x) => x.f),
+      );
       for (const [i, p] of [2, 3, 4].entries()) {
         expect(out[`p${p}.pkl`].value).toEqual(expectedJson(files[i].value as PickleValue));
       }
       // Protocol 2 without floats/bytes uses only opcodes torch 1.13's weights_only unpickler knows.
-      const allowed = new Set(['PROTO', 'STOP', 'MARK', 'NONE', 'NEWTRUE', 'NEWFALSE', 'BININT', 'BININT1', 'BININT2', 'LONG1', 'BINUNICODE', 'EMPTY_DICT', 'EMPTY_LIST', 'EMPTY_TUPLE', 'TUPLE', 'TUPLE1', 'TUPLE2', 'TUPLE3', 'SETITEMS', 'APPENDS', 'BINPUT', 'LONG_BINPUT', 'BINGET', 'LONG_BINGET', 'BINFLOAT']);
+      const allowed = new Set([
+        'PROTO',
+        'STOP',
+        'MARK',
+        'NONE',
+        'NEWTRUE',
+        'NEWFALSE',
+        'BININT',
+        'BININT1',
+        'BININT2',
+        'LONG1',
+        'BINUNICODE',
+        'EMPTY_DICT',
+        'EMPTY_LIST',
+        'EMPTY_TUPLE',
+        'TUPLE',
+        'TUPLE1',
+        'TUPLE2',
+        'TUPLE3',
+        'SETITEMS',
+        'APPENDS',
+        'BINPUT',
+        'LONG_BINPUT',
+        'BINGET',
+        'LONG_BINGET',
+        'BINFLOAT',
+      ]);
       for (const op of out['p2.pkl'].ops) expect(allowed.has(op), op).toBe(true);
     });
   });

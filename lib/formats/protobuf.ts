@@ -131,7 +131,8 @@ export function decodeFields(bytes: Uint8Array): PbField[] {
 /** Signed 64-bit value of a varint as a JS number; throws when not a safe integer. */
 export function int64(v: bigint): number {
   const s = BigInt.asIntN(64, v);
-  if (s > BigInt(Number.MAX_SAFE_INTEGER) || s < BigInt(Number.MIN_SAFE_INTEGER)) throw new ProtobufError('integer out of range');
+  if (s > BigInt(Number.MAX_SAFE_INTEGER) || s < BigInt(Number.MIN_SAFE_INTEGER))
+    throw new ProtobufError('integer out of range');
   return Number(s);
 }
 

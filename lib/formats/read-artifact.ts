@@ -27,12 +27,18 @@ export function readAutoencoderArtifact(bytes: Uint8Array, format: ExportFormat)
         try {
           arch = JSON.parse(metadata.model_architecture);
         } catch {
-          throw new ModelValidationError('safetensors_bad_metadata', 'safetensors __metadata__.model_architecture is not valid JSON');
+          throw new ModelValidationError(
+            'safetensors_bad_metadata',
+            'safetensors __metadata__.model_architecture is not valid JSON',
+          );
         }
         // "5" or "[1]" parse too, and the architecture check reads it as an object ('in' on a number
         // threw a TypeError). null declares nothing, as an absent key.
         if (arch !== null && (typeof arch !== 'object' || Array.isArray(arch))) {
-          throw new ModelValidationError('safetensors_bad_metadata', 'safetensors __metadata__.model_architecture is not a JSON object');
+          throw new ModelValidationError(
+            'safetensors_bad_metadata',
+            'safetensors __metadata__.model_architecture is not a JSON object',
+          );
         }
         if (arch !== null) ckpt.modelArchitecture = arch as { [key: string]: PlainValue };
       }

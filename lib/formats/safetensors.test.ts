@@ -78,7 +78,9 @@ describe('safetensors', () => {
 
   it('honours maxHeaderSize and reports offset problems precisely', () => {
     const ok = writeSafetensors(mixed, {});
-    expect(() => readSafetensors(ok, { maxHeaderSize: 16 })).toThrow(expect.objectContaining({ code: 'safetensors_header_too_large' }));
+    expect(() => readSafetensors(ok, { maxHeaderSize: 16 })).toThrow(
+      expect.objectContaining({ code: 'safetensors_header_too_large' }),
+    );
     const reasons = maliciousSafetensors()
       .filter((c) => c.code === 'safetensors_bad_offsets')
       .map((c) => {
@@ -102,10 +104,12 @@ describe('safetensors', () => {
   });
 
   it('refuses to write inconsistent tensors', () => {
-    expect(() => writeSafetensors(new Map([['a', { dtype: 'float32', shape: [2], bytes: new Uint8Array(4) }]]), {})).toThrow(
-      expect.objectContaining({ code: 'export_bad_tensor' }),
-    );
-    expect(() => writeSafetensors(new Map([['__metadata__', { dtype: 'uint8', shape: [0], bytes: new Uint8Array(0) }]]), {})).toThrow();
+    expect(() =>
+      writeSafetensors(new Map([['a', { dtype: 'float32', shape: [2], bytes: new Uint8Array(4) }]]), {}),
+    ).toThrow(expect.objectContaining({ code: 'export_bad_tensor' }));
+    expect(() =>
+      writeSafetensors(new Map([['__metadata__', { dtype: 'uint8', shape: [0], bytes: new Uint8Array(0) }]]), {}),
+    ).toThrow();
   });
 
   const missing = pythonMissing(['json']);
@@ -115,7 +119,10 @@ describe('safetensors', () => {
       const p = path.join(dir, 'm.safetensors');
       const q = path.join(dir, 'py.safetensors');
       writeFileSync(p, writeAutoencoderSafetensors(ae, { model_id: 'x' }));
-      const out = runPython<{ meta: Record<string, string>; t: Record<string, { dtype: string; shape: number[]; sha: string }> }>(
+      const out = runPython<{
+        meta: Record<string, string>;
+        t: Record<string, { dtype: string; shape: number[]; sha: string }>;
+      }>(
         String.raw`
 import hashlib, json, struct, sys
 raw = open(sys.argv[1], 'rb').read()
@@ -148,7 +155,11 @@ print(json.dumps({'meta': meta, 't': out}))`,
         [p, q],
       );
       expect(out.meta.model_id).toBe('x');
-      expect(JSON.parse(out.meta.model_architecture)).toEqual({ input_dim: 832, hidden_dims: [512, 256, 128, 64], model_type: 'autoencoder' });
+      expect(JSON.parse(out.meta.model_architecture)).toEqual({
+        input_dim: 832,
+        hidden_dims: [512, 256, 128, 64],
+        model_type: 'autoencoder',
+      });
       const sd = autoencoderStateDict(ae);
       expect(Object.keys(out.t)).toEqual([...sd.keys()]);
       for (const [k, t] of sd) expect(out.t[k]).toEqual({ dtype: 'F32', shape: t.shape, sha: sha(t.bytes) });

@@ -70,14 +70,18 @@ export function writeSafetensors(tensors: StateDict, metadata: Record<string, st
   const parts: string[] = [];
   const metaEntries = Object.entries(metadata);
   for (const [k, v] of metaEntries) {
-    if (typeof v !== 'string') throw new ModelExportError('export_bad_metadata', `safetensors metadata ${k} must be a string`);
+    if (typeof v !== 'string')
+      throw new ModelExportError('export_bad_metadata', `safetensors metadata ${k} must be a string`);
   }
   if (metaEntries.length) {
-    parts.push(`"__metadata__":{${metaEntries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
+    parts.push(
+      `"__metadata__":{${metaEntries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`,
+    );
   }
   let offset = 0;
   for (const [name, t] of tensors) {
-    if (name === '__metadata__' || name === '') throw new ModelExportError('export_bad_tensor', `bad tensor name ${JSON.stringify(name)}`);
+    if (name === '__metadata__' || name === '')
+      throw new ModelExportError('export_bad_tensor', `bad tensor name ${JSON.stringify(name)}`);
     checkTensor(name, t);
     const info = { dtype: DTYPE_TO_ST[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + t.bytes.length] };
     parts.push(`${JSON.stringify(name)}:${JSON.stringify(info)}`);
@@ -154,7 +158,16 @@ function parseStrictJson(text: string): JVal {
       if (c === 0x5c) {
         out += text.slice(start, i);
         const e = text[i + 1];
-        const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const simple: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
         if (e !== undefined && e in simple) {
           out += simple[e];
           i += 2;
@@ -243,24 +256,36 @@ function parseStrictJson(text: string): JVal {
 // Reader
 
 function offsetsError(reason: string, msg: string, details: Record<string, unknown> = {}): never {
-  throw new ModelValidationError('safetensors_bad_offsets', `invalid safetensors offsets: ${msg}`, { reason, ...details });
+  throw new ModelValidationError('safetensors_bad_offsets', `invalid safetensors offsets: ${msg}`, {
+    reason,
+    ...details,
+  });
 }
 
 /** Parses and fully validates a safetensors file (see the module doc for error codes). */
 export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions = {}): SafetensorsFile {
   const maxHeader = opts.maxHeaderSize ?? SAFETENSORS_MAX_HEADER_DEFAULT;
-  if (bytes.length < 8) throw new ModelValidationError('safetensors_truncated', 'safetensors file shorter than 8 bytes');
+  if (bytes.length < 8)
+    throw new ModelValidationError('safetensors_truncated', 'safetensors file shorter than 8 bytes');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = dv.getBigUint64(0, true);
   if (n64 > BigInt(maxHeader)) {
-    throw new ModelValidationError('safetensors_header_too_large', `safetensors header of ${n64} bytes exceeds ${maxHeader}`, {
-      headerSize: n64.toString(),
-      max: maxHeader,
-    });
+    throw new ModelValidationError(
+      'safetensors_header_too_large',
+      `safetensors header of ${n64} bytes exceeds ${maxHeader}`,
+      {
+        headerSize: n64.toString(),
+        max: maxHeader,
+      },
+    );
   }
   const n = Number(n64);
   if (8 + n > bytes.length) {
-    throw new ModelValidationError('safetensors_truncated', `safetensors header of ${n} bytes runs past the end of the file`, { headerSize: n });
+    throw new ModelValidationError(
+      'safetensors_truncated',
+      `safetensors header of ${n} bytes runs past the end of the file`,
+      { headerSize: n },
+    );
   }
   if (n < 2 || bytes[8] !== 0x7b) badHeader('does not start with "{"');
   let text: string;
@@ -282,9 +307,11 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions 
   const entries: Entry[] = [];
   for (const [name, v] of root.entries) {
     if (name === '__metadata__') {
-      if (!(v instanceof JObj)) throw new ModelValidationError('safetensors_bad_metadata', '__metadata__ is not an object');
+      if (!(v instanceof JObj))
+        throw new ModelValidationError('safetensors_bad_metadata', '__metadata__ is not an object');
       for (const [k, s] of v.entries) {
-        if (typeof s !== 'string') throw new ModelValidationError('safetensors_bad_metadata', `__metadata__.${k} is not a string`, { key: k });
+        if (typeof s !== 'string')
+          throw new ModelValidationError('safetensors_bad_metadata', `__metadata__.${k} is not a string`, { key: k });
         Object.defineProperty(metadata, k, { value: s, enumerable: true, writable: true, configurable: true });
       }
       continue;
@@ -294,11 +321,22 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions 
     if (keys !== 'data_offsets,dtype,shape') badHeader(`entry ${name} has keys ${keys}`, { name });
     const dt = v.entries.get('dtype');
     if (typeof dt !== 'string' || !Object.prototype.hasOwnProperty.call(SAFETENSORS_DTYPES, dt)) {
-      throw new ModelValidationError('safetensors_bad_dtype', `tensor ${name}: unsupported dtype ${JSON.stringify(dt)}`, { name });
+      throw new ModelValidationError(
+        'safetensors_bad_dtype',
+        `tensor ${name}: unsupported dtype ${JSON.stringify(dt)}`,
+        { name },
+      );
     }
     const sh = v.entries.get('shape');
-    if (!Array.isArray(sh) || !sh.every((d) => d instanceof JNum && d.integer && Number.isSafeInteger(d.value) && d.value >= 0)) {
-      throw new ModelValidationError('safetensors_bad_shape', `tensor ${name}: shape is not a list of non-negative integers`, { name });
+    if (
+      !Array.isArray(sh) ||
+      !sh.every((d) => d instanceof JNum && d.integer && Number.isSafeInteger(d.value) && d.value >= 0)
+    ) {
+      throw new ModelValidationError(
+        'safetensors_bad_shape',
+        `tensor ${name}: shape is not a list of non-negative integers`,
+        { name },
+      );
     }
     const off = v.entries.get('data_offsets');
     if (
@@ -323,7 +361,10 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions 
       if (e.begin < cursor) offsetsError('overlap', `tensor ${e.name} overlaps the previous tensor`, { name: e.name });
       offsetsError('gap', `gap of ${e.begin - cursor} bytes before tensor ${e.name}`, { name: e.name });
     }
-    if (e.end > dataLen) offsetsError('out_of_file', `tensor ${e.name} ends at ${e.end}, past the data (${dataLen} bytes)`, { name: e.name });
+    if (e.end > dataLen)
+      offsetsError('out_of_file', `tensor ${e.name} ends at ${e.end}, past the data (${dataLen} bytes)`, {
+        name: e.name,
+      });
     let numel = 1;
     for (const d of e.shape) numel *= d;
     const size = dtypeSize(e.dtype);

@@ -52,7 +52,16 @@ const rezipped: fc.Arbitrary<Uint8Array> = fc
     preferPickle: fc.boolean(),
     mutations: fc.array(mutationArb, { maxLength: 3 }),
     payload: fc.option(fc.nat({ max: payloads.length - 1 }), { freq: 4, nil: undefined }),
-    edit: fc.constantFrom('none', 'none', 'drop', 'dup-rename', 'add-code', 'other-prefix', 'bad-byteorder', 'bad-version'),
+    edit: fc.constantFrom(
+      'none',
+      'none',
+      'drop',
+      'dup-rename',
+      'add-code',
+      'other-prefix',
+      'bad-byteorder',
+      'bad-version',
+    ),
     alignment: fc.constantFrom(1, 64),
   })
   .map((r) => {
@@ -84,7 +93,10 @@ const rezipped: fc.Arbitrary<Uint8Array> = fc
         break;
     }
     const seen = new Set<string>();
-    return writeZip(entries.filter((e) => !seen.has(e.name) && seen.add(e.name)), { alignment: r.alignment });
+    return writeZip(
+      entries.filter((e) => !seen.has(e.name) && seen.add(e.name)),
+      { alignment: r.alignment },
+    );
   });
 
 /** One or two views of random geometry over FloatStorages of random (often wrong) lengths. */
@@ -102,25 +114,41 @@ const views: fc.Arbitrary<Uint8Array> = fc
     { minLength: 1, maxLength: 4 },
   )
   .chain((vs) =>
-    fc.tuple(fc.constant(vs), fc.oneof(fc.constant(0), fc.integer({ min: -5, max: 5 })), fc.oneof(fc.constant(0), fc.integer({ min: -5, max: 5 }))).map(([vs, d0, d1]) => {
-      // A storage is one key: its first view's numel wins, so the pickle never contradicts itself by accident.
-      const numelOf = new Map<string, number>();
-      for (const v of vs) if (!numelOf.has(v.key)) numelOf.set(v.key, v.numel);
-      // Storage bytes: numel × 4, usually exactly (so the views' geometry is what gets tested).
-      const bytesOf = (key: string, d: number): number => Math.max(0, Math.min(4096, (numelOf.get(key) ?? 0) * 4) + d);
-      const n0 = bytesOf('0', d0);
-      const n1 = bytesOf('1', d1);
-      const pkl = viewsPickle(Object.fromEntries(vs.map((v) => [v.name, { ...v, numel: numelOf.get(v.key)! }])));
-      return writeTorchArchive([
-        { name: 'data.pkl', data: pkl },
-        { name: 'data/0', data: new Uint8Array(n0) },
-        { name: 'data/1', data: new Uint8Array(n1) },
-      ]);
-    }),
+    fc
+      .tuple(
+        fc.constant(vs),
+        fc.oneof(fc.constant(0), fc.integer({ min: -5, max: 5 })),
+        fc.oneof(fc.constant(0), fc.integer({ min: -5, max: 5 })),
+      )
+      .map(([vs, d0, d1]) => {
+        // A storage is one key: its first view's numel wins, so the pickle never contradicts itself by accident.
+        const numelOf = new Map<string, number>();
+        for (const v of vs) if (!numelOf.has(v.key)) numelOf.set(v.key, v.numel);
+        // Storage bytes: numel × 4, usually exactly (so the views' geometry is what gets tested).
+        const bytesOf = (key: string, d: number): number =>
+          Math.max(0, Math.min(4096, (numelOf.get(key) ?? 0) * 4) + d);
+        const n0 = bytesOf('0', d0);
+        const n1 = bytesOf('1', d1);
+        const pkl = viewsPickle(Object.fromEntries(vs.map((v) => [v.name, { ...v, numel: numelOf.get(v.key)! }])));
+        return writeTorchArchive([
+          { name: 'data.pkl', data: pkl },
+          { name: 'data/0', data: new Uint8Array(n0) },
+          { name: 'data/1', data: new Uint8Array(n1) },
+        ]);
+      }),
   );
 
 const input = fc.oneof(
-  { weight: 1, arbitrary: randomBytesArb([Uint8Array.of(0x50, 0x4b, 0x03, 0x04), Uint8Array.of(0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19)], 256) },
+  {
+    weight: 1,
+    arbitrary: randomBytesArb(
+      [
+        Uint8Array.of(0x50, 0x4b, 0x03, 0x04),
+        Uint8Array.of(0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19),
+      ],
+      256,
+    ),
+  },
   { weight: 3, arbitrary: mutatedArb(seeds) },
   { weight: 5, arbitrary: rezipped },
   { weight: 3, arbitrary: views },

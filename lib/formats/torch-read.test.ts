@@ -20,7 +20,11 @@ describe('readCheckpoint: valid files', () => {
     expect([...ckpt.stateDict.keys()]).toEqual(meta.keys); // file order kept
     for (const t of ckpt.stateDict.values()) expect(t.dtype).toBe(meta.dtype);
     if (meta.layout === 'original') {
-      expect(ckpt.modelArchitecture).toMatchObject({ input_dim: meta.input_dim, hidden_dims: meta.hidden_dims, model_type: 'autoencoder' });
+      expect(ckpt.modelArchitecture).toMatchObject({
+        input_dim: meta.input_dim,
+        hidden_dims: meta.hidden_dims,
+        model_type: 'autoencoder',
+      });
       expect(ckpt.trainingConfig).toMatchObject({ epochs: 3, early_stopping: true, notes: null, age_group: [3, 4] });
     }
   });
@@ -29,7 +33,12 @@ describe('readCheckpoint: valid files', () => {
     const ckpt = readCheckpoint(fx('with-optimizer.pth'));
     expect(ckpt.layout).toBe('original');
     expect(ckpt.metadata).toEqual({ age_group_min: 3, age_group_max: 4 });
-    expect([...ckpt.stateDict.keys()]).toEqual(['encoder.0.weight', 'encoder.0.bias', 'decoder.0.weight', 'decoder.0.bias']);
+    expect([...ckpt.stateDict.keys()]).toEqual([
+      'encoder.0.weight',
+      'encoder.0.bias',
+      'decoder.0.weight',
+      'decoder.0.bias',
+    ]);
   });
 
   it('reads nn.Parameter-wrapped tensors (_rebuild_parameter), zip64 and deflated archives', () => {
@@ -93,7 +102,9 @@ describe('readCheckpoint: refusals', () => {
   });
 
   it('zip bomb with a 10 MB cap → zip_bomb', () => {
-    expect(err(() => readCheckpoint(fx('malicious/zip-bomb.zip'), { maxInflatedBytes: 10 * 1024 * 1024 })).code).toBe('zip_bomb');
+    expect(err(() => readCheckpoint(fx('malicious/zip-bomb.zip'), { maxInflatedBytes: 10 * 1024 * 1024 })).code).toBe(
+      'zip_bomb',
+    );
   });
 
   // What the file can honestly hold bounds the work: each refused in milliseconds, nothing gathered.
@@ -108,7 +119,9 @@ describe('readCheckpoint: refusals', () => {
   it('the hostile inputs are what they claim: tiny files asking for gigabytes', () => {
     const byName = new Map(hostile.map((c) => [c.name, c.bytes]));
     expect(byName.get('stride0-gather-2gib.pth')!.length).toBeLessThan(1024);
-    expect(err(() => readCheckpoint(byName.get('stride0-gather-2gib.pth')!)).message).toContain('needs 2147483648 bytes but its storage holds 4');
+    expect(err(() => readCheckpoint(byName.get('stride0-gather-2gib.pth')!)).message).toContain(
+      'needs 2147483648 bytes but its storage holds 4',
+    );
     const bomb = byName.get('zip-bomb-1.9gib.pth')!;
     expect(bomb.length).toBeLessThan(2.5 * 1024 * 1024);
     expect(err(() => readCheckpoint(bomb)).message).toContain(`declares ${ZIP_BOMB_INFLATED_BYTES} bytes`);

@@ -39,7 +39,14 @@ const notCheckpoint = (why: string): never => {
   throw new ModelValidationError('not_a_checkpoint', `not a PyTorch checkpoint: ${why}`);
 };
 
-const ALLOWED_META = new Set(['version', 'byteorder', '.data/version', '.data/serialization_id', '.format_version', '.storage_alignment']);
+const ALLOWED_META = new Set([
+  'version',
+  'byteorder',
+  '.data/version',
+  '.data/serialization_id',
+  '.format_version',
+  '.storage_alignment',
+]);
 
 /**
  * Parse and validate a checkpoint. Contiguous tensors of stored (uncompressed) entries are zero-copy
@@ -77,7 +84,10 @@ export function readCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = 
     if (e.isDirectory) continue;
     const ok = rel === 'data.pkl' || ALLOWED_META.has(rel) || /^data\/[^/]+$/.test(rel);
     if (!ok) {
-      const hint = rel === 'constants.pkl' || rel.startsWith('code/') ? ' (this looks like a TorchScript archive; save the state dict instead)' : '';
+      const hint =
+        rel === 'constants.pkl' || rel.startsWith('code/')
+          ? ' (this looks like a TorchScript archive; save the state dict instead)'
+          : '';
       notCheckpoint(`unexpected entry ${JSON.stringify(e.name)}${hint}`);
     }
     contents.set(rel, zip.read(e.name)); // inflates + CRC-checks every entry
@@ -89,7 +99,10 @@ export function readCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = 
   if (byteorder) {
     const s = new TextDecoder().decode(byteorder).trim();
     if (s !== 'little') {
-      throw new ModelValidationError('unsupported_byteorder', `checkpoint byte order is ${JSON.stringify(s)}; only little-endian checkpoints are supported`);
+      throw new ModelValidationError(
+        'unsupported_byteorder',
+        `checkpoint byte order is ${JSON.stringify(s)}; only little-endian checkpoints are supported`,
+      );
     }
   }
   const version = contents.get('version');
@@ -98,7 +111,12 @@ export function readCheckpoint(bytes: Uint8Array, opts: ReadCheckpointOptions = 
   const root = unpickle(pkl as Uint8Array, {
     loadStorage: (key) => {
       const data = contents.get(`data/${key}`);
-      if (!data) throw new ModelValidationError('storage_missing', `storage ${JSON.stringify(key)} is referenced but ${pre}data/${key} is missing`, { storage: key });
+      if (!data)
+        throw new ModelValidationError(
+          'storage_missing',
+          `storage ${JSON.stringify(key)} is referenced but ${pre}data/${key} is missing`,
+          { storage: key },
+        );
       return data;
     },
   });
@@ -161,7 +179,9 @@ export function toCheckpoint(root: PyValue): Checkpoint {
   if (top.map.size === 0) notCheckpoint('the top-level dict is empty');
   for (const [k, v] of top.map) {
     if (!(v instanceof TensorValue)) {
-      notCheckpoint(`the top-level dict has no model_state_dict and its entry ${JSON.stringify(k)} is not a tensor, so it is not a bare state dict either`);
+      notCheckpoint(
+        `the top-level dict has no model_state_dict and its entry ${JSON.stringify(k)} is not a tensor, so it is not a bare state dict either`,
+      );
     }
   }
   return { layout: 'state_dict', stateDict: stateDictFrom(top, 'state dict') };

@@ -8,7 +8,13 @@ import { readCheckpoint } from './torch-read';
 import { toAutoencoder } from './architecture';
 import { bytesLEToFloat32, float32ToBytesLE } from './bytes-write';
 import type { StateDict, Tensor } from './types';
-import { randomAutoencoder, randomInput, referenceForward, relativeError, sameBytes } from './test-support/autoencoders';
+import {
+  randomAutoencoder,
+  randomInput,
+  referenceForward,
+  relativeError,
+  sameBytes,
+} from './test-support/autoencoders';
 import { pythonMissing, runPython, warnSkip, withTempDir } from './test-support/python';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -41,7 +47,11 @@ describe('writeTorchCheckpoint', () => {
       expect(r.shape).toEqual(t.shape);
       expect(sameBytes(r.bytes, t.bytes)).toBe(true);
     }
-    expect(ckpt.modelArchitecture).toMatchObject({ input_dim: 832, hidden_dims: [512, 256, 128, 64], model_type: 'autoencoder' });
+    expect(ckpt.modelArchitecture).toMatchObject({
+      input_dim: 832,
+      hidden_dims: [512, 256, 128, 64],
+      model_type: 'autoencoder',
+    });
     const back = toAutoencoder(ckpt);
     expect(back.architecture).toEqual(ae.architecture);
     back.layers.forEach((l, i) => {
@@ -88,7 +98,14 @@ describe('writeTorchCheckpoint', () => {
         const xin = path.join(dir, 'x.bin');
         const yout = path.join(dir, 'y.bin');
         writeFileSync(p, bytes);
-        writeFileSync(pm, writeTorchPickleArchive({ model_state_dict: stateDictValue(mixed), n: [1, 2], t: new TorchTensorRef(mixed.get('i32')!) }));
+        writeFileSync(
+          pm,
+          writeTorchPickleArchive({
+            model_state_dict: stateDictValue(mixed),
+            n: [1, 2],
+            t: new TorchTensorRef(mixed.get('i32')!),
+          }),
+        );
         writeFileSync(xin, float32ToBytesLE(input));
         out = runPython<Out>(
           String.raw`
@@ -140,8 +157,14 @@ print(json.dumps({
 
     it('stores every dtype torch understands, bytes intact', () => {
       const torchNames: Record<string, string> = {
-        float16: 'torch.float16', bfloat16: 'torch.bfloat16', float64: 'torch.float64', int64: 'torch.int64',
-        int32: 'torch.int32', uint8: 'torch.uint8', bool: 'torch.bool', float32: 'torch.float32',
+        float16: 'torch.float16',
+        bfloat16: 'torch.bfloat16',
+        float64: 'torch.float64',
+        int64: 'torch.int64',
+        int32: 'torch.int32',
+        uint8: 'torch.uint8',
+        bool: 'torch.bool',
+        float32: 'torch.float32',
       };
       for (const [k, t] of mixed) {
         expect(out.mixed[k]).toEqual({ dtype: torchNames[t.dtype], shape: t.shape, sha: sha(t.bytes) });

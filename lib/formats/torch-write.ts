@@ -11,15 +11,7 @@ import { ModelExportError } from './errors';
 import type { Autoencoder, DType, StateDict, Tensor } from './types';
 import { architectureRecord, autoencoderStateDict, checkTensor } from './autoencoder-tensors';
 import { shapeNumel } from './dtype';
-import {
-  orderedDict,
-  PyPersistentId,
-  PyReduce,
-  pyGlobal,
-  tuple,
-  writePickle,
-  type PickleValue,
-} from './pickle-write';
+import { orderedDict, PyPersistentId, PyReduce, pyGlobal, tuple, writePickle, type PickleValue } from './pickle-write';
 import { writeTorchArchive, type ZipEntry } from './zip-write';
 
 export type TorchMetadataValue = string | number | boolean | null;
@@ -69,7 +61,12 @@ export function stateDictValue(sd: StateDict): { ordered: true; entries: [string
 }
 
 function isOrdered(v: unknown): v is { ordered: true; entries: [string, TorchValue][] } {
-  return typeof v === 'object' && v !== null && (v as { ordered?: unknown }).ordered === true && Array.isArray((v as { entries?: unknown }).entries);
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v as { ordered?: unknown }).ordered === true &&
+    Array.isArray((v as { entries?: unknown }).entries)
+  );
 }
 
 /**
@@ -106,7 +103,9 @@ export function writeTorchPickleArchive(root: TorchValue, opts: { prefix?: strin
 }
 
 /** Metadata as written into a checkpoint: non-integer numbers become strings (see module doc). */
-export function torchSafeMetadata(metadata: Record<string, TorchMetadataValue>): Record<string, string | number | boolean | null> {
+export function torchSafeMetadata(
+  metadata: Record<string, TorchMetadataValue>,
+): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
   for (const [k, v] of Object.entries(metadata)) {
     if (typeof v === 'number') out[k] = Number.isSafeInteger(v) && !Object.is(v, -0) ? v : String(v);

@@ -14,15 +14,7 @@ export type StateDict = Map<string, Tensor>;
 
 /** A plain JSON-like value decoded from a pickle (dicts become plain objects with string keys). */
 export type PlainValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PlainValue[]
-  | { [key: string]: PlainValue }
-  | Tensor;
+  null | boolean | number | bigint | string | Uint8Array | PlainValue[] | { [key: string]: PlainValue } | Tensor;
 
 /** What a checkpoint file holds, whichever layout it came in. */
 export type Checkpoint = {

@@ -20,23 +20,35 @@ export function readValidationSet(bytes: Uint8Array): ValidationSet {
   const { tensors, metadata } = readSafetensors(bytes);
   const emb = tensors.get('embeddings');
   if (!emb) {
-    throw new ModelValidationError('validation_set_invalid', 'validation set has no "embeddings" tensor (expected shape [N, D])');
+    throw new ModelValidationError(
+      'validation_set_invalid',
+      'validation set has no "embeddings" tensor (expected shape [N, D])',
+    );
   }
   if (emb.shape.length !== 2 || emb.shape[0] < 1 || emb.shape[1] < 1) {
-    throw new ModelValidationError('validation_set_invalid', `"embeddings" must have shape [N, D] with N, D ≥ 1; got [${emb.shape.join(', ')}]`);
+    throw new ModelValidationError(
+      'validation_set_invalid',
+      `"embeddings" must have shape [N, D] with N, D ≥ 1; got [${emb.shape.join(', ')}]`,
+    );
   }
   const [count, dim] = emb.shape;
   const embeddings = toFloat32Array(emb);
   for (let i = 0; i < embeddings.length; i++) {
     if (!Number.isFinite(embeddings[i])) {
-      throw new ModelValidationError('validation_set_invalid', `"embeddings" holds a non-finite value at sample ${Math.floor(i / dim)}`);
+      throw new ModelValidationError(
+        'validation_set_invalid',
+        `"embeddings" holds a non-finite value at sample ${Math.floor(i / dim)}`,
+      );
     }
   }
   let isAnomaly: Uint8Array | null = null;
   const labels = tensors.get('is_anomaly');
   if (labels) {
     if (labels.shape.length !== 1 || labels.shape[0] !== count) {
-      throw new ModelValidationError('validation_set_invalid', `"is_anomaly" must have shape [${count}]; got [${labels.shape.join(', ')}]`);
+      throw new ModelValidationError(
+        'validation_set_invalid',
+        `"is_anomaly" must have shape [${count}]; got [${labels.shape.join(', ')}]`,
+      );
     }
     isAnomaly = Uint8Array.from(toIntegerArray(labels), (v) => (v ? 1 : 0));
   }

@@ -16,7 +16,8 @@ export function inflateCapped(src: Uint8Array, declared: number, cap: number, na
   let ended = false;
   const inf = new Inflate((chunk, final) => {
     if (total + chunk.length > declared) {
-      const why = total + chunk.length > cap ? `over the limit of ${cap} bytes` : `past its declared size of ${declared} bytes`;
+      const why =
+        total + chunk.length > cap ? `over the limit of ${cap} bytes` : `past its declared size of ${declared} bytes`;
       fail('zip_bomb', `zip: entry ${JSON.stringify(name)} inflates ${why}; refused`, { entry: name, limit: cap });
     }
     out.set(chunk, total);
@@ -31,7 +32,9 @@ export function inflateCapped(src: Uint8Array, declared: number, cap: number, na
     if (src.length === 0) inf.push(new Uint8Array(0), true);
   } catch (e) {
     if (e instanceof ModelValidationError) throw e;
-    fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has corrupt deflate data (${(e as Error).message})`, { entry: name });
+    fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has corrupt deflate data (${(e as Error).message})`, {
+      entry: name,
+    });
   }
   if (!ended) fail('zip_corrupt', `zip: entry ${JSON.stringify(name)} has a truncated deflate stream`, { entry: name });
   return total === declared ? out : out.subarray(0, total);

@@ -33,7 +33,8 @@ export function writeZip(entries: ZipEntry[], opts: ZipWriteOptions = {}): Uint8
   const seen = new Set<string>();
   let total = 22;
   for (const e of entries) {
-    if (!e.name || e.name.startsWith('/') || e.name.split('/').includes('..') || e.name.includes('\\')) fail(`bad entry name ${e.name}`);
+    if (!e.name || e.name.startsWith('/') || e.name.split('/').includes('..') || e.name.includes('\\'))
+      fail(`bad entry name ${e.name}`);
     if (seen.has(e.name)) fail(`duplicate entry ${e.name}`);
     seen.add(e.name);
     total += e.data.length + 2 * (LOCAL_HEADER_SIZE + utf8(e.name).length + 16) + alignment + 4;
@@ -58,7 +59,10 @@ export function writeZip(entries: ZipEntry[], opts: ZipWriteOptions = {}): Uint8
     w.u32(crc).u32(e.data.length).u32(e.data.length).u16(name.length).u16(extra);
     w.bytes(name);
     if (extra) {
-      w.u8(0x46).u8(0x42).u16(extra - 4).fill(extra - 4, 0x5a); // "FB", len, 'Z'…
+      w.u8(0x46)
+        .u8(0x42)
+        .u16(extra - 4)
+        .fill(extra - 4, 0x5a); // "FB", len, 'Z'…
     }
     w.bytes(e.data);
     central.push({ name, crc, size: e.data.length, offset, utf8Flag });

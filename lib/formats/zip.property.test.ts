@@ -17,7 +17,9 @@ const seeds = [
   fixture('deflated.pth'),
   fixture('zip64.pth'),
   fixture('parameters-keep-vars.pth'),
-  ...['zip-duplicate', 'zip-overlap', 'zip-crc-mismatch', 'zip-header-mismatch-size', 'zip-slip-nul'].map((n) => fixture(`malicious/${n}.zip`)),
+  ...['zip-duplicate', 'zip-overlap', 'zip-crc-mismatch', 'zip-header-mismatch-size', 'zip-slip-nul'].map((n) =>
+    fixture(`malicious/${n}.zip`),
+  ),
   writeZip([
     { name: 'a/data.pkl', data: new Uint8Array([0x80, 2, 0x4e, 0x2e]) },
     { name: 'a/data/0', data: new Uint8Array(40).fill(7) },

@@ -83,7 +83,11 @@ function zip64Archive(files: [string, Uint8Array][]): Uint8Array {
 describe('zip reader: valid archives', () => {
   it('reads stored and deflated entries written by fflate, CRC-checked', () => {
     const big = new Uint8Array(300_000).map((_, i) => (i * 7) % 13);
-    const z = zipSync({ 'a/x.txt': [enc('hello'), { level: 0 }], 'a/big.bin': [big, { level: 6 }], 'a/empty': [new Uint8Array(0), { level: 6 }] });
+    const z = zipSync({
+      'a/x.txt': [enc('hello'), { level: 0 }],
+      'a/big.bin': [big, { level: 6 }],
+      'a/empty': [new Uint8Array(0), { level: 6 }],
+    });
     const got = readAll(z);
     expect(new TextDecoder().decode(got.get('a/x.txt'))).toBe('hello');
     expect(got.get('a/big.bin')).toEqual(big);
@@ -201,7 +205,9 @@ describe('zip reader: refusals', () => {
     // The same 1 MiB of zeros is fine under the floor, and a ratio of 2000 admits the bomb's 200 MB.
     const small = zipSync({ 'p/zeros': [new Uint8Array(1024 * 1024), { level: 9 }] });
     expect(openZip(small).read('p/zeros').length).toBe(1024 * 1024);
-    expect(openZip(fx('malicious/zip-bomb.zip'), { maxCompressionRatio: 2000 }).read(name).length).toBe(200 * 1024 * 1024);
+    expect(openZip(fx('malicious/zip-bomb.zip'), { maxCompressionRatio: 2000 }).read(name).length).toBe(
+      200 * 1024 * 1024,
+    );
   });
 
   it('the archive as a whole is bounded by the ratio too (many entries each under the floor)', () => {

@@ -123,7 +123,8 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
       break;
     }
   }
-  if (eocd < 0) fail('zip_corrupt', 'zip: no end-of-central-directory record at the end of the file (truncated or not a zip)');
+  if (eocd < 0)
+    fail('zip_corrupt', 'zip: no end-of-central-directory record at the end of the file (truncated or not a zip)');
   const diskNo = u16(bytes, eocd + 4);
   const cdDisk = u16(bytes, eocd + 6);
   let entriesOnDisk = u16(bytes, eocd + 8);
@@ -138,10 +139,12 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
     const rec = u64(bytes, loc + 8, 'zip64 EOCD offset');
     const disks = u32(bytes, loc + 16);
     if (locDisk !== 0 || disks > 1) fail('zip_unsupported', 'zip: multi-disk archives are not supported');
-    if (rec + 56 > loc || u32(bytes, rec) !== SIG_EOCD64) fail('zip_corrupt', 'zip: bad zip64 end-of-central-directory record');
+    if (rec + 56 > loc || u32(bytes, rec) !== SIG_EOCD64)
+      fail('zip_corrupt', 'zip: bad zip64 end-of-central-directory record');
     const recSize = u64(bytes, rec + 4, 'zip64 EOCD size');
     if (rec + 12 + recSize !== loc) fail('zip_corrupt', 'zip: zip64 EOCD record size disagrees with its locator');
-    if (u32(bytes, rec + 16) !== 0 || u32(bytes, rec + 20) !== 0) fail('zip_unsupported', 'zip: multi-disk archives are not supported');
+    if (u32(bytes, rec + 16) !== 0 || u32(bytes, rec + 20) !== 0)
+      fail('zip_unsupported', 'zip: multi-disk archives are not supported');
     entriesOnDisk = u64(bytes, rec + 24, 'entry count');
     totalEntries = u64(bytes, rec + 32, 'entry count');
     cdSize = u64(bytes, rec + 40, 'central directory size');
@@ -153,7 +156,10 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
   if (entriesOnDisk !== totalEntries) fail('zip_unsupported', 'zip: multi-disk archives are not supported');
   if (totalEntries > maxEntries) fail('zip_bomb', `zip: ${totalEntries} entries exceeds the limit of ${maxEntries}`);
   if (cdOffset + cdSize !== cdEndExpected) {
-    fail('zip_corrupt', 'zip: central directory does not end where the end-of-central-directory record begins (prepended or appended data?)');
+    fail(
+      'zip_corrupt',
+      'zip: central directory does not end where the end-of-central-directory record begins (prepended or appended data?)',
+    );
   }
 
   // ---- Central directory ----
@@ -162,7 +168,8 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
   const spans: { start: number; end: number; name: string }[] = [];
   let p = cdOffset;
   for (let i = 0; i < totalEntries; i++) {
-    if (p + 46 > cdEndExpected || u32(bytes, p) !== SIG_CENTRAL) fail('zip_corrupt', `zip: bad central directory header #${i}`);
+    if (p + 46 > cdEndExpected || u32(bytes, p) !== SIG_CENTRAL)
+      fail('zip_corrupt', `zip: bad central directory header #${i}`);
     const flags = u16(bytes, p + 8);
     const method = u16(bytes, p + 10);
     const crc = u32(bytes, p + 16);
@@ -184,33 +191,54 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
     }
     const why = unsafeNameReason(name);
     if (why) fail('zip_slip', `zip: refused unsafe entry name ${JSON.stringify(name)} (${why})`, { entry: name });
-    if (byName.has(name)) fail('zip_duplicate_entry', `zip: duplicate entry name ${JSON.stringify(name)}`, { entry: name });
+    if (byName.has(name))
+      fail('zip_duplicate_entry', `zip: duplicate entry name ${JSON.stringify(name)}`, { entry: name });
 
     const extra = parseExtra(
       bytes,
       p + 46 + nameLen,
       extraLen,
-      { uncompressed: usize === 0xffffffff, compressed: csize === 0xffffffff, offset: lho === 0xffffffff, disk: disk === 0xffff },
+      {
+        uncompressed: usize === 0xffffffff,
+        compressed: csize === 0xffffffff,
+        offset: lho === 0xffffffff,
+        disk: disk === 0xffff,
+      },
       `central header of ${JSON.stringify(name)}`,
     );
     const zip64 = extra.present;
-    if (usize === 0xffffffff) usize = extra.uncompressed ?? fail('zip_corrupt', `zip: missing zip64 size for ${JSON.stringify(name)}`);
-    if (csize === 0xffffffff) csize = extra.compressed ?? fail('zip_corrupt', `zip: missing zip64 size for ${JSON.stringify(name)}`);
-    if (lho === 0xffffffff) lho = extra.offset ?? fail('zip_corrupt', `zip: missing zip64 offset for ${JSON.stringify(name)}`);
-    if (disk === 0xffff) disk = extra.disk ?? fail('zip_corrupt', `zip: missing zip64 disk for ${JSON.stringify(name)}`);
+    if (usize === 0xffffffff)
+      usize = extra.uncompressed ?? fail('zip_corrupt', `zip: missing zip64 size for ${JSON.stringify(name)}`);
+    if (csize === 0xffffffff)
+      csize = extra.compressed ?? fail('zip_corrupt', `zip: missing zip64 size for ${JSON.stringify(name)}`);
+    if (lho === 0xffffffff)
+      lho = extra.offset ?? fail('zip_corrupt', `zip: missing zip64 offset for ${JSON.stringify(name)}`);
+    if (disk === 0xffff)
+      disk = extra.disk ?? fail('zip_corrupt', `zip: missing zip64 disk for ${JSON.stringify(name)}`);
     if (disk !== 0) fail('zip_unsupported', 'zip: multi-disk archives are not supported');
-    if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000) fail('zip_unsupported', `zip: entry ${JSON.stringify(name)} is encrypted`, { entry: name });
+    if (flags & 0x0001 || flags & 0x0040 || flags & 0x2000)
+      fail('zip_unsupported', `zip: entry ${JSON.stringify(name)} is encrypted`, { entry: name });
     if (method !== 0 && method !== 8) {
-      fail('zip_unsupported', `zip: entry ${JSON.stringify(name)} uses compression method ${method} (only stored and deflate are supported)`, { entry: name });
+      fail(
+        'zip_unsupported',
+        `zip: entry ${JSON.stringify(name)} uses compression method ${method} (only stored and deflate are supported)`,
+        { entry: name },
+      );
     }
     if (method === 0 && csize !== usize) {
-      fail('zip_header_mismatch', `zip: stored entry ${JSON.stringify(name)} has compressed size ${csize} ≠ size ${usize}`, { entry: name });
+      fail(
+        'zip_header_mismatch',
+        `zip: stored entry ${JSON.stringify(name)} has compressed size ${csize} ≠ size ${usize}`,
+        { entry: name },
+      );
     }
     const isDirectory = name.endsWith('/');
-    if (isDirectory && usize !== 0) fail('zip_corrupt', `zip: directory entry ${JSON.stringify(name)} has data`, { entry: name });
+    if (isDirectory && usize !== 0)
+      fail('zip_corrupt', `zip: directory entry ${JSON.stringify(name)} has data`, { entry: name });
 
     // ---- Local header must agree ----
-    if (lho + 30 > cdOffset || u32(bytes, lho) !== SIG_LOCAL) fail('zip_corrupt', `zip: bad local header for ${JSON.stringify(name)}`, { entry: name });
+    if (lho + 30 > cdOffset || u32(bytes, lho) !== SIG_LOCAL)
+      fail('zip_corrupt', `zip: bad local header for ${JSON.stringify(name)}`, { entry: name });
     const lFlags = u16(bytes, lho + 6);
     const lMethod = u16(bytes, lho + 8);
     const lCrc = u32(bytes, lho + 14);
@@ -219,9 +247,14 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
     const lNameLen = u16(bytes, lho + 26);
     const lExtraLen = u16(bytes, lho + 28);
     const dataOffset = lho + 30 + lNameLen + lExtraLen;
-    if (dataOffset > cdOffset) fail('zip_corrupt', `zip: local header of ${JSON.stringify(name)} overruns the data area`, { entry: name });
+    if (dataOffset > cdOffset)
+      fail('zip_corrupt', `zip: local header of ${JSON.stringify(name)} overruns the data area`, { entry: name });
     const mismatch = (what: string): never =>
-      fail('zip_header_mismatch', `zip: local header and central directory disagree on the ${what} of ${JSON.stringify(name)}`, { entry: name });
+      fail(
+        'zip_header_mismatch',
+        `zip: local header and central directory disagree on the ${what} of ${JSON.stringify(name)}`,
+        { entry: name },
+      );
     const lName = bytes.subarray(lho + 30, lho + 30 + lNameLen);
     if (lNameLen !== nameLen || !lName.every((v, k) => v === nameBytes[k])) mismatch('name');
     if (lMethod !== method) mismatch('compression method');
@@ -248,12 +281,14 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
       if (lUsize !== 0 && lUsize !== 0xffffffff && lUsize !== usize) mismatch('size');
     }
     const dataEnd = dataOffset + csize;
-    if (dataEnd > cdOffset) fail('zip_corrupt', `zip: data of ${JSON.stringify(name)} overruns the data area`, { entry: name });
+    if (dataEnd > cdOffset)
+      fail('zip_corrupt', `zip: data of ${JSON.stringify(name)} overruns the data area`, { entry: name });
     let spanEnd = dataEnd;
     if (usesDataDescriptor) {
       let q = dataEnd;
       if (q + 4 <= cdOffset && u32(bytes, q) === SIG_DESCRIPTOR) q += 4;
-      if (q + 12 > cdOffset) fail('zip_corrupt', `zip: data descriptor of ${JSON.stringify(name)} is missing`, { entry: name });
+      if (q + 12 > cdOffset)
+        fail('zip_corrupt', `zip: data descriptor of ${JSON.stringify(name)} is missing`, { entry: name });
       if (u32(bytes, q) !== crc) mismatch('CRC-32 (data descriptor)');
       if (u32(bytes, q + 4) === csize && u32(bytes, q + 8) === usize) {
         spanEnd = q + 12;
@@ -286,9 +321,13 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
   spans.sort((a, b) => a.start - b.start);
   for (let i = 1; i < spans.length; i++) {
     if (spans[i].start < spans[i - 1].end) {
-      fail('zip_overlapping_entries', `zip: entries ${JSON.stringify(spans[i - 1].name)} and ${JSON.stringify(spans[i].name)} overlap`, {
-        entry: spans[i].name,
-      });
+      fail(
+        'zip_overlapping_entries',
+        `zip: entries ${JSON.stringify(spans[i - 1].name)} and ${JSON.stringify(spans[i].name)} overlap`,
+        {
+          entry: spans[i].name,
+        },
+      );
     }
   }
 
@@ -307,10 +346,14 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
       const cap = Math.min(maxEntry, remaining, byRatio);
       if (e.uncompressedSize > cap) {
         const why = cap === byRatio ? ` (${ratio}× its ${e.compressedSize} compressed bytes)` : '';
-        fail('zip_bomb', `zip: entry ${JSON.stringify(name)} declares ${e.uncompressedSize} bytes, over the limit of ${cap}${why}`, {
-          entry: name,
-          limit: cap,
-        });
+        fail(
+          'zip_bomb',
+          `zip: entry ${JSON.stringify(name)} declares ${e.uncompressedSize} bytes, over the limit of ${cap}${why}`,
+          {
+            entry: name,
+            limit: cap,
+          },
+        );
       }
       const src = bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
       let out: Uint8Array;
@@ -321,11 +364,16 @@ export function openZip(bytes: Uint8Array, opts: ZipReadOptions = {}): ZipArchiv
       }
       inflated += out.length;
       if (out.length !== e.uncompressedSize) {
-        fail('zip_size_mismatch', `zip: entry ${JSON.stringify(name)} inflates to ${out.length} bytes, not the declared ${e.uncompressedSize}`, {
-          entry: name,
-        });
+        fail(
+          'zip_size_mismatch',
+          `zip: entry ${JSON.stringify(name)} inflates to ${out.length} bytes, not the declared ${e.uncompressedSize}`,
+          {
+            entry: name,
+          },
+        );
       }
-      if (crc32(out) !== e.crc32) fail('zip_crc_mismatch', `zip: CRC-32 mismatch in entry ${JSON.stringify(name)}`, { entry: name });
+      if (crc32(out) !== e.crc32)
+        fail('zip_crc_mismatch', `zip: CRC-32 mismatch in entry ${JSON.stringify(name)}`, { entry: name });
       return out;
     },
   };

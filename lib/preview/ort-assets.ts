@@ -28,7 +28,11 @@ export function ortDistDir(root = process.cwd()): string {
 let version: string | undefined;
 /** The installed onnxruntime-web version (read once). */
 export function ortVersion(root = process.cwd()): string {
-  version ??= (JSON.parse(readFileSync(path.join(root, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as { version: string }).version;
+  version ??= (
+    JSON.parse(readFileSync(path.join(root, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
   return version;
 }
 

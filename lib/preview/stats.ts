@@ -12,7 +12,12 @@ export const SUBJECT_DIMS = 64;
 export { meanSquaredErrors } from '../formats/forward';
 
 /** Mean over samples of the squared error in each dimension: which dims the model cannot rebuild. */
-export function perDimensionErrors(input: Float32Array, output: Float32Array, batch: number, dim: number): Float64Array {
+export function perDimensionErrors(
+  input: Float32Array,
+  output: Float32Array,
+  batch: number,
+  dim: number,
+): Float64Array {
   const out = new Float64Array(dim);
   for (let b = 0; b < batch; b++) {
     const o = b * dim;
@@ -26,7 +31,14 @@ export function perDimensionErrors(input: Float32Array, output: Float32Array, ba
 }
 
 /** MSE of one sample over a dimension range [from, to). */
-export function segmentError(input: Float32Array, output: Float32Array, sample: number, dim: number, from: number, to: number): number {
+export function segmentError(
+  input: Float32Array,
+  output: Float32Array,
+  sample: number,
+  dim: number,
+  from: number,
+  to: number,
+): number {
   let s = 0;
   const o = sample * dim;
   for (let i = from; i < to; i++) {
@@ -61,8 +73,17 @@ export function chooseThreshold(
     };
   }
   const normal = isAnomaly ? Array.from(errors).filter((_, i) => !isAnomaly[i]) : Array.from(errors);
-  if (isAnomaly && normal.length > 0) return { value: quantile(normal, 0.95), source: 'p95-normal', label: '95th percentile of the normal samples (not deployed)' };
-  return { value: quantile(Array.from(errors), 0.95), source: 'p95-all', label: '95th percentile of all samples (unlabelled; not deployed)' };
+  if (isAnomaly && normal.length > 0)
+    return {
+      value: quantile(normal, 0.95),
+      source: 'p95-normal',
+      label: '95th percentile of the normal samples (not deployed)',
+    };
+  return {
+    value: quantile(Array.from(errors), 0.95),
+    source: 'p95-all',
+    label: '95th percentile of all samples (unlabelled; not deployed)',
+  };
 }
 
 export type Histogram = {
@@ -77,7 +98,12 @@ export type Histogram = {
  * Histogram of errors, counted separately for normal and anomalous samples. Reconstruction errors
  * of anomalies are often orders of magnitude above the normal ones: a log axis keeps both visible.
  */
-export function histogram(errors: ArrayLike<number>, isAnomaly: Uint8Array | null, bins: number, extra: number[] = []): Histogram {
+export function histogram(
+  errors: ArrayLike<number>,
+  isAnomaly: Uint8Array | null,
+  bins: number,
+  extra: number[] = [],
+): Histogram {
   const vals = Array.from(errors).filter((v) => Number.isFinite(v));
   const positive = vals.filter((v) => v > 0);
   const all = [...vals, ...extra.filter((v) => Number.isFinite(v))];
@@ -115,7 +141,12 @@ export type FlagComparison = {
   noLongerFlagged: number[];
 };
 
-export function compareFlags(candidate: ArrayLike<number>, candidateThreshold: number, production: ArrayLike<number>, productionThreshold: number): FlagComparison {
+export function compareFlags(
+  candidate: ArrayLike<number>,
+  candidateThreshold: number,
+  production: ArrayLike<number>,
+  productionThreshold: number,
+): FlagComparison {
   const r: FlagComparison = { candidateFlagged: 0, productionFlagged: 0, newlyFlagged: [], noLongerFlagged: [] };
   for (let i = 0; i < candidate.length; i++) {
     const c = candidate[i] > candidateThreshold;

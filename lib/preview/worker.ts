@@ -15,13 +15,28 @@ import { writeOnnx } from '../formats/onnx-write';
 import { readAutoencoderArtifact } from '../formats/read-artifact';
 import { sha256Hex } from '../formats/sha256';
 import { readValidationSet, type ValidationSet } from '../formats/validation-set';
-import type { BackendReport, ModelResult, ModelSource, RunFailure, RunRequest, RunResult, Stage, WorkerMessage } from './protocol';
+import type {
+  BackendReport,
+  ModelResult,
+  ModelSource,
+  RunFailure,
+  RunRequest,
+  RunResult,
+  Stage,
+  WorkerMessage,
+} from './protocol';
 import { meanSquaredErrors, perDimensionErrors } from './stats';
 
 type Ort = typeof OrtModule;
 
 // Minimal WebGPU typings: TypeScript's DOM lib does not ship them yet.
-type GpuAdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean };
+type GpuAdapterInfo = {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+};
 type GpuAdapter = { info?: GpuAdapterInfo; isFallbackAdapter?: boolean };
 type NavigatorGpu = { gpu?: { requestAdapter(opts?: object): Promise<GpuAdapter | null> } };
 
@@ -44,13 +59,25 @@ ctx.onmessage = async (ev: MessageEvent<RunRequest>) => {
   if (ev.data?.type !== 'run') return;
   try {
     const result = await run(ev.data);
-    const buffers: Transferable[] = [result.samples.input.buffer, result.candidate.reconstruction.buffer, result.candidate.errors.buffer, result.candidate.perDimension.buffer];
+    const buffers: Transferable[] = [
+      result.samples.input.buffer,
+      result.candidate.reconstruction.buffer,
+      result.candidate.errors.buffer,
+      result.candidate.perDimension.buffer,
+    ];
     if (result.samples.isAnomaly) buffers.push(result.samples.isAnomaly.buffer);
-    if (result.production) buffers.push(result.production.reconstruction.buffer, result.production.errors.buffer, result.production.perDimension.buffer);
+    if (result.production)
+      buffers.push(
+        result.production.reconstruction.buffer,
+        result.production.errors.buffer,
+        result.production.perDimension.buffer,
+      );
     post(result, buffers);
   } catch (e) {
     const failure: RunFailure =
-      e instanceof PreviewError ? { type: 'error', ...e.failure } : { type: 'error', kind: 'runtime', message: e instanceof Error ? e.message : String(e) };
+      e instanceof PreviewError
+        ? { type: 'error', ...e.failure }
+        : { type: 'error', kind: 'runtime', message: e instanceof Error ? e.message : String(e) };
     post(failure);
   }
 };
@@ -63,15 +90,20 @@ async function run(req: RunRequest): Promise<RunResult> {
   runtime.catch(() => {}); // surfaced when awaited below
   const [cand, prod, samples] = await Promise.all([
     download(req.candidate.url, `the model ${req.candidate.modelId}`),
-    req.production ? download(req.production.url, `the production model ${req.production.modelId}`).catch((e: Error) => e) : null,
-    req.samples.kind === 'file' ? { bytes: new Uint8Array(req.samples.bytes), ms: 0, cached: null } : download(req.samples.url, 'the validation set'),
+    req.production
+      ? download(req.production.url, `the production model ${req.production.modelId}`).catch((e: Error) => e)
+      : null,
+    req.samples.kind === 'file'
+      ? { bytes: new Uint8Array(req.samples.bytes), ms: 0, cached: null }
+      : download(req.samples.url, 'the validation set'),
   ]);
 
   // Integrity first: nothing runs on bytes the registry did not vouch for.
   progress('verifying');
   const hashImpl = typeof crypto !== 'undefined' && crypto.subtle ? 'webcrypto' : 'typescript';
   const candHash = await verify(cand.bytes, req.candidate.sha256, `the model ${req.candidate.modelId}`);
-  const samplesHash = req.samples.kind === 'validation-set' ? await verify(samples.bytes, req.samples.sha256, 'the validation set') : 0;
+  const samplesHash =
+    req.samples.kind === 'validation-set' ? await verify(samples.bytes, req.samples.sha256, 'the validation set') : 0;
   let productionError: string | null = null;
   let prodHash = 0;
   if (prod instanceof Error) productionError = prod.message;
@@ -90,10 +122,16 @@ async function run(req: RunRequest): Promise<RunResult> {
   try {
     vs = readValidationSet(samples.bytes);
   } catch (e) {
-    throw new PreviewError({ kind: 'format', message: `The ${req.samples.kind === 'file' ? `file ${req.samples.name}` : 'validation set'} could not be read: ${(e as Error).message}` });
+    throw new PreviewError({
+      kind: 'format',
+      message: `The ${req.samples.kind === 'file' ? `file ${req.samples.name}` : 'validation set'} could not be read: ${(e as Error).message}`,
+    });
   }
   const candPrep = prepare(cand.bytes, req.candidate, vs.dim);
-  const prodPrep = prod && !(prod instanceof Error) && req.production && !productionError ? safePrepare(prod.bytes, req.production, vs.dim) : null;
+  const prodPrep =
+    prod && !(prod instanceof Error) && req.production && !productionError
+      ? safePrepare(prod.bytes, req.production, vs.dim)
+      : null;
   if (prodPrep && 'error' in prodPrep) productionError = prodPrep.error;
 
   progress('loading-runtime');
@@ -101,11 +139,19 @@ async function run(req: RunRequest): Promise<RunResult> {
 
   progress('running', `${vs.count} samples`);
   const sessionOpts = { executionProviders: providers, graphOptimizationLevel: 'all' as const };
-  const candidate = await runModel(ort, candPrep, vs, sessionOpts, backend, { download_ms: cand.ms, download_cached: cand.cached, hash_ms: candHash });
+  const candidate = await runModel(ort, candPrep, vs, sessionOpts, backend, {
+    download_ms: cand.ms,
+    download_cached: cand.cached,
+    hash_ms: candHash,
+  });
   let production: ModelResult | null = null;
   if (prodPrep && !('error' in prodPrep) && prod && !(prod instanceof Error)) {
     try {
-      production = await runModel(ort, prodPrep, vs, sessionOpts, backend, { download_ms: prod.ms, download_cached: prod.cached, hash_ms: prodHash });
+      production = await runModel(ort, prodPrep, vs, sessionOpts, backend, {
+        download_ms: prod.ms,
+        download_cached: prod.cached,
+        hash_ms: prodHash,
+      });
     } catch (e) {
       productionError = `the production model could not run: ${(e as Error).message}`;
     }
@@ -155,12 +201,16 @@ async function download(url: string, what: string): Promise<{ bytes: Uint8Array;
   try {
     const bytes = new Uint8Array(await res.arrayBuffer());
     // Resource Timing: nothing crossed the network when the transfer size is 0 (HTTP cache hit).
-    const entry = performance.getEntriesByName(new URL(url, ctx.location.href).href).at(-1) as PerformanceResourceTiming | undefined;
+    const entry = performance.getEntriesByName(new URL(url, ctx.location.href).href).at(-1) as
+      PerformanceResourceTiming | undefined;
     const cached = entry && entry.decodedBodySize > 0 ? entry.transferSize === 0 : null;
     return { bytes, ms: performance.now() - t, cached };
   } catch (e) {
     // The server aborts the stream when its own re-hash fails mid-transfer.
-    throw new PreviewError({ kind: 'download', message: `The download of ${what} was interrupted: ${(e as Error).message}` });
+    throw new PreviewError({
+      kind: 'download',
+      message: `The download of ${what} was interrupted: ${(e as Error).message}`,
+    });
   }
 }
 
@@ -200,14 +250,28 @@ function prepare(bytes: Uint8Array, source: ModelSource, dim: number): Prepared 
     // registry says, and gives the input dimension to check the samples against.
     ae = readAutoencoderArtifact(bytes, source.format);
   } catch (e) {
-    throw new PreviewError({ kind: 'format', message: `${source.modelId} (${source.format}) could not be read: ${(e as Error).message}` });
+    throw new PreviewError({
+      kind: 'format',
+      message: `${source.modelId} (${source.format}) could not be read: ${(e as Error).message}`,
+    });
   }
   if (ae.architecture.inputDim !== dim) {
-    throw new PreviewError({ kind: 'format', message: `The samples have ${dim} dimensions; ${source.modelId} takes ${ae.architecture.inputDim}.` });
+    throw new PreviewError({
+      kind: 'format',
+      message: `The samples have ${dim} dimensions; ${source.modelId} takes ${ae.architecture.inputDim}.`,
+    });
   }
   // ONNX runs as downloaded (the exact artifact); other formats are converted in the browser.
-  const onnx = source.format === 'onnx' ? bytes : writeOnnx(ae, { metadata: { model_id: source.modelId, converted_from: source.format } });
-  return { source, onnx, convertedFrom: source.format === 'onnx' ? null : source.format, prepare_ms: performance.now() - t };
+  const onnx =
+    source.format === 'onnx'
+      ? bytes
+      : writeOnnx(ae, { metadata: { model_id: source.modelId, converted_from: source.format } });
+  return {
+    source,
+    onnx,
+    convertedFrom: source.format === 'onnx' ? null : source.format,
+    prepare_ms: performance.now() - t,
+  };
 }
 
 function safePrepare(bytes: Uint8Array, source: ModelSource, dim: number): Prepared | { error: string } {
@@ -240,7 +304,8 @@ async function runModel(
     const tensor = out[session.outputNames[0]];
     const reconstruction = new Float32Array((await tensor.getData()) as Float32Array);
     tensor.dispose();
-    if (reconstruction.length !== vs.count * dim) throw new Error(`${p.source.modelId} returned ${reconstruction.length} values, expected ${vs.count} × ${dim}`);
+    if (reconstruction.length !== vs.count * dim)
+      throw new Error(`${p.source.modelId} returned ${reconstruction.length} values, expected ${vs.count} × ${dim}`);
     return {
       modelId: p.source.modelId,
       format: p.source.format,
@@ -249,10 +314,20 @@ async function runModel(
       reconstruction,
       errors: meanSquaredErrors(vs.embeddings, reconstruction, vs.count, dim),
       perDimension: perDimensionErrors(vs.embeddings, reconstruction, vs.count, dim),
-      timings: { download_ms: t.download_ms, download_cached: t.download_cached, hash_ms: t.hash_ms, prepare_ms: p.prepare_ms, session_ms, inference_ms },
+      timings: {
+        download_ms: t.download_ms,
+        download_cached: t.download_cached,
+        hash_ms: t.hash_ms,
+        prepare_ms: p.prepare_ms,
+        session_ms,
+        inference_ms,
+      },
     };
   } catch (e) {
-    throw new PreviewError({ kind: 'runtime', message: `onnxruntime-web (${backend.name}) could not run ${p.source.modelId}: ${(e as Error).message}` });
+    throw new PreviewError({
+      kind: 'runtime',
+      message: `onnxruntime-web (${backend.name}) could not run ${p.source.modelId}: ${(e as Error).message}`,
+    });
   } finally {
     await session.release();
   }
@@ -263,7 +338,10 @@ async function runModel(
  * throwaway session proves the WebGPU EP really initialises, because with ['webgpu', 'wasm'] ORT
  * would fall back to WASM silently and we would report the wrong backend.
  */
-async function loadRuntime(base: string, pref: 'auto' | 'wasm'): Promise<{ ort: Ort; backend: BackendReport; providers: string[]; ms: number }> {
+async function loadRuntime(
+  base: string,
+  pref: 'auto' | 'wasm',
+): Promise<{ ort: Ort; backend: BackendReport; providers: string[]; ms: number }> {
   const t0 = performance.now();
   const isolated = !!ctx.crossOriginIsolated;
   // SharedArrayBuffer (and so WASM threads) exists only in cross-origin-isolated contexts.
@@ -282,8 +360,11 @@ async function loadRuntime(base: string, pref: 'auto' | 'wasm'): Promise<{ ort: 
     }
   }
   const info = adapter?.info;
-  const adapterName = info ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') || 'unnamed adapter' : null;
-  const swiftshader = !!info && /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`);
+  const adapterName = info
+    ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') || 'unnamed adapter'
+    : null;
+  const swiftshader =
+    !!info && /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`);
 
   const entry = adapter ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
   const url = new URL(base + entry, ctx.location.origin).href;
@@ -306,10 +387,20 @@ async function loadRuntime(base: string, pref: 'auto' | 'wasm'): Promise<{ ort: 
     try {
       // Probe with the smallest valid model of the same op set: create must succeed on WebGPU alone.
       await probe(ort, 'webgpu');
-      return { ort, backend: report('webgpu', swiftshader ? 'the adapter is SwiftShader (CPU emulation): correct, not fast' : null), providers: ['webgpu'], ms: performance.now() - t0 };
+      return {
+        ort,
+        backend: report('webgpu', swiftshader ? 'the adapter is SwiftShader (CPU emulation): correct, not fast' : null),
+        providers: ['webgpu'],
+        ms: performance.now() - t0,
+      };
     } catch (e) {
       await probe(ort, 'wasm');
-      return { ort, backend: report('wasm', `WebGPU could not start (${(e as Error).message}); ran on WASM`), providers: ['wasm'], ms: performance.now() - t0 };
+      return {
+        ort,
+        backend: report('wasm', `WebGPU could not start (${(e as Error).message}); ran on WASM`),
+        providers: ['wasm'],
+        ms: performance.now() - t0,
+      };
     }
   }
   // Initialise the wasm backend now (compile, thread pool) so it overlaps the downloads instead
@@ -324,8 +415,22 @@ async function probe(ort: Ort, ep: 'webgpu' | 'wasm'): Promise<void> {
     {
       architecture: { modelType: 'autoencoder', inputDim: 2, hiddenDims: [1] },
       layers: [
-        { name: 'encoder.0', inFeatures: 2, outFeatures: 1, weight: new Float32Array([1, 1]), bias: new Float32Array([0]), relu: true },
-        { name: 'decoder.0', inFeatures: 1, outFeatures: 2, weight: new Float32Array([1, 1]), bias: new Float32Array([0, 0]), relu: false },
+        {
+          name: 'encoder.0',
+          inFeatures: 2,
+          outFeatures: 1,
+          weight: new Float32Array([1, 1]),
+          bias: new Float32Array([0]),
+          relu: true,
+        },
+        {
+          name: 'decoder.0',
+          inFeatures: 1,
+          outFeatures: 2,
+          weight: new Float32Array([1, 1]),
+          bias: new Float32Array([0, 0]),
+          relu: false,
+        },
       ],
       notes: [],
       sourceDType: 'float32',

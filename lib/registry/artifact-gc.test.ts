@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTargets } from '../db/test-databases';
 import type { StoredObject } from '../storage/types';
-import { ARTIFACT_REFERENCES, collectGarbage, referencedHashes, referencesTo, sweepOrphansOnStartup, withArtifactCleanup } from './artifact-gc';
+import {
+  ARTIFACT_REFERENCES,
+  collectGarbage,
+  referencedHashes,
+  referencesTo,
+  sweepOrphansOnStartup,
+  withArtifactCleanup,
+} from './artifact-gc';
 import { catalogueArtifact } from './artifacts';
 import { SYSTEM_ACTOR } from './audit';
 import { openTestRegistry } from './test-registry';
@@ -51,7 +58,9 @@ describe.each(testTargets())('artifact gc on %s', (target) => {
     expect(refs.size).toBeGreaterThanOrEqual(2 * r.jobs.length);
     expect(new Set((await objects()).map((o) => o.sha256))).toEqual(refs);
     const ckpt = r.jobs[0].checkpointSha256!;
-    expect(await referencesTo(r.db, ckpt)).toEqual(expect.arrayContaining(['Artifact.sha256', 'TrainingJob.checkpointSha256']));
+    expect(await referencesTo(r.db, ckpt)).toEqual(
+      expect.arrayContaining(['Artifact.sha256', 'TrainingJob.checkpointSha256']),
+    );
     expect(await referencesTo(r.db, 'f'.repeat(64))).toEqual([]);
   });
 

@@ -31,7 +31,9 @@ export const ARTIFACT_REFERENCES = [
   ['PreviewSummary', 'artifactSha256'],
 ] as const;
 
-const ALL_REFERENCES_SQL = ARTIFACT_REFERENCES.map(([t, c]) => `SELECT "${c}" AS sha FROM "${t}" WHERE "${c}" IS NOT NULL`).join(' UNION ');
+const ALL_REFERENCES_SQL = ARTIFACT_REFERENCES.map(
+  ([t, c]) => `SELECT "${c}" AS sha FROM "${t}" WHERE "${c}" IS NOT NULL`,
+).join(' UNION ');
 
 /** The hashes some row references, the catalogue included. */
 export async function referencedHashes(db: Db): Promise<Set<string>> {
@@ -41,7 +43,9 @@ export async function referencedHashes(db: Db): Promise<Set<string>> {
 
 /** Which tables reference `sha256` ("Artifact" is the catalogue row itself). */
 export async function referencesTo(db: Db, sha256: string): Promise<string[]> {
-  const sql = ARTIFACT_REFERENCES.map(([t, c]) => `SELECT '${t}.${c}' AS ref FROM "${t}" WHERE "${c}" = $1`).join(' UNION ');
+  const sql = ARTIFACT_REFERENCES.map(([t, c]) => `SELECT '${t}.${c}' AS ref FROM "${t}" WHERE "${c}" = $1`).join(
+    ' UNION ',
+  );
   const rows = await db.$queryRawUnsafe<{ ref: string }[]>(sql, sha256);
   return rows.map((r) => r.ref);
 }
@@ -71,7 +75,11 @@ export function isPending(sha256: string): boolean {
  * `fn` failed, a catalogue row it created (nothing else pointing at it) goes too: a refused
  * request keeps neither bytes nor records. Errors of the clean-up never mask `fn`'s own.
  */
-export async function withArtifactCleanup<T>(db: Db, store: ArtifactStore, fn: (store: ArtifactStore) => Promise<T>): Promise<T> {
+export async function withArtifactCleanup<T>(
+  db: Db,
+  store: ArtifactStore,
+  fn: (store: ArtifactStore) => Promise<T>,
+): Promise<T> {
   const started = new Date();
   const stored = new Set<string>();
   const tracked: ArtifactStore = {
@@ -117,7 +125,12 @@ export async function withArtifactCleanup<T>(db: Db, store: ArtifactStore, fn: (
  * Deletes the object unless something still needs it. With `catalogueSince`, a catalogue row
  * created at or after that time that nothing else references is deleted with it.
  */
-async function discardIfUnreferenced(db: Db, store: ArtifactStore, sha256: string, catalogueSince: Date | null): Promise<boolean> {
+async function discardIfUnreferenced(
+  db: Db,
+  store: ArtifactStore,
+  sha256: string,
+  catalogueSince: Date | null,
+): Promise<boolean> {
   return store.delete(sha256, {
     keepIf: async () => {
       if (isPending(sha256)) return true;
@@ -142,7 +155,9 @@ export const DEFAULT_GRACE_MINUTES = 60;
 /** The grace period of the start-up sweep: DRAWBRIDGE_GC_GRACE_MINUTES, default 60. */
 export function configuredGraceMinutes(): number {
   const v = Number(process.env.DRAWBRIDGE_GC_GRACE_MINUTES);
-  return process.env.DRAWBRIDGE_GC_GRACE_MINUTES !== undefined && Number.isFinite(v) && v >= 0 ? v : DEFAULT_GRACE_MINUTES;
+  return process.env.DRAWBRIDGE_GC_GRACE_MINUTES !== undefined && Number.isFinite(v) && v >= 0
+    ? v
+    : DEFAULT_GRACE_MINUTES;
 }
 
 export type OrphanInfo = { sha256: string; sizeBytes: number; modifiedAt: Date; ageSeconds: number };
@@ -231,7 +246,15 @@ export async function collectGarbage(
       action: 'artifact.gc',
       subjectType: 'artifact_store',
       subjectId: 'artifacts',
-      after: { graceMinutes: opts.graceMinutes, deleted: orphans.filter((o) => deleted.includes(o.sha256)).map((o) => ({ sha256: o.sha256, sizeBytes: o.sizeBytes })), deletedBytes, tempFiles: temp.files, tempBytes: temp.bytes },
+      after: {
+        graceMinutes: opts.graceMinutes,
+        deleted: orphans
+          .filter((o) => deleted.includes(o.sha256))
+          .map((o) => ({ sha256: o.sha256, sizeBytes: o.sizeBytes })),
+        deletedBytes,
+        tempFiles: temp.files,
+        tempBytes: temp.bytes,
+      },
     });
   }
   return report;
@@ -245,13 +268,22 @@ function orphanInfo(o: StoredObject, now: number): OrphanInfo {
  * The start-up sweep: what a crash between write and record left behind, older than the grace
  * period, as the system. Never throws: a server must come up even when its store is unreadable.
  */
-export async function sweepOrphansOnStartup(db: Db, store: ArtifactStore, graceMinutes = configuredGraceMinutes()): Promise<GcReport | null> {
+export async function sweepOrphansOnStartup(
+  db: Db,
+  store: ArtifactStore,
+  graceMinutes = configuredGraceMinutes(),
+): Promise<GcReport | null> {
   try {
     const r = await collectGarbage(db, store, SYSTEM_ACTOR, { graceMinutes, apply: true });
     if (r.deleted.length || r.tempFiles) {
-      console.info(`drawbridge: start-up sweep freed ${r.deleted.length} unreferenced artifact(s), ${r.deletedBytes} bytes, and ${r.tempFiles} stale temp file(s)`);
+      console.info(
+        `drawbridge: start-up sweep freed ${r.deleted.length} unreferenced artifact(s), ${r.deletedBytes} bytes, and ${r.tempFiles} stale temp file(s)`,
+      );
     }
-    if (r.missing.length) console.warn(`drawbridge: ${r.missing.length} referenced artifact(s) are missing from the store: ${r.missing.join(', ')}`);
+    if (r.missing.length)
+      console.warn(
+        `drawbridge: ${r.missing.length} referenced artifact(s) are missing from the store: ${r.missing.join(', ')}`,
+      );
     return r;
   } catch (e) {
     console.warn(`drawbridge: start-up sweep of the artifact store failed: ${(e as Error).message}`);

@@ -24,8 +24,12 @@ describe.each(testTargets())('artifact catalogue on %s', (target) => {
         }),
       ),
     );
-    expect(results.filter((x) => x.status === 'rejected').map((x) => String((x as PromiseRejectedResult).reason))).toEqual([]);
+    expect(
+      results.filter((x) => x.status === 'rejected').map((x) => String((x as PromiseRejectedResult).reason)),
+    ).toEqual([]);
     expect(await r.db.artifact.count({ where: { sha256: { in: [ckpt.sha256, vs.sha256] } } })).toBe(2);
-    expect(await r.db.trainingJob.count({ where: { checkpointSha256: ckpt.sha256, validationSha256: vs.sha256 } })).toBe(12);
+    expect(
+      await r.db.trainingJob.count({ where: { checkpointSha256: ckpt.sha256, validationSha256: vs.sha256 } }),
+    ).toBe(12);
   });
 });

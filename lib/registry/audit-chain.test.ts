@@ -20,7 +20,11 @@ describe('canonicalJson', () => {
   const shuffled = (v: unknown, seed: number): unknown => {
     if (Array.isArray(v)) return v.map((x) => shuffled(x, seed + 1));
     if (v && typeof v === 'object') {
-      const keys = Object.keys(v).sort((a, b) => ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7) || (seed % 2 ? a.localeCompare(b) : b.localeCompare(a)));
+      const keys = Object.keys(v).sort(
+        (a, b) =>
+          ((a.length * 31 + seed) % 7) - ((b.length * 31 + seed) % 7) ||
+          (seed % 2 ? a.localeCompare(b) : b.localeCompare(a)),
+      );
       return Object.fromEntries(keys.map((k) => [k, shuffled((v as Record<string, unknown>)[k], seed + 3)]));
     }
     return v;
@@ -34,7 +38,9 @@ describe('canonicalJson', () => {
       }),
       { numRuns: 2000 },
     );
-    expect(canonicalJson({ b: 1, a: { d: [1, { z: null, y: 'é' }], c: true } })).toBe('{"a":{"c":true,"d":[1,{"y":"é","z":null}]},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: null, y: 'é' }], c: true } })).toBe(
+      '{"a":{"c":true,"d":[1,{"y":"é","z":null}]},"b":1}',
+    );
     expect(canonicalJson('\ud800x')).toBe(canonicalJson('\ufffdx'));
   });
 });
@@ -48,7 +54,9 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
   beforeAll(async () => {
     t = await openTestDatabase(target);
     db = t.db;
-    const u = await db.user.create({ data: { email: 'alice@chain.test', name: 'Alice', role: 'admin', passwordHash: 'not-a-login' } });
+    const u = await db.user.create({
+      data: { email: 'alice@chain.test', name: 'Alice', role: 'admin', passwordHash: 'not-a-login' },
+    });
     alice = { id: u.id, email: u.email, name: u.name, role: 'admin', via: 'session' };
     for (let i = 0; i < 30; i++) {
       await recordAudit(db, i % 3 ? alice : SYSTEM_ACTOR, {
@@ -58,7 +66,14 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
         // Keys out of order, nesting, unicode, numbers jsonb rewrites (1e21, 0.1, -0), a bigint.
         before: i % 2 ? { zeta: 1, alpha: { y: [3, 2, { q: 'é😀', p: null }], x: 0.1 } } : undefined,
         // 0.00017567324684932827 is stored as 0.0001756732468493283 (a real deploy threshold did this).
-        after: { n: i, big: 10n ** 15n, huge: 1e21, neg: -0, lossy: 0.00017567324684932827 * (i + 1), s: `line\n"${i}"` },
+        after: {
+          n: i,
+          big: 10n ** 15n,
+          huge: 1e21,
+          neg: -0,
+          lossy: 0.00017567324684932827 * (i + 1),
+          s: `line\n"${i}"`,
+        },
       });
     }
     ids.push(...(await db.auditEvent.findMany({ orderBy: { id: 'asc' }, select: { id: true } })).map((r) => r.id));
@@ -107,7 +122,9 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
       expect(r.broken!.message).toContain(`Event ${id} was changed`);
     }
     // Only the value counts: jsonb rewriting the same document (keys reordered) is no edit.
-    expect((await tampered(`UPDATE "AuditEvent" SET "after" = ("after"::text)::jsonb WHERE id = ${ids[4]}`)).intact).toBe(true);
+    expect(
+      (await tampered(`UPDATE "AuditEvent" SET "after" = ("after"::text)::jsonb WHERE id = ${ids[4]}`)).intact,
+    ).toBe(true);
     expect((await verifyAuditChain(db)).intact).toBe(true);
   });
 
@@ -120,7 +137,9 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
     expect(first.broken).toMatchObject({ eventId: ids[1], reason: 'prev_hash_mismatch' });
     const tail = await tampered(`DELETE FROM "AuditEvent" WHERE id >= ${ids[28]}`);
     expect(tail.broken).toMatchObject({ eventId: null, reason: 'head_mismatch' });
-    expect(tail.broken!.message).toContain(`names event ${ids[29]} as the newest of 30, but the chain ends at event ${ids[27]} after 28`);
+    expect(tail.broken!.message).toContain(
+      `names event ${ids[29]} as the newest of 30, but the chain ends at event ${ids[27]} after 28`,
+    );
   });
 
   it('reordered rows (two events swapping content) and a row inserted by hand are reported', async () => {
@@ -141,7 +160,9 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
     await raw('DELETE FROM "AuditEvent"');
     await raw('INSERT INTO "AuditEvent" SELECT * FROM "h7_keep"');
     await raw('DROP TABLE "h7_keep"');
-    await raw(`UPDATE "AuditChainHead" SET "lastId" = ${ids[29]}, "lastHash" = (SELECT "hash" FROM "AuditEvent" WHERE id = ${ids[29]}), "count" = 30`);
+    await raw(
+      `UPDATE "AuditChainHead" SET "lastId" = ${ids[29]}, "lastHash" = (SELECT "hash" FROM "AuditEvent" WHERE id = ${ids[29]}), "count" = 30`,
+    );
     expect((await verifyAuditChain(db)).intact).toBe(true);
   });
 
@@ -154,7 +175,9 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
       expect(await db.auditChainHead.count()).toBe(0); // verify did not recreate it
       await raw(`INSERT INTO "AuditChainHead" ("id", "lastHash") VALUES (1, '${GENESIS_HASH}')`);
       expect((await verifyAuditChain(db)).broken).toMatchObject({ eventId: ids[0], reason: 'head_mismatch' });
-      await raw(`UPDATE "AuditChainHead" SET "lastId" = ${ids[19]}, "lastHash" = (SELECT "hash" FROM "AuditEvent" WHERE id = ${ids[19]}), "count" = 20`);
+      await raw(
+        `UPDATE "AuditChainHead" SET "lastId" = ${ids[19]}, "lastHash" = (SELECT "hash" FROM "AuditEvent" WHERE id = ${ids[19]}), "count" = 20`,
+      );
       expect((await verifyAuditChain(db)).broken).toMatchObject({ eventId: ids[20], reason: 'head_mismatch' });
     } finally {
       await raw('DELETE FROM "AuditChainHead"');
@@ -168,12 +191,16 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
     const original = await db.auditEvent.findMany({ orderBy: { id: 'asc' }, select: { id: true, hash: true } });
     const unseal = () =>
       raw(`UPDATE "AuditEvent" SET "hash" = NULL, "prevHash" = NULL`).then(() =>
-        raw(`UPDATE "AuditChainHead" SET "lastId" = NULL, "lastHash" = '${GENESIS_HASH}', "count" = 0, "legacyThrough" = (SELECT max(id) FROM "AuditEvent")`),
+        raw(
+          `UPDATE "AuditChainHead" SET "lastId" = NULL, "lastHash" = '${GENESIS_HASH}', "count" = 0, "legacyThrough" = (SELECT max(id) FROM "AuditEvent")`,
+        ),
       );
     await unseal();
     const r = await verifyAuditChain(db);
     expect(r).toMatchObject({ intact: true, events: 30 });
-    expect(await db.auditEvent.findMany({ orderBy: { id: 'asc' }, select: { id: true, hash: true } })).toEqual(original);
+    expect(await db.auditEvent.findMany({ orderBy: { id: 'asc' }, select: { id: true, hash: true } })).toEqual(
+      original,
+    );
     await unseal();
     await recordAudit(db, alice, { action: 'test.after_upgrade', subjectType: 'thing', subjectId: 'y' });
     expect(await verifyAuditChain(db)).toMatchObject({ intact: true, events: 31 });
@@ -190,7 +217,12 @@ describe.each(testTargets())('%s: the audit hash chain', (target) => {
           ? recordAudit(db, alice, { action: 'test.concurrent_plain', subjectType: 'thing', subjectId: i })
           : serializable(db, async (tx) => {
               await tx.user.findMany({ take: 1 });
-              await recordAudit(tx, alice, { action: 'test.concurrent', subjectType: 'thing', subjectId: i, after: { i } });
+              await recordAudit(tx, alice, {
+                action: 'test.concurrent',
+                subjectType: 'thing',
+                subjectId: i,
+                after: { i },
+              });
               await recordAudit(tx, alice, { action: 'test.concurrent_second', subjectType: 'thing', subjectId: i });
             }),
       ),
@@ -232,7 +264,11 @@ describe('pglite: the migration on a database with audit events', () => {
       expect(await upgraded.db.auditChainHead.count()).toBe(0);
       expect(await upgraded.db.auditEvent.count({ where: { hash: null } })).toBe(5);
       expect(await verifyAuditChain(upgraded.db)).toMatchObject({ intact: true, events: 5, lastEventId: 5 });
-      expect(await upgraded.db.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({ lastId: 5, count: 5, legacyThrough: null });
+      expect(await upgraded.db.auditChainHead.findUniqueOrThrow({ where: { id: 1 } })).toMatchObject({
+        lastId: 5,
+        count: 5,
+        legacyThrough: null,
+      });
       await recordAudit(upgraded.db, SYSTEM_ACTOR, { action: 'new.event', subjectType: 'thing', subjectId: 'n' });
       expect(await verifyAuditChain(upgraded.db)).toMatchObject({ intact: true, events: 6, lastEventId: 6 });
       await upgraded.db.$executeRawUnsafe(`UPDATE "AuditEvent" SET "subjectId" = '4x' WHERE id = 3`);

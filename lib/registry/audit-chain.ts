@@ -47,7 +47,9 @@ export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : canonicalJson(x))).join(',')}]`;
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+    const keys = Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort();
     return `{${keys.map((k) => `${JSON.stringify(k.toWellFormed())}:${canonicalJson(o[k])}`).join(',')}}`;
   }
   return 'null';
@@ -82,7 +84,9 @@ type Head = { lastId: number | null; lastHash: string; count: number; legacyThro
  * the head) it starts at genesis, and verify reports the break instead of re-hashing history.
  */
 async function lockHead(tx: Tx, retry = true): Promise<Head> {
-  const rows = await tx.$queryRaw<Head[]>`SELECT "lastId", "lastHash", "count", "legacyThrough" FROM "AuditChainHead" WHERE "id" = 1 FOR UPDATE`;
+  const rows = await tx.$queryRaw<
+    Head[]
+  >`SELECT "lastId", "lastHash", "count", "legacyThrough" FROM "AuditChainHead" WHERE "id" = 1 FOR UPDATE`;
   if (rows[0]) return rows[0];
   if (!retry) throw new Error('the audit chain head could not be created (AuditChainHead has no row 1)');
   await tx.$executeRaw`INSERT INTO "AuditChainHead" ("id", "lastHash", "legacyThrough")
@@ -102,7 +106,11 @@ async function sealLegacy(tx: Tx, head: Head): Promise<Head> {
   const h = { ...head };
   let cursor = h.lastId ?? 0;
   for (;;) {
-    const rows = await tx.auditEvent.findMany({ where: { id: { gt: cursor, lte: head.legacyThrough! } }, orderBy: { id: 'asc' }, take: BATCH });
+    const rows = await tx.auditEvent.findMany({
+      where: { id: { gt: cursor, lte: head.legacyThrough! } },
+      orderBy: { id: 'asc' },
+      take: BATCH,
+    });
     if (!rows.length) break;
     const links = rows.map((r) => {
       const prevHash = h.lastHash;
@@ -119,7 +127,10 @@ async function sealLegacy(tx: Tx, head: Head): Promise<Head> {
   return h;
 }
 
-export type NewEvent = Omit<ChainedContent, 'id' | 'createdAt'> & { before?: Prisma.InputJsonValue; after?: Prisma.InputJsonValue };
+export type NewEvent = Omit<ChainedContent, 'id' | 'createdAt'> & {
+  before?: Prisma.InputJsonValue;
+  after?: Prisma.InputJsonValue;
+};
 
 /**
  * Appends one event inside `tx`: lock the head, take the next id, insert, hash, move the head.
@@ -131,7 +142,9 @@ export type NewEvent = Omit<ChainedContent, 'id' | 'createdAt'> & { before?: Pri
 export async function appendAuditEvent(tx: Tx, e: NewEvent): Promise<void> {
   let head = await lockHead(tx);
   if (head.legacyThrough !== null) head = await sealLegacy(tx, head);
-  const [{ id }] = await tx.$queryRaw<{ id: number }[]>`SELECT nextval(pg_get_serial_sequence('"AuditEvent"', 'id'))::int AS id`;
+  const [{ id }] = await tx.$queryRaw<
+    { id: number }[]
+  >`SELECT nextval(pg_get_serial_sequence('"AuditEvent"', 'id'))::int AS id`;
   const stored = await tx.auditEvent.create({ data: { ...e, id, prevHash: head.lastHash } });
   const hash = eventHash(head.lastHash, stored);
   await tx.$executeRaw`UPDATE "AuditEvent" SET "hash" = ${hash} WHERE "id" = ${id}`;
@@ -193,18 +206,36 @@ export async function verifyAuditChain(db: Db, opts: { batchSize?: number } = {}
   let prevHash = GENESIS_HASH;
   let prevId: number | null = null;
   let events = 0;
-  const report = (broken: ChainBreak | null): ChainReport => ({ intact: !broken, events, headHash: head?.lastHash ?? GENESIS_HASH, lastEventId: head?.lastId ?? null, broken });
+  const report = (broken: ChainBreak | null): ChainReport => ({
+    intact: !broken,
+    events,
+    headHash: head?.lastHash ?? GENESIS_HASH,
+    lastEventId: head?.lastId ?? null,
+    broken,
+  });
   if (!head) {
     const any = await db.auditEvent.findFirst({ orderBy: { id: 'asc' }, select: { id: true } });
     if (!any) return report(null); // nothing recorded yet
-    return report({ eventId: null, reason: 'head_missing', message: 'The chain head (table AuditChainHead) has no row: it was deleted; the newest links cannot be checked.' });
+    return report({
+      eventId: null,
+      reason: 'head_missing',
+      message: 'The chain head (table AuditChainHead) has no row: it was deleted; the newest links cannot be checked.',
+    });
   }
   const limit = head.lastId ?? 0;
-  for (let cursor = 0; ; ) {
-    const rows = await db.auditEvent.findMany({ where: { id: { gt: cursor, lte: limit } }, orderBy: { id: 'asc' }, take: batch });
+  for (let cursor = 0; ;) {
+    const rows = await db.auditEvent.findMany({
+      where: { id: { gt: cursor, lte: limit } },
+      orderBy: { id: 'asc' },
+      take: batch,
+    });
     for (const r of rows) {
       if (!r.hash || !r.prevHash) {
-        return report({ eventId: r.id, reason: 'unchained', message: `Event ${r.id} has no hash: it was written around the audit log, or its hash was erased.` });
+        return report({
+          eventId: r.id,
+          reason: 'unchained',
+          message: `Event ${r.id} has no hash: it was written around the audit log, or its hash was erased.`,
+        });
       }
       if (r.prevHash !== prevHash) {
         const after = prevId === null ? 'the start of the chain' : `event ${prevId}`;
@@ -215,7 +246,11 @@ export async function verifyAuditChain(db: Db, opts: { batchSize?: number } = {}
         });
       }
       if (eventHash(r.prevHash, r) !== r.hash) {
-        return report({ eventId: r.id, reason: 'hash_mismatch', message: `Event ${r.id} was changed after it was recorded: its content no longer matches its hash.` });
+        return report({
+          eventId: r.id,
+          reason: 'hash_mismatch',
+          message: `Event ${r.id} was changed after it was recorded: its content no longer matches its hash.`,
+        });
       }
       prevHash = r.hash;
       prevId = r.id;
@@ -238,9 +273,18 @@ export async function verifyAuditChain(db: Db, opts: { batchSize?: number } = {}
   const [beyond] = await db.$queryRaw<{ id: number; hashed: boolean }[]>`
     SELECT "id", "hash" IS NOT NULL AS hashed FROM "AuditEvent"
     WHERE "id" > COALESCE((SELECT "lastId" FROM "AuditChainHead" WHERE "id" = 1), 0) ORDER BY "id" LIMIT 1`;
-  if (beyond && !beyond.hashed) return report({ eventId: beyond.id, reason: 'unchained', message: `Event ${beyond.id} has no hash: it was written around the audit log.` });
+  if (beyond && !beyond.hashed)
+    return report({
+      eventId: beyond.id,
+      reason: 'unchained',
+      message: `Event ${beyond.id} has no hash: it was written around the audit log.`,
+    });
   if (beyond) {
-    return report({ eventId: beyond.id, reason: 'head_mismatch', message: `Event ${beyond.id} is newer than the chain head: the head was edited or put back to an older state.` });
+    return report({
+      eventId: beyond.id,
+      reason: 'head_mismatch',
+      message: `Event ${beyond.id} is newer than the chain head: the head was edited or put back to an older state.`,
+    });
   }
   return report(null);
 }

@@ -16,7 +16,19 @@ export const AUDIT_EXPORT_TYPES: Record<AuditExportFormat, string> = {
 };
 
 /** Every stored field, in the order the JSON page form lists them. */
-const COLUMNS = ['id', 'createdAt', 'actorId', 'actorLabel', 'action', 'subjectType', 'subjectId', 'before', 'after', 'prevHash', 'hash'] as const;
+const COLUMNS = [
+  'id',
+  'createdAt',
+  'actorId',
+  'actorLabel',
+  'action',
+  'subjectType',
+  'subjectId',
+  'before',
+  'after',
+  'prevHash',
+  'hash',
+] as const;
 
 type Row = Record<(typeof COLUMNS)[number], unknown>;
 
@@ -26,7 +38,14 @@ type Row = Record<(typeof COLUMNS)[number], unknown>;
  * label or subject id typed by a user cannot execute in whoever opens the export.
  */
 export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  let s =
+    v === null || v === undefined
+      ? ''
+      : v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'object'
+          ? JSON.stringify(v)
+          : String(v);
   if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
@@ -38,7 +57,13 @@ function encodeRow(format: AuditExportFormat, r: Row): string {
   return csvLine(COLUMNS.map((c) => r[c]));
 }
 
-export function streamAuditEvents(db: Db, actor: Actor, filter: AuditFilter, format: AuditExportFormat, batchSize = 500): ReadableStream<Uint8Array> {
+export function streamAuditEvents(
+  db: Db,
+  actor: Actor,
+  filter: AuditFilter,
+  format: AuditExportFormat,
+  batchSize = 500,
+): ReadableStream<Uint8Array> {
   requirePermission(actor, 'audit.read');
   const where = auditWhere(filter);
   const enc = new TextEncoder();
@@ -49,7 +74,11 @@ export function streamAuditEvents(db: Db, actor: Actor, filter: AuditFilter, for
       let text = '';
       if (!started && format === 'csv') text += csvLine([...COLUMNS]);
       started = true;
-      const rows = await db.auditEvent.findMany({ where: { ...where, id: { gt: cursor } }, orderBy: { id: 'asc' }, take: batchSize });
+      const rows = await db.auditEvent.findMany({
+        where: { ...where, id: { gt: cursor } },
+        orderBy: { id: 'asc' },
+        take: batchSize,
+      });
       for (const r of rows) text += encodeRow(format, r);
       if (text) controller.enqueue(enc.encode(text));
       if (rows.length < batchSize) controller.close();

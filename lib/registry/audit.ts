@@ -33,11 +33,19 @@ export async function recordAudit(tx: Tx, actor: Actor, input: AuditInput): Prom
     after: jsonClone<Prisma.InputJsonValue | undefined>(input.after),
   };
   // As long as serializable() waits: the head may be held by a busy writer for a moment.
-  if ('$transaction' in tx) await tx.$transaction((t) => appendAuditEvent(t, event), { timeout: 30_000, maxWait: 30_000 });
+  if ('$transaction' in tx)
+    await tx.$transaction((t) => appendAuditEvent(t, event), { timeout: 30_000, maxWait: 30_000 });
   else await appendAuditEvent(tx, event);
 }
 
-export type AuditFilter = { actorId?: string; action?: string; subjectType?: string; subjectId?: string; page?: number; pageSize?: number };
+export type AuditFilter = {
+  actorId?: string;
+  action?: string;
+  subjectType?: string;
+  subjectId?: string;
+  page?: number;
+  pageSize?: number;
+};
 
 export function auditWhere(filter: AuditFilter): Prisma.AuditEventWhereInput {
   return {
@@ -67,4 +75,10 @@ export async function listAuditActors(db: Db, actor: Actor): Promise<{ id: strin
 }
 
 /** The system actor: for seeding and maintenance; never has a session. */
-export const SYSTEM_ACTOR: Actor = { id: 'system', email: 'system@drawbridge.local', name: 'Drawbridge', role: 'admin', via: 'system' };
+export const SYSTEM_ACTOR: Actor = {
+  id: 'system',
+  email: 'system@drawbridge.local',
+  name: 'Drawbridge',
+  role: 'admin',
+  via: 'system',
+};

@@ -38,7 +38,9 @@ export async function resolveMentions(db: Pick<Db, 'user'>, tokens: string[]) {
   const userIds = new Set<string>();
   const unresolved: string[] = [];
   for (const t of tokens) {
-    const hits = t.includes('@') ? users.filter((u) => u.email.toLowerCase() === t) : users.filter((u) => u.email.toLowerCase().split('@')[0] === t);
+    const hits = t.includes('@')
+      ? users.filter((u) => u.email.toLowerCase() === t)
+      : users.filter((u) => u.email.toLowerCase().split('@')[0] === t);
     if (hits.length === 1) userIds.add(hits[0].id);
     else unresolved.push(t);
   }
@@ -52,26 +54,45 @@ export const commentSchema = z
     parentId: z.string().min(1).optional(),
     body: z.string().trim().min(1, 'Write something first.').max(8000, 'At most 8000 characters.'),
   })
-  .refine((c) => !!c.requestId !== !!c.modelId, { message: 'A comment belongs to a request or to a model page.', path: ['body'] });
+  .refine((c) => !!c.requestId !== !!c.modelId, {
+    message: 'A comment belongs to a request or to a model page.',
+    path: ['body'],
+  });
 export type CommentInput = z.input<typeof commentSchema>;
 
 export async function addComment(db: Db, actor: Actor, raw: CommentInput) {
   requirePermission(actor, 'comments.write');
   const input = commentSchema.parse(raw);
   // Another person's draft is not found here either (requestWhereVisibleTo), as on its page.
-  const request = input.requestId ? await findVisibleRequest(db, actor, input.requestId, { modelExport: { select: { modelId: true } } }) : null;
-  const exp = input.modelId ? await db.modelExport.findUnique({ where: { modelId: input.modelId }, select: { id: true, modelId: true } }) : null;
+  const request = input.requestId
+    ? await findVisibleRequest(db, actor, input.requestId, { modelExport: { select: { modelId: true } } })
+    : null;
+  const exp = input.modelId
+    ? await db.modelExport.findUnique({ where: { modelId: input.modelId }, select: { id: true, modelId: true } })
+    : null;
   if (input.modelId && !exp) throw notFound('Model', input.modelId, 'model_not_found');
   if (input.parentId) {
-    const parent = await db.comment.findUnique({ where: { id: input.parentId }, select: { requestId: true, modelExportId: true } });
+    const parent = await db.comment.findUnique({
+      where: { id: input.parentId },
+      select: { requestId: true, modelExportId: true },
+    });
     if (!parent || parent.requestId !== (request?.id ?? null) || parent.modelExportId !== (exp?.id ?? null)) {
-      throw new WorkflowError('invalid_parent', 'You can only reply to a comment in the same thread.', { field: 'body' });
+      throw new WorkflowError('invalid_parent', 'You can only reply to a comment in the same thread.', {
+        field: 'body',
+      });
     }
   }
   const { userIds, unresolved } = await resolveMentions(db, parseMentions(input.body));
   const comment = await db.$transaction(async (tx) => {
     const c = await tx.comment.create({
-      data: { authorId: actor.id, requestId: request?.id ?? null, modelExportId: exp?.id ?? null, parentId: input.parentId ?? null, body: input.body, mentions: userIds },
+      data: {
+        authorId: actor.id,
+        requestId: request?.id ?? null,
+        modelExportId: exp?.id ?? null,
+        parentId: input.parentId ?? null,
+        body: input.body,
+        mentions: userIds,
+      },
     });
     await recordAudit(tx, actor, {
       action: 'comment.create',
@@ -80,19 +101,36 @@ export async function addComment(db: Db, actor: Actor, raw: CommentInput) {
       after: { commentId: c.id, parentId: c.parentId, mentions: userIds },
     });
     const link = request ? `${requestLink(request.id)}#comment-${c.id}` : `/models/${exp!.modelId}#comment-${c.id}`;
-    const where = request ? `the request to deploy ${request.modelExport.modelId} to ${request.environment}` : exp!.modelId;
+    const where = request
+      ? `the request to deploy ${request.modelExport.modelId} to ${request.environment}`
+      : exp!.modelId;
     const mentioned = userIds.filter((id) => id !== actor.id);
     if (mentioned.length) {
       await emitEvent(tx, {
         type: 'comment.mention',
         environment: request?.environment ?? 'production',
-        payload: { comment_id: c.id, request_id: request?.id ?? null, model_id: request?.modelExport.modelId ?? exp!.modelId },
-        notify: { userIds: mentioned, message: `${actor.name} mentioned you on ${where}: “${snippet(input.body)}”`, link, requestId: request?.id },
+        payload: {
+          comment_id: c.id,
+          request_id: request?.id ?? null,
+          model_id: request?.modelExport.modelId ?? exp!.modelId,
+        },
+        notify: {
+          userIds: mentioned,
+          message: `${actor.name} mentioned you on ${where}: “${snippet(input.body)}”`,
+          link,
+          requestId: request?.id,
+        },
       });
     }
     // The requester hears about discussion on their request (unless they wrote it or were mentioned).
     if (request && request.requesterId !== actor.id && !mentioned.includes(request.requesterId)) {
-      await notifyUsers(tx, 'request.comment', [request.requesterId], `${actor.name} commented on ${where}: “${snippet(input.body)}”`, { requestId: request.id, link });
+      await notifyUsers(
+        tx,
+        'request.comment',
+        [request.requesterId],
+        `${actor.name} commented on ${where}: “${snippet(input.body)}”`,
+        { requestId: request.id, link },
+      );
     }
     return c;
   });
@@ -123,7 +161,12 @@ export async function listComments(db: Db, actor: Actor, target: { requestId: st
     include: { author: { select: { id: true, name: true } } },
     take: 1000,
   });
-  const nodes = new Map<string, CommentNode>(rows.map((r) => [r.id, { id: r.id, body: r.body, createdAt: r.createdAt, author: r.author, mentions: r.mentions, replies: [] }]));
+  const nodes = new Map<string, CommentNode>(
+    rows.map((r) => [
+      r.id,
+      { id: r.id, body: r.body, createdAt: r.createdAt, author: r.author, mentions: r.mentions, replies: [] },
+    ]),
+  );
   const roots: CommentNode[] = [];
   for (const r of rows) {
     const n = nodes.get(r.id)!;
@@ -136,6 +179,9 @@ export async function listComments(db: Db, actor: Actor, target: { requestId: st
 /** Names for mention ids (to render "@Remy Reviewer"). */
 export async function userNames(db: Db, ids: string[]) {
   if (!ids.length) return new Map<string, string>();
-  const users = await db.user.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, name: true, email: true } });
+  const users = await db.user.findMany({
+    where: { id: { in: [...new Set(ids)] } },
+    select: { id: true, name: true, email: true },
+  });
   return new Map(users.map((u) => [u.id, u.name]));
 }

@@ -20,7 +20,10 @@ describe('coverage of ages 2–18', () => {
       [12, 18, []],
     ]);
     const sum = summariseCoverage(seg);
-    expect(sum.gaps.map((g) => [g.from, g.to])).toEqual([[4, 9], [12, 18]]);
+    expect(sum.gaps.map((g) => [g.from, g.to])).toEqual([
+      [4, 9],
+      [12, 18],
+    ]);
     expect(sum.coveredYears).toBe(5);
   });
 

@@ -45,7 +45,8 @@ export type VerifyReport = {
   auditChain: string | null;
 };
 
-const step = (name: string, detail?: unknown) => process.stdout.write(`step ${name}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}\n`);
+const step = (name: string, detail?: unknown) =>
+  process.stdout.write(`step ${name}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}\n`);
 
 async function verify(db: Db, store: FsArtifactStore): Promise<VerifyReport> {
   const gc = await collectGarbage(db, store, SYSTEM_ACTOR, { graceMinutes: 0, apply: true });
@@ -60,7 +61,10 @@ async function verify(db: Db, store: FsArtifactStore): Promise<VerifyReport> {
   }
   const stored: string[] = [];
   for await (const o of store.list()) stored.push(o.sha256);
-  const active = await db.ageGroupModel.findMany({ where: { isActive: true }, include: { modelExport: { select: { modelId: true } } } });
+  const active = await db.ageGroupModel.findMany({
+    where: { isActive: true },
+    include: { modelExport: { select: { modelId: true } } },
+  });
   return {
     swept: gc.deleted.length,
     tempSwept: gc.tempFiles,
@@ -69,10 +73,17 @@ async function verify(db: Db, store: FsArtifactStore): Promise<VerifyReport> {
     missing: gc.missing,
     orphansLeft: stored.filter((h) => !refs.has(h)),
     tempLeft: fs.existsSync(path.join(store.root, 'tmp')) ? fs.readdirSync(path.join(store.root, 'tmp')) : [],
-    active: active.map((a) => ({ modelId: a.modelExport.modelId, ageMin: a.ageMin, ageMax: a.ageMax, environment: a.environment })),
+    active: active.map((a) => ({
+      modelId: a.modelExport.modelId,
+      ageMin: a.ageMin,
+      ageMax: a.ageMax,
+      environment: a.environment,
+    })),
     jobs: await db.trainingJob.count(),
     exports: await db.modelExport.count(),
-    auditChain: await verifyAuditChain(db).then((c) => (c.broken ? `${c.broken.reason} at event ${c.broken.eventId}` : null)),
+    auditChain: await verifyAuditChain(db).then((c) =>
+      c.broken ? `${c.broken.reason} at event ${c.broken.eventId}` : null,
+    ),
   };
 }
 
@@ -107,7 +118,12 @@ async function upload(db: Db, store: FsArtifactStore, a: ChildArgs) {
 
 async function exportOne(db: Db, store: FsArtifactStore, a: ChildArgs) {
   step('exporting');
-  const e = await exportModelFromTrainingJob(db, store, await actorFor(db, 'admin'), { trainingJobId: a.jobId!, ageGroupMin: a.ages[0], ageGroupMax: a.ages[1], exportFormat: 'onnx' });
+  const e = await exportModelFromTrainingJob(db, store, await actorFor(db, 'admin'), {
+    trainingJobId: a.jobId!,
+    ageGroupMin: a.ages[0],
+    ageGroupMax: a.ages[1],
+    exportFormat: 'onnx',
+  });
   step('exported', { modelId: e.modelId, checksum: e.checksum });
 }
 
@@ -122,7 +138,9 @@ async function deploy(db: Db, store: FsArtifactStore, a: ChildArgs) {
   step('attempt', { from: current?.modelExport.modelId ?? null, to: target });
   // A killed run may have left a request of ours open: withdraw it, as its requester would.
   const exp = await db.modelExport.findUniqueOrThrow({ where: { modelId: target } });
-  for (const r of await db.deploymentRequest.findMany({ where: { modelExportId: exp.id, requesterId: reviewer.id, state: { in: ['draft', 'open', 'approved'] } } })) {
+  for (const r of await db.deploymentRequest.findMany({
+    where: { modelExportId: exp.id, requesterId: reviewer.id, state: { in: ['draft', 'open', 'approved'] } },
+  })) {
     await withdrawRequest(db, reviewer, r.id, 'superseded after a crash');
   }
   step('withdrawn');
@@ -146,7 +164,10 @@ async function deploy(db: Db, store: FsArtifactStore, a: ChildArgs) {
 
 const args = JSON.parse(process.argv[2]) as ChildArgs;
 const t0 = Date.now();
-const opened = await openDatabase({ kind: 'pglite', dir: path.join(args.root, 'pglite') }, { migrationsDir: path.join(import.meta.dirname, '..', '..', 'prisma', 'migrations') });
+const opened = await openDatabase(
+  { kind: 'pglite', dir: path.join(args.root, 'pglite') },
+  { migrationsDir: path.join(import.meta.dirname, '..', '..', 'prisma', 'migrations') },
+);
 const store = new FsArtifactStore(path.join(args.root, 'artifacts'));
 const tOpen = Date.now() - t0;
 const report = await verify(opened.db, store);

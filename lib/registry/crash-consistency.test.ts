@@ -24,12 +24,22 @@ const REPO = path.join(import.meta.dirname, '..', '..');
 const ROUNDS = Math.max(1, Number(process.env.DRAWBRIDGE_CRASH_ROUNDS) || 1);
 
 type Kill = { at: string; afterMs: number } | null;
-type ChildRun = { verify: VerifyReport; steps: { name: string; detail: unknown; at: number }[]; killed: boolean; code: number | null; stderr: string };
+type ChildRun = {
+  verify: VerifyReport;
+  steps: { name: string; detail: unknown; at: number }[];
+  killed: boolean;
+  code: number | null;
+  stderr: string;
+};
 
 /** Runs the child; with `kill`, SIGKILLs it `afterMs` after it announces step `at`. */
 function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=react-server', '--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=react-server', '--import', 'tsx', CHILD, JSON.stringify(args)],
+      { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } },
+    );
     let out = '';
     let stderr = '';
     let killed = false;
@@ -68,17 +78,24 @@ const ages: [number, number] = [2, 3];
 
 beforeAll(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-crash-'));
-  const opened = await openDatabase({ kind: 'pglite', dir: path.join(root, 'pglite') }, { migrationsDir: path.join(REPO, 'prisma', 'migrations') });
+  const opened = await openDatabase(
+    { kind: 'pglite', dir: path.join(root, 'pglite') },
+    { migrationsDir: path.join(REPO, 'prisma', 'migrations') },
+  );
   try {
     const store = new FsArtifactStore(path.join(root, 'artifacts'));
     await seedDemo(opened.db, store, { demoDir: path.join(REPO, 'prisma', 'demo') });
-    const job = await opened.db.trainingJob.findFirstOrThrow({ where: { configParameters: { path: ['age_group_min'], equals: ages[0] } } });
+    const job = await opened.db.trainingJob.findFirstOrThrow({
+      where: { configParameters: { path: ['age_group_min'], equals: ages[0] } },
+    });
     jobId = job.id;
     const input = { trainingJobId: jobId, ageGroupMin: ages[0], ageGroupMax: ages[1], exportFormat: 'onnx' as const };
     const a = await exportModelFromTrainingJob(opened.db, store, SYSTEM_ACTOR, input);
     const b = await exportModelFromTrainingJob(opened.db, store, SYSTEM_ACTOR, input);
     models = [a.modelId, b.modelId];
-    await opened.db.reviewPolicy.create({ data: { environment: 'production', requiredApprovals: 1, requirePreviewSummary: false } });
+    await opened.db.reviewPolicy.create({
+      data: { environment: 'production', requiredApprovals: 1, requirePreviewSummary: false },
+    });
   } finally {
     await opened.close();
   }
@@ -88,7 +105,14 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** What every reopen must find, whatever was killed before it. */
 function expectConsistent(v: VerifyReport, label: string) {
-  expect({ label, unverified: v.unverified, missing: v.missing, orphansLeft: v.orphansLeft, tempLeft: v.tempLeft, auditChain: v.auditChain }).toEqual({ label, unverified: [], missing: [], orphansLeft: [], tempLeft: [], auditChain: null });
+  expect({
+    label,
+    unverified: v.unverified,
+    missing: v.missing,
+    orphansLeft: v.orphansLeft,
+    tempLeft: v.tempLeft,
+    auditChain: v.auditChain,
+  }).toEqual({ label, unverified: [], missing: [], orphansLeft: [], tempLeft: [], auditChain: null });
   const mine = v.active.filter((a) => a.environment === 'production' && a.ageMin === ages[0] && a.ageMax === ages[1]);
   expect(mine.length, `${label}: active deployments of ages 2–3`).toBeLessThanOrEqual(1);
   return mine[0]?.modelId ?? null;
@@ -106,7 +130,10 @@ describe('SIGKILL at any moment leaves the registry consistent (embedded PGlite)
     expect(first.steps.map((s) => s.name)).not.toContain('recorded');
     const stored = (first.steps.find((s) => s.name === 'stored')!.detail as { sha256: string }).sha256;
 
-    const second = await runChild({ ...base, mode: 'upload', seed: 2 }, { at: 'writing', afterMs: Math.floor(Math.random() * 100) });
+    const second = await runChild(
+      { ...base, mode: 'upload', seed: 2 },
+      { at: 'writing', afterMs: Math.floor(Math.random() * 100) },
+    );
     expectConsistent(second.verify, 'after a kill between write and record');
     expect(second.verify.swept).toBe(1); // the written-but-unrecorded checkpoint
     expect(second.verify.jobs).toBe(first.verify.jobs);
@@ -116,7 +143,9 @@ describe('SIGKILL at any moment leaves the registry consistent (embedded PGlite)
     // Killed mid-write, the dead writer's temp file is what the sweep removes.
     expect(second.killed).toBe(true);
     if (!second.steps.some((s) => s.name === 'stored')) expect(third.verify.tempSwept).toBe(1);
-    log.push(`upload: killed after "stored" (swept 1 orphan), and ${second.killed ? 'mid-write' : 'after it finished'} (steps ${second.steps.map((s) => s.name).join(',')}; swept ${third.verify.swept} objects, ${third.verify.tempSwept} temp files)`);
+    log.push(
+      `upload: killed after "stored" (swept 1 orphan), and ${second.killed ? 'mid-write' : 'after it finished'} (steps ${second.steps.map((s) => s.name).join(',')}; swept ${third.verify.swept} objects, ${third.verify.tempSwept} temp files)`,
+    );
   }, 240_000);
 
   it('export: killed at random moments while exporting', async () => {
@@ -127,7 +156,9 @@ describe('SIGKILL at any moment leaves the registry consistent (embedded PGlite)
       const finished = run.steps.some((s) => s.name === 'exported');
       expect([run.verify.exports, run.verify.exports + 1]).toContain(next.verify.exports);
       if (finished) expect(next.verify.exports).toBe(run.verify.exports + 1);
-      log.push(`export: kill ${afterMs} ms after start: ${run.killed ? 'killed' : 'finished'}${finished ? ' (recorded)' : ''}; reopen swept ${next.verify.swept} objects, ${next.verify.tempSwept} temp files`);
+      log.push(
+        `export: kill ${afterMs} ms after start: ${run.killed ? 'killed' : 'finished'}${finished ? ' (recorded)' : ''}; reopen swept ${next.verify.swept} objects, ${next.verify.tempSwept} temp files`,
+      );
     }
   }, 240_000);
 
@@ -168,10 +199,16 @@ describe('SIGKILL at any moment leaves the registry consistent (embedded PGlite)
       const attempt = run.steps.find((s) => s.name === 'attempt')?.detail as { from: string; to: string } | undefined;
       expect(attempt?.from).toBe(active);
       if (run.killed) killed++;
-      pending = { to: attempt!.to, finished: run.steps.some((s) => s.name === 'deployed'), label: `deploy ${attempt!.from} → ${attempt!.to} ${run.killed ? 'killed' : 'finished'} at "${kill!.at}" +${kill!.afterMs} ms` };
+      pending = {
+        to: attempt!.to,
+        finished: run.steps.some((s) => s.name === 'deployed'),
+        label: `deploy ${attempt!.from} → ${attempt!.to} ${run.killed ? 'killed' : 'finished'} at "${kill!.at}" +${kill!.afterMs} ms`,
+      };
     }
     check((await runChild({ root, ages, seed: 0, mode: 'verify' }, null)).verify);
     expect(killed).toBeGreaterThanOrEqual(plan.length - 2 * ROUNDS); // the random ones may finish first
-    log.push(`deploy: ${deployMs} ms uninterrupted; ${plan.length} attempts, ${killed} killed, ${switched} switched the active model, 1 active throughout`);
+    log.push(
+      `deploy: ${deployMs} ms uninterrupted; ${plan.length} attempts, ${killed} killed, ${switched} switched the active model, 1 active throughout`,
+    );
   }, 600_000);
 });

@@ -26,8 +26,14 @@ export const deploymentConfigSchema = z
     backup_existing: flag.default(true),
     deployment_environment: z.enum(ENVIRONMENTS).default('production'),
   })
-  .refine((c) => c.age_group_min < c.age_group_max, { message: 'age_group_max must be greater than age_group_min', path: ['age_group_max'] })
-  .refine((c) => c.model_id || c.model_export_path, { message: 'name the export by model_id or model_export_path', path: ['model_export_path'] });
+  .refine((c) => c.age_group_min < c.age_group_max, {
+    message: 'age_group_max must be greater than age_group_min',
+    path: ['age_group_max'],
+  })
+  .refine((c) => c.model_id || c.model_export_path, {
+    message: 'name the export by model_id or model_export_path',
+    path: ['model_export_path'],
+  });
 export type DeploymentConfig = z.input<typeof deploymentConfigSchema>;
 
 const EXTENSIONS: Record<string, ExportFormat> = Object.fromEntries(
@@ -57,6 +63,10 @@ export function exportPathOf(e: Pick<ModelExport, 'modelId' | 'exportFormat'>): 
 }
 
 /** Where the original service would have copied a deployed export (reported, never written). */
-export function deploymentPath(env: string, d: { ageMin: number; ageMax: number }, e: Pick<ModelExport, 'modelId' | 'exportFormat'>) {
+export function deploymentPath(
+  env: string,
+  d: { ageMin: number; ageMax: number },
+  e: Pick<ModelExport, 'modelId' | 'exportFormat'>,
+) {
   return `deployments/${env}/${d.ageMin}-${d.ageMax}/${e.modelId}${EXPORT_FILE_TYPES[e.exportFormat as ExportFormat].extension}`;
 }

@@ -25,18 +25,34 @@ export async function deployByConfig(
   const cfg = deploymentConfigSchema.parse(raw);
   const exp = await resolveDeploymentExport(db, cfg);
   const approved = await db.deploymentRequest.findFirst({
-    where: { modelExportId: exp.id, environment: cfg.deployment_environment, ageGroupMin: cfg.age_group_min, ageGroupMax: cfg.age_group_max, state: 'approved' },
+    where: {
+      modelExportId: exp.id,
+      environment: cfg.deployment_environment,
+      ageGroupMin: cfg.age_group_min,
+      ageGroupMax: cfg.age_group_max,
+      state: 'approved',
+    },
     orderBy: { updatedAt: 'desc' },
   });
   if (approved) {
     const result = await deployFromRequest(db, store, actor, approved.id);
     const differs = (['replace_existing', 'backup_existing', 'validate_before_deployment'] as const).filter(
-      (k) => raw[k] !== undefined && cfg[k] !== { replace_existing: approved.replaceExisting, backup_existing: approved.backupExisting, validate_before_deployment: approved.validateBeforeDeployment }[k],
+      (k) =>
+        raw[k] !== undefined &&
+        cfg[k] !==
+          {
+            replace_existing: approved.replaceExisting,
+            backup_existing: approved.backupExisting,
+            validate_before_deployment: approved.validateBeforeDeployment,
+          }[k],
     );
     return {
       ...result,
       request_id: approved.id,
-      warnings: [...result.warnings, ...(differs.length ? [`the approved request's ${differs.join(', ')} were used, not the ones sent`] : [])],
+      warnings: [
+        ...result.warnings,
+        ...(differs.length ? [`the approved request's ${differs.join(', ')} were used, not the ones sent`] : []),
+      ],
     };
   }
   if (opts.breakGlassReason != null) {

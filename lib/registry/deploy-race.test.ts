@@ -38,7 +38,9 @@ async function openRaceRegistry(target: TestTarget) {
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-race-'));
   const users = {} as Record<Role, Actor>;
   for (const role of ['reviewer', 'admin', 'deployer'] as const) {
-    const u = await t.db.user.create({ data: { email: `${role}@race.test`, name: `Race ${role}`, role, passwordHash: 'not-a-login' } });
+    const u = await t.db.user.create({
+      data: { email: `${role}@race.test`, name: `Race ${role}`, role, passwordHash: 'not-a-login' },
+    });
     users[role] = { id: u.id, email: u.email, name: u.name, role, via: 'session' };
   }
   return {
@@ -71,17 +73,30 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
       breakGlass: await import('@/app/api/v1/deployment-requests/[id]/break-glass/route'),
       deploy: await import('@/app/api/v1/training/models/deploy/route'),
     } as unknown as typeof routes;
-    for (const role of ['deployer', 'admin'] as const) tokens[role] = (await createApiToken(r.db, r.actor(role), 'race')).token;
-    await r.db.reviewPolicy.create({ data: { environment: 'production', requiredApprovals: 1, requirePreviewSummary: false } });
+    for (const role of ['deployer', 'admin'] as const)
+      tokens[role] = (await createApiToken(r.db, r.actor(role), 'race')).token;
+    await r.db.reviewPolicy.create({
+      data: { environment: 'production', requiredApprovals: 1, requirePreviewSummary: false },
+    });
     // Each contender is its own small training run (a real torch zip checkpoint of an 832-[16]
     // autoencoder, the demo's 2–3 validation set): real exports that stay cheap to validate, with
     // no sibling exports of one source to cross-check.
-    const vsBytes = new Uint8Array(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'age-2-3.validation.safetensors')));
-    const validationSet = { ...(await r.store.put(vsBytes)), mediaType: 'application/x-safetensors', originalName: 'age-2-3.validation.safetensors' };
+    const vsBytes = new Uint8Array(
+      fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'age-2-3.validation.safetensors')),
+    );
+    const validationSet = {
+      ...(await r.store.put(vsBytes)),
+      mediaType: 'application/x-safetensors',
+      originalName: 'age-2-3.validation.safetensors',
+    };
     const prepare = async (i: number) => {
       const kind = KINDS[i % KINDS.length];
       const ckpt = writeTorchCheckpoint(randomAutoencoder(832, [16], 1000 + i), { race: i });
-      const checkpoint = { ...(await r.store.put(ckpt)), mediaType: 'application/x-pytorch-checkpoint', originalName: `race-${i}.pth` };
+      const checkpoint = {
+        ...(await r.store.put(ckpt)),
+        mediaType: 'application/x-pytorch-checkpoint',
+        originalName: `race-${i}.pth`,
+      };
       const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
         jobName: `race-2-3-${i}`,
         configParameters: { input_dim: 832, hidden_dims: [16], age_group_min: 2, age_group_max: 3 },
@@ -89,7 +104,12 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
         validationSet,
         report: { finalLoss: 0.01, metricsSummary: {} },
       });
-      const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job.id, exportFormat: 'safetensors', ageGroupMin: 2, ageGroupMax: 3 });
+      const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+        trainingJobId: job.id,
+        exportFormat: 'safetensors',
+        ageGroupMin: 2,
+        ageGroupMax: 3,
+      });
       let requestId: string | null = null;
       if (kind !== 'config-break-glass') {
         // Every tenth deploy validates again before activating; the rest race straight to the transaction.
@@ -111,9 +131,12 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
     // The first alone: it catalogues the shared validation set, which concurrent job registrations
     // would race to insert (registerTrainingJob's upsert is not atomic under concurrency).
     await prepare(0);
-    for (let i = 1; i < RACERS; i += 5) await Promise.all([0, 1, 2, 3, 4].filter((k) => i + k < RACERS).map((k) => prepare(i + k)));
+    for (let i = 1; i < RACERS; i += 5)
+      await Promise.all([0, 1, 2, 3, 4].filter((k) => i + k < RACERS).map((k) => prepare(i + k)));
     const states = await r.db.deploymentRequest.groupBy({ by: ['state'], _count: true });
-    console.log(`[deploy-race ${target}] setup ${Date.now() - t0} ms: ${RACERS} exports, requests ${JSON.stringify(Object.fromEntries(states.map((s) => [s.state, s._count])))}`);
+    console.log(
+      `[deploy-race ${target}] setup ${Date.now() - t0} ms: ${RACERS} exports, requests ${JSON.stringify(Object.fromEntries(states.map((s) => [s.state, s._count])))}`,
+    );
   }, 240_000);
 
   afterAll(async () => {
@@ -124,7 +147,11 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
 
   const post = (handler: Handler, role: Role, json: unknown, params: Record<string, string> = {}) =>
     handler(
-      new Request('http://test/api', { method: 'POST', headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' }, body: JSON.stringify(json) }),
+      new Request('http://test/api', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' },
+        body: JSON.stringify(json),
+      }),
       { params: Promise.resolve(params) },
     );
 
@@ -157,7 +184,12 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
       byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
       if (a.status !== 200) byCode[String(a.body.code)] = (byCode[String(a.body.code)] ?? 0) + 1;
     }
-    const retried = Object.fromEntries(Object.entries(conflictCounters.retried).map(([k, v]) => [k, v - before.retried[k as keyof typeof before.retried]]));
+    const retried = Object.fromEntries(
+      Object.entries(conflictCounters.retried).map(([k, v]) => [
+        k,
+        v - before.retried[k as keyof typeof before.retried],
+      ]),
+    );
     console.log(
       `[deploy-race ${target}] ${RACERS} deploys in ${ms} ms: status ${JSON.stringify(byStatus)}, codes ${JSON.stringify(byCode)}, ` +
         `retried ${JSON.stringify(retried)}, exhausted ${conflictCounters.exhausted - before.exhausted}`,
@@ -167,13 +199,19 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
     expect(byStatus['200']).toBe(1);
     expect(others).toHaveLength(RACERS - 1);
     for (const a of others) {
-      expect({ kind: a.kind, status: a.status, code: a.body.code }).toMatchObject({ status: 409, code: expect.stringMatching(/^(active_model_exists|deploy_conflict)$/) });
+      expect({ kind: a.kind, status: a.status, code: a.body.code }).toMatchObject({
+        status: 409,
+        code: expect.stringMatching(/^(active_model_exists|deploy_conflict)$/),
+      });
       expect(typeof a.body.detail).toBe('string');
       expect(a.body.detail as string).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
     }
 
     const winner = answers.find((a) => a.status === 200)!;
-    const active = await r.db.ageGroupModel.findMany({ where: { environment: 'production', ageMin: 2, ageMax: 3, isActive: true }, include: { modelExport: true } });
+    const active = await r.db.ageGroupModel.findMany({
+      where: { environment: 'production', ageMin: 2, ageMax: 3, isActive: true },
+      include: { modelExport: true },
+    });
     expect(active).toHaveLength(1);
     expect(active[0].modelExport.modelId).toBe(winner.modelId);
     expect(active[0].id).toBe(winner.body.deployment_id);

@@ -10,7 +10,14 @@ import type { ArtifactStore } from '../storage/types';
 import { runTask, transferable } from '../workers';
 import { notFound } from '../errors';
 import { recordAudit } from './audit';
-import { deploymentConfigSchema, deploymentPath, ENVIRONMENTS, exportPathOf, parseExportPath, type DeploymentConfig } from './deploy-config';
+import {
+  deploymentConfigSchema,
+  deploymentPath,
+  ENVIRONMENTS,
+  exportPathOf,
+  parseExportPath,
+  type DeploymentConfig,
+} from './deploy-config';
 import { actorRef, emitEvent, kickDispatcher } from './events';
 import { serializable } from './transactions';
 import { validateExportedModel, type ValidationResult } from './validate';
@@ -27,7 +34,9 @@ export const THRESHOLD_PERCENTILE = 95;
 
 /** Threshold and sample count from the data: the export's own weights on its job's validation set. */
 export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelExport) {
-  const job = exp.trainingJobId ? await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } }) : null;
+  const job = exp.trainingJobId
+    ? await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } })
+    : null;
   if (!job?.validationSha256) {
     throw new ModelDeploymentError(
       'validation_set_missing',
@@ -53,7 +62,9 @@ export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelE
     sampleCount: t.normalSamples,
     parameters: {
       threshold_percentile: THRESHOLD_PERCENTILE,
-      threshold_basis: t.labelled ? 'normal samples of the validation set' : 'all samples of the (unlabelled) validation set',
+      threshold_basis: t.labelled
+        ? 'normal samples of the validation set'
+        : 'all samples of the (unlabelled) validation set',
       validation_set_sha256: job.validationSha256,
       validation_samples: t.samples,
       flagged_validation_samples: t.flagged,
@@ -72,21 +83,33 @@ export type DeployOptions = {
    * policy, the reviewed hash, the latest validation) and its own writes commit or roll back with
    * the deployment. `validationRunId` is the run this deploy just made (null when it did not validate).
    */
-  inTransaction?: (tx: Prisma.TransactionClient, ctx: { exportId: string; modelId: string; artifactSha256: string; validationRunId: string | null }) => Promise<void>;
+  inTransaction?: (
+    tx: Prisma.TransactionClient,
+    ctx: { exportId: string; modelId: string; artifactSha256: string; validationRunId: string | null },
+  ) => Promise<void>;
 };
 
 /** The export a ModelDeploymentConfig names (by model_id or the original's export path), checked against its age range. */
-export async function resolveDeploymentExport(db: Db, cfg: z.output<typeof deploymentConfigSchema>): Promise<ModelExport> {
+export async function resolveDeploymentExport(
+  db: Db,
+  cfg: z.output<typeof deploymentConfigSchema>,
+): Promise<ModelExport> {
   let modelId = cfg.model_id;
   if (cfg.model_export_path) {
     const parsed = parseExportPath(cfg.model_export_path);
     if (modelId && modelId !== parsed.modelId) {
-      throw new ModelDeploymentError('invalid_export_path', 'model_id and model_export_path name different exports', { field: 'model_export_path' });
+      throw new ModelDeploymentError('invalid_export_path', 'model_id and model_export_path name different exports', {
+        field: 'model_export_path',
+      });
     }
     modelId = parsed.modelId;
     const e = await db.modelExport.findUnique({ where: { modelId } });
     if (e && e.exportFormat !== parsed.format) {
-      throw new ModelDeploymentError('invalid_export_path', `${modelId} is a ${e.exportFormat} export; its path is ${exportPathOf(e)}`, { field: 'model_export_path' });
+      throw new ModelDeploymentError(
+        'invalid_export_path',
+        `${modelId} is a ${e.exportFormat} export; its path is ${exportPathOf(e)}`,
+        { field: 'model_export_path' },
+      );
     }
   }
   const exp = await db.modelExport.findUnique({ where: { modelId: modelId! } });
@@ -107,10 +130,19 @@ export async function resolveDeploymentExport(db: Db, cfg: z.output<typeof deplo
  * inside the same serializable transaction as the activation. Entry points (UI, API, CLI) go
  * through `deployByConfig` in deploy-entry.ts.
  */
-export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, raw: DeploymentConfig, opts: DeployOptions = {}) {
+export async function deployModel(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  raw: DeploymentConfig,
+  opts: DeployOptions = {},
+) {
   requirePermission(actor, 'deployments.write');
   if (!opts.requestId || !opts.inTransaction) {
-    throw new ModelDeploymentError('approval_required', 'A deployment must carry out a deployment request (approved, or broken glass by an admin).');
+    throw new ModelDeploymentError(
+      'approval_required',
+      'A deployment must carry out a deployment request (approved, or broken glass by an admin).',
+    );
   }
   const cfg = deploymentConfigSchema.parse(raw);
   const exp = await resolveDeploymentExport(db, cfg);
@@ -119,7 +151,11 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
   if (cfg.validate_before_deployment) {
     validation = await validateExportedModel(db, store, actor, exp.modelId);
     if (!validation.is_valid) {
-      throw new ModelValidationError('validation_failed', `${exp.modelId} failed validation: ${validation.errors.join('; ')}`, { validation });
+      throw new ModelValidationError(
+        'validation_failed',
+        `${exp.modelId} failed validation: ${validation.errors.join('; ')}`,
+        { validation },
+      );
     }
     warnings.push(...validation.warnings);
   } else {
@@ -129,7 +165,12 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
   const env = cfg.deployment_environment;
 
   const result = await serializable(db, async (tx) => {
-    await opts.inTransaction?.(tx, { exportId: exp.id, modelId: exp.modelId, artifactSha256: exp.checksum, validationRunId: validation?.validation_run_id ?? null });
+    await opts.inTransaction?.(tx, {
+      exportId: exp.id,
+      modelId: exp.modelId,
+      artifactSha256: exp.checksum,
+      validationRunId: validation?.validation_run_id ?? null,
+    });
     const current = await tx.ageGroupModel.findFirst({
       where: { environment: env, ageMin: cfg.age_group_min, ageMax: cfg.age_group_max, isActive: true },
       include: { modelExport: true },
@@ -143,7 +184,12 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
     if (current) {
       await tx.ageGroupModel.update({
         where: { id: current.id },
-        data: { isActive: false, status: cfg.backup_existing ? 'backup' : 'retired', undeployedAt: new Date(), undeployedById: actorId(actor) },
+        data: {
+          isActive: false,
+          status: cfg.backup_existing ? 'backup' : 'retired',
+          undeployedAt: new Date(),
+          undeployedById: actorId(actor),
+        },
       });
     }
     const created = await tx.ageGroupModel.create({
@@ -152,7 +198,12 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
         ageMax: cfg.age_group_max,
         environment: env,
         modelType: exp.modelType,
-        parameters: { ...parameters, model_id: exp.modelId, export_format: exp.exportFormat, architecture: exp.architecture } as Prisma.InputJsonValue,
+        parameters: {
+          ...parameters,
+          model_id: exp.modelId,
+          export_format: exp.exportFormat,
+          architecture: exp.architecture,
+        } as Prisma.InputJsonValue,
         sampleCount,
         threshold,
         modelExportId: exp.id,
@@ -180,7 +231,9 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
         ...(opts.breakGlassReason ? { breakGlass: true, breakGlassReason: opts.breakGlassReason } : {}),
       },
     });
-    const request = opts.requestId ? await tx.deploymentRequest.findUnique({ where: { id: opts.requestId }, select: { requesterId: true } }) : null;
+    const request = opts.requestId
+      ? await tx.deploymentRequest.findUnique({ where: { id: opts.requestId }, select: { requesterId: true } })
+      : null;
     await emitEvent(tx, {
       type: 'model.deployed',
       environment: env,
@@ -202,7 +255,11 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
       },
       // The requester hears that their request shipped (the deployer knows already).
       notify: request
-        ? { userIds: request.requesterId === actor.id ? [] : [request.requesterId], message: `${exp.modelId} was deployed to ${env} (ages ${cfg.age_group_min}–${cfg.age_group_max}) by ${actor.name}.`, requestId: opts.requestId }
+        ? {
+            userIds: request.requesterId === actor.id ? [] : [request.requesterId],
+            message: `${exp.modelId} was deployed to ${env} (ages ${cfg.age_group_min}–${cfg.age_group_max}) by ${actor.name}.`,
+            requestId: opts.requestId,
+          }
         : undefined,
     });
     return { created, current };
@@ -214,7 +271,8 @@ export async function deployModel(db: Db, store: ArtifactStore, actor: Actor, ra
     model_id: exp.modelId,
     deployment_id: result.created.id,
     deployment_path: deploymentPath(env, result.created, exp),
-    backup_path: result.current && cfg.backup_existing ? deploymentPath(env, result.current, result.current.modelExport) : null,
+    backup_path:
+      result.current && cfg.backup_existing ? deploymentPath(env, result.current, result.current.modelExport) : null,
     validation_result: validation,
     database_updated: true,
     threshold,
@@ -228,7 +286,9 @@ function actorId(actor: Actor): string | null {
 }
 
 /** AgeGroupModel in the original's snake_case, plus what Drawbridge adds. */
-export function deploymentToDict(d: AgeGroupModel & { modelExport?: Pick<ModelExport, 'modelId' | 'exportFormat'> | null }) {
+export function deploymentToDict(
+  d: AgeGroupModel & { modelExport?: Pick<ModelExport, 'modelId' | 'exportFormat'> | null },
+) {
   return {
     id: d.id,
     age_min: d.ageMin,
@@ -251,10 +311,17 @@ export function deploymentToDict(d: AgeGroupModel & { modelExport?: Pick<ModelEx
 }
 
 /** list_deployed_models: the active deployments (or all, with history), per environment and age. */
-export async function listDeployedModels(db: Db, actor: Actor, opts: { environment?: string; includeInactive?: boolean } = {}) {
+export async function listDeployedModels(
+  db: Db,
+  actor: Actor,
+  opts: { environment?: string; includeInactive?: boolean } = {},
+) {
   requirePermission(actor, 'deployments.read');
   return db.ageGroupModel.findMany({
-    where: { ...(opts.environment ? { environment: opts.environment } : {}), ...(opts.includeInactive ? {} : { isActive: true }) },
+    where: {
+      ...(opts.environment ? { environment: opts.environment } : {}),
+      ...(opts.includeInactive ? {} : { isActive: true }),
+    },
     orderBy: [{ environment: 'asc' }, { ageMin: 'asc' }, { ageMax: 'asc' }, { createdTimestamp: 'desc' }],
     include: { modelExport: { select: { modelId: true, exportFormat: true } }, deployedBy: { select: { name: true } } },
   });
@@ -269,12 +336,27 @@ export async function undeployModel(db: Db, actor: Actor, id: number): Promise<b
       data: { isActive: false, status: 'undeployed', undeployedAt: new Date(), undeployedById: actorId(actor) },
     });
     if (count === 1) {
-      await recordAudit(tx, actor, { action: 'model.undeploy', subjectType: 'deployment', subjectId: id, before: { status: 'active' }, after: { status: 'undeployed' } });
-      const d = await tx.ageGroupModel.findUniqueOrThrow({ where: { id }, include: { modelExport: { select: { modelId: true } } } });
+      await recordAudit(tx, actor, {
+        action: 'model.undeploy',
+        subjectType: 'deployment',
+        subjectId: id,
+        before: { status: 'active' },
+        after: { status: 'undeployed' },
+      });
+      const d = await tx.ageGroupModel.findUniqueOrThrow({
+        where: { id },
+        include: { modelExport: { select: { modelId: true } } },
+      });
       await emitEvent(tx, {
         type: 'model.undeployed',
         environment: d.environment,
-        payload: { deployment_id: d.id, model_id: d.modelExport.modelId, age_group_min: d.ageMin, age_group_max: d.ageMax, actor: actorRef(actor) },
+        payload: {
+          deployment_id: d.id,
+          model_id: d.modelExport.modelId,
+          age_group_min: d.ageMin,
+          age_group_max: d.ageMax,
+          actor: actorRef(actor),
+        },
       });
     }
     return count === 1;
@@ -290,28 +372,49 @@ export const rollbackSchema = z
     age_group_max: z.coerce.number().finite().min(2).max(18),
     deployment_environment: z.enum(ENVIRONMENTS).default('production'),
   })
-  .refine((c) => c.age_group_min < c.age_group_max, { message: 'age_group_max must be greater than age_group_min', path: ['age_group_max'] });
+  .refine((c) => c.age_group_min < c.age_group_max, {
+    message: 'age_group_max must be greater than age_group_min',
+    path: ['age_group_max'],
+  });
 
 /**
  * Re-activates the backup the current deployment replaced (or, with nothing active, the newest
  * backup of the range), after re-verifying its bytes, in one transaction.
  */
-export async function rollbackDeployment(db: Db, store: ArtifactStore, actor: Actor, raw: z.input<typeof rollbackSchema>) {
+export async function rollbackDeployment(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  raw: z.input<typeof rollbackSchema>,
+) {
   requirePermission(actor, 'deployments.write');
   const c = rollbackSchema.parse(raw);
   const range = { environment: c.deployment_environment, ageMin: c.age_group_min, ageMax: c.age_group_max };
   const pick = async (tx: Prisma.TransactionClient | Db) => {
-    const current = await tx.ageGroupModel.findFirst({ where: { ...range, isActive: true }, include: { modelExport: true } });
+    const current = await tx.ageGroupModel.findFirst({
+      where: { ...range, isActive: true },
+      include: { modelExport: true },
+    });
     const backup = current?.replacedId
-      ? await tx.ageGroupModel.findFirst({ where: { id: current.replacedId, status: 'backup' }, include: { modelExport: true } })
+      ? await tx.ageGroupModel.findFirst({
+          where: { id: current.replacedId, status: 'backup' },
+          include: { modelExport: true },
+        })
       : current
         ? null
-        : await tx.ageGroupModel.findFirst({ where: { ...range, status: 'backup' }, orderBy: { undeployedAt: 'desc' }, include: { modelExport: true } });
+        : await tx.ageGroupModel.findFirst({
+            where: { ...range, status: 'backup' },
+            orderBy: { undeployedAt: 'desc' },
+            include: { modelExport: true },
+          });
     return { current, backup };
   };
   const { backup: candidate } = await pick(db);
   if (!candidate) {
-    throw new ModelDeploymentError('no_backup', `There is no backup to roll back to for ages ${c.age_group_min}–${c.age_group_max} in ${c.deployment_environment}.`);
+    throw new ModelDeploymentError(
+      'no_backup',
+      `There is no backup to roll back to for ages ${c.age_group_min}–${c.age_group_max} in ${c.deployment_environment}.`,
+    );
   }
   // The bytes must still be exactly what was deployed (throws artifact_corrupt otherwise).
   await store.get(candidate.artifactSha256);
@@ -319,7 +422,10 @@ export async function rollbackDeployment(db: Db, store: ArtifactStore, actor: Ac
   return serializable(db, async (tx) => {
     const { current, backup } = await pick(tx);
     if (!backup || backup.id !== candidate.id) {
-      throw new ModelDeploymentError('conflict', 'The deployments of this range changed while rolling back; review them and try again.');
+      throw new ModelDeploymentError(
+        'conflict',
+        'The deployments of this range changed while rolling back; review them and try again.',
+      );
     }
     if (current) {
       await tx.ageGroupModel.update({

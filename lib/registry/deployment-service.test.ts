@@ -10,7 +10,9 @@ import { validateExportedModel } from './validate';
 import { createDeploymentRequest, deployFromRequest, reviewRequest } from './requests';
 import { approveThroughReview, deployThroughReview, openTestRegistry } from './test-registry';
 
-const manifest = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'manifest.json'), 'utf8'));
+const manifest = JSON.parse(
+  fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'manifest.json'), 'utf8'),
+);
 
 describe.each(testTargets())('deployment service on %s', (target: TestTarget) => {
   let r: Awaited<ReturnType<typeof openTestRegistry>>;
@@ -19,51 +21,143 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
   }, 120_000);
   afterAll(async () => r?.cleanup());
 
-  const job = (min: number) => r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
+  const job = (min: number) =>
+    r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
 
   it('exports a completed job in every format with the original metadata, unique ids in the same second', async () => {
     const reviewer = r.actor('reviewer');
     const j = job(2);
     const made = [];
     for (const exportFormat of ['onnx', 'pytorch', 'pickle', 'safetensors'] as const) {
-      made.push(await exportModelFromTrainingJob(r.db, r.store, reviewer, { trainingJobId: j.id, ageGroupMin: 2, ageGroupMax: 3, exportFormat }));
+      made.push(
+        await exportModelFromTrainingJob(r.db, r.store, reviewer, {
+          trainingJobId: j.id,
+          ageGroupMin: 2,
+          ageGroupMax: 3,
+          exportFormat,
+        }),
+      );
     }
     const dicts = made.map(exportMetadataToDict);
     expect(Object.keys(dicts[0]).sort()).toEqual(
-      ['model_id', 'export_timestamp', 'training_job_id', 'model_type', 'model_version', 'architecture_hash', 'parameter_count', 'input_dimension', 'output_dimension', 'age_group_min', 'age_group_max', 'training_metrics', 'compatibility_version', 'export_format', 'file_size_bytes', 'checksum'].sort(),
+      [
+        'model_id',
+        'export_timestamp',
+        'training_job_id',
+        'model_type',
+        'model_version',
+        'architecture_hash',
+        'parameter_count',
+        'input_dimension',
+        'output_dimension',
+        'age_group_min',
+        'age_group_max',
+        'training_metrics',
+        'compatibility_version',
+        'export_format',
+        'file_size_bytes',
+        'checksum',
+      ].sort(),
     );
     expect(new Set(dicts.map((d) => d.model_id)).size).toBe(4);
     for (const d of dicts) {
       expect(d.model_id).toMatch(/^autoencoder_2\.0_3\.0_\d{8}_\d{6}(_\d+)?$/);
-      expect(d).toMatchObject({ training_job_id: j.id, input_dimension: 832, output_dimension: 832, parameter_count: 832 * 128 + 128 + 128 * 64 + 64 + 64 * 128 + 128 + 128 * 832 + 832, age_group_min: 2, age_group_max: 3 });
+      expect(d).toMatchObject({
+        training_job_id: j.id,
+        input_dimension: 832,
+        output_dimension: 832,
+        parameter_count: 832 * 128 + 128 + 128 * 64 + 64 + 64 * 128 + 128 + 128 * 832 + 832,
+        age_group_min: 2,
+        age_group_max: 3,
+      });
       expect(d.training_metrics).toMatchObject({ final_loss: manifest.groups[0].report.final_loss });
       expect(d.checksum).toMatch(/^[0-9a-f]{64}$/);
       expect(await r.store.size(d.checksum)).toBe(d.file_size_bytes);
     }
     const listed = await listExportedModels(r.db, r.actor('viewer'), { ageGroupMin: 2 });
-    expect(listed.exports.map((e) => e.modelId)).toEqual([...dicts].reverse().map((d) => d.model_id).sort().reverse());
+    expect(listed.exports.map((e) => e.modelId)).toEqual(
+      [...dicts]
+        .reverse()
+        .map((d) => d.model_id)
+        .sort()
+        .reverse(),
+    );
     const audit = await r.db.auditEvent.findMany({ where: { action: 'model.export' } });
     expect(audit.length).toBeGreaterThanOrEqual(4);
   });
 
   it('refuses bad export requests with stable codes', async () => {
     const reviewer = r.actor('reviewer');
-    await expect(exportModelFromTrainingJob(r.db, r.store, reviewer, { trainingJobId: 99999, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'onnx' })).rejects.toMatchObject({ code: 'training_job_not_found' });
-    await expect(exportModelFromTrainingJob(r.db, r.store, reviewer, { trainingJobId: job(2).id, ageGroupMin: 3, ageGroupMax: 3, exportFormat: 'onnx' })).rejects.toThrow(/greater than the minimum/);
-    await expect(exportModelFromTrainingJob(r.db, r.store, reviewer, { trainingJobId: job(2).id, ageGroupMin: 1, ageGroupMax: 3, exportFormat: 'onnx' })).rejects.toThrow(/start at 2/);
-    await expect(exportModelFromTrainingJob(r.db, r.store, reviewer, { trainingJobId: job(2).id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'tflite' as never })).rejects.toThrow(/Choose one of/);
+    await expect(
+      exportModelFromTrainingJob(r.db, r.store, reviewer, {
+        trainingJobId: 99999,
+        ageGroupMin: 2,
+        ageGroupMax: 3,
+        exportFormat: 'onnx',
+      }),
+    ).rejects.toMatchObject({ code: 'training_job_not_found' });
+    await expect(
+      exportModelFromTrainingJob(r.db, r.store, reviewer, {
+        trainingJobId: job(2).id,
+        ageGroupMin: 3,
+        ageGroupMax: 3,
+        exportFormat: 'onnx',
+      }),
+    ).rejects.toThrow(/greater than the minimum/);
+    await expect(
+      exportModelFromTrainingJob(r.db, r.store, reviewer, {
+        trainingJobId: job(2).id,
+        ageGroupMin: 1,
+        ageGroupMax: 3,
+        exportFormat: 'onnx',
+      }),
+    ).rejects.toThrow(/start at 2/);
+    await expect(
+      exportModelFromTrainingJob(r.db, r.store, reviewer, {
+        trainingJobId: job(2).id,
+        ageGroupMin: 2,
+        ageGroupMax: 3,
+        exportFormat: 'tflite' as never,
+      }),
+    ).rejects.toThrow(/Choose one of/);
     await r.db.trainingJob.update({ where: { id: job(9).id }, data: { status: 'running' } });
-    await expect(exportModelFromTrainingJob(r.db, r.store, reviewer, { trainingJobId: job(9).id, ageGroupMin: 9, ageGroupMax: 12, exportFormat: 'onnx' })).rejects.toMatchObject({ code: 'training_job_not_completed' });
+    await expect(
+      exportModelFromTrainingJob(r.db, r.store, reviewer, {
+        trainingJobId: job(9).id,
+        ageGroupMin: 9,
+        ageGroupMax: 12,
+        exportFormat: 'onnx',
+      }),
+    ).rejects.toMatchObject({ code: 'training_job_not_completed' });
     await r.db.trainingJob.update({ where: { id: job(9).id }, data: { status: 'completed' } });
-    await expect(exportModelFromTrainingJob(r.db, r.store, r.actor('viewer'), { trainingJobId: job(2).id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'onnx' })).rejects.toBeInstanceOf(AuthError);
+    await expect(
+      exportModelFromTrainingJob(r.db, r.store, r.actor('viewer'), {
+        trainingJobId: job(2).id,
+        ageGroupMin: 2,
+        ageGroupMax: 3,
+        exportFormat: 'onnx',
+      }),
+    ).rejects.toBeInstanceOf(AuthError);
   });
 
   it('exports directly from an uploaded checkpoint and refuses a model_info that disagrees', async () => {
     const sha = job(3).checkpointSha256!;
-    const e = await exportModelDirect(r.db, r.store, r.actor('reviewer'), { checkpointSha256: sha, ageGroupMin: 3, ageGroupMax: 4, exportFormat: 'onnx', modelInfo: { input_dim: 832, hidden_dims: [128, 64] } });
+    const e = await exportModelDirect(r.db, r.store, r.actor('reviewer'), {
+      checkpointSha256: sha,
+      ageGroupMin: 3,
+      ageGroupMax: 4,
+      exportFormat: 'onnx',
+      modelInfo: { input_dim: 832, hidden_dims: [128, 64] },
+    });
     expect(exportMetadataToDict(e).training_job_id).toBe(0);
     await expect(
-      exportModelDirect(r.db, r.store, r.actor('reviewer'), { checkpointSha256: sha, ageGroupMin: 3, ageGroupMax: 4, exportFormat: 'onnx', modelInfo: { input_dim: 832, hidden_dims: [256, 64] } }),
+      exportModelDirect(r.db, r.store, r.actor('reviewer'), {
+        checkpointSha256: sha,
+        ageGroupMin: 3,
+        ageGroupMax: 4,
+        exportFormat: 'onnx',
+        modelInfo: { input_dim: 832, hidden_dims: [256, 64] },
+      }),
     ).rejects.toMatchObject({ code: 'architecture_mismatch' });
   });
 
@@ -72,7 +166,12 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), exports[0].modelId);
     expect(v.errors).toEqual([]);
     expect(v.is_valid).toBe(true);
-    expect(v.integrity_checks).toMatchObject({ checksum_verified: true, parsed: true, weights_match_source: true, architecture_hash_matches: true });
+    expect(v.integrity_checks).toMatchObject({
+      checksum_verified: true,
+      parsed: true,
+      weights_match_source: true,
+      architecture_hash_matches: true,
+    });
     expect(v.performance_checks.onnxruntime_ok).toBe(true);
     expect(v.performance_checks.onnxruntime_max_rel_diff as number).toBeLessThan(1e-5);
     const parity = v.performance_checks.format_parity as { export_format: string; identical_weights: boolean }[];
@@ -84,7 +183,12 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
   });
 
   it('reports a flipped byte as invalid instead of throwing, and deploy refuses it', async () => {
-    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(4).id, ageGroupMin: 4, ageGroupMax: 5, exportFormat: 'safetensors' });
+    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job(4).id,
+      ageGroupMin: 4,
+      ageGroupMax: 5,
+      exportFormat: 'safetensors',
+    });
     const file = path.join(r.storeDir, 'objects', e.checksum.slice(0, 2), e.checksum.slice(2, 4), e.checksum);
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 3] ^= 0x40;
@@ -93,37 +197,81 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     expect(v.is_valid).toBe(false);
     expect(v.errors.join(' ')).toMatch(/corrupt/);
     // No one can approve it (an approval binds to a passing validation run)…
-    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), { modelId: e.modelId, environment: 'production', rationale: 'Deploy the 4–5 safetensors export.' });
-    await expect(reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve' })).rejects.toMatchObject({ code: 'validation_required' });
+    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), {
+      modelId: e.modelId,
+      environment: 'production',
+      rationale: 'Deploy the 4–5 safetensors export.',
+    });
+    await expect(reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve' })).rejects.toMatchObject({
+      code: 'validation_required',
+    });
     // …so the deployer has nothing to deploy, and even an admin's break-glass deploy re-validates and refuses it.
-    await expect(deployByConfig(r.db, r.store, r.actor('deployer'), { model_id: e.modelId, age_group_min: 4, age_group_max: 5 })).rejects.toMatchObject({ code: 'approval_required' });
     await expect(
-      deployByConfig(r.db, r.store, r.actor('admin'), { model_id: e.modelId, age_group_min: 4, age_group_max: 5 }, { breakGlassReason: 'Incident 42: the 4–5 model must be replaced now.' }),
+      deployByConfig(r.db, r.store, r.actor('deployer'), { model_id: e.modelId, age_group_min: 4, age_group_max: 5 }),
+    ).rejects.toMatchObject({ code: 'approval_required' });
+    await expect(
+      deployByConfig(
+        r.db,
+        r.store,
+        r.actor('admin'),
+        { model_id: e.modelId, age_group_min: 4, age_group_max: 5 },
+        { breakGlassReason: 'Incident 42: the 4–5 model must be replaced now.' },
+      ),
     ).rejects.toMatchObject({ code: 'validation_failed' });
     expect(await r.db.ageGroupModel.count({ where: { modelExportId: e.id } })).toBe(0);
   });
 
   it('deploys with a threshold derived from the validation set, refuses a second, replaces with backup, rolls back', async () => {
     const deployer = r.actor('deployer');
-    const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'onnx' });
-    const res = await deployThroughReview(r, { model_id: a.modelId, model_export_path: exportPathOf(a), age_group_min: 5, age_group_max: 6 });
+    const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job(5).id,
+      ageGroupMin: 5,
+      ageGroupMax: 6,
+      exportFormat: 'onnx',
+    });
+    const res = await deployThroughReview(r, {
+      model_id: a.modelId,
+      model_export_path: exportPathOf(a),
+      age_group_min: 5,
+      age_group_max: 6,
+    });
     expect(res).toMatchObject({ success: true, model_id: a.modelId, database_updated: true, backup_path: null });
     expect(res.validation_result?.is_valid).toBe(true);
     // numpy's percentile over PyTorch's errors, recorded by the training script, agrees with ours
     const g = manifest.groups.find((x: { age_group_min: number }) => x.age_group_min === 5);
     expect(res.threshold).toBeCloseTo(g.report.metrics_summary.threshold_p95, 7);
-    expect(res.sample_count).toBe(g.report.metrics_summary.validation_samples - g.report.metrics_summary.anomalies_total);
-    expect(await r.db.ageGroupModel.findUniqueOrThrow({ where: { id: res.deployment_id } })).toMatchObject({ requestId: res.request_id, breakGlassReason: null });
+    expect(res.sample_count).toBe(
+      g.report.metrics_summary.validation_samples - g.report.metrics_summary.anomalies_total,
+    );
+    expect(await r.db.ageGroupModel.findUniqueOrThrow({ where: { id: res.deployment_id } })).toMatchObject({
+      requestId: res.request_id,
+      breakGlassReason: null,
+    });
 
     // A second request for the same range may be opened and approved; deploying it without
     // replace_existing is refused (and the request is marked failed with the reason)…
-    const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'pytorch' });
-    await expect(deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 })).rejects.toMatchObject({ code: 'active_model_exists' });
-    const failed = await r.db.deploymentRequest.findFirstOrThrow({ where: { modelExportId: b.id }, orderBy: { createdAt: 'desc' } });
+    const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job(5).id,
+      ageGroupMin: 5,
+      ageGroupMax: 6,
+      exportFormat: 'pytorch',
+    });
+    await expect(
+      deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 }),
+    ).rejects.toMatchObject({ code: 'active_model_exists' });
+    const failed = await r.db.deploymentRequest.findFirstOrThrow({
+      where: { modelExportId: b.id },
+      orderBy: { createdAt: 'desc' },
+    });
     expect(failed).toMatchObject({ state: 'failed', replaceExisting: false });
     expect(failed.failureReason).toMatch(/already served by/);
     // …and a request to replace it, once approved, deploys with the first kept as backup.
-    const res2 = await deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, replace_existing: true });
+    const res2 = await deployThroughReview(r, {
+      model_id: b.modelId,
+      age_group_min: 5,
+      age_group_max: 6,
+      replace_existing: true,
+    });
     expect(res2.backup_path).toContain(a.modelId);
     let active = await listDeployedModels(r.db, r.actor('viewer'), { environment: 'production' });
     expect(active.filter((d) => d.ageMin === 5).map((d) => d.modelExport.modelId)).toEqual([b.modelId]);
@@ -132,7 +280,9 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     expect(rb.restored.model_id).toBe(a.modelId);
     active = await listDeployedModels(r.db, r.actor('viewer'), { environment: 'production' });
     expect(active.filter((d) => d.ageMin === 5).map((d) => d.modelExport.modelId)).toEqual([a.modelId]);
-    await expect(rollbackDeployment(r.db, r.store, deployer, { age_group_min: 5, age_group_max: 6 })).rejects.toMatchObject({ code: 'no_backup' });
+    await expect(
+      rollbackDeployment(r.db, r.store, deployer, { age_group_min: 5, age_group_max: 6 }),
+    ).rejects.toMatchObject({ code: 'no_backup' });
 
     expect(await undeployModel(r.db, deployer, rb.restored.id)).toBe(true);
     expect(await undeployModel(r.db, deployer, rb.restored.id)).toBe(false);
@@ -145,12 +295,27 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     const deployer = r.actor('deployer');
     const exports = [];
     for (let i = 0; i < 4; i++) {
-      exports.push(await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(6).id, ageGroupMin: 6, ageGroupMax: 7, exportFormat: 'safetensors' }));
+      exports.push(
+        await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+          trainingJobId: job(6).id,
+          ageGroupMin: 6,
+          ageGroupMax: 7,
+          exportFormat: 'safetensors',
+        }),
+      );
     }
     // Four approved requests for the same range, deployed at once (by model and by request id).
     const requests: { id: string }[] = [];
     for (const e of exports) {
-      requests.push(await approveThroughReview(r, { model_id: e.modelId, age_group_min: 6, age_group_max: 7, replace_existing: true, validate_before_deployment: false }));
+      requests.push(
+        await approveThroughReview(r, {
+          model_id: e.modelId,
+          age_group_min: 6,
+          age_group_max: 7,
+          replace_existing: true,
+          validate_before_deployment: false,
+        }),
+      );
     }
     const results = await Promise.allSettled(
       exports.map((e, i) =>
@@ -160,7 +325,9 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
       ),
     );
     expect(results.filter((x) => x.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
-    expect(await r.db.ageGroupModel.count({ where: { environment: 'production', ageMin: 6, ageMax: 7, isActive: true } })).toBe(1);
+    expect(
+      await r.db.ageGroupModel.count({ where: { environment: 'production', ageMin: 6, ageMax: 7, isActive: true } }),
+    ).toBe(1);
   });
 
   it('accepts only the original export path form', async () => {
@@ -180,12 +347,33 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
       expect(() => parseExportPath(bad), bad).toThrow(/model_export_path must be/);
     }
     // deployByConfig resolves the path the same way, before looking for an approved request.
-    for (const bad of ['exports/models/../../etc/passwd', 'exports/models/%2e%2e/autoencoder_2.0_3.0_20261127_070000.onnx', '/exports/models/autoencoder_2.0_3.0_20261127_070000.onnx']) {
-      await expect(deployByConfig(r.db, r.store, r.actor('deployer'), { model_export_path: bad, age_group_min: 2, age_group_max: 3 }), bad).rejects.toMatchObject({ code: 'invalid_export_path' });
+    for (const bad of [
+      'exports/models/../../etc/passwd',
+      'exports/models/%2e%2e/autoencoder_2.0_3.0_20261127_070000.onnx',
+      '/exports/models/autoencoder_2.0_3.0_20261127_070000.onnx',
+    ]) {
+      await expect(
+        deployByConfig(r.db, r.store, r.actor('deployer'), {
+          model_export_path: bad,
+          age_group_min: 2,
+          age_group_max: 3,
+        }),
+        bad,
+      ).rejects.toMatchObject({ code: 'invalid_export_path' });
     }
     await expect(
-      deployByConfig(r.db, r.store, r.actor('deployer'), { model_export_path: 'exports/models/autoencoder_2.0_3.0_20000101_000000.onnx', age_group_min: 2, age_group_max: 3 }),
+      deployByConfig(r.db, r.store, r.actor('deployer'), {
+        model_export_path: 'exports/models/autoencoder_2.0_3.0_20000101_000000.onnx',
+        age_group_min: 2,
+        age_group_max: 3,
+      }),
     ).rejects.toMatchObject({ code: 'model_not_found' });
-    await expect(deployByConfig(r.db, r.store, r.actor('reviewer'), { model_export_path: good, age_group_min: 2, age_group_max: 3 })).rejects.toBeInstanceOf(AuthError);
+    await expect(
+      deployByConfig(r.db, r.store, r.actor('reviewer'), {
+        model_export_path: good,
+        age_group_min: 2,
+        age_group_max: 3,
+      }),
+    ).rejects.toBeInstanceOf(AuthError);
   });
 });

@@ -22,7 +22,25 @@ const TLS_PORT = 3122;
 function selfSignedCert(): { key: string; cert: string } | null {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-days',
+        '1',
+        '-keyout',
+        `${dir}/key.pem`,
+        '-out',
+        `${dir}/cert.pem`,
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: fs.readFileSync(`${dir}/key.pem`, 'utf8'), cert: fs.readFileSync(`${dir}/cert.pem`, 'utf8') };
   } catch {
     return null;
@@ -110,7 +128,10 @@ function restoreSwitches(saved: ReturnType<typeof savedSwitches>) {
 describe('address classification', () => {
   it(`refuses all ${LITERALS.length} spellings of internal targets, naming the address WHATWG URL normalised them to`, async () => {
     for (const [url, address, category] of LITERALS) {
-      const e = await vetTarget(url, egressPolicy(closed)).then(() => null, (x: unknown) => x);
+      const e = await vetTarget(url, egressPolicy(closed)).then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e, url).toMatchObject({ code: 'webhook_target_forbidden', category, details: { field: 'url' } });
       expect(parseAddress((e as { address: string }).address), url).toEqual(parseAddress(address));
       expect((e as Error).message, url).toMatch(/^Webhooks may not be sent there: /);
@@ -118,7 +139,17 @@ describe('address classification', () => {
   });
 
   it('lets public addresses through, including IPv6 forms embedding a public IPv4 address', async () => {
-    for (const a of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1']) {
+    for (const a of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '93.184.216.34',
+      '172.32.0.1',
+      '100.128.0.1',
+      '2606:4700:4700::1111',
+      '::ffff:8.8.8.8',
+      '64:ff9b::808:808',
+      '2002:808:808::1',
+    ]) {
       expect(classifyAddress(parseAddress(a)!).category, a).toBe('public');
       expect(refusal(a, closed), a).toBeNull();
     }
@@ -131,8 +162,13 @@ describe('address classification', () => {
     const allowed = LITERALS.filter(([, a]) => refusal(a, open) === null).map(([, , c]) => c);
     const still = LITERALS.filter(([, a]) => refusal(a, open) !== null).map(([, , c]) => c);
     expect(new Set(allowed)).toEqual(new Set(['loopback', 'private']));
-    expect(new Set(still)).toEqual(new Set(['unspecified', 'link_local', 'multicast', 'broadcast', 'documentation', 'reserved']));
-    const cidrs = { allowPrivate: false, allowCidrs: ['10.20.0.0/16', 'fd00:1::/32', '169.254.10.1'].map((c) => parseCidr(c)!) };
+    expect(new Set(still)).toEqual(
+      new Set(['unspecified', 'link_local', 'multicast', 'broadcast', 'documentation', 'reserved']),
+    );
+    const cidrs = {
+      allowPrivate: false,
+      allowCidrs: ['10.20.0.0/16', 'fd00:1::/32', '169.254.10.1'].map((c) => parseCidr(c)!),
+    };
     expect(refusal('10.20.3.4', cidrs)).toBeNull();
     expect(refusal('::ffff:10.20.3.4', cidrs)).toBeNull(); // the mapped form of an allowed address
     expect(refusal('10.21.0.1', cidrs)).toMatchObject({ category: 'private' });
@@ -142,8 +178,10 @@ describe('address classification', () => {
     expect(refusal('169.254.169.254', cidrs)).toMatchObject({ category: 'link_local' });
     // never a receiver, whatever is allowed
     const all = { allowPrivate: true, allowCidrs: ['0.0.0.0/0', '::/0'].map((c) => parseCidr(c)!) };
-    for (const a of ['0.0.0.0', '::', '224.0.0.1', 'ff02::1', '255.255.255.255']) expect(refusal(a, all), a).not.toBeNull();
-    for (const bad of ['10.0.0.0/33', '10.0.0.0/8/1', 'ten/8', '::/129', '10.0.0.0/x', '']) expect(parseCidr(bad), bad).toBeNull();
+    for (const a of ['0.0.0.0', '::', '224.0.0.1', 'ff02::1', '255.255.255.255'])
+      expect(refusal(a, all), a).not.toBeNull();
+    for (const bad of ['10.0.0.0/33', '10.0.0.0/8/1', 'ten/8', '::/129', '10.0.0.0/x', ''])
+      expect(parseCidr(bad), bad).toBeNull();
   });
 
   it('reads the switch and the CIDR list from the environment at each check', () => {
@@ -199,11 +237,16 @@ const RANGES: [base: number, bits: number, category: Category][] = [
 
 describe('every spelling of an address (fast-check)', () => {
   it('refuses all 16 spellings of random addresses in internal ranges, and lets the same spellings of public ones through', async () => {
-    const internal = fc.tuple(fc.constantFrom(...RANGES), fc.nat()).map(([[base, bits, category], r]) => ({ n: (base | (r % 2 ** (32 - bits))) >>> 0, category }));
+    const internal = fc
+      .tuple(fc.constantFrom(...RANGES), fc.nat())
+      .map(([[base, bits, category], r]) => ({ n: (base | (r % 2 ** (32 - bits))) >>> 0, category }));
     await fc.assert(
       fc.asyncProperty(internal, async ({ n, category }) => {
         for (const host of spellings(n)) {
-          const e = await vetTarget(`http://${host}:8080/hook`, egressPolicy(closed)).then(() => null, (x: unknown) => x);
+          const e = await vetTarget(`http://${host}:8080/hook`, egressPolicy(closed)).then(
+            () => null,
+            (x: unknown) => x,
+          );
           expect(e, host).toMatchObject({ code: 'webhook_target_forbidden', category });
         }
       }),
@@ -213,7 +256,10 @@ describe('every spelling of an address (fast-check)', () => {
     const pub = fc.integer({ min: 0x08000000, max: 0x09ffffff });
     await fc.assert(
       fc.asyncProperty(pub, async (n) => {
-        for (const host of spellings(n)) await expect(vetTarget(`http://${host}:8080/hook`, egressPolicy(closed)), host).resolves.toMatchObject({ hostname: expect.any(String) });
+        for (const host of spellings(n))
+          await expect(vetTarget(`http://${host}:8080/hook`, egressPolicy(closed)), host).resolves.toMatchObject({
+            hostname: expect.any(String),
+          });
       }),
       { numRuns: 200 },
     );
@@ -240,7 +286,9 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
       req.on('end', () => {
         got.push({ url: req.url ?? '', host: req.headers.host, raw: Buffer.concat(chunks), headers: req.headers });
         // A body the log must never show.
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"secret_internal_data":"sk_live_do_not_leak"}');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"secret_internal_data":"sk_live_do_not_leak"}');
       });
     });
     await new Promise<void>((resolve) => server.listen(RX_PORT, '127.0.0.1', resolve));
@@ -253,7 +301,9 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
       'rebind-late.example.test': { sequence: [['93.184.216.34'], ['93.184.216.34'], ['127.0.0.1']] },
     });
     r = await openTestDatabase(target);
-    const u = await r.db.user.create({ data: { email: 'ada@example.test', name: 'Ada', role: 'admin', passwordHash: 'unused' } });
+    const u = await r.db.user.create({
+      data: { email: 'ada@example.test', name: 'Ada', role: 'admin', passwordHash: 'unused' },
+    });
     adminActor = { id: u.id, email: u.email, name: u.name, role: 'admin', via: 'session' };
   }, 120_000);
   afterAll(async () => {
@@ -266,11 +316,16 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
 
   const admin = () => adminActor;
   const egress = () => ({ lookup: dnsServer.lookup });
-  const create = (url: string) => createWebhook(r.db, admin(), { environment: 'production', url, events: ['request.opened'] }, { egress: egress() });
+  const create = (url: string) =>
+    createWebhook(r.db, admin(), { environment: 'production', url, events: ['request.opened'] }, { egress: egress() });
   /** A webhook stored as if created before the policy existed (or while the switch was on). */
   const stored = async (url: string) => {
-    const hook = await r.db.webhook.create({ data: { environment: 'production', url, secret: 'whsec_test', events: ['request.opened'] } });
-    await r.db.webhookDelivery.create({ data: { webhookId: hook.id, event: 'request.opened', payload: { event: 'request.opened' } } });
+    const hook = await r.db.webhook.create({
+      data: { environment: 'production', url, secret: 'whsec_test', events: ['request.opened'] },
+    });
+    await r.db.webhookDelivery.create({
+      data: { webhookId: hook.id, event: 'request.opened', payload: { event: 'request.opened' } },
+    });
     return hook;
   };
   const deliveriesOf = (webhookId: string) => r.db.webhookDelivery.findMany({ where: { webhookId } });
@@ -281,9 +336,15 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     expect(probe.status).toBe(200);
     got.length = 0;
 
-    const targets = [...LITERALS.map(([url, address]) => ({ url, address })), ...NAMES.map(([name, , address]) => ({ url: `http://${name}:${RX_PORT}/hook`, address }))];
+    const targets = [
+      ...LITERALS.map(([url, address]) => ({ url, address })),
+      ...NAMES.map(([name, , address]) => ({ url: `http://${name}:${RX_PORT}/hook`, address })),
+    ];
     for (const { url, address } of targets) {
-      const e = await create(url).then(() => null, (x: unknown) => x);
+      const e = await create(url).then(
+        () => null,
+        (x: unknown) => x,
+      );
       expect(e, url).toMatchObject({ code: 'webhook_target_forbidden', details: { field: 'url' } });
       expect(parseAddress((e as { address: string }).address), url).toEqual(parseAddress(address));
     }
@@ -296,13 +357,20 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     const hooks = await Promise.all(targets.map(({ url }) => stored(url)));
     // In batches, as the server's loop sends them.
     const totals = { claimed: 0, delivered: 0, retrying: 0 };
-    for (let res; (res = await dispatchDueDeliveries(r.db, { now: new Date(), limit: 15, egress: egress() })).claimed > 0; ) {
+    for (
+      let res;
+      (res = await dispatchDueDeliveries(r.db, { now: new Date(), limit: 15, egress: egress() })).claimed > 0;
+    ) {
       for (const k of ['claimed', 'delivered', 'retrying'] as const) totals[k] += res[k];
     }
     expect(totals).toEqual({ claimed: targets.length, delivered: 0, retrying: targets.length });
     for (const [i, h] of hooks.entries()) {
       const [d] = await deliveriesOf(h.id);
-      expect(d, `${targets[i].url}: ${d.lastError}`).toMatchObject({ status: 'pending', lastStatusCode: null, lastErrorCode: 'forbidden_target' });
+      expect(d, `${targets[i].url}: ${d.lastError}`).toMatchObject({
+        status: 'pending',
+        lastStatusCode: null,
+        lastErrorCode: 'forbidden_target',
+      });
       expect(d.lastError, targets[i].url).toMatch(/^Webhooks may not be sent there: /);
     }
     expect(got).toEqual([]);
@@ -312,7 +380,11 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
   it('a public-looking name resolving to this host is delivered only with DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE=1', async () => {
     got.length = 0;
     const url = `http://hooks.example.test:${RX_PORT}/drawbridge`;
-    await expect(create(url)).rejects.toMatchObject({ code: 'webhook_target_forbidden', address: '127.0.0.1', message: expect.stringContaining('hooks.example.test resolves to 127.0.0.1: 127.0.0.1 is a loopback address') });
+    await expect(create(url)).rejects.toMatchObject({
+      code: 'webhook_target_forbidden',
+      address: '127.0.0.1',
+      message: expect.stringContaining('hooks.example.test resolves to 127.0.0.1: 127.0.0.1 is a loopback address'),
+    });
 
     process.env.DRAWBRIDGE_WEBHOOK_ALLOW_PRIVATE = '1';
     const { webhook, secret } = await create(url);
@@ -321,7 +393,14 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     expect(got).toHaveLength(1);
     // Connected to the vetted address, but addressed to the name.
     expect(got[0]).toMatchObject({ url: '/drawbridge', host: `hooks.example.test:${RX_PORT}` });
-    expect(verifyWebhookSignature(secret, got[0].headers['x-drawbridge-timestamp'] as string, got[0].raw, got[0].headers['x-drawbridge-signature'] as string)).toBe(true);
+    expect(
+      verifyWebhookSignature(
+        secret,
+        got[0].headers['x-drawbridge-timestamp'] as string,
+        got[0].raw,
+        got[0].headers['x-drawbridge-signature'] as string,
+      ),
+    ).toBe(true);
     const [row] = await deliveriesOf(webhook.id);
     expect(row).toMatchObject({ status: 'delivered', lastStatusCode: 200, lastError: null, lastErrorCode: null });
     expect(row.lastDurationMs).toBeGreaterThanOrEqual(0);
@@ -334,9 +413,14 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     expect(again).toMatchObject({ status: 'pending', statusCode: null, errorCode: 'forbidden_target' });
     expect(got).toHaveLength(1);
     // …and so is a redelivery of a failed one.
-    await r.db.webhookDelivery.updateMany({ where: { webhookId: webhook.id, status: 'pending' }, data: { status: 'failed' } });
+    await r.db.webhookDelivery.updateMany({
+      where: { webhookId: webhook.id, status: 'pending' },
+      data: { status: 'failed' },
+    });
     const failed = await r.db.webhookDelivery.findFirstOrThrow({ where: { webhookId: webhook.id, status: 'failed' } });
-    expect(await redeliverDelivery(r.db, admin(), failed.id, { egress: egress() })).toMatchObject({ errorCode: 'forbidden_target' });
+    expect(await redeliverDelivery(r.db, admin(), failed.id, { egress: egress() })).toMatchObject({
+      errorCode: 'forbidden_target',
+    });
     expect(got).toHaveLength(1);
     await r.db.webhook.deleteMany();
   });
@@ -347,7 +431,11 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     const early = await create(`http://rebind.example.test:${RX_PORT}/hook`);
     expect(dnsServer.queries('rebind.example.test')).toBe(1);
     const out1 = await sendTestEvent(r.db, admin(), early.webhook.id, { egress: egress() });
-    expect(out1).toMatchObject({ status: 'pending', errorCode: 'forbidden_target', error: expect.stringContaining('rebind.example.test resolves to 127.0.0.1') });
+    expect(out1).toMatchObject({
+      status: 'pending',
+      errorCode: 'forbidden_target',
+      error: expect.stringContaining('rebind.example.test resolves to 127.0.0.1'),
+    });
     expect(dnsServer.queries('rebind.example.test')).toBe(2);
 
     // Public at creation and at the delivery's check, this host for whoever asks next. The socket
@@ -371,7 +459,14 @@ describe.each(testTargets())('webhook egress against a real receiver and a real 
     try {
       const { webhook } = await create(`https://127.0.0.1:${TLS_PORT}/hook`);
       const out = await sendTestEvent(r.db, admin(), webhook.id, { egress: egress() });
-      expect(out).toMatchObject({ status: 'pending', statusCode: null, errorCode: 'tls_error', error: expect.stringMatching(/^TLS handshake failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/) });
+      expect(out).toMatchObject({
+        status: 'pending',
+        statusCode: null,
+        errorCode: 'tls_error',
+        error: expect.stringMatching(
+          /^TLS handshake failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)$/,
+        ),
+      });
       expect(heard).toEqual([]);
     } finally {
       await new Promise((resolve) => secure.close(resolve));

@@ -16,7 +16,8 @@ import { DomainError, errorFamily } from '../errors';
  * and send (rebinding) cannot swap in a forbidden one.
  */
 
-export type Category = 'loopback' | 'private' | 'link_local' | 'multicast' | 'unspecified' | 'broadcast' | 'documentation' | 'reserved';
+export type Category =
+  'loopback' | 'private' | 'link_local' | 'multicast' | 'unspecified' | 'broadcast' | 'documentation' | 'reserved';
 export type Classification = { category: Category | 'public'; range: string; note?: string };
 export type LookupAddress = { address: string; family: number };
 /** `dns.promises.lookup` with `{ all: true }`; tests inject one backed by their own DNS server. */
@@ -166,7 +167,8 @@ export function classifyAddress(b: Uint8Array): Classification {
   }
   const hit = V6.find(([c]) => inPrefix(b, c.bytes, c.prefix));
   if (hit) return { category: hit[1], range: hit[2] };
-  if (!inPrefix(b, GLOBAL_UNICAST_V6.bytes, GLOBAL_UNICAST_V6.prefix)) return { category: 'reserved', range: 'outside 2000::/3 (not global unicast)' };
+  if (!inPrefix(b, GLOBAL_UNICAST_V6.bytes, GLOBAL_UNICAST_V6.prefix))
+    return { category: 'reserved', range: 'outside 2000::/3 (not global unicast)' };
   return { category: 'public', range: 'global unicast' };
 }
 
@@ -193,7 +195,10 @@ export function egressPolicy(overrides: Partial<EgressPolicy> = {}): EgressPolic
   for (const t of settings.allowCidrs) {
     const c = parseCidr(t);
     if (c) allowCidrs.push(c);
-    else warnOnce(`[drawbridge] DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: "${t}" is not a CIDR (e.g. 10.20.0.0/16 or fd00::/8); it allows nothing.`);
+    else
+      warnOnce(
+        `[drawbridge] DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: "${t}" is not a CIDR (e.g. 10.20.0.0/16 or fd00::/8); it allows nothing.`,
+      );
   }
   return { allowPrivate: settings.allowPrivate, allowCidrs, lookup: systemLookup, ...overrides };
 }
@@ -206,7 +211,10 @@ function allowedByCidr(b: Uint8Array, cidrs: readonly Cidr[]): boolean {
 }
 
 /** Null when the policy lets webhooks reach `address`; otherwise why not. */
-export function refusal(address: string, policy: Pick<EgressPolicy, 'allowPrivate' | 'allowCidrs'>): { category: Category; reason: string } | null {
+export function refusal(
+  address: string,
+  policy: Pick<EgressPolicy, 'allowPrivate' | 'allowCidrs'>,
+): { category: Category; reason: string } | null {
   const b = parseAddress(address);
   if (!b) return { category: 'reserved', reason: `${address} is not an IP address` };
   const c = classifyAddress(b);
@@ -217,7 +225,10 @@ export function refusal(address: string, policy: Pick<EgressPolicy, 'allowPrivat
   }
   const label = c.category.replace('_', '-');
   const shown = formatAddress(b);
-  return { category: c.category, reason: `${shown} is ${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label} address (${c.note ? `${c.note}, ` : ''}${c.range})` };
+  return {
+    category: c.category,
+    reason: `${shown} is ${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label} address (${c.note ? `${c.note}, ` : ''}${c.range})`,
+  };
 }
 
 function refuse(hostname: string, address: string, r: { category: Category; reason: string }): EgressRefusedError {
@@ -261,7 +272,12 @@ export async function vetTarget(url: string | URL, policy: EgressPolicy = egress
     if (r) throw refuse(hostname, a.address, r);
   }
   const first = answers[0];
-  return { hostname, address: first.address, family: net.isIP(first.address) === 6 ? 6 : 4, addresses: answers.map((a) => a.address) };
+  return {
+    hostname,
+    address: first.address,
+    family: net.isIP(first.address) === 6 ? 6 : 4,
+    addresses: answers.map((a) => a.address),
+  };
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;

@@ -18,7 +18,13 @@ export { EVENT_LABELS, WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT, type WebhookEvent } f
 
 export type EventInput = {
   /** Webhook events go to subscribed webhooks of `environment`; other types only notify. */
-  type: WebhookEvent | 'request.changes_requested' | 'request.withdrawn' | 'request.lapsed' | 'request.failed' | 'comment.mention';
+  type:
+    | WebhookEvent
+    | 'request.changes_requested'
+    | 'request.withdrawn'
+    | 'request.lapsed'
+    | 'request.failed'
+    | 'comment.mention';
   environment: string;
   /** JSON body sent to webhooks (snake_case; ids, model_id, age range, actor…). */
   payload: Record<string, unknown>;
@@ -39,9 +45,16 @@ export function isWebhookEvent(type: string): type is WebhookEvent {
  * `{event, environment, occurred_at, data}`. Dates become ISO strings and BigInts numbers, so what
  * is stored is exactly what is sent on every attempt.
  */
-export function webhookBody(event: string, environment: string, data: Record<string, unknown>, occurredAt = new Date()): Prisma.InputJsonObject {
+export function webhookBody(
+  event: string,
+  environment: string,
+  data: Record<string, unknown>,
+  occurredAt = new Date(),
+): Prisma.InputJsonObject {
   return JSON.parse(
-    JSON.stringify({ event, environment, occurred_at: occurredAt.toISOString(), data }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)),
+    JSON.stringify({ event, environment, occurred_at: occurredAt.toISOString(), data }, (_k, v) =>
+      typeof v === 'bigint' ? Number(v) : v,
+    ),
   ) as Prisma.InputJsonObject;
 }
 
@@ -52,17 +65,28 @@ export async function emitEvent(tx: Tx, e: EventInput): Promise<{ notifications:
     const userIds = [...new Set(e.notify.userIds)].filter((id) => id && id !== 'system');
     if (userIds.length) {
       ({ count: notifications } = await tx.notification.createMany({
-        data: userIds.map((userId) => ({ userId, kind: e.type, message: e.notify!.message, link: e.notify!.link ?? null, requestId: e.notify!.requestId ?? null })),
+        data: userIds.map((userId) => ({
+          userId,
+          kind: e.type,
+          message: e.notify!.message,
+          link: e.notify!.link ?? null,
+          requestId: e.notify!.requestId ?? null,
+        })),
       }));
     }
   }
   if (isWebhookEvent(e.type)) {
-    const hooks = await tx.webhook.findMany({ where: { environment: e.environment, active: true, events: { has: e.type } }, select: { id: true } });
+    const hooks = await tx.webhook.findMany({
+      where: { environment: e.environment, active: true, events: { has: e.type } },
+      select: { id: true },
+    });
     if (hooks.length) {
       const payload = webhookBody(e.type, e.environment, e.payload);
       // The app's clock, like the dispatcher's: a database server whose clock drifts delays nothing.
       const nextAttemptAt = new Date();
-      ({ count: deliveries } = await tx.webhookDelivery.createMany({ data: hooks.map((h) => ({ webhookId: h.id, event: e.type, payload, nextAttemptAt })) }));
+      ({ count: deliveries } = await tx.webhookDelivery.createMany({
+        data: hooks.map((h) => ({ webhookId: h.id, event: e.type, payload, nextAttemptAt })),
+      }));
     }
   }
   return { notifications, deliveries };

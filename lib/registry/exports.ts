@@ -24,10 +24,21 @@ export const MODEL_TYPE = 'autoencoder';
 /** Ages as the original: 2.0 ≤ min < max ≤ 18.0. Field-level messages for forms. */
 export const ageRangeSchema = z
   .object({
-    ageGroupMin: z.coerce.number({ message: 'Enter the youngest age of the group, in years.' }).finite().min(2, 'Ages start at 2.0 years.').max(18, 'Ages end at 18.0 years.'),
-    ageGroupMax: z.coerce.number({ message: 'Enter the oldest age of the group, in years.' }).finite().min(2, 'Ages start at 2.0 years.').max(18, 'Ages end at 18.0 years.'),
+    ageGroupMin: z.coerce
+      .number({ message: 'Enter the youngest age of the group, in years.' })
+      .finite()
+      .min(2, 'Ages start at 2.0 years.')
+      .max(18, 'Ages end at 18.0 years.'),
+    ageGroupMax: z.coerce
+      .number({ message: 'Enter the oldest age of the group, in years.' })
+      .finite()
+      .min(2, 'Ages start at 2.0 years.')
+      .max(18, 'Ages end at 18.0 years.'),
   })
-  .refine((v) => v.ageGroupMin < v.ageGroupMax, { message: 'The maximum age must be greater than the minimum age.', path: ['ageGroupMax'] });
+  .refine((v) => v.ageGroupMin < v.ageGroupMax, {
+    message: 'The maximum age must be greater than the minimum age.',
+    path: ['ageGroupMax'],
+  });
 
 export const exportFormatSchema = z.enum(EXPORT_FORMATS, { message: `Choose one of: ${EXPORT_FORMATS.join(', ')}.` });
 
@@ -48,13 +59,23 @@ export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, a
   const job = await db.trainingJob.findUnique({ where: { id: input.trainingJobId }, include: { report: true } });
   if (!job) throw notFound('Training job', input.trainingJobId, 'training_job_not_found');
   if (job.status !== 'completed') {
-    throw new ModelExportError('training_job_not_completed', `Training job ${job.id} is ${job.status}; only completed jobs can be exported.`, { field: 'trainingJobId' });
+    throw new ModelExportError(
+      'training_job_not_completed',
+      `Training job ${job.id} is ${job.status}; only completed jobs can be exported.`,
+      { field: 'trainingJobId' },
+    );
   }
   if (!job.report) {
-    throw new ModelExportError('training_report_missing', `Training job ${job.id} has no training report; register its report before exporting.`, { field: 'trainingJobId' });
+    throw new ModelExportError(
+      'training_report_missing',
+      `Training job ${job.id} has no training report; register its report before exporting.`,
+      { field: 'trainingJobId' },
+    );
   }
   if (!job.checkpointSha256) {
-    throw new ModelExportError('checkpoint_missing', `Training job ${job.id} has no checkpoint artifact.`, { field: 'trainingJobId' });
+    throw new ModelExportError('checkpoint_missing', `Training job ${job.id} has no checkpoint artifact.`, {
+      field: 'trainingJobId',
+    });
   }
   const ae = await parseCheckpointInWorker(await store.get(job.checkpointSha256));
   const r = job.report;
@@ -81,10 +102,17 @@ export const exportDirectSchema = z.intersection(
     exportFormat: exportFormatSchema,
     modelInfo: z
       .record(z.string(), z.unknown(), { message: 'model_info must be a JSON object' })
-      .refine((m) => m.model_architecture === undefined || (typeof m.model_architecture === 'object' && m.model_architecture !== null && !Array.isArray(m.model_architecture)), {
-        message: 'model_info.model_architecture must be a JSON object',
-        path: ['model_architecture'],
-      })
+      .refine(
+        (m) =>
+          m.model_architecture === undefined ||
+          (typeof m.model_architecture === 'object' &&
+            m.model_architecture !== null &&
+            !Array.isArray(m.model_architecture)),
+        {
+          message: 'model_info.model_architecture must be a JSON object',
+          path: ['model_architecture'],
+        },
+      )
       .default({}),
   }),
   ageRangeSchema,
@@ -108,7 +136,8 @@ export async function exportModelDirect(db: Db, store: ArtifactStore, actor: Act
     ae,
     sourceSha256: input.checkpointSha256,
     trainingJobId: null,
-    trainingMetrics: metrics && typeof metrics === 'object' && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {},
+    trainingMetrics:
+      metrics && typeof metrics === 'object' && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {},
     ageGroupMin: input.ageGroupMin,
     ageGroupMax: input.ageGroupMax,
     exportFormat: input.exportFormat,
@@ -133,25 +162,37 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
     const modelId = newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
     if (await db.modelExport.findUnique({ where: { modelId }, select: { id: true } })) continue;
     // Written in a worker; the weights are copied there (not moved) since a retry reuses them.
-    const { bytes, mediaType, extension } = await runTask('writeExport', { ae: x.ae, format: x.exportFormat, metadata: {
-      model_id: modelId,
-      model_type: MODEL_TYPE,
-      model_version: MODEL_VERSION,
-      compatibility_version: COMPATIBILITY_VERSION,
-      age_group_min: x.ageGroupMin,
-      age_group_max: x.ageGroupMax,
-      architecture_hash: hash,
-      source_checksum: x.sourceSha256,
-      training_job_id: x.trainingJobId ?? 0,
-      export_timestamp: at.toISOString(),
-      conversion_notes: x.ae.notes.join('; '),
-    } }, { copy: true });
+    const { bytes, mediaType, extension } = await runTask(
+      'writeExport',
+      {
+        ae: x.ae,
+        format: x.exportFormat,
+        metadata: {
+          model_id: modelId,
+          model_type: MODEL_TYPE,
+          model_version: MODEL_VERSION,
+          compatibility_version: COMPATIBILITY_VERSION,
+          age_group_min: x.ageGroupMin,
+          age_group_max: x.ageGroupMax,
+          architecture_hash: hash,
+          source_checksum: x.sourceSha256,
+          training_job_id: x.trainingJobId ?? 0,
+          export_timestamp: at.toISOString(),
+          conversion_notes: x.ae.notes.join('; '),
+        },
+      },
+      { copy: true },
+    );
     const stored = await store.put(bytes);
     const sourceSize = await store.size(x.sourceSha256);
     try {
       return await db.$transaction(async (tx) => {
         // A direct export's source may be a fresh upload nobody has catalogued yet.
-        await catalogueArtifact(tx, actor, { sha256: x.sourceSha256, sizeBytes: sourceSize, mediaType: 'application/x-pytorch-checkpoint' });
+        await catalogueArtifact(tx, actor, {
+          sha256: x.sourceSha256,
+          sizeBytes: sourceSize,
+          mediaType: 'application/x-pytorch-checkpoint',
+        });
         await catalogueArtifact(tx, actor, { ...stored, mediaType, originalName: `${modelId}${extension}` });
         const row = await tx.modelExport.create({
           data: {
@@ -181,7 +222,12 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
           action: 'model.export',
           subjectType: 'model_export',
           subjectId: modelId,
-          after: { format: x.exportFormat, checksum: stored.sha256, trainingJobId: x.trainingJobId, ages: [x.ageGroupMin, x.ageGroupMax] },
+          after: {
+            format: x.exportFormat,
+            checksum: stored.sha256,
+            trainingJobId: x.trainingJobId,
+            ages: [x.ageGroupMin, x.ageGroupMax],
+          },
         });
         return row;
       });
@@ -197,7 +243,9 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
 function pickScalars(v: unknown): Record<string, unknown> {
   // The report's summary carries whole loss curves; the export metadata keeps only its scalars.
   if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean'));
+  return Object.fromEntries(
+    Object.entries(v).filter(([, x]) => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean'),
+  );
 }
 
 /** ModelExportMetadata.to_dict(): the original's 16 snake_case keys. */

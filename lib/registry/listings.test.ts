@@ -20,7 +20,11 @@ describe.each(testTargets())('request list paging on %s', (target: TestTarget) =
 
   beforeAll(async () => {
     t = await openTestDatabase(target);
-    const people: [keyof typeof actors, Role][] = [['remy', 'reviewer'], ['rita', 'reviewer'], ['ada', 'admin']];
+    const people: [keyof typeof actors, Role][] = [
+      ['remy', 'reviewer'],
+      ['rita', 'reviewer'],
+      ['ada', 'admin'],
+    ];
     for (const [name, role] of people) {
       const u = await t.db.user.create({ data: { email: `${name}@paging.test`, name, role, passwordHash: 'x' } });
       actors[name] = { id: u.id, email: u.email, name: u.name, role, via: 'session' };
@@ -55,7 +59,9 @@ describe.each(testTargets())('request list paging on %s', (target: TestTarget) =
       createdAt: new Date(t0 + i * 1000),
     }));
     await t.db.$transaction([t.db.deploymentRequest.createMany({ data })]);
-    rows = await t.db.deploymentRequest.findMany({ select: { id: true, state: true, requesterId: true, createdAt: true } });
+    rows = await t.db.deploymentRequest.findMany({
+      select: { id: true, state: true, requesterId: true, createdAt: true },
+    });
     // Rita's current reviews take 40 open requests off her "awaiting" list; 10 on other bytes do not.
     const open = rows.filter((r) => r.state === 'open');
     reviewedByRita = new Set(open.slice(0, 40).map((r) => r.id));

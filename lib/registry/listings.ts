@@ -16,7 +16,15 @@ export type RequestListFilter = {
 export type RequestPaging = { page?: number; pageSize?: number };
 
 /** People still act on these, in this order; the rest are history. */
-const STATE_ORDER: readonly RequestState[] = ['open', 'approved', 'draft', 'failed', 'rejected', 'withdrawn', 'deployed'];
+const STATE_ORDER: readonly RequestState[] = [
+  'open',
+  'approved',
+  'draft',
+  'failed',
+  'rejected',
+  'withdrawn',
+  'deployed',
+];
 /** The console's reviews page shows one long page (it has no pager). */
 const CONSOLE_PAGE_SIZE = 500;
 
@@ -26,7 +34,9 @@ type MyReview = { decision: string; artifactSha256: string; validationRunId: str
 /** Does my latest review of a request still stand (an approval that has not lapsed, or any other on these bytes)? */
 function isCurrent(mine: MyReview | undefined, requestSha256: string, run: LatestRun | null): boolean {
   if (!mine) return false;
-  return mine.decision === 'approve' ? approvalLapse(mine, requestSha256, run) === null : mine.artifactSha256 === requestSha256;
+  return mine.decision === 'approve'
+    ? approvalLapse(mine, requestSha256, run) === null
+    : mine.artifactSha256 === requestSha256;
 }
 
 async function latestRuns(db: Db, exportIds: string[]): Promise<Map<string, LatestRun>> {
@@ -65,11 +75,18 @@ async function listWhere(db: Db, actor: Actor, filter: RequestListFilter): Promi
       id: true,
       artifactSha256: true,
       modelExportId: true,
-      reviews: { where: { reviewerId: actor.id }, orderBy: { createdAt: 'desc' }, take: 1, select: { decision: true, artifactSha256: true, validationRunId: true } },
+      reviews: {
+        where: { reviewerId: actor.id },
+        orderBy: { createdAt: 'desc' },
+        take: 1,
+        select: { decision: true, artifactSha256: true, validationRunId: true },
+      },
     },
   });
   const runs = await latestRuns(db, [...new Set(open.map((r) => r.modelExportId))]);
-  const ids = open.filter((r) => !isCurrent(r.reviews[0], r.artifactSha256, runs.get(r.modelExportId) ?? null)).map((r) => r.id);
+  const ids = open
+    .filter((r) => !isCurrent(r.reviews[0], r.artifactSha256, runs.get(r.modelExportId) ?? null))
+    .map((r) => r.id);
   return { id: { in: ids } };
 }
 
@@ -105,7 +122,12 @@ async function pageRows(db: Db, where: Prisma.DeploymentRequestWhereInput, page:
  * The reviews page and the API's list: requests with their approvals against the policy (evaluated
  * now, so lapsed approvals do not count), open ones first, a page at a time with the total.
  */
-export async function listRequestPage(db: Db, actor: Actor, filter: RequestListFilter = {}, paging: RequestPaging = {}) {
+export async function listRequestPage(
+  db: Db,
+  actor: Actor,
+  filter: RequestListFilter = {},
+  paging: RequestPaging = {},
+) {
   requirePermission(actor, 'reviews.read');
   const page = Math.max(1, Math.trunc(paging.page ?? 1));
   const pageSize = Math.max(1, Math.trunc(paging.pageSize ?? CONSOLE_PAGE_SIZE));
@@ -125,7 +147,11 @@ export async function listRequestPage(db: Db, actor: Actor, filter: RequestListF
       reviews: r.reviews.map(reviewFacts),
     });
     const mine = [...r.reviews].reverse().find((x) => x.reviewerId === actor.id);
-    const awaitingMe = r.state === 'open' && r.requesterId !== actor.id && can(actor, 'reviews.write') && !isCurrent(mine, r.artifactSha256, run);
+    const awaitingMe =
+      r.state === 'open' &&
+      r.requesterId !== actor.id &&
+      can(actor, 'reviews.write') &&
+      !isCurrent(mine, r.artifactSha256, run);
     return {
       id: r.id,
       state: r.state,
@@ -152,7 +178,12 @@ export async function listRequestPage(db: Db, actor: Actor, filter: RequestListF
 export type RequestListItem = Awaited<ReturnType<typeof listRequestPage>>['items'][number];
 
 /** The first page, as the console's reviews page shows it. */
-export async function listDeploymentRequests(db: Db, actor: Actor, filter: RequestListFilter = {}, paging: RequestPaging = {}) {
+export async function listDeploymentRequests(
+  db: Db,
+  actor: Actor,
+  filter: RequestListFilter = {},
+  paging: RequestPaging = {},
+) {
   return (await listRequestPage(db, actor, filter, paging)).items;
 }
 

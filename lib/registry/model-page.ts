@@ -34,6 +34,9 @@ export async function getModelCard(db: Db, actor: Actor, modelId: string) {
   requirePermission(actor, 'models.read');
   return db.modelExport.findUnique({
     where: { modelId },
-    include: { validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 }, deployments: { where: { isActive: true }, select: { environment: true } } },
+    include: {
+      validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 },
+      deployments: { where: { isActive: true }, select: { environment: true } },
+    },
   });
 }

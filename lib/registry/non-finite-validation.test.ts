@@ -60,12 +60,21 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
       status: 'completed',
       configParameters: demo.configParameters,
       datasetPath: demo.datasetPath,
-      checkpoint: { sha256: checkpoint.sha256, sizeBytes: Number(checkpoint.sizeBytes), mediaType: 'application/x-pytorch-checkpoint' },
+      checkpoint: {
+        sha256: checkpoint.sha256,
+        sizeBytes: Number(checkpoint.sizeBytes),
+        mediaType: 'application/x-pytorch-checkpoint',
+      },
       validationSet: { ...vs, mediaType: 'application/x-safetensors' },
       report: { finalLoss: 0.01 },
     } as never);
     const cfg = demo.configParameters as { age_group_min: number; age_group_max: number };
-    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job.id, ageGroupMin: cfg.age_group_min, ageGroupMax: cfg.age_group_max, exportFormat: 'onnx' });
+    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job.id,
+      ageGroupMin: cfg.age_group_min,
+      ageGroupMax: cfg.age_group_max,
+      exportFormat: 'onnx',
+    });
     modelId = exp.modelId;
   }, 120_000);
   afterAll(async () => r?.cleanup());
@@ -73,8 +82,17 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
   it('validation refuses the export with the reason, and records the run as invalid', async () => {
     const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), modelId);
     expect(v.is_valid).toBe(false);
-    expect(v.errors).toEqual([expect.stringMatching(/^4 of the validation set's 40 normal samples reconstruct to a non-finite error .*\(non_finite_reconstruction\)$/)]);
-    expect(v.performance_checks.validation_set).toMatchObject({ samples: 40, normal_samples: 40, non_finite_normal_errors: 4, threshold_finite: false });
+    expect(v.errors).toEqual([
+      expect.stringMatching(
+        /^4 of the validation set's 40 normal samples reconstruct to a non-finite error .*\(non_finite_reconstruction\)$/,
+      ),
+    ]);
+    expect(v.performance_checks.validation_set).toMatchObject({
+      samples: 40,
+      normal_samples: 40,
+      non_finite_normal_errors: 4,
+      threshold_finite: false,
+    });
     const run = await r.db.validationRun.findUniqueOrThrow({ where: { id: v.validation_run_id } });
     expect(run.isValid).toBe(false);
   });
@@ -93,11 +111,20 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
       configParameters: demo.configParameters,
       datasetPath: demo.datasetPath,
       checkpoint: { ...ckpt, mediaType: 'application/x-pytorch-checkpoint' },
-      validationSet: { sha256: vsRow.sha256, sizeBytes: Number(vsRow.sizeBytes), mediaType: 'application/x-safetensors' },
+      validationSet: {
+        sha256: vsRow.sha256,
+        sizeBytes: Number(vsRow.sizeBytes),
+        mediaType: 'application/x-safetensors',
+      },
       report: { finalLoss: 0.01 },
     } as never);
     const cfg = demo.configParameters as { age_group_min: number; age_group_max: number };
-    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job.id, ageGroupMin: cfg.age_group_min, ageGroupMax: cfg.age_group_max, exportFormat: 'safetensors' });
+    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job.id,
+      ageGroupMin: cfg.age_group_min,
+      ageGroupMax: cfg.age_group_max,
+      exportFormat: 'safetensors',
+    });
     const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), exp.modelId);
     expect(v.is_valid).toBe(false);
     expect(v.performance_checks.probe_output_finite).toBe(false);
@@ -109,14 +136,43 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
     const age = r.jobs[0].configParameters as { age_group_min: number; age_group_max: number };
     const config = { model_id: modelId, age_group_min: age.age_group_min, age_group_max: age.age_group_max };
     // Skipping validation does not get a non-finite threshold into a deployment.
-    expect(await statusOf(deployByConfig(r.db, r.store, r.actor('admin'), { ...config, validate_before_deployment: false }, { breakGlassReason: REASON }))).toEqual({ status: 422, code: 'non_finite_threshold' });
+    expect(
+      await statusOf(
+        deployByConfig(
+          r.db,
+          r.store,
+          r.actor('admin'),
+          { ...config, validate_before_deployment: false },
+          { breakGlassReason: REASON },
+        ),
+      ),
+    ).toEqual({ status: 422, code: 'non_finite_threshold' });
     // (staging: the first break-glass left its own request open for production.)
-    expect(await statusOf(deployByConfig(r.db, r.store, r.actor('admin'), { ...config, deployment_environment: 'staging' }, { breakGlassReason: REASON }))).toEqual({ status: 422, code: 'validation_failed' });
+    expect(
+      await statusOf(
+        deployByConfig(
+          r.db,
+          r.store,
+          r.actor('admin'),
+          { ...config, deployment_environment: 'staging' },
+          { breakGlassReason: REASON },
+        ),
+      ),
+    ).toEqual({ status: 422, code: 'validation_failed' });
     expect(await r.db.ageGroupModel.count({ where: { modelExport: { modelId } } })).toBe(0);
 
     // Through review: approved by a teammate, the deploy is refused (its latest validation is invalid).
-    await r.db.reviewPolicy.upsert({ where: { environment: 'staging' }, create: { environment: 'staging', requiredApprovals: 1, requirePreviewSummary: false }, update: { requiredApprovals: 1, requirePreviewSummary: false } });
-    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), { modelId, environment: 'staging', rationale: 'nightly retrain', validateBeforeDeployment: false });
+    await r.db.reviewPolicy.upsert({
+      where: { environment: 'staging' },
+      create: { environment: 'staging', requiredApprovals: 1, requirePreviewSummary: false },
+      update: { requiredApprovals: 1, requirePreviewSummary: false },
+    });
+    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), {
+      modelId,
+      environment: 'staging',
+      rationale: 'nightly retrain',
+      validateBeforeDeployment: false,
+    });
     await statusOf(reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve', comment: 'looks fine' }));
     const res = await statusOf(deployFromRequest(r.db, r.store, r.actor('deployer'), req.id));
     expect(res.status).toBeGreaterThanOrEqual(400);

@@ -15,19 +15,47 @@ describe.each(testTargets())('inbox on %s', (target: TestTarget) => {
   it('notifies the named users only, newest first, and each reads only their own', async () => {
     const [reviewer, deployer, admin] = [r.actor('reviewer'), r.actor('deployer'), r.actor('admin')];
     await r.db.$transaction((tx) =>
-      emitEvent(tx, { type: 'request.opened', environment: 'production', payload: { request_id: 'x' }, notify: { userIds: [reviewer.id, deployer.id, reviewer.id], message: 'Review m1 for production', link: '/models/m1' } }),
+      emitEvent(tx, {
+        type: 'request.opened',
+        environment: 'production',
+        payload: { request_id: 'x' },
+        notify: {
+          userIds: [reviewer.id, deployer.id, reviewer.id],
+          message: 'Review m1 for production',
+          link: '/models/m1',
+        },
+      }),
     );
     await new Promise((res) => setTimeout(res, 5));
-    await r.db.$transaction((tx) => emitEvent(tx, { type: 'comment.mention', environment: 'production', payload: {}, notify: { userIds: [reviewer.id], message: 'Dana mentioned you' } }));
+    await r.db.$transaction((tx) =>
+      emitEvent(tx, {
+        type: 'comment.mention',
+        environment: 'production',
+        payload: {},
+        notify: { userIds: [reviewer.id], message: 'Dana mentioned you' },
+      }),
+    );
     // An event whose transaction rolls back notifies nobody.
     await expect(
       r.db.$transaction(async (tx) => {
-        await emitEvent(tx, { type: 'request.rejected', environment: 'production', payload: {}, notify: { userIds: [reviewer.id], message: 'never' } });
+        await emitEvent(tx, {
+          type: 'request.rejected',
+          environment: 'production',
+          payload: {},
+          notify: { userIds: [reviewer.id], message: 'never' },
+        });
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
     // Nobody to notify, or only the system actor: nothing is written.
-    await r.db.$transaction((tx) => emitEvent(tx, { type: 'request.withdrawn', environment: 'production', payload: {}, notify: { userIds: ['system'], message: 'nobody' } }));
+    await r.db.$transaction((tx) =>
+      emitEvent(tx, {
+        type: 'request.withdrawn',
+        environment: 'production',
+        payload: {},
+        notify: { userIds: ['system'], message: 'nobody' },
+      }),
+    );
 
     const mine = await listNotifications(r.db, reviewer);
     expect(mine).toMatchObject({ total: 2, unread: 2 });
@@ -60,7 +88,14 @@ describe.each(testTargets())('inbox on %s', (target: TestTarget) => {
   it('pages', async () => {
     const viewer = r.actor('viewer');
     for (let i = 0; i < 7; i++) {
-      await r.db.notification.create({ data: { userId: viewer.id, kind: 'request.approved', message: `n${i}`, createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)) } });
+      await r.db.notification.create({
+        data: {
+          userId: viewer.id,
+          kind: 'request.approved',
+          message: `n${i}`,
+          createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
+        },
+      });
     }
     const p1 = await listNotifications(r.db, viewer, { pageSize: 3 });
     const p3 = await listNotifications(r.db, viewer, { pageSize: 3, page: 3 });
@@ -74,7 +109,13 @@ describe('notificationHref', () => {
   it('leads to a path on this site or to the request, never elsewhere', () => {
     expect(notificationHref({ link: '/models/m1', requestId: 'r1' })).toBe('/models/m1');
     expect(notificationHref({ link: null, requestId: 'r1' })).toBe('/reviews/r1');
-    for (const link of ['https://evil.example', '//evil.example', '/\\evil.example', 'javascript:alert(1)', 'models/m1']) {
+    for (const link of [
+      'https://evil.example',
+      '//evil.example',
+      '/\\evil.example',
+      'javascript:alert(1)',
+      'models/m1',
+    ]) {
       expect(notificationHref({ link, requestId: null })).toBeNull();
       expect(notificationHref({ link, requestId: 'r2' })).toBe('/reviews/r2');
     }

@@ -16,7 +16,11 @@ function ownerOf(actor: Actor): string | null {
   return actor.via === 'system' ? null : actor.id;
 }
 
-export async function listNotifications(db: Db, actor: Actor, opts: { unreadOnly?: boolean; page?: number; pageSize?: number } = {}) {
+export async function listNotifications(
+  db: Db,
+  actor: Actor,
+  opts: { unreadOnly?: boolean; page?: number; pageSize?: number } = {},
+) {
   const pageSize = Math.min(Math.max(opts.pageSize ?? PAGE_SIZE, 1), 100);
   const page = Math.max(Math.floor(opts.page ?? 1), 1);
   const userId = ownerOf(actor);
@@ -30,7 +34,18 @@ export async function listNotifications(db: Db, actor: Actor, opts: { unreadOnly
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       skip: (page - 1) * pageSize,
       take: pageSize,
-      include: { request: { select: { id: true, state: true, environment: true, ageGroupMin: true, ageGroupMax: true, modelExport: { select: { modelId: true } } } } },
+      include: {
+        request: {
+          select: {
+            id: true,
+            state: true,
+            environment: true,
+            ageGroupMin: true,
+            ageGroupMax: true,
+            modelExport: { select: { modelId: true } },
+          },
+        },
+      },
     }),
   ]);
   return { total, unread, page, pageSize, notifications };

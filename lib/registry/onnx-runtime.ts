@@ -4,7 +4,12 @@ import 'server-only';
  * (lib/workers/tasks.ts): inference over a big model or set must not hold the event loop. Loaded
  * lazily so workers that never run ONNX do not pay for the native module.
  */
-export async function runOnnx(bytes: Uint8Array, input: Float32Array, batch: number, dim: number): Promise<{ output: Float32Array; ms: number }> {
+export async function runOnnx(
+  bytes: Uint8Array,
+  input: Float32Array,
+  batch: number,
+  dim: number,
+): Promise<{ output: Float32Array; ms: number }> {
   const ort = await import('onnxruntime-node');
   const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
   try {

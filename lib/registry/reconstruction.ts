@@ -52,16 +52,26 @@ export async function getPreviewSources(db: Db, actor: Actor, modelId: string): 
     include: {
       artifact: { select: { sizeBytes: true } },
       trainingJob: { select: { validationSet: { select: { sha256: true, sizeBytes: true } } } },
-      deployments: { orderBy: { createdTimestamp: 'desc' }, select: { id: true, threshold: true, environment: true, isActive: true } },
+      deployments: {
+        orderBy: { createdTimestamp: 'desc' },
+        select: { id: true, threshold: true, environment: true, isActive: true },
+      },
     },
   });
   if (!exp) throw notFound('Model', modelId, 'model_not_found');
   const prod = await db.ageGroupModel.findFirst({
     where: { environment: 'production', ageMin: exp.ageGroupMin, ageMax: exp.ageGroupMax, isActive: true },
-    include: { modelExport: { select: { modelId: true, exportFormat: true, checksum: true, artifact: { select: { sizeBytes: true } } } } },
+    include: {
+      modelExport: {
+        select: { modelId: true, exportFormat: true, checksum: true, artifact: { select: { sizeBytes: true } } },
+      },
+    },
   });
   // Prefer the deployment that serves production now; else the most recent one of any status.
-  const dep = exp.deployments.find((d) => d.isActive && d.environment === 'production') ?? exp.deployments.find((d) => d.isActive) ?? exp.deployments[0];
+  const dep =
+    exp.deployments.find((d) => d.isActive && d.environment === 'production') ??
+    exp.deployments.find((d) => d.isActive) ??
+    exp.deployments[0];
   const vs = exp.trainingJob?.validationSet ?? null;
   return {
     candidate: {
@@ -72,7 +82,9 @@ export async function getPreviewSources(db: Db, actor: Actor, modelId: string): 
       url: artifactUrl(exp.checksum),
     },
     validationSet: vs ? { sha256: vs.sha256, sizeBytes: Number(vs.sizeBytes), url: artifactUrl(vs.sha256) } : null,
-    deploymentThreshold: dep ? { value: dep.threshold, environment: dep.environment, deploymentId: dep.id, active: dep.isActive } : null,
+    deploymentThreshold: dep
+      ? { value: dep.threshold, environment: dep.environment, deploymentId: dep.id, active: dep.isActive }
+      : null,
     production:
       prod && prod.modelExport.modelId !== exp.modelId
         ? {
@@ -110,7 +122,12 @@ export type ServerReconstruction = {
  * browser preview must reproduce (within 1e-4 relative). Non-ONNX exports are converted with the
  * same pure-TS writer the browser uses, so both sides run the same graph.
  */
-export async function computeServerReconstruction(db: Db, store: ArtifactStore, actor: Actor, modelId: string): Promise<ServerReconstruction> {
+export async function computeServerReconstruction(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  modelId: string,
+): Promise<ServerReconstruction> {
   requirePermission(actor, 'models.read');
   const exp = await db.modelExport.findUnique({
     where: { modelId },
@@ -119,7 +136,10 @@ export async function computeServerReconstruction(db: Db, store: ArtifactStore, 
   if (!exp) throw notFound('Model', modelId, 'model_not_found');
   const vsSha = exp.trainingJob?.validationSha256;
   if (!vsSha) {
-    throw new ModelDeploymentError('validation_set_missing', `Model ${exp.modelId} has no validation set (its training job registered none).`);
+    throw new ModelDeploymentError(
+      'validation_set_missing',
+      `Model ${exp.modelId} has no validation set (its training job registered none).`,
+    );
   }
   const format = exp.exportFormat as ExportFormat;
   // Parsing, conversion and onnxruntime-node run in a worker (lib/workers/tasks.ts).

@@ -4,7 +4,13 @@ import { can, requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ModelExport, ValidationRun } from '../db/generated/client';
 import { listComments } from './comments';
-import { evaluateRequest, findVisibleRequest, latestValidationRun, requestInclude, requestWhereVisibleTo } from './requests';
+import {
+  evaluateRequest,
+  findVisibleRequest,
+  latestValidationRun,
+  requestInclude,
+  requestWhereVisibleTo,
+} from './requests';
 import { latestPreviewSummaries } from './review-previews';
 import { approvalLapse } from './review-policy';
 import { availableActions, type RequestState } from './review-state';
@@ -20,12 +26,32 @@ export type DiffSide = {
   architectureHash: string;
   trainingMetrics: Record<string, unknown>;
   exportedAt: Date;
-  validation: { id: string; isValid: boolean; at: Date; errors: number; warnings: number; normalMedian: number | null; anomalousMedian: number | null; anomaliesAboveP95: string | null; onnxMaxRelDiff: number | null } | null;
+  validation: {
+    id: string;
+    isValid: boolean;
+    at: Date;
+    errors: number;
+    warnings: number;
+    normalMedian: number | null;
+    anomalousMedian: number | null;
+    anomaliesAboveP95: string | null;
+    onnxMaxRelDiff: number | null;
+  } | null;
   previews: { userName: string; at: Date; summary: unknown }[];
-  deployment?: { id: number; threshold: number; sampleCount: number; deployedAt: Date; breakGlassReason: string | null };
+  deployment?: {
+    id: number;
+    threshold: number;
+    sampleCount: number;
+    deployedAt: Date;
+    breakGlassReason: string | null;
+  };
 };
 
-function side(exp: ModelExport, run: ValidationRun | null, previews: Awaited<ReturnType<typeof latestPreviewSummaries>>): DiffSide {
+function side(
+  exp: ModelExport,
+  run: ValidationRun | null,
+  previews: Awaited<ReturnType<typeof latestPreviewSummaries>>,
+): DiffSide {
   const arch = exp.architecture as { input_dim?: number; hidden_dims?: number[] };
   const perf = (run?.performanceChecks ?? {}) as Record<string, unknown>;
   const vs = perf.validation_set as Record<string, number> | undefined;
@@ -68,7 +94,9 @@ export async function getRequestDetail(db: Db, actor: Actor, requestId: string) 
     deployments: { include: { deployedBy: { select: { name: true } } }, orderBy: { createdTimestamp: 'desc' } },
   });
   const { policy, latest, evaluation } = await evaluateRequest(db, req);
-  const asDeployer = can(actor, 'deployments.write') ? (await evaluateRequest(db, req, { deployerId: actor.id })).evaluation : null;
+  const asDeployer = can(actor, 'deployments.write')
+    ? (await evaluateRequest(db, req, { deployerId: actor.id })).evaluation
+    : null;
 
   const current = await db.ageGroupModel.findFirst({
     where: { environment: req.environment, ageMin: req.ageGroupMin, ageMax: req.ageGroupMax, isActive: true },
@@ -78,7 +106,11 @@ export async function getRequestDetail(db: Db, actor: Actor, requestId: string) 
     latestPreviewSummaries(db, actor, req.modelExportId),
     current ? latestPreviewSummaries(db, actor, current.modelExportId) : Promise.resolve([]),
     current ? latestValidationRun(db, current.modelExportId) : Promise.resolve(null),
-    db.auditEvent.findMany({ where: { subjectType: 'deployment_request', subjectId: req.id }, orderBy: { id: 'asc' }, take: 200 }),
+    db.auditEvent.findMany({
+      where: { subjectType: 'deployment_request', subjectId: req.id },
+      orderBy: { id: 'asc' },
+      take: 200,
+    }),
     listComments(db, actor, { requestId: req.id }),
     db.modelExport.findMany({
       where: { ageGroupMin: req.ageGroupMin, ageGroupMax: req.ageGroupMax },
@@ -89,10 +121,24 @@ export async function getRequestDetail(db: Db, actor: Actor, requestId: string) 
   ]);
   const candidate = side(req.modelExport, latest, candidatePreviews);
   const replaced = current
-    ? { ...side(current.modelExport, currentRun, currentPreviews), deployment: { id: current.id, threshold: current.threshold, sampleCount: current.sampleCount, deployedAt: current.createdTimestamp, breakGlassReason: current.breakGlassReason } }
+    ? {
+        ...side(current.modelExport, currentRun, currentPreviews),
+        deployment: {
+          id: current.id,
+          threshold: current.threshold,
+          sampleCount: current.sampleCount,
+          deployedAt: current.createdTimestamp,
+          breakGlassReason: current.breakGlassReason,
+        },
+      }
     : null;
   const reviews = req.reviews.map((r) => {
-    const lapse = r.decision === 'approve' ? approvalLapse(r, req.artifactSha256, latest) : r.artifactSha256 !== req.artifactSha256 ? 'artifact_changed' : null;
+    const lapse =
+      r.decision === 'approve'
+        ? approvalLapse(r, req.artifactSha256, latest)
+        : r.artifactSha256 !== req.artifactSha256
+          ? 'artifact_changed'
+          : null;
     return { ...r, lapse, counted: evaluation.counted.includes(r.id) };
   });
   const myPreview = candidatePreviews.find((p) => p.userId === actor.id) ?? null;
@@ -122,13 +168,28 @@ export async function getModelReviewPanel(db: Db, actor: Actor, modelExportId: s
       where: { AND: [{ modelExportId }, requestWhereVisibleTo(actor)] },
       orderBy: { createdAt: 'desc' },
       take: 20,
-      select: { id: true, state: true, environment: true, createdAt: true, replaceExisting: true, backupExisting: true, validateBeforeDeployment: true, requester: { select: { name: true } } },
+      select: {
+        id: true,
+        state: true,
+        environment: true,
+        createdAt: true,
+        replaceExisting: true,
+        backupExisting: true,
+        validateBeforeDeployment: true,
+        requester: { select: { name: true } },
+      },
     }),
     listComments(db, actor, { modelExportId }),
   ]);
   const ids = (function collect(nodes: typeof comments): string[] {
     return nodes.flatMap((n) => [...n.mentions, ...collect(n.replies)]);
   })(comments);
-  const users = ids.length ? await db.user.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, name: true } }) : [];
-  return { requests: requests.map((r) => ({ ...r, state: r.state as RequestState })), comments, names: new Map(users.map((u) => [u.id, u.name])) };
+  const users = ids.length
+    ? await db.user.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, name: true } })
+    : [];
+  return {
+    requests: requests.map((r) => ({ ...r, state: r.state as RequestState })),
+    comments,
+    names: new Map(users.map((u) => [u.id, u.name])),
+  };
 }

@@ -33,7 +33,11 @@ describe('evaluatePolicy', () => {
   });
 
   it('defaults: staging needs 1, production 2, preview summaries required', () => {
-    expect(defaultPolicy('staging')).toMatchObject({ requiredApprovals: 1, requirePreviewSummary: true, isDefault: true });
+    expect(defaultPolicy('staging')).toMatchObject({
+      requiredApprovals: 1,
+      requirePreviewSummary: true,
+      isDefault: true,
+    });
     expect(defaultPolicy('production')).toMatchObject({ requiredApprovals: 2, requirePreviewSummary: true });
   });
 
@@ -45,14 +49,24 @@ describe('evaluatePolicy', () => {
       expect(evaluatePolicy(input({ reviews: [] })).reasons).toEqual(['2 more approvals needed (0 of 2).']);
     });
     it('passes at the count', () => {
-      expect(evaluatePolicy(input({ policy: { requiredApprovals: 1, requirePreviewSummary: true }, reviews: [review('ann')] })).satisfied).toBe(true);
+      expect(
+        evaluatePolicy(
+          input({ policy: { requiredApprovals: 1, requirePreviewSummary: true }, reviews: [review('ann')] }),
+        ).satisfied,
+      ).toBe(true);
     });
     it('counts each reviewer once, by their latest review', () => {
       expect(evaluatePolicy(input({ reviews: [review('ann'), review('ann')] })).approvals).toBe(1);
-      const changed = evaluatePolicy(input({ reviews: [review('ann'), review('bob'), review('bob', { decision: 'request_changes' })] }));
+      const changed = evaluatePolicy(
+        input({ reviews: [review('ann'), review('bob'), review('bob', { decision: 'request_changes' })] }),
+      );
       expect(changed.satisfied).toBe(false);
       expect(changed.reasons).toContain('bob requested changes.');
-      expect(evaluatePolicy(input({ reviews: [review('bob', { decision: 'request_changes' }), review('ann'), review('bob')] })).satisfied).toBe(true);
+      expect(
+        evaluatePolicy(
+          input({ reviews: [review('bob', { decision: 'request_changes' }), review('ann'), review('bob')] }),
+        ).satisfied,
+      ).toBe(true);
     });
   });
 
@@ -64,7 +78,9 @@ describe('evaluatePolicy', () => {
       expect(e.notes[0]).toMatch(/requester never approves/);
     });
     it('counts the same approvals when someone else requested', () => {
-      expect(evaluatePolicy(input({ requesterId: 'zoe', reviews: [review('ann'), review('req')] })).satisfied).toBe(true);
+      expect(evaluatePolicy(input({ requesterId: 'zoe', reviews: [review('ann'), review('req')] })).satisfied).toBe(
+        true,
+      );
     });
   });
 
@@ -76,7 +92,9 @@ describe('evaluatePolicy', () => {
       expect(e.reasons[0]).toMatch(/only approver/);
     });
     it('passes when another approval counts, or another deployer deploys', () => {
-      expect(evaluatePolicy(input({ reviews: [review('dan'), review('ann')], deployerId: 'dan' })).satisfied).toBe(true);
+      expect(evaluatePolicy(input({ reviews: [review('dan'), review('ann')], deployerId: 'dan' })).satisfied).toBe(
+        true,
+      );
       expect(evaluatePolicy(input({ ...one, deployerId: 'eve' })).satisfied).toBe(true);
       // no deployer given: the approval state itself is satisfied
       expect(evaluatePolicy(input(one)).satisfied).toBe(true);
@@ -85,11 +103,15 @@ describe('evaluatePolicy', () => {
 
   describe('validation must be passing', () => {
     it('blocks without a run, with a failing run, or with a run on other bytes', () => {
-      expect(evaluatePolicy(input({ latestValidation: null })).reasons).toContain('The export has not been validated: validation must be passing.');
+      expect(evaluatePolicy(input({ latestValidation: null })).reasons).toContain(
+        'The export has not been validated: validation must be passing.',
+      );
       const failing = evaluatePolicy(input({ latestValidation: { ...RUN, isValid: false } }));
       expect(failing.satisfied).toBe(false);
       expect(failing.reasons).toContain('The export’s latest validation run failed: validation must be passing.');
-      expect(evaluatePolicy(input({ latestValidation: { ...RUN, artifactSha256: OTHER } })).reasons).toContain('The latest validation run checked other bytes than this request’s.');
+      expect(evaluatePolicy(input({ latestValidation: { ...RUN, artifactSha256: OTHER } })).reasons).toContain(
+        'The latest validation run checked other bytes than this request’s.',
+      );
     });
     it('passes with a valid latest run on the request’s bytes', () => {
       expect(evaluatePolicy(input()).reasons).not.toContain(expect.stringMatching(/validat/));
@@ -109,14 +131,26 @@ describe('evaluatePolicy', () => {
       expect(e.lapsed).toEqual([expect.objectContaining({ reviewerId: 'ann', cause: 'validation_changed' })]);
     });
     it('a fresh approval replaces a lapsed one', () => {
-      const e = evaluatePolicy(input({ reviews: [review('ann', { validationRunId: 'run-1' }), review('bob'), review('ann')] }));
+      const e = evaluatePolicy(
+        input({ reviews: [review('ann', { validationRunId: 'run-1' }), review('bob'), review('ann')] }),
+      );
       expect(e).toMatchObject({ satisfied: true, lapsed: [] });
     });
     it('blocks when the export’s checksum differs from the request’s', () => {
       expect(evaluatePolicy(input({ exportSha256: OTHER })).reasons[0]).toMatch(/no longer matches/);
     });
     it('a change request on earlier bytes no longer blocks', () => {
-      expect(evaluatePolicy(input({ reviews: [review('cat', { decision: 'request_changes', artifactSha256: OTHER }), review('ann'), review('bob')] })).satisfied).toBe(true);
+      expect(
+        evaluatePolicy(
+          input({
+            reviews: [
+              review('cat', { decision: 'request_changes', artifactSha256: OTHER }),
+              review('ann'),
+              review('bob'),
+            ],
+          }),
+        ).satisfied,
+      ).toBe(true);
     });
   });
 
@@ -127,11 +161,20 @@ describe('evaluatePolicy', () => {
       expect(e.reasons[0]).toMatch(/ann’s approval has no reconstruction preview summary/);
     });
     it('counts it when the environment does not require one', () => {
-      expect(evaluatePolicy(input({ policy: { requiredApprovals: 2, requirePreviewSummary: false }, reviews: [review('ann', { hasPreviewSummary: false }), review('bob')] })).satisfied).toBe(true);
+      expect(
+        evaluatePolicy(
+          input({
+            policy: { requiredApprovals: 2, requirePreviewSummary: false },
+            reviews: [review('ann', { hasPreviewSummary: false }), review('bob')],
+          }),
+        ).satisfied,
+      ).toBe(true);
     });
   });
 
   it('a rejection of the current bytes blocks', () => {
-    expect(evaluatePolicy(input({ reviews: [review('ann'), review('bob'), review('cat', { decision: 'reject' })] })).reasons).toEqual(['cat rejected these bytes.']);
+    expect(
+      evaluatePolicy(input({ reviews: [review('ann'), review('bob'), review('cat', { decision: 'reject' })] })).reasons,
+    ).toEqual(['cat rejected these bytes.']);
   });
 });

@@ -16,7 +16,12 @@ export type PolicyRules = {
 export const DEFAULT_REQUIRED_APPROVALS: Record<string, number> = { staging: 1, production: 2 };
 
 export function defaultPolicy(environment: string): PolicyRules {
-  return { environment, requiredApprovals: DEFAULT_REQUIRED_APPROVALS[environment] ?? 2, requirePreviewSummary: true, isDefault: true };
+  return {
+    environment,
+    requiredApprovals: DEFAULT_REQUIRED_APPROVALS[environment] ?? 2,
+    requirePreviewSummary: true,
+    isDefault: true,
+  };
 }
 
 export type ReviewFacts = {
@@ -65,7 +70,11 @@ export type PolicyEvaluation = {
 };
 
 /** An approval counts only while bound to the request's bytes and the export's latest validation run. */
-export function approvalLapse(r: Pick<ReviewFacts, 'artifactSha256' | 'validationRunId'>, requestSha256: string, latestValidation: ValidationFacts): LapseCause | null {
+export function approvalLapse(
+  r: Pick<ReviewFacts, 'artifactSha256' | 'validationRunId'>,
+  requestSha256: string,
+  latestValidation: ValidationFacts,
+): LapseCause | null {
   if (r.artifactSha256 !== requestSha256) return 'artifact_changed';
   if (!latestValidation || r.validationRunId !== latestValidation.id) return 'validation_changed';
   return null;
@@ -85,12 +94,15 @@ export function evaluatePolicy(input: PolicyInput): PolicyEvaluation {
 
   // Validation must be passing, on these bytes, in the latest run.
   if (!latestValidation) reasons.push('The export has not been validated: validation must be passing.');
-  else if (!latestValidation.isValid) reasons.push('The export’s latest validation run failed: validation must be passing.');
-  else if (latestValidation.artifactSha256 !== input.requestSha256) reasons.push('The latest validation run checked other bytes than this request’s.');
+  else if (!latestValidation.isValid)
+    reasons.push('The export’s latest validation run failed: validation must be passing.');
+  else if (latestValidation.artifactSha256 !== input.requestSha256)
+    reasons.push('The latest validation run checked other bytes than this request’s.');
 
   // Each reviewer's latest review decides their position; earlier ones are superseded.
   const latestBy = new Map<string, ReviewFacts>();
-  for (const r of [...input.reviews].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) latestBy.set(r.reviewerId, r);
+  for (const r of [...input.reviews].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()))
+    latestBy.set(r.reviewerId, r);
   for (const r of input.reviews) {
     if (r.decision !== 'approve' || latestBy.get(r.reviewerId) !== r) continue;
     const cause = approvalLapse(r, input.requestSha256, latestValidation);
@@ -111,13 +123,17 @@ export function evaluatePolicy(input: PolicyInput): PolicyEvaluation {
             : `${r.reviewerName}’s approval lapsed: the export has a newer validation run.`,
         );
       } else if (policy.requirePreviewSummary && !r.hasPreviewSummary) {
-        reasons.push(`${r.reviewerName}’s approval has no reconstruction preview summary attached, which this environment requires.`);
+        reasons.push(
+          `${r.reviewerName}’s approval has no reconstruction preview summary attached, which this environment requires.`,
+        );
       } else {
         counted.push(r);
       }
     } else if (r.artifactSha256 === input.requestSha256) {
       // Changes requested (or a rejection) of the current bytes stand until that reviewer approves.
-      reasons.push(r.decision === 'reject' ? `${r.reviewerName} rejected these bytes.` : `${r.reviewerName} requested changes.`);
+      reasons.push(
+        r.decision === 'reject' ? `${r.reviewerName} rejected these bytes.` : `${r.reviewerName} requested changes.`,
+      );
     }
   }
 
@@ -128,7 +144,9 @@ export function evaluatePolicy(input: PolicyInput): PolicyEvaluation {
   }
 
   if (input.deployerId && counted.length > 0 && counted.every((r) => r.reviewerId === input.deployerId)) {
-    reasons.push('You are the only approver: a deployer may not be the only approver of what they deploy; another teammate must approve, or another deployer deploy.');
+    reasons.push(
+      'You are the only approver: a deployer may not be the only approver of what they deploy; another teammate must approve, or another deployer deploy.',
+    );
   }
 
   return {

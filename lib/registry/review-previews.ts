@@ -19,23 +19,47 @@ export const PREVIEW_SUMMARY_MAX_BYTES = 16 * 1024;
 export async function attachPreviewSummary(db: Db, actor: Actor, modelId: string, summary: unknown) {
   requirePermission(actor, 'reviews.write');
   if (!summary || typeof summary !== 'object' || Array.isArray(summary)) {
-    throw new WorkflowError('invalid_preview_summary', 'The preview summary must be a JSON object.', { field: 'summary' });
+    throw new WorkflowError('invalid_preview_summary', 'The preview summary must be a JSON object.', {
+      field: 'summary',
+    });
   }
   const text = JSON.stringify(summary);
   if (Buffer.byteLength(text) > PREVIEW_SUMMARY_MAX_BYTES) {
-    throw new WorkflowError('payload_too_large', `The preview summary is larger than ${PREVIEW_SUMMARY_MAX_BYTES / 1024} KiB.`, { field: 'summary' });
+    throw new WorkflowError(
+      'payload_too_large',
+      `The preview summary is larger than ${PREVIEW_SUMMARY_MAX_BYTES / 1024} KiB.`,
+      { field: 'summary' },
+    );
   }
-  const exp = await db.modelExport.findUnique({ where: { modelId }, select: { id: true, modelId: true, checksum: true } });
+  const exp = await db.modelExport.findUnique({
+    where: { modelId },
+    select: { id: true, modelId: true, checksum: true },
+  });
   if (!exp) throw notFound('Model', modelId, 'model_not_found');
-  const claimed = (summary as Record<string, unknown>).artifact_sha256 ?? (summary as Record<string, unknown>).artifactSha256;
+  const claimed =
+    (summary as Record<string, unknown>).artifact_sha256 ?? (summary as Record<string, unknown>).artifactSha256;
   if (claimed !== undefined && claimed !== exp.checksum) {
-    throw new WorkflowError('artifact_hash_mismatch', `This preview ran on other bytes (${String(claimed).slice(0, 12)}…) than ${exp.modelId} (${exp.checksum.slice(0, 12)}…); run it again.`, { field: 'summary' });
+    throw new WorkflowError(
+      'artifact_hash_mismatch',
+      `This preview ran on other bytes (${String(claimed).slice(0, 12)}…) than ${exp.modelId} (${exp.checksum.slice(0, 12)}…); run it again.`,
+      { field: 'summary' },
+    );
   }
   return db.$transaction(async (tx) => {
     const row = await tx.previewSummary.create({
-      data: { userId: actor.id, modelExportId: exp.id, artifactSha256: exp.checksum, summary: JSON.parse(text) as Prisma.InputJsonValue },
+      data: {
+        userId: actor.id,
+        modelExportId: exp.id,
+        artifactSha256: exp.checksum,
+        summary: JSON.parse(text) as Prisma.InputJsonValue,
+      },
     });
-    await recordAudit(tx, actor, { action: 'preview.attach', subjectType: 'model_export', subjectId: exp.modelId, after: { previewSummaryId: row.id, artifactSha256: exp.checksum } });
+    await recordAudit(tx, actor, {
+      action: 'preview.attach',
+      subjectType: 'model_export',
+      subjectId: exp.modelId,
+      after: { previewSummaryId: row.id, artifactSha256: exp.checksum },
+    });
     return row;
   });
 }

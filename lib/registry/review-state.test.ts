@@ -79,8 +79,12 @@ describe('who may take each action', () => {
       expect(partyCheck(viewer, 'u-req', a).ok).toBe(false);
       expect(partyCheck(requester, 'u-req', a)).toEqual({ ok: false, reason: SELF_REVIEW_MESSAGE });
     }
-    expect(() => authorizeTransition(requester, { state: 'open', requesterId: 'u-req' }, 'approve')).toThrow(expect.objectContaining({ code: 'self_review' }));
-    expect(() => authorizeTransition(viewer, { state: 'open', requesterId: 'u-req' }, 'approve')).toThrow(expect.objectContaining({ code: 'forbidden' }));
+    expect(() => authorizeTransition(requester, { state: 'open', requesterId: 'u-req' }, 'approve')).toThrow(
+      expect.objectContaining({ code: 'self_review' }),
+    );
+    expect(() => authorizeTransition(viewer, { state: 'open', requesterId: 'u-req' }, 'approve')).toThrow(
+      expect.objectContaining({ code: 'forbidden' }),
+    );
   });
 
   it('deploy: deployers (and admins); break-glass: admins only; system steps: nobody', () => {
@@ -94,15 +98,36 @@ describe('who may take each action', () => {
 
   it('checks the state before the party', () => {
     expect(authorizeTransition(deployer, { state: 'approved', requesterId: 'u-req' }, 'deploy')).toBe('deployed');
-    expect(() => authorizeTransition(deployer, { state: 'open', requesterId: 'u-req' }, 'deploy')).toThrow(/open request cannot be deployed/);
+    expect(() => authorizeTransition(deployer, { state: 'open', requesterId: 'u-req' }, 'deploy')).toThrow(
+      /open request cannot be deployed/,
+    );
   });
 
   it('lists what a person can do now', () => {
-    expect(availableActions(requester, { state: 'draft', requesterId: 'u-req' })).toEqual(['submit', 'withdraw', 'amend']);
+    expect(availableActions(requester, { state: 'draft', requesterId: 'u-req' })).toEqual([
+      'submit',
+      'withdraw',
+      'amend',
+    ]);
     expect(availableActions(requester, { state: 'open', requesterId: 'u-req' })).toEqual(['withdraw', 'amend']);
-    expect(availableActions(reviewer, { state: 'open', requesterId: 'u-req' })).toEqual(['approve', 'request_changes', 'reject']);
-    expect(availableActions(deployer, { state: 'approved', requesterId: 'u-req' })).toEqual(['approve', 'request_changes', 'reject', 'deploy']);
-    expect(availableActions(admin, { state: 'approved', requesterId: 'u-req' })).toEqual(['approve', 'request_changes', 'reject', 'deploy', 'break_glass']);
+    expect(availableActions(reviewer, { state: 'open', requesterId: 'u-req' })).toEqual([
+      'approve',
+      'request_changes',
+      'reject',
+    ]);
+    expect(availableActions(deployer, { state: 'approved', requesterId: 'u-req' })).toEqual([
+      'approve',
+      'request_changes',
+      'reject',
+      'deploy',
+    ]);
+    expect(availableActions(admin, { state: 'approved', requesterId: 'u-req' })).toEqual([
+      'approve',
+      'request_changes',
+      'reject',
+      'deploy',
+      'break_glass',
+    ]);
     expect(availableActions(viewer, { state: 'open', requesterId: 'u-req' })).toEqual([]);
     expect(availableActions(admin, { state: 'deployed', requesterId: 'u-req' })).toEqual([]);
   });

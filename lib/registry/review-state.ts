@@ -38,7 +38,11 @@ export const TRANSITIONS: Record<RequestAction, Rule> = {
   submit: { from: ['draft', 'failed'], to: () => 'open', by: 'requester' },
   withdraw: { from: ['draft', 'open', 'approved', 'failed'], to: () => 'withdrawn', by: 'requester' },
   // Pointing the request at other bytes: a draft stays a draft; anything else reopens for review.
-  amend: { from: ['draft', 'open', 'approved', 'failed'], to: (s) => (s === 'draft' ? 'draft' : 'open'), by: 'requester' },
+  amend: {
+    from: ['draft', 'open', 'approved', 'failed'],
+    to: (s) => (s === 'draft' ? 'draft' : 'open'),
+    by: 'requester',
+  },
   // An approval keeps the state; the system's approval_met moves it once the policy is satisfied.
   approve: { from: ['open', 'approved'], to: (s) => s, by: 'reviewer' },
   request_changes: { from: ['open', 'approved'], to: () => 'open', by: 'reviewer' },
@@ -65,7 +69,11 @@ export const SELF_REVIEW_MESSAGE = 'You requested this deployment, so you cannot
 export function nextState(state: RequestState, action: RequestAction): RequestState {
   const rule = TRANSITIONS[action];
   if (!rule.from.includes(state)) {
-    throw new WorkflowError('invalid_transition', `A ${state} request cannot be ${PAST[action]} (only ${rule.from.join(', ')} requests can).`, { state, action });
+    throw new WorkflowError(
+      'invalid_transition',
+      `A ${state} request cannot be ${PAST[action]} (only ${rule.from.join(', ')} requests can).`,
+      { state, action },
+    );
   }
   return rule.to(state);
 }
@@ -75,34 +83,65 @@ export function canTransition(state: RequestState, action: RequestAction): boole
 }
 
 /** Whether `actor` is the party `action` needs, on a request by `requesterId`; the reason when not. */
-export function partyCheck(actor: Pick<Actor, 'id' | 'role'>, requesterId: string, action: RequestAction): { ok: true } | { ok: false; reason: string } {
+export function partyCheck(
+  actor: Pick<Actor, 'id' | 'role'>,
+  requesterId: string,
+  action: RequestAction,
+): { ok: true } | { ok: false; reason: string } {
   const by = TRANSITIONS[action].by;
   switch (by) {
     case 'requester':
-      return actor.id === requesterId && can(actor, 'requests.create') ? { ok: true } : { ok: false, reason: 'Only the requester can do this.' };
+      return actor.id === requesterId && can(actor, 'requests.create')
+        ? { ok: true }
+        : { ok: false, reason: 'Only the requester can do this.' };
     case 'reviewer':
       if (actor.id === requesterId) return { ok: false, reason: SELF_REVIEW_MESSAGE };
-      return can(actor, 'reviews.write') ? { ok: true } : { ok: false, reason: 'Your role may not review deployment requests.' };
+      return can(actor, 'reviews.write')
+        ? { ok: true }
+        : { ok: false, reason: 'Your role may not review deployment requests.' };
     case 'deployer':
-      return can(actor, 'deployments.write') ? { ok: true } : { ok: false, reason: 'Only a deployer can deploy an approved request.' };
+      return can(actor, 'deployments.write')
+        ? { ok: true }
+        : { ok: false, reason: 'Only a deployer can deploy an approved request.' };
     case 'admin':
-      return can(actor, 'deployments.break_glass') ? { ok: true } : { ok: false, reason: 'Only an admin can deploy with break-glass.' };
+      return can(actor, 'deployments.break_glass')
+        ? { ok: true }
+        : { ok: false, reason: 'Only an admin can deploy with break-glass.' };
     case 'system':
       return { ok: false, reason: 'The registry takes this step itself when the policy says so.' };
   }
 }
 
 /** State and party checks together: the new state, or a WorkflowError. */
-export function authorizeTransition(actor: Pick<Actor, 'id' | 'role'>, request: { state: RequestState; requesterId: string }, action: RequestAction): RequestState {
+export function authorizeTransition(
+  actor: Pick<Actor, 'id' | 'role'>,
+  request: { state: RequestState; requesterId: string },
+  action: RequestAction,
+): RequestState {
   const to = nextState(request.state, action);
   const p = partyCheck(actor, request.requesterId, action);
-  if (!p.ok) throw new WorkflowError(action === 'approve' || action === 'reject' || action === 'request_changes' ? (actor.id === request.requesterId ? 'self_review' : 'forbidden') : 'forbidden', p.reason, { action });
+  if (!p.ok)
+    throw new WorkflowError(
+      action === 'approve' || action === 'reject' || action === 'request_changes'
+        ? actor.id === request.requesterId
+          ? 'self_review'
+          : 'forbidden'
+        : 'forbidden',
+      p.reason,
+      { action },
+    );
   return to;
 }
 
 /** The actions `actor` may take on the request now (for the UI; the server checks again). */
-export function availableActions(actor: Pick<Actor, 'id' | 'role'>, request: { state: RequestState; requesterId: string }): RequestAction[] {
-  return REQUEST_ACTIONS.filter((a) => TRANSITIONS[a].by !== 'system' && canTransition(request.state, a) && partyCheck(actor, request.requesterId, a).ok);
+export function availableActions(
+  actor: Pick<Actor, 'id' | 'role'>,
+  request: { state: RequestState; requesterId: string },
+): RequestAction[] {
+  return REQUEST_ACTIONS.filter(
+    (a) =>
+      TRANSITIONS[a].by !== 'system' && canTransition(request.state, a) && partyCheck(actor, request.requesterId, a).ok,
+  );
 }
 
 const PAST: Record<RequestAction, string> = {

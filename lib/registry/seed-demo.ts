@@ -62,7 +62,9 @@ export async function seedDemo(db: Db, store: ArtifactStore, opts: { demoDir?: s
     if (await db.trainingJob.findFirst({ where: { jobName: g.job_name }, select: { id: true } })) continue;
     const put = async (f: z.infer<typeof fileSchema>, mediaType: string) => {
       const bytes = fs.readFileSync(path.join(demoDir, f.path));
-      const stored = await store.put(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { expectedSha256: f.sha256 });
+      const stored = await store.put(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+        expectedSha256: f.sha256,
+      });
       return { ...stored, mediaType, originalName: f.path };
     };
     const checkpoint = await put(g.files.checkpoint, 'application/x-pytorch-checkpoint');

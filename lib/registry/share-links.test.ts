@@ -10,7 +10,14 @@ describe('share links', () => {
   beforeAll(async () => {
     process.env.DRAWBRIDGE_SECRET = 'test-secret-test-secret-test-secret-123';
     r = await openTestRegistry('pglite');
-    modelId = (await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: r.jobs[0].id, ageGroupMin: 2, ageGroupMax: 3, exportFormat: 'onnx' })).modelId;
+    modelId = (
+      await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+        trainingJobId: r.jobs[0].id,
+        ageGroupMin: 2,
+        ageGroupMax: 3,
+        exportFormat: 'onnx',
+      })
+    ).modelId;
   }, 120_000);
   afterAll(async () => r?.cleanup());
 
@@ -21,7 +28,9 @@ describe('share links', () => {
     expect(await revokeShareLink(r.db, r.actor('deployer'), link.id)).toBe(true);
     expect(await revokeShareLink(r.db, r.actor('deployer'), link.id)).toBe(false);
     expect(await resolveShareToken(r.db, token)).toBeNull();
-    const actions = (await r.db.auditEvent.findMany({ where: { action: { startsWith: 'share_link.' } } })).map((e) => e.action);
+    const actions = (await r.db.auditEvent.findMany({ where: { action: { startsWith: 'share_link.' } } })).map(
+      (e) => e.action,
+    );
     expect(actions).toEqual(['share_link.create', 'share_link.revoke']);
     expect((await listShareLinks(r.db, r.actor('admin'), modelId))[0].revokedAt).not.toBeNull();
   });
@@ -41,6 +50,8 @@ describe('share links', () => {
     await r.db.shareLink.update({ where: { id: link.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     expect(await resolveShareToken(r.db, token)).toBeNull();
     await expect(createShareLink(r.db, r.actor('reviewer'), modelId)).rejects.toBeInstanceOf(AuthError);
-    await expect(createShareLink(r.db, r.actor('deployer'), 'autoencoder_2.0_3.0_20000101_000000')).rejects.toMatchObject({ code: 'model_not_found' });
+    await expect(
+      createShareLink(r.db, r.actor('deployer'), 'autoencoder_2.0_3.0_20000101_000000'),
+    ).rejects.toMatchObject({ code: 'model_not_found' });
   });
 });

@@ -32,7 +32,12 @@ export async function createShareLink(db: Db, actor: Actor, modelId: string, opt
         expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000) : null,
       },
     });
-    await recordAudit(tx, actor, { action: 'share_link.create', subjectType: 'model_export', subjectId: modelId, after: { shareLinkId: link.id, expiresAt: link.expiresAt } });
+    await recordAudit(tx, actor, {
+      action: 'share_link.create',
+      subjectType: 'model_export',
+      subjectId: modelId,
+      after: { shareLinkId: link.id, expiresAt: link.expiresAt },
+    });
     return { token, link };
   });
 }
@@ -40,10 +45,18 @@ export async function createShareLink(db: Db, actor: Actor, modelId: string, opt
 export async function revokeShareLink(db: Db, actor: Actor, shareLinkId: string): Promise<boolean> {
   requirePermission(actor, 'share.manage');
   return db.$transaction(async (tx) => {
-    const link = await tx.shareLink.findUnique({ where: { id: shareLinkId }, include: { modelExport: { select: { modelId: true } } } });
+    const link = await tx.shareLink.findUnique({
+      where: { id: shareLinkId },
+      include: { modelExport: { select: { modelId: true } } },
+    });
     if (!link || link.revokedAt) return false;
     await tx.shareLink.update({ where: { id: link.id }, data: { revokedAt: new Date(), revokedById: actor.id } });
-    await recordAudit(tx, actor, { action: 'share_link.revoke', subjectType: 'model_export', subjectId: link.modelExport.modelId, before: { shareLinkId: link.id } });
+    await recordAudit(tx, actor, {
+      action: 'share_link.revoke',
+      subjectType: 'model_export',
+      subjectId: link.modelExport.modelId,
+      before: { shareLinkId: link.id },
+    });
     return true;
   });
 }
@@ -67,10 +80,16 @@ export async function resolveShareToken(db: Db, token: string, opts: { count?: b
   const link = await db.shareLink.findUnique({ where: { tokenHash: hashToken(token) } });
   if (!link || link.revokedAt || (link.expiresAt && link.expiresAt <= new Date())) return null;
   if (opts.count !== false) {
-    await db.shareLink.update({ where: { id: link.id }, data: { accessCount: { increment: 1 }, lastAccessedAt: new Date() } });
+    await db.shareLink.update({
+      where: { id: link.id },
+      data: { accessCount: { increment: 1 }, lastAccessedAt: new Date() },
+    });
   }
   return db.modelExport.findUnique({
     where: { id: link.modelExportId },
-    include: { validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 }, deployments: { where: { isActive: true }, select: { environment: true, threshold: true } } },
+    include: {
+      validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 },
+      deployments: { where: { isActive: true }, select: { environment: true, threshold: true } },
+    },
   });
 }

@@ -37,8 +37,15 @@ export async function startDnsServer(port: number, table: Record<string, DnsEntr
     const n = served.get(key) ?? 0;
     served.set(key, n + 1);
     const entry = table[name];
-    const answer = entry === undefined ? null : Array.isArray(entry) ? entry : entry.sequence[Math.min(n, entry.sequence.length - 1)];
-    const wanted = (answer ?? []).filter((a) => (qtype === TYPE_AAAA ? net.isIPv6(a) : qtype === TYPE_A && net.isIPv4(a)));
+    const answer =
+      entry === undefined
+        ? null
+        : Array.isArray(entry)
+          ? entry
+          : entry.sequence[Math.min(n, entry.sequence.length - 1)];
+    const wanted = (answer ?? []).filter((a) =>
+      qtype === TYPE_AAAA ? net.isIPv6(a) : qtype === TYPE_A && net.isIPv4(a),
+    );
     const header = Buffer.alloc(12);
     header.writeUInt16BE(msg.readUInt16BE(0), 0); // id
     header.writeUInt16BE(0x8180 | (answer === null ? 3 : 0), 2); // response, recursion available; NXDOMAIN for unknown names
@@ -72,7 +79,10 @@ export async function startDnsServer(port: number, table: Record<string, DnsEntr
       ...(a.status === 'fulfilled' ? a.value.map((address) => ({ address, family: 4 })) : []),
       ...(aaaa.status === 'fulfilled' ? aaaa.value.map((address) => ({ address, family: 6 })) : []),
     ];
-    if (out.length === 0) throw a.status === 'rejected' ? a.reason : Object.assign(new Error(`no addresses for ${hostname}`), { code: 'ENODATA' });
+    if (out.length === 0)
+      throw a.status === 'rejected'
+        ? a.reason
+        : Object.assign(new Error(`no addresses for ${hostname}`), { code: 'ENODATA' });
     return out;
   };
   return {

@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from './webhook-dispatch';
 
-type Received = { path: string; headers: http.IncomingHttpHeaders; raw: Buffer; body: Record<string, unknown>; valid: boolean };
+type Received = {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  raw: Buffer;
+  body: Record<string, unknown>;
+  valid: boolean;
+};
 type Responder = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
 /**
@@ -20,7 +26,13 @@ export async function startReceiver() {
       const raw = Buffer.concat(chunks);
       const path = req.url ?? '/';
       const secret = secrets.get(path) ?? '';
-      const valid = verifyWebhookSignature(secret, req.headers['x-drawbridge-timestamp'] as string, raw, req.headers['x-drawbridge-signature'] as string, 300);
+      const valid = verifyWebhookSignature(
+        secret,
+        req.headers['x-drawbridge-timestamp'] as string,
+        raw,
+        req.headers['x-drawbridge-signature'] as string,
+        300,
+      );
       received.push({ path, headers: req.headers, raw, body: JSON.parse(raw.toString('utf8')), valid });
       const queue = responders.get(path);
       const respond = queue && queue.length > 1 ? queue.shift()! : queue?.[0];

@@ -87,7 +87,12 @@ export async function registerTrainingJob(db: Db, actor: Actor, raw: RegisterTra
       action: 'training_job.create',
       subjectType: 'training_job',
       subjectId: job.id,
-      after: { jobName: job.jobName, status: job.status, checkpoint: job.checkpointSha256, validationSet: job.validationSha256 },
+      after: {
+        jobName: job.jobName,
+        status: job.status,
+        checkpoint: job.checkpointSha256,
+        validationSet: job.validationSha256,
+      },
     });
     return job;
   });
@@ -122,7 +127,12 @@ export async function getTrainingJob(db: Db, actor: Actor, id: number) {
   requirePermission(actor, 'jobs.read');
   const job = await db.trainingJob.findUnique({
     where: { id },
-    include: { report: true, checkpoint: true, validationSet: true, createdBy: { select: { name: true, email: true } } },
+    include: {
+      report: true,
+      checkpoint: true,
+      validationSet: true,
+      createdBy: { select: { name: true, email: true } },
+    },
   });
   if (!job) throw notFound('Training job', id, 'training_job_not_found');
   return job;

@@ -9,7 +9,12 @@ import { describeError, failureText, remoteError } from '../../cli/output';
 import { errorToResponseParts } from '../api/errors';
 import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
 import { ModelDeploymentError } from '../formats/errors';
-import { serializable, TransactionConflictError, transactionConflictOf, type TransactionConflict } from './transactions';
+import {
+  serializable,
+  TransactionConflictError,
+  transactionConflictOf,
+  type TransactionConflict,
+} from './transactions';
 
 const FAST = { baseDelayMs: 1, maxDelayMs: 5 };
 
@@ -31,15 +36,24 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
     await t?.cleanup();
   });
 
-  const provoke = (environment: string) => t.db.$transaction((tx) => tx.reviewPolicy.create({ data: { environment, requiredApprovals: 1 } }), { isolationLevel: 'Serializable' });
-  const caught = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e);
+  const provoke = (environment: string) =>
+    t.db.$transaction((tx) => tx.reviewPolicy.create({ data: { environment, requiredApprovals: 1 } }), {
+      isolationLevel: 'Serializable',
+    });
+  const caught = (p: Promise<unknown>) =>
+    p.then(
+      () => null,
+      (e: unknown) => e,
+    );
 
   it('recognises 40001 and 40P01 however the adapter wraps them (model query, raw query, outside a transaction)', async () => {
     const seen: Record<string, TransactionConflict | null> = {};
     for (const code of ['40001', '40P01']) {
       seen[`${code} model query in a transaction`] = transactionConflictOf(await caught(provoke(code)));
       const raw = `DO $$ BEGIN RAISE EXCEPTION 'provoked' USING ERRCODE = '${code}'; END $$`;
-      seen[`${code} raw query in a transaction`] = transactionConflictOf(await caught(t.db.$transaction((tx) => tx.$executeRawUnsafe(raw))));
+      seen[`${code} raw query in a transaction`] = transactionConflictOf(
+        await caught(t.db.$transaction((tx) => tx.$executeRawUnsafe(raw))),
+      );
       seen[`${code} raw query`] = transactionConflictOf(await caught(t.db.$executeRawUnsafe(raw)));
     }
     expect(seen).toEqual({
@@ -52,10 +66,18 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
     });
     // Not conflicts: another unique index, a check constraint, our own errors.
     await t.db.user.create({ data: { email: 'taken@example.org', name: 'T', role: 'viewer', passwordHash: 'x' } });
-    const dupEmail = await caught(t.db.$transaction((tx) => tx.user.create({ data: { email: 'taken@example.org', name: 'T', role: 'viewer', passwordHash: 'x' } })));
+    const dupEmail = await caught(
+      t.db.$transaction((tx) =>
+        tx.user.create({ data: { email: 'taken@example.org', name: 'T', role: 'viewer', passwordHash: 'x' } }),
+      ),
+    );
     expect(dupEmail).toMatchObject({ code: 'P2002' });
     expect(transactionConflictOf(dupEmail)).toBeNull();
-    expect(transactionConflictOf(await caught(t.db.reviewPolicy.create({ data: { environment: 'x', requiredApprovals: 99 } })))).toBeNull();
+    expect(
+      transactionConflictOf(
+        await caught(t.db.reviewPolicy.create({ data: { environment: 'x', requiredApprovals: 99 } })),
+      ),
+    ).toBeNull();
     expect(transactionConflictOf(new ModelDeploymentError('conflict', '40001'))).toBeNull();
   });
 
@@ -66,7 +88,12 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
       async (tx) => {
         attempts++;
         // The first two attempts fail as a concurrent writer would: once in a query, once at COMMIT.
-        await tx.reviewPolicy.create({ data: { environment: attempts === 1 ? '40001' : attempts === 2 ? 'commit:40001' : 'retried', requiredApprovals: 1 } });
+        await tx.reviewPolicy.create({
+          data: {
+            environment: attempts === 1 ? '40001' : attempts === 2 ? 'commit:40001' : 'retried',
+            requiredApprovals: 1,
+          },
+        });
         return attempts;
       },
       FAST,
@@ -76,13 +103,20 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
   });
 
   it('answers 409 deploy_conflict, never the driver error, when the retries run out', async () => {
-    for (const [env, conflict] of [['40001', 'serialization_failure'], ['commit:40P01', 'deadlock']] as const) {
+    for (const [env, conflict] of [
+      ['40001', 'serialization_failure'],
+      ['commit:40P01', 'deadlock'],
+    ] as const) {
       let attempts = 0;
       const e = await caught(
-        serializable(t.db, async (tx) => {
-          attempts++;
-          await tx.reviewPolicy.create({ data: { environment: env, requiredApprovals: 1 } });
-        }, { ...FAST, attempts: 4 }),
+        serializable(
+          t.db,
+          async (tx) => {
+            attempts++;
+            await tx.reviewPolicy.create({ data: { environment: env, requiredApprovals: 1 } });
+          },
+          { ...FAST, attempts: 4 },
+        ),
       );
       expect(attempts).toBe(4);
       expect(e).toBeInstanceOf(TransactionConflictError);
@@ -91,22 +125,49 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
       expect({ status, code: body.code }).toEqual({ status: 409, code: 'deploy_conflict' });
       expect(body.detail).toMatch(/nothing was changed\. Retry it\./);
       // The CLI prints it with its code, in local mode (the error itself) and against a server (the answer).
-      expect(failureText(describeError(e))).toMatch(/^drawbridge: .*nothing was changed\. Retry it\. \(deploy_conflict\)\n.*run the same command again/);
-      expect(failureText(describeError(remoteError(status, 'Conflict', body)))).toMatch(/\(deploy_conflict\)\n.*run the same command again/);
+      expect(failureText(describeError(e))).toMatch(
+        /^drawbridge: .*nothing was changed\. Retry it\. \(deploy_conflict\)\n.*run the same command again/,
+      );
+      expect(failureText(describeError(remoteError(status, 'Conflict', body)))).toMatch(
+        /\(deploy_conflict\)\n.*run the same command again/,
+      );
     }
   });
 
   it('throws anything else at once, untouched', async () => {
     let attempts = 0;
     const domain = new ModelDeploymentError('active_model_exists', 'taken');
-    await expect(serializable(t.db, async () => { attempts++; throw domain; }, FAST)).rejects.toBe(domain);
-    const dup = await caught(serializable(t.db, async (tx) => { attempts++; await tx.user.create({ data: { email: 'taken@example.org', name: 'T', role: 'viewer', passwordHash: 'x' } }); }, FAST));
+    await expect(
+      serializable(
+        t.db,
+        async () => {
+          attempts++;
+          throw domain;
+        },
+        FAST,
+      ),
+    ).rejects.toBe(domain);
+    const dup = await caught(
+      serializable(
+        t.db,
+        async (tx) => {
+          attempts++;
+          await tx.user.create({ data: { email: 'taken@example.org', name: 'T', role: 'viewer', passwordHash: 'x' } });
+        },
+        FAST,
+      ),
+    );
     expect(dup).toMatchObject({ code: 'P2002' });
     expect(attempts).toBe(2);
   });
 
   it.runIf(target === 'postgres')('retries real write skew and a real deadlock between connections', async () => {
-    await t.db.reviewPolicy.createMany({ data: [{ environment: 'a', requiredApprovals: 1 }, { environment: 'b', requiredApprovals: 1 }] });
+    await t.db.reviewPolicy.createMany({
+      data: [
+        { environment: 'a', requiredApprovals: 1 },
+        { environment: 'b', requiredApprovals: 1 },
+      ],
+    });
     // Both read every policy, then each changes the other's row: one of them must not commit.
     const barrier = (n: number) => {
       let arrive = 0;
@@ -122,13 +183,20 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
     const w = [firstOnly(meet), firstOnly(meet)];
     const attempts = [0, 0];
     const writeSkew = (i: number, env: string) =>
-      serializable(t.db, async (tx) => {
-        attempts[i]++;
-        const all = await tx.reviewPolicy.findMany({ where: { environment: { in: ['a', 'b'] } } });
-        await w[i]();
-        await tx.reviewPolicy.update({ where: { environment: env }, data: { requiredApprovals: Math.min(10, all.length + i) } });
-        return i;
-      }, FAST);
+      serializable(
+        t.db,
+        async (tx) => {
+          attempts[i]++;
+          const all = await tx.reviewPolicy.findMany({ where: { environment: { in: ['a', 'b'] } } });
+          await w[i]();
+          await tx.reviewPolicy.update({
+            where: { environment: env },
+            data: { requiredApprovals: Math.min(10, all.length + i) },
+          });
+          return i;
+        },
+        FAST,
+      );
     expect(await Promise.all([writeSkew(0, 'a'), writeSkew(1, 'b')])).toEqual([0, 1]);
     expect(attempts[0] + attempts[1]).toBe(3);
 
@@ -136,21 +204,41 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
     const d = [firstOnly(meet2), firstOnly(meet2)];
     const tries = [0, 0];
     const lockBoth = (i: number, first: string, second: string) =>
-      serializable(t.db, async (tx) => {
-        tries[i]++;
-        await tx.reviewPolicy.update({ where: { environment: first }, data: { requiredApprovals: 3 } });
-        await d[i]();
-        await tx.reviewPolicy.update({ where: { environment: second }, data: { requiredApprovals: 4 } });
-      }, FAST);
+      serializable(
+        t.db,
+        async (tx) => {
+          tries[i]++;
+          await tx.reviewPolicy.update({ where: { environment: first }, data: { requiredApprovals: 3 } });
+          await d[i]();
+          await tx.reviewPolicy.update({ where: { environment: second }, data: { requiredApprovals: 4 } });
+        },
+        FAST,
+      );
     await Promise.all([lockBoth(0, 'a', 'b'), lockBoth(1, 'b', 'a')]);
     expect(tries[0] + tries[1]).toBe(3);
   });
 
-  it.runIf(target === 'postgres')('keeps its pooled connections when COMMIT fails (more failures than the pool has connections)', async () => {
-    // With a connection leaked per failed COMMIT the pool (10) runs dry and the 11th waits forever.
-    const within = <T>(p: Promise<T>, what: string) =>
-      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} still waits for a pooled connection after 5 s`)), 5_000).unref())]);
-    for (let i = 0; i < 12; i++) expect(transactionConflictOf(await within(caught(provoke('commit:40001')), `failed COMMIT ${i + 1}`))).toBe('serialization_failure');
-    expect(await within(t.db.$transaction((tx) => tx.reviewPolicy.count()), 'the transaction after 12 failed COMMITs')).toBeGreaterThanOrEqual(0);
-  });
+  it.runIf(target === 'postgres')(
+    'keeps its pooled connections when COMMIT fails (more failures than the pool has connections)',
+    async () => {
+      // With a connection leaked per failed COMMIT the pool (10) runs dry and the 11th waits forever.
+      const within = <T>(p: Promise<T>, what: string) =>
+        Promise.race([
+          p,
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error(`${what} still waits for a pooled connection after 5 s`)), 5_000).unref(),
+          ),
+        ]);
+      for (let i = 0; i < 12; i++)
+        expect(transactionConflictOf(await within(caught(provoke('commit:40001')), `failed COMMIT ${i + 1}`))).toBe(
+          'serialization_failure',
+        );
+      expect(
+        await within(
+          t.db.$transaction((tx) => tx.reviewPolicy.count()),
+          'the transaction after 12 failed COMMITs',
+        ),
+      ).toBeGreaterThanOrEqual(0);
+    },
+  );
 });

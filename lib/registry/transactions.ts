@@ -55,10 +55,13 @@ export function transactionConflictOf(e: unknown): TransactionConflict | null {
   let found: TransactionConflict | null = null;
   for (const n of nodes(e)) {
     const codes = [n.code, n.originalCode].filter((c): c is string => typeof c === 'string');
-    if (codes.includes('40001') || codes.includes('P2034') || n.kind === 'TransactionWriteConflict') return 'serialization_failure';
+    if (codes.includes('40001') || codes.includes('P2034') || n.kind === 'TransactionWriteConflict')
+      return 'serialization_failure';
     if (codes.includes('40P01')) found = 'deadlock';
     if (!found && (codes.includes('23505') || codes.includes('P2002') || n.kind === 'UniqueConstraintViolation')) {
-      const text = [n.originalMessage, n.message, n.constraint && JSON.stringify(n.constraint)].filter((s) => typeof s === 'string').join(' ');
+      const text = [n.originalMessage, n.message, n.constraint && JSON.stringify(n.constraint)]
+        .filter((s) => typeof s === 'string')
+        .join(' ');
       if (text.includes(ACTIVE_MODEL_INDEX)) found = 'active_model_taken';
     }
   }
@@ -76,7 +79,10 @@ export class TransactionConflictError extends ModelDeploymentError {
     code = 'deploy_conflict',
   ) {
     const active = conflict === 'active_model_taken';
-    super(active ? 'active_model_exists' : code, active ? ACTIVE_MODEL_RACE_MESSAGE : DEPLOY_CONFLICT_MESSAGE, { conflict, attempts });
+    super(active ? 'active_model_exists' : code, active ? ACTIVE_MODEL_RACE_MESSAGE : DEPLOY_CONFLICT_MESSAGE, {
+      conflict,
+      attempts,
+    });
   }
 }
 errorFamily(TransactionConflictError, 'TransactionConflictError');
@@ -112,7 +118,11 @@ export const SERIALIZABLE_DEFAULTS = { attempts: 12, baseDelayMs: 20, maxDelayMs
  * (`deploy_conflict`, or active_model_exists for the index) instead of the driver's error.
  * Anything else, domain errors included, is thrown as it is, at once.
  */
-export async function serializable<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>, opts: SerializableOptions | number = {}): Promise<T> {
+export async function serializable<T>(
+  db: Db,
+  fn: (tx: Prisma.TransactionClient) => Promise<T>,
+  opts: SerializableOptions | number = {},
+): Promise<T> {
   const o = { ...SERIALIZABLE_DEFAULTS, ...(typeof opts === 'number' ? { attempts: opts } : opts) };
   for (let attempt = 1; ; attempt++) {
     try {

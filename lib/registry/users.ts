@@ -30,7 +30,11 @@ export const newUserSchema = z.object({
     .min(1, 'Enter an email address.')
     .max(254, 'That email address is longer than 254 characters.')
     .pipe(z.email({ message: 'Enter a valid email address, e.g. ada@example.org.' })),
-  name: z.string({ message: 'Enter a name.' }).trim().min(1, 'Enter a name.').max(200, 'Keep the name under 200 characters.'),
+  name: z
+    .string({ message: 'Enter a name.' })
+    .trim()
+    .min(1, 'Enter a name.')
+    .max(200, 'Keep the name under 200 characters.'),
   role: z.enum(ROLES, { message: `Choose one of: ${ROLES.join(', ')}.` }),
   password: z
     .string()
@@ -42,7 +46,14 @@ export type NewUserInput = z.input<typeof newUserSchema>;
 
 /** Never the password hash. */
 const publicFields = { id: true, email: true, name: true, role: true, createdAt: true, disabledAt: true } as const;
-export type UserSummary = { id: string; email: string; name: string; role: Role; createdAt: Date; disabledAt: Date | null };
+export type UserSummary = {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  createdAt: Date;
+  disabledAt: Date | null;
+};
 
 type Tx = Prisma.TransactionClient;
 
@@ -55,7 +66,8 @@ export function generatePassword(): string {
 }
 
 function parseRole(role: string): Role {
-  if (!(ROLES as readonly string[]).includes(role)) throw invalid(`Choose one of: ${ROLES.join(', ')} (got "${role}").`, 'role');
+  if (!(ROLES as readonly string[]).includes(role))
+    throw invalid(`Choose one of: ${ROLES.join(', ')} (got "${role}").`, 'role');
   return role as Role;
 }
 
@@ -70,7 +82,9 @@ async function guardLastAdmin(tx: Tx, user: UserSummary, what: string) {
   if (user.role !== 'admin' || user.disabledAt) return;
   const others = await tx.user.count({ where: { role: 'admin', disabledAt: null, id: { not: user.id } } });
   if (others === 0) {
-    throw conflict(`${user.email} is the last active admin; ${what} would leave nobody able to manage users. Make another user an admin first.`);
+    throw conflict(
+      `${user.email} is the last active admin; ${what} would leave nobody able to manage users. Make another user an admin first.`,
+    );
   }
 }
 
@@ -83,7 +97,10 @@ export async function listUsers(db: Db, actor: Actor): Promise<UserSummary[]> {
 export async function findUserByEmail(db: Db, actor: Actor, email: string): Promise<UserSummary> {
   requirePermission(actor, 'users.manage');
   const user = await db.user.findUnique({ where: { email: email.trim().toLowerCase() }, select: publicFields });
-  if (!user) throw new DomainError('not_found', 'not_found', `No user with email ${email.trim().toLowerCase()}`, { field: 'email' });
+  if (!user)
+    throw new DomainError('not_found', 'not_found', `No user with email ${email.trim().toLowerCase()}`, {
+      field: 'email',
+    });
   return user;
 }
 
@@ -91,7 +108,11 @@ export async function findUserByEmail(db: Db, actor: Actor, email: string): Prom
  * Creates an account. Without a password, a strong one is generated and returned once as
  * `generatedPassword` (null when the caller chose the password).
  */
-export async function createUser(db: Db, actor: Actor, raw: NewUserInput): Promise<{ user: UserSummary; generatedPassword: string | null }> {
+export async function createUser(
+  db: Db,
+  actor: Actor,
+  raw: NewUserInput,
+): Promise<{ user: UserSummary; generatedPassword: string | null }> {
   requirePermission(actor, 'users.manage');
   const parsed = newUserSchema.safeParse(raw);
   if (!parsed.success) {
@@ -105,8 +126,16 @@ export async function createUser(db: Db, actor: Actor, raw: NewUserInput): Promi
   try {
     const user = await serializable(db, async (tx) => {
       if (await tx.user.findUnique({ where: { email: input.email }, select: { id: true } })) throw taken();
-      const created = await tx.user.create({ data: { email: input.email, name: input.name, role: input.role, passwordHash }, select: publicFields });
-      await recordAudit(tx, actor, { action: 'user.create', subjectType: 'user', subjectId: created.id, after: { email: created.email, name: created.name, role: created.role } });
+      const created = await tx.user.create({
+        data: { email: input.email, name: input.name, role: input.role, passwordHash },
+        select: publicFields,
+      });
+      await recordAudit(tx, actor, {
+        action: 'user.create',
+        subjectType: 'user',
+        subjectId: created.id,
+        after: { email: created.email, name: created.name, role: created.role },
+      });
       return created;
     });
     return { user, generatedPassword };
@@ -117,7 +146,12 @@ export async function createUser(db: Db, actor: Actor, raw: NewUserInput): Promi
   }
 }
 
-export async function setUserRole(db: Db, actor: Actor, userId: string, role: Role | string): Promise<{ user: UserSummary; changed: boolean }> {
+export async function setUserRole(
+  db: Db,
+  actor: Actor,
+  userId: string,
+  role: Role | string,
+): Promise<{ user: UserSummary; changed: boolean }> {
   requirePermission(actor, 'users.manage');
   const next = parseRole(role);
   return serializable(db, async (tx) => {
@@ -128,7 +162,13 @@ export async function setUserRole(db: Db, actor: Actor, userId: string, role: Ro
       await guardLastAdmin(tx, user, `making them ${next}`);
     }
     const updated = await tx.user.update({ where: { id: user.id }, data: { role: next }, select: publicFields });
-    await recordAudit(tx, actor, { action: 'user.role', subjectType: 'user', subjectId: user.id, before: { email: user.email, role: user.role }, after: { email: user.email, role: next } });
+    await recordAudit(tx, actor, {
+      action: 'user.role',
+      subjectType: 'user',
+      subjectId: user.id,
+      before: { email: user.email, role: user.role },
+      after: { email: user.email, role: next },
+    });
     return { user: updated, changed: true };
   });
 }
@@ -148,8 +188,18 @@ export async function setUserDisabled(
     const user = await findUser(tx, userId);
     if (!!user.disabledAt === disabled) return { user, changed: false, sessionsEnded: 0, tokensRevoked: 0 };
     if (!disabled) {
-      const updated = await tx.user.update({ where: { id: user.id }, data: { disabledAt: null }, select: publicFields });
-      await recordAudit(tx, actor, { action: 'user.enable', subjectType: 'user', subjectId: user.id, before: { email: user.email, disabledAt: user.disabledAt }, after: { email: user.email, disabledAt: null } });
+      const updated = await tx.user.update({
+        where: { id: user.id },
+        data: { disabledAt: null },
+        select: publicFields,
+      });
+      await recordAudit(tx, actor, {
+        action: 'user.enable',
+        subjectType: 'user',
+        subjectId: user.id,
+        before: { email: user.email, disabledAt: user.disabledAt },
+        after: { email: user.email, disabledAt: null },
+      });
       return { user: updated, changed: true, sessionsEnded: 0, tokensRevoked: 0 };
     }
     if (user.id === actor.id) throw conflict('You cannot disable your own account: ask another admin to do it.');
@@ -157,7 +207,10 @@ export async function setUserDisabled(
     const now = new Date();
     const updated = await tx.user.update({ where: { id: user.id }, data: { disabledAt: now }, select: publicFields });
     const sessions = await tx.session.deleteMany({ where: { userId: user.id } });
-    const tokens = await tx.apiToken.updateMany({ where: { userId: user.id, revokedAt: null }, data: { revokedAt: now } });
+    const tokens = await tx.apiToken.updateMany({
+      where: { userId: user.id, revokedAt: null },
+      data: { revokedAt: now },
+    });
     await recordAudit(tx, actor, {
       action: 'user.disable',
       subjectType: 'user',
@@ -170,7 +223,11 @@ export async function setUserDisabled(
 }
 
 /** Sets a new generated password, returned this once, and ends the user's sessions. */
-export async function resetPassword(db: Db, actor: Actor, userId: string): Promise<{ user: UserSummary; password: string; sessionsEnded: number }> {
+export async function resetPassword(
+  db: Db,
+  actor: Actor,
+  userId: string,
+): Promise<{ user: UserSummary; password: string; sessionsEnded: number }> {
   requirePermission(actor, 'users.manage');
   const password = generatePassword();
   const passwordHash = await hashPassword(password);
@@ -178,7 +235,12 @@ export async function resetPassword(db: Db, actor: Actor, userId: string): Promi
     const user = await findUser(tx, userId);
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     const sessions = await tx.session.deleteMany({ where: { userId: user.id } });
-    await recordAudit(tx, actor, { action: 'user.password_reset', subjectType: 'user', subjectId: user.id, after: { email: user.email, sessionsEnded: sessions.count } });
+    await recordAudit(tx, actor, {
+      action: 'user.password_reset',
+      subjectType: 'user',
+      subjectId: user.id,
+      after: { email: user.email, sessionsEnded: sessions.count },
+    });
     return { user, password, sessionsEnded: sessions.count };
   });
 }

@@ -55,7 +55,8 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   if ('bytes' in artifact) {
     integrity.checksum_verified = true;
     integrity.file_size_matches = artifact.bytes.byteLength === Number(exp.fileSizeBytes);
-    if (!integrity.file_size_matches) errors.push(`file size ${artifact.bytes.byteLength} differs from the recorded ${exp.fileSizeBytes}`);
+    if (!integrity.file_size_matches)
+      errors.push(`file size ${artifact.bytes.byteLength} differs from the recorded ${exp.fileSizeBytes}`);
   } else {
     integrity.checksum_verified = false;
     errors.push(artifact.error);
@@ -68,7 +69,10 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   if ('bytes' in artifact) {
     let validationSet: ExportCheckInput['validationSet'] = null;
     if (exp.trainingJobId) {
-      const job = await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } });
+      const job = await db.trainingJob.findUnique({
+        where: { id: exp.trainingJobId },
+        select: { validationSha256: true },
+      });
       validationSet = job?.validationSha256 ? await bytesOrError(store, job.validationSha256) : 'none';
     }
     const source = exp.sourceChecksum ? await bytesOrError(store, exp.sourceChecksum) : null;
@@ -96,9 +100,11 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   } else if (exp.sourceChecksum) {
     // Nothing to compare, but whether the source still reads is worth recording.
     const source = await bytesOrError(store, exp.sourceChecksum);
-    const read = 'bytes' in source ? await runTask('weightsDigest', { bytes: source.bytes, format: 'pytorch' }) : source;
+    const read =
+      'bytes' in source ? await runTask('weightsDigest', { bytes: source.bytes, format: 'pytorch' }) : source;
     integrity.source_checksum_verified = !('error' in read);
-    if ('error' in read) warnings.push(`the source checkpoint could not be re-read (${read.error}); parity was not checked`);
+    if ('error' in read)
+      warnings.push(`the source checkpoint could not be re-read (${read.error}); parity was not checked`);
   }
 
   // 4. Parity across the formats exported from the same source (one sibling in memory at a time).
@@ -111,16 +117,38 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
     const parity = [];
     for (const s of siblings) {
       try {
-        const other = await runTask('weightsDigest', { bytes: transferable(await store.get(s.checksum)), format: s.exportFormat as ExportFormat });
-        if ('error' in other) parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: false, error: other.error });
-        else parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: other.digest === digest });
+        const other = await runTask('weightsDigest', {
+          bytes: transferable(await store.get(s.checksum)),
+          format: s.exportFormat as ExportFormat,
+        });
+        if ('error' in other)
+          parity.push({
+            model_id: s.modelId,
+            export_format: s.exportFormat,
+            identical_weights: false,
+            error: other.error,
+          });
+        else
+          parity.push({
+            model_id: s.modelId,
+            export_format: s.exportFormat,
+            identical_weights: other.digest === digest,
+          });
       } catch (e) {
-        parity.push({ model_id: s.modelId, export_format: s.exportFormat, identical_weights: false, error: (e as Error).message });
+        parity.push({
+          model_id: s.modelId,
+          export_format: s.exportFormat,
+          identical_weights: false,
+          error: (e as Error).message,
+        });
       }
     }
     performance.format_parity = parity;
     const broken = parity.filter((p) => !p.identical_weights);
-    if (broken.length) warnings.push(`weights differ from sibling export(s) ${broken.map((p) => p.model_id).join(', ')} of the same source`);
+    if (broken.length)
+      warnings.push(
+        `weights differ from sibling export(s) ${broken.map((p) => p.model_id).join(', ')} of the same source`,
+      );
   }
 
   // 5. Behaviour on the training job's validation set (computed above, reported last).

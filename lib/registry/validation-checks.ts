@@ -25,7 +25,13 @@ const PROBE_BATCH = 32;
 export type ExportCheckInput = {
   bytes: Uint8Array;
   format: ExportFormat;
-  recorded: { architectureHash: string; parameterCount: number; outputDimension: number; modelType: string; compatibilityVersion: string };
+  recorded: {
+    architectureHash: string;
+    parameterCount: number;
+    outputDimension: number;
+    modelType: string;
+    compatibilityVersion: string;
+  };
   /** The source checkpoint's bytes, or why they could not be read; null when the export has none. */
   source: { bytes: Uint8Array } | { error: string } | null;
   /** The training job's validation set, why it could not be read, 'none' when the job has none, null for direct exports. */
@@ -77,14 +83,17 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
     integrity.architecture_hash_matches = architectureHash(arch) === x.recorded.architectureHash;
     integrity.parameter_count_matches = parameterCount(arch) === x.recorded.parameterCount;
     if (!integrity.architecture_hash_matches) errors.push('the artifact’s architecture hash differs from its metadata');
-    if (!integrity.parameter_count_matches) errors.push(`parameter count ${parameterCount(arch)} differs from the recorded ${x.recorded.parameterCount}`);
+    if (!integrity.parameter_count_matches)
+      errors.push(`parameter count ${parameterCount(arch)} differs from the recorded ${x.recorded.parameterCount}`);
     compatibility.architecture = { input_dim: arch.inputDim, hidden_dims: arch.hiddenDims, model_type: 'autoencoder' };
     compatibility.input_dimension = arch.inputDim;
     compatibility.expected_input_dimension = EXPECTED_INPUT_DIM;
     compatibility.input_dimension_ok = arch.inputDim === EXPECTED_INPUT_DIM;
     compatibility.output_dimension_ok = x.recorded.outputDimension === arch.inputDim;
     if (!compatibility.input_dimension_ok) {
-      errors.push(`input dimension ${arch.inputDim} does not match the ${EXPECTED_INPUT_DIM}-dimensional drawing embeddings (768 visual + 64 subject)`);
+      errors.push(
+        `input dimension ${arch.inputDim} does not match the ${EXPECTED_INPUT_DIM}-dimensional drawing embeddings (768 visual + 64 subject)`,
+      );
     }
     compatibility.model_type_ok = x.recorded.modelType === 'autoencoder';
     compatibility.compatibility_version = x.recorded.compatibilityVersion;
@@ -125,7 +134,9 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
     performance.probe_batch_size = PROBE_BATCH;
     performance.probe_output_finite = reference.every(Number.isFinite);
     if (!performance.probe_output_finite) {
-      errors.push('the model’s output on a small probe batch is not finite (Infinity or NaN: its weights overflow float32), so it cannot score drawings (non_finite_output)');
+      errors.push(
+        'the model’s output on a small probe batch is not finite (Infinity or NaN: its weights overflow float32), so it cannot score drawings (non_finite_output)',
+      );
     }
     if (x.format === 'onnx') {
       try {
@@ -141,7 +152,9 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
           inference_ms_per_sample: round(ms / PROBE_BATCH, 5),
         });
         if (!performance.onnxruntime_ok) {
-          errors.push(`onnxruntime output differs from the source forward pass by ${diff.maxRel.toExponential(2)} (relative; tolerance ${ONNX_PARITY_TOLERANCE})`);
+          errors.push(
+            `onnxruntime output differs from the source forward pass by ${diff.maxRel.toExponential(2)} (relative; tolerance ${ONNX_PARITY_TOLERANCE})`,
+          );
         }
       } catch (e) {
         performance.onnxruntime_ok = false;
@@ -156,7 +169,9 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
   // 5. Behaviour on the training job's validation set, when there is one.
   const vs = x.validationSet;
   if (ae && vs === 'none') {
-    r.validationSetWarnings.push('the training job has no validation set; the deployment threshold cannot be derived from data');
+    r.validationSetWarnings.push(
+      'the training job has no validation set; the deployment threshold cannot be derived from data',
+    );
   } else if (ae && vs !== null && vs !== 'none') {
     if ('error' in vs) r.validationSetWarnings.push(`the validation set could not be read: ${vs.error}`);
     else {
@@ -167,7 +182,8 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
           r.validationSetSummary = summariseErrors(errs, set.isAnomaly);
           const nonFinite = nonFiniteNormalErrors(errs, set.isAnomaly);
           r.validationSetSummary.non_finite_normal_errors = nonFinite;
-          r.validationSetSummary.threshold_finite = nonFinite === 0 && Number.isFinite(r.validationSetSummary.normal_error_p95);
+          r.validationSetSummary.threshold_finite =
+            nonFinite === 0 && Number.isFinite(r.validationSetSummary.normal_error_p95);
           // A threshold of Infinity flags nothing and NaN compares false with everything: refused
           // here, at validation, rather than at deploy (where PostgreSQL or the serving side would).
           if (!r.validationSetSummary.threshold_finite) {
@@ -175,7 +191,10 @@ export async function checkExportArtifact(x: ExportCheckInput): Promise<ExportCh
               `${nonFinite || 'some'} of the validation set's ${r.validationSetSummary.normal_samples} normal samples reconstruct to a non-finite error (overflow to Infinity or NaN: values or weights too large for float32), so no deployment threshold can be derived (non_finite_reconstruction)`,
             );
           }
-        } else r.validationSetWarnings.push(`the validation set has ${set.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
+        } else
+          r.validationSetWarnings.push(
+            `the validation set has ${set.dim} dimensions; the model takes ${ae.architecture.inputDim}`,
+          );
       } catch (e) {
         if (!isModelDeploymentError(e)) throw e;
         r.validationSetWarnings.push(`the validation set could not be read: ${e.message}`);

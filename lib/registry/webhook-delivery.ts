@@ -22,14 +22,24 @@ export type DeliveryErrorCode =
   | 'network_error'
   | 'webhook_deleted';
 
-export type SendResult = { statusCode: number | null; error: string | null; errorCode: DeliveryErrorCode | null; durationMs: number };
+export type SendResult = {
+  statusCode: number | null;
+  error: string | null;
+  errorCode: DeliveryErrorCode | null;
+  durationMs: number;
+};
 
 /**
  * One POST: resolve and vet the target, connect to the vetted address only, take the status and
  * drop the response unread. Redirects are not followed (a redirect is not a delivery, and following
  * one could carry the event, or the server's reach, somewhere unintended).
  */
-export async function sendWebhookRequest(rawUrl: string, headers: Record<string, string>, body: string, opts: { egress: EgressPolicy; timeoutMs: number }): Promise<SendResult> {
+export async function sendWebhookRequest(
+  rawUrl: string,
+  headers: Record<string, string>,
+  body: string,
+  opts: { egress: EgressPolicy; timeoutMs: number },
+): Promise<SendResult> {
   const { timeoutMs } = opts;
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
@@ -40,7 +50,13 @@ export async function sendWebhookRequest(rawUrl: string, headers: Record<string,
     const status = await post(url, pinnedLookup(target), headers, body, deadline);
     const durationMs = elapsed();
     if (status >= 200 && status < 300) return { statusCode: status, error: null, errorCode: null, durationMs };
-    if (status >= 300 && status < 400) return { statusCode: status, error: `HTTP ${status} (redirects are not followed)`, errorCode: 'redirect_not_followed', durationMs };
+    if (status >= 300 && status < 400)
+      return {
+        statusCode: status,
+        error: `HTTP ${status} (redirects are not followed)`,
+        errorCode: 'redirect_not_followed',
+        durationMs,
+      };
     return { statusCode: status, error: `HTTP ${status}`, errorCode: 'http_error', durationMs };
   } catch (e) {
     return { statusCode: null, ...classifyError(e, deadline.aborted, timeoutMs), durationMs: elapsed() };
@@ -56,13 +72,25 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function post(url: URL, lookup: ReturnType<typeof pinnedLookup>, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
+function post(
+  url: URL,
+  lookup: ReturnType<typeof pinnedLookup>,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     const request = url.protocol === 'https:' ? https.request : http.request;
     const req = request(
       url,
       // agent: false: a fresh socket each time, so no pooled connection outlives the check it was made under.
-      { method: 'POST', headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, lookup: lookup as never, agent: false, signal },
+      {
+        method: 'POST',
+        headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+        lookup: lookup as never,
+        agent: false,
+        signal,
+      },
       (res) => {
         resolve(res.statusCode ?? 0);
         // The body is the receiver's business: it is neither read nor kept.
@@ -76,19 +104,26 @@ function post(url: URL, lookup: ReturnType<typeof pinnedLookup>, headers: Record
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|EPROTO$|HOSTNAME_MISMATCH|ERR_OSSL_)/;
 
-function classifyError(e: unknown, timedOut: boolean, timeoutMs: number): { error: string; errorCode: DeliveryErrorCode } {
+function classifyError(
+  e: unknown,
+  timedOut: boolean,
+  timeoutMs: number,
+): { error: string; errorCode: DeliveryErrorCode } {
   if (e instanceof EgressRefusedError) return { error: e.message, errorCode: 'forbidden_target' };
   if (e instanceof EgressDnsError) return { error: e.message, errorCode: 'dns_failure' };
   const err = e as { name?: string; code?: string; address?: string; port?: number };
-  if (timedOut || err?.name === 'TimeoutError' || err?.code === 'ETIMEDOUT') return { error: `no response within ${timeoutMs / 1000} s`, errorCode: 'timeout' };
+  if (timedOut || err?.name === 'TimeoutError' || err?.code === 'ETIMEDOUT')
+    return { error: `no response within ${timeoutMs / 1000} s`, errorCode: 'timeout' };
   const code = String(err?.code ?? '');
   const where = err?.address ? ` (${err.address}${err.port ? `:${err.port}` : ''})` : '';
   if (code === 'ECONNREFUSED') return { error: `connection refused${where}`, errorCode: 'connection_refused' };
-  if (code === 'ECONNRESET' || code === 'EPIPE') return { error: `connection closed before an answer${where}`, errorCode: 'connection_reset' };
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL') return { error: `no route to the receiver${where} (${code})`, errorCode: 'unreachable' };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { error: `the receiver's name could not be resolved (${code})`, errorCode: 'dns_failure' };
+  if (code === 'ECONNRESET' || code === 'EPIPE')
+    return { error: `connection closed before an answer${where}`, errorCode: 'connection_reset' };
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL')
+    return { error: `no route to the receiver${where} (${code})`, errorCode: 'unreachable' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return { error: `the receiver's name could not be resolved (${code})`, errorCode: 'dns_failure' };
   if (TLS_CODE.test(code)) return { error: `TLS handshake failed (${code})`, errorCode: 'tls_error' };
   if (code === 'ERR_INVALID_URL') return { error: 'the stored URL is not valid', errorCode: 'network_error' };
   return { error: `request failed${code ? ` (${code})` : ''}`, errorCode: 'network_error' };
 }
-

@@ -75,7 +75,13 @@ export type AttemptOutcome = {
   durationMs: number | null;
   nextAttemptAt: Date | null;
 };
-export type DispatchResult = { claimed: number; delivered: number; retrying: number; failed: number; outcomes: AttemptOutcome[] };
+export type DispatchResult = {
+  claimed: number;
+  delivered: number;
+  retrying: number;
+  failed: number;
+  outcomes: AttemptOutcome[];
+};
 
 /**
  * Claims the due pending deliveries of active webhooks and sends them (concurrently, at most
@@ -92,7 +98,9 @@ export async function dispatchDueDeliveries(db: Db, opts: DispatchOptions = {}):
     take: opts.limit ?? DEFAULT_BATCH,
     select: { id: true, attempts: true },
   });
-  const claimed = (await Promise.all(due.map((d) => claim(db, d, now)))).filter((d): d is ClaimedDelivery => d !== null);
+  const claimed = (await Promise.all(due.map((d) => claim(db, d, now)))).filter(
+    (d): d is ClaimedDelivery => d !== null,
+  );
   const outcomes = await Promise.all(claimed.map((d) => attempt(db, d, now, opts)));
   return {
     claimed: claimed.length,
@@ -118,13 +126,27 @@ export async function deliverNow(db: Db, id: string, opts: SendOptions): Promise
   const now = opts.now ?? new Date();
   const d = await db.webhookDelivery.findUnique({ where: { id }, select: { id: true, attempts: true, status: true } });
   const claimed = d && d.status === 'pending' ? await claim(db, d, now) : null;
-  if (!claimed) throw new DomainError('conflict', 'conflict', `Delivery ${id} is already being sent; see the delivery log.`);
+  if (!claimed)
+    throw new DomainError('conflict', 'conflict', `Delivery ${id} is already being sent; see the delivery log.`);
   return attempt(db, claimed, now, opts);
 }
 
 async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOptions): Promise<AttemptOutcome> {
-  const row = await db.webhookDelivery.findUnique({ where: { id: d.id }, include: { webhook: { select: { url: true, secret: true } } } });
-  if (!row) return { id: d.id, status: 'failed', attempts: d.attempts, statusCode: null, error: 'webhook deleted', errorCode: 'webhook_deleted', durationMs: null, nextAttemptAt: null };
+  const row = await db.webhookDelivery.findUnique({
+    where: { id: d.id },
+    include: { webhook: { select: { url: true, secret: true } } },
+  });
+  if (!row)
+    return {
+      id: d.id,
+      status: 'failed',
+      attempts: d.attempts,
+      statusCode: null,
+      error: 'webhook deleted',
+      errorCode: 'webhook_deleted',
+      durationMs: null,
+      nextAttemptAt: null,
+    };
   const body = JSON.stringify(row.payload);
   const timestamp = Math.floor(Date.now() / 1000);
   const headers = {
@@ -135,7 +157,10 @@ async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOpti
     'X-Drawbridge-Timestamp': String(timestamp),
     'X-Drawbridge-Signature': signWebhookPayload(row.webhook.secret, timestamp, body),
   };
-  const sent = await sendWebhookRequest(row.webhook.url, headers, body, { egress: egressPolicy(opts.egress), timeoutMs: opts.timeoutMs ?? DELIVERY_TIMEOUT_MS });
+  const sent = await sendWebhookRequest(row.webhook.url, headers, body, {
+    egress: egressPolicy(opts.egress),
+    timeoutMs: opts.timeoutMs ?? DELIVERY_TIMEOUT_MS,
+  });
   const { statusCode, error, errorCode, durationMs } = sent;
 
   let outcome: AttemptOutcome;
@@ -145,7 +170,11 @@ async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOpti
   } else if (d.attempts >= MAX_ATTEMPTS) {
     outcome = { ...base, status: 'failed', nextAttemptAt: null };
   } else {
-    outcome = { ...base, status: 'pending', nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts, opts.random)) };
+    outcome = {
+      ...base,
+      status: 'pending',
+      nextAttemptAt: new Date(now.getTime() + retryDelayMs(d.attempts, opts.random)),
+    };
   }
   // Conditional on the claim, so a stale sender never overwrites a newer attempt's record.
   await db.webhookDelivery.updateMany({
@@ -171,7 +200,10 @@ async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOpti
  * `intervalMs`, plus `kickDispatcher()` after commits. Timers are unref'd so they never keep a
  * process alive. Ticks never overlap; a kick during a tick runs another right after.
  */
-export function startDispatcher(getDb: () => Promise<Db>, opts: DispatchOptions & { intervalMs?: number; kickDelayMs?: number } = {}): DispatcherHandle {
+export function startDispatcher(
+  getDb: () => Promise<Db>,
+  opts: DispatchOptions & { intervalMs?: number; kickDelayMs?: number } = {},
+): DispatcherHandle {
   const existing = currentDispatcher();
   if (existing) return existing;
   const limit = opts.limit ?? DEFAULT_BATCH;

@@ -7,8 +7,24 @@ import { rollbackDeployment, undeployModel } from './deploy';
 import { emitEvent } from './events';
 import { exportModelFromTrainingJob } from './exports';
 import { deployThroughReview, openTestRegistry } from './test-registry';
-import { dispatchDueDeliveries, MAX_ATTEMPTS, retryDelayMs, signWebhookPayload, startDispatcher, verifyWebhookSignature } from './webhook-dispatch';
-import { createWebhook, deleteWebhook, listWebhookDeliveries, listWebhooks, redeliverDelivery, rotateWebhookSecret, sendTestEvent, updateWebhook } from './webhooks';
+import {
+  dispatchDueDeliveries,
+  MAX_ATTEMPTS,
+  retryDelayMs,
+  signWebhookPayload,
+  startDispatcher,
+  verifyWebhookSignature,
+} from './webhook-dispatch';
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhookDeliveries,
+  listWebhooks,
+  redeliverDelivery,
+  rotateWebhookSecret,
+  sendTestEvent,
+  updateWebhook,
+} from './webhooks';
 import { startReceiver, status } from './test-webhook-receiver';
 
 describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
@@ -28,29 +44,75 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
   });
 
   const admin = () => r.actor('admin');
-  const job = (min: number) => r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
+  const job = (min: number) =>
+    r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
   /** Creates a webhook at `path` of the receiver and tells the receiver its secret. */
   async function hook(path: string, environment: 'production' | 'staging', events: string[]) {
-    const { webhook, secret } = await createWebhook(r.db, admin(), { environment, url: `${rx.base}${path}`, events: events as never });
+    const { webhook, secret } = await createWebhook(r.db, admin(), {
+      environment,
+      url: `${rx.base}${path}`,
+      events: events as never,
+    });
     rx.secrets.set(path, secret);
     return webhook;
   }
-  const deliveriesOf = (webhookId: string) => r.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'asc' } });
+  const deliveriesOf = (webhookId: string) =>
+    r.db.webhookDelivery.findMany({ where: { webhookId }, orderBy: { createdAt: 'asc' } });
 
   it('lets only admins manage webhooks, refuses non-http(s) URLs, and shows the secret only once', async () => {
     for (const role of ['viewer', 'reviewer', 'deployer'] as const) {
-      await expect(createWebhook(r.db, r.actor(role), { environment: 'production', url: 'https://example.org/h', events: ['model.deployed'] })).rejects.toBeInstanceOf(AuthError);
+      await expect(
+        createWebhook(r.db, r.actor(role), {
+          environment: 'production',
+          url: 'https://example.org/h',
+          events: ['model.deployed'],
+        }),
+      ).rejects.toBeInstanceOf(AuthError);
       await expect(listWebhooks(r.db, r.actor(role))).rejects.toBeInstanceOf(AuthError);
     }
-    for (const url of ['ftp://example.org/h', 'file:///etc/passwd', 'javascript:alert(1)', 'data:text/plain,x', 'gopher://x', 'example.org/h', '']) {
-      await expect(createWebhook(r.db, admin(), { environment: 'production', url, events: ['model.deployed'] })).rejects.toMatchObject({ code: 'invalid_request', details: { field: 'url' } });
+    for (const url of [
+      'ftp://example.org/h',
+      'file:///etc/passwd',
+      'javascript:alert(1)',
+      'data:text/plain,x',
+      'gopher://x',
+      'example.org/h',
+      '',
+    ]) {
+      await expect(
+        createWebhook(r.db, admin(), { environment: 'production', url, events: ['model.deployed'] }),
+      ).rejects.toMatchObject({ code: 'invalid_request', details: { field: 'url' } });
     }
-    await expect(createWebhook(r.db, admin(), { environment: 'production', url: 'https://user:pw@example.org/h', events: ['model.deployed'] })).rejects.toMatchObject({ details: { field: 'url' } });
-    await expect(createWebhook(r.db, admin(), { environment: 'production', url: 'https://example.org/h', events: [] })).rejects.toMatchObject({ details: { field: 'events' } });
-    await expect(createWebhook(r.db, admin(), { environment: 'production', url: 'https://example.org/h', events: ['model.exploded' as never] })).rejects.toMatchObject({ details: { field: 'events' } });
-    await expect(createWebhook(r.db, admin(), { environment: 'moon' as never, url: 'https://example.org/h', events: ['model.deployed'] })).rejects.toMatchObject({ details: { field: 'environment' } });
+    await expect(
+      createWebhook(r.db, admin(), {
+        environment: 'production',
+        url: 'https://user:pw@example.org/h',
+        events: ['model.deployed'],
+      }),
+    ).rejects.toMatchObject({ details: { field: 'url' } });
+    await expect(
+      createWebhook(r.db, admin(), { environment: 'production', url: 'https://example.org/h', events: [] }),
+    ).rejects.toMatchObject({ details: { field: 'events' } });
+    await expect(
+      createWebhook(r.db, admin(), {
+        environment: 'production',
+        url: 'https://example.org/h',
+        events: ['model.exploded' as never],
+      }),
+    ).rejects.toMatchObject({ details: { field: 'events' } });
+    await expect(
+      createWebhook(r.db, admin(), {
+        environment: 'moon' as never,
+        url: 'https://example.org/h',
+        events: ['model.deployed'],
+      }),
+    ).rejects.toMatchObject({ details: { field: 'environment' } });
 
-    const { webhook, secret } = await createWebhook(r.db, admin(), { environment: 'staging', url: 'https://hooks.example.org/x#frag', events: ['model.deployed', 'model.deployed'] });
+    const { webhook, secret } = await createWebhook(r.db, admin(), {
+      environment: 'staging',
+      url: 'https://hooks.example.org/x#frag',
+      events: ['model.deployed', 'model.deployed'],
+    });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
     expect(webhook).not.toHaveProperty('secret');
     expect(webhook).toMatchObject({ url: 'https://hooks.example.org/x', events: ['model.deployed'], active: true });
@@ -59,14 +121,19 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const rotated = await rotateWebhookSecret(r.db, admin(), webhook.id);
     expect(rotated.secret).not.toBe(secret);
     await expect(rotateWebhookSecret(r.db, r.actor('deployer'), webhook.id)).rejects.toBeInstanceOf(AuthError);
-    await expect(updateWebhook(r.db, r.actor('deployer'), webhook.id, { active: false })).rejects.toBeInstanceOf(AuthError);
+    await expect(updateWebhook(r.db, r.actor('deployer'), webhook.id, { active: false })).rejects.toBeInstanceOf(
+      AuthError,
+    );
     await expect(sendTestEvent(r.db, r.actor('deployer'), webhook.id)).rejects.toBeInstanceOf(AuthError);
     await expect(listWebhookDeliveries(r.db, r.actor('deployer'), webhook.id)).rejects.toBeInstanceOf(AuthError);
     await expect(deleteWebhook(r.db, r.actor('deployer'), webhook.id)).rejects.toBeInstanceOf(AuthError);
     await deleteWebhook(r.db, admin(), webhook.id);
     await expect(deleteWebhook(r.db, admin(), webhook.id)).rejects.toMatchObject({ code: 'not_found' });
 
-    const audit = await r.db.auditEvent.findMany({ where: { subjectType: 'webhook', subjectId: webhook.id }, orderBy: { id: 'asc' } });
+    const audit = await r.db.auditEvent.findMany({
+      where: { subjectType: 'webhook', subjectId: webhook.id },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.map((a) => a.action)).toEqual(['webhook.create', 'webhook.rotate_secret', 'webhook.delete']);
     expect(JSON.stringify(audit)).not.toContain(secret);
     expect(JSON.stringify(audit)).not.toContain(rotated.secret);
@@ -80,20 +147,61 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     await updateWebhook(r.db, admin(), off.id, { active: false });
 
     const deployer = r.actor('deployer');
-    const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'onnx' });
-    const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(5).id, ageGroupMin: 5, ageGroupMax: 6, exportFormat: 'safetensors' });
+    const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job(5).id,
+      ageGroupMin: 5,
+      ageGroupMax: 6,
+      exportFormat: 'onnx',
+    });
+    const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job(5).id,
+      ageGroupMin: 5,
+      ageGroupMax: 6,
+      exportFormat: 'safetensors',
+    });
     // Each deploy carries out a request approved through review (request.opened, request.approved).
-    const d1 = await deployThroughReview(r, { model_id: a.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false });
-    const d2 = await deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, replace_existing: true, validate_before_deployment: false });
+    const d1 = await deployThroughReview(r, {
+      model_id: a.modelId,
+      age_group_min: 5,
+      age_group_max: 6,
+      validate_before_deployment: false,
+    });
+    const d2 = await deployThroughReview(r, {
+      model_id: b.modelId,
+      age_group_min: 5,
+      age_group_max: 6,
+      replace_existing: true,
+      validate_before_deployment: false,
+    });
     const rb = await rollbackDeployment(r.db, r.store, deployer, { age_group_min: 5, age_group_max: 6 });
     expect(await undeployModel(r.db, deployer, rb.restored.id)).toBe(true);
     // a no-op undeploy (returns false) emits nothing
     expect(await undeployModel(r.db, deployer, rb.restored.id)).toBe(false);
     // A failed deploy (rolled back) leaves no delivery behind.
-    await expect(deployThroughReview(r, { model_id: a.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false })).resolves.toBeTruthy();
-    await expect(deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6, validate_before_deployment: false })).rejects.toMatchObject({ code: 'active_model_exists' });
+    await expect(
+      deployThroughReview(r, {
+        model_id: a.modelId,
+        age_group_min: 5,
+        age_group_max: 6,
+        validate_before_deployment: false,
+      }),
+    ).resolves.toBeTruthy();
+    await expect(
+      deployThroughReview(r, {
+        model_id: b.modelId,
+        age_group_min: 5,
+        age_group_max: 6,
+        validate_before_deployment: false,
+      }),
+    ).rejects.toMatchObject({ code: 'active_model_exists' });
 
-    expect((await deliveriesOf(prod.id)).map((d) => d.event)).toEqual(['model.deployed', 'model.deployed', 'model.rolled_back', 'model.undeployed', 'model.deployed']);
+    expect((await deliveriesOf(prod.id)).map((d) => d.event)).toEqual([
+      'model.deployed',
+      'model.deployed',
+      'model.rolled_back',
+      'model.undeployed',
+      'model.deployed',
+    ]);
     expect(await deliveriesOf(staging.id)).toEqual([]);
     // the four requests behind those deploys reach the webhook subscribed to request events only
     const requestEvents = (await deliveriesOf(requestsOnly.id)).map((d) => d.event).sort();
@@ -112,7 +220,9 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
       expect(g.headers['user-agent']).toBe('Drawbridge-Webhooks/1');
       expect(g.headers['x-drawbridge-event']).toBe(g.body.event);
       expect(Math.abs(Number(g.headers['x-drawbridge-timestamp']) - Date.now() / 1000)).toBeLessThan(30);
-      expect(g.headers['x-drawbridge-signature']).toBe(signWebhookPayload(rx.secrets.get('/prod')!, g.headers['x-drawbridge-timestamp'] as string, g.raw));
+      expect(g.headers['x-drawbridge-signature']).toBe(
+        signWebhookPayload(rx.secrets.get('/prod')!, g.headers['x-drawbridge-timestamp'] as string, g.raw),
+      );
       expect(g.body).toMatchObject({ environment: 'production' });
       expect(new Date(g.body.occurred_at as string).getTime()).toBeGreaterThan(Date.now() - 600_000);
     }
@@ -121,12 +231,47 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     expect(new Set(byDelivery.keys())).toEqual(new Set(rows.map((d) => d.id)));
     const actor = { id: deployer.id, name: deployer.name, email: deployer.email };
     const [first, second, rolled, undeployed] = rows.map((d) => byDelivery.get(d.id)!);
-    expect(first).toMatchObject({ event: 'model.deployed', data: { deployment_id: d1.deployment_id, model_id: a.modelId, age_group_min: 5, age_group_max: 6, replaced_deployment_id: null, sample_count: d1.sample_count, artifact_sha256: a.checksum, request_id: d1.request_id, break_glass_reason: null, actor } });
+    expect(first).toMatchObject({
+      event: 'model.deployed',
+      data: {
+        deployment_id: d1.deployment_id,
+        model_id: a.modelId,
+        age_group_min: 5,
+        age_group_max: 6,
+        replaced_deployment_id: null,
+        sample_count: d1.sample_count,
+        artifact_sha256: a.checksum,
+        request_id: d1.request_id,
+        break_glass_reason: null,
+        actor,
+      },
+    });
     // jsonb keeps numbers as decimals; the threshold survives to within a rounding of the last digit
     expect((first.data as { threshold: number }).threshold).toBeCloseTo(d1.threshold, 15);
-    expect(second).toMatchObject({ event: 'model.deployed', data: { deployment_id: d2.deployment_id, model_id: b.modelId, replaced_deployment_id: d1.deployment_id, replaced_model_id: a.modelId, backup_kept: true } });
-    expect(rolled).toMatchObject({ event: 'model.rolled_back', data: { deployment_id: d1.deployment_id, model_id: a.modelId, retired_deployment_id: d2.deployment_id, retired_model_id: b.modelId, actor } });
-    expect(undeployed).toMatchObject({ event: 'model.undeployed', data: { deployment_id: rb.restored.id, model_id: a.modelId, age_group_min: 5, age_group_max: 6, actor } });
+    expect(second).toMatchObject({
+      event: 'model.deployed',
+      data: {
+        deployment_id: d2.deployment_id,
+        model_id: b.modelId,
+        replaced_deployment_id: d1.deployment_id,
+        replaced_model_id: a.modelId,
+        backup_kept: true,
+      },
+    });
+    expect(rolled).toMatchObject({
+      event: 'model.rolled_back',
+      data: {
+        deployment_id: d1.deployment_id,
+        model_id: a.modelId,
+        retired_deployment_id: d2.deployment_id,
+        retired_model_id: b.modelId,
+        actor,
+      },
+    });
+    expect(undeployed).toMatchObject({
+      event: 'model.undeployed',
+      data: { deployment_id: rb.restored.id, model_id: a.modelId, age_group_min: 5, age_group_max: 6, actor },
+    });
 
     for (const d of await deliveriesOf(prod.id)) {
       expect(d).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: 204, lastError: null });
@@ -160,7 +305,11 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const log = await listWebhookDeliveries(r.db, admin(), prod.id, { pageSize: 2 });
     expect(log.total).toBe(5);
     expect(log.deliveries.map((d) => d.event)).toEqual(['model.deployed', 'model.undeployed']);
-    expect((await listWebhooks(r.db, admin())).find((h) => h.id === prod.id)!.deliveries).toEqual({ pending: 0, delivered: 5, failed: 0 });
+    expect((await listWebhooks(r.db, admin())).find((h) => h.id === prod.id)!.deliveries).toEqual({
+      pending: 0,
+      delivered: 5,
+      failed: 0,
+    });
 
     await deleteWebhook(r.db, admin(), prod.id);
     expect(await r.db.webhookDelivery.count({ where: { webhookId: prod.id } })).toBe(0);
@@ -170,14 +319,23 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
   it('retries with backoff: fails twice, then delivered, each attempt recorded', async () => {
     const h = await hook('/flaky', 'staging', ['request.opened']);
     rx.respond('/flaky', status(500, 'database is down'), status(503), status(200, 'ok'));
-    await r.db.$transaction((tx) => emitEvent(tx, { type: 'request.opened', environment: 'staging', payload: { request_id: 'req_1' } }));
+    await r.db.$transaction((tx) =>
+      emitEvent(tx, { type: 'request.opened', environment: 'staging', payload: { request_id: 'req_1' } }),
+    );
     const [d] = await deliveriesOf(h.id);
     const t0 = Date.now();
 
     let res = await dispatchDueDeliveries(r.db, { now: new Date(t0) });
     expect(res).toMatchObject({ claimed: 1, retrying: 1 });
     let row = await r.db.webhookDelivery.findUniqueOrThrow({ where: { id: d.id } });
-    expect(row).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: 500, lastError: 'HTTP 500', lastErrorCode: 'http_error', deliveredAt: null });
+    expect(row).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: 500,
+      lastError: 'HTTP 500',
+      lastErrorCode: 'http_error',
+      deliveredAt: null,
+    });
     // The receiver's body is never stored (issue 10: it made the log a read primitive).
     expect(JSON.stringify(row)).not.toContain('database is down');
     expect(row.lastDurationMs).toBeGreaterThanOrEqual(0);
@@ -201,7 +359,13 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     res = await dispatchDueDeliveries(r.db, { now: row.nextAttemptAt });
     expect(res).toMatchObject({ claimed: 1, delivered: 1 });
     row = await r.db.webhookDelivery.findUniqueOrThrow({ where: { id: d.id } });
-    expect(row).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null, lastErrorCode: null });
+    expect(row).toMatchObject({
+      status: 'delivered',
+      attempts: 3,
+      lastStatusCode: 200,
+      lastError: null,
+      lastErrorCode: null,
+    });
     expect(row.lastDurationMs).toBeGreaterThanOrEqual(0);
 
     const got = rx.at('/flaky');
@@ -215,7 +379,9 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
   it('gives up after the last attempt, records errors, and an admin can redeliver', async () => {
     const h = await hook('/down', 'production', ['request.rejected']);
     rx.respond('/down', status(500));
-    await r.db.$transaction((tx) => emitEvent(tx, { type: 'request.rejected', environment: 'production', payload: { request_id: 'req_2' } }));
+    await r.db.$transaction((tx) =>
+      emitEvent(tx, { type: 'request.rejected', environment: 'production', payload: { request_id: 'req_2' } }),
+    );
     const [d] = await deliveriesOf(h.id);
     let now = Date.now();
     const waits: number[] = [];
@@ -235,7 +401,11 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     expect(waits).toEqual([30, 120, 600, 3600, 21600]);
     expect(rx.at('/down')).toHaveLength(MAX_ATTEMPTS);
     expect(await dispatchDueDeliveries(r.db, { now: new Date(now + 30 * 86_400_000) })).toMatchObject({ claimed: 0 });
-    expect((await listWebhooks(r.db, admin())).find((x) => x.id === h.id)!.deliveries).toEqual({ pending: 0, delivered: 0, failed: 1 });
+    expect((await listWebhooks(r.db, admin())).find((x) => x.id === h.id)!.deliveries).toEqual({
+      pending: 0,
+      delivered: 0,
+      failed: 1,
+    });
 
     // Only failed deliveries can be sent again, only by admins; the same delivery id goes out.
     await expect(redeliverDelivery(r.db, r.actor('deployer'), d.id)).rejects.toBeInstanceOf(AuthError);
@@ -245,7 +415,12 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     expect(rx.at('/down').at(-1)!.headers['x-drawbridge-delivery']).toBe(d.id);
     await expect(redeliverDelivery(r.db, admin(), d.id)).rejects.toMatchObject({ code: 'conflict' });
     const audit = await r.db.auditEvent.findFirstOrThrow({ where: { action: 'webhook.redeliver', subjectId: h.id } });
-    expect(audit.before).toMatchObject({ deliveryId: d.id, status: 'failed', attempts: MAX_ATTEMPTS, lastError: 'HTTP 500' });
+    expect(audit.before).toMatchObject({
+      deliveryId: d.id,
+      status: 'failed',
+      attempts: MAX_ATTEMPTS,
+      lastError: 'HTTP 500',
+    });
     await deleteWebhook(r.db, admin(), h.id);
   });
 
@@ -254,30 +429,53 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const refused = await createWebhook(r.db, admin(), { environment: 'production', url: `http://127.0.0.1:${port}/gone`, events: ['request.approved'] });
+    const refused = await createWebhook(r.db, admin(), {
+      environment: 'production',
+      url: `http://127.0.0.1:${port}/gone`,
+      events: ['request.approved'],
+    });
     const slow = await hook('/slow', 'production', ['request.approved']);
     rx.respond('/slow', (_req, res) => setTimeout(() => res.writeHead(200).end(), 1500));
     const moved = await hook('/moved', 'production', ['request.approved']);
     rx.respond('/moved', (_req, res) => res.writeHead(302, { location: `${rx.base}/elsewhere` }).end());
 
-    await r.db.$transaction((tx) => emitEvent(tx, { type: 'request.approved', environment: 'production', payload: { request_id: 'req_3' } }));
+    await r.db.$transaction((tx) =>
+      emitEvent(tx, { type: 'request.approved', environment: 'production', payload: { request_id: 'req_3' } }),
+    );
     const res = await dispatchDueDeliveries(r.db, { now: new Date(), timeoutMs: 300 });
     expect(res).toMatchObject({ claimed: 3, retrying: 3 });
     const [a] = await deliveriesOf(refused.webhook.id);
-    expect(a).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null, lastErrorCode: 'connection_refused', lastError: `connection refused (127.0.0.1:${port})` });
+    expect(a).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastStatusCode: null,
+      lastErrorCode: 'connection_refused',
+      lastError: `connection refused (127.0.0.1:${port})`,
+    });
     const [b] = await deliveriesOf(slow.id);
-    expect(b).toMatchObject({ status: 'pending', lastStatusCode: null, lastErrorCode: 'timeout', lastError: 'no response within 0.3 s' });
+    expect(b).toMatchObject({
+      status: 'pending',
+      lastStatusCode: null,
+      lastErrorCode: 'timeout',
+      lastError: 'no response within 0.3 s',
+    });
     expect(b.lastDurationMs).toBeGreaterThanOrEqual(290);
     expect(b.lastDurationMs).toBeLessThan(1_500);
     const [c] = await deliveriesOf(moved.id);
-    expect(c).toMatchObject({ status: 'pending', lastStatusCode: 302, lastErrorCode: 'redirect_not_followed', lastError: 'HTTP 302 (redirects are not followed)' });
+    expect(c).toMatchObject({
+      status: 'pending',
+      lastStatusCode: 302,
+      lastErrorCode: 'redirect_not_followed',
+      lastError: 'HTTP 302 (redirects are not followed)',
+    });
     expect(rx.at('/elsewhere')).toHaveLength(0); // the redirect was not followed
     for (const h of [refused.webhook, slow, moved]) await deleteWebhook(r.db, admin(), h.id);
   });
 
   it('holds a disabled webhook’s deliveries, follows event changes, signs with a rotated secret', async () => {
     const h = await hook('/toggle', 'staging', ['model.undeployed']);
-    const emit = (type: 'model.undeployed' | 'model.rolled_back') => r.db.$transaction((tx) => emitEvent(tx, { type, environment: 'staging', payload: {} }));
+    const emit = (type: 'model.undeployed' | 'model.rolled_back') =>
+      r.db.$transaction((tx) => emitEvent(tx, { type, environment: 'staging', payload: {} }));
     await emit('model.undeployed');
     await emit('model.rolled_back'); // not subscribed
     await updateWebhook(r.db, admin(), h.id, { active: false });
@@ -294,8 +492,19 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const got = rx.at('/toggle');
     expect(got.map((g) => g.body.event)).toEqual(expect.arrayContaining(['model.undeployed', 'model.rolled_back']));
     expect(got.every((g) => g.valid)).toBe(true);
-    expect(got.some((g) => verifyWebhookSignature(oldSecret, g.headers['x-drawbridge-timestamp'] as string, g.raw, g.headers['x-drawbridge-signature'] as string))).toBe(false);
-    const actions = (await r.db.auditEvent.findMany({ where: { subjectType: 'webhook', subjectId: h.id }, orderBy: { id: 'asc' } })).map((a) => a.action);
+    expect(
+      got.some((g) =>
+        verifyWebhookSignature(
+          oldSecret,
+          g.headers['x-drawbridge-timestamp'] as string,
+          g.raw,
+          g.headers['x-drawbridge-signature'] as string,
+        ),
+      ),
+    ).toBe(false);
+    const actions = (
+      await r.db.auditEvent.findMany({ where: { subjectType: 'webhook', subjectId: h.id }, orderBy: { id: 'asc' } })
+    ).map((a) => a.action);
     expect(actions).toEqual(['webhook.create', 'webhook.disable', 'webhook.enable', 'webhook.rotate_secret']);
     await deleteWebhook(r.db, admin(), h.id);
   });
@@ -309,7 +518,11 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     expect(JSON.stringify(await deliveriesOf(h.id))).not.toContain('pong');
     const g = rx.at('/test')[0];
     expect(g.valid).toBe(true);
-    expect(g.body).toMatchObject({ event: 'webhook.test', environment: 'production', data: { webhook_id: h.id, sent_by: admin().email } });
+    expect(g.body).toMatchObject({
+      event: 'webhook.test',
+      environment: 'production',
+      data: { webhook_id: h.id, sent_by: admin().email },
+    });
     expect(g.headers['x-drawbridge-event']).toBe('webhook.test');
     await deleteWebhook(r.db, admin(), h.id);
   });
@@ -318,7 +531,9 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const h = await hook('/race', 'production', ['request.opened']);
     rx.respond('/race', (_req, res) => setTimeout(() => res.writeHead(200).end(), 20));
     for (let i = 0; i < 12; i++) {
-      await r.db.$transaction((tx) => emitEvent(tx, { type: 'request.opened', environment: 'production', payload: { request_id: `race_${i}` } }));
+      await r.db.$transaction((tx) =>
+        emitEvent(tx, { type: 'request.opened', environment: 'production', payload: { request_id: `race_${i}` } }),
+      );
     }
     const now = new Date();
     const results = await Promise.all([1, 2, 3, 4].map(() => dispatchDueDeliveries(r.db, { now, limit: 12 })));
@@ -335,11 +550,23 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const loop = startDispatcher(async () => r.db, { intervalMs: 60_000, kickDelayMs: 10 });
     try {
       expect(startDispatcher(async () => r.db)).toBe(loop); // once per process
-      const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { trainingJobId: job(7).id, ageGroupMin: 7, ageGroupMax: 8, exportFormat: 'onnx' });
-      const dep = await deployThroughReview(r, { model_id: e.modelId, age_group_min: 7, age_group_max: 8, validate_before_deployment: false });
+      const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+        trainingJobId: job(7).id,
+        ageGroupMin: 7,
+        ageGroupMax: 8,
+        exportFormat: 'onnx',
+      });
+      const dep = await deployThroughReview(r, {
+        model_id: e.modelId,
+        age_group_min: 7,
+        age_group_max: 8,
+        validate_before_deployment: false,
+      });
       const deadline = Date.now() + 10_000;
       while (rx.at('/kick').length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 25));
-      expect(rx.at('/kick').map((g) => g.body)).toMatchObject([{ event: 'model.deployed', data: { deployment_id: dep.deployment_id } }]);
+      expect(rx.at('/kick').map((g) => g.body)).toMatchObject([
+        { event: 'model.deployed', data: { deployment_id: dep.deployment_id } },
+      ]);
       expect(rx.at('/kick')[0].valid).toBe(true);
     } finally {
       await loop.stop();
@@ -350,7 +577,9 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
 
 describe('retry schedule', () => {
   it('backs off 30 s, 2 min, 10 min, 1 h, 6 h with up to 20 % jitter', () => {
-    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, () => 0))).toEqual([30_000, 120_000, 600_000, 3_600_000, 21_600_000]);
+    expect([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, () => 0))).toEqual([
+      30_000, 120_000, 600_000, 3_600_000, 21_600_000,
+    ]);
     expect(retryDelayMs(1, () => 0.999)).toBeLessThan(36_000);
     expect(retryDelayMs(9, () => 0)).toBe(21_600_000);
   });

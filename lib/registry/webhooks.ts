@@ -33,7 +33,6 @@ function newSecret(): string {
 // ---------------------------------------------------------------------------------------------
 // Management (admins)
 
-
 /** http(s) only; credentials never in the URL (it is shown on the page and in the audit log). */
 export function parseWebhookUrl(raw: string): string {
   const s = raw.trim();
@@ -47,7 +46,10 @@ export function parseWebhookUrl(raw: string): string {
     throw invalid(`Webhooks are sent over http or https only, not ${u.protocol.replace(/:$/, '')}.`, 'url');
   }
   if (u.username || u.password) {
-    throw invalid('Leave credentials out of the URL: it is shown on this page and in the audit log. Receivers authenticate deliveries by their signature.', 'url');
+    throw invalid(
+      'Leave credentials out of the URL: it is shown on this page and in the audit log. Receivers authenticate deliveries by their signature.',
+      'url',
+    );
   }
   if (s.length > 2000) throw invalid('That URL is longer than 2000 characters.', 'url');
   u.hash = '';
@@ -86,7 +88,15 @@ export async function assertTargetAllowed(url: string, opts: EgressOptions = {})
   }
 }
 
-const publicFields = { id: true, environment: true, url: true, events: true, active: true, createdAt: true, createdBy: { select: { name: true } } } as const;
+const publicFields = {
+  id: true,
+  environment: true,
+  url: true,
+  events: true,
+  active: true,
+  createdAt: true,
+  createdBy: { select: { name: true } },
+} as const;
 
 async function findWebhook(db: Db | Prisma.TransactionClient, id: string) {
   const hook = await db.webhook.findUnique({ where: { id } });
@@ -102,7 +112,8 @@ export async function listWebhooks(db: Db, actor: Actor) {
     db.webhookDelivery.groupBy({ by: ['webhookId', 'status'], _count: { _all: true } }),
   ]);
   return hooks.map((h) => {
-    const c = (status: DeliveryStatus) => counts.find((x) => x.webhookId === h.id && x.status === status)?._count._all ?? 0;
+    const c = (status: DeliveryStatus) =>
+      counts.find((x) => x.webhookId === h.id && x.status === status)?._count._all ?? 0;
     return { ...h, deliveries: { pending: c('pending'), delivered: c('delivered'), failed: c('failed') } };
   });
 }
@@ -124,7 +135,12 @@ export async function createWebhook(db: Db, actor: Actor, raw: WebhookInput, opt
       data: { ...input, secret, active: true, createdById: actor.via === 'system' ? null : actor.id },
       select: publicFields,
     });
-    await recordAudit(tx, actor, { action: 'webhook.create', subjectType: 'webhook', subjectId: hook.id, after: { url: hook.url, environment: hook.environment, events: hook.events } });
+    await recordAudit(tx, actor, {
+      action: 'webhook.create',
+      subjectType: 'webhook',
+      subjectId: hook.id,
+      after: { url: hook.url, environment: hook.environment, events: hook.events },
+    });
     return { webhook: hook, secret };
   });
 }
@@ -145,8 +161,19 @@ export async function updateWebhook(db: Db, actor: Actor, id: string, change: { 
       data: { ...(events ? { events } : {}), ...(change.active !== undefined ? { active: change.active } : {}) },
       select: publicFields,
     });
-    const action = change.active === undefined || change.active === before.active ? 'webhook.update' : change.active ? 'webhook.enable' : 'webhook.disable';
-    await recordAudit(tx, actor, { action, subjectType: 'webhook', subjectId: id, before: { events: before.events, active: before.active }, after: { events: hook.events, active: hook.active } });
+    const action =
+      change.active === undefined || change.active === before.active
+        ? 'webhook.update'
+        : change.active
+          ? 'webhook.enable'
+          : 'webhook.disable';
+    await recordAudit(tx, actor, {
+      action,
+      subjectType: 'webhook',
+      subjectId: id,
+      before: { events: before.events, active: before.active },
+      after: { events: hook.events, active: hook.active },
+    });
     return hook;
   });
 }
@@ -157,7 +184,12 @@ export async function deleteWebhook(db: Db, actor: Actor, id: string): Promise<v
   await db.$transaction(async (tx) => {
     const before = await findWebhook(tx, id);
     await tx.webhook.delete({ where: { id } });
-    await recordAudit(tx, actor, { action: 'webhook.delete', subjectType: 'webhook', subjectId: id, before: { url: before.url, environment: before.environment, events: before.events } });
+    await recordAudit(tx, actor, {
+      action: 'webhook.delete',
+      subjectType: 'webhook',
+      subjectId: id,
+      before: { url: before.url, environment: before.environment, events: before.events },
+    });
   });
 }
 
@@ -184,10 +216,20 @@ export async function sendTestEvent(db: Db, actor: Actor, id: string, opts: Send
         webhookId: id,
         event: WEBHOOK_TEST_EVENT,
         nextAttemptAt: now,
-        payload: webhookBody(WEBHOOK_TEST_EVENT, hook.environment, { webhook_id: id, message: 'Test event from Drawbridge', sent_by: actor.email }, now),
+        payload: webhookBody(
+          WEBHOOK_TEST_EVENT,
+          hook.environment,
+          { webhook_id: id, message: 'Test event from Drawbridge', sent_by: actor.email },
+          now,
+        ),
       },
     });
-    await recordAudit(tx, actor, { action: 'webhook.test', subjectType: 'webhook', subjectId: id, after: { deliveryId: d.id } });
+    await recordAudit(tx, actor, {
+      action: 'webhook.test',
+      subjectType: 'webhook',
+      subjectId: id,
+      after: { deliveryId: d.id },
+    });
     return d;
   });
   return deliverNow(db, delivery.id, opts);
@@ -200,28 +242,50 @@ export async function redeliverDelivery(db: Db, actor: Actor, deliveryId: string
   await db.$transaction(async (tx) => {
     const d = await tx.webhookDelivery.findUnique({ where: { id: deliveryId } });
     if (!d) throw notFound('Delivery', deliveryId);
-    if (d.status !== 'failed') throw conflict(`Delivery ${deliveryId} is ${d.status}; only failed deliveries can be sent again.`);
-    const { count } = await tx.webhookDelivery.updateMany({ where: { id: deliveryId, status: 'failed' }, data: { status: 'pending', attempts: 0, nextAttemptAt: now } });
+    if (d.status !== 'failed')
+      throw conflict(`Delivery ${deliveryId} is ${d.status}; only failed deliveries can be sent again.`);
+    const { count } = await tx.webhookDelivery.updateMany({
+      where: { id: deliveryId, status: 'failed' },
+      data: { status: 'pending', attempts: 0, nextAttemptAt: now },
+    });
     if (count !== 1) throw conflict(`Delivery ${deliveryId} changed meanwhile; reload and try again.`);
     await recordAudit(tx, actor, {
       action: 'webhook.redeliver',
       subjectType: 'webhook',
       subjectId: d.webhookId,
-      before: { deliveryId, event: d.event, status: d.status, attempts: d.attempts, lastStatusCode: d.lastStatusCode, lastError: d.lastError, lastErrorCode: d.lastErrorCode },
+      before: {
+        deliveryId,
+        event: d.event,
+        status: d.status,
+        attempts: d.attempts,
+        lastStatusCode: d.lastStatusCode,
+        lastError: d.lastError,
+        lastErrorCode: d.lastErrorCode,
+      },
     });
   });
   return deliverNow(db, deliveryId, opts);
 }
 
 /** The delivery log of one webhook, newest first. */
-export async function listWebhookDeliveries(db: Db, actor: Actor, webhookId: string, opts: { page?: number; pageSize?: number; status?: DeliveryStatus } = {}) {
+export async function listWebhookDeliveries(
+  db: Db,
+  actor: Actor,
+  webhookId: string,
+  opts: { page?: number; pageSize?: number; status?: DeliveryStatus } = {},
+) {
   requirePermission(actor, 'webhooks.manage');
   const pageSize = Math.min(Math.max(opts.pageSize ?? 25, 1), 100);
   const page = Math.max(opts.page ?? 1, 1);
   const where: Prisma.WebhookDeliveryWhereInput = { webhookId, ...(opts.status ? { status: opts.status } : {}) };
   const [total, deliveries] = await Promise.all([
     db.webhookDelivery.count({ where }),
-    db.webhookDelivery.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], skip: (page - 1) * pageSize, take: pageSize }),
+    db.webhookDelivery.findMany({
+      where,
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    }),
   ]);
   return { total, page, pageSize, deliveries };
 }

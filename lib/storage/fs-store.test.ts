@@ -126,7 +126,7 @@ describe('FsArtifactStore', () => {
     fs.rmSync(own.root, { recursive: true, force: true });
   });
 
-  it('sweeps temp files of dead writers past the grace period, never a live writer\'s', async () => {
+  it("sweeps temp files of dead writers past the grace period, never a live writer's", async () => {
     const own = new FsArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-store-tmp-')));
     await own.put(Buffer.from('x'));
     const tmp = path.join(own.root, 'tmp');

@@ -18,7 +18,8 @@ const SHA256_RE = /^[0-9a-f]{64}$/;
 
 function checkHash(sha256: string): void {
   // Also what keeps a caller-supplied hash from ever becoming a path traversal.
-  if (!SHA256_RE.test(sha256)) throw new ArtifactError('artifact_bad_hash', `not a SHA-256 hex digest: ${sha256.slice(0, 80)}`);
+  if (!SHA256_RE.test(sha256))
+    throw new ArtifactError('artifact_bad_hash', `not a SHA-256 hex digest: ${sha256.slice(0, 80)}`);
 }
 
 /**

@@ -55,7 +55,8 @@ export interface ArtifactStore {
   sweepTemp(olderThanMs: number, opts?: { apply?: boolean }): Promise<TempSweep>;
 }
 
-export type ArtifactErrorCode = 'artifact_not_found' | 'artifact_corrupt' | 'artifact_too_large' | 'artifact_hash_mismatch' | 'artifact_bad_hash';
+export type ArtifactErrorCode =
+  'artifact_not_found' | 'artifact_corrupt' | 'artifact_too_large' | 'artifact_hash_mismatch' | 'artifact_bad_hash';
 
 export class ArtifactError extends DomainError {
   declare readonly code: ArtifactErrorCode;

@@ -16,7 +16,8 @@ function buffersOf(value, out = new Set(), depth = 0) {
   if (ArrayBuffer.isView(value)) {
     if (value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) out.add(value.buffer);
   } else if (Array.isArray(value)) for (const v of value) buffersOf(v, out, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) buffersOf(v, out, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) buffersOf(v, out, depth + 1);
   return out;
 }
 
@@ -32,7 +33,10 @@ parentPort.on('message', async ({ task, payload }) => {
     }
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    parentPort.postMessage({ ok: false, error: { name: err.name, code: err.code, message: err.message, details: plainDetails(err.details) } });
+    parentPort.postMessage({
+      ok: false,
+      error: { name: err.name, code: err.code, message: err.message, details: plainDetails(err.details) },
+    });
   }
 });
 

@@ -29,7 +29,9 @@ export function workerFiles(): { entry: string; tasksUrl: string } {
   const dir = path.join(/*turbopackIgnore: true*/ root, 'lib', 'workers');
   const entry = path.join(/*turbopackIgnore: true*/ dir, 'entry.mjs');
   if (!existsSync(entry)) {
-    throw new Error(`cannot find the task worker at ${entry}; run from the Drawbridge checkout or set DRAWBRIDGE_ROOT to it`);
+    throw new Error(
+      `cannot find the task worker at ${entry}; run from the Drawbridge checkout or set DRAWBRIDGE_ROOT to it`,
+    );
   }
   return { entry, tasksUrl: pathToFileURL(path.join(/*turbopackIgnore: true*/ dir, 'tasks.ts')).href };
 }
@@ -57,7 +59,11 @@ export function taskPool(): WorkerPool {
  * Runs a task off the event loop. Buffers in `payload` are transferred (the caller's copies become
  * unusable): pass bytes through `transferable` first, or list nothing with `copy: true`.
  */
-export function runTask<K extends TaskName>(task: K, payload: Parameters<TaskFns[K]>[0], opts: { copy?: boolean } = {}): Promise<Awaited<ReturnType<TaskFns[K]>>> {
+export function runTask<K extends TaskName>(
+  task: K,
+  payload: Parameters<TaskFns[K]>[0],
+  opts: { copy?: boolean } = {},
+): Promise<Awaited<ReturnType<TaskFns[K]>>> {
   return taskPool().run(task, payload, { transfer: opts.copy ? [] : buffersOf(payload) });
 }
 

@@ -28,7 +28,11 @@ async function refusal(p: Promise<unknown>) {
 describe('WorkerPool', () => {
   it('runs a task with transferred bytes and returns plain data', async () => {
     const bytes = transferable(Uint8Array.from([1, 2, 3, 250]));
-    const r = await pool.run<{ sum: number; length: number; doubled: Uint8Array }>('sum', { bytes }, { transfer: [bytes.buffer as ArrayBuffer] });
+    const r = await pool.run<{ sum: number; length: number; doubled: Uint8Array }>(
+      'sum',
+      { bytes },
+      { transfer: [bytes.buffer as ArrayBuffer] },
+    );
     expect(r.sum).toBe(256);
     expect(Array.from(r.doubled)).toEqual([2, 4, 6, 244]);
     expect(bytes.byteLength).toBe(0); // moved, not copied
@@ -58,7 +62,9 @@ describe('WorkerPool', () => {
     const e = await refusal(pool.run('crash', {}));
     expect(e).toBeInstanceOf(ModelDeploymentError);
     expect(e.code).toBe('worker_crashed');
-    const results = await Promise.all([1, 2, 3].map((n) => pool.run<{ sum: number }>('sum', { bytes: Uint8Array.from([n]) })));
+    const results = await Promise.all(
+      [1, 2, 3].map((n) => pool.run<{ sum: number }>('sum', { bytes: Uint8Array.from([n]) })),
+    );
     expect(results.map((r) => r.sum)).toEqual([1, 2, 3]);
     expect(pool.workerCount).toBe(1);
   });
@@ -96,7 +102,9 @@ describe('the server pool (lib/workers/tasks.ts)', () => {
 
   it('parses a real checkpoint in a worker', async () => {
     const { readFileSync } = await import('node:fs');
-    const ae = await parseCheckpointInWorker(new Uint8Array(readFileSync(new URL('../formats/fixtures/ae-32-16.pth', import.meta.url))));
+    const ae = await parseCheckpointInWorker(
+      new Uint8Array(readFileSync(new URL('../formats/fixtures/ae-32-16.pth', import.meta.url))),
+    );
     expect(ae.architecture).toEqual({ modelType: 'autoencoder', inputDim: 32, hiddenDims: [16] });
     expect(ae.layers[0].weight).toBeInstanceOf(Float32Array);
     await taskPool().close();

@@ -13,7 +13,12 @@
  * must not use them afterwards (see `transferable`).
  */
 import { Worker } from 'node:worker_threads';
-import { ModelCompatibilityError, ModelDeploymentError, ModelExportError, ModelValidationError } from '../formats/errors';
+import {
+  ModelCompatibilityError,
+  ModelDeploymentError,
+  ModelExportError,
+  ModelValidationError,
+} from '../formats/errors';
 
 export type PoolOptions = {
   /** The worker bootstrap (lib/workers/entry.mjs): an absolute file path. */
@@ -44,7 +49,10 @@ type Slot = { worker: Worker; job: Job | null; timer: NodeJS.Timeout | null; idl
 type WireError = { name: string; code?: string; message: string; details?: Record<string, unknown> };
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WireError };
 
-const ERROR_CLASSES: Record<string, new (code: string, message: string, details?: Record<string, unknown>) => ModelDeploymentError> = {
+const ERROR_CLASSES: Record<
+  string,
+  new (code: string, message: string, details?: Record<string, unknown>) => ModelDeploymentError
+> = {
   ModelDeploymentError,
   ModelExportError,
   ModelValidationError,
@@ -82,11 +90,22 @@ export class WorkerPool {
     const busy = this.slots.filter((s) => s.job).length;
     if (busy >= this.opts.size && this.queue.length >= (this.opts.maxQueue ?? 64)) {
       return Promise.reject(
-        new ModelDeploymentError('server_busy', `The server is busy processing ${busy + this.queue.length} files; try again in a minute.`, { retryAfterSeconds: 30 }),
+        new ModelDeploymentError(
+          'server_busy',
+          `The server is busy processing ${busy + this.queue.length} files; try again in a minute.`,
+          { retryAfterSeconds: 30 },
+        ),
       );
     }
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ task, payload, transfer: opts.transfer ?? [], timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({
+        task,
+        payload,
+        transfer: opts.transfer ?? [],
+        timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
       this.dispatch();
     });
   }
@@ -110,7 +129,10 @@ export class WorkerPool {
   private spawn(): Slot {
     const worker = new Worker(/*turbopackIgnore: true*/ this.opts.entry, {
       workerData: { tasksUrl: this.opts.tasksUrl },
-      resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb, maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.opts.heapMb / 8)) },
+      resourceLimits: {
+        maxOldGenerationSizeMb: this.opts.heapMb,
+        maxYoungGenerationSizeMb: Math.min(64, Math.max(8, this.opts.heapMb / 8)),
+      },
       // The parent's flags (a test runner's, Next's) mean nothing to a task worker.
       execArgv: [],
       stdout: false,
@@ -132,7 +154,14 @@ export class WorkerPool {
     slot.timer = setTimeout(() => {
       slot.timer = null;
       const secs = Math.round(job.timeoutMs / 100) / 10;
-      this.fail(slot, new ModelValidationError('processing_timeout', `Processing took longer than the ${secs} s limit and was stopped; the file costs more than this server allows.`, { limitSeconds: secs }));
+      this.fail(
+        slot,
+        new ModelValidationError(
+          'processing_timeout',
+          `Processing took longer than the ${secs} s limit and was stopped; the file costs more than this server allows.`,
+          { limitSeconds: secs },
+        ),
+      );
     }, job.timeoutMs);
     try {
       slot.worker.postMessage({ task: job.task, payload: job.payload }, job.transfer);
@@ -176,14 +205,26 @@ export class WorkerPool {
       if (e instanceof ModelDeploymentError) job.reject(e);
       else if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') {
         job.reject(
-          new ModelValidationError('processing_out_of_memory', `Processing needed more than the ${this.opts.heapMb} MB of memory one file may use, and was stopped.`, {
-            limitMb: this.opts.heapMb,
-          }),
+          new ModelValidationError(
+            'processing_out_of_memory',
+            `Processing needed more than the ${this.opts.heapMb} MB of memory one file may use, and was stopped.`,
+            {
+              limitMb: this.opts.heapMb,
+            },
+          ),
         );
-      } else if (e.code === 'ERR_WORKER_INIT_FAILED' || /Cannot find module|ERR_MODULE_NOT_FOUND/.test(String(e.message))) {
+      } else if (
+        e.code === 'ERR_WORKER_INIT_FAILED' ||
+        /Cannot find module|ERR_MODULE_NOT_FOUND/.test(String(e.message))
+      ) {
         job.reject(new Error(`the worker could not start: ${e.message}`));
       } else {
-        job.reject(new ModelDeploymentError('worker_crashed', `The worker processing this file stopped unexpectedly (${e.message}); try again.`));
+        job.reject(
+          new ModelDeploymentError(
+            'worker_crashed',
+            `The worker processing this file stopped unexpectedly (${e.message}); try again.`,
+          ),
+        );
       }
     }
     this.dispatch();
@@ -210,7 +251,8 @@ export class WorkerPool {
  * would detach, and structured cloning would copy, everything around it.
  */
 export function transferable(bytes: Uint8Array): Uint8Array {
-  if (bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes;
+  if (bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength)
+    return bytes;
   return bytes.slice();
 }
 
@@ -220,6 +262,7 @@ export function buffersOf(value: unknown, out = new Set<ArrayBuffer>(), depth = 
   if (ArrayBuffer.isView(value)) {
     if (value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) out.add(value.buffer);
   } else if (Array.isArray(value)) for (const v of value) buffersOf(v, out, depth + 1);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) buffersOf(v, out, depth + 1);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) buffersOf(v, out, depth + 1);
   return [...out];
 }

@@ -31,7 +31,13 @@ export function parseCheckpoint({ bytes }: { bytes: Uint8Array }): Autoencoder {
 }
 
 /** The uploaded checkpoint parses as the autoencoder, and the validation set (if any) as its input. */
-export function checkTrainingArtifacts({ checkpoint, validationSet }: { checkpoint: Uint8Array; validationSet?: Uint8Array }) {
+export function checkTrainingArtifacts({
+  checkpoint,
+  validationSet,
+}: {
+  checkpoint: Uint8Array;
+  validationSet?: Uint8Array;
+}) {
   const ae = readOrRefuse('checkpoint', () => parse(checkpoint));
   const inputDim = ae.architecture.inputDim;
   if (validationSet) {
@@ -47,7 +53,15 @@ export function checkTrainingArtifacts({ checkpoint, validationSet }: { checkpoi
   return { architecture: ae.architecture, notes: ae.notes };
 }
 
-export function writeExport({ ae, format, metadata }: { ae: Autoencoder; format: ExportFormat; metadata: ExportMetadata }) {
+export function writeExport({
+  ae,
+  format,
+  metadata,
+}: {
+  ae: Autoencoder;
+  format: ExportFormat;
+  metadata: ExportMetadata;
+}) {
   return exportAutoencoder(ae, format, metadata);
 }
 
@@ -56,7 +70,13 @@ export function checkExport(input: ExportCheckInput) {
 }
 
 /** The artifact's weights digest, or why it does not parse (parity with sibling exports). */
-export function weightsDigest({ bytes, format }: { bytes: Uint8Array; format: ExportFormat }): { digest: string } | { error: string } {
+export function weightsDigest({
+  bytes,
+  format,
+}: {
+  bytes: Uint8Array;
+  format: ExportFormat;
+}): { digest: string } | { error: string } {
   try {
     return { digest: weightsDigestOf(readAutoencoderArtifact(bytes, format)) };
   } catch (e) {
@@ -66,11 +86,24 @@ export function weightsDigest({ bytes, format }: { bytes: Uint8Array; format: Ex
 }
 
 /** The `percentile` of the normal samples' reconstruction errors on the validation set. */
-export function computeThreshold({ validationSet, artifact, format, percentile }: { validationSet: Uint8Array; artifact: Uint8Array; format: ExportFormat; percentile: number }) {
+export function computeThreshold({
+  validationSet,
+  artifact,
+  format,
+  percentile,
+}: {
+  validationSet: Uint8Array;
+  artifact: Uint8Array;
+  format: ExportFormat;
+  percentile: number;
+}) {
   const vs = readValidationSet(validationSet);
   const ae = readAutoencoderArtifact(artifact, format);
   if (vs.dim !== ae.architecture.inputDim) {
-    throw new ModelCompatibilityError('validation_set_dimension_mismatch', `validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`);
+    throw new ModelCompatibilityError(
+      'validation_set_dimension_mismatch',
+      `validation set has ${vs.dim} dimensions; the model takes ${ae.architecture.inputDim}`,
+    );
   }
   const errs = reconstructionErrors(ae, vs.embeddings, vs.count);
   const normal = vs.isAnomaly ? Array.from(errs).filter((_, i) => !vs.isAnomaly![i]) : Array.from(errs);
@@ -85,12 +118,25 @@ export function computeThreshold({ validationSet, artifact, format, percentile }
 }
 
 /** The artifact on the validation set through onnxruntime-node (non-ONNX converted with writeOnnx first). */
-export async function reconstruction({ artifact, format, validationSet, modelId }: { artifact: Uint8Array; format: ExportFormat; validationSet: Uint8Array; modelId: string }) {
+export async function reconstruction({
+  artifact,
+  format,
+  validationSet,
+  modelId,
+}: {
+  artifact: Uint8Array;
+  format: ExportFormat;
+  validationSet: Uint8Array;
+  modelId: string;
+}) {
   const ae = readAutoencoderArtifact(artifact, format);
   const vs = readValidationSet(validationSet);
   const dim = ae.architecture.inputDim;
   if (vs.dim !== dim) {
-    throw new ModelCompatibilityError('validation_set_dimension_mismatch', `the validation set has ${vs.dim} dimensions; the model takes ${dim}`);
+    throw new ModelCompatibilityError(
+      'validation_set_dimension_mismatch',
+      `the validation set has ${vs.dim} dimensions; the model takes ${dim}`,
+    );
   }
   const onnx = format === 'onnx' ? artifact : writeOnnx(ae, { metadata: { model_id: modelId } });
   const { output, ms } = await runOnnx(onnx, vs.embeddings, vs.count, dim);

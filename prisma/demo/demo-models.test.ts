@@ -15,7 +15,16 @@ import { reconstructionErrors } from '@/lib/formats/forward';
 import { readSafetensors } from '@/lib/formats/safetensors';
 
 const DIR = import.meta.dirname;
-const AGE_GROUPS: [number, number][] = [[2, 3], [3, 4], [4, 5], [5, 6], [6, 7], [7, 8], [8, 9], [9, 12]];
+const AGE_GROUPS: [number, number][] = [
+  [2, 3],
+  [3, 4],
+  [4, 5],
+  [5, 6],
+  [6, 7],
+  [7, 8],
+  [8, 9],
+  [9, 12],
+];
 
 type FileEntry = { path: string; sha256: string; size_bytes: number };
 type Group = {
@@ -90,53 +99,66 @@ describe('prisma/demo manifest', () => {
   });
 });
 
-describe.each(manifest.groups.map((g) => [`age-${g.age_group_min}-${g.age_group_max}`, g] as const))('%s', (_tag, g) => {
-  const ckpt = readCheckpoint(read(g.files.checkpoint.path));
-  const ae = toAutoencoder(ckpt);
-  const st = readSafetensors(read(g.files.validation.path));
-  const emb = st.tensors.get('embeddings')!;
-  const lab = st.tensors.get('is_anomaly')!;
+describe.each(manifest.groups.map((g) => [`age-${g.age_group_min}-${g.age_group_max}`, g] as const))(
+  '%s',
+  (_tag, g) => {
+    const ckpt = readCheckpoint(read(g.files.checkpoint.path));
+    const ae = toAutoencoder(ckpt);
+    const st = readSafetensors(read(g.files.validation.path));
+    const emb = st.tensors.get('embeddings')!;
+    const lab = st.tensors.get('is_anomaly')!;
 
-  it('reads as the original checkpoint layout and a labelled validation set', () => {
-    expect(ckpt.layout).toBe('original');
-    expect(ckpt.modelArchitecture).toMatchObject({ input_dim: 832, hidden_dims: [128, 64], model_type: 'autoencoder' });
-    expect(ckpt.trainingConfig).toMatchObject({ optimizer: 'adam', epochs: g.config_parameters.epochs });
-    expect([...ckpt.stateDict.keys()]).toEqual([
-      'encoder.0.weight', 'encoder.0.bias', 'encoder.3.weight', 'encoder.3.bias',
-      'decoder.0.weight', 'decoder.0.bias', 'decoder.3.weight', 'decoder.3.bias',
-    ]);
-    expect(ae.architecture).toMatchObject({ inputDim: 832, hiddenDims: [128, 64] });
+    it('reads as the original checkpoint layout and a labelled validation set', () => {
+      expect(ckpt.layout).toBe('original');
+      expect(ckpt.modelArchitecture).toMatchObject({
+        input_dim: 832,
+        hidden_dims: [128, 64],
+        model_type: 'autoencoder',
+      });
+      expect(ckpt.trainingConfig).toMatchObject({ optimizer: 'adam', epochs: g.config_parameters.epochs });
+      expect([...ckpt.stateDict.keys()]).toEqual([
+        'encoder.0.weight',
+        'encoder.0.bias',
+        'encoder.3.weight',
+        'encoder.3.bias',
+        'decoder.0.weight',
+        'decoder.0.bias',
+        'decoder.3.weight',
+        'decoder.3.bias',
+      ]);
+      expect(ae.architecture).toMatchObject({ inputDim: 832, hiddenDims: [128, 64] });
 
-    expect(emb).toMatchObject({ dtype: 'float32', shape: [100, 832] });
-    expect(lab).toMatchObject({ dtype: 'uint8', shape: [100] });
-    expect(st.metadata.age_group_min).toBe(String(g.age_group_min));
-    expect(st.metadata.age_group_max).toBe(String(g.age_group_max));
-    const kinds = JSON.parse(st.metadata.anomaly_kinds) as string[];
-    expect(kinds.map((k) => (k === 'normal' ? 0 : 1))).toEqual([...lab.bytes]);
-    expect(lab.bytes.reduce((n, v) => n + v, 0)).toBe(15);
-  });
+      expect(emb).toMatchObject({ dtype: 'float32', shape: [100, 832] });
+      expect(lab).toMatchObject({ dtype: 'uint8', shape: [100] });
+      expect(st.metadata.age_group_min).toBe(String(g.age_group_min));
+      expect(st.metadata.age_group_max).toBe(String(g.age_group_max));
+      const kinds = JSON.parse(st.metadata.anomaly_kinds) as string[];
+      expect(kinds.map((k) => (k === 'normal' ? 0 : 1))).toEqual([...lab.bytes]);
+      expect(lab.bytes.reduce((n, v) => n + v, 0)).toBe(15);
+    });
 
-  it('reconstructs normal samples clearly better than anomalous ones', () => {
-    const n = emb.shape[0];
-    const errs = reconstructionErrors(ae, f32(emb.bytes), n);
+    it('reconstructs normal samples clearly better than anomalous ones', () => {
+      const n = emb.shape[0];
+      const errs = reconstructionErrors(ae, f32(emb.bytes), n);
 
-    // Our forward pass agrees with PyTorch's per-sample errors recorded at training time.
-    const ref = g.files.validation.reconstruction_errors;
-    for (let i = 0; i < n; i++) expect(Math.abs(errs[i] - ref[i]) / ref[i], `sample ${i}`).toBeLessThan(1e-4);
+      // Our forward pass agrees with PyTorch's per-sample errors recorded at training time.
+      const ref = g.files.validation.reconstruction_errors;
+      for (let i = 0; i < n; i++) expect(Math.abs(errs[i] - ref[i]) / ref[i], `sample ${i}`).toBeLessThan(1e-4);
 
-    const normal = [...errs].filter((_, i) => lab.bytes[i] === 0);
-    const anomalous = [...errs].filter((_, i) => lab.bytes[i] === 1);
-    const threshold = quantile(normal, 0.95);
-    expect(median(anomalous)).toBeGreaterThanOrEqual(3 * median(normal));
-    const above = anomalous.filter((e) => e > threshold).length;
-    expect(above).toBeGreaterThanOrEqual(Math.ceil(0.8 * anomalous.length));
+      const normal = [...errs].filter((_, i) => lab.bytes[i] === 0);
+      const anomalous = [...errs].filter((_, i) => lab.bytes[i] === 1);
+      const threshold = quantile(normal, 0.95);
+      expect(median(anomalous)).toBeGreaterThanOrEqual(3 * median(normal));
+      const above = anomalous.filter((e) => e > threshold).length;
+      expect(above).toBeGreaterThanOrEqual(Math.ceil(0.8 * anomalous.length));
 
-    // The report's numbers are the ones these files give.
-    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
-    expect(rel(threshold, g.report.metrics_summary.threshold_p95)).toBeLessThan(1e-3);
-    expect(rel(median(normal), g.report.metrics_summary.normal_error_median)).toBeLessThan(1e-3);
-    expect(rel(median(anomalous), g.report.metrics_summary.anomalous_error_median)).toBeLessThan(1e-3);
-    const correct = [...errs].filter((e, i) => (e > threshold ? 1 : 0) === lab.bytes[i]).length;
-    expect(correct / n).toBeCloseTo(g.report.validation_accuracy, 6);
-  });
-});
+      // The report's numbers are the ones these files give.
+      const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+      expect(rel(threshold, g.report.metrics_summary.threshold_p95)).toBeLessThan(1e-3);
+      expect(rel(median(normal), g.report.metrics_summary.normal_error_median)).toBeLessThan(1e-3);
+      expect(rel(median(anomalous), g.report.metrics_summary.anomalous_error_median)).toBeLessThan(1e-3);
+      const correct = [...errs].filter((e, i) => (e > threshold ? 1 : 0) === lab.bytes[i]).length;
+      expect(correct / n).toBeCloseTo(g.report.validation_accuracy, 6);
+    });
+  },
+);

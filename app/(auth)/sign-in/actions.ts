@@ -20,7 +20,11 @@ const signInSchema = z.object({
 export const signIn = unauthenticatedAction(async (formData, { db }) => {
   const parsed = signInSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) {
-    return { ok: false, message: 'Check the highlighted fields.', fieldErrors: z.flattenError(parsed.error).fieldErrors };
+    return {
+      ok: false,
+      message: 'Check the highlighted fields.',
+      fieldErrors: z.flattenError(parsed.error).fieldErrors,
+    };
   }
   const h = await headers();
   const result = await attemptSignIn(db, parsed.data.email, parsed.data.password, clientAddress(h));
@@ -35,7 +39,8 @@ export const signIn = unauthenticatedAction(async (formData, { db }) => {
       data: { code: 'too_many_attempts', retryAfterSeconds: result.retryAfterSeconds },
     };
   }
-  if (!result.ok) return { ok: false, message: 'That email and password do not match an active account.', fieldErrors: {} };
+  if (!result.ok)
+    return { ok: false, message: 'That email and password do not match an active account.', fieldErrors: {} };
   const { actor } = result;
   const { token, expiresAt } = await createSession(db, actor.id, h.get('user-agent'));
   await recordAudit(db, actor, { action: 'user.sign_in', subjectType: 'user', subjectId: actor.id });

@@ -20,15 +20,26 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <SignInForm next={next} />
       </div>
       {demoMode() && (
-        <section aria-labelledby="demo-heading" className="mt-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
-          <h2 id="demo-heading" className="font-medium text-amber-900">Demo accounts</h2>
+        <section
+          aria-labelledby="demo-heading"
+          className="mt-6 rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm"
+        >
+          <h2 id="demo-heading" className="font-medium text-amber-900">
+            Demo accounts
+          </h2>
           <p className="mt-1 text-amber-900">This server runs in demo mode. One account per role:</p>
           <table className="mt-2 w-full text-left">
             <thead>
               <tr className="text-amber-900">
-                <th scope="col" className="py-1 font-medium">Role</th>
-                <th scope="col" className="py-1 font-medium">Email</th>
-                <th scope="col" className="py-1 font-medium">Password</th>
+                <th scope="col" className="py-1 font-medium">
+                  Role
+                </th>
+                <th scope="col" className="py-1 font-medium">
+                  Email
+                </th>
+                <th scope="col" className="py-1 font-medium">
+                  Password
+                </th>
               </tr>
             </thead>
             <tbody className="font-mono text-xs">

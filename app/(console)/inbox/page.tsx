@@ -21,11 +21,18 @@ const tone = (kind: string) =>
           ? 'amber'
           : 'slate';
 
-export default async function InboxPage({ searchParams }: { searchParams: Promise<{ page?: string; unread?: string }> }) {
+export default async function InboxPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ page?: string; unread?: string }>;
+}) {
   const actor = await requirePageActor('/inbox');
   const sp = await searchParams;
   const unreadOnly = sp.unread === '1';
-  const { notifications, total, unread, page, pageSize } = await listNotifications(await getDb(), actor, { unreadOnly, page: Number(sp.page) || 1 });
+  const { notifications, total, unread, page, pageSize } = await listNotifications(await getDb(), actor, {
+    unreadOnly,
+    page: Number(sp.page) || 1,
+  });
   const href = (p: { page?: number; unread?: boolean }) => {
     const q = new URLSearchParams();
     if (p.unread) q.set('unread', '1');
@@ -57,19 +64,29 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
       </nav>
       {notifications.length === 0 ? (
         <EmptyState title={unreadOnly ? 'Nothing unread' : 'Your inbox is empty'}>
-          You hear here when someone asks you to review a deployment, when your requests are approved, rejected or deployed, and when a teammate mentions you.
+          You hear here when someone asks you to review a deployment, when your requests are approved, rejected or
+          deployed, and when a teammate mentions you.
         </EmptyState>
       ) : (
-        <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white" aria-label="Notifications">
+        <ul
+          className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white"
+          aria-label="Notifications"
+        >
           {notifications.map((n) => {
             const to = notificationHref(n);
             const isUnread = !n.readAt;
             return (
-              <li key={n.id} className={`flex flex-wrap items-start justify-between gap-3 px-4 py-3 ${isUnread ? 'border-l-4 border-l-indigo-600 bg-indigo-50/60' : ''}`} data-unread={isUnread || undefined}>
+              <li
+                key={n.id}
+                className={`flex flex-wrap items-start justify-between gap-3 px-4 py-3 ${isUnread ? 'border-l-4 border-l-indigo-600 bg-indigo-50/60' : ''}`}
+                data-unread={isUnread || undefined}
+              >
                 <div className="min-w-0 flex-1">
                   <div className="flex flex-wrap items-center gap-2">
                     <Badge tone={tone(n.kind)}>{EVENT_LABELS[n.kind] ?? n.kind}</Badge>
-                    {isUnread && <span className="text-xs font-semibold uppercase tracking-wide text-indigo-800">Unread</span>}
+                    {isUnread && (
+                      <span className="text-xs font-semibold uppercase tracking-wide text-indigo-800">Unread</span>
+                    )}
                     <time dateTime={n.createdAt.toISOString()} className="text-xs text-slate-600">
                       {fmtDate(n.createdAt)}
                     </time>
@@ -85,13 +102,17 @@ export default async function InboxPage({ searchParams }: { searchParams: Promis
                   </p>
                   {n.request && (
                     <p className="mt-0.5 text-xs text-slate-600">
-                      {n.request.modelExport.modelId} · {n.request.environment} · {fmtAgeRange(n.request.ageGroupMin, n.request.ageGroupMax)} · request {n.request.state}
+                      {n.request.modelExport.modelId} · {n.request.environment} ·{' '}
+                      {fmtAgeRange(n.request.ageGroupMin, n.request.ageGroupMax)} · request {n.request.state}
                     </p>
                   )}
                 </div>
                 <div className="flex items-center gap-2">
                   {to && (
-                    <Link href={to} className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50">
+                    <Link
+                      href={to}
+                      className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50"
+                    >
                       {n.requestId && to.startsWith('/reviews/') ? 'Open request' : 'Open'}
                     </Link>
                   )}

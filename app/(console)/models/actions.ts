@@ -20,17 +20,21 @@ export const exportModelAction = validatedAction('models.export', exportFromJobS
   redirect(`/models/${e.modelId}`);
 });
 
-export const validateModelAction = validatedAction('models.validate', z.object({ modelId: z.string().min(1) }), async ({ modelId }, { actor, db }) => {
-  const { result: v, reconciled } = await validateAndReconcile(db, getStore(), actor, modelId);
-  // A new validation run lapses approvals bound to the previous one.
-  if (reconciled) revalidatePath('/reviews', 'layout');
-  revalidatePath(`/models/${modelId}`);
-  return {
-    ok: v.is_valid,
-    message: v.is_valid ? `Valid: ${v.warnings.length} warning(s).` : `Invalid: ${v.errors.join('; ')}`,
-    fieldErrors: {},
-  };
-});
+export const validateModelAction = validatedAction(
+  'models.validate',
+  z.object({ modelId: z.string().min(1) }),
+  async ({ modelId }, { actor, db }) => {
+    const { result: v, reconciled } = await validateAndReconcile(db, getStore(), actor, modelId);
+    // A new validation run lapses approvals bound to the previous one.
+    if (reconciled) revalidatePath('/reviews', 'layout');
+    revalidatePath(`/models/${modelId}`);
+    return {
+      ok: v.is_valid,
+      message: v.is_valid ? `Valid: ${v.warnings.length} warning(s).` : `Invalid: ${v.errors.join('; ')}`,
+      fieldErrors: {},
+    };
+  },
+);
 
 function refreshDeploy(modelId: string) {
   revalidatePath(`/models/${modelId}`);
@@ -110,13 +114,17 @@ export const breakGlassModelAction = validatedAction(
   },
 );
 
-export const undeployAction = validatedAction('deployments.write', z.object({ deploymentId: z.coerce.number().int().positive() }), async ({ deploymentId }, { actor, db }) => {
-  const ok = await undeployModel(db, actor, deploymentId);
-  revalidatePath('/deployments');
-  return ok
-    ? { ok: true, message: `Deployment ${deploymentId} undeployed.`, fieldErrors: {} }
-    : { ok: false, message: `Deployment ${deploymentId} is not active.`, fieldErrors: {} };
-});
+export const undeployAction = validatedAction(
+  'deployments.write',
+  z.object({ deploymentId: z.coerce.number().int().positive() }),
+  async ({ deploymentId }, { actor, db }) => {
+    const ok = await undeployModel(db, actor, deploymentId);
+    revalidatePath('/deployments');
+    return ok
+      ? { ok: true, message: `Deployment ${deploymentId} undeployed.`, fieldErrors: {} }
+      : { ok: false, message: `Deployment ${deploymentId} is not active.`, fieldErrors: {} };
+  },
+);
 
 export const rollbackAction = validatedAction(
   'deployments.write',
@@ -128,7 +136,11 @@ export const rollbackAction = validatedAction(
       deployment_environment: input.environment,
     });
     revalidatePath('/deployments');
-    return { ok: true, message: `Rolled back: ${r.restored.model_id} serves ages ${input.ageGroupMin}–${input.ageGroupMax} again.`, fieldErrors: {} };
+    return {
+      ok: true,
+      message: `Rolled back: ${r.restored.model_id} serves ages ${input.ageGroupMin}–${input.ageGroupMax} again.`,
+      fieldErrors: {},
+    };
   },
 );
 
@@ -136,17 +148,31 @@ export const createShareLinkAction = validatedAction(
   'share.manage',
   z.object({
     modelId: z.string().min(1),
-    expiresInDays: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int('Whole days only.').min(1, 'At least 1 day.').max(365, 'At most 365 days.').optional()),
+    expiresInDays: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().int('Whole days only.').min(1, 'At least 1 day.').max(365, 'At most 365 days.').optional(),
+    ),
   }),
   async ({ modelId, expiresInDays }, { actor, db }) => {
     const { token } = await createShareLink(db, actor, modelId, { expiresInDays });
     revalidatePath(`/models/${modelId}`);
-    return { ok: true, message: 'Share link created. Copy it now: it is shown only once.', fieldErrors: {}, data: { path: `/share/${token}` } };
+    return {
+      ok: true,
+      message: 'Share link created. Copy it now: it is shown only once.',
+      fieldErrors: {},
+      data: { path: `/share/${token}` },
+    };
   },
 );
 
-export const revokeShareLinkAction = validatedAction('share.manage', z.object({ shareLinkId: z.string().min(1), modelId: z.string().min(1) }), async ({ shareLinkId, modelId }, { actor, db }) => {
-  const ok = await revokeShareLink(db, actor, shareLinkId);
-  revalidatePath(`/models/${modelId}`);
-  return ok ? { ok: true, message: 'Link revoked: it no longer opens the page.', fieldErrors: {} } : { ok: false, message: 'That link was already revoked.', fieldErrors: {} };
-});
+export const revokeShareLinkAction = validatedAction(
+  'share.manage',
+  z.object({ shareLinkId: z.string().min(1), modelId: z.string().min(1) }),
+  async ({ shareLinkId, modelId }, { actor, db }) => {
+    const ok = await revokeShareLink(db, actor, shareLinkId);
+    revalidatePath(`/models/${modelId}`);
+    return ok
+      ? { ok: true, message: 'Link revoked: it no longer opens the page.', fieldErrors: {} }
+      : { ok: false, message: 'That link was already revoked.', fieldErrors: {} };
+  },
+);

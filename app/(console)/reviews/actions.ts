@@ -53,11 +53,15 @@ export const createRequestAction = validatedAction(
   },
 );
 
-export const submitRequestAction = validatedAction('requests.create', z.object({ requestId: id }), async ({ requestId }, { actor, db }) => {
-  await submitRequest(db, actor, requestId);
-  refresh(requestId);
-  return { ok: true, message: 'Submitted: reviewers have been notified.', fieldErrors: {} };
-});
+export const submitRequestAction = validatedAction(
+  'requests.create',
+  z.object({ requestId: id }),
+  async ({ requestId }, { actor, db }) => {
+    await submitRequest(db, actor, requestId);
+    refresh(requestId);
+    return { ok: true, message: 'Submitted: reviewers have been notified.', fieldErrors: {} };
+  },
+);
 
 export const withdrawRequestAction = validatedAction(
   'requests.create',
@@ -79,31 +83,49 @@ export const amendRequestAction = validatedAction(
   async ({ requestId, ...input }, { actor, db }) => {
     const r = await amendRequest(db, actor, requestId, input);
     refresh(requestId, r.modelExport.modelId);
-    return { ok: true, message: `Amended: the request now names ${r.modelExport.modelId}. Earlier approvals of other bytes have lapsed.`, fieldErrors: {} };
+    return {
+      ok: true,
+      message: `Amended: the request now names ${r.modelExport.modelId}. Earlier approvals of other bytes have lapsed.`,
+      fieldErrors: {},
+    };
   },
 );
 
 export const reviewRequestAction = validatedAction(
   'reviews.write',
-  z.object({ requestId: id, decision: reviewDecisionSchema, comment: reviewCommentSchema }).refine(hasCommentUnlessApproval, commentRequiredIssue),
+  z
+    .object({ requestId: id, decision: reviewDecisionSchema, comment: reviewCommentSchema })
+    .refine(hasCommentUnlessApproval, commentRequiredIssue),
   async ({ requestId, decision, comment }, { actor, db }) => {
     await reviewRequest(db, actor, requestId, { decision, comment });
     refresh(requestId);
-    const said = { approve: 'Approved.', request_changes: 'Changes requested: the requester has been notified.', reject: 'Rejected: the requester has been notified.' }[decision];
+    const said = {
+      approve: 'Approved.',
+      request_changes: 'Changes requested: the requester has been notified.',
+      reject: 'Rejected: the requester has been notified.',
+    }[decision];
     return { ok: true, message: said, fieldErrors: {} };
   },
 );
 
-export const deployRequestAction = validatedAction('deployments.write', z.object({ requestId: id }), async ({ requestId }, { actor, db }) => {
-  try {
-    const r = await deployFromRequest(db, getStore(), actor, requestId);
-    return { ok: true, message: `Deployed as deployment ${r.deployment_id} (threshold ${r.threshold.toPrecision(4)} from ${r.sample_count} samples).`, fieldErrors: {} };
-  } finally {
-    // A failed deploy changes the request too (state failed, with its reason).
-    refresh(requestId);
-    revalidatePath('/deployments');
-  }
-});
+export const deployRequestAction = validatedAction(
+  'deployments.write',
+  z.object({ requestId: id }),
+  async ({ requestId }, { actor, db }) => {
+    try {
+      const r = await deployFromRequest(db, getStore(), actor, requestId);
+      return {
+        ok: true,
+        message: `Deployed as deployment ${r.deployment_id} (threshold ${r.threshold.toPrecision(4)} from ${r.sample_count} samples).`,
+        fieldErrors: {},
+      };
+    } finally {
+      // A failed deploy changes the request too (state failed, with its reason).
+      refresh(requestId);
+      revalidatePath('/deployments');
+    }
+  },
+);
 
 export const breakGlassDeployAction = validatedAction(
   'deployments.break_glass',
@@ -112,7 +134,11 @@ export const breakGlassDeployAction = validatedAction(
     const r = await breakGlassDeploy(db, getStore(), actor, requestId, reason);
     refresh(requestId, r.model_id);
     revalidatePath('/deployments');
-    return { ok: true, message: `Deployed with break-glass as deployment ${r.deployment_id}; flagged and audited.`, fieldErrors: {} };
+    return {
+      ok: true,
+      message: `Deployed with break-glass as deployment ${r.deployment_id}; flagged and audited.`,
+      fieldErrors: {},
+    };
   },
 );
 
@@ -120,13 +146,20 @@ const optional = z.preprocess((v) => (v === '' || v === null ? undefined : v), z
 
 export const addCommentAction = validatedAction(
   'comments.write',
-  z.object({ requestId: optional, modelId: optional, parentId: optional, body: z.string().trim().min(1, 'Write something first.').max(8000, 'At most 8000 characters.') }),
+  z.object({
+    requestId: optional,
+    modelId: optional,
+    parentId: optional,
+    body: z.string().trim().min(1, 'Write something first.').max(8000, 'At most 8000 characters.'),
+  }),
   async (input, { actor, db }) => {
     const { unresolved } = await addComment(db, actor, input);
     refresh(input.requestId, input.modelId);
     return {
       ok: true,
-      message: unresolved.length ? `Posted. Nobody matched ${unresolved.map((u) => `@${u}`).join(', ')} (use a teammate’s email or the part before @).` : 'Posted.',
+      message: unresolved.length
+        ? `Posted. Nobody matched ${unresolved.map((u) => `@${u}`).join(', ')} (use a teammate’s email or the part before @).`
+        : 'Posted.',
       fieldErrors: {},
     };
   },
@@ -157,6 +190,11 @@ export const attachPreviewSummaryAction = validatedAction(
   async ({ modelId, summary }, { actor, db }) => {
     const row = await attachPreviewSummary(db, actor, modelId, summary);
     refresh(undefined, modelId);
-    return { ok: true, message: 'Attached: your next approval of a request for these bytes carries this summary.', fieldErrors: {}, data: { previewSummaryId: row.id } };
+    return {
+      ok: true,
+      message: 'Attached: your next approval of a request for these bytes carries this summary.',
+      fieldErrors: {},
+      data: { previewSummaryId: row.id },
+    };
   },
 );

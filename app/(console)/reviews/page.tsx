@@ -31,36 +31,78 @@ export default async function ReviewsPage({ searchParams }: { searchParams: Prom
       <PageHeader
         title="Reviews"
         description="Deployment requests and their reviews, open ones first. A deployment is a reviewed decision, bound to the exact bytes that were reviewed; approvals lapse when the bytes or the latest validation change."
-        actions={can(actor, 'policy.manage') ? <Link className="text-sm text-indigo-800 underline" href="/settings/policy">Review policy</Link> : undefined}
+        actions={
+          can(actor, 'policy.manage') ? (
+            <Link className="text-sm text-indigo-800 underline" href="/settings/policy">
+              Review policy
+            </Link>
+          ) : undefined
+        }
       />
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter requests">
         <Filter id="view" label="Show">
-          <select id="view" name="view" defaultValue={filter.view} className="rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+          <select
+            id="view"
+            name="view"
+            defaultValue={filter.view}
+            className="rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          >
             <option value="all">All requests</option>
             <option value="mine">My requests</option>
             {can(actor, 'reviews.write') && <option value="awaiting">Awaiting my review</option>}
           </select>
         </Filter>
         <Filter id="state" label="State">
-          <select id="state" name="state" defaultValue={filter.state ?? ''} className="rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+          <select
+            id="state"
+            name="state"
+            defaultValue={filter.state ?? ''}
+            className="rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          >
             <option value="">Any</option>
-            {REQUEST_STATES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {REQUEST_STATES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
         </Filter>
         <Filter id="environment" label="Environment">
-          <select id="environment" name="environment" defaultValue={filter.environment ?? ''} className="rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+          <select
+            id="environment"
+            name="environment"
+            defaultValue={filter.environment ?? ''}
+            className="rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          >
             <option value="">Any</option>
-            {ENVIRONMENTS.map((e) => <option key={e} value={e}>{e}</option>)}
+            {ENVIRONMENTS.map((e) => (
+              <option key={e} value={e}>
+                {e}
+              </option>
+            ))}
           </select>
         </Filter>
-        <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">Apply</button>
-        {filtered && <Link href="/reviews" className="px-2 py-1.5 text-sm text-indigo-800 underline">Clear filters</Link>}
+        <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+          Apply
+        </button>
+        {filtered && (
+          <Link href="/reviews" className="px-2 py-1.5 text-sm text-indigo-800 underline">
+            Clear filters
+          </Link>
+        )}
       </form>
       {requests.length === 0 ? (
         filtered ? (
-          <EmptyState title="No requests match these filters"><Link className="text-indigo-800 underline" href="/reviews">Clear the filters</Link> to see every request.</EmptyState>
+          <EmptyState title="No requests match these filters">
+            <Link className="text-indigo-800 underline" href="/reviews">
+              Clear the filters
+            </Link>{' '}
+            to see every request.
+          </EmptyState>
         ) : (
-          <EmptyState title="No deployment requests">Open a model’s page and choose “Request deployment”: the request waits here for review.</EmptyState>
+          <EmptyState title="No deployment requests">
+            Open a model’s page and choose “Request deployment”: the request waits here for review.
+          </EmptyState>
         )
       ) : (
         <CardTable caption="Deployment requests">
@@ -69,17 +111,35 @@ export default async function ReviewsPage({ searchParams }: { searchParams: Prom
             {requests.map((r) => (
               <tr key={r.id} className="hover:bg-slate-50">
                 <td className="px-4 py-2">
-                  <Link href={`/reviews/${r.id}`} className="font-mono text-xs text-indigo-800 hover:underline">{r.modelId}</Link>
-                  {r.awaitingMe && <span className="ml-2"><Badge tone="amber">awaiting your review</Badge></span>}
-                  {r.comments > 0 && <span className="ml-2 text-xs text-slate-600">{r.comments} comment{r.comments === 1 ? '' : 's'}</span>}
+                  <Link href={`/reviews/${r.id}`} className="font-mono text-xs text-indigo-800 hover:underline">
+                    {r.modelId}
+                  </Link>
+                  {r.awaitingMe && (
+                    <span className="ml-2">
+                      <Badge tone="amber">awaiting your review</Badge>
+                    </span>
+                  )}
+                  {r.comments > 0 && (
+                    <span className="ml-2 text-xs text-slate-600">
+                      {r.comments} comment{r.comments === 1 ? '' : 's'}
+                    </span>
+                  )}
                 </td>
                 <td className="px-4 py-2 whitespace-nowrap">{fmtAgeRange(r.ageGroupMin, r.ageGroupMax)}</td>
                 <td className="px-4 py-2">{r.environment}</td>
                 <td className="px-4 py-2">{r.requester.name}</td>
                 <td className="px-4 py-2 whitespace-nowrap">
-                  {r.state === 'open' || r.state === 'approved' ? <ApprovalCount approvals={r.approvals} required={r.required} lapsed={r.lapsed} /> : <span className="text-slate-500">{r.reviews} review{r.reviews === 1 ? '' : 's'}</span>}
+                  {r.state === 'open' || r.state === 'approved' ? (
+                    <ApprovalCount approvals={r.approvals} required={r.required} lapsed={r.lapsed} />
+                  ) : (
+                    <span className="text-slate-500">
+                      {r.reviews} review{r.reviews === 1 ? '' : 's'}
+                    </span>
+                  )}
                 </td>
-                <td className="px-4 py-2"><RequestStateBadge state={r.state} /></td>
+                <td className="px-4 py-2">
+                  <RequestStateBadge state={r.state} />
+                </td>
                 <td className="px-4 py-2 whitespace-nowrap">{fmtDate(r.createdAt)}</td>
               </tr>
             ))}
@@ -93,7 +153,9 @@ export default async function ReviewsPage({ searchParams }: { searchParams: Prom
 function Filter({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
   return (
     <div>
-      <label htmlFor={id} className="block text-xs font-medium text-slate-700">{label}</label>
+      <label htmlFor={id} className="block text-xs font-medium text-slate-700">
+        {label}
+      </label>
       <div className="mt-1">{children}</div>
     </div>
   );

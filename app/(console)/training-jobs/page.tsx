@@ -12,9 +12,19 @@ import { maxArtifactBytes } from '@/lib/config';
 
 export const metadata: Metadata = { title: 'Training jobs' };
 
-const STATUS_TONE = { completed: 'green', running: 'indigo', pending: 'slate', failed: 'red', cancelled: 'amber' } as const;
+const STATUS_TONE = {
+  completed: 'green',
+  running: 'indigo',
+  pending: 'slate',
+  failed: 'red',
+  cancelled: 'amber',
+} as const;
 
-export default async function TrainingJobsPage({ searchParams }: { searchParams: Promise<{ page?: string; status?: string; q?: string }> }) {
+export default async function TrainingJobsPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ page?: string; status?: string; q?: string }>;
+}) {
   const actor = await requirePageActor('/training-jobs');
   const sp = await searchParams;
   const { jobs, total, page, pageSize } = await listTrainingJobs(await getDb(), actor, {
@@ -37,19 +47,37 @@ export default async function TrainingJobsPage({ searchParams }: { searchParams:
       )}
       <form className="mb-4 flex flex-wrap items-end gap-3" role="search">
         <div>
-          <label htmlFor="q" className="block text-xs font-medium text-slate-700">Job name</label>
-          <input id="q" name="q" defaultValue={sp.q} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm" />
+          <label htmlFor="q" className="block text-xs font-medium text-slate-700">
+            Job name
+          </label>
+          <input
+            id="q"
+            name="q"
+            defaultValue={sp.q}
+            className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          />
         </div>
         <div>
-          <label htmlFor="status" className="block text-xs font-medium text-slate-700">Status</label>
-          <select id="status" name="status" defaultValue={sp.status ?? ''} className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm">
+          <label htmlFor="status" className="block text-xs font-medium text-slate-700">
+            Status
+          </label>
+          <select
+            id="status"
+            name="status"
+            defaultValue={sp.status ?? ''}
+            className="mt-1 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
+          >
             <option value="">Any</option>
             {Object.keys(STATUS_TONE).map((s) => (
-              <option key={s} value={s}>{s}</option>
+              <option key={s} value={s}>
+                {s}
+              </option>
             ))}
           </select>
         </div>
-        <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">Filter</button>
+        <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
+          Filter
+        </button>
       </form>
       {jobs.length === 0 ? (
         <EmptyState title={sp.q || sp.status ? 'No training jobs match these filters' : 'No training jobs yet'}>
@@ -57,7 +85,20 @@ export default async function TrainingJobsPage({ searchParams }: { searchParams:
         </EmptyState>
       ) : (
         <CardTable caption="Training jobs with their report metrics">
-          <TableHead columns={['ID', 'Job', 'Status', 'Environment', { label: 'Final loss', numeric: true }, { label: 'Val. accuracy', numeric: true }, { label: 'Best epoch', numeric: true }, { label: 'Training time', numeric: true }, 'Finished', { label: 'Exports', numeric: true }]} />
+          <TableHead
+            columns={[
+              'ID',
+              'Job',
+              'Status',
+              'Environment',
+              { label: 'Final loss', numeric: true },
+              { label: 'Val. accuracy', numeric: true },
+              { label: 'Best epoch', numeric: true },
+              { label: 'Training time', numeric: true },
+              'Finished',
+              { label: 'Exports', numeric: true },
+            ]}
+          />
           <tbody className="divide-y divide-slate-100">
             {jobs.map((j) => (
               <tr key={j.id} className="hover:bg-slate-50">
@@ -67,7 +108,9 @@ export default async function TrainingJobsPage({ searchParams }: { searchParams:
                     {j.jobName}
                   </Link>
                 </td>
-                <td className="px-4 py-2"><Badge tone={STATUS_TONE[j.status]}>{j.status}</Badge></td>
+                <td className="px-4 py-2">
+                  <Badge tone={STATUS_TONE[j.status]}>{j.status}</Badge>
+                </td>
                 <td className="px-4 py-2">{j.environment}</td>
                 <td className="px-4 py-2 text-right tabular-nums">{fmtNumber(j.report?.finalLoss)}</td>
                 <td className="px-4 py-2 text-right tabular-nums">

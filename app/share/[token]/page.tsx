@@ -39,12 +39,21 @@ export default async function SharedModelPage({ params }: Params) {
       <div className="mt-1 mb-6 flex flex-wrap items-end justify-between gap-4">
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">{exp.modelId}</h1>
-          <p className="mt-1 text-sm text-slate-600">Autoencoder for {fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}, exported {fmtDate(exp.exportTimestamp)} as {exp.exportFormat}.</p>
+          <p className="mt-1 text-sm text-slate-600">
+            Autoencoder for {fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}, exported {fmtDate(exp.exportTimestamp)} as{' '}
+            {exp.exportFormat}.
+          </p>
         </div>
         <div className="flex flex-wrap gap-2">
-          {v ? <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge> : <Badge tone="amber">not validated</Badge>}
+          {v ? (
+            <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge>
+          ) : (
+            <Badge tone="amber">not validated</Badge>
+          )}
           {exp.deployments.map((d) => (
-            <Badge key={d.environment} tone="green">active in {d.environment}</Badge>
+            <Badge key={d.environment} tone="green">
+              active in {d.environment}
+            </Badge>
           ))}
         </div>
       </div>

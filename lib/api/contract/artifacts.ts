@@ -12,7 +12,11 @@ const artifactHeaders = {
   'Content-Length': { schema: { type: 'integer' } },
   'X-Content-Type-Options': { schema: { type: 'string', const: 'nosniff' } },
 };
-const header = (name: string, description: string): RawOpenApi => ({ name, in: 'header', schema: { type: 'string', description } });
+const header = (name: string, description: string): RawOpenApi => ({
+  name,
+  in: 'header',
+  schema: { type: 'string', description },
+});
 export const artifactRequestHeaders = [
   header('If-None-Match', 'An ETag from an earlier response; 304 when it matches.'),
   header('Range', 'One byte range: bytes=a-b, bytes=a- or bytes=-n. Several ranges are ignored (200).'),
@@ -32,7 +36,6 @@ export function artifactResponses(extraHeaders: RawOpenApi = {}) {
     '304': { raw: { description: 'Not modified (If-None-Match matched)', headers: { ETag: artifactHeaders.ETag } } },
   };
 }
-
 
 export const artifactPaths: PathTable = {
   '/api/v1/artifacts/{sha256}': {

@@ -7,11 +7,16 @@ import { EXPORT_FORMATS } from '../../formats/export';
 import { ENVIRONMENTS } from '../../registry/deploy';
 import { strictBoolean } from '../params';
 
-export const sha256 = (description = 'SHA-256, lowercase hex') => z.string().regex(/^[0-9a-f]{64}$/).describe(description);
+export const sha256 = (description = 'SHA-256, lowercase hex') =>
+  z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .describe(description);
 /** Every timestamp on the wire is Date.toISOString(): UTC, with milliseconds. */
 export const dateTime = () => z.iso.datetime();
 export const jsonObject = () => z.record(z.string(), z.unknown());
-export const age = (which: string) => z.number().min(2).max(18).describe(`${which} age of the group, in years (2.0–18.0)`);
+export const age = (which: string) =>
+  z.number().min(2).max(18).describe(`${which} age of the group, in years (2.0–18.0)`);
 export const exportFormat = () => z.enum(EXPORT_FORMATS).describe('Export format');
 /** An environment a request may leave out (production); `environmentName` where a response always names one. */
 export const environment = () => z.enum(ENVIRONMENTS).default('production').describe('Deployment environment');
@@ -24,7 +29,9 @@ export function booleanParam(description: string, dflt: boolean) {
 
 /** Page metadata of every listing, around its items under `key`. */
 export function pageOf<K extends string, T extends z.ZodType>(key: K, item: T) {
-  return z.object({ total: z.int(), page: z.int(), page_size: z.int() }).extend({ [key]: z.array(item) } as { [P in K]: z.ZodArray<T> });
+  return z
+    .object({ total: z.int(), page: z.int(), page_size: z.int() })
+    .extend({ [key]: z.array(item) } as { [P in K]: z.ZodArray<T> });
 }
 
 export const errorBody = z.object({

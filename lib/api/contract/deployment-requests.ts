@@ -37,7 +37,10 @@ export const createRequestBody = z.object({
     .min(1)
     .max(200)
     .describe('The export to deploy; the age range is its own'),
-  deployment_environment: z.enum(ENVIRONMENTS, { message: 'production or staging' }).default('production').describe('Deployment environment'),
+  deployment_environment: z
+    .enum(ENVIRONMENTS, { message: 'production or staging' })
+    .default('production')
+    .describe('Deployment environment'),
   replace_existing: booleanParam('Replace the active model of the range', false),
   backup_existing: booleanParam('Keep the replaced deployment as the backup', true),
   validate_before_deployment: booleanParam('Validate again when deploying', true),
@@ -120,9 +123,16 @@ export const deploymentRequestDetailResponse = z.intersection(
   z.object({
     policy: reviewPolicyResponse,
     evaluation: policyEvaluationResponse,
-    as_deployer: policyEvaluationResponse.nullable().describe('The evaluation were the caller to deploy it (deployers only)'),
+    as_deployer: policyEvaluationResponse
+      .nullable()
+      .describe('The evaluation were the caller to deploy it (deployers only)'),
     latest_validation: z
-      .object({ validation_run_id: z.string(), is_valid: z.boolean(), artifact_sha256: sha256(), created_at: dateTime() })
+      .object({
+        validation_run_id: z.string(),
+        is_valid: z.boolean(),
+        artifact_sha256: sha256(),
+        created_at: dateTime(),
+      })
       .nullable(),
     reviews: z.array(
       z.object({
@@ -203,7 +213,8 @@ export const requestPaths: PathTable = {
     get: {
       operationId: 'listDeploymentRequests',
       summary: 'Deployment requests, open ones first, with their approvals against the policy',
-      description: 'Drafts show only to their requester and admins. awaiting: open requests of others without a current review of the caller.',
+      description:
+        'Drafts show only to their requester and admins. awaiting: open requests of others without a current review of the caller.',
       tag: 'reviews',
       permission: 'reviews.read',
       query: requestListQuery,
@@ -215,7 +226,12 @@ export const requestPaths: PathTable = {
       summary: 'Open a request to deploy an export (or keep it as a draft)',
       tag: 'reviews',
       permission: 'requests.create',
-      body: { schema: 'DeploymentRequestCreate', as: 'params', required: true, description: 'The export, its ModelDeploymentConfig flags and why.' },
+      body: {
+        schema: 'DeploymentRequestCreate',
+        as: 'params',
+        required: true,
+        description: 'The export, its ModelDeploymentConfig flags and why.',
+      },
       responses: { '201': { schema: 'DeploymentRequestWithPolicy', description: 'Created' } },
       errors: [404, 409, 415, 422],
     },

@@ -23,7 +23,8 @@ export const directExportUpload = z.object({
   model_info: z
     .string()
     .meta({
-      description: 'Optional JSON object: model_architecture {input_dim, hidden_dims, …} (checked against the weights), training_metrics',
+      description:
+        'Optional JSON object: model_architecture {input_dim, hidden_dims, …} (checked against the weights), training_metrics',
       contentMediaType: 'application/json',
     })
     .optional(),
@@ -85,7 +86,9 @@ export const modelExportDetailResponse = z.intersection(
 export type ModelExportDetailResponse = z.infer<typeof modelExportDetailResponse>;
 
 /** Body (or query) of POST /api/v1/training/models/validate. */
-export const validateRequest = z.object({ model_id: z.string({ message: 'name the export to validate (model_id)' }).min(1).max(200) });
+export const validateRequest = z.object({
+  model_id: z.string({ message: 'name the export to validate (model_id)' }).min(1).max(200),
+});
 
 export const validationResultResponse = z.object({
   ...validationFindings,
@@ -189,7 +192,9 @@ export const modelPaths: PathTable = {
       permission: 'models.read',
       pathParams: modelIdPath,
       headers: artifactRequestHeaders,
-      responses: artifactResponses({ 'Content-Disposition': { schema: { type: 'string', description: 'attachment; filename="<model_id><ext>"' } } }),
+      responses: artifactResponses({
+        'Content-Disposition': { schema: { type: 'string', description: 'attachment; filename="<model_id><ext>"' } },
+      }),
       errors: [404, 416],
     },
   },
@@ -197,7 +202,8 @@ export const modelPaths: PathTable = {
     get: {
       operationId: 'getServerReconstruction',
       summary: "Per-sample reconstruction error on the training job's validation set, from onnxruntime-node",
-      description: 'The server-side reference the browser preview is compared with (agreement within 1e-4 relative). Non-ONNX exports are converted to ONNX first.',
+      description:
+        'The server-side reference the browser preview is compared with (agreement within 1e-4 relative). Non-ONNX exports are converted to ONNX first.',
       tag: 'models',
       permission: 'models.read',
       pathParams: modelIdPath,

@@ -16,8 +16,7 @@ export type RawOpenApi = Record<string, unknown>;
 
 export type ResponseSpec =
   /** A JSON body: a contract schema by name (`list`: an array of it); `alternatives`: other media types. */
-  | { schema: string; list?: boolean; description?: string; alternatives?: RawOpenApi }
-  | { raw: RawOpenApi };
+  { schema: string; list?: boolean; description?: string; alternatives?: RawOpenApi } | { raw: RawOpenApi };
 
 export type BodySpec = {
   schema: string;

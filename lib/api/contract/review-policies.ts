@@ -17,15 +17,21 @@ export const policyUpdateBody = z
       .min(1)
       .max(10)
       .optional(),
-    require_preview_summary: strictBoolean.optional().describe('Require the preview summary on approvals (true/false/1/0)'),
+    require_preview_summary: strictBoolean
+      .optional()
+      .describe('Require the preview summary on approvals (true/false/1/0)'),
   })
   .describe('An omitted field keeps its current value.');
 
 export const reviewPolicyResponse = z.object({
   deployment_environment: environmentName(),
   required_approvals: z.int().min(1).max(10),
-  require_preview_summary: z.boolean().describe('Each approval must carry the reviewer’s reconstruction preview summary of the bytes'),
-  is_default: z.boolean().describe('No admin has set it: the defaults apply (staging 1, production 2, preview required)'),
+  require_preview_summary: z
+    .boolean()
+    .describe('Each approval must carry the reviewer’s reconstruction preview summary of the bytes'),
+  is_default: z
+    .boolean()
+    .describe('No admin has set it: the defaults apply (staging 1, production 2, preview required)'),
 });
 
 export const reviewPolicyRowResponse = z.intersection(

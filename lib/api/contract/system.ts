@@ -80,11 +80,21 @@ export const systemPaths: PathTable = {
       operationId: 'health',
       summary: 'Liveness and database kind',
       tag: 'system',
-      responses: { '200': { schema: 'Health' }, '503': { schema: 'Health', description: 'The database is unreachable' } },
+      responses: {
+        '200': { schema: 'Health' },
+        '503': { schema: 'Health', description: 'The database is unreachable' },
+      },
     },
   },
   '/api/v1/openapi.json': {
-    get: { operationId: 'openapi', summary: 'This document', tag: 'system', responses: { '200': { raw: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } } } },
+    get: {
+      operationId: 'openapi',
+      summary: 'This document',
+      tag: 'system',
+      responses: {
+        '200': { raw: { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } } },
+      },
+    },
   },
   '/api/v1/me': {
     get: {
@@ -107,7 +117,8 @@ export const systemPaths: PathTable = {
       responses: {
         '200': {
           schema: 'AuditEventList',
-          description: 'A page of events (JSON), or the log (JSON lines: one AuditEvent per line; CSV: a header row, then the same fields)',
+          description:
+            'A page of events (JSON), or the log (JSON lines: one AuditEvent per line; CSV: a header row, then the same fields)',
           alternatives: { 'application/x-ndjson': binary, 'text/csv': binary },
         },
       },
@@ -118,7 +129,8 @@ export const systemPaths: PathTable = {
     get: {
       operationId: 'verifyAuditChain',
       summary: 'Check the audit hash chain; the first edited, deleted or reordered event',
-      description: 'Walks every event in order. 200 either way: `intact` says which. `drawbridge audit verify` calls this over --server.',
+      description:
+        'Walks every event in order. 200 either way: `intact` says which. `drawbridge audit verify` calls this over --server.',
       tag: 'system',
       permission: 'audit.read',
       responses: { '200': { schema: 'AuditChainReport' } },
@@ -138,7 +150,9 @@ export const systemPaths: PathTable = {
             description: 'The archive',
             headers: {
               'Content-Length': { schema: { type: 'integer' } },
-              'Content-Disposition': { schema: { type: 'string', description: 'attachment; filename="drawbridge-backup-<UTC time>.tar"' } },
+              'Content-Disposition': {
+                schema: { type: 'string', description: 'attachment; filename="drawbridge-backup-<UTC time>.tar"' },
+              },
               'Cache-Control': { schema: { type: 'string', const: 'no-store' } },
             },
             content: { 'application/x-tar': binary },

@@ -10,19 +10,29 @@ export const trainingReportInput = snakeKeys(trainingReportSchema).extend({
 });
 
 /** The metadata a pipeline sends; artifact references come from uploaded files only, never from here. */
-export const trainingJobMetadata = snakeKeys(registerTrainingJobSchema.omit({ checkpoint: true, validationSet: true, report: true })).extend({
+export const trainingJobMetadata = snakeKeys(
+  registerTrainingJobSchema.omit({ checkpoint: true, validationSet: true, report: true }),
+).extend({
   report: trainingReportInput.nullish(),
 });
 
 export const trainingJobUpload = z.object({
-  metadata: z.string().meta({ description: 'TrainingJobMetadata as a JSON string', contentMediaType: 'application/json' }),
+  metadata: z
+    .string()
+    .meta({ description: 'TrainingJobMetadata as a JSON string', contentMediaType: 'application/json' }),
   checkpoint: z
     .string()
-    .meta({ description: 'The PyTorch checkpoint (torch.save zip or a bare state dict) of the AutoencoderModel', format: 'binary' })
+    .meta({
+      description: 'The PyTorch checkpoint (torch.save zip or a bare state dict) of the AutoencoderModel',
+      format: 'binary',
+    })
     .optional(),
   validation_set: z
     .string()
-    .meta({ description: 'safetensors: `embeddings` [N, D] (D = the model input_dim), optional `is_anomaly` [N]', format: 'binary' })
+    .meta({
+      description: 'safetensors: `embeddings` [N, D] (D = the model input_dim), optional `is_anomaly` [N]',
+      format: 'binary',
+    })
     .optional(),
 });
 

@@ -11,8 +11,12 @@ import { attemptSignIn } from '../sessions';
 import { blockedFor, throttleKey } from '../throttle';
 
 const [mode, email, arg] = process.argv.slice(2);
-const { db, close } = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL! }, { migrationsDir: process.env.DRAWBRIDGE_MIGRATIONS_DIR });
-const outcome = (r: Awaited<ReturnType<typeof attemptSignIn>>) => (r.ok ? 'ok' : r.reason === 'throttled' ? `throttled:${r.retryAfterSeconds}` : r.reason);
+const { db, close } = await openDatabase(
+  { kind: 'postgres', url: process.env.DATABASE_URL! },
+  { migrationsDir: process.env.DRAWBRIDGE_MIGRATIONS_DIR },
+);
+const outcome = (r: Awaited<ReturnType<typeof attemptSignIn>>) =>
+  r.ok ? 'ok' : r.reason === 'throttled' ? `throttled:${r.retryAfterSeconds}` : r.reason;
 console.log('ready');
 await new Promise<void>((resolve) => readline.createInterface({ input: process.stdin }).once('line', () => resolve()));
 const out: string[] = [];
@@ -31,7 +35,9 @@ if (mode === 'wrong') {
     out.push(outcome(await attemptSignIn(db, email, `wrong-${process.pid}-${i}`, client)));
   }
 } else if (mode === 'burst') {
-  const all = await Promise.all(Array.from({ length: Number(arg) }, (_, i) => attemptSignIn(db, email, `burst-${process.pid}-${i}`, client)));
+  const all = await Promise.all(
+    Array.from({ length: Number(arg) }, (_, i) => attemptSignIn(db, email, `burst-${process.pid}-${i}`, client)),
+  );
   out.push(...all.map(outcome));
 } else {
   out.push(outcome(await attemptSignIn(db, email, arg, client)));

@@ -27,7 +27,12 @@ export function randomAutoencoder(inputDim: number, hiddenDims: number[], seed =
     for (let i = 0; i < bias.length; i++) bias[i] = (rnd() * 2 - 1) * bound;
     return { ...l, weight, bias };
   });
-  return { architecture: { modelType: 'autoencoder', inputDim, hiddenDims: [...hiddenDims] }, layers, notes: [], sourceDType: 'float32' };
+  return {
+    architecture: { modelType: 'autoencoder', inputDim, hiddenDims: [...hiddenDims] },
+    layers,
+    notes: [],
+    sourceDType: 'float32',
+  };
 }
 
 export function randomInput(n: number, seed = 7): Float32Array {

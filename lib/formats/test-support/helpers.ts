@@ -26,7 +26,10 @@ export function thrown<E extends Error>(cls: abstract new (...args: never[]) => 
 }
 
 /** The `code` of the error `fn` throws if it is one of `classes` (anything else propagates); undefined if it returns. */
-export function codeOf(fn: () => unknown, ...classes: (abstract new (...args: never[]) => ModelDeploymentError)[]): string | undefined {
+export function codeOf(
+  fn: () => unknown,
+  ...classes: (abstract new (...args: never[]) => ModelDeploymentError)[]
+): string | undefined {
   try {
     fn();
   } catch (e) {

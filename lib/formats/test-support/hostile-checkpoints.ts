@@ -24,7 +24,14 @@ export function viewsPickle(views: Record<string, View>): Uint8Array {
     name,
     new PyReduce(
       pyGlobal('torch._utils', '_rebuild_tensor_v2'),
-      tuple(new PyPersistentId(tuple('storage', pyGlobal('torch', 'FloatStorage'), v.key, 'cpu', v.numel)), v.offset ?? 0, tuple(...v.size), tuple(...v.stride), false, orderedDict()),
+      tuple(
+        new PyPersistentId(tuple('storage', pyGlobal('torch', 'FloatStorage'), v.key, 'cpu', v.numel)),
+        v.offset ?? 0,
+        tuple(...v.size),
+        tuple(...v.stride),
+        false,
+        orderedDict(),
+      ),
     ),
   ]);
   return writePickle(orderedDict(items), { protocol: 2 });
@@ -91,11 +98,23 @@ export const ZIP_BOMB_INFLATED_BYTES = 122 * 16 * 1024 * 1024; // 1.9 GiB
 export function zipBombCheckpoint(declaredSize = ZIP_BOMB_INFLATED_BYTES): Uint8Array {
   const numel = ZIP_BOMB_INFLATED_BYTES / 4;
   const pkl = viewsPickle({ 'encoder.0.weight': { key: '0', numel, size: [numel], stride: [1] } });
-  const stored = (name: string, data: Uint8Array): RawEntry => ({ name, data, method: 0, size: data.length, crc: crc32(data) });
+  const stored = (name: string, data: Uint8Array): RawEntry => ({
+    name,
+    data,
+    method: 0,
+    size: data.length,
+    crc: crc32(data),
+  });
   return rawZip([
     stored('archive/data.pkl', pkl),
     stored('archive/byteorder', utf8('little')),
-    { name: 'archive/data/0', data: zerosDeflateStream(ZIP_BOMB_INFLATED_BYTES), method: 8, size: declaredSize, crc: 0 },
+    {
+      name: 'archive/data/0',
+      data: zerosDeflateStream(ZIP_BOMB_INFLATED_BYTES),
+      method: 8,
+      size: declaredSize,
+      crc: 0,
+    },
     stored('archive/version', utf8('3\n')),
   ]);
 }
@@ -103,7 +122,10 @@ export function zipBombCheckpoint(declaredSize = ZIP_BOMB_INFLATED_BYTES): Uint8
 /** Every hostile checkpoint with the code readCheckpoint must refuse it with. */
 export function hostileCheckpoints(): HostileCase[] {
   const overlapping = writeTorchArchive([
-    { name: 'data.pkl', data: viewsPickle({ 'encoder.0.weight': { key: '0', numel: 16, size: [8, 8], stride: [1, 1] } }) },
+    {
+      name: 'data.pkl',
+      data: viewsPickle({ 'encoder.0.weight': { key: '0', numel: 16, size: [8, 8], stride: [1, 1] } }),
+    },
     { name: 'data/0', data: floats(16) },
   ]);
   const aliasing = writeTorchArchive([

@@ -13,14 +13,22 @@ export type MaliciousCase = { name: string; bytes: Uint8Array; code: string };
 export function rawSafetensors(header: unknown, dataLength: number, opts: { declaredSize?: bigint } = {}): Uint8Array {
   const json = utf8(typeof header === 'string' ? header : JSON.stringify(header));
   const w = new ByteWriter(8 + json.length + dataLength);
-  w.u64(opts.declaredSize ?? BigInt(json.length)).bytes(json).fill(dataLength, 0);
+  w.u64(opts.declaredSize ?? BigInt(json.length))
+    .bytes(json)
+    .fill(dataLength, 0);
   return w.finish();
 }
 
 const f32 = (shape: number[], b: number, e: number): unknown => ({ dtype: 'F32', shape, data_offsets: [b, e] });
 
 export function maliciousSafetensors(): MaliciousCase[] {
-  const c = (name: string, code: string, header: unknown, dataLength: number, declaredSize?: bigint): MaliciousCase => ({
+  const c = (
+    name: string,
+    code: string,
+    header: unknown,
+    dataLength: number,
+    declaredSize?: bigint,
+  ): MaliciousCase => ({
     name: `st-${name}.safetensors`,
     code,
     bytes: rawSafetensors(header, dataLength, { declaredSize }),
@@ -32,7 +40,12 @@ export function maliciousSafetensors(): MaliciousCase[] {
     c('header-past-eof', 'safetensors_truncated', { a: f32([1], 0, 4) }, 4, 1000n),
     c('header-not-object', 'safetensors_bad_header', '[1, 2]', 0),
     c('header-not-json', 'safetensors_bad_header', '{"a": ', 0),
-    c('header-duplicate-key', 'safetensors_bad_header', '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 4),
+    c(
+      'header-duplicate-key',
+      'safetensors_bad_header',
+      '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}',
+      4,
+    ),
     c('header-extra-field', 'safetensors_bad_header', { a: { ...(f32([1], 0, 4) as object), evil: 1 } }, 4),
     c('metadata-not-strings', 'safetensors_bad_metadata', { __metadata__: { n: 1 }, a: f32([1], 0, 4) }, 4),
     c('dtype-unknown', 'safetensors_bad_dtype', { a: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, 1),
@@ -69,20 +82,45 @@ function modelWithGraph(graph: PbWriter): Uint8Array {
 export function maliciousOnnx(): MaliciousCase[] {
   const good = writeOnnx(randomAutoencoder(8, [4, 2], 1), { metadata: {} });
   const constNode = (t: PbWriter): PbWriter =>
-    new PbWriter().string(2, 'c').string(4, 'Constant').message(5, new PbWriter().string(1, 'value').message(5, t).int(20, 4));
+    new PbWriter()
+      .string(2, 'c')
+      .string(4, 'Constant')
+      .message(5, new PbWriter().string(1, 'value').message(5, t).int(20, 4));
   const badRaw = new PbWriter().int(1, 4).int(2, 1).string(8, 'w').bytes(9, new Uint8Array(15));
   return [
-    { name: 'onnx-external-location.onnx', code: 'onnx_external_data', bytes: modelWithGraph(new PbWriter().message(5, externalTensor('w', true, true))) },
-    { name: 'onnx-external-entries-only.onnx', code: 'onnx_external_data', bytes: modelWithGraph(new PbWriter().message(5, externalTensor('w', false, true))) },
-    { name: 'onnx-external-flag-only.onnx', code: 'onnx_external_data', bytes: modelWithGraph(new PbWriter().message(5, externalTensor('w', true, false))) },
-    { name: 'onnx-external-constant.onnx', code: 'onnx_external_data', bytes: modelWithGraph(new PbWriter().message(1, constNode(externalTensor('c', true, true)))) },
+    {
+      name: 'onnx-external-location.onnx',
+      code: 'onnx_external_data',
+      bytes: modelWithGraph(new PbWriter().message(5, externalTensor('w', true, true))),
+    },
+    {
+      name: 'onnx-external-entries-only.onnx',
+      code: 'onnx_external_data',
+      bytes: modelWithGraph(new PbWriter().message(5, externalTensor('w', false, true))),
+    },
+    {
+      name: 'onnx-external-flag-only.onnx',
+      code: 'onnx_external_data',
+      bytes: modelWithGraph(new PbWriter().message(5, externalTensor('w', true, false))),
+    },
+    {
+      name: 'onnx-external-constant.onnx',
+      code: 'onnx_external_data',
+      bytes: modelWithGraph(new PbWriter().message(1, constNode(externalTensor('c', true, true)))),
+    },
     {
       name: 'onnx-external-subgraph.onnx',
       code: 'onnx_external_data',
       bytes: modelWithGraph(
         new PbWriter().message(
           1,
-          new PbWriter().string(4, 'If').message(5, new PbWriter().string(1, 'then_branch').int(20, 5).message(6, new PbWriter().message(5, externalTensor('s', true, true)))),
+          new PbWriter().string(4, 'If').message(
+            5,
+            new PbWriter()
+              .string(1, 'then_branch')
+              .int(20, 5)
+              .message(6, new PbWriter().message(5, externalTensor('s', true, true))),
+          ),
         ),
       ),
     },
@@ -90,8 +128,16 @@ export function maliciousOnnx(): MaliciousCase[] {
     { name: 'onnx-garbage.onnx', code: 'onnx_malformed', bytes: utf8('this is not a protobuf at all, just text') },
     { name: 'onnx-group-wire-type.onnx', code: 'onnx_malformed', bytes: Uint8Array.from([0x0b, 0x0c]) },
     { name: 'onnx-no-graph.onnx', code: 'onnx_malformed', bytes: new PbWriter().int(1, 8).finish() },
-    { name: 'onnx-raw-data-length.onnx', code: 'onnx_malformed', bytes: modelWithGraph(new PbWriter().message(5, badRaw)) },
-    { name: 'onnx-length-overflow.onnx', code: 'onnx_malformed', bytes: Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]) },
+    {
+      name: 'onnx-raw-data-length.onnx',
+      code: 'onnx_malformed',
+      bytes: modelWithGraph(new PbWriter().message(5, badRaw)),
+    },
+    {
+      name: 'onnx-length-overflow.onnx',
+      code: 'onnx_malformed',
+      bytes: Uint8Array.from([0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]),
+    },
     { name: 'onnx-empty.onnx', code: 'onnx_malformed', bytes: new Uint8Array(0) },
   ];
 }

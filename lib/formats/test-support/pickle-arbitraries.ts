@@ -39,18 +39,62 @@ const GLOBALS: [string, string][] = [
 
 const text = fc.oneof(
   fc.string({ maxLength: 12 }),
-  fc.constantFrom('storage', 'cpu', '0', '1', 'latin1', '_metadata', 'model_state_dict', 'encoder.0.weight', '__proto__'),
+  fc.constantFrom(
+    'storage',
+    'cpu',
+    '0',
+    '1',
+    'latin1',
+    '_metadata',
+    'model_state_dict',
+    'encoder.0.weight',
+    '__proto__',
+  ),
 );
 const smallInt = fc.oneof(fc.integer({ min: -3, max: 20 }), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }));
-const digits = (min: number, max: number) => fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
+const digits = (min: number, max: number) =>
+  fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((d) => d.join(''));
 
 /** One opcode with arguments. */
 const token: fc.Arbitrary<Uint8Array> = fc.oneof(
   // constants and framing
   fc.constantFrom(
-    ...['N', '\x88', '\x89', '(', '0', '1', '2', '}', ']', ')', '\x85', '\x86', '\x87', 't', 'l', 'd', 'a', 'e', 's', 'u', 'R', 'b', 'o', '\x81', '\x92', 'Q', '\x93', '\x94', '.', '\x8f', '\x90', '\x91', '\x97', '\x98'].map(
-      (s) => Uint8Array.from([s.charCodeAt(0)]),
-    ),
+    ...[
+      'N',
+      '\x88',
+      '\x89',
+      '(',
+      '0',
+      '1',
+      '2',
+      '}',
+      ']',
+      ')',
+      '\x85',
+      '\x86',
+      '\x87',
+      't',
+      'l',
+      'd',
+      'a',
+      'e',
+      's',
+      'u',
+      'R',
+      'b',
+      'o',
+      '\x81',
+      '\x92',
+      'Q',
+      '\x93',
+      '\x94',
+      '.',
+      '\x8f',
+      '\x90',
+      '\x91',
+      '\x97',
+      '\x98',
+    ].map((s) => Uint8Array.from([s.charCodeAt(0)])),
   ),
   fc.integer({ min: 0, max: 7 }).map((v) => Uint8Array.from([0x80, v])),
   fc.nat({ max: 64 }).map((n) => cat([[0x95], le(n, 8)])),
@@ -59,13 +103,26 @@ const token: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.integer({ min: 0, max: 255 }).map((v) => Uint8Array.from([0x4b, v])),
   fc.integer({ min: 0, max: 0xffff }).map((v) => cat([[0x4d], le(v, 2)])),
   fc.uint8Array({ maxLength: 12 }).map((b) => cat([[0x8a, b.length], b])),
-  fc.tuple(fc.uint8Array({ maxLength: 12 }), fc.integer({ min: -2, max: 2 })).map(([b, d]) => cat([[0x8b], le((b.length + d) >>> 0, 4), b])),
-  fc.oneof(smallInt.map(String), fc.constantFrom('01', '00', '+5', '-0', 'x', '1e3', '')).map((s) => cat(['I', s, '\n'])),
-  fc.oneof(smallInt.map((v) => `${v}L`), digits(20, 60)).map((s) => cat(['L', s, '\n'])),
+  fc
+    .tuple(fc.uint8Array({ maxLength: 12 }), fc.integer({ min: -2, max: 2 }))
+    .map(([b, d]) => cat([[0x8b], le((b.length + d) >>> 0, 4), b])),
+  fc
+    .oneof(smallInt.map(String), fc.constantFrom('01', '00', '+5', '-0', 'x', '1e3', ''))
+    .map((s) => cat(['I', s, '\n'])),
+  fc
+    .oneof(
+      smallInt.map((v) => `${v}L`),
+      digits(20, 60),
+    )
+    .map((s) => cat(['L', s, '\n'])),
   // floats: short literals, and long digit runs (a backtracking pattern over them costs n²)
-  fc.oneof(fc.double().map(String), fc.constantFrom('inf', '-inf', 'nan', '1.', '.5', '1e', '--1'), fc.integer({ min: 2000, max: 20_000 }).map((n) => '1'.repeat(n) + 'x')).map((s) =>
-    cat(['F', s, '\n']),
-  ),
+  fc
+    .oneof(
+      fc.double().map(String),
+      fc.constantFrom('inf', '-inf', 'nan', '1.', '.5', '1e', '--1'),
+      fc.integer({ min: 2000, max: 20_000 }).map((n) => '1'.repeat(n) + 'x'),
+    )
+    .map((s) => cat(['F', s, '\n'])),
   fc.double().map((v) => {
     const b = new Uint8Array(9);
     b[0] = 0x47;
@@ -84,22 +141,32 @@ const token: fc.Arbitrary<Uint8Array> = fc.oneof(
     const b = utf8(s);
     return cat([[0x8c, b.length & 0xff], b]);
   }),
-  fc.tuple(fc.uint8Array({ maxLength: 16 }), fc.constantFrom(0x58, 0x8c, 0x8d, 0x42, 0x43, 0x8e, 0x96, 0x54, 0x55), fc.integer({ min: -1, max: 1 })).map(([b, op, d]) => {
-    const n = Math.max(0, b.length + d);
-    const width = op === 0x8c || op === 0x43 || op === 0x55 ? 1 : op === 0x8d || op === 0x8e || op === 0x96 ? 8 : 4;
-    return cat([[op], le(n, width), b]);
-  }),
+  fc
+    .tuple(
+      fc.uint8Array({ maxLength: 16 }),
+      fc.constantFrom(0x58, 0x8c, 0x8d, 0x42, 0x43, 0x8e, 0x96, 0x54, 0x55),
+      fc.integer({ min: -1, max: 1 }),
+    )
+    .map(([b, op, d]) => {
+      const n = Math.max(0, b.length + d);
+      const width = op === 0x8c || op === 0x43 || op === 0x55 ? 1 : op === 0x8d || op === 0x8e || op === 0x96 ? 8 : 4;
+      return cat([[op], le(n, width), b]);
+    }),
   // memo
   fc.integer({ min: 0, max: 4 }).map((i) => Uint8Array.from([0x71, i])),
   fc.integer({ min: 0, max: 4 }).map((i) => Uint8Array.from([0x68, i])),
   fc.integer({ min: 0, max: 4 }).map((i) => cat([[0x72], le(i, 4)])),
   fc.integer({ min: 0, max: 4 }).map((i) => cat([[0x6a], le(i, 4)])),
-  fc.tuple(fc.constantFrom('p', 'g'), fc.oneof(fc.integer({ min: 0, max: 4 }).map(String), fc.constantFrom('-1', 'x'))).map(([op, s]) => cat([op, s, '\n'])),
+  fc
+    .tuple(fc.constantFrom('p', 'g'), fc.oneof(fc.integer({ min: 0, max: 4 }).map(String), fc.constantFrom('-1', 'x')))
+    .map(([op, s]) => cat([op, s, '\n'])),
   // globals
   fc.constantFrom(...GLOBALS).map(([m, n]) => cat(['c', m, '\n', n, '\n'])),
   fc.constantFrom(...GLOBALS).map(([m, n]) => cat(['i', m, '\n', n, '\n'])),
   fc.constantFrom(...GLOBALS).map(([m, n]) => cat([[0x8c, m.length], m, [0x8c, n.length], n, [0x93]])),
-  fc.constantFrom('P0\n', '\x82\x01', '\x83\x01\x00', '\x84\x01\x00\x00\x00').map((s) => Uint8Array.from(s, (c) => c.charCodeAt(0))),
+  fc
+    .constantFrom('P0\n', '\x82\x01', '\x83\x01\x00', '\x84\x01\x00\x00\x00')
+    .map((s) => Uint8Array.from(s, (c) => c.charCodeAt(0))),
   // anything at all
   fc.integer({ min: 0, max: 255 }).map((v) => Uint8Array.from([v])),
 );
@@ -117,29 +184,56 @@ const tensorCall: fc.Arbitrary<Uint8Array> = fc
     param: fc.boolean(),
   })
   .map((t) => {
-    const int = (v: number): Uint8Array => (v < 256 ? Uint8Array.from([0x4b, v]) : v < 2 ** 31 ? cat([[0x4a], le(v, 4)]) : cat([[0x8a, 8], le(v, 8)]));
+    const int = (v: number): Uint8Array =>
+      v < 256 ? Uint8Array.from([0x4b, v]) : v < 2 ** 31 ? cat([[0x4a], le(v, 4)]) : cat([[0x8a, 8], le(v, 8)]);
     const tup = (xs: number[]): Uint8Array => cat(['(', ...xs.map(int), 't']);
     const short = (s: string): Uint8Array => cat([[0x8c, s.length], s]);
-    const storage = cat(['(', short('storage'), 'ctorch\n', t.kind, '\n', short(t.key), short('cpu'), int(t.numel), 'tQ']);
+    const storage = cat([
+      '(',
+      short('storage'),
+      'ctorch\n',
+      t.kind,
+      '\n',
+      short(t.key),
+      short('cpu'),
+      int(t.numel),
+      'tQ',
+    ]);
     const rebuild = t.v2 ? 'ctorch._utils\n_rebuild_tensor_v2\n' : 'ctorch._utils\n_rebuild_tensor\n';
-    const args = t.v2 ? cat(['(', storage, int(t.offset), tup(t.size), tup(t.stride), '\x89', 'ccollections\nOrderedDict\n)R', 't']) : cat(['(', storage, int(t.offset), tup(t.size), tup(t.stride), 't']);
+    const args = t.v2
+      ? cat(['(', storage, int(t.offset), tup(t.size), tup(t.stride), '\x89', 'ccollections\nOrderedDict\n)R', 't'])
+      : cat(['(', storage, int(t.offset), tup(t.size), tup(t.stride), 't']);
     const tensor = cat([rebuild, args, 'R']);
-    return t.param ? cat(['ctorch._utils\n_rebuild_parameter\n(', tensor, '\x88ccollections\nOrderedDict\n)RtR']) : tensor;
+    return t.param
+      ? cat(['ctorch._utils\n_rebuild_parameter\n(', tensor, '\x88ccollections\nOrderedDict\n)RtR'])
+      : tensor;
   });
 
 /** Nesting far beyond any cap: lists in lists, or MARKs that are never closed. */
-const deep: fc.Arbitrary<Uint8Array> = fc.tuple(fc.integer({ min: 100, max: 3000 }), fc.boolean()).map(([n, lists]) =>
-  lists ? cat([']'.repeat(n), 'a'.repeat(n - 1)]) : cat(['('.repeat(n), 'N']),
-);
+const deep: fc.Arbitrary<Uint8Array> = fc
+  .tuple(fc.integer({ min: 100, max: 3000 }), fc.boolean())
+  .map(([n, lists]) => (lists ? cat([']'.repeat(n), 'a'.repeat(n - 1)]) : cat(['('.repeat(n), 'N'])));
 
 /** A list that contains itself (via the memo), a dict that contains itself. */
-const cyclic: fc.Arbitrary<Uint8Array> = fc.constantFrom(cat([']q\x00h\x00a']), cat(['}q\x00X\x01\x00\x00\x00kh\x00s']), cat([']\x94h\x00a']));
+const cyclic: fc.Arbitrary<Uint8Array> = fc.constantFrom(
+  cat([']q\x00h\x00a']),
+  cat(['}q\x00X\x01\x00\x00\x00kh\x00s']),
+  cat([']\x94h\x00a']),
+);
 
 /** A pickle stream: PROTO (usually), tokens and macros, STOP (usually). */
 export const pickleStreamArb: fc.Arbitrary<Uint8Array> = fc
   .tuple(
     fc.constantFrom([], [0x80, 2], [0x80, 4], [0x80, 5]),
-    fc.array(fc.oneof({ weight: 12, arbitrary: token }, { weight: 2, arbitrary: tensorCall }, { weight: 1, arbitrary: deep }, { weight: 1, arbitrary: cyclic }), { maxLength: 40 }),
+    fc.array(
+      fc.oneof(
+        { weight: 12, arbitrary: token },
+        { weight: 2, arbitrary: tensorCall },
+        { weight: 1, arbitrary: deep },
+        { weight: 1, arbitrary: cyclic },
+      ),
+      { maxLength: 40 },
+    ),
     fc.constantFrom('.', '.', '.', '', '.N'),
   )
   .map(([proto, toks, end]) => cat([proto, ...toks, end]));
@@ -162,15 +256,29 @@ export function plainCaseArb(): fc.Arbitrary<PlainCase> {
         fc.constant([null, null]),
         fc.boolean().map((b) => [b, b]),
         fc.oneof(fc.integer(), fc.maxSafeInteger()).map((n) => [n, Object.is(n, -0) ? 0 : n]),
-        fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }).map((b) => [b, b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b]),
+        fc
+          .bigInt({ min: -(2n ** 200n), max: 2n ** 200n })
+          .map((b) => [
+            b,
+            b >= BigInt(Number.MIN_SAFE_INTEGER) && b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b,
+          ]),
         fc.double().map((d) => [new PyFloatBox(d), d]),
         fc.string({ unit: 'grapheme', maxLength: 6 }).map((s) => [s, s]),
         ...(protocol >= 3 ? [fc.uint8Array({ maxLength: 8 }).map((b) => [b, b])] : []),
         fc.array(tie('node'), { maxLength: 4 }).map((xs) => [xs.map((x) => x[0]), xs.map((x) => x[1])]),
         fc.array(tie('node'), { maxLength: 3 }).map((xs) => [new PyTupleBox(xs.map((x) => x[0])), xs.map((x) => x[1])]),
         fc
-          .uniqueArray(fc.tuple(fc.string({ maxLength: 5 }).filter((k) => k !== '__proto__'), tie('node')), { maxLength: 4, selector: (e) => e[0] })
-          .map((es) => [Object.fromEntries(es.map(([k, v]) => [k, v[0]])), Object.fromEntries(es.map(([k, v]) => [k, v[1]]))]),
+          .uniqueArray(
+            fc.tuple(
+              fc.string({ maxLength: 5 }).filter((k) => k !== '__proto__'),
+              tie('node'),
+            ),
+            { maxLength: 4, selector: (e) => e[0] },
+          )
+          .map((es) => [
+            Object.fromEntries(es.map(([k, v]) => [k, v[0]])),
+            Object.fromEntries(es.map(([k, v]) => [k, v[1]])),
+          ]),
       ) as fc.Arbitrary<[unknown, unknown]>,
     }));
     return node.map(([value, expected]) => ({ value: unbox(value), expected, protocol }));
@@ -188,6 +296,7 @@ function unbox(v: unknown): PickleValue {
   if (v instanceof PyFloatBox) return pyFloat(v.v);
   if (v instanceof PyTupleBox) return new PyTuple(v.items.map(unbox));
   if (Array.isArray(v)) return v.map(unbox);
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unbox(x)]));
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unbox(x)]));
   return v as PickleValue;
 }

@@ -58,7 +58,8 @@ export type ReaderProperty<T> = {
 };
 
 function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.constructor.name}${'code' in e ? `(${String((e as { code: unknown }).code)})` : ''}: ${e.message}`;
+  if (e instanceof Error)
+    return `${e.constructor.name}${'code' in e ? `(${String((e as { code: unknown }).code)})` : ''}: ${e.message}`;
   return `non-Error thrown: ${String(e)}`;
 }
 
@@ -102,7 +103,8 @@ export async function checkReader<T>(p: ReaderProperty<T>): Promise<PropertySumm
         const again = await once(input);
         if (again.ms < r.ms) r = again;
       }
-      if (r.ms > TIME_CAP_MS) throw new Error(`${p.reader}: a case took ${r.ms.toFixed(0)} ms at best of three (cap ${TIME_CAP_MS} ms)`);
+      if (r.ms > TIME_CAP_MS)
+        throw new Error(`${p.reader}: a case took ${r.ms.toFixed(0)} ms at best of three (cap ${TIME_CAP_MS} ms)`);
       slowest = Math.max(slowest, r.ms);
       if (r.label === null) {
         returned++;
@@ -116,7 +118,9 @@ export async function checkReader<T>(p: ReaderProperty<T>): Promise<PropertySumm
         peakRss = Math.max(peakRss, m.rss);
         peakHeap = Math.max(peakHeap, m.heapUsed);
         if (peakRss - mem0.rss > MEMORY_CAP_BYTES || peakHeap - mem0.heapUsed > MEMORY_CAP_BYTES) {
-          throw new Error(`${p.reader}: memory grew by ${((peakRss - mem0.rss) / 2 ** 20).toFixed(0)} MB RSS / ${((peakHeap - mem0.heapUsed) / 2 ** 20).toFixed(0)} MB heap`);
+          throw new Error(
+            `${p.reader}: memory grew by ${((peakRss - mem0.rss) / 2 ** 20).toFixed(0)} MB RSS / ${((peakHeap - mem0.heapUsed) / 2 ** 20).toFixed(0)} MB heap`,
+          );
         }
       }
     }),
@@ -149,8 +153,20 @@ export async function checkReader<T>(p: ReaderProperty<T>): Promise<PropertySumm
 // ---------------------------------------------------------------------------------------------
 // Byte-level mutations of valid files
 
-const INTERESTING_U32 = [0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
-const INTERESTING_U64 = [0n, 1n, 0xffffffffn, 0x100000000n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
+const INTERESTING_U32 = [
+  0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
+const INTERESTING_U64 = [
+  0n,
+  1n,
+  0xffffffffn,
+  0x100000000n,
+  2n ** 53n - 1n,
+  2n ** 53n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+];
 
 export type Mutation =
   | { op: 'flip'; at: number; bit: number }
@@ -167,10 +183,27 @@ export type Mutation =
 const pos = fc.nat({ max: 0x7fffffff });
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: pos, bit: fc.integer({ min: 0, max: 7 }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('set' as const), at: pos, value: fc.oneof(fc.constantFrom(0, 1, 0x7f, 0x80, 0xff), fc.integer({ min: 0, max: 255 })) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant('flip' as const), at: pos, bit: fc.integer({ min: 0, max: 7 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('set' as const),
+      at: pos,
+      value: fc.oneof(fc.constantFrom(0, 1, 0x7f, 0x80, 0xff), fc.integer({ min: 0, max: 255 })),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: pos }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('insert' as const), at: pos, bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('insert' as const),
+      at: pos,
+      bytes: fc.uint8Array({ minLength: 1, maxLength: 24 }),
+    }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -178,14 +211,48 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
       at: pos,
       byte: fc.constantFrom(0x20, 0x30, 0x31, 0x00, 0xff, 0x28, 0x5d, 0x7b, 0x5b, 0x0a),
       // Mostly short; sometimes long enough that a quadratic scan shows against the time cap.
-      length: fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 1, max: 64 }) }, { weight: 1, arbitrary: fc.integer({ min: 1000, max: 24_000 }) }),
+      length: fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 1, max: 64 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 1000, max: 24_000 }) },
+      ),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('delete' as const), at: pos, length: fc.integer({ min: 1, max: 32 }) }) },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant('u32' as const), at: pos, value: fc.constantFrom(...INTERESTING_U32), delta: fc.integer({ min: -2, max: 2 }) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('u64' as const), at: pos, value: fc.constantFrom(...INTERESTING_U64) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at: pos, length: fc.integer({ min: 1, max: 256 }), to: pos }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('splice' as const), at: pos, from: pos, length: fc.integer({ min: 1, max: 128 }), other: pos }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('delete' as const), at: pos, length: fc.integer({ min: 1, max: 32 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant('u32' as const),
+      at: pos,
+      value: fc.constantFrom(...INTERESTING_U32),
+      delta: fc.integer({ min: -2, max: 2 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('u64' as const), at: pos, value: fc.constantFrom(...INTERESTING_U64) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('duplicate' as const),
+      at: pos,
+      length: fc.integer({ min: 1, max: 256 }),
+      to: pos,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('splice' as const),
+      at: pos,
+      from: pos,
+      length: fc.integer({ min: 1, max: 128 }),
+      other: pos,
+    }),
+  },
 );
 
 /** Applies `m` to `b` (positions are taken modulo the length, so any mutation fits any file). */

@@ -75,11 +75,36 @@ function prepared(data: Uint8Array): { deflated: Uint8Array; crc: number } {
   }
   return c;
 }
-const SAFE_NAMES = ['archive/data.pkl', 'archive/data/0', 'archive/data/1', 'archive/version', 'archive/byteorder', 'a', 'b/c'];
-const HOSTILE_NAMES = ['../evil', '/etc/passwd', 'a\\b', 'C:x', 'a\u0000b', 'a/./b', 'a//b', '', 'a:b', 'x\u0007', 'archive/'];
+const SAFE_NAMES = [
+  'archive/data.pkl',
+  'archive/data/0',
+  'archive/data/1',
+  'archive/version',
+  'archive/byteorder',
+  'a',
+  'b/c',
+];
+const HOSTILE_NAMES = [
+  '../evil',
+  '/etc/passwd',
+  'a\\b',
+  'C:x',
+  'a\u0000b',
+  'a/./b',
+  'a//b',
+  '',
+  'a:b',
+  'x\u0007',
+  'archive/',
+];
 const nameArb = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom(...SAFE_NAMES).map(utf8) },
-  { weight: 2, arbitrary: fc.array(fc.constantFrom('x', 'data', '0', '1', 'archive', 'code'), { minLength: 1, maxLength: 3 }).map((p) => utf8(p.join('/'))) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .array(fc.constantFrom('x', 'data', '0', '1', 'archive', 'code'), { minLength: 1, maxLength: 3 })
+      .map((p) => utf8(p.join('/'))),
+  },
   { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_NAMES).map(utf8) },
   { weight: 1, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 6 }) },
 );
@@ -88,39 +113,62 @@ const dataArb = fc.oneof(
   // Zeros compress ~1000:1: past the 1 MiB floor, over the ratio bound. Shared, so deflate and CRC run once.
   { weight: 1, arbitrary: fc.constantFrom(...BIG) },
 );
-const lie = (weight: number, arb: fc.Arbitrary<number>) => fc.oneof({ weight, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: arb });
+const lie = (weight: number, arb: fc.Arbitrary<number>) =>
+  fc.oneof({ weight, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: arb });
 
 const entryArb: fc.Arbitrary<ZipSpecEntry> = fc.record({
   name: nameArb,
   data: dataArb,
-  method: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(0, 8) }, { weight: 1, arbitrary: fc.constantFrom(1, 12, 14, 99) }),
+  method: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(0, 8) },
+    { weight: 1, arbitrary: fc.constantFrom(1, 12, 14, 99) },
+  ),
   crcXor: lie(8, fc.integer({ min: 1, max: 0x7fffffff })),
   csizeDelta: lie(8, fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(0x7fffffff))),
   usizeDelta: lie(8, fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constant(0x7fffffff), fc.constant(2 ** 31))),
   zip64: fc.boolean(),
   descriptor: fc.oneof({ weight: 5, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   flags: lie(8, fc.constantFrom(0x0001, 0x0040, 0x2000, 0x0800, 0x0002)),
-  localNameDiffers: fc.oneof({ weight: 12, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  localNameDiffers: fc.oneof(
+    { weight: 12, arbitrary: fc.constant(false) },
+    { weight: 1, arbitrary: fc.constant(true) },
+  ),
   localMethod: fc.oneof({ weight: 12, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(0, 8) }),
 });
 
-export const zipSpecArb: fc.Arbitrary<ZipSpec> = fc
-  .array(entryArb, { minLength: 0, maxLength: 5 })
-  .chain((entries) =>
-    fc.record({
-      entries: fc.constant(entries),
-      order: fc.oneof(
-        { weight: 6, arbitrary: fc.constant(entries.map((_, i) => i)) },
-        { weight: 2, arbitrary: fc.shuffledSubarray(entries.map((_, i) => i), { minLength: entries.length, maxLength: entries.length }) },
-        { weight: 1, arbitrary: fc.array(fc.nat({ max: Math.max(0, entries.length - 1) }), { maxLength: entries.length + 2 }).map((o) => (entries.length ? o : [])) },
-      ),
-      prefix: lie(10, fc.constant(1)).chain((p) => (p ? fc.uint8Array({ minLength: 1, maxLength: 16 }) : fc.constant(new Uint8Array(0)))),
-      suffix: lie(10, fc.constant(1)).chain((p) => (p ? fc.uint8Array({ minLength: 1, maxLength: 16 }) : fc.constant(new Uint8Array(0)))),
-      comment: fc.oneof({ weight: 5, arbitrary: fc.constant(new Uint8Array(0)) }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 30 }) }),
-      countDelta: lie(12, fc.constantFrom(-1, 1, 0xffff)),
-      cdOffsetDelta: lie(12, fc.constantFrom(-1, 1, -30)),
-    }),
-  );
+export const zipSpecArb: fc.Arbitrary<ZipSpec> = fc.array(entryArb, { minLength: 0, maxLength: 5 }).chain((entries) =>
+  fc.record({
+    entries: fc.constant(entries),
+    order: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(entries.map((_, i) => i)) },
+      {
+        weight: 2,
+        arbitrary: fc.shuffledSubarray(
+          entries.map((_, i) => i),
+          { minLength: entries.length, maxLength: entries.length },
+        ),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .array(fc.nat({ max: Math.max(0, entries.length - 1) }), { maxLength: entries.length + 2 })
+          .map((o) => (entries.length ? o : [])),
+      },
+    ),
+    prefix: lie(10, fc.constant(1)).chain((p) =>
+      p ? fc.uint8Array({ minLength: 1, maxLength: 16 }) : fc.constant(new Uint8Array(0)),
+    ),
+    suffix: lie(10, fc.constant(1)).chain((p) =>
+      p ? fc.uint8Array({ minLength: 1, maxLength: 16 }) : fc.constant(new Uint8Array(0)),
+    ),
+    comment: fc.oneof(
+      { weight: 5, arbitrary: fc.constant(new Uint8Array(0)) },
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 30 }) },
+    ),
+    countDelta: lie(12, fc.constantFrom(-1, 1, 0xffff)),
+    cdOffsetDelta: lie(12, fc.constantFrom(-1, 1, -30)),
+  }),
+);
 
 /** Serialises a spec (lies included). */
 export function buildZip(s: ZipSpec): Uint8Array {
@@ -137,9 +185,17 @@ export function buildZip(s: ZipSpec): Uint8Array {
     const extra = e.zip64 ? new ByteWriter(20).u16(1).u16(16).u64(usize).u64(csize).finish() : new Uint8Array(0);
     const name = e.localNameDiffers ? utf8('other-name') : e.name;
     const offset = w.length;
-    w.u32(0x04034b50).u16(45).u16(flags).u16(e.localMethod ?? e.method).u16(0).u16(0x21);
+    w.u32(0x04034b50)
+      .u16(45)
+      .u16(flags)
+      .u16(e.localMethod ?? e.method)
+      .u16(0)
+      .u16(0x21);
     if (e.descriptor) w.u32(0).u32(0).u32(0);
-    else w.u32(crc).u32(e.zip64 ? 0xffffffff : csize).u32(e.zip64 ? 0xffffffff : usize);
+    else
+      w.u32(crc)
+        .u32(e.zip64 ? 0xffffffff : csize)
+        .u32(e.zip64 ? 0xffffffff : usize);
     w.u16(name.length).u16(extra.length).bytes(name).bytes(extra).bytes(stored);
     if (e.descriptor) w.u32(0x08074b50).u32(crc).u32(csize).u32(usize);
     locals.push({ offset, crc, csize, usize, stored });
@@ -149,14 +205,34 @@ export function buildZip(s: ZipSpec): Uint8Array {
     const e = s.entries[i];
     const l = locals[i];
     const flags = e.flags | (e.descriptor ? 0x0008 : 0);
-    const extra = e.zip64 ? new ByteWriter(28).u16(1).u16(24).u64(l.usize).u64(l.csize).u64(l.offset).finish() : new Uint8Array(0);
+    const extra = e.zip64
+      ? new ByteWriter(28).u16(1).u16(24).u64(l.usize).u64(l.csize).u64(l.offset).finish()
+      : new Uint8Array(0);
     w.u32(0x02014b50).u16(45).u16(45).u16(flags).u16(e.method).u16(0).u16(0x21);
-    w.u32(l.crc).u32(e.zip64 ? 0xffffffff : l.csize).u32(e.zip64 ? 0xffffffff : l.usize).u16(e.name.length).u16(extra.length).u16(0);
-    w.u16(0).u16(0).u32(0).u32(e.zip64 ? 0xffffffff : l.offset).bytes(e.name).bytes(extra);
+    w.u32(l.crc)
+      .u32(e.zip64 ? 0xffffffff : l.csize)
+      .u32(e.zip64 ? 0xffffffff : l.usize)
+      .u16(e.name.length)
+      .u16(extra.length)
+      .u16(0);
+    w.u16(0)
+      .u16(0)
+      .u32(0)
+      .u32(e.zip64 ? 0xffffffff : l.offset)
+      .bytes(e.name)
+      .bytes(extra);
   }
   const cdSize = w.length - cd;
   const count = (s.order.length + s.countDelta) & 0xffff;
-  w.u32(0x06054b50).u16(0).u16(0).u16(count).u16(count).u32(cdSize).u32((cd + s.cdOffsetDelta) >>> 0).u16(s.comment.length).bytes(s.comment);
+  w.u32(0x06054b50)
+    .u16(0)
+    .u16(0)
+    .u16(count)
+    .u16(count)
+    .u32(cdSize)
+    .u32((cd + s.cdOffsetDelta) >>> 0)
+    .u16(s.comment.length)
+    .bytes(s.comment);
   w.bytes(s.suffix);
   return w.finish();
 }

@@ -22,10 +22,20 @@ export async function createDeploymentRequest(db: Db, actor: Actor, raw: CreateR
   if (!exp) throw notFound('Model', input.modelId, 'model_not_found');
   const created = await serializable(db, async (tx) => {
     const dup = await tx.deploymentRequest.findFirst({
-      where: { modelExportId: exp.id, environment: input.environment, requesterId: actor.id, state: { in: ['draft', 'open', 'approved'] } },
+      where: {
+        modelExportId: exp.id,
+        environment: input.environment,
+        requesterId: actor.id,
+        state: { in: ['draft', 'open', 'approved'] },
+      },
       select: { id: true, state: true },
     });
-    if (dup) throw new WorkflowError('conflict', `You already have a ${dup.state} request to deploy ${exp.modelId} to ${input.environment}; amend or withdraw it instead.`, { requestId: dup.id });
+    if (dup)
+      throw new WorkflowError(
+        'conflict',
+        `You already have a ${dup.state} request to deploy ${exp.modelId} to ${input.environment}; amend or withdraw it instead.`,
+        { requestId: dup.id },
+      );
     const row = await tx.deploymentRequest.create({
       data: {
         modelExportId: exp.id,
@@ -72,7 +82,10 @@ async function submitInTx(tx: Tx, actor: Actor, req: LoadedRequest) {
     event: {
       type: 'request.opened',
       payload: { rationale: req.rationale, required_approvals: policy.requiredApprovals },
-      notify: { userIds: reviewers, message: `${req.requester.name} asks to deploy ${req.modelExport.modelId} to ${req.environment} (ages ${req.ageGroupMin}–${req.ageGroupMax}): your review is needed.` },
+      notify: {
+        userIds: reviewers,
+        message: `${req.requester.name} asks to deploy ${req.modelExport.modelId} to ${req.environment} (ages ${req.ageGroupMin}–${req.ageGroupMax}): your review is needed.`,
+      },
     },
   });
   // A resubmitted request may already hold enough approvals.
@@ -101,7 +114,10 @@ export async function withdrawRequest(db: Db, actor: Actor, requestId: string, r
       event: {
         type: 'request.withdrawn',
         payload: { reason: reason.trim() || null },
-        notify: { userIds: reviewers, message: `${req.requester.name} withdrew the request to deploy ${req.modelExport.modelId} to ${req.environment}.` },
+        notify: {
+          userIds: reviewers,
+          message: `${req.requester.name} withdrew the request to deploy ${req.modelExport.modelId} to ${req.environment}.`,
+        },
       },
     });
     return loadRequest(tx, requestId);
@@ -123,18 +139,31 @@ export async function amendRequest(db: Db, actor: Actor, requestId: string, raw:
     const exp = await tx.modelExport.findUnique({ where: { modelId: input.modelId } });
     if (!exp) throw new WorkflowError('model_not_found', `Model ${input.modelId} not found`, { field: 'modelId' });
     if (exp.ageGroupMin !== req.ageGroupMin || exp.ageGroupMax !== req.ageGroupMax) {
-      throw new WorkflowError('age_range_mismatch', `${exp.modelId} was exported for ages ${exp.ageGroupMin}–${exp.ageGroupMax}; this request is for ${req.ageGroupMin}–${req.ageGroupMax}.`, { field: 'modelId' });
+      throw new WorkflowError(
+        'age_range_mismatch',
+        `${exp.modelId} was exported for ages ${exp.ageGroupMin}–${exp.ageGroupMax}; this request is for ${req.ageGroupMin}–${req.ageGroupMax}.`,
+        { field: 'modelId' },
+      );
     }
     const rationale = input.rationale ?? req.rationale;
     if (exp.id === req.modelExportId && rationale === req.rationale) {
-      throw new WorkflowError('conflict', 'The request already names this export; choose another one or change the rationale.', { field: 'modelId' });
+      throw new WorkflowError(
+        'conflict',
+        'The request already names this export; choose another one or change the rationale.',
+        { field: 'modelId' },
+      );
     }
     await applyTransition(tx, actor, req, 'amend', {
       data: { modelExportId: exp.id, artifactSha256: exp.checksum, rationale, failureReason: null, decidedAt: null },
       before: { modelId: req.modelExport.modelId, artifactSha256: req.artifactSha256 },
       after: { modelId: exp.modelId, artifactSha256: exp.checksum, rationaleChanged: rationale !== req.rationale },
     });
-    await reconcileRequest(tx, actor, req.id, exp.checksum === req.artifactSha256 ? 'the request names another export' : 'the request points at other bytes');
+    await reconcileRequest(
+      tx,
+      actor,
+      req.id,
+      exp.checksum === req.artifactSha256 ? 'the request names another export' : 'the request points at other bytes',
+    );
     return loadRequest(tx, requestId);
   });
   kickDispatcher();

@@ -26,7 +26,12 @@ export async function loadRequest(tx: Tx, id: string): Promise<LoadedRequest> {
 }
 
 /** A request as `actor` may see it (requestWhereVisibleTo), or request_not_found. */
-export async function findVisibleRequest<I extends Prisma.DeploymentRequestInclude>(db: Db, actor: Actor, id: string, include: I) {
+export async function findVisibleRequest<I extends Prisma.DeploymentRequestInclude>(
+  db: Db,
+  actor: Actor,
+  id: string,
+  include: I,
+) {
   const r = await db.deploymentRequest.findFirst({ where: { AND: [{ id }, requestWhereVisibleTo(actor)] }, include });
   if (!r) throw notFound('Deployment request', id, 'request_not_found');
   return r as Prisma.DeploymentRequestGetPayload<{ include: I }>;
@@ -37,9 +42,17 @@ export async function getReviewPolicy(tx: Tx, environment: string): Promise<Poli
   return policyRules(environment, await tx.reviewPolicy.findUnique({ where: { environment } }));
 }
 
-export function policyRules(environment: string, row: { requiredApprovals: number; requirePreviewSummary: boolean } | null | undefined): PolicyRules {
+export function policyRules(
+  environment: string,
+  row: { requiredApprovals: number; requirePreviewSummary: boolean } | null | undefined,
+): PolicyRules {
   if (!row) return defaultPolicy(environment);
-  return { environment, requiredApprovals: row.requiredApprovals, requirePreviewSummary: row.requirePreviewSummary, isDefault: false };
+  return {
+    environment,
+    requiredApprovals: row.requiredApprovals,
+    requirePreviewSummary: row.requirePreviewSummary,
+    isDefault: false,
+  };
 }
 
 /** The export's latest validation run (optionally ignoring one: the run a deploy has just made). */
@@ -64,8 +77,15 @@ export function reviewFacts(r: LoadedRequest['reviews'][number]): ReviewFacts {
 }
 
 /** The policy evaluation of a request now (dynamic: lapses are computed, not trusted from columns). */
-export async function evaluateRequest(tx: Tx, req: LoadedRequest, opts: { deployerId?: string; excludeValidationRunId?: string | null } = {}) {
-  const [policy, latest] = await Promise.all([getReviewPolicy(tx, req.environment), latestValidationRun(tx, req.modelExportId, opts.excludeValidationRunId)]);
+export async function evaluateRequest(
+  tx: Tx,
+  req: LoadedRequest,
+  opts: { deployerId?: string; excludeValidationRunId?: string | null } = {},
+) {
+  const [policy, latest] = await Promise.all([
+    getReviewPolicy(tx, req.environment),
+    latestValidationRun(tx, req.modelExportId, opts.excludeValidationRunId),
+  ]);
   const evaluation = evaluatePolicy({
     policy,
     requesterId: req.requesterId,

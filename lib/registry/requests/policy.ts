@@ -37,16 +37,27 @@ export async function setReviewPolicy(db: Db, actor: Actor, raw: ReviewPolicyInp
     const row = await tx.reviewPolicy.upsert({
       where: { environment: input.environment },
       create: { ...input, updatedById: actor.via === 'system' ? null : actor.id },
-      update: { requiredApprovals: input.requiredApprovals, requirePreviewSummary: input.requirePreviewSummary, updatedById: actor.via === 'system' ? null : actor.id },
+      update: {
+        requiredApprovals: input.requiredApprovals,
+        requirePreviewSummary: input.requirePreviewSummary,
+        updatedById: actor.via === 'system' ? null : actor.id,
+      },
     });
     await recordAudit(tx, actor, {
       action: 'policy.update',
       subjectType: 'review_policy',
       subjectId: input.environment,
-      before: { requiredApprovals: before.requiredApprovals, requirePreviewSummary: before.requirePreviewSummary, isDefault: before.isDefault },
+      before: {
+        requiredApprovals: before.requiredApprovals,
+        requirePreviewSummary: before.requirePreviewSummary,
+        isDefault: before.isDefault,
+      },
       after: { requiredApprovals: row.requiredApprovals, requirePreviewSummary: row.requirePreviewSummary },
     });
-    const pending = await tx.deploymentRequest.findMany({ where: { environment: input.environment, state: { in: ['open', 'approved'] } }, select: { id: true } });
+    const pending = await tx.deploymentRequest.findMany({
+      where: { environment: input.environment, state: { in: ['open', 'approved'] } },
+      select: { id: true },
+    });
     for (const p of pending) await reconcileRequest(tx, actor, p.id, 'the review policy changed');
     return row;
   });

@@ -17,7 +17,12 @@ import { applyTransition, emitRequestEvent, usersWhoMay } from './transitions';
  * amendment, validation and policy change; pages still evaluate dynamically, so a missed call
  * cannot let anything through.
  */
-export async function reconcileRequest(tx: Tx, actor: Actor, requestId: string, cause?: string): Promise<PolicyEvaluation | null> {
+export async function reconcileRequest(
+  tx: Tx,
+  actor: Actor,
+  requestId: string,
+  cause?: string,
+): Promise<PolicyEvaluation | null> {
   const req = await loadRequest(tx, requestId);
   if (req.state !== 'open' && req.state !== 'approved') return null;
   const { evaluation } = await evaluateRequest(tx, req);
@@ -26,19 +31,38 @@ export async function reconcileRequest(tx: Tx, actor: Actor, requestId: string, 
     await tx.review.updateMany({ where: { id: { in: fresh.map((l) => l.id) } }, data: { lapsedAt: new Date() } });
   }
   const names = fresh.map((l) => req.reviews.find((r) => r.id === l.id)!.reviewer.name);
-  const why = cause ?? (fresh.some((l) => l.cause === 'artifact_changed') ? 'the request points at other bytes' : 'the export has a newer validation run');
+  const why =
+    cause ??
+    (fresh.some((l) => l.cause === 'artifact_changed')
+      ? 'the request points at other bytes'
+      : 'the export has a newer validation run');
   const lapseEvent = {
     type: 'request.lapsed' as const,
-    payload: { lapsed_review_ids: fresh.map((l) => l.id), reason: why, approvals: evaluation.approvals, required_approvals: evaluation.required },
+    payload: {
+      lapsed_review_ids: fresh.map((l) => l.id),
+      reason: why,
+      approvals: evaluation.approvals,
+      required_approvals: evaluation.required,
+    },
     notify: {
       userIds: [req.requesterId, ...fresh.map((l) => l.reviewerId)],
       message: `Approvals of ${req.modelExport.modelId} (${req.environment}) lapsed because ${why}: ${evaluation.approvals} of ${evaluation.required} still count.`,
     },
   };
   if (req.state === 'approved' && !evaluation.satisfied) {
-    await applyTransition(tx, actor, req, 'lapse', { data: { decidedAt: null }, after: { lapsedReviewIds: fresh.map((l) => l.id), reasons: evaluation.reasons, cause: why }, event: lapseEvent });
+    await applyTransition(tx, actor, req, 'lapse', {
+      data: { decidedAt: null },
+      after: { lapsedReviewIds: fresh.map((l) => l.id), reasons: evaluation.reasons, cause: why },
+      event: lapseEvent,
+    });
   } else if (fresh.length) {
-    await recordAudit(tx, actor, { action: 'request.lapse', subjectType: 'deployment_request', subjectId: req.id, before: { state: req.state }, after: { state: req.state, lapsedReviewIds: fresh.map((l) => l.id), reviewers: names, cause: why } });
+    await recordAudit(tx, actor, {
+      action: 'request.lapse',
+      subjectType: 'deployment_request',
+      subjectId: req.id,
+      before: { state: req.state },
+      after: { state: req.state, lapsedReviewIds: fresh.map((l) => l.id), reviewers: names, cause: why },
+    });
     await emitRequestEvent(tx, actor, req, lapseEvent);
   }
   if (req.state === 'open' && evaluation.satisfied) {
@@ -49,7 +73,10 @@ export async function reconcileRequest(tx: Tx, actor: Actor, requestId: string, 
       event: {
         type: 'request.approved',
         payload: { approvals: evaluation.approvals, required_approvals: evaluation.required },
-        notify: { userIds: [req.requesterId, ...deployers], message: `${req.modelExport.modelId} is approved for ${req.environment} (${evaluation.approvals} of ${evaluation.required} approvals) and ready to deploy.` },
+        notify: {
+          userIds: [req.requesterId, ...deployers],
+          message: `${req.modelExport.modelId} is approved for ${req.environment} (${evaluation.approvals} of ${evaluation.required} approvals) and ready to deploy.`,
+        },
       },
     });
   }
@@ -57,8 +84,16 @@ export async function reconcileRequest(tx: Tx, actor: Actor, requestId: string, 
 }
 
 /** After a validation run of an export: every request under review for it is re-evaluated. */
-export async function reconcileExportRequests(db: Db, actor: Actor, modelId: string, cause = 'the export has a newer validation run') {
-  const ids = await db.deploymentRequest.findMany({ where: { modelExport: { modelId }, state: { in: ['open', 'approved'] } }, select: { id: true } });
+export async function reconcileExportRequests(
+  db: Db,
+  actor: Actor,
+  modelId: string,
+  cause = 'the export has a newer validation run',
+) {
+  const ids = await db.deploymentRequest.findMany({
+    where: { modelExport: { modelId }, state: { in: ['open', 'approved'] } },
+    select: { id: true },
+  });
   for (const { id } of ids) await serializable(db, (tx) => reconcileRequest(tx, actor, id, cause));
   if (ids.length) kickDispatcher();
   return ids.length;

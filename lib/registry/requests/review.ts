@@ -23,7 +23,9 @@ export function isSelfReviewViolation(e: unknown): boolean {
     seen.add(x);
     const o = x as Record<string, unknown>;
     // message and cause are not enumerable on Errors; the driver's error hides under meta.driverAdapterError.
-    return [o.message, o.cause, ...Object.values(o)].some((v) => (typeof v === 'string' ? v.includes(TRIGGER_MESSAGE) : walk(v)));
+    return [o.message, o.cause, ...Object.values(o)].some((v) =>
+      typeof v === 'string' ? v.includes(TRIGGER_MESSAGE) : walk(v),
+    );
   };
   return walk(e);
 }
@@ -41,7 +43,10 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
     const r = await serializable(db, async (tx) => {
       const req = await loadRequest(tx, requestId);
       authorizeTransition(actor, req, input.decision);
-      const [policy, latest] = await Promise.all([getReviewPolicy(tx, req.environment), latestValidationRun(tx, req.modelExportId)]);
+      const [policy, latest] = await Promise.all([
+        getReviewPolicy(tx, req.environment),
+        latestValidationRun(tx, req.modelExportId),
+      ]);
       let preview: { id: string; summary: Prisma.JsonValue; createdAt: Date } | null = null;
       if (input.decision === 'approve') {
         if (!latest || !latest.isValid || latest.artifactSha256 !== req.artifactSha256) {
@@ -74,37 +79,69 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
           comment: input.comment,
           artifactSha256: req.artifactSha256,
           validationRunId: latest?.id ?? null,
-          previewSummary: preview ? ({ id: preview.id, attached_at: preview.createdAt.toISOString(), summary: preview.summary } as Prisma.InputJsonValue) : undefined,
+          previewSummary: preview
+            ? ({
+                id: preview.id,
+                attached_at: preview.createdAt.toISOString(),
+                summary: preview.summary,
+              } as Prisma.InputJsonValue)
+            : undefined,
         },
       });
       await recordAudit(tx, actor, {
         action: 'review.create',
         subjectType: 'deployment_request',
         subjectId: req.id,
-        after: { reviewId: review.id, decision: review.decision, artifactSha256: review.artifactSha256, validationRunId: review.validationRunId, previewSummaryId: preview?.id ?? null },
+        after: {
+          reviewId: review.id,
+          decision: review.decision,
+          artifactSha256: review.artifactSha256,
+          validationRunId: review.validationRunId,
+          previewSummaryId: preview?.id ?? null,
+        },
       });
       const who = `${actor.name}`;
       if (input.decision === 'reject') {
         await applyTransition(tx, actor, req, 'reject', {
           data: { decidedAt: new Date() },
           after: { reviewId: review.id, comment: input.comment },
-          event: { type: 'request.rejected', payload: { review_id: review.id, comment: input.comment }, notify: { userIds: [req.requesterId], message: `${who} rejected deploying ${req.modelExport.modelId} to ${req.environment}: ${input.comment}` } },
+          event: {
+            type: 'request.rejected',
+            payload: { review_id: review.id, comment: input.comment },
+            notify: {
+              userIds: [req.requesterId],
+              message: `${who} rejected deploying ${req.modelExport.modelId} to ${req.environment}: ${input.comment}`,
+            },
+          },
         });
       } else if (input.decision === 'request_changes') {
         const event = {
           type: 'request.changes_requested' as const,
           payload: { review_id: review.id, comment: input.comment },
-          notify: { userIds: [req.requesterId], message: `${who} requested changes to deploying ${req.modelExport.modelId} to ${req.environment}: ${input.comment}` },
+          notify: {
+            userIds: [req.requesterId],
+            message: `${who} requested changes to deploying ${req.modelExport.modelId} to ${req.environment}: ${input.comment}`,
+          },
         };
         if (req.state === 'approved') {
-          await applyTransition(tx, actor, req, 'request_changes', { data: { decidedAt: null }, after: { reviewId: review.id }, event });
+          await applyTransition(tx, actor, req, 'request_changes', {
+            data: { decidedAt: null },
+            after: { reviewId: review.id },
+            event,
+          });
         } else {
           await emitRequestEvent(tx, actor, req, event);
         }
       } else {
         const ev = await reconcileRequest(tx, actor, req.id);
         if (ev && !ev.satisfied) {
-          await notifyUsers(tx, 'request.reviewed', [req.requesterId], `${who} approved deploying ${req.modelExport.modelId} to ${req.environment} (${ev.approvals} of ${ev.required}).`, { requestId: req.id, link: requestLink(req.id) });
+          await notifyUsers(
+            tx,
+            'request.reviewed',
+            [req.requesterId],
+            `${who} approved deploying ${req.modelExport.modelId} to ${req.environment} (${ev.approvals} of ${ev.required}).`,
+            { requestId: req.id, link: requestLink(req.id) },
+          );
         }
       }
       return review;
@@ -112,7 +149,8 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
     kickDispatcher();
     return r;
   } catch (e) {
-    if (!(e instanceof ModelDeploymentError) && isSelfReviewViolation(e)) throw new WorkflowError('self_review', SELF_REVIEW_MESSAGE);
+    if (!(e instanceof ModelDeploymentError) && isSelfReviewViolation(e))
+      throw new WorkflowError('self_review', SELF_REVIEW_MESSAGE);
     throw e;
   }
 }

@@ -58,7 +58,10 @@ export const BREAK_GLASS_REASON_MIN = 20;
 export const breakGlassReasonSchema = z
   .string()
   .trim()
-  .min(BREAK_GLASS_REASON_MIN, `Write why this cannot wait for approvals, in at least ${BREAK_GLASS_REASON_MIN} characters.`)
+  .min(
+    BREAK_GLASS_REASON_MIN,
+    `Write why this cannot wait for approvals, in at least ${BREAK_GLASS_REASON_MIN} characters.`,
+  )
   .max(2000, 'At most 2000 characters.');
 
 export const reviewPolicySchema = z.object({

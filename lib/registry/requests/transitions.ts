@@ -32,17 +32,29 @@ export function requestPayload(req: LoadedRequest, actor: Actor, extra: Record<s
 /** Active users whose role holds `permission`, except `exclude`. */
 export async function usersWhoMay(tx: Tx, permission: Permission, exclude: (string | null | undefined)[] = []) {
   const users = await tx.user.findMany({
-    where: { role: { in: [...(PERMISSIONS[permission] as readonly Role[])] }, disabledAt: null, id: { notIn: exclude.filter((x): x is string => !!x) } },
+    where: {
+      role: { in: [...(PERMISSIONS[permission] as readonly Role[])] },
+      disabledAt: null,
+      id: { notIn: exclude.filter((x): x is string => !!x) },
+    },
     select: { id: true },
   });
   return users.map((u) => u.id);
 }
 
 /** Inbox rows for steps that are not workflow events of their own (a single review, a comment). */
-export async function notifyUsers(tx: Tx, kind: string, userIds: string[], message: string, opts: { requestId?: string; link?: string } = {}) {
+export async function notifyUsers(
+  tx: Tx,
+  kind: string,
+  userIds: string[],
+  message: string,
+  opts: { requestId?: string; link?: string } = {},
+) {
   const ids = [...new Set(userIds)].filter((id) => id && id !== 'system');
   if (!ids.length) return;
-  await tx.notification.createMany({ data: ids.map((userId) => ({ userId, kind, message, requestId: opts.requestId ?? null, link: opts.link ?? null })) });
+  await tx.notification.createMany({
+    data: ids.map((userId) => ({ userId, kind, message, requestId: opts.requestId ?? null, link: opts.link ?? null })),
+  });
 }
 
 export type RequestEvent = {
@@ -59,7 +71,12 @@ export async function emitRequestEvent(tx: Tx, actor: Actor, req: LoadedRequest,
     link: requestLink(req.id),
     requestId: req.id,
   };
-  await emitEvent(tx, { type: event.type, environment: req.environment, payload: requestPayload(req, actor, event.payload), notify });
+  await emitEvent(tx, {
+    type: event.type,
+    environment: req.environment,
+    payload: requestPayload(req, actor, event.payload),
+    notify,
+  });
 }
 
 type TransitionOpts = {
@@ -74,10 +91,23 @@ type TransitionOpts = {
  * a conflict, never a lost update), the audit row and the event, all in the caller's transaction.
  * The caller has already checked who may do it (authorizeTransition) where a person acts.
  */
-export async function applyTransition(tx: Tx, actor: Actor, req: LoadedRequest, action: RequestAction, o: TransitionOpts = {}): Promise<RequestState> {
+export async function applyTransition(
+  tx: Tx,
+  actor: Actor,
+  req: LoadedRequest,
+  action: RequestAction,
+  o: TransitionOpts = {},
+): Promise<RequestState> {
   const to = nextState(req.state, action);
-  const { count } = await tx.deploymentRequest.updateMany({ where: { id: req.id, state: req.state }, data: { state: to, ...o.data } });
-  if (count !== 1) throw new WorkflowError('conflict', 'The request changed while you were acting on it; reload the page and try again.');
+  const { count } = await tx.deploymentRequest.updateMany({
+    where: { id: req.id, state: req.state },
+    data: { state: to, ...o.data },
+  });
+  if (count !== 1)
+    throw new WorkflowError(
+      'conflict',
+      'The request changed while you were acting on it; reload the page and try again.',
+    );
   await recordAudit(tx, actor, {
     action: `request.${action}`,
     subjectType: 'deployment_request',

@@ -13,7 +13,9 @@ export function SignInForm({ next }: { next?: string }) {
     <form action={action} className="space-y-4" noValidate>
       <input type="hidden" name="next" value={next ?? ''} />
       <div>
-        <label htmlFor="email" className="block text-sm font-medium text-slate-700">Email</label>
+        <label htmlFor="email" className="block text-sm font-medium text-slate-700">
+          Email
+        </label>
         <input
           id="email"
           name="email"
@@ -29,7 +31,9 @@ export function SignInForm({ next }: { next?: string }) {
         <FieldError id="email-error" errors={state.fieldErrors.email} />
       </div>
       <div>
-        <label htmlFor="password" className="block text-sm font-medium text-slate-700">Password</label>
+        <label htmlFor="password" className="block text-sm font-medium text-slate-700">
+          Password
+        </label>
         <input
           id="password"
           name="password"

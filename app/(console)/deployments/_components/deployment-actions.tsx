@@ -13,16 +13,33 @@ export function UndeployButton({ deploymentId, modelId }: { deploymentId: number
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="deploymentId" value={deploymentId ?? ''} />
       {deploymentId ? (
-        <ConfirmSubmit label="Undeploy…" confirmLabel="Confirm undeploy" question={`Stop serving ${modelId}?`} pending={pending} />
+        <ConfirmSubmit
+          label="Undeploy…"
+          confirmLabel="Confirm undeploy"
+          question={`Stop serving ${modelId}?`}
+          pending={pending}
+        />
       ) : (
-        <button type="button" disabled className={secondaryButton} title="No model is active for this range">Undeploy</button>
+        <button type="button" disabled className={secondaryButton} title="No model is active for this range">
+          Undeploy
+        </button>
       )}
       <FormMessage state={state} />
     </form>
   );
 }
 
-export function RollbackButton({ ageGroupMin, ageGroupMax, environment, backupModelId }: { ageGroupMin: number; ageGroupMax: number; environment: string; backupModelId: string | null }) {
+export function RollbackButton({
+  ageGroupMin,
+  ageGroupMax,
+  environment,
+  backupModelId,
+}: {
+  ageGroupMin: number;
+  ageGroupMax: number;
+  environment: string;
+  backupModelId: string | null;
+}) {
   const [state, action, pending] = useActionState(rollbackAction, initialActionState);
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
@@ -30,9 +47,16 @@ export function RollbackButton({ ageGroupMin, ageGroupMax, environment, backupMo
       <input type="hidden" name="ageGroupMax" value={ageGroupMax} />
       <input type="hidden" name="environment" value={environment} />
       {backupModelId ? (
-        <ConfirmSubmit label="Roll back…" confirmLabel="Confirm rollback" question={`Restore ${backupModelId}?`} pending={pending} />
+        <ConfirmSubmit
+          label="Roll back…"
+          confirmLabel="Confirm rollback"
+          question={`Restore ${backupModelId}?`}
+          pending={pending}
+        />
       ) : (
-        <button type="button" disabled className={secondaryButton} title="There is no backup to restore">Roll back</button>
+        <button type="button" disabled className={secondaryButton} title="There is no backup to restore">
+          Roll back
+        </button>
       )}
       <FormMessage state={state} />
     </form>

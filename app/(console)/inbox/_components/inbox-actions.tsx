@@ -11,7 +11,12 @@ export function InboxMarkReadButton({ id, subject }: { id: string; subject: stri
   return (
     <form action={action} className="flex items-center gap-2">
       <input type="hidden" name="id" value={id} />
-      <button type="submit" disabled={pending} className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50 disabled:opacity-60" aria-label={`Mark read: ${subject}`}>
+      <button
+        type="submit"
+        disabled={pending}
+        className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50 disabled:opacity-60"
+        aria-label={`Mark read: ${subject}`}
+      >
         {pending ? 'Marking…' : 'Mark read'}
       </button>
       {!state.ok && <FormMessage state={state} />}

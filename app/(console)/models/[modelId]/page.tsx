@@ -62,9 +62,15 @@ export default async function ModelPage({ params }: Params) {
         actions={
           <div className="flex flex-wrap gap-2">
             <Badge tone="indigo">{exp.exportFormat}</Badge>
-            {latest ? <Badge tone={latest.isValid ? 'green' : 'red'}>{latest.isValid ? 'valid' : 'invalid'}</Badge> : <Badge tone="amber">not validated</Badge>}
+            {latest ? (
+              <Badge tone={latest.isValid ? 'green' : 'red'}>{latest.isValid ? 'valid' : 'invalid'}</Badge>
+            ) : (
+              <Badge tone="amber">not validated</Badge>
+            )}
             {active.map((d) => (
-              <Badge key={d.id} tone="green">active in {d.environment}</Badge>
+              <Badge key={d.id} tone="green">
+                active in {d.environment}
+              </Badge>
             ))}
           </div>
         }
@@ -72,9 +78,14 @@ export default async function ModelPage({ params }: Params) {
       <div className="grid gap-6 lg:grid-cols-3">
         <ExportMetadata exp={exp} />
         <section aria-labelledby="dl-h" className="rounded-lg border border-slate-200 bg-white p-5">
-          <h2 id="dl-h" className="text-base font-semibold">Download</h2>
+          <h2 id="dl-h" className="text-base font-semibold">
+            Download
+          </h2>
           <p className="mt-2 text-sm">
-            <a className="font-medium text-indigo-800 underline" href={`/api/v1/training/models/exports/${exp.modelId}/download`}>
+            <a
+              className="font-medium text-indigo-800 underline"
+              href={`/api/v1/training/models/exports/${exp.modelId}/download`}
+            >
               {exp.artifact.originalName ?? exp.modelId}
             </a>{' '}
             <span className="text-slate-600">({fmtBytes(exp.fileSizeBytes)})</span>
@@ -91,7 +102,10 @@ export default async function ModelPage({ params }: Params) {
           )}
           {exp.trainingJob && (
             <p className="mt-3 text-sm">
-              From <Link className="text-indigo-800 underline" href={`/training-jobs/${exp.trainingJob.id}`}>{exp.trainingJob.jobName}</Link>
+              From{' '}
+              <Link className="text-indigo-800 underline" href={`/training-jobs/${exp.trainingJob.id}`}>
+                {exp.trainingJob.jobName}
+              </Link>
             </p>
           )}
         </section>
@@ -101,11 +115,16 @@ export default async function ModelPage({ params }: Params) {
 
       <section aria-labelledby="val-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
         <div className="flex flex-wrap items-center justify-between gap-3">
-          <h2 id="val-h" className="text-base font-semibold">Validation</h2>
+          <h2 id="val-h" className="text-base font-semibold">
+            Validation
+          </h2>
           {can(actor, 'models.validate') && <ValidateButton modelId={exp.modelId} />}
         </div>
         {exp.validationRuns.length === 0 ? (
-          <p className="mt-2 text-sm text-slate-600">Not validated yet. Validation re-hashes the artifact, parses it with Drawbridge’s own readers and runs it in onnxruntime against the source weights.</p>
+          <p className="mt-2 text-sm text-slate-600">
+            Not validated yet. Validation re-hashes the artifact, parses it with Drawbridge’s own readers and runs it in
+            onnxruntime against the source weights.
+          </p>
         ) : (
           <ol className="mt-3 space-y-3">
             {exp.validationRuns.map((v) => {
@@ -115,19 +134,46 @@ export default async function ModelPage({ params }: Params) {
                 <li key={v.id} className="rounded border border-slate-100 p-3 text-sm">
                   <div className="flex flex-wrap items-center gap-2">
                     <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge>
-                    <span className="text-slate-600">{fmtDate(v.createdAt)} by {v.createdBy?.name ?? 'Drawbridge'}</span>
+                    <span className="text-slate-600">
+                      {fmtDate(v.createdAt)} by {v.createdBy?.name ?? 'Drawbridge'}
+                    </span>
                   </div>
                   {(v.errors as string[]).length > 0 && (
-                    <ul className="mt-2 list-disc pl-5 text-red-800">{(v.errors as string[]).map((e) => <li key={e}>{e}</li>)}</ul>
+                    <ul className="mt-2 list-disc pl-5 text-red-800">
+                      {(v.errors as string[]).map((e) => (
+                        <li key={e}>{e}</li>
+                      ))}
+                    </ul>
                   )}
                   {(v.warnings as string[]).length > 0 && (
-                    <ul className="mt-2 list-disc pl-5 text-amber-900">{(v.warnings as string[]).map((w) => <li key={w}>{w}</li>)}</ul>
+                    <ul className="mt-2 list-disc pl-5 text-amber-900">
+                      {(v.warnings as string[]).map((w) => (
+                        <li key={w}>{w}</li>
+                      ))}
+                    </ul>
                   )}
                   <dl className="mt-2 grid gap-x-6 gap-y-1 text-xs sm:grid-cols-3">
-                    {perf.onnxruntime_max_rel_diff !== undefined && <Kv k="onnxruntime vs source (max rel.)" v={fmtNumber(perf.onnxruntime_max_rel_diff as number)} />}
-                    {perf.inference_ms !== undefined && <Kv k={`inference, batch ${perf.probe_batch_size}`} v={`${fmtNumber(perf.inference_ms as number, 2)} ms`} />}
-                    {vs && <Kv k="median error normal / anomalous" v={`${fmtNumber(vs.normal_error_median)} / ${fmtNumber(vs.anomalous_error_median)}`} />}
-                    {vs && <Kv k="anomalies above p95 of normal" v={`${vs.anomalies_above_p95} of ${vs.anomalous_samples}`} />}
+                    {perf.onnxruntime_max_rel_diff !== undefined && (
+                      <Kv k="onnxruntime vs source (max rel.)" v={fmtNumber(perf.onnxruntime_max_rel_diff as number)} />
+                    )}
+                    {perf.inference_ms !== undefined && (
+                      <Kv
+                        k={`inference, batch ${perf.probe_batch_size}`}
+                        v={`${fmtNumber(perf.inference_ms as number, 2)} ms`}
+                      />
+                    )}
+                    {vs && (
+                      <Kv
+                        k="median error normal / anomalous"
+                        v={`${fmtNumber(vs.normal_error_median)} / ${fmtNumber(vs.anomalous_error_median)}`}
+                      />
+                    )}
+                    {vs && (
+                      <Kv
+                        k="anomalies above p95 of normal"
+                        v={`${vs.anomalies_above_p95} of ${vs.anomalous_samples}`}
+                      />
+                    )}
                   </dl>
                 </li>
               );
@@ -137,16 +183,23 @@ export default async function ModelPage({ params }: Params) {
       </section>
 
       <section aria-labelledby="preview-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-        <PreviewSection sources={previewSources} attachAction={can(actor, 'reviews.write') ? attachPreviewSummaryAction : undefined} />
+        <PreviewSection
+          sources={previewSources}
+          attachAction={can(actor, 'reviews.write') ? attachPreviewSummaryAction : undefined}
+        />
       </section>
 
       <section aria-labelledby="dep-h" className="mt-6 grid gap-6 lg:grid-cols-2">
         <div className="rounded-lg border border-slate-200 bg-white p-5">
-          <h2 id="dep-h" className="text-base font-semibold">Deployment history</h2>
+          <h2 id="dep-h" className="text-base font-semibold">
+            Deployment history
+          </h2>
           <p className="mt-1 text-sm text-slate-600">
             Production for {fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}:{' '}
             {production ? (
-              <Link className="text-indigo-800 underline" href={`/models/${production.modelExport.modelId}`}>{production.modelExport.modelId}</Link>
+              <Link className="text-indigo-800 underline" href={`/models/${production.modelExport.modelId}`}>
+                {production.modelExport.modelId}
+              </Link>
             ) : (
               'no active model'
             )}
@@ -159,9 +212,18 @@ export default async function ModelPage({ params }: Params) {
                 <li key={d.id} className="flex flex-wrap items-center gap-2">
                   <Badge tone={d.isActive ? 'green' : 'slate'}>{d.status}</Badge>
                   {d.breakGlassReason && <Badge tone="red">break-glass</Badge>}
-                  {d.environment}, deployment {d.id}, {fmtDate(d.createdTimestamp)} by {d.deployedBy?.name ?? '—'}; threshold {fmtNumber(d.threshold)} ({d.sampleCount} samples)
-                  {d.requestId && <Link className="text-indigo-800 underline" href={`/reviews/${d.requestId}`}>request</Link>}
-                  {d.breakGlassReason && <span className="w-full text-xs text-red-800">Deployed without approvals. Reason: {d.breakGlassReason}</span>}
+                  {d.environment}, deployment {d.id}, {fmtDate(d.createdTimestamp)} by {d.deployedBy?.name ?? '—'};
+                  threshold {fmtNumber(d.threshold)} ({d.sampleCount} samples)
+                  {d.requestId && (
+                    <Link className="text-indigo-800 underline" href={`/reviews/${d.requestId}`}>
+                      request
+                    </Link>
+                  )}
+                  {d.breakGlassReason && (
+                    <span className="w-full text-xs text-red-800">
+                      Deployed without approvals. Reason: {d.breakGlassReason}
+                    </span>
+                  )}
                 </li>
               ))}
             </ul>
@@ -170,7 +232,11 @@ export default async function ModelPage({ params }: Params) {
         {can(actor, 'deployments.write') && (
           <div className="rounded-lg border border-slate-200 bg-white p-5">
             <h2 className="text-base font-semibold">Deploy</h2>
-            <p className="mt-1 text-sm text-slate-600">Deploys carry out approved deployment requests, with the options their reviewers approved, in one transaction; the threshold is the 95th percentile of reconstruction error on the validation set’s normal samples.</p>
+            <p className="mt-1 text-sm text-slate-600">
+              Deploys carry out approved deployment requests, with the options their reviewers approved, in one
+              transaction; the threshold is the 95th percentile of reconstruction error on the validation set’s normal
+              samples.
+            </p>
             <DeployApprovedRequests
               modelId={exp.modelId}
               awaitingReview={pending.length}
@@ -190,9 +256,17 @@ export default async function ModelPage({ params }: Params) {
                 <h3 id="break-glass-h" className="flex items-center gap-2 text-sm font-semibold text-red-900">
                   <Badge tone="red">break-glass</Badge> Deploy without approvals (admins)
                 </h3>
-                <p className="mt-1 text-xs text-red-900">For emergencies only: opens a request for this export and deploys it at once, skipping review. The deployment is flagged on this page, on the deployments page and in its request, and audited as model.deploy.break_glass with your reason.</p>
+                <p className="mt-1 text-xs text-red-900">
+                  For emergencies only: opens a request for this export and deploys it at once, skipping review. The
+                  deployment is flagged on this page, on the deployments page and in its request, and audited as
+                  model.deploy.break_glass with your reason.
+                </p>
                 <div className="mt-3">
-                  <BreakGlassDeployForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
+                  <BreakGlassDeployForm
+                    modelId={exp.modelId}
+                    ageGroupMin={exp.ageGroupMin}
+                    ageGroupMax={exp.ageGroupMax}
+                  />
                 </div>
               </div>
             )}
@@ -201,7 +275,9 @@ export default async function ModelPage({ params }: Params) {
       </section>
       <section aria-labelledby="requests-h" className="mt-6 grid gap-6 lg:grid-cols-2">
         <div className="rounded-lg border border-slate-200 bg-white p-5">
-          <h2 id="requests-h" className="text-base font-semibold">Deployment requests</h2>
+          <h2 id="requests-h" className="text-base font-semibold">
+            Deployment requests
+          </h2>
           {reviewPanel.requests.length === 0 ? (
             <p className="mt-2 text-sm text-slate-600">No one has requested deploying this export yet.</p>
           ) : (
@@ -209,8 +285,12 @@ export default async function ModelPage({ params }: Params) {
               {reviewPanel.requests.map((r) => (
                 <li key={r.id} className="flex flex-wrap items-center gap-2">
                   <RequestStateBadge state={r.state} />
-                  <Link className="text-indigo-800 underline" href={`/reviews/${r.id}`}>{r.environment}</Link>
-                  <span className="text-slate-600">by {r.requester.name}, {fmtDate(r.createdAt)}</span>
+                  <Link className="text-indigo-800 underline" href={`/reviews/${r.id}`}>
+                    {r.environment}
+                  </Link>
+                  <span className="text-slate-600">
+                    by {r.requester.name}, {fmtDate(r.createdAt)}
+                  </span>
                 </li>
               ))}
             </ul>
@@ -220,24 +300,38 @@ export default async function ModelPage({ params }: Params) {
           <div id="request-deployment" className="scroll-mt-6 rounded-lg border border-slate-200 bg-white p-5">
             <h2 className="text-base font-semibold">Request deployment</h2>
             <div className="mt-3">
-              <RequestDeploymentForm modelId={exp.modelId} ageGroupMin={exp.ageGroupMin} ageGroupMax={exp.ageGroupMax} />
+              <RequestDeploymentForm
+                modelId={exp.modelId}
+                ageGroupMin={exp.ageGroupMin}
+                ageGroupMax={exp.ageGroupMax}
+              />
             </div>
           </div>
         )}
       </section>
 
       <section aria-labelledby="discussion-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-        <h2 id="discussion-h" className="text-base font-semibold">Discussion</h2>
+        <h2 id="discussion-h" className="text-base font-semibold">
+          Discussion
+        </h2>
         <div className="mt-3">
-          <CommentThread comments={reviewPanel.comments} names={reviewPanel.names} target={{ modelId: exp.modelId }} commentAction={can(actor, 'comments.write') ? addCommentAction : undefined} />
+          <CommentThread
+            comments={reviewPanel.comments}
+            names={reviewPanel.names}
+            target={{ modelId: exp.modelId }}
+            commentAction={can(actor, 'comments.write') ? addCommentAction : undefined}
+          />
         </div>
       </section>
 
       {can(actor, 'share.manage') && (
         <section aria-labelledby="share-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-          <h2 id="share-h" className="text-base font-semibold">Share</h2>
+          <h2 id="share-h" className="text-base font-semibold">
+            Share
+          </h2>
           <p className="mt-1 text-sm text-slate-600">
-            Permalink: <code className="text-xs">/models/{exp.modelId}</code> (signed-in team members). A public link opens this page read-only, without sign-in, until it is revoked; every link is audited.
+            Permalink: <code className="text-xs">/models/{exp.modelId}</code> (signed-in team members). A public link
+            opens this page read-only, without sign-in, until it is revoked; every link is audited.
           </p>
           <div className="mt-3">
             <SharePanel

@@ -21,13 +21,26 @@ export default async function PolicyPage() {
       />
       <div className="grid gap-6 lg:grid-cols-2">
         {policies.map((p) => (
-          <section key={p.environment} aria-labelledby={`${p.environment}-h`} className="rounded-lg border border-slate-200 bg-white p-5">
-            <h2 id={`${p.environment}-h`} className="text-base font-semibold">{p.environment}</h2>
+          <section
+            key={p.environment}
+            aria-labelledby={`${p.environment}-h`}
+            className="rounded-lg border border-slate-200 bg-white p-5"
+          >
+            <h2 id={`${p.environment}-h`} className="text-base font-semibold">
+              {p.environment}
+            </h2>
             <p className="mt-1 text-xs text-slate-600">
-              {p.isDefault ? 'Defaults (never changed).' : `Last changed ${fmtDate(p.updatedAt)} by ${p.updatedBy ?? '—'}.`} Saving re-evaluates the requests under review in {p.environment}.
+              {p.isDefault
+                ? 'Defaults (never changed).'
+                : `Last changed ${fmtDate(p.updatedAt)} by ${p.updatedBy ?? '—'}.`}{' '}
+              Saving re-evaluates the requests under review in {p.environment}.
             </p>
             <div className="mt-3">
-              <ReviewPolicyForm environment={p.environment} requiredApprovals={p.requiredApprovals} requirePreviewSummary={p.requirePreviewSummary} />
+              <ReviewPolicyForm
+                environment={p.environment}
+                requiredApprovals={p.requiredApprovals}
+                requirePreviewSummary={p.requirePreviewSummary}
+              />
             </div>
           </section>
         ))}

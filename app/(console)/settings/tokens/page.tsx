@@ -41,7 +41,11 @@ export default async function TokensPage() {
               ) : (
                 <form action={revoke}>
                   <input type="hidden" name="id" value={t.id} />
-                  <button type="submit" className="rounded border border-red-300 px-2 py-1 text-red-800 hover:bg-red-50" aria-label={`Revoke token ${t.name}`}>
+                  <button
+                    type="submit"
+                    className="rounded border border-red-300 px-2 py-1 text-red-800 hover:bg-red-50"
+                    aria-label={`Revoke token ${t.name}`}
+                  >
                     Revoke
                   </button>
                 </form>

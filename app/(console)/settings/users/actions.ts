@@ -34,20 +34,28 @@ export const setUserRoleAction = validatedAction(
   async (input, { actor, db }) => {
     const { user, changed } = await setUserRole(db, actor, input.id, input.role);
     revalidate();
-    return { ok: true, message: changed ? `${user.email} is now ${user.role}.` : `${user.email} already is ${user.role}.`, fieldErrors: {} };
+    return {
+      ok: true,
+      message: changed ? `${user.email} is now ${user.role}.` : `${user.email} already is ${user.role}.`,
+      fieldErrors: {},
+    };
   },
 );
 
-export const setUserDisabledAction = validatedAction('users.manage', z.object({ id, disabled: z.enum(['true', 'false']) }), async (input, { actor, db }) => {
-  const r = await setUserDisabled(db, actor, input.id, input.disabled === 'true');
-  revalidate();
-  const message = !r.changed
-    ? `${r.user.email} already is ${r.user.disabledAt ? 'disabled' : 'active'}.`
-    : r.user.disabledAt
-      ? `Disabled ${r.user.email}: signed out of ${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'}, ${r.tokensRevoked} API token${r.tokensRevoked === 1 ? '' : 's'} revoked.`
-      : `Enabled ${r.user.email}: they can sign in again.`;
-  return { ok: true, message, fieldErrors: {} };
-});
+export const setUserDisabledAction = validatedAction(
+  'users.manage',
+  z.object({ id, disabled: z.enum(['true', 'false']) }),
+  async (input, { actor, db }) => {
+    const r = await setUserDisabled(db, actor, input.id, input.disabled === 'true');
+    revalidate();
+    const message = !r.changed
+      ? `${r.user.email} already is ${r.user.disabledAt ? 'disabled' : 'active'}.`
+      : r.user.disabledAt
+        ? `Disabled ${r.user.email}: signed out of ${r.sessionsEnded} session${r.sessionsEnded === 1 ? '' : 's'}, ${r.tokensRevoked} API token${r.tokensRevoked === 1 ? '' : 's'} revoked.`
+        : `Enabled ${r.user.email}: they can sign in again.`;
+    return { ok: true, message, fieldErrors: {} };
+  },
+);
 
 export const resetPasswordAction = validatedAction('users.manage', z.object({ id }), async (input, { actor, db }) => {
   const r = await resetPassword(db, actor, input.id);

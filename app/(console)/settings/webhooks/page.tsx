@@ -1,7 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Badge, EmptyState, Forbidden, PageHeader } from '@/components/ui';
-import { WebhookDeleteButton, WebhookEventsForm, WebhookRotateButton, WebhookTestButton, WebhookToggleButton } from './_components/webhook-actions';
+import {
+  WebhookDeleteButton,
+  WebhookEventsForm,
+  WebhookRotateButton,
+  WebhookTestButton,
+  WebhookToggleButton,
+} from './_components/webhook-actions';
 import { WebhookCreateForm } from './_components/webhook-create-form';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
@@ -32,7 +38,9 @@ export default async function WebhooksPage() {
 
       {hooks.length === 0 ? (
         <div className="mt-6">
-          <EmptyState title="No webhooks yet">Create one above; its secret is shown once, right after creation.</EmptyState>
+          <EmptyState title="No webhooks yet">
+            Create one above; its secret is shown once, right after creation.
+          </EmptyState>
         </div>
       ) : (
         ENVIRONMENTS.map((env) => {
@@ -45,7 +53,11 @@ export default async function WebhooksPage() {
               </h2>
               <ul className="grid gap-4">
                 {here.map((h) => (
-                  <li key={h.id} className="rounded-lg border border-slate-200 bg-white p-5" aria-labelledby={`hook-${h.id}`}>
+                  <li
+                    key={h.id}
+                    className="rounded-lg border border-slate-200 bg-white p-5"
+                    aria-labelledby={`hook-${h.id}`}
+                  >
                     <div className="flex flex-wrap items-start justify-between gap-3">
                       <div className="min-w-0">
                         <h3 id={`hook-${h.id}`} className="break-all font-mono text-sm font-medium">
@@ -59,8 +71,12 @@ export default async function WebhooksPage() {
                       </div>
                       <div className="flex flex-wrap items-center gap-2">
                         {h.active ? <Badge tone="green">enabled</Badge> : <Badge tone="slate">disabled</Badge>}
-                        <Link href={`/settings/webhooks/${h.id}`} className="text-sm text-indigo-800 underline-offset-2 hover:underline">
-                          Delivery log: {h.deliveries.delivered} delivered · {h.deliveries.pending} pending · {h.deliveries.failed} failed
+                        <Link
+                          href={`/settings/webhooks/${h.id}`}
+                          className="text-sm text-indigo-800 underline-offset-2 hover:underline"
+                        >
+                          Delivery log: {h.deliveries.delivered} delivered · {h.deliveries.pending} pending ·{' '}
+                          {h.deliveries.failed} failed
                         </Link>
                         {h.deliveries.failed > 0 && <Badge tone="red">{h.deliveries.failed} failed</Badge>}
                       </div>

@@ -42,15 +42,23 @@ export default async function TrainingJobPage({ params }: Params) {
   ];
   return (
     <>
-      <PageHeader title={job.jobName} description={`Training job ${job.id} · ${job.environment} · ${job.datasetPath ?? 'no dataset path recorded'}`} />
+      <PageHeader
+        title={job.jobName}
+        description={`Training job ${job.id} · ${job.environment} · ${job.datasetPath ?? 'no dataset path recorded'}`}
+      />
       <div className="grid gap-6 lg:grid-cols-3">
         <section aria-labelledby="report-h" className="rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
-          <h2 id="report-h" className="text-base font-semibold">Report</h2>
+          <h2 id="report-h" className="text-base font-semibold">
+            Report
+          </h2>
           {r ? (
             <>
               <dl className="mt-3 grid grid-cols-2 gap-4 sm:grid-cols-4">
                 <Metric label="Final loss" value={fmtNumber(r.finalLoss)} />
-                <Metric label="Validation accuracy" value={r.validationAccuracy != null ? `${(r.validationAccuracy * 100).toFixed(1)} %` : '—'} />
+                <Metric
+                  label="Validation accuracy"
+                  value={r.validationAccuracy != null ? `${(r.validationAccuracy * 100).toFixed(1)} %` : '—'}
+                />
                 <Metric label="Best epoch" value={String(r.bestEpoch ?? '—')} />
                 <Metric label="Training time" value={fmtDuration(r.trainingTimeSeconds)} />
               </dl>
@@ -60,33 +68,55 @@ export default async function TrainingJobPage({ params }: Params) {
               </div>
             </>
           ) : (
-            <p className="mt-2 text-sm text-slate-600">This job has no report yet; it cannot be exported until it has one.</p>
+            <p className="mt-2 text-sm text-slate-600">
+              This job has no report yet; it cannot be exported until it has one.
+            </p>
           )}
         </section>
         <section aria-labelledby="job-h" className="rounded-lg border border-slate-200 bg-white p-5">
-          <h2 id="job-h" className="text-base font-semibold">Job</h2>
+          <h2 id="job-h" className="text-base font-semibold">
+            Job
+          </h2>
           <dl className="mt-3 space-y-2 text-sm">
-            <Row label="Status"><Badge tone={job.status === 'completed' ? 'green' : 'slate'}>{job.status}</Badge></Row>
+            <Row label="Status">
+              <Badge tone={job.status === 'completed' ? 'green' : 'slate'}>{job.status}</Badge>
+            </Row>
             <Row label="Started">{fmtDate(job.startTimestamp)}</Row>
             <Row label="Finished">{fmtDate(job.endTimestamp)}</Row>
             <Row label="Registered by">{job.createdBy?.name ?? 'Drawbridge (seed)'}</Row>
-            {job.sagemakerJobArn && <Row label="SageMaker ARN"><code className="break-all text-xs">{job.sagemakerJobArn}</code></Row>}
+            {job.sagemakerJobArn && (
+              <Row label="SageMaker ARN">
+                <code className="break-all text-xs">{job.sagemakerJobArn}</code>
+              </Row>
+            )}
           </dl>
           <h3 className="mt-4 text-sm font-medium text-slate-700">Configuration</h3>
-          <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(job.configParameters, null, 2)}</pre>
+          <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 text-xs">
+            {JSON.stringify(job.configParameters, null, 2)}
+          </pre>
         </section>
       </div>
       {can(actor, 'models.export') && job.status === 'completed' && r && (
         <section aria-labelledby="export-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-          <h2 id="export-h" className="text-base font-semibold">Export</h2>
-          <p className="mt-1 text-sm text-slate-600">Converts this job’s checkpoint into a verified artifact for one age group.</p>
+          <h2 id="export-h" className="text-base font-semibold">
+            Export
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Converts this job’s checkpoint into a verified artifact for one age group.
+          </p>
           <div className="mt-4">
-            <ExportForm trainingJobId={job.id} ageGroupMin={num(config.age_group_min)} ageGroupMax={num(config.age_group_max)} />
+            <ExportForm
+              trainingJobId={job.id}
+              ageGroupMin={num(config.age_group_min)}
+              ageGroupMax={num(config.age_group_max)}
+            />
           </div>
         </section>
       )}
       <section aria-labelledby="art-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-        <h2 id="art-h" className="text-base font-semibold">Artifacts</h2>
+        <h2 id="art-h" className="text-base font-semibold">
+          Artifacts
+        </h2>
         <table className="mt-3 min-w-full text-sm">
           <TableHead columns={['Artifact', 'File', 'Size', 'SHA-256']} variant="inline" />
           <tbody>
@@ -95,7 +125,9 @@ export default async function TrainingJobPage({ params }: Params) {
                 <td className="py-2 pr-4 font-medium">{label}</td>
                 <td className="py-2 pr-4">{a?.originalName ?? (a ? a.mediaType : 'none')}</td>
                 <td className="py-2 pr-4 tabular-nums">{fmtBytes(a?.sizeBytes)}</td>
-                <td className="py-2"><Sha value={a?.sha256} /></td>
+                <td className="py-2">
+                  <Sha value={a?.sha256} />
+                </td>
               </tr>
             ))}
           </tbody>

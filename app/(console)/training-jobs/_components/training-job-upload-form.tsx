@@ -15,20 +15,32 @@ const STATUSES = ['completed', 'pending', 'running', 'failed', 'cancelled'] as c
 const MB = 1024 * 1024;
 
 type Errors = Record<string, string[]>;
-type Phase = { kind: 'idle' } | { kind: 'uploading'; loaded: number; total: number } | { kind: 'checking' } | { kind: 'failed'; message: string };
+type Phase =
+  | { kind: 'idle' }
+  | { kind: 'uploading'; loaded: number; total: number }
+  | { kind: 'checking' }
+  | { kind: 'failed'; message: string };
 
 /** The API's error body ({detail, code}; detail a string or FastAPI's field list) as one sentence. */
 function errorText(status: number, body: unknown): string {
   const b = (body ?? {}) as { detail?: unknown; code?: unknown };
   let detail = typeof b.detail === 'string' ? b.detail : '';
   if (Array.isArray(b.detail)) {
-    detail = b.detail.map((i: { loc?: unknown[]; msg?: string }) => `${(i.loc ?? []).filter((p) => p !== 'body').join('.')}: ${i.msg}`).join('; ');
+    detail = b.detail
+      .map((i: { loc?: unknown[]; msg?: string }) => `${(i.loc ?? []).filter((p) => p !== 'body').join('.')}: ${i.msg}`)
+      .join('; ');
   }
-  if (!detail) detail = status === 413 ? 'The upload is larger than the server accepts.' : `The server answered ${status}.`;
+  if (!detail)
+    detail = status === 413 ? 'The upload is larger than the server accepts.' : `The server answered ${status}.`;
   return typeof b.code === 'string' ? `${detail} (${b.code})` : detail;
 }
 
-function optionalNumber(form: FormData, name: string, errors: Errors, check: (n: number) => string | null): number | undefined {
+function optionalNumber(
+  form: FormData,
+  name: string,
+  errors: Errors,
+  check: (n: number) => string | null,
+): number | undefined {
   const raw = String(form.get(name) ?? '').trim();
   if (raw === '') return undefined;
   const n = Number(raw);
@@ -44,7 +56,8 @@ function metadataOf(form: FormData): { metadata?: Record<string, unknown>; error
   const jobName = text('job_name');
   if (!jobName) errors.job_name = ['Enter the job name.'];
   const checkpoint = form.get('checkpoint');
-  if (!(checkpoint instanceof File) || checkpoint.size === 0) errors.checkpoint = ['Choose the checkpoint (.pth) file.'];
+  if (!(checkpoint instanceof File) || checkpoint.size === 0)
+    errors.checkpoint = ['Choose the checkpoint (.pth) file.'];
   let config: unknown = undefined;
   if (text('config_parameters')) {
     try {
@@ -52,14 +65,21 @@ function metadataOf(form: FormData): { metadata?: Record<string, unknown>; error
     } catch {
       config = null;
     }
-    if (!config || typeof config !== 'object' || Array.isArray(config)) errors.config_parameters = ['Enter a JSON object, e.g. {"epochs": 50}.'];
+    if (!config || typeof config !== 'object' || Array.isArray(config))
+      errors.config_parameters = ['Enter a JSON object, e.g. {"epochs": 50}.'];
   }
   const finalLoss = optionalNumber(form, 'final_loss', errors, () => null);
   const report = {
     final_loss: finalLoss,
-    validation_accuracy: optionalNumber(form, 'validation_accuracy', errors, (n) => (n >= 0 && n <= 1 ? null : 'Enter a fraction between 0 and 1.')),
-    best_epoch: optionalNumber(form, 'best_epoch', errors, (n) => (Number.isInteger(n) && n >= 0 ? null : 'Enter a whole number.')),
-    training_time_seconds: optionalNumber(form, 'training_time_seconds', errors, (n) => (n >= 0 ? null : 'Enter a number of seconds, 0 or more.')),
+    validation_accuracy: optionalNumber(form, 'validation_accuracy', errors, (n) =>
+      n >= 0 && n <= 1 ? null : 'Enter a fraction between 0 and 1.',
+    ),
+    best_epoch: optionalNumber(form, 'best_epoch', errors, (n) =>
+      Number.isInteger(n) && n >= 0 ? null : 'Enter a whole number.',
+    ),
+    training_time_seconds: optionalNumber(form, 'training_time_seconds', errors, (n) =>
+      n >= 0 ? null : 'Enter a number of seconds, 0 or more.',
+    ),
   };
   const hasReport = Object.values(report).some((v) => v !== undefined);
   if (hasReport && finalLoss === undefined) errors.final_loss = ['A report needs its final loss.'];
@@ -124,7 +144,10 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
     };
     req.onerror = () => {
       xhr.current = null;
-      setPhase({ kind: 'failed', message: 'The upload did not reach the server (the connection failed). Nothing was registered.' });
+      setPhase({
+        kind: 'failed',
+        message: 'The upload did not reach the server (the connection failed). Nothing was registered.',
+      });
     };
     req.onabort = () => {
       xhr.current = null;
@@ -139,7 +162,12 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
   const percent = phase.kind === 'uploading' ? (phase.total ? Math.floor((phase.loaded / phase.total) * 100) : 0) : 100;
 
   return (
-    <form onSubmit={submit} aria-label="Register a training job" className="grid gap-4 sm:grid-cols-4 sm:items-start" noValidate>
+    <form
+      onSubmit={submit}
+      aria-label="Register a training job"
+      className="grid gap-4 sm:grid-cols-4 sm:items-start"
+      noValidate
+    >
       <div className="sm:col-span-2">
         <Field id="job_name" label="Job name" errors={err('job_name')}>
           <input id="job_name" name="job_name" className={inputClass} {...aria('job_name')} />
@@ -147,35 +175,77 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
       </div>
       <Field id="environment" label="Environment">
         <select id="environment" name="environment" defaultValue="local" className={inputClass}>
-          {ENVIRONMENTS.map((v) => <option key={v} value={v}>{v}</option>)}
+          {ENVIRONMENTS.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
         </select>
       </Field>
       <Field id="status" label="Status" hint="Only completed jobs can be exported.">
         <select id="status" name="status" defaultValue="completed" className={inputClass}>
-          {STATUSES.map((v) => <option key={v} value={v}>{v}</option>)}
+          {STATUSES.map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
         </select>
       </Field>
       <div className="sm:col-span-2">
-        <Field id="checkpoint" label="Checkpoint (.pth)" errors={err('checkpoint')} hint={`The autoencoder as torch.save wrote it; at most ${limitMb} MB.`}>
-          <input id="checkpoint" name="checkpoint" type="file" accept=".pth,.pt" className="block w-full text-sm" {...aria('checkpoint')} />
+        <Field
+          id="checkpoint"
+          label="Checkpoint (.pth)"
+          errors={err('checkpoint')}
+          hint={`The autoencoder as torch.save wrote it; at most ${limitMb} MB.`}
+        >
+          <input
+            id="checkpoint"
+            name="checkpoint"
+            type="file"
+            accept=".pth,.pt"
+            className="block w-full text-sm"
+            {...aria('checkpoint')}
+          />
         </Field>
       </div>
       <div className="sm:col-span-2">
-        <Field id="validation_set" label="Validation set (.safetensors, optional)" hint="Embeddings to derive the deployment threshold from.">
-          <input id="validation_set" name="validation_set" type="file" accept=".safetensors" className="block w-full text-sm" />
+        <Field
+          id="validation_set"
+          label="Validation set (.safetensors, optional)"
+          hint="Embeddings to derive the deployment threshold from."
+        >
+          <input
+            id="validation_set"
+            name="validation_set"
+            type="file"
+            accept=".safetensors"
+            className="block w-full text-sm"
+          />
         </Field>
       </div>
       <Field id="final_loss" label="Final loss (optional)" errors={err('final_loss')}>
         <input id="final_loss" name="final_loss" inputMode="decimal" className={inputClass} {...aria('final_loss')} />
       </Field>
       <Field id="validation_accuracy" label="Validation accuracy (0–1, optional)" errors={err('validation_accuracy')}>
-        <input id="validation_accuracy" name="validation_accuracy" inputMode="decimal" className={inputClass} {...aria('validation_accuracy')} />
+        <input
+          id="validation_accuracy"
+          name="validation_accuracy"
+          inputMode="decimal"
+          className={inputClass}
+          {...aria('validation_accuracy')}
+        />
       </Field>
       <Field id="best_epoch" label="Best epoch (optional)" errors={err('best_epoch')}>
         <input id="best_epoch" name="best_epoch" inputMode="numeric" className={inputClass} {...aria('best_epoch')} />
       </Field>
       <Field id="training_time_seconds" label="Training time, seconds (optional)" errors={err('training_time_seconds')}>
-        <input id="training_time_seconds" name="training_time_seconds" inputMode="decimal" className={inputClass} {...aria('training_time_seconds')} />
+        <input
+          id="training_time_seconds"
+          name="training_time_seconds"
+          inputMode="decimal"
+          className={inputClass}
+          {...aria('training_time_seconds')}
+        />
       </Field>
       <div className="sm:col-span-2">
         <Field id="dataset_path" label="Dataset path (optional)" hint="Recorded, never read.">
@@ -184,7 +254,13 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
       </div>
       <div className="sm:col-span-2">
         <Field id="config_parameters" label="Training configuration (JSON, optional)" errors={err('config_parameters')}>
-          <textarea id="config_parameters" name="config_parameters" rows={2} className={`${inputClass} font-mono`} {...aria('config_parameters')} />
+          <textarea
+            id="config_parameters"
+            name="config_parameters"
+            rows={2}
+            className={`${inputClass} font-mono`}
+            {...aria('config_parameters')}
+          />
         </Field>
       </div>
       <div className="sm:col-span-4 flex flex-wrap items-center gap-3">
@@ -204,7 +280,11 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
               aria-valuemin={0}
               aria-valuemax={100}
               aria-valuenow={percent}
-              aria-valuetext={phase.kind === 'uploading' ? `${percent}%, ${(phase.loaded / MB).toFixed(1)} of ${(phase.total / MB).toFixed(1)} MB` : 'Uploaded'}
+              aria-valuetext={
+                phase.kind === 'uploading'
+                  ? `${percent}%, ${(phase.loaded / MB).toFixed(1)} of ${(phase.total / MB).toFixed(1)} MB`
+                  : 'Uploaded'
+              }
               className="h-2 flex-1 overflow-hidden rounded bg-slate-200"
             >
               <div className="h-full bg-indigo-600 transition-[width]" style={{ width: `${percent}%` }} />

@@ -25,7 +25,14 @@ let verify: Handler;
 const tokens = {} as Record<Role, string>;
 
 // Cells a spreadsheet would run, and cells that need quoting.
-const HOSTILE = ['=HYPERLINK("http://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tTAB', 'a,b "quoted"\nsecond line'];
+const HOSTILE = [
+  '=HYPERLINK("http://evil.example","x")',
+  '+1+1',
+  '-2+3',
+  '@SUM(A1)',
+  '\tTAB',
+  'a,b "quoted"\nsecond line',
+];
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-audit-route-'));
@@ -38,13 +45,26 @@ beforeAll(async () => {
   const opened = await getDatabase();
   ({ db, close } = opened);
   for (const role of ['viewer', 'deployer', 'admin'] as const) {
-    const u = await db.user.create({ data: { email: `${role}@audit.test`, name: `Audit ${role}`, role, passwordHash: 'not-a-login' } });
-    await recordAudit(db, SYSTEM_ACTOR, { action: 'user.create', subjectType: 'user', subjectId: u.id, after: { email: u.email, role } });
-    tokens[role] = (await createApiToken(db, { id: u.id, email: u.email, name: u.name, role, via: 'session' }, 'test')).token;
+    const u = await db.user.create({
+      data: { email: `${role}@audit.test`, name: `Audit ${role}`, role, passwordHash: 'not-a-login' },
+    });
+    await recordAudit(db, SYSTEM_ACTOR, {
+      action: 'user.create',
+      subjectType: 'user',
+      subjectId: u.id,
+      after: { email: u.email, role },
+    });
+    tokens[role] = (
+      await createApiToken(db, { id: u.id, email: u.email, name: u.name, role, via: 'session' }, 'test')
+    ).token;
   }
   const admin = await db.user.findFirstOrThrow({ where: { role: 'admin' } });
   for (const [i, s] of HOSTILE.entries()) {
-    await recordAudit(db, { id: admin.id, email: admin.email, name: s, role: 'admin', via: 'session' }, { action: 'test.hostile', subjectType: 'thing', subjectId: s, after: { i, s } });
+    await recordAudit(
+      db,
+      { id: admin.id, email: admin.email, name: s, role: 'admin', via: 'session' },
+      { action: 'test.hostile', subjectType: 'thing', subjectId: s, after: { i, s } },
+    );
   }
   ({ GET: list } = await import('./route'));
   ({ GET: verify } = await import('./verify/route'));
@@ -56,7 +76,12 @@ afterAll(async () => {
 });
 
 const call = (h: Handler, url: string, role?: Role, headers: Record<string, string> = {}) =>
-  h(new Request(`http://test${url}`, { headers: { ...headers, ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}) } }), { params: Promise.resolve({}) });
+  h(
+    new Request(`http://test${url}`, {
+      headers: { ...headers, ...(role ? { authorization: `Bearer ${tokens[role]}` } : {}) },
+    }),
+    { params: Promise.resolve({}) },
+  );
 
 /** RFC 4180, enough for the test: quoted fields with doubled quotes and line breaks. */
 function parseCsv(text: string): string[][] {
@@ -98,33 +123,60 @@ describe('GET /api/v1/audit', () => {
     expect((await call(list, '/api/v1/audit', 'deployer')).status).toBe(200);
   });
 
-  it('keeps the JSON page form, now with each event\'s hashes', async () => {
+  it("keeps the JSON page form, now with each event's hashes", async () => {
     const res = await call(list, '/api/v1/audit?page=1', 'admin');
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = await res.json();
     expect(body).toMatchObject({ total: await db.auditEvent.count(), page: 1, page_size: 50 });
-    expect(body.events[0]).toMatchObject({ action: 'test.hostile', hash: expect.stringMatching(/^[0-9a-f]{64}$/), prevHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(body.events[0]).toMatchObject({
+      action: 'test.hostile',
+      hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      prevHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
   });
 
   it('exports every event as JSON lines, oldest first, each linking to the one before', async () => {
     const total = await db.auditEvent.count();
-    for (const [url, headers] of [['/api/v1/audit?format=jsonl', {}], ['/api/v1/audit', { accept: 'application/x-ndjson' }]] as const) {
+    for (const [url, headers] of [
+      ['/api/v1/audit?format=jsonl', {}],
+      ['/api/v1/audit', { accept: 'application/x-ndjson' }],
+    ] as const) {
       const res = await call(list, url, 'deployer', headers);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
-      expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="drawbridge-audit-\d{4}-\d{2}-\d{2}\.jsonl"$/);
+      expect(res.headers.get('content-disposition')).toMatch(
+        /^attachment; filename="drawbridge-audit-\d{4}-\d{2}-\d{2}\.jsonl"$/,
+      );
       const text = await res.text();
       expect(text.endsWith('\n')).toBe(true);
-      const events = text.trimEnd().split('\n').map((l) => JSON.parse(l));
+      const events = text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(events).toHaveLength(total);
       expect(events[0].prevHash).toBe('0'.repeat(64));
       for (let i = 1; i < events.length; i++) {
         expect(events[i].id).toBeGreaterThan(events[i - 1].id);
         expect(events[i].prevHash).toBe(events[i - 1].hash);
       }
-      expect(Object.keys(events[0])).toEqual(['id', 'createdAt', 'actorId', 'actorLabel', 'action', 'subjectType', 'subjectId', 'before', 'after', 'prevHash', 'hash']);
+      expect(Object.keys(events[0])).toEqual([
+        'id',
+        'createdAt',
+        'actorId',
+        'actorLabel',
+        'action',
+        'subjectType',
+        'subjectId',
+        'before',
+        'after',
+        'prevHash',
+        'hash',
+      ]);
     }
-    const filtered = (await (await call(list, '/api/v1/audit?format=jsonl&action=test.', 'admin')).text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const filtered = (await (await call(list, '/api/v1/audit?format=jsonl&action=test.', 'admin')).text())
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(filtered.map((e) => e.subjectId)).toEqual(HOSTILE);
   });
 
@@ -132,10 +184,29 @@ describe('GET /api/v1/audit', () => {
     const res = await call(list, '/api/v1/audit?action=test.hostile', 'admin', { accept: 'text/csv' });
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const rows = parseCsv(await res.text());
-    expect(rows[0]).toEqual(['id', 'createdAt', 'actorId', 'actorLabel', 'action', 'subjectType', 'subjectId', 'before', 'after', 'prevHash', 'hash']);
+    expect(rows[0]).toEqual([
+      'id',
+      'createdAt',
+      'actorId',
+      'actorLabel',
+      'action',
+      'subjectType',
+      'subjectId',
+      'before',
+      'after',
+      'prevHash',
+      'hash',
+    ]);
     expect(rows).toHaveLength(HOSTILE.length + 1);
     const subject = rows.slice(1).map((r) => r[6]);
-    expect(subject).toEqual(["'=HYPERLINK(\"http://evil.example\",\"x\")", "'+1+1", "'-2+3", "'@SUM(A1)", "'\tTAB", 'a,b "quoted"\nsecond line']);
+    expect(subject).toEqual([
+      '\'=HYPERLINK("http://evil.example","x")',
+      "'+1+1",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\tTAB",
+      'a,b "quoted"\nsecond line',
+    ]);
     expect(rows[1][3]).toMatch(/^'=HYPERLINK\("http:\/\/evil\.example","x"\) </);
     expect(JSON.parse(rows[6][8])).toEqual({ i: 5, s: HOSTILE[5] });
     for (const r of rows.slice(1)) expect(r).toHaveLength(11);
@@ -165,21 +236,36 @@ describe('GET /api/v1/audit/verify and drawbridge audit verify --server', () => 
   it('reports an intact chain, then the first edited event, through the route and the real CLI', async () => {
     const total = await db.auditEvent.count();
     const intact = await (await call(verify, '/api/v1/audit/verify', 'deployer')).json();
-    expect(intact).toMatchObject({ intact: true, events: total, head_hash: expect.stringMatching(/^[0-9a-f]{64}$/), broken: null });
+    expect(intact).toMatchObject({
+      intact: true,
+      events: total,
+      head_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      broken: null,
+    });
 
     const server = http.createServer(async (req, res) => {
-      const r = await verify(new Request(`http://127.0.0.1${req.url}`, { headers: req.headers as Record<string, string> }), { params: Promise.resolve({}) });
+      const r = await verify(
+        new Request(`http://127.0.0.1${req.url}`, { headers: req.headers as Record<string, string> }),
+        { params: Promise.resolve({}) },
+      );
       res.writeHead(r.status, Object.fromEntries(r.headers));
       res.end(Buffer.from(await r.arrayBuffer()));
     });
     await new Promise<void>((resolve) => server.listen(PORT, '127.0.0.1', resolve));
-    const cli = () => runCli(['audit', 'verify', '--server', `http://127.0.0.1:${PORT}`, '--token', tokens.deployer], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
+    const cli = () =>
+      runCli(['audit', 'verify', '--server', `http://127.0.0.1:${PORT}`, '--token', tokens.deployer], {
+        cwd: ROOT,
+        dataDir: path.join(tmp, 'unused'),
+      });
     try {
       const ok = await cli();
       expect(ok.stdout).toContain(`audit chain intact: ${total} events, newest event ${intact.last_event_id}`);
       expect(ok.code).toBe(0);
 
-      const victim = await db.auditEvent.findFirstOrThrow({ where: { action: 'test.hostile' }, orderBy: { id: 'asc' } });
+      const victim = await db.auditEvent.findFirstOrThrow({
+        where: { action: 'test.hostile' },
+        orderBy: { id: 'asc' },
+      });
       await db.$executeRawUnsafe(`UPDATE "AuditEvent" SET "subjectId" = 'nothing to see' WHERE id = ${victim.id}`);
       try {
         const bad = await (await call(verify, '/api/v1/audit/verify', 'admin')).json();

@@ -37,7 +37,9 @@ afterAll(async () => {
 });
 
 const call = (token?: string) =>
-  GET(new Request('http://test/api/v1/backup', { headers: token ? { authorization: `Bearer ${token}` } : {} }), { params: Promise.resolve({}) });
+  GET(new Request('http://test/api/v1/backup', { headers: token ? { authorization: `Bearer ${token}` } : {} }), {
+    params: Promise.resolve({}),
+  });
 
 describe('GET /api/v1/backup', () => {
   it('is for admins only', async () => {
@@ -46,23 +48,33 @@ describe('GET /api/v1/backup', () => {
     expect(await anonymous.json()).toMatchObject({ code: 'unauthenticated' });
     const deployer = await call(tokens.deployer);
     expect(deployer.status).toBe(403);
-    expect(await deployer.json()).toMatchObject({ code: 'forbidden', detail: expect.stringMatching(/backup\.create needs: admin/) });
+    expect(await deployer.json()).toMatchObject({
+      code: 'forbidden',
+      detail: expect.stringMatching(/backup\.create needs: admin/),
+    });
   });
 
   it('streams an archive, audited, that restores to the same rows and bytes', async () => {
     const res = await call(tokens.admin);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-tar');
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="drawbridge-backup-\d{8}T\d{6}\.tar"$/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="drawbridge-backup-\d{8}T\d{6}\.tar"$/,
+    );
     const file = path.join(tmp, 'via-api.tar');
     const out = fs.createWriteStream(file);
-    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>)) out.write(chunk);
+    for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>))
+      out.write(chunk);
     await new Promise((resolve) => out.end(resolve));
     expect(fs.statSync(file).size).toBe(Number(res.headers.get('content-length')));
 
     const audit = await db.auditEvent.findMany({ where: { action: 'backup.create' } });
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ subjectType: 'database', subjectId: 'pglite', actorLabel: expect.stringContaining('(API token)') });
+    expect(audit[0]).toMatchObject({
+      subjectType: 'database',
+      subjectId: 'pglite',
+      actorLabel: expect.stringContaining('(API token)'),
+    });
     const sourceRows = await tableRows(db);
 
     const dest = path.join(tmp, 'restored');
@@ -82,8 +94,14 @@ describe('GET /api/v1/backup', () => {
     if (POSTGRES_URL) {
       const pgPlace = await newPlace('postgres', tmp, 'pg-restored');
       try {
-        const toPg = await runCli(['restore', file], { cwd: ROOT, dataDir: pgPlace.dataDir, databaseUrl: pgPlace.databaseUrl });
-        expect(toPg.stderr + toPg.stdout).toMatch(new RegExp(`restored \\d+ rows in ${TABLE_COUNT} tables and 16 artifacts`));
+        const toPg = await runCli(['restore', file], {
+          cwd: ROOT,
+          dataDir: pgPlace.dataDir,
+          databaseUrl: pgPlace.databaseUrl,
+        });
+        expect(toPg.stderr + toPg.stdout).toMatch(
+          new RegExp(`restored \\d+ rows in ${TABLE_COUNT} tables and 16 artifacts`),
+        );
         const p = await openPlace(pgPlace);
         try {
           expect(await tableRows(p.db)).toEqual(sourceRows);
@@ -102,7 +120,9 @@ describe('GET /api/v1/backup', () => {
     const server = http.createServer(async (req, res) => {
       const damage = req.url!.startsWith('/damage/');
       const url = damage ? req.url!.slice('/damage'.length) : req.url;
-      const r = await GET(new Request(`http://127.0.0.1${url}`, { headers: req.headers as Record<string, string> }), { params: Promise.resolve({}) });
+      const r = await GET(new Request(`http://127.0.0.1${url}`, { headers: req.headers as Record<string, string> }), {
+        params: Promise.resolve({}),
+      });
       res.writeHead(r.status, Object.fromEntries(r.headers));
       const total = Number(r.headers.get('content-length'));
       let at = 0;
@@ -119,14 +139,28 @@ describe('GET /api/v1/backup', () => {
     try {
       const url = 'http://127.0.0.1:3241';
       const file = path.join(tmp, 'via-cli.tar');
-      const ok = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') });
-      expect(ok.stderr + ok.stdout).toMatch(new RegExp(`backup written to .*via-cli\\.tar: \\d+ rows in ${TABLE_COUNT} tables, 16 artifacts`));
+      const ok = await runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], {
+        cwd: ROOT,
+        dataDir: path.join(tmp, 'unused'),
+      });
+      expect(ok.stderr + ok.stdout).toMatch(
+        new RegExp(`backup written to .*via-cli\\.tar: \\d+ rows in ${TABLE_COUNT} tables, 16 artifacts`),
+      );
       expect(ok.code).toBe(0);
       const damaged = path.join(tmp, 'damaged.tar');
       const [refusedAsViewer, bad, again] = await Promise.all([
-        runCli(['--server', url, '--token', tokens.viewer, 'backup', '--out', path.join(tmp, 'viewer.tar')], { cwd: ROOT, dataDir: path.join(tmp, 'unused') }),
-        runCli(['--server', `${url}/damage`, '--token', tokens.admin, 'backup', '--out', damaged], { cwd: ROOT, dataDir: path.join(tmp, 'unused') }),
-        runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], { cwd: ROOT, dataDir: path.join(tmp, 'unused') }),
+        runCli(['--server', url, '--token', tokens.viewer, 'backup', '--out', path.join(tmp, 'viewer.tar')], {
+          cwd: ROOT,
+          dataDir: path.join(tmp, 'unused'),
+        }),
+        runCli(['--server', `${url}/damage`, '--token', tokens.admin, 'backup', '--out', damaged], {
+          cwd: ROOT,
+          dataDir: path.join(tmp, 'unused'),
+        }),
+        runCli(['--server', url, '--token', tokens.admin, 'backup', '--out', file], {
+          cwd: ROOT,
+          dataDir: path.join(tmp, 'unused'),
+        }),
       ]);
       expect(refusedAsViewer.code).toBe(1);
       expect(refusedAsViewer.stderr).toMatch(/backup\.create needs: admin.*\(forbidden\)/);

@@ -10,4 +10,6 @@ export const POST = withActor('requests.create', async (req, { actor, db }) =>
   Response.json(await createRequestJson(db, actor, await readParams(req)), { status: 201 }),
 );
 
-export const GET = withActor('reviews.read', async (req, { actor, db }) => Response.json(await listRequestsJson(db, actor, queryParams(req))));
+export const GET = withActor('reviews.read', async (req, { actor, db }) =>
+  Response.json(await listRequestsJson(db, actor, queryParams(req))),
+);

@@ -3,5 +3,12 @@ import { withActor } from '@/lib/api/handler';
 import { permissionsOf } from '@/lib/auth/permissions';
 
 export const GET = withActor('models.read', async (_req, { actor }) =>
-  Response.json({ id: actor.id, email: actor.email, name: actor.name, role: actor.role, via: actor.via, permissions: permissionsOf(actor.role) }),
+  Response.json({
+    id: actor.id,
+    email: actor.email,
+    name: actor.name,
+    role: actor.role,
+    via: actor.via,
+    permissions: permissionsOf(actor.role),
+  }),
 );

@@ -2,4 +2,6 @@
 import { withActor } from '@/lib/api/handler';
 import { listPoliciesJson } from '@/lib/api/deployment-requests';
 
-export const GET = withActor('reviews.read', async (_req, { actor, db }) => Response.json(await listPoliciesJson(db, actor)));
+export const GET = withActor('reviews.read', async (_req, { actor, db }) =>
+  Response.json(await listPoliciesJson(db, actor)),
+);

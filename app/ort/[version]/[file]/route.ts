@@ -8,7 +8,10 @@ import path from 'node:path';
 import { toStream } from '@/lib/api/artifact-response';
 import { ISOLATION_HEADERS, ORT_FILES, ortDistDir, ortVersion } from '@/lib/preview/ort-assets';
 
-export async function GET(req: Request, ctx: { params: Promise<{ version: string; file: string }> }): Promise<Response> {
+export async function GET(
+  req: Request,
+  ctx: { params: Promise<{ version: string; file: string }> },
+): Promise<Response> {
   const { version, file } = await ctx.params;
   const type = Object.hasOwn(ORT_FILES, file) ? ORT_FILES[file] : undefined;
   if (!type || version !== ortVersion()) {
@@ -21,7 +24,13 @@ export async function GET(req: Request, ctx: { params: Promise<{ version: string
     'Cache-Control': 'public, max-age=31536000, immutable',
     ETag: etag,
   });
-  if (req.headers.get('if-none-match')?.split(',').some((t) => t.trim() === etag)) return new Response(null, { status: 304, headers });
+  if (
+    req.headers
+      .get('if-none-match')
+      ?.split(',')
+      .some((t) => t.trim() === etag)
+  )
+    return new Response(null, { status: 304, headers });
   const p = path.join(ortDistDir(), file);
   headers.set('Content-Length', String((await stat(p)).size));
   return new Response(toStream(createReadStream(p)), { status: 200, headers });

@@ -4,12 +4,27 @@ import { Field, inputClass } from '@/components/field';
  * The ModelDeploymentConfig fields a person chooses (the age range is the export's): environment
  * and the replace/backup/validate flags. Shared by the request form and the break-glass form.
  */
-export function DeploymentConfigFields({ idPrefix, errors, validateLabel }: { idPrefix: string; errors?: string[]; validateLabel: string }) {
+export function DeploymentConfigFields({
+  idPrefix,
+  errors,
+  validateLabel,
+}: {
+  idPrefix: string;
+  errors?: string[];
+  validateLabel: string;
+}) {
   const id = `${idPrefix}-environment`;
   return (
     <>
       <Field id={id} label="Environment" errors={errors}>
-        <select id={id} name="environment" defaultValue="production" className={inputClass} aria-invalid={!!errors} aria-describedby={errors ? `${id}-error` : undefined}>
+        <select
+          id={id}
+          name="environment"
+          defaultValue="production"
+          className={inputClass}
+          aria-invalid={!!errors}
+          aria-describedby={errors ? `${id}-error` : undefined}
+        >
           <option value="production">production</option>
           <option value="staging">staging</option>
         </select>

@@ -6,7 +6,14 @@ import { initialActionState } from '@/lib/auth/action-state';
 import { Field, dangerButton, inputClass, secondaryButton } from '@/components/field';
 import { FormMessage } from '@/components/form-message';
 
-export type ShareLinkRow = { id: string; createdAt: string; createdBy: string; expiresAt: string | null; revokedAt: string | null; accessCount: number };
+export type ShareLinkRow = {
+  id: string;
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  accessCount: number;
+};
 
 // The origin never changes while the page is open: nothing to subscribe to.
 const subscribeToNothing = () => () => {};
@@ -14,14 +21,25 @@ const subscribeToNothing = () => () => {};
 export function SharePanel({ modelId, links }: { modelId: string; links: ShareLinkRow[] }) {
   const [state, action, pending] = useActionState(createShareLinkAction, initialActionState);
   // The page's origin, known only in the browser: '' while rendering on the server, no effect needed.
-  const origin = useSyncExternalStore(subscribeToNothing, () => window.location.origin, () => '');
+  const origin = useSyncExternalStore(
+    subscribeToNothing,
+    () => window.location.origin,
+    () => '',
+  );
   const path = (state.data as { path?: string } | undefined)?.path;
   return (
     <div className="space-y-4">
       <form action={action} className="flex flex-wrap items-end gap-3" noValidate>
         <input type="hidden" name="modelId" value={modelId} />
         <Field id="expiresInDays" label="Expires after (days, optional)" errors={state.fieldErrors.expiresInDays}>
-          <input id="expiresInDays" name="expiresInDays" inputMode="numeric" className={`${inputClass} w-32`} aria-invalid={!!state.fieldErrors.expiresInDays} aria-describedby="expiresInDays-error" />
+          <input
+            id="expiresInDays"
+            name="expiresInDays"
+            inputMode="numeric"
+            className={`${inputClass} w-32`}
+            aria-invalid={!!state.fieldErrors.expiresInDays}
+            aria-describedby="expiresInDays-error"
+          />
         </Field>
         <button type="submit" disabled={pending} className={secondaryButton}>
           {pending ? 'Creating…' : 'Create public link'}
@@ -30,8 +48,15 @@ export function SharePanel({ modelId, links }: { modelId: string; links: ShareLi
       <FormMessage state={state} />
       {path && (
         <p>
-          <label htmlFor="share-url" className="block text-xs font-medium text-slate-700">Public link</label>
-          <input id="share-url" readOnly value={`${origin}${path}`} className="mt-1 w-full rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs" />
+          <label htmlFor="share-url" className="block text-xs font-medium text-slate-700">
+            Public link
+          </label>
+          <input
+            id="share-url"
+            readOnly
+            value={`${origin}${path}`}
+            className="mt-1 w-full rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs"
+          />
         </p>
       )}
       {links.length > 0 && (
@@ -39,7 +64,8 @@ export function SharePanel({ modelId, links }: { modelId: string; links: ShareLi
           {links.map((l) => (
             <li key={l.id} className="flex flex-wrap items-center justify-between gap-2 py-2">
               <span className="text-slate-700">
-                Created {l.createdAt} by {l.createdBy} · opened {l.accessCount}×{l.expiresAt ? ` · expires ${l.expiresAt}` : ''}
+                Created {l.createdAt} by {l.createdBy} · opened {l.accessCount}×
+                {l.expiresAt ? ` · expires ${l.expiresAt}` : ''}
               </span>
               <RevokeLink id={l.id} modelId={modelId} revokedAt={l.revokedAt} />
             </li>

@@ -1,7 +1,13 @@
 'use client';
 
 import { useActionState } from 'react';
-import { amendRequestAction, breakGlassDeployAction, deployRequestAction, submitRequestAction, withdrawRequestAction } from '@/app/(console)/reviews/actions';
+import {
+  amendRequestAction,
+  breakGlassDeployAction,
+  deployRequestAction,
+  submitRequestAction,
+  withdrawRequestAction,
+} from '@/app/(console)/reviews/actions';
 import { initialActionState } from '@/lib/auth/action-state';
 import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from '@/components/field';
 import { FormMessage } from '@/components/form-message';
@@ -11,7 +17,9 @@ export function SubmitRequestButton({ requestId, label = 'Submit for review' }: 
   return (
     <form action={action} className="flex flex-wrap items-center gap-3">
       <input type="hidden" name="requestId" value={requestId} />
-      <button type="submit" disabled={pending} className={primaryButton}>{pending ? 'Submitting…' : label}</button>
+      <button type="submit" disabled={pending} className={primaryButton}>
+        {pending ? 'Submitting…' : label}
+      </button>
       <FormMessage state={state} />
     </form>
   );
@@ -26,32 +34,65 @@ export function WithdrawRequestForm({ requestId }: { requestId: string }) {
         <input id="withdraw-reason" name="reason" className={inputClass} aria-invalid={!!state.fieldErrors.reason} />
       </Field>
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending} className={dangerButton}>{pending ? 'Withdrawing…' : 'Withdraw request'}</button>
+        <button type="submit" disabled={pending} className={dangerButton}>
+          {pending ? 'Withdrawing…' : 'Withdraw request'}
+        </button>
         <FormMessage state={state} />
       </div>
     </form>
   );
 }
 
-export function AmendRequestForm({ requestId, exports }: { requestId: string; exports: { modelId: string; label: string }[] }) {
+export function AmendRequestForm({
+  requestId,
+  exports,
+}: {
+  requestId: string;
+  exports: { modelId: string; label: string }[];
+}) {
   const [state, action, pending] = useActionState(amendRequestAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-2" noValidate>
       <input type="hidden" name="requestId" value={requestId} />
-      <Field id="amend-model" label="Another export of the same age range" errors={err.modelId} hint="Points the request at other bytes: approvals of the current bytes lapse.">
-        <select id="amend-model" name="modelId" defaultValue="" className={inputClass} aria-invalid={!!err.modelId} aria-describedby={err.modelId ? 'amend-model-error' : undefined}>
-          <option value="" disabled>Choose an export…</option>
+      <Field
+        id="amend-model"
+        label="Another export of the same age range"
+        errors={err.modelId}
+        hint="Points the request at other bytes: approvals of the current bytes lapse."
+      >
+        <select
+          id="amend-model"
+          name="modelId"
+          defaultValue=""
+          className={inputClass}
+          aria-invalid={!!err.modelId}
+          aria-describedby={err.modelId ? 'amend-model-error' : undefined}
+        >
+          <option value="" disabled>
+            Choose an export…
+          </option>
           {exports.map((e) => (
-            <option key={e.modelId} value={e.modelId}>{e.label}</option>
+            <option key={e.modelId} value={e.modelId}>
+              {e.label}
+            </option>
           ))}
         </select>
       </Field>
       <Field id="amend-rationale" label="New rationale (optional)" errors={err.rationale}>
-        <textarea id="amend-rationale" name="rationale" rows={2} className={inputClass} aria-invalid={!!err.rationale} aria-describedby={err.rationale ? 'amend-rationale-error' : undefined} />
+        <textarea
+          id="amend-rationale"
+          name="rationale"
+          rows={2}
+          className={inputClass}
+          aria-invalid={!!err.rationale}
+          aria-describedby={err.rationale ? 'amend-rationale-error' : undefined}
+        />
       </Field>
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending || exports.length === 0} className={secondaryButton}>{pending ? 'Amending…' : 'Amend request'}</button>
+        <button type="submit" disabled={pending || exports.length === 0} className={secondaryButton}>
+          {pending ? 'Amending…' : 'Amend request'}
+        </button>
         <FormMessage state={state} />
       </div>
     </form>
@@ -65,12 +106,20 @@ export function DeployRequestButton({ requestId, blocked }: { requestId: string;
       <input type="hidden" name="requestId" value={requestId} />
       {blocked.length > 0 && (
         <ul className="list-disc pl-5 text-sm text-amber-900" aria-label="Why you cannot deploy yet">
-          {blocked.map((b) => <li key={b}>{b}</li>)}
+          {blocked.map((b) => (
+            <li key={b}>{b}</li>
+          ))}
         </ul>
       )}
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending} className={primaryButton}>{pending ? 'Deploying…' : 'Deploy this request'}</button>
-        {pending && <span role="status" className="text-sm text-slate-600">Re-checking the policy, the bytes and validation, then deploying in one transaction…</span>}
+        <button type="submit" disabled={pending} className={primaryButton}>
+          {pending ? 'Deploying…' : 'Deploy this request'}
+        </button>
+        {pending && (
+          <span role="status" className="text-sm text-slate-600">
+            Re-checking the policy, the bytes and validation, then deploying in one transaction…
+          </span>
+        )}
         <FormMessage state={state} />
       </div>
     </form>
@@ -83,11 +132,25 @@ export function BreakGlassForm({ requestId }: { requestId: string }) {
   return (
     <form action={action} className="space-y-2" noValidate>
       <input type="hidden" name="requestId" value={requestId} />
-      <Field id="break-glass-reason" label="Why this cannot wait for approvals" errors={err.reason} hint="At least 20 characters. Shown on the deployment, the model page and in the audit log.">
-        <textarea id="break-glass-reason" name="reason" rows={2} className={inputClass} aria-invalid={!!err.reason} aria-describedby={err.reason ? 'break-glass-reason-error' : undefined} />
+      <Field
+        id="break-glass-reason"
+        label="Why this cannot wait for approvals"
+        errors={err.reason}
+        hint="At least 20 characters. Shown on the deployment, the model page and in the audit log."
+      >
+        <textarea
+          id="break-glass-reason"
+          name="reason"
+          rows={2}
+          className={inputClass}
+          aria-invalid={!!err.reason}
+          aria-describedby={err.reason ? 'break-glass-reason-error' : undefined}
+        />
       </Field>
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending} className={dangerButton}>{pending ? 'Deploying…' : 'Break glass: deploy without approvals'}</button>
+        <button type="submit" disabled={pending} className={dangerButton}>
+          {pending ? 'Deploying…' : 'Break glass: deploy without approvals'}
+        </button>
         <FormMessage state={state} />
       </div>
     </form>

@@ -28,8 +28,20 @@ export function ReviewForm({ requestId, previewNote }: { requestId: string; prev
         <FieldError id="decision-error" errors={err.decision} />
       </fieldset>
       <div className="text-xs text-slate-600">{previewNote}</div>
-      <Field id="review-comment" label="Comment" errors={err.comment} hint="Required when you request changes or reject.">
-        <textarea id="review-comment" name="comment" rows={3} className={inputClass} aria-invalid={!!err.comment} aria-describedby={err.comment ? 'review-comment-error' : undefined} />
+      <Field
+        id="review-comment"
+        label="Comment"
+        errors={err.comment}
+        hint="Required when you request changes or reject."
+      >
+        <textarea
+          id="review-comment"
+          name="comment"
+          rows={3}
+          className={inputClass}
+          aria-invalid={!!err.comment}
+          aria-describedby={err.comment ? 'review-comment-error' : undefined}
+        />
       </Field>
       <div className="flex flex-wrap items-center gap-3">
         <button type="submit" disabled={pending} className={primaryButton}>

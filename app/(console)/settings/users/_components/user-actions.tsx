@@ -49,7 +49,12 @@ export function UserDisableButton({ user, disabled }: { user: UserRef; disabled:
       <input type="hidden" name="id" value={user.id} />
       <input type="hidden" name="disabled" value={disabled ? 'false' : 'true'} />
       {disabled ? (
-        <ConfirmSubmit label="Enable…" confirmLabel="Enable account" question={`Let ${user.email} sign in again?`} pending={pending} />
+        <ConfirmSubmit
+          label="Enable…"
+          confirmLabel="Enable account"
+          question={`Let ${user.email} sign in again?`}
+          pending={pending}
+        />
       ) : (
         <ConfirmSubmit
           label="Disable…"

@@ -27,10 +27,26 @@ export function UserCreateForm({ roles }: { roles: readonly string[] }) {
           />
         </Field>
         <Field id="user-name" label="Name" errors={err.name}>
-          <input id="user-name" name="name" type="text" autoComplete="off" required aria-invalid={!!err.name} aria-describedby="user-name-error" className={inputClass} />
+          <input
+            id="user-name"
+            name="name"
+            type="text"
+            autoComplete="off"
+            required
+            aria-invalid={!!err.name}
+            aria-describedby="user-name-error"
+            className={inputClass}
+          />
         </Field>
         <Field id="user-role" label="Role" errors={err.role}>
-          <select id="user-role" name="role" defaultValue="viewer" aria-invalid={!!err.role} aria-describedby="user-role-error" className={inputClass}>
+          <select
+            id="user-role"
+            name="role"
+            defaultValue="viewer"
+            aria-invalid={!!err.role}
+            aria-describedby="user-role-error"
+            className={inputClass}
+          >
             {roles.map((r) => (
               <option key={r} value={r}>
                 {r}
@@ -40,7 +56,12 @@ export function UserCreateForm({ roles }: { roles: readonly string[] }) {
         </Field>
       </div>
       <div className="max-w-md">
-        <Field id="user-password" label="Password (optional)" errors={err.password} hint="Leave empty to generate a strong one, shown once below. At least 12 characters.">
+        <Field
+          id="user-password"
+          label="Password (optional)"
+          errors={err.password}
+          hint="Leave empty to generate a strong one, shown once below. At least 12 characters."
+        >
           <input
             id="user-password"
             name="password"

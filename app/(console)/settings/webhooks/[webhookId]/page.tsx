@@ -17,7 +17,13 @@ export const metadata: Metadata = { title: 'Webhook deliveries' };
 const STATUSES: DeliveryStatus[] = ['pending', 'delivered', 'failed'];
 const tone = { pending: 'amber', delivered: 'green', failed: 'red' } as const;
 
-export default async function WebhookDeliveriesPage({ params, searchParams }: { params: Promise<{ webhookId: string }>; searchParams: Promise<{ page?: string; status?: string }> }) {
+export default async function WebhookDeliveriesPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ webhookId: string }>;
+  searchParams: Promise<{ page?: string; status?: string }>;
+}) {
   const [{ webhookId }, sp] = await Promise.all([params, searchParams]);
   const actor = await requirePageActor(`/settings/webhooks/${webhookId}`);
   if (!can(actor, 'webhooks.manage')) return <Forbidden what="webhooks" />;
@@ -25,7 +31,10 @@ export default async function WebhookDeliveriesPage({ params, searchParams }: { 
   const hook = await getWebhook(db, actor, webhookId).catch(() => null);
   if (!hook) notFound();
   const status = STATUSES.find((s) => s === sp.status);
-  const { deliveries, total, page, pageSize } = await listWebhookDeliveries(db, actor, webhookId, { page: Number(sp.page) || 1, status });
+  const { deliveries, total, page, pageSize } = await listWebhookDeliveries(db, actor, webhookId, {
+    page: Number(sp.page) || 1,
+    status,
+  });
   const href = (p: { page?: number; status?: string }) => {
     const q = new URLSearchParams();
     if (p.status) q.set('status', p.status);
@@ -58,10 +67,22 @@ export default async function WebhookDeliveriesPage({ params, searchParams }: { 
         ))}
       </nav>
       {deliveries.length === 0 ? (
-        <EmptyState title={status ? `No ${status} deliveries` : 'No deliveries yet'}>Events this webhook subscribes to appear here once they happen; “Send test event” sends one now.</EmptyState>
+        <EmptyState title={status ? `No ${status} deliveries` : 'No deliveries yet'}>
+          Events this webhook subscribes to appear here once they happen; “Send test event” sends one now.
+        </EmptyState>
       ) : (
         <CardTable caption={`Deliveries to ${hook.url}`}>
-          <TableHead columns={['Event', 'Status', { label: 'Attempts', numeric: true }, 'Last answer', 'Queued', 'Delivered / next attempt', '']} />
+          <TableHead
+            columns={[
+              'Event',
+              'Status',
+              { label: 'Attempts', numeric: true },
+              'Last answer',
+              'Queued',
+              'Delivered / next attempt',
+              '',
+            ]}
+          />
           <tbody className="divide-y divide-slate-100 align-top">
             {deliveries.map((d) => (
               <tr key={d.id}>
@@ -72,7 +93,9 @@ export default async function WebhookDeliveriesPage({ params, searchParams }: { 
                   </code>
                   <details className="mt-1">
                     <summary className="cursor-pointer text-xs text-slate-600">Body</summary>
-                    <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-50 p-2 text-xs">{JSON.stringify(d.payload, null, 2)}</pre>
+                    <pre className="mt-1 max-w-md overflow-x-auto rounded bg-slate-50 p-2 text-xs">
+                      {JSON.stringify(d.payload, null, 2)}
+                    </pre>
                   </details>
                 </td>
                 <td className="px-4 py-2">
@@ -86,12 +109,22 @@ export default async function WebhookDeliveriesPage({ params, searchParams }: { 
                   {d.lastErrorCode && <code className="text-xs text-red-900">{d.lastErrorCode}</code>}
                   {/* Our own description of the failure: the receiver's response body is never kept. */}
                   {d.lastError && <div className="max-w-xs break-words text-xs text-red-800">{d.lastError}</div>}
-                  {d.lastDurationMs !== null && <div className="text-xs tabular-nums text-slate-500">{d.lastDurationMs} ms</div>}
+                  {d.lastDurationMs !== null && (
+                    <div className="text-xs tabular-nums text-slate-500">{d.lastDurationMs} ms</div>
+                  )}
                   {d.lastStatusCode === null && !d.lastError && <span className="text-slate-500">—</span>}
                 </td>
                 <td className="whitespace-nowrap px-4 py-2">{fmtDate(d.createdAt)}</td>
-                <td className="whitespace-nowrap px-4 py-2">{d.status === 'delivered' ? fmtDate(d.deliveredAt) : d.status === 'pending' ? `next ${fmtDate(d.nextAttemptAt)}` : '—'}</td>
-                <td className="px-4 py-2">{d.status === 'failed' && <RedeliverButton deliveryId={d.id} webhookId={hook.id} />}</td>
+                <td className="whitespace-nowrap px-4 py-2">
+                  {d.status === 'delivered'
+                    ? fmtDate(d.deliveredAt)
+                    : d.status === 'pending'
+                      ? `next ${fmtDate(d.nextAttemptAt)}`
+                      : '—'}
+                </td>
+                <td className="px-4 py-2">
+                  {d.status === 'failed' && <RedeliverButton deliveryId={d.id} webhookId={hook.id} />}
+                </td>
               </tr>
             ))}
           </tbody>

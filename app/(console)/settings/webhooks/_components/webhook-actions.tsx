@@ -65,7 +65,12 @@ export function WebhookRotateButton({ id }: { id: string }) {
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={id} />
-      <ConfirmSubmit label="Rotate secret…" confirmLabel="Rotate now" question="Receivers must switch to the new secret. Rotate?" pending={pending} />
+      <ConfirmSubmit
+        label="Rotate secret…"
+        confirmLabel="Rotate now"
+        question="Receivers must switch to the new secret. Rotate?"
+        pending={pending}
+      />
       <FormMessage state={state} />
       {secret && (
         <div className="basis-full">
@@ -81,7 +86,12 @@ export function WebhookDeleteButton({ id, url }: { id: string; url: string }) {
   return (
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="id" value={id} />
-      <ConfirmSubmit label="Delete…" confirmLabel="Delete webhook" question={`Delete ${url} and its delivery log?`} pending={pending} />
+      <ConfirmSubmit
+        label="Delete…"
+        confirmLabel="Delete webhook"
+        question={`Delete ${url} and its delivery log?`}
+        pending={pending}
+      />
       <FormMessage state={state} />
     </form>
   );
@@ -93,7 +103,11 @@ export function RedeliverButton({ deliveryId, webhookId }: { deliveryId: string;
     <form action={action} className="flex flex-wrap items-center gap-2">
       <input type="hidden" name="deliveryId" value={deliveryId} />
       <input type="hidden" name="webhookId" value={webhookId} />
-      <button type="submit" disabled={pending} className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50 disabled:opacity-60">
+      <button
+        type="submit"
+        disabled={pending}
+        className="rounded border border-slate-300 bg-white px-2 py-1 text-xs hover:bg-slate-50 disabled:opacity-60"
+      >
         {pending ? 'Sending…' : 'Redeliver'}
       </button>
       <FormMessage state={state} />

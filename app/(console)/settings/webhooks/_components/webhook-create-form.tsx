@@ -9,7 +9,15 @@ import { FieldError, FormMessage } from '@/components/form-message';
 import { WebhookSecret } from './webhook-secret';
 
 /** Event checkboxes, named `event:<event>` (see the actions). */
-export function WebhookEventFields({ idPrefix, selected, errors }: { idPrefix: string; selected: readonly string[]; errors?: string[] }) {
+export function WebhookEventFields({
+  idPrefix,
+  selected,
+  errors,
+}: {
+  idPrefix: string;
+  selected: readonly string[];
+  errors?: string[];
+}) {
   return (
     <fieldset aria-describedby={`${idPrefix}-events-error`}>
       <legend className="text-xs font-medium text-slate-700">Events</legend>
@@ -43,7 +51,12 @@ export function WebhookCreateForm({ environments }: { environments: readonly str
             ))}
           </select>
         </Field>
-        <Field id="webhook-url" label="Receiver URL" errors={state.fieldErrors.url} hint="http:// or https:// only, and not this server’s own network (loopback, private or link-local addresses) unless the administrator allows it. Deliveries are POSTed as JSON and signed.">
+        <Field
+          id="webhook-url"
+          label="Receiver URL"
+          errors={state.fieldErrors.url}
+          hint="http:// or https:// only, and not this server’s own network (loopback, private or link-local addresses) unless the administrator allows it. Deliveries are POSTed as JSON and signed."
+        >
           <input
             id="webhook-url"
             name="url"
@@ -56,7 +69,11 @@ export function WebhookCreateForm({ environments }: { environments: readonly str
           />
         </Field>
       </div>
-      <WebhookEventFields idPrefix="webhook-new" selected={['model.deployed', 'model.undeployed', 'model.rolled_back']} errors={state.fieldErrors.events} />
+      <WebhookEventFields
+        idPrefix="webhook-new"
+        selected={['model.deployed', 'model.undeployed', 'model.rolled_back']}
+        errors={state.fieldErrors.events}
+      />
       <div className="flex flex-wrap items-center gap-3">
         <button type="submit" disabled={pending} className={primaryButton}>
           {pending ? 'Creating…' : 'Create webhook'}

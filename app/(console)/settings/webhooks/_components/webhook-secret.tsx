@@ -10,7 +10,13 @@ export function WebhookSecret({ secret, label = 'Signing secret' }: { secret: st
       <label htmlFor={id} className="block text-xs font-medium text-amber-900">
         {label} — copy it now; it is not shown again
       </label>
-      <input id={id} readOnly value={secret} onFocus={(e) => e.currentTarget.select()} className="mt-1 w-full max-w-xl rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs" />
+      <input
+        id={id}
+        readOnly
+        value={secret}
+        onFocus={(e) => e.currentTarget.select()}
+        className="mt-1 w-full max-w-xl rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs"
+      />
     </div>
   );
 }

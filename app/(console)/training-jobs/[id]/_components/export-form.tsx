@@ -13,15 +13,38 @@ const FORMATS = [
   { value: 'pickle', label: 'Pickle (plain data, protocol 4)' },
 ];
 
-export function ExportForm({ trainingJobId, ageGroupMin, ageGroupMax }: { trainingJobId: number; ageGroupMin?: number; ageGroupMax?: number }) {
-  const [state, action, pending] = useActionState(exportModelAction as (s: ActionState, f: FormData) => Promise<ActionState>, initialActionState);
+export function ExportForm({
+  trainingJobId,
+  ageGroupMin,
+  ageGroupMax,
+}: {
+  trainingJobId: number;
+  ageGroupMin?: number;
+  ageGroupMax?: number;
+}) {
+  const [state, action, pending] = useActionState(
+    exportModelAction as (s: ActionState, f: FormData) => Promise<ActionState>,
+    initialActionState,
+  );
   const err = (k: string) => state.fieldErrors[k];
   return (
-    <form action={action} className="grid gap-4 sm:grid-cols-4 sm:items-start" noValidate aria-describedby="export-status">
+    <form
+      action={action}
+      className="grid gap-4 sm:grid-cols-4 sm:items-start"
+      noValidate
+      aria-describedby="export-status"
+    >
       <input type="hidden" name="trainingJobId" value={trainingJobId} />
       <div className="sm:col-span-2">
         <Field id="exportFormat" label="Format" errors={err('exportFormat')}>
-          <select id="exportFormat" name="exportFormat" defaultValue="onnx" className={inputClass} aria-invalid={!!err('exportFormat')} aria-describedby="exportFormat-error">
+          <select
+            id="exportFormat"
+            name="exportFormat"
+            defaultValue="onnx"
+            className={inputClass}
+            aria-invalid={!!err('exportFormat')}
+            aria-describedby="exportFormat-error"
+          >
             {FORMATS.map((f) => (
               <option key={f.value} value={f.value}>
                 {f.label}
@@ -31,10 +54,26 @@ export function ExportForm({ trainingJobId, ageGroupMin, ageGroupMax }: { traini
         </Field>
       </div>
       <Field id="ageGroupMin" label="Minimum age (years)" errors={err('ageGroupMin')}>
-        <input id="ageGroupMin" name="ageGroupMin" inputMode="decimal" defaultValue={ageGroupMin} className={inputClass} aria-invalid={!!err('ageGroupMin')} aria-describedby="ageGroupMin-error" />
+        <input
+          id="ageGroupMin"
+          name="ageGroupMin"
+          inputMode="decimal"
+          defaultValue={ageGroupMin}
+          className={inputClass}
+          aria-invalid={!!err('ageGroupMin')}
+          aria-describedby="ageGroupMin-error"
+        />
       </Field>
       <Field id="ageGroupMax" label="Maximum age (years)" errors={err('ageGroupMax')}>
-        <input id="ageGroupMax" name="ageGroupMax" inputMode="decimal" defaultValue={ageGroupMax} className={inputClass} aria-invalid={!!err('ageGroupMax')} aria-describedby="ageGroupMax-error" />
+        <input
+          id="ageGroupMax"
+          name="ageGroupMax"
+          inputMode="decimal"
+          defaultValue={ageGroupMax}
+          className={inputClass}
+          aria-invalid={!!err('ageGroupMax')}
+          aria-describedby="ageGroupMax-error"
+        />
       </Field>
       <div className="sm:col-span-4 flex items-center gap-3" id="export-status">
         <button type="submit" disabled={pending} className={primaryButton}>

@@ -23,10 +23,17 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
     const t = y0 + ((y1 - y0) * i) / 4;
     return useLog ? 10 ** t : t;
   });
-  const xTicks = Array.from(new Set([1, Math.ceil(n / 4), Math.ceil(n / 2), Math.ceil((3 * n) / 4), n])).filter((e) => e >= 1);
+  const xTicks = Array.from(new Set([1, Math.ceil(n / 4), Math.ceil(n / 2), Math.ceil((3 * n) / 4), n])).filter(
+    (e) => e >= 1,
+  );
   return (
     <figure>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Loss per epoch over ${n} epochs, from ${all[0]?.toPrecision(3)} to ${train.at(-1)?.toPrecision(3)}`} className="h-auto w-full max-w-2xl">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`Loss per epoch over ${n} epochs, from ${all[0]?.toPrecision(3)} to ${train.at(-1)?.toPrecision(3)}`}
+        className="h-auto w-full max-w-2xl"
+      >
         <rect x={m.l} y={m.t} width={W - m.l - m.r} height={H - m.t - m.b} fill="#fff" stroke="#cbd5e1" />
         {yTicks.map((t) => (
           <g key={t}>
@@ -44,7 +51,14 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
         <text x={(W + m.l) / 2} y={H - 6} textAnchor="middle" fontSize="12" fill="#334155">
           Epoch
         </text>
-        <text x={14} y={(H - m.b) / 2} textAnchor="middle" fontSize="12" fill="#334155" transform={`rotate(-90 14 ${(H - m.b) / 2})`}>
+        <text
+          x={14}
+          y={(H - m.b) / 2}
+          textAnchor="middle"
+          fontSize="12"
+          fill="#334155"
+          transform={`rotate(-90 14 ${(H - m.b) / 2})`}
+        >
           MSE loss{useLog ? ' (log scale)' : ''}
         </text>
         {series.map((s) => (

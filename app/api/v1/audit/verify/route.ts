@@ -4,4 +4,6 @@
 import { withActor } from '@/lib/api/handler';
 import { chainReportToDict, verifyAuditTrail } from '@/lib/registry/audit-export';
 
-export const GET = withActor('audit.read', async (_req, { actor, db }) => Response.json(chainReportToDict(await verifyAuditTrail(db, actor))));
+export const GET = withActor('audit.read', async (_req, { actor, db }) =>
+  Response.json(chainReportToDict(await verifyAuditTrail(db, actor))),
+);

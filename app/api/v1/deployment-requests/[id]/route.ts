@@ -3,4 +3,6 @@
 import { withActor } from '@/lib/api/handler';
 import { requestDetailJson } from '@/lib/api/deployment-requests';
 
-export const GET = withActor<{ id: string }>('reviews.read', async (_req, { actor, db, params }) => Response.json(await requestDetailJson(db, actor, params.id)));
+export const GET = withActor<{ id: string }>('reviews.read', async (_req, { actor, db, params }) =>
+  Response.json(await requestDetailJson(db, actor, params.id)),
+);

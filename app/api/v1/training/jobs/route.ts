@@ -6,7 +6,11 @@ import { withActor } from '@/lib/api/handler';
 import { trainingJobListQuery } from '@/lib/api/contract/training-jobs';
 import { isJson, parseQuery, queryParams, readJsonObject } from '@/lib/api/params';
 import { trainingJobToJson } from '@/lib/api/serialize';
-import { checkTrainingArtifacts, parseTrainingJobMetadata, trainingJobInputFromMetadata } from '@/lib/api/training-job-input';
+import {
+  checkTrainingArtifacts,
+  parseTrainingJobMetadata,
+  trainingJobInputFromMetadata,
+} from '@/lib/api/training-job-input';
 import { readUploadForm } from '@/lib/api/uploads';
 import { withArtifactCleanup } from '@/lib/registry/artifact-gc';
 import { listTrainingJobs, registerTrainingJob, type RegisterTrainingJobInput } from '@/lib/registry/training-jobs';
@@ -14,7 +18,11 @@ import { getStore } from '@/lib/storage';
 
 export const GET = withActor('jobs.read', async (req, { actor, db }) => {
   const q = parseQuery(trainingJobListQuery, queryParams(req));
-  const { jobs, total, page, pageSize } = await listTrainingJobs(db, actor, { page: q.page, pageSize: q.page_size, status: q.status });
+  const { jobs, total, page, pageSize } = await listTrainingJobs(db, actor, {
+    page: q.page,
+    pageSize: q.page_size,
+    status: q.status,
+  });
   return Response.json({ total, page, page_size: pageSize, jobs: jobs.map(trainingJobToJson) });
 });
 
@@ -32,7 +40,8 @@ export const POST = withActor('jobs.write', async (req, { actor, db }) => {
         if (name === 'metadata') input = parseTrainingJobMetadata(value);
       },
     });
-    if (!input) throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)');
+    if (!input)
+      throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)');
     await checkTrainingArtifacts(store, files);
     const job = await registerTrainingJob(db, actor, {
       ...input,

@@ -2,4 +2,6 @@
 import { withActor } from '@/lib/api/handler';
 import { submitJson } from '@/lib/api/deployment-requests';
 
-export const POST = withActor<{ id: string }>('requests.create', async (_req, { actor, db, params }) => Response.json(await submitJson(db, actor, params.id)));
+export const POST = withActor<{ id: string }>('requests.create', async (_req, { actor, db, params }) =>
+  Response.json(await submitJson(db, actor, params.id)),
+);

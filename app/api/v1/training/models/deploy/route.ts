@@ -8,4 +8,6 @@ import { readParams } from '@/lib/api/params';
 import { deployByConfigJson } from '@/lib/api/deployment-requests';
 import { getStore } from '@/lib/storage';
 
-export const POST = withActor('deployments.write', async (req, { actor, db }) => Response.json(await deployByConfigJson(db, getStore(), actor, await readParams(req))));
+export const POST = withActor('deployments.write', async (req, { actor, db }) =>
+  Response.json(await deployByConfigJson(db, getStore(), actor, await readParams(req))),
+);

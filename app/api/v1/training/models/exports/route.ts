@@ -16,5 +16,10 @@ export const GET = withActor('models.read', async (req, { actor, db }) => {
     exportFormat: q.export_format as 'onnx' | undefined,
     trainingJobId: q.training_job_id,
   });
-  return Response.json({ total: r.total, page: r.page, page_size: r.pageSize, exports: r.exports.map(exportMetadataToDict) });
+  return Response.json({
+    total: r.total,
+    page: r.page,
+    page_size: r.pageSize,
+    exports: r.exports.map(exportMetadataToDict),
+  });
 });
