@@ -20,6 +20,34 @@ export function PageHeader({
   );
 }
 
+/**
+ * The titled white card that detail pages are built of. Its heading labels the section, so a
+ * screen reader (and a test selecting by role and name) finds each one by its title.
+ */
+export function Panel({
+  id,
+  title,
+  className,
+  children,
+}: {
+  id: string;
+  title: React.ReactNode;
+  className?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <section
+      aria-labelledby={id}
+      className={`${className ? `${className} ` : ''}rounded-lg border border-slate-200 bg-white p-5`}
+    >
+      <h2 id={id} className="text-base font-semibold">
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
+
 export function EmptyState({ title, children }: { title: string; children?: React.ReactNode }) {
   return (
     <div className="rounded-lg border border-dashed border-slate-300 bg-white px-6 py-12 text-center">

@@ -1,0 +1,88 @@
+import Link from 'next/link';
+import { Badge, Panel } from '@/components/ui';
+import { fmtDate } from '@/lib/format-display';
+import type { RequestDetail } from '@/lib/registry/review-detail';
+import { ReviewForm } from './review-form';
+
+const DECISION = {
+  approve: { label: 'approved', tone: 'green' },
+  request_changes: { label: 'requested changes', tone: 'amber' },
+  reject: { label: 'rejected', tone: 'red' },
+} as const;
+
+/**
+ * Every review with what it is bound to (bytes, validation run) and whether it still counts, then
+ * the viewer's own review form when the workflow offers them one.
+ */
+export function ReviewList({ detail: d, isRequester }: { detail: RequestDetail; isRequester: boolean }) {
+  const req = d.request;
+  const canReview = d.actions.includes('approve');
+  return (
+    <Panel id="reviews-h" title="Reviews" className="mt-6">
+      {d.reviews.length === 0 ? (
+        <p className="mt-2 text-sm text-slate-600">No reviews yet.</p>
+      ) : (
+        <ol className="mt-3 space-y-3">
+          {d.reviews.map((r) => (
+            <li key={r.id} className="rounded border border-slate-100 p-3 text-sm">
+              <div className="flex flex-wrap items-center gap-2">
+                <span className="font-medium">{r.reviewer.name}</span>
+                <Badge tone={DECISION[r.decision].tone}>{DECISION[r.decision].label}</Badge>
+                {r.counted && <Badge tone="green">counts</Badge>}
+                {r.lapse && (
+                  <Badge tone="amber">
+                    {r.lapse === 'artifact_changed' ? 'lapsed: other bytes' : 'lapsed: newer validation run'}
+                  </Badge>
+                )}
+                {r.previewSummary ? (
+                  <Badge tone="indigo">preview attached</Badge>
+                ) : r.decision === 'approve' ? (
+                  <Badge>no preview</Badge>
+                ) : null}
+                <span className="text-slate-600">{fmtDate(r.createdAt)}</span>
+              </div>
+              {r.comment && <p className="mt-1 whitespace-pre-wrap">{r.comment}</p>}
+              <p className="mt-1 text-xs text-slate-600">
+                Bound to <code className="font-mono">{r.artifactSha256.slice(0, 16)}…</code>
+                {r.validationRunId && (
+                  <>
+                    {' '}
+                    and validation run <code className="font-mono">{r.validationRunId}</code>
+                  </>
+                )}
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+      {canReview ? (
+        <div className="mt-4 border-t border-slate-100 pt-4">
+          <h3 className="text-sm font-semibold">Your review</h3>
+          <div className="mt-2">
+            <ReviewForm
+              requestId={req.id}
+              previewNote={
+                d.myPreview ? (
+                  <>Your preview summary of {fmtDate(d.myPreview.createdAt)} will be attached to an approval.</>
+                ) : (
+                  <>
+                    {d.policy.requirePreviewSummary
+                      ? 'This environment requires your reconstruction preview summary on an approval: '
+                      : 'Optionally attach your reconstruction preview summary: '}
+                    run the preview on the{' '}
+                    <Link className="text-indigo-800 underline" href={`/models/${req.modelExport.modelId}`}>
+                      model page
+                    </Link>{' '}
+                    and choose “Attach to review”.
+                  </>
+                )
+              }
+            />
+          </div>
+        </div>
+      ) : isRequester && (d.state === 'open' || d.state === 'approved') ? (
+        <p className="mt-4 text-sm text-slate-600">You requested this deployment, so teammates review it.</p>
+      ) : null}
+    </Panel>
+  );
+}
