@@ -256,6 +256,10 @@ export function arbitraries(nasty: boolean, known: Known) {
   return caseFor;
 }
 
+/**
+ * The Request for one generated case, as the admin `token`; null where fetch itself refuses the
+ * headers or the URL (no client could send it), which the fuzz counts as skipped, not as a pass.
+ */
 export function buildRequest(r: Route, c: Case, token: string): Request | null {
   let p = r.path;
   for (const n of r.params) p = p.replace(`[${n}]`, enc(c.params[n]));
