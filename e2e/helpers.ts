@@ -30,7 +30,8 @@ export async function signIn(page: Page, role: RoleName, next = '/') {
 
 /** Each role's signed-in browser state, saved once per run by e2e/auth.setup.ts (gitignored). */
 export function authFile(role: RoleName): string {
-  return path.join(import.meta.dirname, '.auth', `${role}.json`);
+  // One folder per server port: two runs side by side (another port) must not overwrite each other's sessions.
+  return path.join(import.meta.dirname, '.auth', process.env.E2E_PORT || 'default', `${role}.json`);
 }
 
 /** Opens `next` in a page whose context holds the role's saved sign-in, and checks who it is. */
