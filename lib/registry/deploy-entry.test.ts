@@ -3,9 +3,8 @@ import { testTargets, type TestTarget } from '../db/test-databases';
 import { AuthError } from '../auth/permissions';
 import { deployModel, deploymentToDict } from './deploy';
 import { deployByConfig } from './deploy-entry';
-import { exportModelFromTrainingJob } from './exports';
 import { createDeploymentRequest } from './requests';
-import { approveThroughReview, openTestRegistry } from './test-registry';
+import { approveThroughReview, exportDemoJob, openTestRegistry } from './test-registry';
 
 const REASON = 'Incident 7: the 2–3 model flags every drawing; restoring service now.';
 
@@ -16,32 +15,20 @@ describe.each(testTargets())('deployByConfig on %s', (target: TestTarget) => {
   }, 120_000);
   afterAll(async () => r?.cleanup());
 
-  const job = (min: number) =>
-    r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
   const exportOf = (min: number, max: number, exportFormat: 'onnx' | 'pytorch' | 'pickle' | 'safetensors' = 'onnx') =>
-    exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job(min).id,
-      ageGroupMin: min,
-      ageGroupMax: max,
-      exportFormat,
-    });
+    exportDemoJob(r, min, max, exportFormat);
   const activeOf = (min: number, max: number, environment = 'production') =>
     r.db.ageGroupModel.findMany({ where: { environment, ageMin: min, ageMax: max, isActive: true } });
 
   it('the deploy primitive refuses a deploy that carries out no request', async () => {
     const e = await exportOf(3, 4);
-    await expect(
-      deployModel(r.db, r.store, r.actor('admin'), { model_id: e.modelId, age_group_min: 3, age_group_max: 4 }),
-    ).rejects.toMatchObject({ code: 'approval_required' });
-    await expect(
-      deployModel(
-        r.db,
-        r.store,
-        r.actor('deployer'),
-        { model_id: e.modelId, age_group_min: 3, age_group_max: 4 },
-        { requestId: 'x' },
-      ),
-    ).rejects.toMatchObject({ code: 'approval_required' });
+    const config = { model_id: e.modelId, age_group_min: 3, age_group_max: 4 };
+    await expect(deployModel(r.db, r.store, r.actor('admin'), config)).rejects.toMatchObject({
+      code: 'approval_required',
+    });
+    await expect(deployModel(r.db, r.store, r.actor('deployer'), config, { requestId: 'x' })).rejects.toMatchObject({
+      code: 'approval_required',
+    });
     expect(await activeOf(3, 4)).toEqual([]);
   });
 

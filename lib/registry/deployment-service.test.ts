@@ -8,7 +8,7 @@ import { deployByConfig } from './deploy-entry';
 import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels } from './exports';
 import { validateExportedModel } from './validate';
 import { createDeploymentRequest, deployFromRequest, reviewRequest } from './requests';
-import { approveThroughReview, deployThroughReview, openTestRegistry } from './test-registry';
+import { approveThroughReview, deployThroughReview, exportDemoJob, openTestRegistry } from './test-registry';
 
 const manifest = JSON.parse(
   fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'manifest.json'), 'utf8'),
@@ -183,12 +183,7 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
   });
 
   it('reports a flipped byte as invalid instead of throwing, and deploy refuses it', async () => {
-    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job(4).id,
-      ageGroupMin: 4,
-      ageGroupMax: 5,
-      exportFormat: 'safetensors',
-    });
+    const e = await exportDemoJob(r, 4, 5, 'safetensors');
     const file = path.join(r.storeDir, 'objects', e.checksum.slice(0, 2), e.checksum.slice(2, 4), e.checksum);
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 3] ^= 0x40;
@@ -223,12 +218,7 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
 
   it('deploys with a threshold derived from the validation set, refuses a second, replaces with backup, rolls back', async () => {
     const deployer = r.actor('deployer');
-    const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job(5).id,
-      ageGroupMin: 5,
-      ageGroupMax: 6,
-      exportFormat: 'onnx',
-    });
+    const a = await exportDemoJob(r, 5, 6, 'onnx');
     const res = await deployThroughReview(r, {
       model_id: a.modelId,
       model_export_path: exportPathOf(a),
@@ -250,12 +240,7 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
 
     // A second request for the same range may be opened and approved; deploying it without
     // replace_existing is refused (and the request is marked failed with the reason)…
-    const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job(5).id,
-      ageGroupMin: 5,
-      ageGroupMax: 6,
-      exportFormat: 'pytorch',
-    });
+    const b = await exportDemoJob(r, 5, 6, 'pytorch');
     await expect(
       deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 }),
     ).rejects.toMatchObject({ code: 'active_model_exists' });
@@ -295,14 +280,7 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     const deployer = r.actor('deployer');
     const exports = [];
     for (let i = 0; i < 4; i++) {
-      exports.push(
-        await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-          trainingJobId: job(6).id,
-          ageGroupMin: 6,
-          ageGroupMax: 7,
-          exportFormat: 'safetensors',
-        }),
-      );
+      exports.push(await exportDemoJob(r, 6, 7, 'safetensors'));
     }
     // Four approved requests for the same range, deployed at once (by model and by request id).
     const requests: { id: string }[] = [];

@@ -46,16 +46,17 @@ async function statusOf(p: Promise<unknown>) {
 describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
   let r: Awaited<ReturnType<typeof openTestRegistry>>;
   let modelId: string;
-  beforeAll(async () => {
-    r = await openTestRegistry(target);
+
+  /** Registers a completed copy of the first demo job over these artifacts and exports it in `exportFormat`. */
+  async function exportVariant(
+    jobName: string,
+    checkpoint: { sha256: string; sizeBytes: number | bigint },
+    validation: { sha256: string; sizeBytes: number | bigint },
+    exportFormat: 'onnx' | 'safetensors',
+  ) {
     const demo = r.jobs[0];
-    const bytes = validationSet(40, 832, 4);
-    // The file itself is a valid validation set: every value is finite.
-    expect(readValidationSet(bytes).embeddings.every(Number.isFinite)).toBe(true);
-    const vs = await r.store.put(bytes);
-    const checkpoint = await r.db.artifact.findUniqueOrThrow({ where: { sha256: demo.checkpointSha256! } });
     const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
-      jobName: `non-finite-${target}`,
+      jobName,
       environment: 'local',
       status: 'completed',
       configParameters: demo.configParameters,
@@ -65,16 +66,30 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
         sizeBytes: Number(checkpoint.sizeBytes),
         mediaType: 'application/x-pytorch-checkpoint',
       },
-      validationSet: { ...vs, mediaType: 'application/x-safetensors' },
+      validationSet: {
+        sha256: validation.sha256,
+        sizeBytes: Number(validation.sizeBytes),
+        mediaType: 'application/x-safetensors',
+      },
       report: { finalLoss: 0.01 },
     } as never);
     const cfg = demo.configParameters as { age_group_min: number; age_group_max: number };
-    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+    return exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
       trainingJobId: job.id,
       ageGroupMin: cfg.age_group_min,
       ageGroupMax: cfg.age_group_max,
-      exportFormat: 'onnx',
+      exportFormat,
     });
+  }
+  beforeAll(async () => {
+    r = await openTestRegistry(target);
+    const demo = r.jobs[0];
+    const bytes = validationSet(40, 832, 4);
+    // The file itself is a valid validation set: every value is finite.
+    expect(readValidationSet(bytes).embeddings.every(Number.isFinite)).toBe(true);
+    const vs = await r.store.put(bytes);
+    const checkpoint = await r.db.artifact.findUniqueOrThrow({ where: { sha256: demo.checkpointSha256! } });
+    const exp = await exportVariant(`non-finite-${target}`, checkpoint, vs, 'onnx');
     modelId = exp.modelId;
   }, 120_000);
   afterAll(async () => r?.cleanup());
@@ -104,27 +119,7 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
     for (const l of ae.layers) for (let i = 0; i < l.weight.length; i++) l.weight[i] = l.weight[i] * 1e20;
     const ckpt = await r.store.put(writeTorchCheckpoint(ae, {}));
     const vsRow = await r.db.artifact.findUniqueOrThrow({ where: { sha256: demo.validationSha256! } });
-    const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
-      jobName: `huge-weights-${target}`,
-      environment: 'local',
-      status: 'completed',
-      configParameters: demo.configParameters,
-      datasetPath: demo.datasetPath,
-      checkpoint: { ...ckpt, mediaType: 'application/x-pytorch-checkpoint' },
-      validationSet: {
-        sha256: vsRow.sha256,
-        sizeBytes: Number(vsRow.sizeBytes),
-        mediaType: 'application/x-safetensors',
-      },
-      report: { finalLoss: 0.01 },
-    } as never);
-    const cfg = demo.configParameters as { age_group_min: number; age_group_max: number };
-    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job.id,
-      ageGroupMin: cfg.age_group_min,
-      ageGroupMax: cfg.age_group_max,
-      exportFormat: 'safetensors',
-    });
+    const exp = await exportVariant(`huge-weights-${target}`, ckpt, vsRow, 'safetensors');
     const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), exp.modelId);
     expect(v.is_valid).toBe(false);
     expect(v.performance_checks.probe_output_finite).toBe(false);
@@ -135,30 +130,15 @@ describe.each(testTargets())('non-finite reconstruction on %s', (target) => {
   it('a deploy answers a 4xx with a code, never a 500, and the request is not marked failed', async () => {
     const age = r.jobs[0].configParameters as { age_group_min: number; age_group_max: number };
     const config = { model_id: modelId, age_group_min: age.age_group_min, age_group_max: age.age_group_max };
+    const breakGlass = (over: Record<string, unknown>) =>
+      statusOf(deployByConfig(r.db, r.store, r.actor('admin'), { ...config, ...over }, { breakGlassReason: REASON }));
     // Skipping validation does not get a non-finite threshold into a deployment.
-    expect(
-      await statusOf(
-        deployByConfig(
-          r.db,
-          r.store,
-          r.actor('admin'),
-          { ...config, validate_before_deployment: false },
-          { breakGlassReason: REASON },
-        ),
-      ),
-    ).toEqual({ status: 422, code: 'non_finite_threshold' });
+    expect(await breakGlass({ validate_before_deployment: false })).toEqual({
+      status: 422,
+      code: 'non_finite_threshold',
+    });
     // (staging: the first break-glass left its own request open for production.)
-    expect(
-      await statusOf(
-        deployByConfig(
-          r.db,
-          r.store,
-          r.actor('admin'),
-          { ...config, deployment_environment: 'staging' },
-          { breakGlassReason: REASON },
-        ),
-      ),
-    ).toEqual({ status: 422, code: 'validation_failed' });
+    expect(await breakGlass({ deployment_environment: 'staging' })).toEqual({ status: 422, code: 'validation_failed' });
     expect(await r.db.ageGroupModel.count({ where: { modelExport: { modelId } } })).toBe(0);
 
     // Through review: approved by a teammate, the deploy is refused (its latest validation is invalid).

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Actor, Role } from '../auth/permissions';
 import type { DeploymentConfig } from './deploy-config';
 import { deployByConfig } from './deploy-entry';
+import { exportModelFromTrainingJob } from './exports';
 import { createDeploymentRequest, reviewRequest } from './requests';
 import { validateExportedModel } from './validate';
 import { openTestDatabase, type TestTarget } from '../db/test-databases';
@@ -34,6 +35,24 @@ export async function openTestRegistry(target: TestTarget) {
       fs.rmSync(storeDir, { recursive: true, force: true });
     },
   };
+}
+
+type TestRegistry = Awaited<ReturnType<typeof openTestRegistry>>;
+
+/** As the reviewer, exports the demo job trained from age `min` for the range `min`–`max`. */
+export function exportDemoJob(
+  r: TestRegistry,
+  min: number,
+  max: number,
+  exportFormat: 'onnx' | 'pytorch' | 'pickle' | 'safetensors' = 'onnx',
+) {
+  const job = r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
+  return exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+    trainingJobId: job.id,
+    ageGroupMin: min,
+    ageGroupMax: max,
+    exportFormat,
+  });
 }
 
 /**

@@ -5,8 +5,7 @@ import { testTargets, type TestTarget } from '../db/test-databases';
 import { AuthError } from '../auth/permissions';
 import { rollbackDeployment, undeployModel } from './deploy';
 import { emitEvent } from './events';
-import { exportModelFromTrainingJob } from './exports';
-import { deployThroughReview, openTestRegistry } from './test-registry';
+import { deployThroughReview, exportDemoJob, openTestRegistry } from './test-registry';
 import {
   dispatchDueDeliveries,
   MAX_ATTEMPTS,
@@ -44,8 +43,6 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
   });
 
   const admin = () => r.actor('admin');
-  const job = (min: number) =>
-    r.jobs.find((j) => (j.configParameters as { age_group_min: number }).age_group_min === min)!;
   /** Creates a webhook at `path` of the receiver and tells the receiver its secret. */
   async function hook(path: string, environment: 'production' | 'staging', events: string[]) {
     const { webhook, secret } = await createWebhook(r.db, admin(), {
@@ -147,18 +144,8 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     await updateWebhook(r.db, admin(), off.id, { active: false });
 
     const deployer = r.actor('deployer');
-    const a = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job(5).id,
-      ageGroupMin: 5,
-      ageGroupMax: 6,
-      exportFormat: 'onnx',
-    });
-    const b = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job(5).id,
-      ageGroupMin: 5,
-      ageGroupMax: 6,
-      exportFormat: 'safetensors',
-    });
+    const a = await exportDemoJob(r, 5, 6, 'onnx');
+    const b = await exportDemoJob(r, 5, 6, 'safetensors');
     // Each deploy carries out a request approved through review (request.opened, request.approved).
     const d1 = await deployThroughReview(r, {
       model_id: a.modelId,
@@ -550,12 +537,7 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     const loop = startDispatcher(async () => r.db, { intervalMs: 60_000, kickDelayMs: 10 });
     try {
       expect(startDispatcher(async () => r.db)).toBe(loop); // once per process
-      const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-        trainingJobId: job(7).id,
-        ageGroupMin: 7,
-        ageGroupMax: 8,
-        exportFormat: 'onnx',
-      });
+      const e = await exportDemoJob(r, 7, 8, 'onnx');
       const dep = await deployThroughReview(r, {
         model_id: e.modelId,
         age_group_min: 7,
