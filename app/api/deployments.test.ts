@@ -12,16 +12,13 @@ import {
   review,
   SELF_REVIEW,
   useSeededApi,
+  journeyState,
 } from './test-harness';
 
 useSeededApi();
 
 describe('REST API journey', () => {
-  const s: {
-    jobId?: number;
-    exports: Record<string, { model_id: string; checksum: string; export_path?: string }>;
-    deployments: number[];
-  } = { exports: {}, deployments: [] };
+  const s = journeyState();
 
   // The exports this journey deploys: the seeded 2–3 job's, the ONNX one validated.
   beforeAll(async () => {

@@ -15,16 +15,13 @@ import {
   sha,
   store,
   useSeededApi,
+  journeyState,
 } from './test-harness';
 
 useSeededApi();
 
 describe('REST API journey', () => {
-  const s: {
-    jobId?: number;
-    exports: Record<string, { model_id: string; checksum: string; export_path?: string }>;
-    deployments: number[];
-  } = { exports: {}, deployments: [] };
+  const s = journeyState();
 
   beforeAll(async () => {
     s.jobId = await demoJobId();

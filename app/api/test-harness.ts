@@ -227,3 +227,11 @@ export async function exportDemoJob(formats: string[]) {
   }
   return exported;
 }
+
+/** What a journey's tests hand on to the next ones in the file (they run in order). */
+export type JourneyState = {
+  jobId?: number;
+  exports: Record<string, { model_id: string; checksum: string; export_path?: string }>;
+  deployments: number[];
+};
+export const journeyState = (): JourneyState => ({ exports: {}, deployments: [] });

@@ -16,16 +16,13 @@ import {
   sha,
   useSeededApi,
   vs23,
+  journeyState,
 } from './test-harness';
 
 useSeededApi();
 
 describe('REST API journey', () => {
-  const s: {
-    jobId?: number;
-    exports: Record<string, { model_id: string; checksum: string; export_path?: string }>;
-    deployments: number[];
-  } = { exports: {}, deployments: [] };
+  const s = journeyState();
 
   it('registers a training job by multipart upload of a real checkpoint and validation set', async () => {
     const res = await call('jobs', '/api/v1/training/jobs', {
