@@ -17,7 +17,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-prisma-cli-'))
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 async function prisma(...args: string[]) {
-  const env = { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, NODE_OPTIONS: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DRAWBRIDGE_DATA_DIR: dataDir, NODE_OPTIONS: '' };
   delete env.DATABASE_URL;
   const { stdout, stderr } = await promisify(execFile)(PRISMA, args, { cwd: ROOT, env, timeout: 60_000 });
   return stdout + stderr;
