@@ -155,7 +155,10 @@ function RunSummary({ result }: { result: RunResult }) {
     <div className="rounded border border-slate-200 bg-slate-50 p-3 text-sm" data-testid="run-summary">
       <p>
         <span className="font-medium">Backend:</span> <span data-testid="preview-backend">{backendText}</span>
-        {backend.note && <span className="text-slate-600"> — {backend.note}</span>}
+        <span className="text-slate-600">
+          {' '}
+          — <span data-testid="preview-backend-reason">{backend.note}</span>
+        </span>
         {backend.ortVersion && <span className="text-slate-600"> · onnxruntime-web {backend.ortVersion}</span>}
       </p>
       <p className="mt-1">

@@ -13,6 +13,7 @@ import type {
 } from '@/lib/preview/protocol';
 import { Results, type DeploymentThreshold, type ProductionSource } from './preview-results';
 import type { FormAction } from '@/lib/auth/action-state';
+import { readBackendPreference, useBackendPreference } from './use-backend-preference';
 
 export type PreviewProps = {
   ortBase: string;
@@ -24,6 +25,11 @@ export type PreviewProps = {
   autoRunMaxBytes?: number;
   /** Given when the viewer may attach the run's summary to their reviews (reviews.write). */
   attachAction?: FormAction;
+  /**
+   * Told of each validation-set run: null when one starts, its result when it ends (the request
+   * page's approve form attaches that run's summary).
+   */
+  onValidationResult?: (result: RunResult | null) => void;
 };
 
 type State =
@@ -50,7 +56,8 @@ const MAX_FILE_BYTES = 256 * 1024 * 1024;
 export function ReconstructionPreview(props: PreviewProps) {
   const { candidate, validationSet, production, deploymentThreshold, ortBase } = props;
   const [state, setState] = useState<State>({ status: 'idle' });
-  const [backendPref, setBackendPref] = useState<BackendPreference>('auto');
+  const [backendPref, setBackendPref] = useBackendPreference();
+  const { onValidationResult } = props;
   const [selected, setSelected] = useState(0);
   const [fileError, setFileError] = useState<string | null>(null);
   const worker = useRef<Worker | null>(null);
@@ -67,12 +74,15 @@ export function ReconstructionPreview(props: PreviewProps) {
       });
       worker.current = w;
       setState({ status: 'running', stage: 'downloading' });
+      const ofValidationSet = samples.kind === 'validation-set';
+      if (ofValidationSet) onValidationResult?.(null);
       w.onmessage = (ev: MessageEvent<WorkerMessage>) => {
         const m = ev.data;
         if (m.type === 'progress') setState({ status: 'running', stage: m.stage, detail: m.detail });
         else {
           if (m.type === 'result') {
             setState({ status: 'done', result: m });
+            if (ofValidationSet) onValidationResult?.(m);
             // Start on the worst-reconstructed sample: the most informative one to look at.
             let worst = 0;
             m.candidate.errors.forEach((e, i) => e > m.candidate.errors[worst] && (worst = i));
@@ -110,19 +120,22 @@ export function ReconstructionPreview(props: PreviewProps) {
       };
       w.postMessage(req, samples.kind === 'file' ? [samples.bytes] : []);
     },
-    [candidate, production, ortBase],
+    [candidate, production, ortBase, onValidationResult],
   );
 
-  const runValidation = useCallback(() => {
-    if (validationSet)
-      start({ kind: 'validation-set', url: validationSet.url, sha256: validationSet.sha256 }, backendPref);
-  }, [validationSet, start, backendPref]);
+  const runValidation = useCallback(
+    (pref: BackendPreference) => {
+      if (validationSet) start({ kind: 'validation-set', url: validationSet.url, sha256: validationSet.sha256 }, pref);
+    },
+    [validationSet, start],
+  );
 
   const totalBytes = candidate.sizeBytes + (production?.sizeBytes ?? 0) + (validationSet?.sizeBytes ?? 0);
   useEffect(() => {
     if (started.current || !validationSet || totalBytes > (props.autoRunMaxBytes ?? 32 * 1024 * 1024)) return;
     started.current = true;
-    runValidation();
+    // Read from storage here, not from state: during hydration the state still holds the server's 'auto'.
+    runValidation(readBackendPreference());
   }, [runValidation, validationSet, totalBytes, props.autoRunMaxBytes]);
   useEffect(() => () => worker.current?.terminate(), []);
 
@@ -159,21 +172,22 @@ export function ReconstructionPreview(props: PreviewProps) {
         </div>
         <div className="flex flex-wrap items-end gap-3">
           <label className="text-sm">
-            <span className="block text-xs text-slate-600">Backend</span>
+            <span className="block text-xs text-slate-600">Backend (remembered in this browser)</span>
             <select
               value={backendPref}
               onChange={(e) => setBackendPref(e.target.value as BackendPreference)}
               disabled={running}
               className="mt-0.5 rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-700"
             >
-              <option value="auto">Automatic (WebGPU when available)</option>
-              <option value="wasm">WASM only</option>
+              <option value="auto">Automatic (WebGPU on a hardware GPU, else WASM)</option>
+              <option value="wasm">WASM</option>
+              <option value="webgpu">WebGPU</option>
             </select>
           </label>
           {validationSet && (
             <button
               type="button"
-              onClick={runValidation}
+              onClick={() => runValidation(backendPref)}
               disabled={running}
               className="rounded bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-700 disabled:opacity-60"
             >

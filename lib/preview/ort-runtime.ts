@@ -1,62 +1,66 @@
 /// <reference lib="webworker" />
 /**
  * Loading onnxruntime-web inside the preview worker (worker.ts): which backend this browser can
- * really run (WebGPU or WASM), with how many threads, imported from the same-origin /ort route.
+ * really run (WebGPU or WASM, chosen by backend-choice.ts), with how many threads, imported from the
+ * same-origin /ort route.
  * Kept apart from the run itself because it is the part that depends on the browser, not the data.
  */
 import type * as OrtModule from 'onnxruntime-web';
 import { writeOnnx } from '../formats/onnx-write';
+import {
+  chooseBackend,
+  softwareRenderer,
+  type AdapterFacts,
+  type BackendPreference,
+  type GpuProbe,
+} from './backend-choice';
 import type { BackendReport } from './protocol';
 
 export type Ort = typeof OrtModule;
 
 // Minimal WebGPU typings: TypeScript's DOM lib does not ship them yet.
-type GpuAdapterInfo = {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-};
-type GpuAdapter = { info?: GpuAdapterInfo; isFallbackAdapter?: boolean };
+type GpuAdapter = { info?: AdapterFacts; isFallbackAdapter?: boolean };
 type NavigatorGpu = { gpu?: { requestAdapter(opts?: object): Promise<GpuAdapter | null> } };
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
 /**
- * Chooses and loads the backend. WebGPU only when the browser hands out an adapter; then a
- * throwaway session proves the WebGPU EP really initialises, because with ['webgpu', 'wasm'] ORT
- * would fall back to WASM silently and we would report the wrong backend.
+ * Asks the browser for its default and its high-performance adapter (they differ on machines with
+ * two GPUs), so automatic can find a hardware one when the default is not.
+ */
+async function probeAdapters(): Promise<GpuProbe> {
+  const gpu = (navigator as unknown as NavigatorGpu).gpu;
+  if (!gpu) return { kind: 'no-webgpu' };
+  try {
+    const found = await Promise.all([
+      gpu.requestAdapter(),
+      gpu.requestAdapter({ powerPreference: 'high-performance' }),
+    ]);
+    const adapters = found
+      .filter((a): a is GpuAdapter => !!a)
+      .map((a) => ({ ...a.info, isFallbackAdapter: a.info?.isFallbackAdapter ?? a.isFallbackAdapter }));
+    return adapters.length ? { kind: 'adapters', adapters } : { kind: 'no-adapter' };
+  } catch (e) {
+    return { kind: 'failed', message: (e as Error).message };
+  }
+}
+
+/**
+ * Chooses (backend-choice.ts) and loads the backend. On WebGPU a throwaway session then proves the
+ * WebGPU EP really initialises, because with ['webgpu', 'wasm'] ORT would fall back to WASM
+ * silently and we would report the wrong backend.
  */
 export async function loadRuntime(
   base: string,
-  pref: 'auto' | 'wasm',
+  pref: BackendPreference,
 ): Promise<{ ort: Ort; backend: BackendReport; providers: string[]; ms: number }> {
   const t0 = performance.now();
   const isolated = !!ctx.crossOriginIsolated;
   // SharedArrayBuffer (and so WASM threads) exists only in cross-origin-isolated contexts.
   const threads = isolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
-  let adapter: GpuAdapter | null = null;
-  let note: string | null = null;
-  const gpu = (navigator as unknown as NavigatorGpu).gpu;
-  if (pref === 'wasm') note = 'WASM chosen';
-  else if (!gpu) note = 'this browser offers no WebGPU';
-  else {
-    try {
-      adapter = await gpu.requestAdapter();
-      if (!adapter) note = 'WebGPU is present but the browser gave no adapter';
-    } catch (e) {
-      note = `WebGPU adapter request failed: ${(e as Error).message}`;
-    }
-  }
-  const info = adapter?.info;
-  const adapterName = info
-    ? [info.vendor, info.architecture, info.description || info.device].filter(Boolean).join(' ') || 'unnamed adapter'
-    : null;
-  const swiftshader =
-    !!info && /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.description} ${info.device}`);
+  const choice = chooseBackend(pref, pref === 'wasm' ? { kind: 'not-asked' } : await probeAdapters());
 
-  const entry = adapter ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
+  const entry = choice.backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
   const url = new URL(base + entry, ctx.location.origin).href;
   const ort = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ url)) as Ort;
   ort.env.wasm.wasmPaths = new URL(base, ctx.location.origin).href;
@@ -64,30 +68,27 @@ export async function loadRuntime(
   // Already in a worker: ORT's own proxy worker would only add a copy (and detach our buffers).
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
-  const report = (name: 'webgpu' | 'wasm', n: string | null): BackendReport => ({
+  const report = (name: 'webgpu' | 'wasm', note: string): BackendReport => ({
     name,
     threads,
     crossOriginIsolated: isolated,
-    adapter: adapterName,
-    swiftshader: name === 'webgpu' && swiftshader,
-    note: n,
+    adapter: name === 'webgpu' ? choice.adapterName : null,
+    swiftshader: name === 'webgpu' && !!choice.adapter && softwareRenderer(choice.adapter) === 'SwiftShader',
+    software: name === 'webgpu' && choice.software,
+    preference: pref,
+    note,
     ortVersion: ort.env.versions?.web ?? null,
   });
-  if (adapter) {
+  if (choice.backend === 'webgpu') {
     try {
       // Probe with the smallest valid model of the same op set: create must succeed on WebGPU alone.
       await probe(ort, 'webgpu');
-      return {
-        ort,
-        backend: report('webgpu', swiftshader ? 'the adapter is SwiftShader (CPU emulation): correct, not fast' : null),
-        providers: ['webgpu'],
-        ms: performance.now() - t0,
-      };
+      return { ort, backend: report('webgpu', choice.reason), providers: ['webgpu'], ms: performance.now() - t0 };
     } catch (e) {
       await probe(ort, 'wasm');
       return {
         ort,
-        backend: report('wasm', `WebGPU could not start (${(e as Error).message}); ran on WASM`),
+        backend: report('wasm', `${choice.reason}; WebGPU could not start (${(e as Error).message}); ran on WASM`),
         providers: ['wasm'],
         ms: performance.now() - t0,
       };
@@ -96,7 +97,7 @@ export async function loadRuntime(
   // Initialise the wasm backend now (compile, thread pool) so it overlaps the downloads instead
   // of following them: this is most of the time to first chart on a warm cache.
   await probe(ort, 'wasm');
-  return { ort, backend: report('wasm', note), providers: ['wasm'], ms: performance.now() - t0 };
+  return { ort, backend: report('wasm', choice.reason), providers: ['wasm'], ms: performance.now() - t0 };
 }
 
 /** Creates and runs a 2-2-1 autoencoder on one execution provider only; throws if it cannot. */

@@ -3,6 +3,7 @@
  * travel as transferables: the worker gives up its buffers, nothing is copied twice.
  */
 import type { ExportFormat } from '../formats/export';
+import type { BackendPreference } from './backend-choice';
 
 export type ModelSource = {
   modelId: string;
@@ -17,7 +18,7 @@ export type SampleSource =
   /** A safetensors file of embeddings the reviewer chose; nothing to verify it against. */
   | { kind: 'file'; name: string; bytes: ArrayBuffer };
 
-export type BackendPreference = 'auto' | 'wasm';
+export type { BackendPreference };
 
 export type RunRequest = {
   type: 'run';
@@ -37,12 +38,16 @@ export type BackendReport = {
   /** WASM threads in use (1 when the page is not cross-origin isolated). */
   threads: number;
   crossOriginIsolated: boolean;
-  /** GPU adapter description when WebGPU was used or tried, e.g. "google swiftshader". */
+  /** GPU adapter description when WebGPU was used, e.g. "google swiftshader". */
   adapter: string | null;
   /** SwiftShader is Chromium's CPU emulation of a GPU: correct, not fast. */
   swiftshader: boolean;
-  /** Why the backend is not the one preferred (no adapter, WebGPU session failed, …). */
-  note: string | null;
+  /** WebGPU runs on a software renderer (SwiftShader, llvmpipe, …): only when the reviewer chose WebGPU. */
+  software: boolean;
+  /** What the reviewer asked for (automatic, WASM or WebGPU). */
+  preference: BackendPreference;
+  /** Why this backend, for the page: "automatic: the only WebGPU adapter is SwiftShader (software)". */
+  note: string;
   ortVersion: string | null;
 };
 
@@ -78,6 +83,8 @@ export type RunResult = {
   samples: {
     source: 'validation-set' | 'file';
     name: string;
+    /** The validation set's SHA-256 (verified); null for a file the reviewer chose. */
+    sha256: string | null;
     count: number;
     dim: number;
     /** [count, dim] embeddings, row-major. */

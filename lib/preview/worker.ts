@@ -152,6 +152,7 @@ async function run(req: RunRequest): Promise<RunResult> {
     samples: {
       source: req.samples.kind,
       name: req.samples.kind === 'file' ? req.samples.name : 'validation set',
+      sha256: req.samples.kind === 'validation-set' ? req.samples.sha256 : null,
       count: vs.count,
       dim: vs.dim,
       input: vs.embeddings,
