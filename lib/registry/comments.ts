@@ -6,45 +6,104 @@ import type { Db } from '../db';
 import { notFound } from '../errors';
 import { recordAudit } from './audit';
 import { emitEvent, kickDispatcher } from './events';
+import { markHandled, MENTION_KINDS } from './notifications-handled';
 import { findVisibleRequest, notifyUsers, requestLink } from './requests';
 import { WorkflowError } from './review-state';
 
 /**
- * Threaded comments on a deployment request or a model page. `@remy` (an email's local part) or
- * `@remy@drawbridge.test` (a full email) mentions a teammate: resolved to user ids, stored on the
- * comment, and each mentioned person gets an inbox notification.
+ * Threaded comments on a deployment request or a model page. A teammate is mentioned by name or
+ * email: `@Remy` (a first name or an email's local part), `@"Remy Reviewer"` (a full name),
+ * `@remy@drawbridge.test` (a full email). Mentions resolve to user ids, are stored on the comment,
+ * and each mentioned person gets an inbox notification; a mention that matches nobody (or more than
+ * one person) is handed back so the author hears it.
  */
 
 // Not preceded by a word character, dot or @ (so "ann@example.com" in prose mentions nobody).
-const MENTION = /(?<![\w.@])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)/g;
+// A quoted full name, or a bare token (a name, a local part or a whole email).
+const MENTION = /(?<![\w.@])@(?:"([^"\n]{1,100})"|([\p{L}\p{N}._%+-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?))/gu;
+
+const norm = (s: string) => s.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** The mention tokens in a body, lower-cased, without trailing punctuation ("@ann." → "ann"). */
 export function parseMentions(body: string): string[] {
   const out = new Set<string>();
   for (const m of body.matchAll(MENTION)) {
-    const token = m[1].replace(/[._%+-]+$/, '').toLowerCase();
+    const token = m[1] !== undefined ? norm(m[1]) : m[2].replace(/[._%+-]+$/, '').toLowerCase();
     if (token) out.add(token);
   }
   return [...out];
 }
 
+type MentionCandidate = { id: string; email: string; name: string };
+
 /**
- * Resolves tokens to active users: a full email exactly, a local part when exactly one user has it
- * (an ambiguous local part mentions nobody and is reported, rather than pinging the wrong person).
+ * Who a token names, most specific first: a full email exactly; else an email's local part; else a
+ * full name; else a first name. The first kind that matches anyone decides, and it must match one
+ * person: an ambiguous token mentions nobody (and is reported) rather than pinging the wrong one.
  */
+function matchMention(users: MentionCandidate[], token: string): MentionCandidate[] {
+  if (token.includes('@')) return users.filter((u) => u.email.toLowerCase() === token);
+  const tiers: ((u: MentionCandidate) => boolean)[] = [
+    (u) => u.email.toLowerCase().split('@')[0] === token,
+    (u) => norm(u.name) === token,
+    (u) => norm(u.name).split(' ')[0] === token,
+  ];
+  for (const tier of tiers) {
+    const hits = users.filter(tier);
+    if (hits.length) return hits;
+  }
+  return [];
+}
+
+/** Resolves tokens to active users; `unresolved` lists the tokens that named nobody or several people. */
 export async function resolveMentions(db: Pick<Db, 'user'>, tokens: string[]) {
   if (!tokens.length) return { userIds: [] as string[], unresolved: [] as string[] };
-  const users = await db.user.findMany({ where: { disabledAt: null }, select: { id: true, email: true } });
+  const users = await db.user.findMany({
+    where: { disabledAt: null },
+    select: { id: true, email: true, name: true },
+  });
   const userIds = new Set<string>();
   const unresolved: string[] = [];
   for (const t of tokens) {
-    const hits = t.includes('@')
-      ? users.filter((u) => u.email.toLowerCase() === t)
-      : users.filter((u) => u.email.toLowerCase().split('@')[0] === t);
+    const hits = matchMention(users, t);
     if (hits.length === 1) userIds.add(hits[0].id);
-    else unresolved.push(t);
+    else unresolved.push(t.includes(' ') ? `"${t}"` : t);
   }
   return { userIds: [...userIds], unresolved };
+}
+
+const SUGGESTION_LIMIT = 8;
+
+/**
+ * The comment box's autocomplete: active teammates whose name (any word of it) or email starts
+ * with `prefix`, at most 8, each with the text that mentions exactly them (`@"Full Name"` when the
+ * name names only them, else their email).
+ */
+export async function suggestMentions(db: Pick<Db, 'user'>, actor: Actor, prefix: string) {
+  requirePermission(actor, 'comments.write');
+  const q = norm(prefix.replace(/^@/, '').replace(/^"/, '')).slice(0, 100);
+  const users = await db.user.findMany({
+    where: { disabledAt: null },
+    select: { id: true, email: true, name: true },
+    orderBy: [{ name: 'asc' }, { email: 'asc' }],
+  });
+  const hits = users.filter(
+    (u) =>
+      !q ||
+      u.email.toLowerCase().startsWith(q) ||
+      norm(u.name).startsWith(q) ||
+      norm(u.name)
+        .split(' ')
+        .some((w) => w.startsWith(q)),
+  );
+  return hits.slice(0, SUGGESTION_LIMIT).map((u) => {
+    const name = norm(u.name);
+    // The text must resolve back to this person through the same rule that reads it.
+    const back = matchMention(users, name);
+    const mention =
+      back.length === 1 && back[0].id === u.id && !u.name.includes('"') ? `@"${u.name.trim()}"` : `@${u.email}`;
+    return { id: u.id, name: u.name, email: u.email, mention };
+  });
 }
 
 export const commentSchema = z
@@ -104,6 +163,8 @@ export async function addComment(db: Db, actor: Actor, raw: CommentInput) {
     const where = request
       ? `the request to deploy ${request.modelExport.modelId} to ${request.environment}`
       : exp!.modelId;
+    // Writing in the thread answers the author's own mentions there (a reply or a new comment).
+    await markHandled(tx, { userId: actor.id, kinds: MENTION_KINDS, requestId: request?.id, modelId: exp?.modelId });
     const mentioned = userIds.filter((id) => id !== actor.id);
     if (mentioned.length) {
       await emitEvent(tx, {
