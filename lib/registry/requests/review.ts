@@ -6,6 +6,7 @@ import type { Prisma } from '../../db/generated/client';
 import { ModelDeploymentError } from '../../formats/errors';
 import { recordAudit } from '../audit';
 import { kickDispatcher } from '../events';
+import { markHandled, REVIEW_KINDS } from '../notifications-handled';
 import { authorizeTransition, SELF_REVIEW_MESSAGE, WorkflowError, type RequestState } from '../review-state';
 import { serializable } from '../transactions';
 import { findVisibleRequest, getReviewPolicy, latestValidationRun, loadRequest, requestLink } from './load';
@@ -100,6 +101,7 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
           previewSummaryId: preview?.id ?? null,
         },
       });
+      await markHandled(tx, { userId: actor.id, kinds: REVIEW_KINDS, requestId: req.id });
       const who = `${actor.name}`;
       if (input.decision === 'reject') {
         await applyTransition(tx, actor, req, 'reject', {

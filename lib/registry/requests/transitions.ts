@@ -4,6 +4,7 @@ import { PERMISSIONS, type Permission, type Role } from '../../auth/permissions'
 import type { Prisma } from '../../db/generated/client';
 import { recordAudit, type Tx } from '../audit';
 import { actorRef, emitEvent, type EventInput } from '../events';
+import { markHandled } from '../notifications-handled';
 import { nextState, WorkflowError, type RequestAction, type RequestState } from '../review-state';
 import { requestLink, type LoadedRequest } from './load';
 
@@ -116,6 +117,7 @@ export async function applyTransition(
     after: { state: to, ...o.after },
   });
   if (o.event) await emitRequestEvent(tx, actor, { ...req, state: to }, o.event);
+  await markHandled(tx, { requestId: req.id, state: to, action });
   req.state = to;
   return to;
 }
