@@ -71,6 +71,8 @@ export type JobPushMetadata = {
   status?: string;
   start_timestamp?: string | null;
   end_timestamp?: string | null;
+  age_group_min?: number;
+  age_group_max?: number;
   report?: {
     final_loss: number;
     validation_accuracy?: number | null;

@@ -4,16 +4,16 @@ import { maxArtifactBytes } from '../../lib/config';
 import { requirePermission } from '../../lib/auth/permissions';
 import { ModelCompatibilityError, ModelDeploymentError } from '../../lib/formats/errors';
 import { readValidationSet } from '../../lib/formats/validation-set';
-import { parseCheckpoint } from '../../lib/registry/exports';
+import { parseTrainingCheckpoint } from '../../lib/registry/parse-checkpoint';
 import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
 import { getTrainingJob, listTrainingJobs, registerTrainingJob } from '../../lib/registry/training-jobs';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { trainingJobToJson } from '../../lib/api/serialize';
 import { getStore } from '../../lib/storage';
-import { idArgument, oneOf, required, UsageError } from '../args';
+import { idArgument, numberOption, oneOf, required, UsageError } from '../args';
 import { baseName, checkedBytes, checkReadableFile, readJsonFile, readObjectFile, readWith } from '../files';
 import { resolveActor, withDb } from '../local';
-import { json, keyValues, scalar, table } from '../output';
+import { ages, json, keyValues, scalar, table } from '../output';
 import { API, jobPushForm, type JobPushMetadata } from '../remote';
 import type { CommandImpl } from './types';
 
@@ -97,6 +97,7 @@ export function jobText(j: JobJson): string {
     dataset_path: j.dataset_path,
     start_timestamp: j.start_timestamp,
     end_timestamp: j.end_timestamp,
+    age_group: j.age_group_min !== null && j.age_group_max !== null ? ages(j.age_group_min, j.age_group_max) : '—',
     created_at: j.created_at,
     checkpoint_sha256: j.checkpoint_sha256,
     validation_set_sha256: j.validation_set_sha256,
@@ -187,6 +188,10 @@ Options:
   --report FILE               Training report, JSON: {"final_loss", "validation_accuracy", "best_epoch",
                               "training_time_seconds", "metrics_summary": {...}} (final_loss required).
   --config FILE               Training configuration, a JSON object (stored as config_parameters).
+  --min AGE, --max AGE        The age group the model was trained for, in years. Left out, it is taken from
+                              the checkpoint's training_config (age_group_min/age_group_max), else from
+                              --config's; sources that disagree are refused (age_range_mismatch). A job
+                              exports only for its own range, unless the exporter gives a reason.
   --environment E             local (default), sagemaker or external.
   --dataset-path P            Where the training data lives (recorded, never read).
   --status S                  ${STATUSES.join(', ')} (default completed; only completed jobs can be exported).
@@ -195,7 +200,7 @@ Options:
 
 Examples:
   drawbridge jobs push --name autoencoder-2-3-2026-11 --checkpoint out/model.pth \\
-    --validation-set out/val.safetensors --report out/report.json --config out/config.json
+    --validation-set out/val.safetensors --report out/report.json --config out/config.json --min 2 --max 3
   drawbridge jobs push --name nightly --checkpoint model.pth --server https://drawbridge.example --token dbt_…
 `,
   async run({ v, remote, out }) {
@@ -207,6 +212,10 @@ Examples:
     const status = oneOf(v.status, STATUSES, 'status', cmd);
     const start = timestamp(v.start, '--start', cmd);
     const end = timestamp(v.end, '--end', cmd);
+    const ageGroupMin = numberOption(v, 'min', cmd);
+    const ageGroupMax = numberOption(v, 'max', cmd);
+    if ((ageGroupMin === undefined) !== (ageGroupMax === undefined))
+      throw new UsageError('give both --min and --max (the ages the model was trained for), or neither', cmd);
     await checkReadableFile(checkpoint, '--checkpoint', cmd);
     if (validationSet) await checkReadableFile(validationSet, '--validation-set', cmd);
     const report = v.report ? await readReportFile(v.report, cmd) : null;
@@ -222,6 +231,8 @@ Examples:
         status,
         start_timestamp: start,
         end_timestamp: end,
+        age_group_min: ageGroupMin,
+        age_group_max: ageGroupMax,
         report: report && { ...report, report_file_path: v.report },
       };
       job = await remote.post<JobJson>(API.jobs, {
@@ -230,7 +241,7 @@ Examples:
     } else {
       // Everything is parsed and checked before a byte is stored or a row written.
       const ckpt = await checkedBytes(checkpoint, '--checkpoint', cmd);
-      const ae = readWith('checkpoint', checkpoint, () => parseCheckpoint(ckpt.bytes));
+      const { ae, trainingAgeRange } = readWith('checkpoint', checkpoint, () => parseTrainingCheckpoint(ckpt.bytes));
       let val: { bytes: Uint8Array; sha256: string } | null = null;
       if (validationSet) {
         val = await checkedBytes(validationSet, '--validation-set', cmd);
@@ -253,30 +264,38 @@ Examples:
             store.put(fs.createReadStream(file), { maxBytes: maxArtifactBytes(), expectedSha256: sha256 });
           const c = await put(checkpoint, ckpt.sha256);
           const s = val && validationSet ? await put(validationSet, val.sha256) : null;
-          const created = await registerTrainingJob(db, actor, {
-            jobName: name,
-            environment,
-            status,
-            configParameters: config,
-            datasetPath: v['dataset-path'],
-            startTimestamp: start,
-            endTimestamp: end,
-            checkpoint: { ...c, mediaType: 'application/x-pytorch-checkpoint', originalName: baseName(checkpoint) },
-            validationSet:
-              s && validationSet
-                ? { ...s, mediaType: 'application/x-safetensors', originalName: baseName(validationSet) }
+          const facts = { trainingAgeRange };
+          const created = await registerTrainingJob(
+            db,
+            actor,
+            {
+              jobName: name,
+              environment,
+              status,
+              configParameters: config,
+              datasetPath: v['dataset-path'],
+              startTimestamp: start,
+              endTimestamp: end,
+              checkpoint: { ...c, mediaType: 'application/x-pytorch-checkpoint', originalName: baseName(checkpoint) },
+              validationSet:
+                s && validationSet
+                  ? { ...s, mediaType: 'application/x-safetensors', originalName: baseName(validationSet) }
+                  : null,
+              report: report
+                ? {
+                    finalLoss: report.final_loss,
+                    validationAccuracy: report.validation_accuracy,
+                    bestEpoch: report.best_epoch,
+                    trainingTimeSeconds: report.training_time_seconds,
+                    metricsSummary: report.metrics_summary,
+                    reportFilePath: v.report,
+                  }
                 : null,
-            report: report
-              ? {
-                  finalLoss: report.final_loss,
-                  validationAccuracy: report.validation_accuracy,
-                  bestEpoch: report.best_epoch,
-                  trainingTimeSeconds: report.training_time_seconds,
-                  metricsSummary: report.metrics_summary,
-                  reportFilePath: v.report,
-                }
-              : null,
-          });
+              ageGroupMin,
+              ageGroupMax,
+            },
+            facts,
+          );
           return trainingJobToJson(created);
         }),
       );
@@ -292,11 +311,15 @@ Examples:
               checkpoint_sha256: job.checkpoint_sha256,
               validation_set_sha256: job.validation_set_sha256,
               final_loss: job.report?.final_loss ?? null,
+              age_group:
+                job.age_group_min !== null && job.age_group_max !== null
+                  ? ages(job.age_group_min, job.age_group_max)
+                  : 'not recorded (exports of this job cannot be checked against its ages)',
             }) +
             (job.status !== 'completed'
               ? ''
               : job.report
-                ? `next: drawbridge export --job ${job.id} --min MIN --max MAX --format onnx\n`
+                ? `next: drawbridge export --job ${job.id} --min ${job.age_group_min ?? 'MIN'} --max ${job.age_group_max ?? 'MAX'} --format onnx\n`
                 : `note: this job has no training report, and a job exports only with one: push it again with --report report.json\n`),
     );
     return 0;

@@ -5,13 +5,13 @@ import { EXPORT_FORMATS } from '../../lib/formats/export';
 import { catalogueArtifact } from '../../lib/registry/artifacts';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
 import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
+import type { ModelExportMetadataResponse } from '../../lib/api/contract/models';
+import { exportToJson } from '../../lib/api/serialize';
 import {
-  exportMetadataToDict,
   exportModelDirect,
   exportModelFromTrainingJob,
   listExportedModels,
   parseCheckpoint,
-  type ExportMetadataDict,
 } from '../../lib/registry/exports';
 import { validateAndReconcile } from '../../lib/registry/requests';
 import { getStore } from '../../lib/storage';
@@ -24,15 +24,21 @@ import type { CommandImpl } from './types';
 
 const FORMATS = EXPORT_FORMATS;
 
-/** Some servers wrap the metadata ({"metadata": {...}}); take the 16-field dict either way. */
-function metadataOf(body: unknown): ExportMetadataDict {
-  const b = body as { metadata?: ExportMetadataDict; export?: ExportMetadataDict } & ExportMetadataDict;
+type ExportJson = ModelExportMetadataResponse;
+
+/** Some servers wrap the metadata ({"metadata": {...}}); take the export's fields either way. */
+function metadataOf(body: unknown): ExportJson {
+  const b = body as { metadata?: ExportJson; export?: ExportJson } & ExportJson;
   return b.model_id ? b : (b.metadata ?? b.export ?? b);
 }
 
 export const exportCommand: CommandImpl = {
   help: `Export a model for an age group in a production format and print its export metadata (the 16
-fields of ModelExportMetadata: model_id, checksum, parameter_count, ...).
+fields of ModelExportMetadata: model_id, checksum, parameter_count, ..., and age_range_override).
+
+A training job exports for the ages it was trained for (see "drawbridge jobs show ID"). Other ages
+are refused (age_range_mismatch) unless --reason says why; the export is then flagged with the
+reason on its model page, its deployment requests and the audit log, and validation warns about it.
 
 From a completed training job (its checkpoint and report):
   drawbridge export --job ID --min AGE --max AGE --format F [--out FILE]
@@ -47,11 +53,14 @@ Options:
                         "training_metrics". Only with --checkpoint.
   --min AGE, --max AGE  The age group in years, 2.0 ≤ min < max ≤ 18.0 (required).
   --format F            ${FORMATS.join(', ')} (required).
+  --reason TEXT         Why a model trained for other ages should serve these (at least 10
+                        characters); needed only when --min/--max differ from the job's range.
   --out FILE            Also write the exported artifact to FILE; its SHA-256 is the printed checksum.
   --json                Print the metadata as JSON.
 
 Examples:
   drawbridge export --job 3 --min 2 --max 3 --format onnx --out age-2-3.onnx
+  drawbridge export --job 3 --min 3 --max 4 --format onnx --reason "no 3-4 data yet; 2-3 model is the closest"
   drawbridge export --checkpoint model.pth --model-info info.json --min 4 --max 5 --format safetensors --json
 `,
   async run({ v, remote, out }) {
@@ -59,6 +68,9 @@ Examples:
     if (!!v.job === !!v.checkpoint)
       throw new UsageError('export needs exactly one of --job ID or --checkpoint FILE', cmd);
     if (v['model-info'] && !v.checkpoint) throw new UsageError('--model-info goes with --checkpoint', cmd);
+    if (v.reason !== undefined && !v.job)
+      throw new UsageError('--reason goes with --job (a direct export has no training range to differ from)', cmd);
+    const ageRangeReason = v.reason;
     const jobId = v.job ? idArgument(v.job, '--job', cmd) : undefined;
     const ageGroupMin = requiredNumber(v, 'min', cmd);
     const ageGroupMax = requiredNumber(v, 'max', cmd);
@@ -67,7 +79,7 @@ Examples:
     if (checkpoint) await checkReadableFile(checkpoint, '--checkpoint', cmd);
     const modelInfo = v['model-info'] ? await readObjectFile(v['model-info'], '--model-info', cmd) : undefined;
 
-    let meta: ExportMetadataDict;
+    let meta: ExportJson;
     let written: { bytes: number; sha256: string } | null = null;
     if (remote) {
       meta = metadataOf(
@@ -81,6 +93,7 @@ Examples:
                 age_group_min: ageGroupMin,
                 age_group_max: ageGroupMax,
                 export_format: exportFormat,
+                ...(ageRangeReason !== undefined ? { age_range_reason: ageRangeReason } : {}),
               },
             }),
       );
@@ -121,9 +134,10 @@ Examples:
               ageGroupMin,
               ageGroupMax,
               exportFormat,
+              ageRangeReason,
             });
           }
-          const meta = exportMetadataToDict(row);
+          const meta = exportToJson(row);
           if (!v.out) return { meta, written: null };
           const bytes = await store.get(meta.checksum); // hash-verified
           await writeFileAtomic(v.out, bytes);
@@ -138,11 +152,17 @@ Examples:
             keyValues(meta),
     );
     if (written && v.out) process.stderr.write(`wrote ${written.bytes} bytes to ${v.out} (sha256 ${written.sha256})\n`);
+    const o = meta.age_range_override;
+    if (o) {
+      process.stderr.write(
+        `flagged: exported for ages ${ages(meta.age_group_min, meta.age_group_max)} but trained on ${ages(o.job_age_group_min, o.job_age_group_max)}: ${o.reason}\n`,
+      );
+    }
     return 0;
   },
 };
 
-export function exportsTable(exports: ExportMetadataDict[], total: number, page: number): string {
+export function exportsTable(exports: ExportJson[], total: number, page: number): string {
   const rows = exports.map((e) => [
     e.model_id,
     e.export_format,
@@ -180,7 +200,7 @@ Examples:
     const exportFormat = oneOf(v.format, FORMATS, 'format', cmd);
     const trainingJobId = v.job === '0' ? 0 : v.job ? idArgument(v.job, '--job', cmd) : undefined;
     const page = v.page ? idArgument(v.page, '--page', cmd) : 1;
-    let r: { total: number; page: number; page_size: number; exports: ExportMetadataDict[] };
+    let r: { total: number; page: number; page_size: number; exports: ExportJson[] };
     if (remote) {
       r = await remote.get(API.exports, {
         age_group_min: ageGroupMin,
@@ -193,7 +213,7 @@ Examples:
       r = await withDb(async (db) => {
         const actor = v.as ? await resolveActor(db, v.as, cmd) : SYSTEM_ACTOR;
         const x = await listExportedModels(db, actor, { ageGroupMin, ageGroupMax, exportFormat, trainingJobId, page });
-        return { total: x.total, page: x.page, page_size: x.pageSize, exports: x.exports.map(exportMetadataToDict) };
+        return { total: x.total, page: x.page, page_size: x.pageSize, exports: x.exports.map(exportToJson) };
       });
     }
     out(v.json ? json(r) : exportsTable(r.exports, r.total, r.page));

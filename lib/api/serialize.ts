@@ -3,8 +3,9 @@
  * the contract names and a serializer leaves out, or spells differently, is a type error here.
  */
 import type { ExportFormat } from '../formats/export';
+import { ageRangeOverrideToJson } from '../registry/age-range';
 import type { deploymentToDict } from '../registry/deploy';
-import type { ExportMetadataDict } from '../registry/exports';
+import { exportMetadataToDict, type ExportMetadataDict } from '../registry/exports';
 import type { AuditEventResponse } from './contract/system';
 import type { DeploymentResponse } from './contract/deployments';
 import type { ModelExportDetailResponse, ModelExportMetadataResponse, ValidationRunResponse } from './contract/models';
@@ -25,6 +26,8 @@ type JobRow = {
   sagemakerJobArn: string | null;
   checkpointSha256: string | null;
   validationSha256: string | null;
+  ageGroupMin: number | null;
+  ageGroupMax: number | null;
   createdAt: Date;
   report?: {
     finalLoss: number;
@@ -50,6 +53,8 @@ export function trainingJobToJson(j: JobRow): TrainingJobResponse {
     sagemaker_job_arn: j.sagemakerJobArn,
     checkpoint_sha256: j.checkpointSha256,
     validation_set_sha256: j.validationSha256,
+    age_group_min: j.ageGroupMin,
+    age_group_max: j.ageGroupMax,
     created_at: j.createdAt.toISOString(),
     report: j.report
       ? {
@@ -98,26 +103,33 @@ export function exportDownloadUrl(modelId: string): string {
   return `/api/v1/training/models/exports/${encodeURIComponent(modelId)}/download`;
 }
 
-/** The registry's to_dict() of an export, its string columns narrowed to what they hold. */
-export function exportMetadataToJson(d: ExportMetadataDict): ModelExportMetadataResponse {
+type ExportRow = Parameters<typeof exportMetadataToDict>[0];
+
+/**
+ * An export on the wire: the registry's to_dict() (its string columns narrowed to what they hold)
+ * and whether it was made for other ages than its job's, with the exporter's reason.
+ */
+export function exportToJson(e: ExportRow): ModelExportMetadataResponse {
+  const d: ExportMetadataDict = exportMetadataToDict(e);
   return {
     ...d,
     model_type: d.model_type as ModelExportMetadataResponse['model_type'],
     export_format: d.export_format as ExportFormat,
     training_metrics: d.training_metrics as JsonObject,
+    age_range_override: ageRangeOverrideToJson(e),
   };
 }
 
-/** GET /api/v1/training/models/exports/{model_id}: the 16 fields, where to deploy and fetch it from, its runs. */
+/** GET /api/v1/training/models/exports/{model_id}: the export, where to deploy and fetch it from, its runs. */
 export function exportDetailToJson(
-  dict: ExportMetadataDict,
+  e: ExportRow,
   exportPath: string,
   runs: ValidationRunRow[],
 ): ModelExportDetailResponse {
   return {
-    ...exportMetadataToJson(dict),
+    ...exportToJson(e),
     export_path: exportPath,
-    download_url: exportDownloadUrl(dict.model_id),
+    download_url: exportDownloadUrl(e.modelId),
     validation_runs: runs.map(validationRunToJson),
   };
 }

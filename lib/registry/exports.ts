@@ -11,6 +11,7 @@ import type { Autoencoder, PlainValue } from '../formats/types';
 import type { ArtifactStore } from '../storage/types';
 import { parseCheckpointInWorker, runTask } from '../workers';
 import { notFound } from '../errors';
+import { AGE_RANGE_REASON_MIN, checkExportAgeRange, type AgeRangeOverride } from './age-range';
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
 import { newModelId } from './model-id';
@@ -46,6 +47,14 @@ export const exportFromJobSchema = z.intersection(
   z.object({
     trainingJobId: z.coerce.number({ message: 'Choose a training job.' }).int().positive('Choose a training job.'),
     exportFormat: exportFormatSchema,
+    // Required (at least AGE_RANGE_REASON_MIN characters) when the ages differ from the job's.
+    ageRangeReason: z
+      .string()
+      .max(2000, 'Keep the reason under 2000 characters.')
+      .nullish()
+      .describe(
+        `Why a model trained for other ages should serve these (at least ${AGE_RANGE_REASON_MIN} characters); required when the range differs from the training job's`,
+      ),
   }),
   ageRangeSchema,
 );
@@ -77,9 +86,18 @@ export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, a
       field: 'trainingJobId',
     });
   }
+  const jobRange =
+    job.ageGroupMin !== null && job.ageGroupMax !== null ? { min: job.ageGroupMin, max: job.ageGroupMax } : null;
+  const ageRangeOverride = checkExportAgeRange(
+    job.id,
+    jobRange,
+    { min: input.ageGroupMin, max: input.ageGroupMax },
+    input.ageRangeReason,
+  );
   const ae = await parseCheckpointInWorker(await store.get(job.checkpointSha256));
   const r = job.report;
   return createExport(db, store, actor, {
+    ageRangeOverride,
     ae,
     sourceSha256: job.checkpointSha256,
     trainingJobId: job.id,
@@ -136,6 +154,7 @@ export async function exportModelDirect(db: Db, store: ArtifactStore, actor: Act
     ae,
     sourceSha256: input.checkpointSha256,
     trainingJobId: null,
+    ageRangeOverride: null,
     trainingMetrics:
       metrics && typeof metrics === 'object' && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : {},
     ageGroupMin: input.ageGroupMin,
@@ -148,6 +167,7 @@ type CreateExportInput = {
   ae: Autoencoder;
   sourceSha256: string;
   trainingJobId: number | null;
+  ageRangeOverride: AgeRangeOverride | null;
   trainingMetrics: Record<string, unknown>;
   ageGroupMin: number;
   ageGroupMax: number;
@@ -215,6 +235,9 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
             architecture: { input_dim: arch.inputDim, hidden_dims: arch.hiddenDims, model_type: MODEL_TYPE },
             sourceChecksum: x.sourceSha256,
             notes: x.ae.notes,
+            ageRangeOverrideReason: x.ageRangeOverride?.reason ?? null,
+            jobAgeGroupMin: x.ageRangeOverride?.job.min ?? null,
+            jobAgeGroupMax: x.ageRangeOverride?.job.max ?? null,
             createdById: actor.via === 'system' ? null : actor.id,
           },
         });
@@ -227,6 +250,13 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
             checksum: stored.sha256,
             trainingJobId: x.trainingJobId,
             ages: [x.ageGroupMin, x.ageGroupMax],
+            ...(x.ageRangeOverride && {
+              ageRangeOverride: {
+                job: [x.ageRangeOverride.job.min, x.ageRangeOverride.job.max],
+                export: [x.ageGroupMin, x.ageGroupMax],
+                reason: x.ageRangeOverride.reason,
+              },
+            }),
           },
         });
         return row;

@@ -74,6 +74,9 @@ export async function seedDemo(db: Db, store: ArtifactStore, opts: { demoDir?: s
       environment: g.environment,
       status: g.status,
       configParameters: { ...g.config_parameters, age_group_min: g.age_group_min, age_group_max: g.age_group_max },
+      // Each demo model was trained for its group's ages: its exports for others need a reason.
+      ageGroupMin: g.age_group_min,
+      ageGroupMax: g.age_group_max,
       datasetPath: g.dataset_path,
       startTimestamp: new Date(g.start_time),
       endTimestamp: new Date(g.end_time),

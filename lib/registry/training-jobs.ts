@@ -4,7 +4,8 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { notFound } from '../errors';
+import { invalidField, notFound } from '../errors';
+import { ageRangeFromConfig, resolveJobAgeRange, type AgeRange } from './age-range';
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
 
@@ -36,19 +37,49 @@ export const registerTrainingJobSchema = z.object({
   startTimestamp: z.coerce.date().nullish(),
   endTimestamp: z.coerce.date().nullish(),
   sagemakerJobArn: z.string().max(2048).nullish(),
+  // The ages the model was trained for; when left out, the checkpoint's training_config or
+  // config_parameters name them (resolveJobAgeRange).
+  ageGroupMin: z.number().finite().nullish(),
+  ageGroupMax: z.number().finite().nullish(),
   checkpoint: artifactRefSchema.nullish(),
   validationSet: artifactRefSchema.nullish(),
   report: trainingReportSchema.nullish(),
 });
 export type RegisterTrainingJobInput = z.input<typeof registerTrainingJobSchema>;
 
+/** What the caller read from the uploaded checkpoint itself (never from the wire). */
+export type CheckpointFacts = { trainingAgeRange?: AgeRange | null };
+
+function explicitAgeRange(input: { ageGroupMin?: number | null; ageGroupMax?: number | null }): AgeRange | null {
+  const { ageGroupMin: min, ageGroupMax: max } = input;
+  if (min == null && max == null) return null;
+  if (min == null || max == null) {
+    throw invalidField(
+      'Give both age_group_min and age_group_max (the ages the model was trained for), or neither.',
+      min == null ? 'ageGroupMin' : 'ageGroupMax',
+    );
+  }
+  return { min, max };
+}
+
 /**
  * Records a training job, its artifacts (already written to the store by the caller) and its report
- * in one transaction, with an audit event.
+ * in one transaction, with an audit event. `facts` carries what the caller parsed from the
+ * checkpoint: its training_config's age range takes part in the job's (resolveJobAgeRange).
  */
-export async function registerTrainingJob(db: Db, actor: Actor, raw: RegisterTrainingJobInput) {
+export async function registerTrainingJob(
+  db: Db,
+  actor: Actor,
+  raw: RegisterTrainingJobInput,
+  facts: CheckpointFacts = {},
+) {
   requirePermission(actor, 'jobs.write');
   const input = registerTrainingJobSchema.parse(raw);
+  const ages = resolveJobAgeRange({
+    explicit: explicitAgeRange(input),
+    checkpoint: facts.trainingAgeRange,
+    config: ageRangeFromConfig(input.configParameters),
+  });
   const creator = actor.via === 'system' ? null : actor.id;
   return db.$transaction(async (tx) => {
     for (const a of [input.checkpoint, input.validationSet]) {
@@ -64,6 +95,8 @@ export async function registerTrainingJob(db: Db, actor: Actor, raw: RegisterTra
         startTimestamp: input.startTimestamp ?? null,
         endTimestamp: input.endTimestamp ?? null,
         sagemakerJobArn: input.sagemakerJobArn ?? null,
+        ageGroupMin: ages?.min ?? null,
+        ageGroupMax: ages?.max ?? null,
         checkpointSha256: input.checkpoint?.sha256 ?? null,
         validationSha256: input.validationSet?.sha256 ?? null,
         createdById: creator,
@@ -92,6 +125,7 @@ export async function registerTrainingJob(db: Db, actor: Actor, raw: RegisterTra
         status: job.status,
         checkpoint: job.checkpointSha256,
         validationSet: job.validationSha256,
+        ages: ages ? [ages.min, ages.max] : null,
       },
     });
     return job;

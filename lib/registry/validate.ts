@@ -6,6 +6,7 @@ import type { Prisma } from '../db/generated/client';
 import type { ExportFormat } from '../formats/export';
 import { ArtifactError, type ArtifactStore } from '../storage/types';
 import { runTask, transferable } from '../workers';
+import { ageRangeWarnings } from './age-range';
 import { recordAudit } from './audit';
 import { getModelExport } from './exports';
 import type { ExportCheckInput } from './validation-checks';
@@ -49,6 +50,14 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   const compatibility: Record<string, unknown> = {};
   const performance: Record<string, unknown> = {};
   const format = exp.exportFormat as ExportFormat;
+  const job = exp.trainingJobId
+    ? await db.trainingJob.findUnique({
+        where: { id: exp.trainingJobId },
+        select: { id: true, validationSha256: true, ageGroupMin: true, ageGroupMax: true },
+      })
+    : null;
+  // The ages first: a model serving other ages than it learned is what a reviewer must weigh first.
+  warnings.push(...ageRangeWarnings(exp, job));
 
   // 1. The bytes: present, unchanged, the recorded size.
   const artifact = await bytesOrError(store, exp.checksum);
@@ -69,10 +78,6 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   if ('bytes' in artifact) {
     let validationSet: ExportCheckInput['validationSet'] = null;
     if (exp.trainingJobId) {
-      const job = await db.trainingJob.findUnique({
-        where: { id: exp.trainingJobId },
-        select: { validationSha256: true },
-      });
       validationSet = job?.validationSha256 ? await bytesOrError(store, job.validationSha256) : 'none';
     }
     const source = exp.sourceChecksum ? await bytesOrError(store, exp.sourceChecksum) : null;

@@ -32,6 +32,16 @@ export const directExportUpload = z.object({
   export_format: exportFormat(),
 });
 
+/** An export made for other ages than its training job's, with the exporter's reason. */
+export const ageRangeOverrideResponse = z
+  .object({
+    job_age_group_min: z.number().describe('Youngest age the training job was trained for'),
+    job_age_group_max: z.number().describe('Oldest age the training job was trained for'),
+    reason: z.string().describe("The exporter's written reason for serving other ages"),
+  })
+  .describe("Set when the export's ages differ from its training job's; null when they agree or the job had none");
+export type AgeRangeOverrideResponse = z.infer<typeof ageRangeOverrideResponse>;
+
 export const modelExportMetadataResponse = z
   .object({
     model_id: z.string().describe('autoencoder_{min}_{max}_{YYYYMMDD_HHMMSS}[_n]'),
@@ -50,8 +60,9 @@ export const modelExportMetadataResponse = z
     export_format: exportFormat(),
     file_size_bytes: z.int(),
     checksum: sha256('SHA-256 of the exported artifact'),
+    age_range_override: ageRangeOverrideResponse.nullable(),
   })
-  .describe("The original service's ModelExportMetadata.to_dict(): 16 snake_case fields.");
+  .describe("The original service's ModelExportMetadata.to_dict() (16 snake_case fields), plus age_range_override.");
 export type ModelExportMetadataResponse = z.infer<typeof modelExportMetadataResponse>;
 
 export const modelExportListResponse = pageOf('exports', modelExportMetadataResponse);
@@ -104,6 +115,7 @@ export const serverReconstructionResponse = z.object({
   validation_set_sha256: sha256(),
   samples: z.int().describe('Number of validation samples'),
   errors: z.array(z.number()).describe('Mean squared reconstruction error per sample, in file order'),
+  is_anomaly: z.array(z.int()).nullable().describe('The validation set’s labels (1 = anomalous); null when unlabelled'),
   backend: z.string().describe('Always onnxruntime-node'),
   converted_to_onnx: z.boolean().describe('The export was converted to ONNX for this run'),
   inference_ms: z.number(),

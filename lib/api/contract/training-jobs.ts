@@ -13,6 +13,13 @@ export const trainingReportInput = snakeKeys(trainingReportSchema).extend({
 export const trainingJobMetadata = snakeKeys(
   registerTrainingJobSchema.omit({ checkpoint: true, validationSet: true, report: true }),
 ).extend({
+  age_group_min: z
+    .number()
+    .nullish()
+    .describe(
+      "Youngest age the model was trained for, in years (with age_group_max). Left out: the checkpoint's training_config, else config_parameters; sources that disagree are refused (422 age_range_mismatch)",
+    ),
+  age_group_max: z.number().nullish().describe('Oldest age the model was trained for, in years (with age_group_min)'),
   report: trainingReportInput.nullish(),
 });
 
@@ -48,6 +55,11 @@ export const trainingJobResponse = z.object({
   sagemaker_job_arn: z.string().nullable(),
   checkpoint_sha256: sha256().nullable(),
   validation_set_sha256: sha256().nullable(),
+  age_group_min: z
+    .number()
+    .nullable()
+    .describe('The age range the model was trained for (null: none recorded, its exports go unchecked)'),
+  age_group_max: z.number().nullable(),
   created_at: dateTime(),
   report: z
     .object({

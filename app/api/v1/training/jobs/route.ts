@@ -42,12 +42,17 @@ export const POST = withActor('jobs.write', async (req, { actor, db }) => {
     });
     if (!input)
       throw new ApiError('invalid_request', 'the multipart form needs a "metadata" field (the training job as JSON)');
-    await checkTrainingArtifacts(store, files);
-    const job = await registerTrainingJob(db, actor, {
-      ...input,
-      checkpoint: files.checkpoint && { ...files.checkpoint, mediaType: 'application/x-pytorch-checkpoint' },
-      validationSet: files.validation_set && { ...files.validation_set, mediaType: 'application/x-safetensors' },
-    });
+    const checked = await checkTrainingArtifacts(store, files);
+    const job = await registerTrainingJob(
+      db,
+      actor,
+      {
+        ...input,
+        checkpoint: files.checkpoint && { ...files.checkpoint, mediaType: 'application/x-pytorch-checkpoint' },
+        validationSet: files.validation_set && { ...files.validation_set, mediaType: 'application/x-safetensors' },
+      },
+      { trainingAgeRange: checked?.trainingAgeRange },
+    );
     return Response.json(trainingJobToJson(job), { status: 201 });
   });
 });

@@ -3,7 +3,8 @@
 import { exportListPaging } from '@/lib/api/contract/models';
 import { withActor } from '@/lib/api/handler';
 import { parseQuery, queryParams } from '@/lib/api/params';
-import { exportMetadataToDict, listExportedModels } from '@/lib/registry/exports';
+import { exportToJson } from '@/lib/api/serialize';
+import { listExportedModels } from '@/lib/registry/exports';
 
 export const GET = withActor('models.read', async (req, { actor, db }) => {
   const q = queryParams(req);
@@ -20,6 +21,6 @@ export const GET = withActor('models.read', async (req, { actor, db }) => {
     total: r.total,
     page: r.page,
     page_size: r.pageSize,
-    exports: r.exports.map(exportMetadataToDict),
+    exports: r.exports.map(exportToJson),
   });
 });

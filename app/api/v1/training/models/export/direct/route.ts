@@ -4,10 +4,11 @@
 import { exportDirectInput, preflightDirectExport } from '@/lib/api/direct-export';
 import { withActor } from '@/lib/api/handler';
 import { queryParams } from '@/lib/api/params';
+import { exportToJson } from '@/lib/api/serialize';
 import { readUploadForm } from '@/lib/api/uploads';
 import { withArtifactCleanup } from '@/lib/registry/artifact-gc';
 import { catalogueArtifact } from '@/lib/registry/artifacts';
-import { exportMetadataToDict, exportModelDirect } from '@/lib/registry/exports';
+import { exportModelDirect } from '@/lib/registry/exports';
 import { getStore } from '@/lib/storage';
 
 export const POST = withActor('models.export', async (req, { actor, db }) => {
@@ -18,6 +19,6 @@ export const POST = withActor('models.export', async (req, { actor, db }) => {
     // Refuse a checkpoint that is not the autoencoder (or contradicts model_info) before cataloguing it.
     await preflightDirectExport(store, input);
     await catalogueArtifact(db, actor, { ...files.checkpoint!, mediaType: 'application/x-pytorch-checkpoint' });
-    return Response.json(exportMetadataToDict(await exportModelDirect(db, store, actor, input)));
+    return Response.json(exportToJson(await exportModelDirect(db, store, actor, input)));
   });
 });
