@@ -110,6 +110,9 @@ const CODES_BY_KIND = {
     'non_finite_threshold',
     'break_glass_reason_required',
     'invalid_preview_summary',
+    // The server's recomputation of an attached preview disagrees (a number) or ran on other samples.
+    'preview_mismatch',
+    'validation_set_mismatch',
     'invalid_parent',
     // A webhook URL that is (or resolves to) an address the egress policy refuses (lib/registry/egress.ts).
     'webhook_target_forbidden',

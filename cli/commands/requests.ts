@@ -177,9 +177,11 @@ export const reviewCommand: CommandImpl = {
   help: `Review a deployment request. You can never review a request you opened (self_review). An approval
 binds to the request's SHA-256 and the export's latest validation run, which must pass
 (validation_required otherwise); it lapses when either changes. Where the environment's policy
-requires it, an approval must carry your reconstruction preview summary of these bytes: pass it
-with --preview-summary (the JSON the model page's preview produces; an "artifact_sha256" field in it
-must be the export's checksum), or attach it on the model page first.
+requires it, an approval must carry your reconstruction preview summary of these bytes, verified
+by the server: pass it with --preview-summary (the JSON the model page's preview produces). The
+server recomputes its numbers with onnxruntime-node on the same export and validation set and
+refuses it unless they agree within 1e-4 relative (preview_mismatch names the first that does not;
+artifact_hash_mismatch / validation_set_mismatch: it ran on other bytes or samples).
 
 Options:
   --approve | --request-changes | --reject    The decision (exactly one).
@@ -209,13 +211,13 @@ Examples:
       ctx,
       cmd,
       (remote) => remote.post(API.requestReviews(id), { json: body }),
-      (db, actor) => reviewJson(db, actor, id, body),
+      (db, actor) => reviewJson(db, getStore(), actor, id, body),
     );
     const past = { approve: 'approved', request_changes: 'requested changes to', reject: 'rejected' }[decision];
     out(
       v.json
         ? json(r)
-        : `${past} request ${id}${r.review.has_preview_summary ? ' (with your preview summary)' : ''}\n` +
+        : `${past} request ${id}${r.review.preview?.verified ? ' (with your verified preview summary)' : ''}\n` +
             requestText(r.request),
     );
     return 0;

@@ -11,7 +11,7 @@ import { deployByConfig } from '../registry/deploy-entry';
 import { listRequestPage, type RequestListItem } from '../registry/listings';
 import type { PolicyRules, PolicyEvaluation } from '../registry/review-policy';
 import { getRequestDetail, type RequestDetail } from '../registry/review-detail';
-import { attachPreviewSummary } from '../registry/review-previews';
+import { attachPreviewSummary, reviewPreviewOf } from '../registry/review-previews';
 import {
   breakGlassDeploy,
   createDeploymentRequest,
@@ -122,6 +122,7 @@ export function requestDetailToJson(d: RequestDetail) {
       artifact_sha256: r.artifactSha256,
       validation_run_id: r.validationRunId,
       preview_summary: r.previewSummary ?? null,
+      preview: reviewPreviewOf(r.previewSummary),
       created_at: iso(r.createdAt),
       lapsed_at: iso(r.lapsedAt),
       /** null while the review binds; artifact_changed or validation_changed once it lapsed. */
@@ -194,10 +195,10 @@ export async function requestDetailJson(db: Db, actor: Actor, id: string) {
 }
 
 /** A review, with the preview summary (when given) attached to the export's bytes first so the approval carries it. */
-export async function reviewJson(db: Db, actor: Actor, id: string, raw: Record<string, unknown>) {
+export async function reviewJson(db: Db, store: ArtifactStore, actor: Actor, id: string, raw: Record<string, unknown>) {
   const b = reviewBody.parse(raw);
   const { modelId } = await precheckReview(db, actor, id, b.decision);
-  const preview = b.preview_summary ? await attachPreviewSummary(db, actor, modelId, b.preview_summary) : null;
+  const preview = b.preview_summary ? await attachPreviewSummary(db, store, actor, modelId, b.preview_summary) : null;
   const review = await reviewRequest(db, actor, id, { decision: b.decision, comment: b.comment ?? '' });
   return {
     review: {
@@ -208,6 +209,7 @@ export async function reviewJson(db: Db, actor: Actor, id: string, raw: Record<s
       validation_run_id: review.validationRunId,
       preview_summary_id: preview?.id ?? null,
       has_preview_summary: review.previewSummary !== null && review.previewSummary !== undefined,
+      preview: reviewPreviewOf(review.previewSummary),
       created_at: review.createdAt.toISOString(),
     },
     request: await loadRequestJson(db, id),

@@ -17,6 +17,7 @@ import { POSTGRES_URL, type TestTarget } from '../db/test-databases';
 import { addComment } from '../registry/comments';
 import { exportModelFromTrainingJob } from '../registry/exports';
 import { attachPreviewSummary } from '../registry/review-previews';
+import { computePreviewSummaryForTest } from '../registry/test-preview';
 import { seedDemo } from '../registry/seed-demo';
 import { createShareLink } from '../registry/share-links';
 import { deployThroughReview, type openTestRegistry } from '../registry/test-registry';
@@ -112,12 +113,13 @@ export async function populate(p: Place): Promise<void> {
       age_group_max: 3,
       replace_existing: true,
     });
-    await attachPreviewSummary(db, actor('reviewer'), second.modelId, {
-      artifact_sha256: second.checksum,
-      samples: 64,
-      mean_mse: 0.0123,
-      backend: 'wasm',
-    });
+    await attachPreviewSummary(
+      db,
+      store,
+      actor('reviewer'),
+      second.modelId,
+      await computePreviewSummaryForTest(db, store, second.modelId),
+    );
     const request = await db.deploymentRequest.findFirstOrThrow({ orderBy: { createdAt: 'desc' } });
     const top = await addComment(db, actor('reviewer'), {
       requestId: request.id,

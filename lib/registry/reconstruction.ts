@@ -111,6 +111,8 @@ export type ServerReconstruction = {
   samples: number;
   /** Per-sample mean squared reconstruction error over the input dimensions, in sample order. */
   errors: number[];
+  /** The validation set's labels (1 = anomalous), null when it carries none. */
+  is_anomaly: number[] | null;
   backend: 'onnxruntime-node';
   /** True when a non-ONNX export was converted with writeOnnx first (as the browser does). */
   converted_to_onnx: boolean;
@@ -143,7 +145,7 @@ export async function computeServerReconstruction(
   }
   const format = exp.exportFormat as ExportFormat;
   // Parsing, conversion and onnxruntime-node run in a worker (lib/workers/tasks.ts).
-  const { samples, errors, ms } = await runTask('reconstruction', {
+  const { samples, errors, isAnomaly, ms } = await runTask('reconstruction', {
     artifact: transferable(await store.get(exp.checksum)),
     format,
     validationSet: transferable(await store.get(vsSha)),
@@ -156,6 +158,7 @@ export async function computeServerReconstruction(
     validation_set_sha256: vsSha,
     samples,
     errors: Array.from(errors),
+    is_anomaly: isAnomaly ? Array.from(isAnomaly) : null,
     backend: 'onnxruntime-node',
     converted_to_onnx: format !== 'onnx',
     inference_ms: Math.round(ms * 1000) / 1000,

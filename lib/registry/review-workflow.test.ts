@@ -22,6 +22,7 @@ import {
 } from './requests';
 import { getRequestDetail } from './review-detail';
 import { attachPreviewSummary } from './review-previews';
+import { computePreviewSummaryForTest } from './test-preview';
 import { openTestRegistry } from './test-registry';
 import { validateExportedModel } from './validate';
 
@@ -62,13 +63,8 @@ describe.each(testTargets())('review workflow on %s', (target: TestTarget) => {
     expect(v.is_valid).toBe(true);
     return e;
   }
-  const preview = (actor: Actor, e: { modelId: string; checksum: string }) =>
-    attachPreviewSummary(r.db, actor, e.modelId, {
-      backend: 'wasm',
-      samples: 200,
-      median_error: 0.01,
-      artifact_sha256: e.checksum,
-    });
+  const preview = async (actor: Actor, e: { modelId: string; checksum: string }) =>
+    attachPreviewSummary(r.db, r.store, actor, e.modelId, await computePreviewSummaryForTest(r.db, r.store, e.modelId));
   const state = async (id: string) => (await r.db.deploymentRequest.findUniqueOrThrow({ where: { id } })).state;
   const notes = (requestId: string, kind: string) =>
     r.db.notification.findMany({ where: { requestId, kind }, select: { userId: true, message: true } });
@@ -463,17 +459,19 @@ describe.each(testTargets())('review workflow on %s', (target: TestTarget) => {
 
   it('preview summaries are bound to the export’s bytes and size-capped', async () => {
     const e = await r.db.modelExport.findFirstOrThrow();
-    await expect(
-      attachPreviewSummary(r.db, rita, e.modelId, { artifact_sha256: 'f'.repeat(64) }),
-    ).rejects.toMatchObject({ code: 'artifact_hash_mismatch' });
-    await expect(attachPreviewSummary(r.db, rita, e.modelId, { blob: 'x'.repeat(20_000) })).rejects.toMatchObject({
+    const real = await computePreviewSummaryForTest(r.db, r.store, e.modelId);
+    const attach = (actor: Actor, summary: unknown) => attachPreviewSummary(r.db, r.store, actor, e.modelId, summary);
+    await expect(attach(rita, { ...real, artifact_sha256: 'f'.repeat(64) })).rejects.toMatchObject({
+      code: 'artifact_hash_mismatch',
+    });
+    await expect(attach(rita, { blob: 'x'.repeat(20_000) })).rejects.toMatchObject({
       code: 'payload_too_large',
     });
-    await expect(attachPreviewSummary(r.db, rita, e.modelId, [1, 2])).rejects.toMatchObject({
+    await expect(attach(rita, [1, 2])).rejects.toMatchObject({
       code: 'invalid_preview_summary',
     });
-    await expect(attachPreviewSummary(r.db, viewer, e.modelId, {})).rejects.toBeInstanceOf(AuthError);
-    const row = await attachPreviewSummary(r.db, rita, e.modelId, { samples: 10 });
+    await expect(attach(viewer, {})).rejects.toBeInstanceOf(AuthError);
+    const row = await attach(rita, real);
     expect(row).toMatchObject({ artifactSha256: e.checksum, userId: rita.id });
   });
 });

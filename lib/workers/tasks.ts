@@ -140,5 +140,10 @@ export async function reconstruction({
   }
   const onnx = format === 'onnx' ? artifact : writeOnnx(ae, { metadata: { model_id: modelId } });
   const { output, ms } = await runOnnx(onnx, vs.embeddings, vs.count, dim);
-  return { samples: vs.count, errors: meanSquaredErrors(vs.embeddings, output, vs.count, dim), ms };
+  return {
+    samples: vs.count,
+    errors: meanSquaredErrors(vs.embeddings, output, vs.count, dim),
+    isAnomaly: vs.isAnomaly,
+    ms,
+  };
 }

@@ -167,7 +167,7 @@ export const addCommentAction = validatedAction(
 
 /**
  * The reconstruction preview's "Attach to review": stores the summary the reviewer's browser
- * computed, bound to the export's bytes, for their next approval of a request for it.
+ * computed, once the server has recomputed and verified it, for their next approval of these bytes.
  */
 export const attachPreviewSummaryAction = validatedAction(
   'reviews.write',
@@ -188,11 +188,12 @@ export const attachPreviewSummaryAction = validatedAction(
       }),
   }),
   async ({ modelId, summary }, { actor, db }) => {
-    const row = await attachPreviewSummary(db, actor, modelId, summary);
+    const row = await attachPreviewSummary(db, getStore(), actor, modelId, summary);
     refresh(undefined, modelId);
     return {
       ok: true,
-      message: 'Attached: your next approval of a request for these bytes carries this summary.',
+      message:
+        'Verified and attached: the server recomputed these numbers and they agree; your next approval of a request for these bytes carries this summary.',
       fieldErrors: {},
       data: { previewSummaryId: row.id },
     };

@@ -118,6 +118,18 @@ export const deploymentRequestWithPolicyResponse = z.intersection(
   z.object({ policy: reviewPolicyResponse, evaluation: policyEvaluationResponse }),
 );
 
+/** The preview an approval carries, as the server verified it (null: the review carries none). */
+const reviewPreviewResponse = z.object({
+  verified: z
+    .boolean()
+    .describe('The server recomputed the numbers with onnxruntime-node and they agreed (1e-4 relative)'),
+  backend: z.string().nullable().describe('The reviewer’s browser backend: wasm or webgpu'),
+  threads: z.int().nullable(),
+  samples: z.int().nullable(),
+  flagged: z.int().nullable(),
+  verified_at: dateTime().nullable(),
+});
+
 export const deploymentRequestDetailResponse = z.intersection(
   deploymentRequestResponse,
   z.object({
@@ -143,6 +155,7 @@ export const deploymentRequestDetailResponse = z.intersection(
         artifact_sha256: sha256(),
         validation_run_id: z.string().nullable(),
         preview_summary: jsonObject().nullable(),
+        preview: reviewPreviewResponse.nullable(),
         created_at: dateTime(),
         lapsed_at: dateTime().nullable(),
         lapse: lapseCause.describe('Why the approval no longer binds').nullable(),
@@ -187,6 +200,7 @@ export const reviewResultResponse = z.object({
     validation_run_id: z.string().nullable(),
     preview_summary_id: z.string().nullable(),
     has_preview_summary: z.boolean(),
+    preview: reviewPreviewResponse.nullable(),
     created_at: dateTime(),
   }),
   request: deploymentRequestWithPolicyResponse,

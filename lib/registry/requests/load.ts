@@ -4,6 +4,7 @@ import type { Db } from '../../db';
 import type { Prisma } from '../../db/generated/client';
 import { notFound } from '../../errors';
 import type { Tx } from '../audit';
+import { reviewPreviewOf } from '../review-previews';
 import { defaultPolicy, evaluatePolicy, type PolicyRules, type ReviewFacts } from '../review-policy';
 import { requestWhereVisibleTo } from './visibility';
 
@@ -71,7 +72,8 @@ export function reviewFacts(r: LoadedRequest['reviews'][number]): ReviewFacts {
     decision: r.decision,
     artifactSha256: r.artifactSha256,
     validationRunId: r.validationRunId,
-    hasPreviewSummary: r.previewSummary !== null && r.previewSummary !== undefined,
+    // "Preview required" means one the server verified (review-previews.ts), not any attached JSON.
+    hasPreviewSummary: reviewPreviewOf(r.previewSummary)?.verified === true,
     createdAt: r.createdAt,
   };
 }

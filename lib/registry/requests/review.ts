@@ -48,7 +48,7 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
         getReviewPolicy(tx, req.environment),
         latestValidationRun(tx, req.modelExportId),
       ]);
-      let preview: { id: string; summary: Prisma.JsonValue; createdAt: Date } | null = null;
+      let preview: { id: string; summary: Prisma.JsonValue; createdAt: Date; verifiedAt: Date | null } | null = null;
       if (input.decision === 'approve') {
         if (!latest || !latest.isValid || latest.artifactSha256 !== req.artifactSha256) {
           throw new WorkflowError(
@@ -60,9 +60,15 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
           );
         }
         preview = await tx.previewSummary.findFirst({
-          where: { userId: actor.id, modelExportId: req.modelExportId, artifactSha256: req.artifactSha256 },
+          // Only a summary the server recomputed and vouched for (review-previews.ts) counts.
+          where: {
+            userId: actor.id,
+            modelExportId: req.modelExportId,
+            artifactSha256: req.artifactSha256,
+            verifiedAt: { not: null },
+          },
           orderBy: { createdAt: 'desc' },
-          select: { id: true, summary: true, createdAt: true },
+          select: { id: true, summary: true, createdAt: true, verifiedAt: true },
         });
         if (policy.requirePreviewSummary && !preview) {
           throw new WorkflowError(
@@ -84,6 +90,8 @@ export async function reviewRequest(db: Db, actor: Actor, requestId: string, raw
             ? ({
                 id: preview.id,
                 attached_at: preview.createdAt.toISOString(),
+                verified: preview.verifiedAt !== null,
+                verified_at: preview.verifiedAt?.toISOString() ?? null,
                 summary: preview.summary,
               } as Prisma.InputJsonValue)
             : undefined,
