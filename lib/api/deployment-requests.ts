@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { requirePermission, type Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ArtifactStore } from '../storage/types';
+import { ageRangeOverrideToJson } from '../registry/age-range';
 import { deploymentToDict, type DeploymentConfig } from '../registry/deploy';
 import { deployByConfig } from '../registry/deploy-entry';
 import { listRequestPage, type RequestListItem } from '../registry/listings';
@@ -53,6 +54,7 @@ export function requestToJson(r: LoadedRequest) {
     artifact_sha256: r.artifactSha256,
     age_group_min: r.ageGroupMin,
     age_group_max: r.ageGroupMax,
+    age_range_override: ageRangeOverrideToJson(r.modelExport),
     replace_existing: r.replaceExisting,
     backup_existing: r.backupExisting,
     validate_before_deployment: r.validateBeforeDeployment,

@@ -12,7 +12,7 @@ import { readAutoencoderArtifact } from '../formats/read-artifact';
 import type { Autoencoder } from '../formats/types';
 import { quantile, readValidationSet } from '../formats/validation-set';
 import { runOnnx } from '../registry/onnx-runtime';
-import { parseCheckpoint as parse } from '../registry/parse-checkpoint';
+import { parseCheckpoint as parse, parseTrainingCheckpoint } from '../registry/parse-checkpoint';
 import { checkExportArtifact, weightsDigestOf, type ExportCheckInput } from '../registry/validation-checks';
 
 /** A reader tripping over hostile bytes is still a refusal of those bytes, not a server fault. */
@@ -30,7 +30,10 @@ export function parseCheckpoint({ bytes }: { bytes: Uint8Array }): Autoencoder {
   return parse(bytes);
 }
 
-/** The uploaded checkpoint parses as the autoencoder, and the validation set (if any) as its input. */
+/**
+ * The uploaded checkpoint parses as the autoencoder, and the validation set (if any) as its input;
+ * with the age range its training_config names (the job records it).
+ */
 export function checkTrainingArtifacts({
   checkpoint,
   validationSet,
@@ -38,7 +41,7 @@ export function checkTrainingArtifacts({
   checkpoint: Uint8Array;
   validationSet?: Uint8Array;
 }) {
-  const ae = readOrRefuse('checkpoint', () => parse(checkpoint));
+  const { ae, trainingAgeRange } = readOrRefuse('checkpoint', () => parseTrainingCheckpoint(checkpoint));
   const inputDim = ae.architecture.inputDim;
   if (validationSet) {
     const vs = readOrRefuse('validation set', () => readValidationSet(validationSet));
@@ -50,7 +53,7 @@ export function checkTrainingArtifacts({
       );
     }
   }
-  return { architecture: ae.architecture, notes: ae.notes };
+  return { architecture: ae.architecture, notes: ae.notes, trainingAgeRange };
 }
 
 export function writeExport({

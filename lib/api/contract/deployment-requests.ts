@@ -10,6 +10,7 @@ import { REQUEST_ACTIONS, REQUEST_STATES } from '../../registry/review-state';
 import { MAX_PAGE } from '../params';
 import { booleanParam, dateTime, environmentName, exportFormat, jsonObject, pageOf, sha256 } from './common';
 import { deploymentResponse } from './deployments';
+import { ageRangeOverrideResponse } from './models';
 import { reviewPolicyResponse } from './review-policies';
 import type { PathTable } from './operation';
 
@@ -101,6 +102,9 @@ export const deploymentRequestResponse = z.object({
   artifact_sha256: sha256('The bytes under review: approvals bind to them'),
   age_group_min: z.number(),
   age_group_max: z.number(),
+  age_range_override: ageRangeOverrideResponse
+    .nullable()
+    .describe('The export was made for other ages than its training job’s: the job’s range and the reason'),
   replace_existing: z.boolean(),
   backup_existing: z.boolean(),
   validate_before_deployment: z.boolean(),
