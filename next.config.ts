@@ -35,8 +35,9 @@ const nextConfig: NextConfig = {
       {
         // Cross-origin isolation for the reconstruction preview: SharedArrayBuffer, and so
         // multi-threaded onnxruntime-web, exists only in isolated pages (and their workers).
-        // Every subresource of these pages is same-origin, so require-corp costs nothing.
-        source: '/models/:modelId*',
+        // Every subresource of these pages is same-origin, so require-corp costs nothing. The
+        // request page runs the candidate's preview too (inline review).
+        source: '/:section(models|reviews)/:id*',
         headers: [
           { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
           { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },

@@ -91,16 +91,42 @@ export const amendRequestAction = validatedAction(
   },
 );
 
+/** A preview summary as the browser posts it: a JSON object in one form field. */
+const previewSummaryField = z
+  .string()
+  .max(PREVIEW_SUMMARY_MAX_BYTES, `The summary is larger than ${PREVIEW_SUMMARY_MAX_BYTES / 1024} KiB.`)
+  .transform((s, ctx) => {
+    try {
+      const v: unknown = JSON.parse(s);
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'The summary must be a JSON object.' });
+    return z.NEVER;
+  });
+const blankAsMissing = (v: unknown) => (v === '' || v === null ? undefined : v);
+
 export const reviewRequestAction = validatedAction(
   'reviews.write',
   z
-    .object({ requestId: id, decision: reviewDecisionSchema, comment: reviewCommentSchema })
+    .object({
+      requestId: id,
+      decision: reviewDecisionSchema,
+      comment: reviewCommentSchema,
+      // The request page's inline preview: its run's summary, attached in the same submit as the approval.
+      modelId: z.preprocess(blankAsMissing, z.string().min(1).optional()),
+      summary: z.preprocess(blankAsMissing, previewSummaryField.optional()),
+    })
     .refine(hasCommentUnlessApproval, commentRequiredIssue),
-  async ({ requestId, decision, comment }, { actor, db }) => {
+  async ({ requestId, decision, comment, modelId, summary }, { actor, db }) => {
+    // Attached (and verified) first: a refused summary throws here and no review is recorded.
+    const attached = decision === 'approve' && summary && modelId;
+    if (attached) await attachPreviewSummary(db, getStore(), actor, modelId, summary);
     await reviewRequest(db, actor, requestId, { decision, comment });
-    refresh(requestId);
+    refresh(requestId, attached ? modelId : undefined);
     const said = {
-      approve: 'Approved.',
+      approve: attached ? 'Approved. The server verified your preview summary and attached it.' : 'Approved.',
       request_changes: 'Changes requested: the requester has been notified.',
       reject: 'Rejected: the requester has been notified.',
     }[decision];
@@ -173,19 +199,7 @@ export const attachPreviewSummaryAction = validatedAction(
   'reviews.write',
   z.object({
     modelId: z.string().min(1),
-    summary: z
-      .string()
-      .max(PREVIEW_SUMMARY_MAX_BYTES, `The summary is larger than ${PREVIEW_SUMMARY_MAX_BYTES / 1024} KiB.`)
-      .transform((s, ctx) => {
-        try {
-          const v: unknown = JSON.parse(s);
-          if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-        } catch {
-          // reported below
-        }
-        ctx.addIssue({ code: 'custom', message: 'The summary must be a JSON object.' });
-        return z.NEVER;
-      }),
+    summary: previewSummaryField,
   }),
   async ({ modelId, summary }, { actor, db }) => {
     const row = await attachPreviewSummary(db, getStore(), actor, modelId, summary);

@@ -16,6 +16,8 @@ import { DomainError } from '@/lib/errors';
 import { fmtAgeRange, fmtDate } from '@/lib/format-display';
 import { userNames } from '@/lib/registry/comments';
 import { getRequestDetail, type RequestDetail } from '@/lib/registry/review-detail';
+import { getPreviewSources } from '@/lib/registry/reconstruction';
+import { previewRunOf } from '@/components/preview/preview-section';
 
 type Params = { params: Promise<{ requestId: string }> };
 
@@ -38,6 +40,10 @@ export default async function RequestPage({ params }: Params) {
   const isRequester = req.requesterId === actor.id;
   const names = await userNames(db, collectMentions(d.comments));
   const breakGlass = req.deployments.find((x) => x.breakGlassReason);
+  // A reviewer decides here: the candidate's preview against production runs above their review form.
+  const preview = d.actions.includes('approve')
+    ? previewRunOf(await getPreviewSources(db, actor, req.modelExport.modelId))
+    : undefined;
   return (
     <>
       <PageHeader
@@ -65,7 +71,7 @@ export default async function RequestPage({ params }: Params) {
 
       <RoleActions d={d} isRequester={isRequester} canBreakGlass={can(actor, 'deployments.break_glass')} />
 
-      <ReviewList detail={d} isRequester={isRequester} />
+      <ReviewList detail={d} isRequester={isRequester} preview={preview} />
 
       <ExportDiff candidate={d.diff.candidate} replaced={d.diff.replaced} environment={req.environment} />
 

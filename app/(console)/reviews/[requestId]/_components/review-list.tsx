@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { Badge, Panel } from '@/components/ui';
 import { fmtDate } from '@/lib/format-display';
 import type { RequestDetail } from '@/lib/registry/review-detail';
+import type { PreviewRun } from '@/components/preview/preview-section';
 import { ReviewForm } from './review-form';
 
 const DECISION = {
@@ -14,7 +15,16 @@ const DECISION = {
  * Every review with what it is bound to (bytes, validation run) and whether it still counts, then
  * the viewer's own review form when the workflow offers them one.
  */
-export function ReviewList({ detail: d, isRequester }: { detail: RequestDetail; isRequester: boolean }) {
+export function ReviewList({
+  detail: d,
+  isRequester,
+  preview,
+}: {
+  detail: RequestDetail;
+  isRequester: boolean;
+  /** The candidate's preview, run inline above the viewer's review form. */
+  preview?: PreviewRun;
+}) {
   const req = d.request;
   const canReview = d.actions.includes('approve');
   return (
@@ -61,6 +71,7 @@ export function ReviewList({ detail: d, isRequester }: { detail: RequestDetail; 
           <div className="mt-2">
             <ReviewForm
               requestId={req.id}
+              preview={preview}
               previewNote={
                 d.myPreview ? (
                   <>Your preview summary of {fmtDate(d.myPreview.createdAt)} will be attached to an approval.</>
@@ -69,11 +80,17 @@ export function ReviewList({ detail: d, isRequester }: { detail: RequestDetail; 
                     {d.policy.requirePreviewSummary
                       ? 'This environment requires your reconstruction preview summary on an approval: '
                       : 'Optionally attach your reconstruction preview summary: '}
-                    run the preview on the{' '}
-                    <Link className="text-indigo-800 underline" href={`/models/${req.modelExport.modelId}`}>
-                      model page
-                    </Link>{' '}
-                    and choose “Attach to review”.
+                    {preview ? (
+                      'run the preview above; an approval then attaches its summary.'
+                    ) : (
+                      <>
+                        run the preview on the{' '}
+                        <Link className="text-indigo-800 underline" href={`/models/${req.modelExport.modelId}`}>
+                          model page
+                        </Link>{' '}
+                        and choose “Attach to review”.
+                      </>
+                    )}
                   </>
                 )
               }
