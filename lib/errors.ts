@@ -76,6 +76,8 @@ const CODES_BY_KIND = {
     'active_model_exists',
     // A concurrent writer won a serializable transaction and retries ran out: nothing changed, retry.
     'deploy_conflict',
+    // Another attempt is deploying this request right now (its claim is held): wait, then read it.
+    'deploy_in_progress',
     'no_backup',
     'training_job_not_completed',
     'training_report_missing',

@@ -41,17 +41,29 @@ export {
  */
 export const THRESHOLD_PERCENTILE = 95;
 
-/** Threshold and sample count from the data: the export's own weights on its job's validation set. */
-export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelExport) {
+/** The validation set a threshold is derived from (its job's), or why there is none. */
+export async function thresholdBasis(
+  db: Db | Prisma.TransactionClient,
+  exp: Pick<ModelExport, 'modelId' | 'trainingJobId'>,
+) {
   const job = exp.trainingJobId
     ? await db.trainingJob.findUnique({ where: { id: exp.trainingJobId }, select: { validationSha256: true } })
     : null;
-  if (!job?.validationSha256) {
-    throw new ModelDeploymentError(
+  if (job?.validationSha256) return { validationSha256: job.validationSha256, error: null };
+  return {
+    validationSha256: null,
+    error: new ModelDeploymentError(
       'validation_set_missing',
       `Model ${exp.modelId} has no validation set (its training job registered none), so no threshold can be derived from data.`,
-    );
-  }
+    ),
+  };
+}
+
+/** Threshold and sample count from the data: the export's own weights on its job's validation set. */
+export async function computeThreshold(db: Db, store: ArtifactStore, exp: ModelExport) {
+  const basis = await thresholdBasis(db, exp);
+  if (basis.error) throw basis.error;
+  const job = { validationSha256: basis.validationSha256 };
   // Parsing and the forward pass over the whole set run in a worker (lib/workers/tasks.ts).
   const t = await runTask('computeThreshold', {
     validationSet: transferable(await store.get(job.validationSha256)),
@@ -123,14 +135,49 @@ export async function resolveDeploymentExport(
   }
   const exp = await db.modelExport.findUnique({ where: { modelId: modelId! } });
   if (!exp) throw notFound('Model', modelId!, 'model_not_found');
-  if (exp.ageGroupMin !== cfg.age_group_min || exp.ageGroupMax !== cfg.age_group_max) {
-    throw new ModelDeploymentError(
-      'age_range_mismatch',
-      `${exp.modelId} was exported for ages ${exp.ageGroupMin}–${exp.ageGroupMax}, not ${cfg.age_group_min}–${cfg.age_group_max}`,
-      { field: 'age_group_min' },
-    );
-  }
+  const mismatch = ageRangeMismatch(exp, cfg);
+  if (mismatch) throw mismatch;
   return exp;
+}
+
+type RangeConfig = Pick<
+  z.output<typeof deploymentConfigSchema>,
+  'age_group_min' | 'age_group_max' | 'deployment_environment' | 'replace_existing'
+>;
+
+/** A deploy serves exactly the export's own age range. */
+export function ageRangeMismatch(
+  exp: Pick<ModelExport, 'modelId' | 'ageGroupMin' | 'ageGroupMax'>,
+  cfg: Pick<RangeConfig, 'age_group_min' | 'age_group_max'>,
+) {
+  if (exp.ageGroupMin === cfg.age_group_min && exp.ageGroupMax === cfg.age_group_max) return null;
+  return new ModelDeploymentError(
+    'age_range_mismatch',
+    `${exp.modelId} was exported for ages ${exp.ageGroupMin}–${exp.ageGroupMax}, not ${cfg.age_group_min}–${cfg.age_group_max}`,
+    { field: 'age_group_min' },
+  );
+}
+
+/** The deployment now serving the config's range and environment (what a deploy replaces), if any. */
+export function findActiveDeployment(tx: Db | Prisma.TransactionClient, cfg: RangeConfig) {
+  return tx.ageGroupModel.findFirst({
+    where: {
+      environment: cfg.deployment_environment,
+      ageMin: cfg.age_group_min,
+      ageMax: cfg.age_group_max,
+      isActive: true,
+    },
+    include: { modelExport: true },
+  });
+}
+
+/** A deploy that does not replace may not take a range another model serves. */
+export function replaceConflict(current: { id: number; modelExport: { modelId: string } } | null, cfg: RangeConfig) {
+  if (!current || cfg.replace_existing) return null;
+  return new ModelDeploymentError(
+    'active_model_exists',
+    `Ages ${cfg.age_group_min}–${cfg.age_group_max} in ${cfg.deployment_environment} are already served by ${current.modelExport.modelId} (deployment ${current.id}); set replace_existing to replace it.`,
+  );
 }
 
 /**
@@ -180,16 +227,9 @@ export async function deployModel(
       artifactSha256: exp.checksum,
       validationRunId: validation?.validation_run_id ?? null,
     });
-    const current = await tx.ageGroupModel.findFirst({
-      where: { environment: env, ageMin: cfg.age_group_min, ageMax: cfg.age_group_max, isActive: true },
-      include: { modelExport: true },
-    });
-    if (current && !cfg.replace_existing) {
-      throw new ModelDeploymentError(
-        'active_model_exists',
-        `Ages ${cfg.age_group_min}–${cfg.age_group_max} in ${env} are already served by ${current.modelExport.modelId} (deployment ${current.id}); set replace_existing to replace it.`,
-      );
-    }
+    const current = await findActiveDeployment(tx, cfg);
+    const conflict = replaceConflict(current, cfg);
+    if (conflict) throw conflict;
     if (current) {
       await tx.ageGroupModel.update({
         where: { id: current.id },

@@ -4,7 +4,7 @@ import { can, requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { getReviewPolicy, requestInclude, requestWhereVisibleTo, reviewFacts } from './requests';
-import { approvalLapse, evaluatePolicy, type PolicyRules } from './review-policy';
+import { approvalLapse, evaluatePolicy, type FailedRunFacts, type PolicyRules } from './review-policy';
 import { REQUEST_STATES, type RequestState } from './review-state';
 
 export type RequestListFilter = {
@@ -29,26 +29,29 @@ const STATE_ORDER: readonly RequestState[] = [
 const CONSOLE_PAGE_SIZE = 500;
 
 type LatestRun = { id: string; modelExportId: string; isValid: boolean; artifactSha256: string };
-type MyReview = { decision: string; artifactSha256: string; validationRunId: string | null };
+type MyReview = { decision: string; artifactSha256: string; createdAt: Date };
+/** An export's latest run, with its failing runs (they lapse the approvals given before them). */
+type ExportRuns = LatestRun & { failed: FailedRunFacts[] };
 
 /** Does my latest review of a request still stand (an approval that has not lapsed, or any other on these bytes)? */
-function isCurrent(mine: MyReview | undefined, requestSha256: string, run: LatestRun | null): boolean {
+function isCurrent(mine: MyReview | undefined, requestSha256: string, run: ExportRuns | null): boolean {
   if (!mine) return false;
   return mine.decision === 'approve'
-    ? approvalLapse(mine, requestSha256, run) === null
+    ? approvalLapse(mine, requestSha256, run?.failed) === null
     : mine.artifactSha256 === requestSha256;
 }
 
-async function latestRuns(db: Db, exportIds: string[]): Promise<Map<string, LatestRun>> {
+async function latestRuns(db: Db, exportIds: string[]): Promise<Map<string, ExportRuns>> {
   const runs = exportIds.length
     ? await db.validationRun.findMany({
         where: { modelExportId: { in: exportIds } },
         orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        select: { id: true, modelExportId: true, isValid: true, artifactSha256: true },
+        select: { id: true, modelExportId: true, isValid: true, artifactSha256: true, createdAt: true },
       })
     : [];
-  const latest = new Map<string, LatestRun>();
-  for (const run of runs) if (!latest.has(run.modelExportId)) latest.set(run.modelExportId, run);
+  const latest = new Map<string, ExportRuns>();
+  for (const run of runs) if (!latest.has(run.modelExportId)) latest.set(run.modelExportId, { ...run, failed: [] });
+  for (const run of runs) if (!run.isValid) latest.get(run.modelExportId)!.failed.push(run);
   return latest;
 }
 
@@ -79,7 +82,7 @@ async function listWhere(db: Db, actor: Actor, filter: RequestListFilter): Promi
         where: { reviewerId: actor.id },
         orderBy: { createdAt: 'desc' },
         take: 1,
-        select: { decision: true, artifactSha256: true, validationRunId: true },
+        select: { decision: true, artifactSha256: true, createdAt: true },
       },
     },
   });
@@ -144,6 +147,7 @@ export async function listRequestPage(
       requestSha256: r.artifactSha256,
       exportSha256: r.modelExport.checksum,
       latestValidation: run,
+      failedRuns: run?.failed ?? [],
       reviews: r.reviews.map(reviewFacts),
     });
     const mine = [...r.reviews].reverse().find((x) => x.reviewerId === actor.id);

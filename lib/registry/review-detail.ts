@@ -6,6 +6,7 @@ import type { ModelExport, ValidationRun } from '../db/generated/client';
 import { listComments } from './comments';
 import {
   evaluateRequest,
+  failedValidationRuns,
   findVisibleRequest,
   latestValidationRun,
   requestInclude,
@@ -102,7 +103,7 @@ export async function getRequestDetail(db: Db, actor: Actor, requestId: string) 
     where: { environment: req.environment, ageMin: req.ageGroupMin, ageMax: req.ageGroupMax, isActive: true },
     include: { modelExport: true },
   });
-  const [candidatePreviews, currentPreviews, currentRun, history, comments, siblings] = await Promise.all([
+  const [candidatePreviews, currentPreviews, currentRun, history, comments, siblings, failedRuns] = await Promise.all([
     latestPreviewSummaries(db, actor, req.modelExportId),
     current ? latestPreviewSummaries(db, actor, current.modelExportId) : Promise.resolve([]),
     current ? latestValidationRun(db, current.modelExportId) : Promise.resolve(null),
@@ -118,6 +119,7 @@ export async function getRequestDetail(db: Db, actor: Actor, requestId: string) 
       take: 50,
       select: { modelId: true, exportFormat: true, exportTimestamp: true, checksum: true },
     }),
+    failedValidationRuns(db, req.modelExportId),
   ]);
   const candidate = side(req.modelExport, latest, candidatePreviews);
   const replaced = current
@@ -135,7 +137,7 @@ export async function getRequestDetail(db: Db, actor: Actor, requestId: string) 
   const reviews = req.reviews.map((r) => {
     const lapse =
       r.decision === 'approve'
-        ? approvalLapse(r, req.artifactSha256, latest)
+        ? approvalLapse(r, req.artifactSha256, failedRuns)
         : r.artifactSha256 !== req.artifactSha256
           ? 'artifact_changed'
           : null;

@@ -118,23 +118,49 @@ describe('evaluatePolicy', () => {
     });
   });
 
-  describe('approvals are bound to the bytes and the latest validation run', () => {
+  describe('approvals are bound to the bytes and a passing verdict on them', () => {
     it('lapses approvals given for other bytes', () => {
       const e = evaluatePolicy(input({ reviews: [review('ann', { artifactSha256: OTHER }), review('bob')] }));
       expect(e.satisfied).toBe(false);
       expect(e.lapsed).toEqual([expect.objectContaining({ reviewerId: 'ann', cause: 'artifact_changed' })]);
       expect(e.reasons).toContain('ann’s approval lapsed: the request now points at other bytes.');
     });
-    it('lapses approvals given against an earlier validation run', () => {
+    it('keeps approvals given against an earlier passing run (a later passing run is no lapse)', () => {
       const e = evaluatePolicy(input({ reviews: [review('ann', { validationRunId: 'run-1' }), review('bob')] }));
+      expect(e).toMatchObject({ satisfied: true, lapsed: [] });
+    });
+    it('lapses approvals of the bytes a later run failed on, for good, even once a run passes again', () => {
+      const ann = review('ann');
+      const bob = review('bob');
+      const failedRuns = [{ artifactSha256: SHA, createdAt: new Date(ann.createdAt.getTime() + 500) }];
+      const e = evaluatePolicy(input({ reviews: [ann, bob], failedRuns }));
       expect(e.satisfied).toBe(false);
-      expect(e.lapsed).toEqual([expect.objectContaining({ reviewerId: 'ann', cause: 'validation_changed' })]);
+      expect(e.lapsed).toEqual([expect.objectContaining({ reviewerId: 'ann', cause: 'validation_failed' })]);
+      expect(e.reasons).toContain('ann’s approval lapsed: a validation run of these bytes failed after it.');
+      // A run that failed before the approval, or on other bytes, does not lapse it.
+      const earlier = [{ artifactSha256: SHA, createdAt: new Date(ann.createdAt.getTime() - 500) }];
+      expect(evaluatePolicy(input({ reviews: [ann, bob], failedRuns: earlier })).lapsed).toEqual([]);
+      const elsewhere = [{ artifactSha256: OTHER, createdAt: new Date(bob.createdAt.getTime() + 500) }];
+      expect(evaluatePolicy(input({ reviews: [ann, bob], failedRuns: elsewhere })).lapsed).toEqual([]);
     });
     it('a fresh approval replaces a lapsed one', () => {
-      const e = evaluatePolicy(
-        input({ reviews: [review('ann', { validationRunId: 'run-1' }), review('bob'), review('ann')] }),
-      );
+      const ann = review('ann');
+      const failedRuns = [{ artifactSha256: SHA, createdAt: new Date(ann.createdAt.getTime() + 500) }];
+      const e = evaluatePolicy(input({ reviews: [ann, review('bob'), review('ann')], failedRuns }));
       expect(e).toMatchObject({ satisfied: true, lapsed: [] });
+    });
+    it('what the deploy would refuse blocks, with its code and fix, listed with the validation', () => {
+      const p = {
+        code: 'active_model_exists',
+        message: 'Ages 3–4 in production are served by m.',
+        fix: 'Tick Replace.',
+      };
+      const e = evaluatePolicy(input({ preconditions: [p] }));
+      expect(e).toMatchObject({ satisfied: false, approvals: 2, stillMissing: [p] });
+      expect(e.reasons).toEqual([p.message]);
+      const unvalidated = evaluatePolicy(input({ latestValidation: null, preconditions: [p] }));
+      expect(unvalidated.stillMissing.map((x) => x.code)).toEqual(['validation_required', 'active_model_exists']);
+      expect(evaluatePolicy(input()).stillMissing).toEqual([]);
     });
     it('blocks when the export’s checksum differs from the request’s', () => {
       expect(evaluatePolicy(input({ exportSha256: OTHER })).reasons[0]).toMatch(/no longer matches/);

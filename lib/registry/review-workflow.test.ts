@@ -204,7 +204,7 @@ describe.each(testTargets())('review workflow on %s', (target: TestTarget) => {
     expect(await state(req.id)).toBe('deployed');
   });
 
-  it('a new validation run lapses approvals and sends the request back to open', async () => {
+  it('approvals bind to the bytes and a passing verdict: a passing re-check keeps them, a failing one lapses them for good', async () => {
     const e = await validExport(4);
     const req = await createDeploymentRequest(r.db, requester, {
       modelId: e.modelId,
@@ -217,30 +217,47 @@ describe.each(testTargets())('review workflow on %s', (target: TestTarget) => {
     await reviewRequest(r.db, deployer, req.id, { decision: 'approve' });
     expect(await state(req.id)).toBe('approved');
 
+    // Another passing run of the same bytes: nothing lapses, the request stays approved.
     await validateExportedModel(r.db, r.store, requester, e.modelId);
-    // Evaluated dynamically even before anything reconciles:
+    expect(await reconcileExportRequests(r.db, requester, e.modelId)).toBe(1);
+    expect(await state(req.id)).toBe('approved');
+    expect(await r.db.review.count({ where: { requestId: req.id, lapsedAt: { not: null } } })).toBe(0);
+    expect((await getRequestDetail(r.db, rita, req.id)).reviews.map((x) => x.lapse)).toEqual([null, null]);
+
+    // The bytes rot on disk: the failing run lapses both approvals (evaluated before anything reconciles).
+    const file = path.join(r.storeDir, 'objects', e.checksum.slice(0, 2), e.checksum.slice(2, 4), e.checksum);
+    const good = fs.readFileSync(file);
+    const bad = Buffer.from(good);
+    bad[bad.length - 3] ^= 0x40;
+    fs.writeFileSync(file, bad);
+    expect((await validateExportedModel(r.db, r.store, requester, e.modelId)).is_valid).toBe(false);
     await expect(deployFromRequest(r.db, r.store, admin, req.id)).rejects.toMatchObject({
-      code: 'policy_not_satisfied',
-      message: expect.stringMatching(/lapsed: the export has a newer validation run/),
+      code: 'validation_failed',
+      message: expect.stringMatching(/latest validation run failed/),
     });
     expect(await state(req.id)).toBe('open'); // the refused deploy put the stored state right
-
     expect((await r.db.review.findUniqueOrThrow({ where: { id: a.id } })).lapsedAt).toBeInstanceOf(Date);
     const lapsed = await notes(req.id, 'request.lapsed');
     expect(lapsed.map((n) => n.userId).sort()).toEqual([requester.id, rita.id, deployer.id].sort());
+    expect(lapsed[0].message).toMatch(/lapsed because a validation run of these bytes failed/);
     expect(await audits(req.id)).toContain('request.lapse');
+
+    // Restored and passing again, the lapse stands: the failing run stays in the history.
+    fs.writeFileSync(file, good);
+    expect((await validateExportedModel(r.db, r.store, requester, e.modelId)).is_valid).toBe(true);
+    await reconcileExportRequests(r.db, requester, e.modelId);
+    const detail = await getRequestDetail(r.db, rita, req.id);
+    expect(detail.reviews.map((x) => x.lapse)).toEqual(['validation_failed', 'validation_failed']);
+    expect(detail.evaluation.reasons.join(' ')).toMatch(
+      /Rita Reviewer’s approval lapsed: a validation run of these bytes failed after it/,
+    );
     const listed = (await listDeploymentRequests(r.db, rita, { view: 'awaiting' })).find((x) => x.id === req.id);
     expect(listed).toMatchObject({ approvals: 0, lapsed: 2, awaitingMe: true });
 
-    // Re-approval against the new run counts again.
+    // Re-approval after the failure counts again.
     await reviewRequest(r.db, rita, req.id, { decision: 'approve' });
     await reviewRequest(r.db, deployer, req.id, { decision: 'approve' });
     expect(await state(req.id)).toBe('approved');
-    // …and another run, reconciled from the validate action, lapses them with lapsedAt and an event.
-    await validateExportedModel(r.db, r.store, requester, e.modelId);
-    expect(await reconcileExportRequests(r.db, requester, e.modelId)).toBe(1);
-    expect(await state(req.id)).toBe('open');
-    expect(await r.db.review.count({ where: { requestId: req.id, lapsedAt: { not: null } } })).toBe(4);
   });
 
   it('amending to other bytes lapses approvals; another age range is refused', async () => {

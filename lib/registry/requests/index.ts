@@ -8,6 +8,7 @@ export * from './schemas';
 export { requestWhereVisibleTo } from './visibility';
 export {
   evaluateRequest,
+  failedValidationRuns,
   findVisibleRequest,
   getReviewPolicy,
   latestValidationRun,
@@ -20,6 +21,7 @@ export {
 export { notifyUsers, requestPayload, usersWhoMay } from './transitions';
 export { reconcileExportRequests, reconcileRequest, validateAndReconcile } from './reconcile';
 export { amendRequest, createDeploymentRequest, submitRequest, withdrawRequest } from './lifecycle';
+export { checkDeployPreconditions } from './preconditions';
 export { isSelfReviewViolation, precheckReview, reviewRequest } from './review';
 export { breakGlassDeploy, deployFromRequest, deploymentBreakGlass } from './deploy-request';
 export { listReviewPolicies, setReviewPolicy } from './policy';

@@ -126,9 +126,14 @@ export async function withdrawRequest(db: Db, actor: Actor, requestId: string, r
   return r;
 }
 
+/** The flags a requester may amend, by the row's column. */
+const AMENDABLE_FLAGS = ['replaceExisting', 'backupExisting', 'validateBeforeDeployment'] as const;
+
 /**
- * The requester points the request at another export of the same age range (new bytes, new hash):
- * approvals given to the old bytes lapse, and an approved request goes back to open.
+ * The requester changes what the request asks: another export of the same age range (new bytes:
+ * the approvals given to the old ones lapse, and an approved request goes back to open), a flag
+ * (replace, backup, validate again) or the rationale. Approvals bind to the bytes, so a flag or the
+ * rationale keeps them, and keeps an approved request approved while the policy is still met.
  */
 export async function amendRequest(db: Db, actor: Actor, requestId: string, raw: AmendRequestInput) {
   requirePermission(actor, 'requests.create');
@@ -136,7 +141,9 @@ export async function amendRequest(db: Db, actor: Actor, requestId: string, raw:
   const r = await serializable(db, async (tx) => {
     const req = await loadRequest(tx, requestId);
     authorizeTransition(actor, req, 'amend');
-    const exp = await tx.modelExport.findUnique({ where: { modelId: input.modelId } });
+    const exp = input.modelId
+      ? await tx.modelExport.findUnique({ where: { modelId: input.modelId } })
+      : req.modelExport;
     if (!exp) throw new WorkflowError('model_not_found', `Model ${input.modelId} not found`, { field: 'modelId' });
     if (exp.ageGroupMin !== req.ageGroupMin || exp.ageGroupMax !== req.ageGroupMax) {
       throw new WorkflowError(
@@ -146,23 +153,58 @@ export async function amendRequest(db: Db, actor: Actor, requestId: string, raw:
       );
     }
     const rationale = input.rationale ?? req.rationale;
-    if (exp.id === req.modelExportId && rationale === req.rationale) {
+    const flags = Object.fromEntries(AMENDABLE_FLAGS.map((k) => [k, input[k] ?? req[k]])) as Record<
+      (typeof AMENDABLE_FLAGS)[number],
+      boolean
+    >;
+    const changedFlags = AMENDABLE_FLAGS.filter((k) => flags[k] !== req[k]);
+    const newBytes = exp.id !== req.modelExportId;
+    if (!newBytes && !changedFlags.length && rationale === req.rationale) {
       throw new WorkflowError(
         'conflict',
-        'The request already names this export; choose another one or change the rationale.',
+        'The request already says this; choose another export, change a flag (replace, backup, validate again) or the rationale.',
         { field: 'modelId' },
       );
     }
-    await applyTransition(tx, actor, req, 'amend', {
-      data: { modelExportId: exp.id, artifactSha256: exp.checksum, rationale, failureReason: null, decidedAt: null },
-      before: { modelId: req.modelExport.modelId, artifactSha256: req.artifactSha256 },
-      after: { modelId: exp.modelId, artifactSha256: exp.checksum, rationaleChanged: rationale !== req.rationale },
-    });
+    const data = { modelExportId: exp.id, artifactSha256: exp.checksum, rationale, ...flags, failureReason: null };
+    const before = {
+      modelId: req.modelExport.modelId,
+      artifactSha256: req.artifactSha256,
+      ...Object.fromEntries(changedFlags.map((k) => [k, req[k]])),
+    };
+    const after = {
+      modelId: exp.modelId,
+      artifactSha256: exp.checksum,
+      rationaleChanged: rationale !== req.rationale,
+      ...Object.fromEntries(changedFlags.map((k) => [k, flags[k]])),
+    };
+    if (!newBytes && (req.state === 'open' || req.state === 'approved')) {
+      // Same bytes: the state stands (the approvals bind to the bytes); reconcile below says whether it still should.
+      const { count } = await tx.deploymentRequest.updateMany({ where: { id: req.id, state: req.state }, data });
+      if (count !== 1)
+        throw new WorkflowError(
+          'conflict',
+          'The request changed while you were amending it; reload the page and try again.',
+        );
+      await recordAudit(tx, actor, {
+        action: 'request.amend',
+        subjectType: 'deployment_request',
+        subjectId: req.id,
+        before: { state: req.state, ...before },
+        after: { state: req.state, ...after },
+      });
+    } else {
+      await applyTransition(tx, actor, req, 'amend', { data: { ...data, decidedAt: null }, before, after });
+    }
     await reconcileRequest(
       tx,
       actor,
       req.id,
-      exp.checksum === req.artifactSha256 ? 'the request names another export' : 'the request points at other bytes',
+      !newBytes
+        ? undefined
+        : exp.checksum === req.artifactSha256
+          ? 'the request names another export'
+          : 'the request points at other bytes',
     );
     return loadRequest(tx, requestId);
   });

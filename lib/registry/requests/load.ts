@@ -6,6 +6,7 @@ import { notFound } from '../../errors';
 import type { Tx } from '../audit';
 import { reviewPreviewOf } from '../review-previews';
 import { defaultPolicy, evaluatePolicy, type PolicyRules, type ReviewFacts } from '../review-policy';
+import { checkDeployPreconditions } from './preconditions';
 import { requestWhereVisibleTo } from './visibility';
 
 /** Loading a request and what it is judged against: the environment's policy, the latest validation. */
@@ -78,22 +79,33 @@ export function reviewFacts(r: LoadedRequest['reviews'][number]): ReviewFacts {
   };
 }
 
-/** The policy evaluation of a request now (dynamic: lapses are computed, not trusted from columns). */
-export async function evaluateRequest(
-  tx: Tx,
-  req: LoadedRequest,
-  opts: { deployerId?: string; excludeValidationRunId?: string | null } = {},
-) {
-  const [policy, latest] = await Promise.all([
+/** The export's failing validation runs: each lapses the approvals of its bytes given before it. */
+export function failedValidationRuns(tx: Tx, modelExportId: string) {
+  return tx.validationRun.findMany({
+    where: { modelExportId, isValid: false },
+    select: { artifactSha256: true, createdAt: true },
+  });
+}
+
+/**
+ * The policy evaluation of a request now, with what the deploy would refuse (dynamic: lapses and
+ * preconditions are computed against the world now, not trusted from columns).
+ */
+export async function evaluateRequest(tx: Tx, req: LoadedRequest, opts: { deployerId?: string } = {}) {
+  const [policy, latest, failedRuns] = await Promise.all([
     getReviewPolicy(tx, req.environment),
-    latestValidationRun(tx, req.modelExportId, opts.excludeValidationRunId),
+    latestValidationRun(tx, req.modelExportId),
+    failedValidationRuns(tx, req.modelExportId),
   ]);
+  const preconditions = await checkDeployPreconditions(tx, req, latest);
   const evaluation = evaluatePolicy({
     policy,
     requesterId: req.requesterId,
     requestSha256: req.artifactSha256,
     exportSha256: req.modelExport.checksum,
     latestValidation: latest ? { id: latest.id, isValid: latest.isValid, artifactSha256: latest.artifactSha256 } : null,
+    failedRuns,
+    preconditions,
     reviews: req.reviews.map(reviewFacts),
     deployerId: opts.deployerId,
   });

@@ -31,11 +31,21 @@ export async function reconcileRequest(
     await tx.review.updateMany({ where: { id: { in: fresh.map((l) => l.id) } }, data: { lapsedAt: new Date() } });
   }
   const names = fresh.map((l) => req.reviews.find((r) => r.id === l.id)!.reviewer.name);
+  const blocker = evaluation.stillMissing[0];
   const why =
     cause ??
     (fresh.some((l) => l.cause === 'artifact_changed')
       ? 'the request points at other bytes'
-      : 'the export has a newer validation run');
+      : fresh.length
+        ? 'a validation run of these bytes failed'
+        : blocker
+          ? 'the deploy would be refused'
+          : 'the policy is no longer met');
+  // Approvals that still count but a deploy that would be refused (another model took the range…): say that, with the fix.
+  const message =
+    !fresh.length && blocker
+      ? `${req.modelExport.modelId} (${req.environment}) is not ready to deploy any more: ${blocker.message} ${blocker.fix}`
+      : `Approvals of ${req.modelExport.modelId} (${req.environment}) lapsed because ${why}: ${evaluation.approvals} of ${evaluation.required} still count.`;
   const lapseEvent = {
     type: 'request.lapsed' as const,
     payload: {
@@ -46,13 +56,18 @@ export async function reconcileRequest(
     },
     notify: {
       userIds: [req.requesterId, ...fresh.map((l) => l.reviewerId)],
-      message: `Approvals of ${req.modelExport.modelId} (${req.environment}) lapsed because ${why}: ${evaluation.approvals} of ${evaluation.required} still count.`,
+      message,
     },
   };
   if (req.state === 'approved' && !evaluation.satisfied) {
     await applyTransition(tx, actor, req, 'lapse', {
       data: { decidedAt: null },
-      after: { lapsedReviewIds: fresh.map((l) => l.id), reasons: evaluation.reasons, cause: why },
+      after: {
+        lapsedReviewIds: fresh.map((l) => l.id),
+        reasons: evaluation.reasons,
+        stillMissing: evaluation.stillMissing.map((p) => p.code),
+        cause: why,
+      },
       event: lapseEvent,
     });
   } else if (fresh.length) {
@@ -84,12 +99,7 @@ export async function reconcileRequest(
 }
 
 /** After a validation run of an export: every request under review for it is re-evaluated. */
-export async function reconcileExportRequests(
-  db: Db,
-  actor: Actor,
-  modelId: string,
-  cause = 'the export has a newer validation run',
-) {
+export async function reconcileExportRequests(db: Db, actor: Actor, modelId: string, cause?: string) {
   const ids = await db.deploymentRequest.findMany({
     where: { modelExport: { modelId }, state: { in: ['open', 'approved'] } },
     select: { id: true },
@@ -100,8 +110,8 @@ export async function reconcileExportRequests(
 }
 
 /**
- * Validates an export and re-evaluates the requests under review for it, as one step: a new run
- * lapses approvals bound to the previous one. The REST route, the console and the CLI all validate
+ * Validates an export and re-evaluates the requests under review for it, as one step: a failing run
+ * lapses the approvals of its bytes (a passing one keeps them, and may approve a waiting request). The REST route, the console and the CLI all validate
  * through here, so none of them can record a run and forget the requests.
  */
 export async function validateAndReconcile(db: Db, store: ArtifactStore, actor: Actor, modelId: string) {

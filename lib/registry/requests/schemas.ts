@@ -31,9 +31,13 @@ export const createRequestSchema = z.object({
 });
 export type CreateRequestInput = z.input<typeof createRequestSchema>;
 
+/** What an amendment may change; what it leaves out stays as it is. */
 export const amendRequestSchema = z.object({
-  modelId: modelIdSchema,
+  modelId: modelIdSchema.optional(),
   rationale: rationaleSchema.optional(),
+  replaceExisting: z.boolean().optional(),
+  backupExisting: z.boolean().optional(),
+  validateBeforeDeployment: z.boolean().optional(),
 });
 export type AmendRequestInput = z.input<typeof amendRequestSchema>;
 
