@@ -1,6 +1,7 @@
 // Deployments over the REST API: only approved requests deploy, the review workflow that approves
 // them, listing, rollback, undeploy, break-glass; and model_export_path traversal refused.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { computePreviewSummaryForTest } from '@/lib/registry/test-preview';
 import {
   call,
   db,
@@ -13,9 +14,14 @@ import {
   SELF_REVIEW,
   useSeededApi,
   journeyState,
+  store,
 } from './test-harness';
 
 useSeededApi();
+
+/** The summary a reviewer's browser attaches (lib/preview/summary.ts over the server's reconstruction). */
+const previewOf = (modelId: string, backend: 'wasm' | 'webgpu' = 'wasm') =>
+  computePreviewSummaryForTest(db, store, modelId, { backend });
 
 describe('REST API journey', () => {
   const s = journeyState();
@@ -79,7 +85,7 @@ describe('REST API journey', () => {
     // The requester never reviews their own request, and nothing is attached on the way.
     const summaries = await db.previewSummary.count();
     const self = await expectError(
-      await review(id, 'reviewer', { decision: 'approve', preview_summary: { samples: 40 } }),
+      await review(id, 'reviewer', { decision: 'approve', preview_summary: await previewOf(e.model_id) }),
       403,
       'self_review',
     );
@@ -96,15 +102,18 @@ describe('REST API journey', () => {
     const a1 = await review(id, 'admin', {
       decision: 'approve',
       comment: 'Histogram and flips look right',
-      preview_summary: { artifact_sha256: e.checksum, backend: 'wasm', samples: 40 },
+      preview_summary: await previewOf(e.model_id),
     });
     expect(a1.status).toBe(201);
     expect(await a1.json()).toMatchObject({
-      review: { decision: 'approve', has_preview_summary: true },
+      review: { decision: 'approve', has_preview_summary: true, preview: { verified: true, backend: 'wasm' } },
       request: { state: 'open', evaluation: { approvals: 1, required: 2 } },
     });
     await expectError(
-      await review(id, 'deployer', { decision: 'approve', preview_summary: { artifact_sha256: 'f'.repeat(64) } }),
+      await review(id, 'deployer', {
+        decision: 'approve',
+        preview_summary: { ...(await previewOf(e.model_id)), artifact_sha256: 'f'.repeat(64) },
+      }),
       422,
       'artifact_hash_mismatch',
     );
@@ -114,7 +123,7 @@ describe('REST API journey', () => {
       'invalid_request',
     );
     const a2 = await (
-      await review(id, 'deployer', { decision: 'approve', preview_summary: { backend: 'webgpu', samples: 40 } })
+      await review(id, 'deployer', { decision: 'approve', preview_summary: await previewOf(e.model_id, 'webgpu') })
     ).json();
     expect(a2.request).toMatchObject({
       state: 'approved',
@@ -138,6 +147,10 @@ describe('REST API journey', () => {
       ['deployer@drawbridge.test', null, true],
     ]);
     expect(detail.reviews[0].preview_summary.summary).toMatchObject({ backend: 'wasm' });
+    expect(detail.reviews.map((r: { preview: { verified: boolean; backend: string } }) => r.preview)).toMatchObject([
+      { verified: true, backend: 'wasm' },
+      { verified: true, backend: 'webgpu' },
+    ]);
 
     const res = await call('requestDeploy', '/x', { role: 'deployer', method: 'POST', params: { id } });
     expect(res.status).toBe(200);
@@ -409,7 +422,9 @@ describe('deployment review workflow over HTTP', () => {
       ).status,
     ).toBe(200);
     const id = (await openRequest({ model_id: e.model_id, deployment_environment: 'staging' })).request_id;
-    const a = await (await review(id, 'admin', { decision: 'approve', preview_summary: { samples: 40 } })).json();
+    const a = await (
+      await review(id, 'admin', { decision: 'approve', preview_summary: await previewOf(e.model_id) })
+    ).json();
     expect(a.request).toMatchObject({
       state: 'approved',
       policy: { deployment_environment: 'staging', required_approvals: 1, require_preview_summary: true },
