@@ -1,5 +1,7 @@
 import type { ModelExport } from '@/lib/db/generated/client';
 import { describeLayers } from '@/lib/formats/architecture';
+import { fmtAgeRange } from '@/lib/format-display';
+import { ageRangeOverrideToJson } from '@/lib/registry/age-range';
 import { exportMetadataToDict } from '@/lib/registry/exports';
 import { TableHead } from '@/components/table';
 
@@ -21,6 +23,33 @@ export function ExportMetadata({ exp }: { exp: ModelExport }) {
           </div>
         ))}
       </dl>
+    </section>
+  );
+}
+
+/**
+ * The red flag of an export made for other ages than its training job learned from: reviewers must
+ * see it before anything else on the page, with the exporter's reason in their words.
+ */
+export function AgeRangeOverrideFlag({ exp }: { exp: ModelExport }) {
+  const o = ageRangeOverrideToJson(exp);
+  if (!o) return null;
+  return (
+    <section
+      aria-labelledby="age-override-h"
+      className="mb-6 rounded-lg border-2 border-red-600 bg-red-50 p-4 text-sm text-red-900"
+    >
+      <h2 id="age-override-h" className="font-semibold">
+        Exported for other ages than it was trained for
+      </h2>
+      <p className="mt-1">
+        Trained on {fmtAgeRange(o.job_age_group_min, o.job_age_group_max)}; exported for{' '}
+        {fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}. Its threshold will come from the training job’s validation set,
+        drawn from {fmtAgeRange(o.job_age_group_min, o.job_age_group_max)}.
+      </p>
+      <p className="mt-1">
+        Reason given: <q>{o.reason}</q>
+      </p>
     </section>
   );
 }

@@ -30,11 +30,16 @@ export const validateModelAction = validatedAction(
     revalidatePath(`/models/${modelId}`);
     return {
       ok: v.is_valid,
-      message: v.is_valid ? `Valid: ${v.warnings.length} warning(s).` : `Invalid: ${v.errors.join('; ')}`,
+      message: v.is_valid ? `Valid: ${warningCount(v.warnings.length)}.` : `Invalid: ${v.errors.join('; ')}`,
       fieldErrors: {},
     };
   },
 );
+
+/** "0 warnings", "1 warning", "3 warnings". */
+function warningCount(n: number): string {
+  return `${n} warning${n === 1 ? '' : 's'}`;
+}
 
 function refreshDeploy(modelId: string) {
   revalidatePath(`/models/${modelId}`);

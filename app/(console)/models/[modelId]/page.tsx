@@ -3,7 +3,7 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { BreakGlassDeployForm, DeployApprovedRequests, ValidateButton } from './_components/model-actions';
 import { PreviewSection } from '@/components/preview/preview-section';
-import { ExportMetadata, LayerTable } from '@/components/model-overview';
+import { AgeRangeOverrideFlag, ExportMetadata, LayerTable } from '@/components/model-overview';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { can } from '@/lib/auth/permissions';
@@ -75,6 +75,7 @@ export default async function ModelPage({ params }: Params) {
           </div>
         }
       />
+      <AgeRangeOverrideFlag exp={exp} />
       <div className="grid gap-6 lg:grid-cols-3">
         <ExportMetadata exp={exp} />
         <section aria-labelledby="dl-h" className="rounded-lg border border-slate-200 bg-white p-5">

@@ -6,7 +6,7 @@ import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { DomainError } from '@/lib/errors';
-import { fmtBytes, fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
+import { fmtAgeRange, fmtBytes, fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { getTrainingJob } from '@/lib/registry/training-jobs';
 import { can } from '@/lib/auth/permissions';
 import { TableHead } from '@/components/table';
@@ -34,8 +34,8 @@ export default async function TrainingJobPage({ params }: Params) {
   }
   const r = job.report;
   const summary = (r?.metricsSummary ?? {}) as Record<string, unknown>;
-  const config = job.configParameters as { age_group_min?: unknown; age_group_max?: unknown };
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const ages =
+    job.ageGroupMin !== null && job.ageGroupMax !== null ? { min: job.ageGroupMin, max: job.ageGroupMax } : null;
   const artifacts = [
     { label: 'Checkpoint', a: job.checkpoint },
     { label: 'Validation set', a: job.validationSet },
@@ -81,6 +81,9 @@ export default async function TrainingJobPage({ params }: Params) {
             <Row label="Status">
               <Badge tone={job.status === 'completed' ? 'green' : 'slate'}>{job.status}</Badge>
             </Row>
+            <Row label="Trained for ages">
+              {ages ? fmtAgeRange(ages.min, ages.max) : <span className="text-amber-900">not recorded</span>}
+            </Row>
             <Row label="Started">{fmtDate(job.startTimestamp)}</Row>
             <Row label="Finished">{fmtDate(job.endTimestamp)}</Row>
             <Row label="Registered by">{job.createdBy?.name ?? 'Drawbridge (seed)'}</Row>
@@ -105,11 +108,7 @@ export default async function TrainingJobPage({ params }: Params) {
             Converts this job’s checkpoint into a verified artifact for one age group.
           </p>
           <div className="mt-4">
-            <ExportForm
-              trainingJobId={job.id}
-              ageGroupMin={num(config.age_group_min)}
-              ageGroupMax={num(config.age_group_max)}
-            />
+            <ExportForm trainingJobId={job.id} jobAgeRange={ages} />
           </div>
         </section>
       )}

@@ -16,6 +16,15 @@ export function RequestPanel({ request: req }: { request: RequestDetail['request
         </Kv>
         <Kv k="Environment">{req.environment}</Kv>
         <Kv k="Age range">{fmtAgeRange(req.ageGroupMin, req.ageGroupMax)}</Kv>
+        {req.modelExport.ageRangeOverrideReason !== null && req.modelExport.jobAgeGroupMin !== null && (
+          <div className="sm:col-span-2 rounded border-2 border-red-600 bg-red-50 p-2" role="note">
+            <dt className="text-xs font-semibold text-red-800">Exported for other ages than it was trained for</dt>
+            <dd className="text-red-900">
+              Trained on {fmtAgeRange(req.modelExport.jobAgeGroupMin, req.modelExport.jobAgeGroupMax!)}. Reason given:{' '}
+              <q>{req.modelExport.ageRangeOverrideReason}</q>
+            </dd>
+          </div>
+        )}
         <Kv k="Options">
           {[
             req.validateBeforeDeployment ? 'validate again' : 'no re-validation',
