@@ -199,7 +199,12 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
  * except where lib/api/input-guard or the database refuses a value's bytes before any schema reads
  * it (400); clients and tests rely on both.
  */
-const ALSO: Partial<Record<ErrorCode, readonly ErrorKind[]>> = { invalid_request: ['invalid'] };
+const ALSO: Partial<Record<ErrorCode, readonly ErrorKind[]>> = {
+  invalid_request: ['invalid'],
+  // A deploy or request whose model was exported for other ages conflicts with the registry's state
+  // (409); an export or job whose own inputs name two ranges is refused as content (422).
+  age_range_mismatch: ['unprocessable'],
+};
 
 type CodeEntry = { kind: ErrorKind; message?: string; also?: readonly ErrorKind[] };
 
