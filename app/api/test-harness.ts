@@ -57,6 +57,7 @@ async function importRoutes(): Promise<Routes> {
     submit: await import('@/app/api/v1/deployment-requests/[id]/submit/route'),
     policies: await import('@/app/api/v1/review-policies/route'),
     policy: await import('@/app/api/v1/review-policies/[environment]/route'),
+    mentions: await import('@/app/api/v1/mention-suggestions/route'),
   } as unknown as Routes;
 }
 

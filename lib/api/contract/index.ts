@@ -7,6 +7,7 @@ import { artifactPaths } from './artifacts';
 import { commonSchemas } from './common';
 import { deploymentRequestSchemas, requestPaths } from './deployment-requests';
 import { deploymentPaths, deploymentSchemas } from './deployments';
+import { mentionPaths, mentionSchemas } from './mentions';
 import { modelPaths, modelSchemas } from './models';
 import type { Method, PathTable } from './operation';
 import { reviewPolicyPaths, reviewPolicySchemas } from './review-policies';
@@ -21,6 +22,7 @@ export const CONTRACT_SCHEMAS = {
   ...deploymentSchemas,
   ...deploymentRequestSchemas,
   ...reviewPolicySchemas,
+  ...mentionSchemas,
 };
 export type SchemaName = keyof typeof CONTRACT_SCHEMAS;
 
@@ -31,6 +33,7 @@ export const PATHS: PathTable = {
   ...deploymentPaths,
   ...requestPaths,
   ...reviewPolicyPaths,
+  ...mentionPaths,
   ...artifactPaths,
 };
 
