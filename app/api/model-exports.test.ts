@@ -42,7 +42,9 @@ describe('REST API journey', () => {
             });
       expect(res.status).toBe(200);
       const d = await res.json();
-      expect(Object.keys(d)).toHaveLength(16);
+      // The original's 16 fields, plus age_range_override (null: exported for the job's own ages).
+      expect(Object.keys(d)).toHaveLength(17);
+      expect(d.age_range_override).toBeNull();
       expect(d).toMatchObject({
         training_job_id: s.jobId,
         export_format: fmt,

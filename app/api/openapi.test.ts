@@ -84,7 +84,7 @@ describe('OpenAPI document', () => {
     expect(doc.paths['/api/v1/openapi.json'].get.security).toEqual([]);
   });
 
-  it('describes the 16-field ModelExportMetadata', () => {
+  it('describes the 16-field ModelExportMetadata, plus its age-range override', () => {
     const m = doc.components.schemas.ModelExportMetadata;
     const fields = [
       'model_id',
@@ -103,6 +103,8 @@ describe('OpenAPI document', () => {
       'export_format',
       'file_size_bytes',
       'checksum',
+      // Not the original's: set when the export's ages differ from its training job's.
+      'age_range_override',
     ];
     expect(Object.keys(m.properties!).sort()).toEqual([...fields].sort());
     expect(m.required!.sort()).toEqual([...fields].sort());
