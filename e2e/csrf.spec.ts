@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
+import { previewSummaryFromReconstruction, type ReconstructionJson } from '../lib/preview/test-support/summary';
 import { expect, test } from './fixtures';
 import { authFile, consolePost, openAs, pageAs } from './helpers';
 
@@ -247,7 +248,12 @@ test("a page on another origin changes nothing through a signed-in deployer's or
     await api.admin.post(`/api/v1/deployment-requests/${id}/reviews`, {
       decision: 'approve',
       comment: 'ok',
-      preview_summary: { artifact_sha256: e.checksum, samples: 40 },
+      // What the browser's preview would attach: the server verifies it against its own run.
+      preview_summary: previewSummaryFromReconstruction(
+        (await api.admin.get(
+          `/api/v1/training/models/exports/${e.model_id}/reconstruction`,
+        )) as unknown as ReconstructionJson,
+      ),
     });
     return id;
   };

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
 import { openSeededApp } from '@/app/api/test-app';
+import { computePreviewSummaryForTest } from '@/lib/registry/test-preview';
+import type { ArtifactStore } from '@/lib/storage/types';
 import { checkCookieMutation, checkCookieRead, csrfProblems, serverOrigins } from './csrf';
 import { ApiError } from './errors';
 
@@ -169,6 +171,7 @@ function routeFiles(dir = path.join(ROOT, 'app', 'api')): string[] {
 
 let tmp: string;
 let db: Db;
+let store: ArtifactStore;
 let close: () => Promise<void>;
 const tokens = {} as Record<Role, string>;
 const cookies = {} as Record<Role, string>;
@@ -176,7 +179,7 @@ const cookies = {} as Record<Role, string>;
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-csrf-'));
   const app = await openSeededApp(tmp);
-  ({ db, close } = app);
+  ({ db, store, close } = app);
   Object.assign(tokens, app.tokens);
   const { createSession } = await import('@/lib/auth/sessions');
   for (const u of await db.user.findMany())
@@ -324,14 +327,14 @@ describe('a deployment through the real handlers', () => {
         },
       });
       if (c.status !== 201) throw new Error(JSON.stringify(c.body));
-      return { id: c.body.request_id as string, checksum: e.checksum };
+      return { id: c.body.request_id as string, checksum: e.checksum, modelId: e.model_id };
     };
     const first = await open();
     const approved = first.id;
     const a = await call('reviews', '/x', {
       auth: { token: 'admin' },
       params: { id: approved },
-      json: { decision: 'approve', preview_summary: { artifact_sha256: first.checksum, samples: 40 } },
+      json: { decision: 'approve', preview_summary: await computePreviewSummaryForTest(db, store, first.modelId) },
     });
     expect(a.body.request.state).toBe('approved');
 
