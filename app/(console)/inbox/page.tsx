@@ -6,7 +6,7 @@ import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate } from '@/lib/format-display';
 import { EVENT_LABELS } from '@/lib/registry/events';
-import { listNotifications, notificationHref } from '@/lib/registry/notifications';
+import { listNotifications, notificationHref, type InboxView } from '@/lib/registry/notifications';
 
 export const metadata: Metadata = { title: 'Inbox' };
 
@@ -24,18 +24,20 @@ const tone = (kind: string) =>
 export default async function InboxPage({
   searchParams,
 }: {
-  searchParams: Promise<{ page?: string; unread?: string }>;
+  searchParams: Promise<{ page?: string; unread?: string; show?: string }>;
 }) {
   const actor = await requirePageActor('/inbox');
   const sp = await searchParams;
-  const unreadOnly = sp.unread === '1';
-  const { notifications, total, unread, page, pageSize } = await listNotifications(await getDb(), actor, {
-    unreadOnly,
+  // Unknown values fall back to everything: URLs get hand-edited.
+  const view: InboxView = sp.show === 'todo' ? 'todo' : sp.unread === '1' || sp.show === 'unread' ? 'unread' : 'all';
+  const { notifications, total, unread, todo, page, pageSize } = await listNotifications(await getDb(), actor, {
+    view,
     page: Number(sp.page) || 1,
   });
-  const href = (p: { page?: number; unread?: boolean }) => {
+  const href = (p: { page?: number; view?: InboxView }) => {
     const q = new URLSearchParams();
-    if (p.unread) q.set('unread', '1');
+    if (p.view === 'unread') q.set('unread', '1');
+    if (p.view === 'todo') q.set('show', 'todo');
     if (p.page && p.page > 1) q.set('page', String(p.page));
     const s = q.toString();
     return `/inbox${s ? `?${s}` : ''}`;
@@ -44,13 +46,14 @@ export default async function InboxPage({
     <>
       <PageHeader
         title="Inbox"
-        description="Deployment requests awaiting your review, what happened to your own requests, and mentions. Newest first."
+        description="Deployment requests awaiting your review, what happened to your own requests, and mentions. Newest first. “To do” holds what still needs you: an item leaves it when you act (review, deploy, reply), read or not."
         actions={<InboxMarkAllReadButton unread={unread} />}
       />
       <nav aria-label="Filter" className="mb-4 flex gap-2 text-sm">
         {[
-          { label: 'All', on: !unreadOnly, to: href({}) },
-          { label: `Unread (${unread})`, on: unreadOnly, to: href({ unread: true }) },
+          { label: `To do (${todo})`, on: view === 'todo', to: href({ view: 'todo' }) },
+          { label: `Unread (${unread})`, on: view === 'unread', to: href({ view: 'unread' }) },
+          { label: 'All', on: view === 'all', to: href({}) },
         ].map((t) => (
           <Link
             key={t.label}
@@ -63,7 +66,9 @@ export default async function InboxPage({
         ))}
       </nav>
       {notifications.length === 0 ? (
-        <EmptyState title={unreadOnly ? 'Nothing unread' : 'Your inbox is empty'}>
+        <EmptyState
+          title={view === 'todo' ? 'Nothing to do' : view === 'unread' ? 'Nothing unread' : 'Your inbox is empty'}
+        >
           You hear here when someone asks you to review a deployment, when your requests are approved, rejected or
           deployed, and when a teammate mentions you.
         </EmptyState>
@@ -75,11 +80,13 @@ export default async function InboxPage({
           {notifications.map((n) => {
             const to = notificationHref(n);
             const isUnread = !n.readAt;
+            const handled = !!n.handledAt;
             return (
               <li
                 key={n.id}
                 className={`flex flex-wrap items-start justify-between gap-3 px-4 py-3 ${isUnread ? 'border-l-4 border-l-indigo-600 bg-indigo-50/60' : ''}`}
                 data-unread={isUnread || undefined}
+                data-handled={handled || undefined}
               >
                 <div className="min-w-0 flex-1">
                   <div className="flex flex-wrap items-center gap-2">
@@ -87,6 +94,7 @@ export default async function InboxPage({
                     {isUnread && (
                       <span className="text-xs font-semibold uppercase tracking-wide text-indigo-800">Unread</span>
                     )}
+                    {handled && <Badge tone="slate">Handled</Badge>}
                     <time dateTime={n.createdAt.toISOString()} className="text-xs text-slate-600">
                       {fmtDate(n.createdAt)}
                     </time>
@@ -123,7 +131,7 @@ export default async function InboxPage({
           })}
         </ul>
       )}
-      <Pagination page={page} pageSize={pageSize} total={total} href={(p) => href({ page: p, unread: unreadOnly })} />
+      <Pagination page={page} pageSize={pageSize} total={total} href={(p) => href({ page: p, view })} />
     </>
   );
 }

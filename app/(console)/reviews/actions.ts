@@ -184,7 +184,7 @@ export const addCommentAction = validatedAction(
     return {
       ok: true,
       message: unresolved.length
-        ? `Posted. Nobody matched ${unresolved.map((u) => `@${u}`).join(', ')} (use a teammate’s email or the part before @).`
+        ? `Posted, but ${unresolved.map((u) => `@${u}`).join(', ')} mentioned nobody: no teammate (or more than one) has that name. Pick one from the suggestions, or write @"Full Name" or their email.`
         : 'Posted.',
       fieldErrors: {},
     };

@@ -7,6 +7,10 @@ import { secondaryButton } from '@/components/field';
 import { ConfirmSubmit } from '@/components/confirm-submit';
 import { FormMessage } from '@/components/form-message';
 
+// Every undeploy and rollback on the page answers in one place at a time: the newest result
+// replaces the previous one, whichever row's button gave it.
+const DEPLOYMENT_ACTIONS = 'deployment-actions';
+
 export function UndeployButton({ deploymentId, modelId }: { deploymentId: number | null; modelId: string | null }) {
   const [state, action, pending] = useActionState(undeployAction, initialActionState);
   return (
@@ -24,7 +28,7 @@ export function UndeployButton({ deploymentId, modelId }: { deploymentId: number
           Undeploy
         </button>
       )}
-      <FormMessage state={state} />
+      {!pending && <FormMessage state={state} section={DEPLOYMENT_ACTIONS} />}
     </form>
   );
 }
@@ -58,7 +62,7 @@ export function RollbackButton({
           Roll back
         </button>
       )}
-      <FormMessage state={state} />
+      {!pending && <FormMessage state={state} section={DEPLOYMENT_ACTIONS} />}
     </form>
   );
 }

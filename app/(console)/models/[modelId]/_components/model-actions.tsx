@@ -12,6 +12,9 @@ import { dangerButton, Field, inputClass, primaryButton, secondaryButton } from 
 import { DeploymentConfigFields } from './deployment-config-fields';
 import { FormMessage } from '@/components/form-message';
 
+// Validate, deploy and break-glass answer in one place at a time: the newest result replaces the last.
+const MODEL_ACTIONS = 'model-actions';
+
 export function ValidateButton({ modelId }: { modelId: string }) {
   const [state, action, pending] = useActionState(validateModelAction, initialActionState);
   return (
@@ -25,7 +28,7 @@ export function ValidateButton({ modelId }: { modelId: string }) {
           Re-hashing, parsing and running the model in onnxruntime…
         </span>
       )}
-      <FormMessage state={state} />
+      {!pending && <FormMessage state={state} section={MODEL_ACTIONS} />}
     </form>
   );
 }
@@ -88,7 +91,7 @@ export function DeployApprovedRequests({
           Re-checking the policy, the bytes and validation, then deploying in one transaction…
         </p>
       )}
-      <FormMessage state={state} />
+      {!pending && <FormMessage state={state} section={MODEL_ACTIONS} />}
     </div>
   );
 }
@@ -130,7 +133,7 @@ export function BreakGlassDeployForm({
         <button type="submit" disabled={pending} className={dangerButton}>
           {pending ? 'Deploying…' : `Break glass: deploy ages ${ageGroupMin}–${ageGroupMax} without approvals`}
         </button>
-        <FormMessage state={state} />
+        <FormMessage state={state} section={MODEL_ACTIONS} />
       </div>
     </form>
   );
