@@ -15,6 +15,20 @@ const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
 const OWN_SERVER = /(data-dir-lock|large-uploads)\.spec\.ts$/;
 // These deploy to production and assert its coverage map or its webhook deliveries.
 const PRODUCTION = /(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
+// The preview's backend choice, in a Chromium that offers a WebGPU adapter (SwiftShader here).
+const WEBGPU = /backend-choice\.spec\.ts$/;
+// Debian's Chromium; Playwright never downloads a browser here.
+const CHROMIUM = {
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+};
 
 export default defineConfig({
   testDir: 'e2e',
@@ -32,18 +46,7 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${port}`,
     screenshot: 'on',
     trace: 'retain-on-failure',
-    launchOptions: {
-      // Debian's Chromium; Playwright never downloads a browser here.
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: CHROMIUM,
   },
   // Every spec seeds its own data (its own demo age group, or its own server); the order that
   // remains is about what a spec asserts of the whole server (QUIET, PRODUCTION above).
@@ -59,8 +62,17 @@ export default defineConfig({
       use: { ...devices['Desktop Chrome'] },
     },
     {
+      name: 'webgpu',
+      testMatch: WEBGPU,
+      dependencies: ['quiet'],
+      use: {
+        ...devices['Desktop Chrome'],
+        launchOptions: { ...CHROMIUM, args: [...CHROMIUM.args, '--enable-unsafe-webgpu'] },
+      },
+    },
+    {
       name: 'chromium',
-      testIgnore: [QUIET, PRODUCTION, OWN_SERVER],
+      testIgnore: [QUIET, PRODUCTION, OWN_SERVER, WEBGPU],
       dependencies: ['quiet'],
       use: { ...devices['Desktop Chrome'] },
     },

@@ -38,7 +38,14 @@ async function probeAdapters(): Promise<GpuProbe> {
     ]);
     const adapters = found
       .filter((a): a is GpuAdapter => !!a)
-      .map((a) => ({ ...a.info, isFallbackAdapter: a.info?.isFallbackAdapter ?? a.isFallbackAdapter }));
+      // GPUAdapterInfo's fields are prototype getters: a spread would copy none of them.
+      .map(({ info, isFallbackAdapter }) => ({
+        vendor: info?.vendor,
+        architecture: info?.architecture,
+        device: info?.device,
+        description: info?.description,
+        isFallbackAdapter: info?.isFallbackAdapter ?? isFallbackAdapter,
+      }));
     return adapters.length ? { kind: 'adapters', adapters } : { kind: 'no-adapter' };
   } catch (e) {
     return { kind: 'failed', message: (e as Error).message };
@@ -68,6 +75,8 @@ export async function loadRuntime(
   // Already in a worker: ORT's own proxy worker would only add a copy (and detach our buffers).
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
+  // The hardware adapter automatic found may be the high-performance one, not the default.
+  if (choice.backend === 'webgpu' && ort.env.webgpu) ort.env.webgpu.powerPreference = 'high-performance';
   const report = (name: 'webgpu' | 'wasm', note: string): BackendReport => ({
     name,
     threads,
