@@ -29,8 +29,10 @@ export function AttachToReview({
         {pending ? 'Attaching…' : 'Attach to review'}
       </button>
       <span className="text-xs text-slate-600">
-        Your reviews of this export will carry this run’s summary ({summary.flagged} of {summary.samples} flagged,{' '}
-        {summary.backend}).
+        {summary.validation_set_sha256
+          ? 'The server re-runs this export on the validation set and attaches the summary only if the numbers agree'
+          : 'These samples are a file you chose: the server can only verify a run on the validation set'}{' '}
+        ({summary.flagged} of {summary.samples} flagged, {summary.backend}).
       </span>
       <FormMessage state={state} />
     </form>

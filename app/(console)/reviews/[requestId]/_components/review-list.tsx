@@ -2,8 +2,22 @@ import Link from 'next/link';
 import { Badge, Panel } from '@/components/ui';
 import { fmtDate } from '@/lib/format-display';
 import type { RequestDetail } from '@/lib/registry/review-detail';
+import { reviewPreviewOf } from '@/lib/registry/review-previews';
 import type { PreviewRun } from '@/components/preview/preview-section';
 import { ReviewForm } from './review-form';
+
+/** "preview verified · wasm, 4 threads · 12 of 200 flagged": what the server checked, on the reviewer's backend. */
+function PreviewBadge({ json, approve }: { json: unknown; approve: boolean }) {
+  const p = reviewPreviewOf(json);
+  if (!p) return approve ? <Badge>no preview</Badge> : null;
+  const threads = p.threads ? `, ${p.threads} thread${p.threads === 1 ? '' : 's'}` : '';
+  const label = [
+    p.verified ? 'preview verified' : 'preview not verified',
+    p.backend ? `${p.backend}${threads}` : null,
+    p.flagged !== null && p.samples !== null ? `${p.flagged} of ${p.samples} flagged` : null,
+  ];
+  return <Badge tone={p.verified ? 'indigo' : 'amber'}>{label.filter(Boolean).join(' · ')}</Badge>;
+}
 
 const DECISION = {
   approve: { label: 'approved', tone: 'green' },
@@ -44,11 +58,7 @@ export function ReviewList({
                     {r.lapse === 'artifact_changed' ? 'lapsed: other bytes' : 'lapsed: newer validation run'}
                   </Badge>
                 )}
-                {r.previewSummary ? (
-                  <Badge tone="indigo">preview attached</Badge>
-                ) : r.decision === 'approve' ? (
-                  <Badge>no preview</Badge>
-                ) : null}
+                <PreviewBadge json={r.previewSummary} approve={r.decision === 'approve'} />
                 <span className="text-slate-600">{fmtDate(r.createdAt)}</span>
               </div>
               {r.comment && <p className="mt-1 whitespace-pre-wrap">{r.comment}</p>}
