@@ -67,7 +67,8 @@ export async function previewAndAttach(page: Page, modelId: string) {
   await page.goto(`/models/${modelId}`);
   await expect(page.getByTestId('preview-results')).toBeVisible({ timeout: 60_000 });
   await page.getByRole('button', { name: 'Attach to review' }).click();
-  await expect(page.getByText(/^Attached:/)).toBeVisible();
+  // The server recomputes the run's numbers with onnxruntime-node before it attaches the summary.
+  await expect(page.getByText(/^Verified and attached:/)).toBeVisible({ timeout: 30_000 });
 }
 
 export async function approve(page: Page, requestUrl: string, comment: string) {

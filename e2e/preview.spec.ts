@@ -113,6 +113,9 @@ test('the exported model runs in the browser, next to production, with the serve
     type: 'parity',
     description: `candidate max rel diff vs onnxruntime-node ${worst.toExponential(2)}`,
   });
+  // This run's summary is what the server vouches for: it recomputes the numbers and they agree.
+  await page.getByRole('button', { name: 'Attach to review' }).click();
+  await expect(page.getByText(/^Verified and attached:/)).toBeVisible({ timeout: 30_000 });
 
   // Side by side with production (converted from pytorch in the browser).
   await expect(
@@ -179,6 +182,23 @@ test('a pytorch export is converted in the browser and still matches the server'
   });
   await expect(preview.getByTestId('converted-note')).toHaveText(/converted in your browser from pytorch to ONNX/);
   expectClose(await browserErrors(page), await serverErrors(page.request, exp.model_id));
+
+  // A summary forged in the page (its median 1 % higher) is refused, naming the number; the real one is verified.
+  await page.locator('input[name="summary"]').evaluate((el: HTMLInputElement) => {
+    const s = JSON.parse(el.value);
+    s.error_median *= 1.01;
+    el.value = JSON.stringify(s);
+  });
+  await page.getByRole('button', { name: 'Attach to review' }).click();
+  await expect(page.getByText(/^The preview's error_median is .* Run the preview again/)).toBeVisible({
+    timeout: 30_000,
+  });
+  await page.reload();
+  await expect(preview.getByRole('img', { name: /^Histogram of reconstruction error/ })).toBeVisible({
+    timeout: 30_000,
+  });
+  await page.getByRole('button', { name: 'Attach to review' }).click();
+  await expect(page.getByText(/^Verified and attached:/)).toBeVisible({ timeout: 30_000 });
 });
 
 test('a tampered download stops the preview with an integrity alert and no chart', async ({ page }, testInfo) => {

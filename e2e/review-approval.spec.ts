@@ -92,6 +92,10 @@ test('request, two approvals bound to the bytes, no self-approval, lapse on new 
   const adasPost = ada.waitForRequest((r) => r.method() === 'POST' && !!r.headers()['next-action']);
   await approve(ada, requestUrl, 'Preview looks right: all 15 anomalies flagged.');
   await expect(ada.getByLabel('1 of 2 approvals')).toBeVisible();
+  // Her approval carries the summary the server verified, with the backend her browser ran on.
+  await expect(
+    ada.getByText(/^preview verified · (wasm, \d+ threads?|webgpu, \d+ threads?) · \d+ of 100 flagged$/),
+  ).toBeVisible();
 
   // …and replaying that same server-action POST (an approval of this request) with Remy's
   // session is refused by the server: the check lives in the action, not only in the UI.
