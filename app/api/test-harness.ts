@@ -55,6 +55,7 @@ async function importRoutes(): Promise<Routes> {
     breakGlass: await import('@/app/api/v1/deployment-requests/[id]/break-glass/route'),
     withdraw: await import('@/app/api/v1/deployment-requests/[id]/withdraw/route'),
     submit: await import('@/app/api/v1/deployment-requests/[id]/submit/route'),
+    amend: await import('@/app/api/v1/deployment-requests/[id]/amend/route'),
     policies: await import('@/app/api/v1/review-policies/route'),
     policy: await import('@/app/api/v1/review-policies/[environment]/route'),
     mentions: await import('@/app/api/v1/mention-suggestions/route'),

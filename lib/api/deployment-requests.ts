@@ -14,6 +14,7 @@ import type { PolicyRules, PolicyEvaluation } from '../registry/review-policy';
 import { getRequestDetail, type RequestDetail } from '../registry/review-detail';
 import { attachPreviewSummary, reviewPreviewOf } from '../registry/review-previews';
 import {
+  amendRequest,
   breakGlassDeploy,
   createDeploymentRequest,
   deployFromRequest,
@@ -31,6 +32,7 @@ import {
 } from '../registry/requests';
 import type { RequestState } from '../registry/review-state';
 import {
+  amendRequestBody,
   breakGlassBody,
   createRequestBody,
   requestListQuery,
@@ -97,7 +99,12 @@ export async function loadRequestJson(db: Db, id: string) {
 
 export async function requestWithEvaluation(db: Db, req: LoadedRequest) {
   const { policy, evaluation } = await evaluateRequest(db, req);
-  return { ...requestToJson(req), policy: policyToJson(policy), evaluation: evaluationToJson(evaluation) };
+  return {
+    ...requestToJson(req),
+    policy: policyToJson(policy),
+    evaluation: evaluationToJson(evaluation),
+    still_missing: evaluation.stillMissing,
+  };
 }
 
 /** GET /api/v1/deployment-requests/{id}: the request, its reviews (with whether each still binds), the policy evaluation. */
@@ -107,6 +114,7 @@ export function requestDetailToJson(d: RequestDetail) {
     ...requestToJson(req),
     policy: policyToJson(d.policy),
     evaluation: evaluationToJson(d.evaluation),
+    still_missing: d.evaluation.stillMissing,
     as_deployer: d.asDeployer ? evaluationToJson(d.asDeployer) : null,
     latest_validation: d.latestValidation
       ? {
@@ -127,7 +135,7 @@ export function requestDetailToJson(d: RequestDetail) {
       preview: reviewPreviewOf(r.previewSummary),
       created_at: iso(r.createdAt),
       lapsed_at: iso(r.lapsedAt),
-      /** null while the review binds; artifact_changed or validation_changed once it lapsed. */
+      /** null while the review binds; artifact_changed or validation_failed once it lapsed. */
       lapse: r.lapse,
       counted: r.counted,
     })),
@@ -253,6 +261,19 @@ export async function deployByConfigJson(db: Db, store: ArtifactStore, actor: Ac
 export async function withdrawJson(db: Db, actor: Actor, id: string, raw: Record<string, unknown>) {
   const { reason } = withdrawBody.parse(raw);
   return requestWithEvaluation(db, await withdrawRequest(db, actor, id, reason ?? ''));
+}
+
+/** The requester's amendment: only what the body names changes. */
+export async function amendJson(db: Db, actor: Actor, id: string, raw: Record<string, unknown>) {
+  const b = amendRequestBody.parse(raw);
+  const amended = await amendRequest(db, actor, id, {
+    modelId: b.model_id,
+    rationale: b.rationale,
+    replaceExisting: b.replace_existing,
+    backupExisting: b.backup_existing,
+    validateBeforeDeployment: b.validate_before_deployment,
+  });
+  return requestWithEvaluation(db, amended);
 }
 
 export async function submitJson(db: Db, actor: Actor, id: string) {

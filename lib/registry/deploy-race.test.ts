@@ -1,6 +1,7 @@
 /**
  * Issue 16: concurrent deploys to one age range answer one 200 and otherwise 409s with a code,
  * never 500, on PostgreSQL (several connections, real serialization failures) and on PGlite.
+ * Issue 12: concurrent deploys of one approved request deploy it once (its claim), and nothing lapses.
  * The deploys go through the real route handlers (Request → Response) over a real database and
  * artifact store; every contender is a real export of its own small training job.
  */
@@ -17,6 +18,7 @@ import { writeTorchCheckpoint } from '../formats/torch-write';
 import { randomAutoencoder } from '../formats/test-support/autoencoders';
 import { exportModelFromTrainingJob } from './exports';
 import { createDeploymentRequest, reviewRequest } from './requests';
+import { DEPLOY_CLAIM_TTL_MS } from './requests/deploy-request';
 import { registerTrainingJob } from './training-jobs';
 import { conflictCounters } from './transactions';
 import { validateExportedModel } from './validate';
@@ -224,4 +226,148 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
       expect((await r.db.deploymentRequest.findUniqueOrThrow({ where: { id: a.requestId! } })).state).toBe('approved');
     }
   }, 120_000);
+});
+
+const SAME_REQUEST_RACERS = 20;
+
+describe.each(testTargets())(`%s: ${SAME_REQUEST_RACERS} concurrent deploys of one approved request`, (target) => {
+  let r: Awaited<ReturnType<typeof openRaceRegistry>>;
+  let requestDeploy: Route;
+  let token: string;
+  let requestId: string;
+
+  beforeAll(async () => {
+    r = await openRaceRegistry(target);
+    g.__drawbridgeDb = Promise.resolve({ db: r.db, adapter: r.adapter, close: async () => {} });
+    g.__drawbridgeStore = r.store;
+    requestDeploy = (await import('@/app/api/v1/deployment-requests/[id]/deploy/route')) as unknown as Route;
+    token = (await createApiToken(r.db, r.actor('deployer'), 'race')).token;
+    await r.db.reviewPolicy.create({
+      data: { environment: 'production', requiredApprovals: 1, requirePreviewSummary: false },
+    });
+    const vsBytes = new Uint8Array(
+      fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'age-2-3.validation.safetensors')),
+    );
+    const put = async (bytes: Uint8Array, mediaType: string, originalName: string) => ({
+      ...(await r.store.put(bytes)),
+      mediaType,
+      originalName,
+    });
+    const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
+      jobName: 'one-request-2-3',
+      configParameters: { input_dim: 832, hidden_dims: [16], age_group_min: 2, age_group_max: 3 },
+      checkpoint: await put(
+        writeTorchCheckpoint(randomAutoencoder(832, [16], 7), {}),
+        'application/x-pytorch-checkpoint',
+        'one.pth',
+      ),
+      validationSet: await put(vsBytes, 'application/x-safetensors', 'age-2-3.validation.safetensors'),
+      report: { finalLoss: 0.01, metricsSummary: {} },
+    });
+    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: job.id,
+      exportFormat: 'safetensors',
+      ageGroupMin: 2,
+      ageGroupMax: 3,
+    });
+    // "Validate again" on: the winner writes a new (passing) run, which must lapse nothing.
+    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), {
+      modelId: exp.modelId,
+      environment: 'production',
+      validateBeforeDeployment: true,
+      rationale: 'One request, deployed by a double click (or twenty).',
+    });
+    requestId = req.id;
+    expect((await validateExportedModel(r.db, r.store, r.actor('reviewer'), exp.modelId)).errors).toEqual([]);
+    await reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve', comment: 'ok' });
+  }, 120_000);
+
+  afterAll(async () => {
+    g.__drawbridgeDb = undefined;
+    g.__drawbridgeStore = undefined;
+    await r?.cleanup();
+  });
+
+  it('deploys once: the others answer 409 deploy_in_progress or the same deployment; nothing lapses', async () => {
+    const t0 = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: SAME_REQUEST_RACERS }, async () => {
+        const res = await requestDeploy.POST(
+          new Request('http://test/api', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: '{}',
+          }),
+          { params: Promise.resolve({ id: requestId }) },
+        );
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      }),
+    );
+    const tally: Record<string, number> = {};
+    for (const a of answers) {
+      const k = a.status === 200 ? '200' : `${a.status} ${String(a.body.code)}`;
+      tally[k] = (tally[k] ?? 0) + 1;
+    }
+    console.log(
+      `[deploy-race ${target}] ${SAME_REQUEST_RACERS} deploys of one request in ${Date.now() - t0} ms: ${JSON.stringify(tally)}`,
+    );
+
+    const made = await r.db.ageGroupModel.findMany({ where: { requestId } });
+    expect(made).toHaveLength(1);
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const a of ok) expect(a.body).toMatchObject({ deployment_id: made[0].id, request_id: requestId });
+    for (const a of answers.filter((x) => x.status !== 200))
+      expect({ status: a.status, code: a.body.code }).toEqual({ status: 409, code: 'deploy_in_progress' });
+    const req = await r.db.deploymentRequest.findUniqueOrThrow({ where: { id: requestId } });
+    expect(req).toMatchObject({ state: 'deployed', deployClaimToken: null, deployClaimedAt: null });
+    expect(await r.db.review.count({ where: { requestId, lapsedAt: { not: null } } })).toBe(0);
+    expect(await r.db.auditEvent.count({ where: { action: 'request.deploy', subjectId: requestId } })).toBe(1);
+    expect(await r.db.auditEvent.count({ where: { action: 'request.lapse', subjectId: requestId } })).toBe(0);
+
+    // Once deployed, another deploy answers the same deployment (200), changing nothing.
+    const again = await requestDeploy.POST(
+      new Request('http://test/api', { method: 'POST', headers: { authorization: `Bearer ${token}` } }),
+      { params: Promise.resolve({ id: requestId }) },
+    );
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ deployment_id: made[0].id, database_updated: false });
+    expect(await r.db.ageGroupModel.count()).toBe(1);
+  }, 120_000);
+
+  it('a stale claim (a crashed deploy) expires; a live one answers deploy_in_progress', async () => {
+    const exp = await r.db.modelExport.findFirstOrThrow();
+    const req = await createDeploymentRequest(r.db, r.actor('reviewer'), {
+      modelId: exp.modelId,
+      environment: 'staging',
+      validateBeforeDeployment: false,
+      rationale: 'The same export, for staging.',
+    });
+    await r.db.reviewPolicy.create({
+      data: { environment: 'staging', requiredApprovals: 1, requirePreviewSummary: false },
+    });
+    await reviewRequest(r.db, r.actor('admin'), req.id, { decision: 'approve', comment: 'ok' });
+    const post = () =>
+      requestDeploy.POST(
+        new Request('http://test/api', { method: 'POST', headers: { authorization: `Bearer ${token}` } }),
+        { params: Promise.resolve({ id: req.id }) },
+      );
+    await r.db.deploymentRequest.update({
+      where: { id: req.id },
+      data: { deployClaimedAt: new Date(), deployClaimToken: 'held-by-a-live-deploy' },
+    });
+    const busy = await post();
+    expect(busy.status).toBe(409);
+    expect(await busy.json()).toMatchObject({ code: 'deploy_in_progress' });
+    await r.db.deploymentRequest.update({
+      where: { id: req.id },
+      data: { deployClaimedAt: new Date(Date.now() - DEPLOY_CLAIM_TTL_MS - 1000), deployClaimToken: 'crashed' },
+    });
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(await r.db.deploymentRequest.findUniqueOrThrow({ where: { id: req.id } })).toMatchObject({
+      state: 'deployed',
+      deployClaimToken: null,
+    });
+  }, 60_000);
 });

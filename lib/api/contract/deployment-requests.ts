@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS } from '../../registry/deploy';
 import { BREAK_GLASS_REASON_MIN, RATIONALE_MIN, REVIEW_DECISIONS } from '../../registry/requests/schemas';
 import { REQUEST_ACTIONS, REQUEST_STATES } from '../../registry/review-state';
-import { MAX_PAGE } from '../params';
+import { MAX_PAGE, strictBoolean } from '../params';
 import { booleanParam, dateTime, environmentName, exportFormat, jsonObject, pageOf, sha256 } from './common';
 import { deploymentResponse } from './deployments';
 import { ageRangeOverrideResponse } from './models';
@@ -76,12 +76,29 @@ export const breakGlassBody = z.object({
 
 export const withdrawBody = z.object({ reason: z.string().max(2000).optional() });
 
+/** Body of POST /api/v1/deployment-requests/{id}/amend: what the requester changes; the rest stays. */
+export const amendRequestBody = z.object({
+  model_id: z.string().min(1).max(200).describe('Another export of the same age range (new bytes)').optional(),
+  rationale: z
+    .string()
+    .meta({ description: `Why, at least ${RATIONALE_MIN} characters`, minLength: RATIONALE_MIN, maxLength: 4000 })
+    .optional(),
+  replace_existing: strictBoolean.describe('Replace the active model of the range (true/false/1/0)').optional(),
+  backup_existing: strictBoolean.describe('Keep the replaced deployment as the backup (true/false/1/0)').optional(),
+  validate_before_deployment: strictBoolean.describe('Validate again when deploying (true/false/1/0)').optional(),
+});
+
 // ---------------------------------------------------------------------------------------------
 // Responses
 
 export const personResponse = z.object({ id: z.string(), name: z.string(), email: z.email() });
 
-const lapseCause = z.enum(['artifact_changed', 'validation_changed']);
+const lapseCause = z.enum(['artifact_changed', 'validation_failed']);
+
+/** What the deploy would refuse now (replace conflict, validation, threshold, age range), with the fix. */
+export const stillMissingResponse = z
+  .array(z.object({ code: z.string(), message: z.string(), fix: z.string().describe('What to do about it') }))
+  .describe('What the deploy would refuse now, checked while the request waits; it blocks approval until empty');
 
 export const policyEvaluationResponse = z.object({
   satisfied: z.boolean(),
@@ -119,7 +136,7 @@ export const deploymentRequestResponse = z.object({
 
 export const deploymentRequestWithPolicyResponse = z.intersection(
   deploymentRequestResponse,
-  z.object({ policy: reviewPolicyResponse, evaluation: policyEvaluationResponse }),
+  z.object({ policy: reviewPolicyResponse, evaluation: policyEvaluationResponse, still_missing: stillMissingResponse }),
 );
 
 /** The preview an approval carries, as the server verified it (null: the review carries none). */
@@ -139,6 +156,7 @@ export const deploymentRequestDetailResponse = z.intersection(
   z.object({
     policy: reviewPolicyResponse,
     evaluation: policyEvaluationResponse,
+    still_missing: stillMissingResponse,
     as_deployer: policyEvaluationResponse
       .nullable()
       .describe('The evaluation were the caller to deploy it (deployers only)'),
@@ -222,6 +240,7 @@ export const deploymentRequestSchemas = {
   ReviewResult: reviewResultResponse,
   BreakGlass: breakGlassBody,
   Withdraw: withdrawBody,
+  DeploymentRequestAmend: amendRequestBody,
 };
 
 const requestIdPath = z.object({ id: z.string().describe('Request id') });
@@ -284,7 +303,7 @@ export const requestPaths: PathTable = {
       operationId: 'deployDeploymentRequest',
       summary: 'Deploy an approved request',
       description:
-        'Re-checks the state, the reviewed hash, the latest validation and the whole policy (the deployer may not be its only approver) in the deploy’s transaction. A deploy that fails marks the request failed.',
+        'Re-checks the state, the reviewed hash, the latest validation, what the deploy would refuse (still_missing, answered with its own code) and the whole policy (the deployer may not be its only approver) in the deploy’s transaction. Idempotent: while another deploy of the request runs, 409 deploy_in_progress; once it has deployed, 200 with that deployment (database_updated false). A deploy that fails marks the request failed.',
       tag: 'reviews',
       permission: 'deployments.write',
       pathParams: requestIdPath,
@@ -312,6 +331,20 @@ export const requestPaths: PathTable = {
       permission: 'requests.create',
       pathParams: requestIdPath,
       body: { schema: 'Withdraw', as: 'params', description: 'Optional reason.' },
+      responses: { '200': { schema: 'DeploymentRequestWithPolicy' } },
+      errors: [404, 409, 415, 422],
+    },
+  },
+  '/api/v1/deployment-requests/{id}/amend': {
+    post: {
+      operationId: 'amendDeploymentRequest',
+      summary: 'Amend a request (its requester): another export, a flag or the rationale',
+      description:
+        'Approvals bind to the bytes: another export (new bytes) lapses them and reopens the request; a flag (replace_existing, backup_existing, validate_before_deployment) or the rationale keeps them, and an approved request stays approved while the policy is met.',
+      tag: 'reviews',
+      permission: 'requests.create',
+      pathParams: requestIdPath,
+      body: { schema: 'DeploymentRequestAmend', as: 'params', required: true, description: 'What changes.' },
       responses: { '200': { schema: 'DeploymentRequestWithPolicy' } },
       errors: [404, 409, 415, 422],
     },
