@@ -69,11 +69,11 @@ const post = (h: Record<string, Handler>, url: string, body: FormData) =>
     params: Promise.resolve({}),
   });
 
-const meta = (name: string) =>
+const meta = (name: string, config: Record<string, unknown> = g0.config_parameters) =>
   JSON.stringify({
     job_name: name,
     environment: 'local',
-    config_parameters: g0.config_parameters,
+    config_parameters: config,
     status: 'completed',
     report: {
       final_loss: 0.01,
@@ -293,7 +293,8 @@ describe('refused uploads keep no bytes', () => {
       jobs,
       J,
       form([
-        ['metadata', meta('good')],
+        // The fixture's training_config says ages 3–4: metadata naming the demo's 2–3 would contradict it.
+        ['metadata', meta('good', { ...g0.config_parameters, age_group_min: 3, age_group_max: 4 })],
         ['checkpoint', small],
       ]),
     );
