@@ -63,6 +63,11 @@ export const OPTIONS = {
   approvals: { type: 'string' },
   preview: { type: 'boolean' },
   'no-preview': { type: 'boolean' },
+  // requests amend: each flag either way, and another export
+  'no-replace': { type: 'boolean' },
+  backup: { type: 'boolean' },
+  validate: { type: 'boolean' },
+  model: { type: 'string' },
   // users
   role: { type: 'string' },
   'password-stdin': { type: 'boolean' },

@@ -37,6 +37,7 @@ export const API = {
   requestBreakGlass: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/break-glass`,
   requestWithdraw: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/withdraw`,
   requestSubmit: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/submit`,
+  requestAmend: (id: string) => `/api/v1/deployment-requests/${encodeURIComponent(id)}/amend`,
   policies: '/api/v1/review-policies',
   policy: (environment: string) => `/api/v1/review-policies/${encodeURIComponent(environment)}`,
   backup: '/api/v1/backup',

@@ -244,6 +244,16 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./requests')).requestsSubmit,
   },
   {
+    name: 'requests amend',
+    usage:
+      'requests amend REQUEST_ID [--model MODEL_ID] [--rationale TEXT] [--replace | --no-replace] [--backup | --no-backup] [--validate | --no-validate] [--json]',
+    summary: 'Change a request you opened: its export, a flag or the rationale.',
+    maxArgs: 1,
+    options: ['model', 'rationale', 'replace', 'no-replace', 'backup', 'no-backup', 'validate', 'no-validate', 'json'],
+    remote: true,
+    load: async () => (await import('./requests')).requestsAmend,
+  },
+  {
     name: 'policy show',
     usage: 'policy show [--json]',
     summary: 'Show each environment’s review policy.',

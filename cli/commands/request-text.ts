@@ -12,10 +12,18 @@ export type DetailJson = Awaited<ReturnType<typeof requestDetailJson>>;
 export type ListJson = Awaited<ReturnType<typeof listRequestsJson>>;
 export type PolicyJson = Awaited<ReturnType<typeof setPolicyJson>>;
 
-function stillNeeds(e: { satisfied: boolean; approvals: number; required: number; reasons: string[] }): string {
+type Missing = { code: string; message: string; fix: string }[];
+
+/** The policy's reasons; what the deploy would refuse is said once, with its fix. */
+function stillNeeds(
+  e: { satisfied: boolean; approvals: number; required: number; reasons: string[] },
+  missing: Missing,
+): string {
+  const said = new Set(missing.map((m) => m.message));
+  const lines = [...missing.map((m) => `${m.message} Fix: ${m.fix}`), ...e.reasons.filter((r) => !said.has(r))];
   return (
     `approvals ${e.approvals} of ${e.required}${e.satisfied ? ' (policy satisfied)' : ''}\n` +
-    (e.reasons.length ? `still needs:\n${e.reasons.map((r) => `  - ${r}`).join('\n')}\n` : '')
+    (lines.length ? `still needs:\n${lines.map((r) => `  - ${r}`).join('\n')}\n` : '')
   );
 }
 
@@ -30,7 +38,7 @@ export function requestText(r: RequestJson, verb = 'request'): string {
       requester: r.requester.email,
       policy: `${r.policy.required_approvals} approval(s)${r.policy.require_preview_summary ? ', preview summary required' : ''}${r.policy.is_default ? ' (default)' : ''}`,
     }) +
-    stillNeeds(r.evaluation)
+    stillNeeds(r.evaluation, r.still_missing)
   );
 }
 
@@ -83,7 +91,7 @@ export function detailText(d: DetailJson): string {
       deployments:
         d.deployments.map((x) => `${x.id}${x.break_glass_reason ? ' (break-glass)' : ''}`).join(', ') || null,
     }) +
-    stillNeeds(d.evaluation) +
+    stillNeeds(d.evaluation, d.still_missing) +
     reviews +
     (d.available_actions.length ? `you may: ${d.available_actions.join(', ')}\n` : '')
   );

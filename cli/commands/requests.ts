@@ -4,6 +4,7 @@
  * Local mode calls the same lib/api operations as the routes, so both modes print the same JSON.
  */
 import {
+  amendJson,
   breakGlassJson,
   createRequestJson,
   deployRequestJson,
@@ -64,8 +65,9 @@ async function act<T>(
 export const requestsCreate: CommandImpl = {
   help: `Open a deployment request: deploy export MODEL_ID (for its own age group) to an environment with
 these deployment flags, for the reason given. Reviewers are notified; once the environment's review
-policy is satisfied (approvals bound to the export's SHA-256 and latest validation run, never the
-requester's own) it is approved and a deployer can deploy it ("drawbridge requests deploy ID", or
+policy is satisfied (approvals bound to the export's SHA-256 and a passing validation of it, never
+the requester's own) and nothing the deploy checks is missing (e.g. another model serves the range
+and --replace was not given: amend it with "requests amend ID --replace") it is approved and a deployer can deploy it ("drawbridge requests deploy ID", or
 "drawbridge deploy" with the same config).
 
 Options:
@@ -150,8 +152,9 @@ function dropUndefined(o: Record<string, unknown>): Record<string, unknown> {
 
 export const requestsShow: CommandImpl = {
   help: `Show a deployment request: its config and rationale, the export's latest validation, each review
-(whether it still counts, or lapsed because the bytes or the validation run changed), the review
-policy, what the request still needs, its deployments, and what you may do with it.
+(whether it still counts, or lapsed because the bytes changed or a validation run of them failed),
+the review policy, what the request still needs (what the deploy would refuse now, with the fix),
+its deployments, and what you may do with it.
 
 Options:
   --json         Print the request detail as JSON.
@@ -175,8 +178,9 @@ Example:
 
 export const reviewCommand: CommandImpl = {
   help: `Review a deployment request. You can never review a request you opened (self_review). An approval
-binds to the request's SHA-256 and the export's latest validation run, which must pass
-(validation_required otherwise); it lapses when either changes. Where the environment's policy
+binds to the request's SHA-256 and a passing verdict on those bytes: the export's latest validation
+run must pass (validation_required otherwise); a later passing run keeps it, a failing one (or new
+bytes) lapses it. Where the environment's policy
 requires it, an approval must carry your reconstruction preview summary of these bytes, verified
 by the server: pass it with --preview-summary (the JSON the model page's preview produces). The
 server recomputes its numbers with onnxruntime-node on the same export and validation set and
@@ -226,9 +230,12 @@ Examples:
 
 export const requestsDeploy: CommandImpl = {
   help: `Deploy an approved deployment request with its reviewed config. The deploy re-checks, in its own
-transaction, the request's state, the reviewed SHA-256, the latest validation and the whole policy (a
-deployer may not be the only approver of what they deploy). A deploy that fails (an active model in
-the way, a failed validation) marks the request failed with the reason.
+transaction, the request's state, the reviewed SHA-256, the latest validation, what it would refuse
+(an active model in the way without --replace: the request goes back to open, amend it) and the
+whole policy (a deployer may not be the only approver of what they deploy). Deploying a request
+twice is safe: while another deploy of it runs the answer is deploy_in_progress (exit 1, retry),
+and once it has deployed you get that deployment again. A deploy that fails (a failed validation,
+corrupt bytes) marks the request failed with the reason.
 
 Options:
   --break-glass REASON     Admins only: deploy an open, approved or failed request without its
@@ -309,6 +316,59 @@ Example:
       (db, actor) => submitJson(db, actor, id),
     );
     ctx.out(ctx.v.json ? json(r) : requestText(r, 'submitted request'));
+    return 0;
+  },
+};
+
+/** --X / --no-X: true, false, or undefined (leave it as it is); both is a usage error. */
+function eitherWay(v: Values, name: 'replace' | 'backup' | 'validate', cmd: string): boolean | undefined {
+  const yes = v[name];
+  const no = v[`no-${name}`];
+  if (yes && no) throw new UsageError(`give --${name} or --no-${name}, not both`, cmd);
+  return yes ? true : no ? false : undefined;
+}
+
+export const requestsAmend: CommandImpl = {
+  help: `Change a deployment request you opened. Approvals bind to the bytes: pointing it at another
+export (--model, same age range) lapses them and reopens the request; a flag or the rationale keeps
+them, and an approved request stays approved while the policy is met. "requests show" lists what
+the deploy would refuse now ("still missing") with the fix, e.g. "Tick Replace: ages 3–4 in
+production are served by …": amend with --replace.
+
+Options:
+  --model MODEL_ID          Another export of the same age range.
+  --rationale TEXT          A new rationale (at least 10 characters).
+  --replace | --no-replace  Replace the model now active for this age group and environment, or not.
+  --backup | --no-backup    Keep the replaced deployment as a backup, or retire it.
+  --validate | --no-validate  Validate again when deploying, or not.
+  --json                    Print the request (with its policy, evaluation and still_missing) as JSON.
+
+Example:
+  drawbridge requests amend clx2k0c1d0000abcd1234efgh --replace
+`,
+  async run(ctx) {
+    const { v, out } = ctx;
+    const cmd = 'requests amend';
+    const id = requestId(ctx.args, cmd);
+    const body = dropUndefined({
+      model_id: v.model,
+      rationale: v.rationale,
+      replace_existing: eitherWay(v, 'replace', cmd),
+      backup_existing: eitherWay(v, 'backup', cmd),
+      validate_before_deployment: eitherWay(v, 'validate', cmd),
+    });
+    if (!Object.keys(body).length)
+      throw new UsageError(
+        'requests amend needs something to change: --model, --rationale, --[no-]replace, --[no-]backup or --[no-]validate',
+        cmd,
+      );
+    const r = await act<RequestJson>(
+      ctx,
+      cmd,
+      (remote) => remote.post(API.requestAmend(id), { json: body }),
+      (db, actor) => amendJson(db, actor, id, body),
+    );
+    out(v.json ? json(r) : requestText(r, 'amended request'));
     return 0;
   },
 };
