@@ -207,13 +207,13 @@ export function reviewPreviewOf(json: unknown): ReviewPreview | null {
   };
 }
 
-/** Each user's latest preview summary of an export's current bytes. */
+/** Each user's latest verified preview summary of an export's current bytes (what an approval would carry). */
 export async function latestPreviewSummaries(db: Db, actor: Actor, modelExportId: string) {
   requirePermission(actor, 'reviews.read');
   const exp = await db.modelExport.findUnique({ where: { id: modelExportId }, select: { checksum: true } });
   if (!exp) return [];
   const rows = await db.previewSummary.findMany({
-    where: { modelExportId, artifactSha256: exp.checksum },
+    where: { modelExportId, artifactSha256: exp.checksum, verifiedAt: { not: null } },
     orderBy: { createdAt: 'desc' },
     include: { user: { select: { id: true, name: true } } },
     take: 50,
