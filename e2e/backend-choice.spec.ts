@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures';
-import { authFile, consolePost } from './helpers';
+import { authFile, exportDemoJob } from './helpers';
 
 // The preview's backend choice (issue 12, item 6), in the 'webgpu' project: Chromium launched with
 // --enable-unsafe-webgpu (playwright.config.ts).
@@ -18,16 +18,7 @@ test.use({ storageState: authFile('reviewer') });
 
 test('automatic refuses SwiftShader and says why; a chosen backend is remembered across reloads', async ({ page }) => {
   test.setTimeout(180_000);
-  const jobs = await (await page.request.get('/api/v1/training/jobs?page_size=100')).json();
-  const job = jobs.jobs.find((j: { job_name: string }) => j.job_name === 'autoencoder-age-9-12-2026-11');
-  const res = await consolePost(page.request, '/api/v1/training/models/export', {
-    training_job_id: job.id,
-    age_group_min: 9,
-    age_group_max: 12,
-    export_format: 'onnx',
-  });
-  expect(res.status(), await res.text()).toBe(200);
-  const { model_id } = await res.json();
+  const model_id = await exportDemoJob(page.request, 'autoencoder-age-9-12-2026-11', { min: 9, max: 12 });
 
   await page.goto(`/models/${model_id}`);
   // The flag took: the page itself gets the SwiftShader adapter.

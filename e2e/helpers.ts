@@ -79,3 +79,23 @@ export async function approve(page: Page, requestUrl: string, comment: string) {
   await form.getByRole('button', { name: 'Submit review' }).click();
   await expect(form.getByText('Approved.')).toBeVisible();
 }
+
+/** Exports a demo training job (by name) for its ages as the signed-in user; returns the model id. */
+export async function exportDemoJob(
+  request: APIRequestContext,
+  jobName: string,
+  ages: { min: number; max: number },
+  format: 'onnx' | 'pytorch' = 'onnx',
+): Promise<string> {
+  const jobs = await (await request.get('/api/v1/training/jobs?page_size=100')).json();
+  const job = jobs.jobs.find((j: { job_name: string }) => j.job_name === jobName);
+  expect(job, `demo job ${jobName}`).toBeTruthy();
+  const res = await consolePost(request, '/api/v1/training/models/export', {
+    training_job_id: job.id,
+    age_group_min: ages.min,
+    age_group_max: ages.max,
+    export_format: format,
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  return (await res.json()).model_id as string;
+}

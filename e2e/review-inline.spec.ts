@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { consolePost, pageAs } from './helpers';
+import { consolePost, exportDemoJob, pageAs } from './helpers';
 
 // Review where the decision is made (issue 12, item 5): two reviewers approve from the request page
 // itself. Each sees the candidate's reconstruction preview run inline, and one submit attaches that
@@ -10,20 +10,10 @@ import { consolePost, pageAs } from './helpers';
 const JOB = 'autoencoder-age-9-12-2026-11';
 
 async function exportAndValidate(page: Page): Promise<string> {
-  const jobs = await (await page.request.get('/api/v1/training/jobs?page_size=100')).json();
-  const job = jobs.jobs.find((j: { job_name: string }) => j.job_name === JOB);
-  expect(job, `demo job ${JOB}`).toBeTruthy();
-  const res = await consolePost(page.request, '/api/v1/training/models/export', {
-    training_job_id: job.id,
-    age_group_min: 9,
-    age_group_max: 12,
-    export_format: 'onnx',
-  });
-  expect(res.status(), await res.text()).toBe(200);
-  const { model_id } = await res.json();
+  const model_id = await exportDemoJob(page.request, JOB, { min: 9, max: 12 });
   const v = await consolePost(page.request, '/api/v1/training/models/validate', { model_id });
   expect((await v.json()).is_valid).toBe(true);
-  return model_id as string;
+  return model_id;
 }
 
 /** Opens the request, waits for the inline preview's run, and returns the approve form. */
@@ -98,8 +88,9 @@ test('two reviewers approve from the request page, each attaching the inline pre
   await expect(dana.getByLabel('2 of 2 approvals')).toBeVisible();
   const reviews = dana.getByRole('region', { name: 'Reviews' }).locator('ol > li');
   await expect(reviews).toHaveCount(2);
-  // Each approval shows its preview: "preview verified" once the server vouches for it (issue 12, item 4).
-  for (const r of await reviews.all()) await expect(r.getByText(/^preview (verified|attached)/)).toBeVisible();
+  // Each approval shows the preview the server verified, on the reviewer's backend (issue 12, item 4).
+  for (const r of await reviews.all())
+    await expect(r.getByText(/^preview verified · wasm, \d+ threads? · \d+ of 100 flagged$/)).toBeVisible();
 
   const detail = await (await dana.request.get(`/api/v1/deployment-requests/${requestUrl.split('/').pop()}`)).json();
   expect(detail.state).toBe('approved');
@@ -107,11 +98,11 @@ test('two reviewers approve from the request page, each attaching the inline pre
   for (const r of detail.reviews as {
     decision: string;
     preview_summary: unknown;
-    preview?: { verified: boolean; backend: string };
+    preview: { verified: boolean; backend: string };
   }[]) {
     expect(r.decision).toBe('approve');
     expect(r.preview_summary).toMatchObject({ summary: { model_id: modelId, samples: 100 } });
     // This Chromium has no WebGPU adapter, so automatic ran WASM.
-    if (r.preview) expect(r.preview).toMatchObject({ verified: true, backend: 'wasm' });
+    expect(r.preview).toMatchObject({ verified: true, backend: 'wasm', samples: 100 });
   }
 });
