@@ -81,6 +81,13 @@ function metadataOf(form: FormData): { metadata?: Record<string, unknown>; error
       n >= 0 ? null : 'Enter a number of seconds, 0 or more.',
     ),
   };
+  const age = (n: number) => (n >= 2 && n <= 18 ? null : 'Enter an age from 2 to 18 years.');
+  const ageMin = optionalNumber(form, 'age_group_min', errors, age);
+  const ageMax = optionalNumber(form, 'age_group_max', errors, age);
+  if ((ageMin === undefined) !== (ageMax === undefined))
+    errors[ageMin === undefined ? 'age_group_min' : 'age_group_max'] = ['Give both ages, or neither.'];
+  else if (ageMin !== undefined && ageMax !== undefined && ageMin >= ageMax)
+    errors.age_group_max = ['The maximum age must be greater than the minimum age.'];
   const hasReport = Object.values(report).some((v) => v !== undefined);
   if (hasReport && finalLoss === undefined) errors.final_loss = ['A report needs its final loss.'];
   if (Object.keys(errors).length) return { errors };
@@ -90,6 +97,7 @@ function metadataOf(form: FormData): { metadata?: Record<string, unknown>; error
     status: text('status') || 'completed',
     ...(text('dataset_path') ? { dataset_path: text('dataset_path') } : {}),
     ...(config ? { config_parameters: config } : {}),
+    ...(ageMin !== undefined && ageMax !== undefined ? { age_group_min: ageMin, age_group_max: ageMax } : {}),
     ...(hasReport ? { report: Object.fromEntries(Object.entries(report).filter(([, v]) => v !== undefined)) } : {}),
   };
   return { metadata, errors };
@@ -223,6 +231,29 @@ export function TrainingJobUploadForm({ maxArtifactBytes }: { maxArtifactBytes: 
           />
         </Field>
       </div>
+      <Field
+        id="age_group_min"
+        label="Trained for ages: minimum (optional)"
+        hint="Left empty: the checkpoint's training_config, else the configuration, names them."
+        errors={err('age_group_min')}
+      >
+        <input
+          id="age_group_min"
+          name="age_group_min"
+          inputMode="decimal"
+          className={inputClass}
+          {...aria('age_group_min')}
+        />
+      </Field>
+      <Field id="age_group_max" label="Trained for ages: maximum (optional)" errors={err('age_group_max')}>
+        <input
+          id="age_group_max"
+          name="age_group_max"
+          inputMode="decimal"
+          className={inputClass}
+          {...aria('age_group_max')}
+        />
+      </Field>
       <Field id="final_loss" label="Final loss (optional)" errors={err('final_loss')}>
         <input id="final_loss" name="final_loss" inputMode="decimal" className={inputClass} {...aria('final_loss')} />
       </Field>
