@@ -77,15 +77,21 @@ export const amendRequestAction = validatedAction(
   'requests.create',
   z.object({
     requestId: id,
-    modelId: z.string().min(1, 'Choose an export.'),
+    // "Keep the current export" posts an empty value; the form always posts every flag.
+    modelId: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
     rationale: z.preprocess((v) => (v === '' ? undefined : v), rationaleSchema.optional()),
+    replaceExisting: checkbox,
+    backupExisting: checkbox,
+    validateBeforeDeployment: checkbox,
   }),
   async ({ requestId, ...input }, { actor, db }) => {
     const r = await amendRequest(db, actor, requestId, input);
     refresh(requestId, r.modelExport.modelId);
     return {
       ok: true,
-      message: `Amended: the request now names ${r.modelExport.modelId}. Earlier approvals of other bytes have lapsed.`,
+      message: input.modelId
+        ? `Amended: the request now names ${r.modelExport.modelId}. Earlier approvals of other bytes have lapsed.`
+        : `Amended: the request is ${r.state}; its approvals stand (they bind to the bytes, which did not change).`,
       fieldErrors: {},
     };
   },

@@ -43,21 +43,41 @@ export function WithdrawRequestForm({ requestId }: { requestId: string }) {
   );
 }
 
+/** The flags a requester may amend, with the labels the request form uses. */
+const AMEND_FLAGS = [
+  ['replaceExisting', 'Replace the active model of this age range'],
+  ['backupExisting', 'Keep the replaced model as a restorable backup'],
+  ['validateBeforeDeployment', 'Validate again when deploying'],
+] as const;
+export type AmendFlags = Record<(typeof AMEND_FLAGS)[number][0], boolean>;
+
 export function AmendRequestForm({
   requestId,
   exports,
+  flags,
 }: {
   requestId: string;
   exports: { modelId: string; label: string }[];
+  flags: AmendFlags;
 }) {
   const [state, action, pending] = useActionState(amendRequestAction, initialActionState);
   const err = state.fieldErrors;
   return (
     <form action={action} className="space-y-2" noValidate>
       <input type="hidden" name="requestId" value={requestId} />
+      <fieldset className="space-y-1 text-sm">
+        <legend className="text-xs font-medium text-slate-700">
+          Deployment options (approvals stay: they bind to the bytes)
+        </legend>
+        {AMEND_FLAGS.map(([name, label]) => (
+          <label key={name} className="flex items-center gap-2">
+            <input type="checkbox" name={name} defaultChecked={flags[name]} /> {label}
+          </label>
+        ))}
+      </fieldset>
       <Field
         id="amend-model"
-        label="Another export of the same age range"
+        label="Another export of the same age range (optional)"
         errors={err.modelId}
         hint="Points the request at other bytes: approvals of the current bytes lapse."
       >
@@ -69,9 +89,7 @@ export function AmendRequestForm({
           aria-invalid={!!err.modelId}
           aria-describedby={err.modelId ? 'amend-model-error' : undefined}
         >
-          <option value="" disabled>
-            Choose an export…
-          </option>
+          <option value="">Keep the current export</option>
           {exports.map((e) => (
             <option key={e.modelId} value={e.modelId}>
               {e.label}
@@ -90,7 +108,7 @@ export function AmendRequestForm({
         />
       </Field>
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" disabled={pending || exports.length === 0} className={secondaryButton}>
+        <button type="submit" disabled={pending} className={secondaryButton}>
           {pending ? 'Amending…' : 'Amend request'}
         </button>
         <FormMessage state={state} />

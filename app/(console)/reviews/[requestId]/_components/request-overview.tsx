@@ -71,11 +71,12 @@ export function PolicyPanel({ detail: d }: { detail: RequestDetail }) {
     <Panel id="policy-h" title={`Policy for ${d.request.environment}`}>
       <p className="mt-1 text-sm text-slate-600">
         {d.policy.requiredApprovals} approval{d.policy.requiredApprovals === 1 ? '' : 's'} from people other than the
-        requester; validation passing on these bytes;
+        requester; validation passing on these bytes (an approval lapses if a later run on them fails);
         {d.policy.requirePreviewSummary
           ? ' each approval carries the reviewer’s reconstruction preview summary;'
           : ' preview summaries optional;'}{' '}
-        the deployer may not be the only approver.
+        nothing the deploy would refuse (a model serving the range without Replace, no threshold); the deployer may not
+        be the only approver.
         {d.policy.isDefault && ' (Defaults: no admin has set this environment’s policy.)'}
       </p>
       {d.state === 'open' || d.state === 'approved' || d.state === 'draft' || d.state === 'failed' ? (
@@ -86,8 +87,13 @@ export function PolicyPanel({ detail: d }: { detail: RequestDetail }) {
         ) : (
           <>
             <p className="mt-3 text-sm font-medium">Still missing:</p>
-            <ul className="mt-1 list-disc pl-5 text-sm text-amber-900">
-              {d.evaluation.reasons.map((r) => (
+            <ul className="mt-1 list-disc pl-5 text-sm text-amber-900" aria-label="Still missing">
+              {d.evaluation.stillMissing.map((m) => (
+                <li key={m.code} data-code={m.code}>
+                  <strong className="font-semibold">{m.fix}</strong> <span>({m.message})</span>
+                </li>
+              ))}
+              {otherReasons(d.evaluation).map((r) => (
                 <li key={r}>{r}</li>
               ))}
             </ul>
@@ -118,6 +124,12 @@ export function PolicyPanel({ detail: d }: { detail: RequestDetail }) {
       </p>
     </Panel>
   );
+}
+
+/** The policy's reasons that are not a deploy precondition (those are listed once, with their fix). */
+function otherReasons(e: RequestDetail['evaluation']): string[] {
+  const said = new Set(e.stillMissing.map((m) => m.message));
+  return e.reasons.filter((r) => !said.has(r));
 }
 
 function Kv({ k, children }: { k: string; children: React.ReactNode }) {

@@ -42,6 +42,11 @@ export function RoleActions({
             modelId: s.modelId,
             label: `${s.modelId} (${s.exportFormat}, ${s.checksum.slice(0, 8)}…)`,
           }))}
+          flags={{
+            replaceExisting: req.replaceExisting,
+            backupExisting: req.backupExisting,
+            validateBeforeDeployment: req.validateBeforeDeployment,
+          }}
         />
       </Block>,
     );
