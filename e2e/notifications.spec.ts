@@ -1,4 +1,4 @@
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { consolePost, pageAs } from './helpers';
 
@@ -33,6 +33,17 @@ async function openRequest(request: APIRequestContext, modelId: string, rational
   return (await res.json()).request_id as string;
 }
 
+/** Nina has no saved sign-in (she is created here): the form, then wait until it took. */
+async function signInAsNina(browser: Browser) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto('/sign-in?next=/inbox');
+  await page.getByLabel('Email').fill(nina.email);
+  await page.getByLabel('Password').fill(nina.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('current-role')).toHaveText('reviewer');
+  return page;
+}
+
 test.describe.configure({ mode: 'serial' });
 
 let requestId: string;
@@ -55,12 +66,7 @@ test('a reviewer added after a request opened finds it to do in the inbox; revie
   await admin.getByRole('button', { name: 'Create user' }).click();
   nina.password = await admin.getByLabel(new RegExp(`Password for ${nina.email}`)).inputValue();
 
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/sign-in?next=/inbox');
-  await page.getByLabel('Email').fill(nina.email);
-  await page.getByLabel('Password').fill(nina.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByTestId('current-role')).toHaveText('reviewer');
+  const page = await signInAsNina(browser);
   await expect(page.getByTestId('inbox-unread')).toBeVisible();
 
   await page.goto('/inbox?show=todo');
@@ -109,11 +115,7 @@ test('@mentions autocomplete by name from the keyboard; an unknown mention is re
   await expect(remy.getByRole('status').filter({ hasText: '@zed mentioned nobody' })).toBeVisible();
 
   // Nina hears of it in her inbox, with a link to the comment.
-  const page = await (await browser.newContext()).newPage();
-  await page.goto('/sign-in?next=/inbox');
-  await page.getByLabel('Email').fill(nina.email);
-  await page.getByLabel('Password').fill(nina.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await signInAsNina(browser);
   await page.goto('/inbox?show=todo');
   await expect(page.getByRole('listitem').filter({ hasText: 'Remy Reviewer mentioned you' })).toBeVisible();
 });
