@@ -56,6 +56,51 @@ async function openRaceRegistry(target: TestTarget) {
   };
 }
 
+type RaceRegistry = Awaited<ReturnType<typeof openRaceRegistry>>;
+
+/** The demo's 2–3 validation set, catalogued in the race's store. */
+async function putValidationSet(r: RaceRegistry) {
+  const bytes = new Uint8Array(
+    fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'age-2-3.validation.safetensors')),
+  );
+  return {
+    ...(await r.store.put(bytes)),
+    mediaType: 'application/x-safetensors',
+    originalName: 'age-2-3.validation.safetensors',
+  };
+}
+
+/**
+ * A small training run of its own (a real torch zip checkpoint of an 832-[16] autoencoder from
+ * `seed`, on the 2–3 validation set), registered and exported as safetensors for ages 2–3.
+ */
+async function exportSmallRun(
+  r: RaceRegistry,
+  jobName: string,
+  seed: number,
+  validationSet: Awaited<ReturnType<typeof putValidationSet>>,
+) {
+  const ckpt = writeTorchCheckpoint(randomAutoencoder(832, [16], seed), { race: seed });
+  const checkpoint = {
+    ...(await r.store.put(ckpt)),
+    mediaType: 'application/x-pytorch-checkpoint',
+    originalName: `${jobName}.pth`,
+  };
+  const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
+    jobName,
+    configParameters: { input_dim: 832, hidden_dims: [16], age_group_min: 2, age_group_max: 3 },
+    checkpoint,
+    validationSet,
+    report: { finalLoss: 0.01, metricsSummary: {} },
+  });
+  return exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+    trainingJobId: job.id,
+    exportFormat: 'safetensors',
+    ageGroupMin: 2,
+    ageGroupMax: 3,
+  });
+}
+
 const g = globalThis as unknown as { __drawbridgeDb?: Promise<OpenedDatabase>; __drawbridgeStore?: unknown };
 
 describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`, (target) => {
@@ -83,35 +128,10 @@ describe.each(testTargets())(`%s: ${RACERS} concurrent deploys to one age range`
     // Each contender is its own small training run (a real torch zip checkpoint of an 832-[16]
     // autoencoder, the demo's 2–3 validation set): real exports that stay cheap to validate, with
     // no sibling exports of one source to cross-check.
-    const vsBytes = new Uint8Array(
-      fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'age-2-3.validation.safetensors')),
-    );
-    const validationSet = {
-      ...(await r.store.put(vsBytes)),
-      mediaType: 'application/x-safetensors',
-      originalName: 'age-2-3.validation.safetensors',
-    };
+    const validationSet = await putValidationSet(r);
     const prepare = async (i: number) => {
       const kind = KINDS[i % KINDS.length];
-      const ckpt = writeTorchCheckpoint(randomAutoencoder(832, [16], 1000 + i), { race: i });
-      const checkpoint = {
-        ...(await r.store.put(ckpt)),
-        mediaType: 'application/x-pytorch-checkpoint',
-        originalName: `race-${i}.pth`,
-      };
-      const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
-        jobName: `race-2-3-${i}`,
-        configParameters: { input_dim: 832, hidden_dims: [16], age_group_min: 2, age_group_max: 3 },
-        checkpoint,
-        validationSet,
-        report: { finalLoss: 0.01, metricsSummary: {} },
-      });
-      const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-        trainingJobId: job.id,
-        exportFormat: 'safetensors',
-        ageGroupMin: 2,
-        ageGroupMax: 3,
-      });
+      const exp = await exportSmallRun(r, `race-2-3-${i}`, 1000 + i, validationSet);
       let requestId: string | null = null;
       if (kind !== 'config-break-glass') {
         // Every tenth deploy validates again before activating; the rest race straight to the transaction.
@@ -245,31 +265,7 @@ describe.each(testTargets())(`%s: ${SAME_REQUEST_RACERS} concurrent deploys of o
     await r.db.reviewPolicy.create({
       data: { environment: 'production', requiredApprovals: 1, requirePreviewSummary: false },
     });
-    const vsBytes = new Uint8Array(
-      fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'prisma', 'demo', 'age-2-3.validation.safetensors')),
-    );
-    const put = async (bytes: Uint8Array, mediaType: string, originalName: string) => ({
-      ...(await r.store.put(bytes)),
-      mediaType,
-      originalName,
-    });
-    const job = await registerTrainingJob(r.db, r.actor('reviewer'), {
-      jobName: 'one-request-2-3',
-      configParameters: { input_dim: 832, hidden_dims: [16], age_group_min: 2, age_group_max: 3 },
-      checkpoint: await put(
-        writeTorchCheckpoint(randomAutoencoder(832, [16], 7), {}),
-        'application/x-pytorch-checkpoint',
-        'one.pth',
-      ),
-      validationSet: await put(vsBytes, 'application/x-safetensors', 'age-2-3.validation.safetensors'),
-      report: { finalLoss: 0.01, metricsSummary: {} },
-    });
-    const exp = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job.id,
-      exportFormat: 'safetensors',
-      ageGroupMin: 2,
-      ageGroupMax: 3,
-    });
+    const exp = await exportSmallRun(r, 'one-request-2-3', 7, await putValidationSet(r));
     // "Validate again" on: the winner writes a new (passing) run, which must lapse nothing.
     const req = await createDeploymentRequest(r.db, r.actor('reviewer'), {
       modelId: exp.modelId,

@@ -48,15 +48,19 @@ describe.each(testTargets())('deploy preconditions on %s', (target: TestTarget) 
   afterAll(async () => r?.cleanup());
 
   const state = async (id: string) => (await r.db.deploymentRequest.findUniqueOrThrow({ where: { id } })).state;
+  /** A validated 3–4 export in `format`, and the requester's request (without Replace) to deploy it. */
+  async function requestFor(
+    format: 'pytorch' | 'safetensors',
+    environment: 'production' | 'staging',
+    rationale: string,
+  ) {
+    const e = await exportDemoJob(r, 3, 4, format);
+    expect((await validateExportedModel(r.db, r.store, requester, e.modelId)).is_valid).toBe(true);
+    return { e, req: await createDeploymentRequest(r.db, requester, { modelId: e.modelId, environment, rationale }) };
+  }
 
   it('a conflicting request shows the blocking reason before any review; amending the flag clears it; the deploy keeps the approvals', async () => {
-    const b = await exportDemoJob(r, 3, 4, 'pytorch');
-    expect((await validateExportedModel(r.db, r.store, requester, b.modelId)).is_valid).toBe(true);
-    const req = await createDeploymentRequest(r.db, requester, {
-      modelId: b.modelId,
-      environment: 'production',
-      rationale: 'Retrained 3–4 model, without ticking Replace.',
-    });
+    const { e: b, req } = await requestFor('pytorch', 'production', 'Retrained 3–4 model, without ticking Replace.');
     expect(req.replaceExisting).toBe(false);
 
     // Right after submit, before any review: the deploy's refusal, in words, with the fix.
@@ -114,13 +118,7 @@ describe.each(testTargets())('deploy preconditions on %s', (target: TestTarget) 
   });
 
   it('another deployment while a request waits puts it back to missing; the failing check keeps the request from failing', async () => {
-    const c = await exportDemoJob(r, 3, 4, 'safetensors');
-    expect((await validateExportedModel(r.db, r.store, requester, c.modelId)).is_valid).toBe(true);
-    const req = await createDeploymentRequest(r.db, requester, {
-      modelId: c.modelId,
-      environment: 'staging',
-      rationale: 'The safetensors build for staging.',
-    });
+    const { req } = await requestFor('safetensors', 'staging', 'The safetensors build for staging.');
     await setReviewPolicy(r.db, admin, { environment: 'staging', requiredApprovals: 1, requirePreviewSummary: false });
     await reviewRequest(r.db, rita, req.id, { decision: 'approve' });
     expect(await state(req.id)).toBe('approved');

@@ -55,7 +55,9 @@ export function ReviewList({
                 {r.counted && <Badge tone="green">counts</Badge>}
                 {r.lapse && (
                   <Badge tone="amber">
-                    {r.lapse === 'artifact_changed' ? 'lapsed: other bytes' : 'lapsed: newer validation run'}
+                    {r.lapse === 'artifact_changed'
+                      ? 'lapsed: other bytes'
+                      : 'lapsed: a validation run of these bytes failed'}
                   </Badge>
                 )}
                 <PreviewBadge json={r.previewSummary} approve={r.decision === 'approve'} />
