@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewSummaryFromReconstruction } from '../lib/preview/test-support/summary';
+import { reconstruction } from '../lib/workers/tasks';
 import { runCli, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
@@ -26,6 +28,24 @@ function ok(r: Run): Run {
 }
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** preview.json as the model page's preview would write it for the exported ONNX file (onnxruntime-node here). */
+async function writePreview(onnxFile: string, meta: { model_id: string; checksum: string }) {
+  const r = await reconstruction({
+    artifact: new Uint8Array(fs.readFileSync(onnxFile)),
+    format: 'onnx',
+    validationSet: new Uint8Array(fs.readFileSync(path.join(demo, group.files.validation.path))),
+    modelId: meta.model_id,
+  });
+  const summary = previewSummaryFromReconstruction({
+    model_id: meta.model_id,
+    checksum: meta.checksum,
+    validation_set_sha256: group.files.validation.sha256,
+    errors: Array.from(r.errors),
+    is_anomaly: r.isAnomaly ? Array.from(r.isAnomaly) : null,
+  });
+  fs.writeFileSync(path.join(dir, 'preview.json'), JSON.stringify(summary));
+}
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-cli-'));
@@ -219,6 +239,7 @@ describe('drawbridge CLI (local mode)', () => {
 
   it('deploys only an approved request: approval_required with the command to run, self-review refused, two approvals with preview summaries', async () => {
     const id = exported.onnx.model_id;
+    await writePreview(path.join(dir, 'model.onnx'), exported.onnx);
     const refused = await drawbridge('deploy', id, '--min', '2', '--max', '3');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^drawbridge: No approved deployment request deploys .* \(approval_required\)$/m);
@@ -278,7 +299,7 @@ describe('drawbridge CLI (local mode)', () => {
         'preview.json',
       ),
     );
-    expect(a1.stdout).toContain(`approved request ${requestId} (with your preview summary)`);
+    expect(a1.stdout).toContain(`approved request ${requestId} (with your verified preview summary)`);
     expect(a1.stdout).toContain('approvals 1 of 2');
     const notYet = await drawbridge('requests', 'deploy', requestId, '--as', DEPLOYER);
     expect(notYet.code).toBe(1);
