@@ -60,7 +60,7 @@ export const reviewBody = z.object({
   preview_summary: z
     .record(z.string(), z.unknown(), { message: 'a JSON object (the reconstruction preview summary)' })
     .describe(
-      'The reconstruction preview summary of these bytes (≤ 16 KiB; an artifact_sha256 field must be the export’s checksum). Attached before the review, so the approval carries it.',
+      'The reconstruction preview summary of these bytes as the console’s preview builds it (summary_version 2, ≤ 16 KiB). The server recomputes its numbers with onnxruntime-node and attaches it only when they agree within 1e-4 relative (422 preview_mismatch, artifact_hash_mismatch, validation_set_mismatch or invalid_preview_summary otherwise), before the review, so the approval carries it.',
     )
     .optional(),
 });
