@@ -126,6 +126,10 @@ describe('drawbridge CLI (local mode)', () => {
         'config.json',
         '--dataset-path',
         's3://bucket/drawings/2-3',
+        '--min',
+        '2',
+        '--max',
+        '3',
         '--json',
       ),
     );
@@ -137,11 +141,14 @@ describe('drawbridge CLI (local mode)', () => {
       dataset_path: 's3://bucket/drawings/2-3',
       checkpoint_sha256: group.files.checkpoint.sha256,
       validation_set_sha256: group.files.validation.sha256,
+      age_group_min: 2,
+      age_group_max: 3,
       report: { final_loss: group.report.final_loss, best_epoch: group.report.best_epoch },
     });
     jobId = job.id;
     const shown = ok(await drawbridge('jobs', 'show', String(jobId)));
     expect(shown.stdout).toContain('pipeline-2-3');
+    expect(shown.stdout).toMatch(/^age_group\s+2–3$/m);
     expect(shown.stdout).toContain(group.files.checkpoint.sha256);
   });
 
@@ -182,7 +189,9 @@ describe('drawbridge CLI (local mode)', () => {
       ),
     );
     const meta = JSON.parse(r.stdout);
-    expect(Object.keys(meta)).toHaveLength(16);
+    // The original's 16 fields, plus age_range_override (null: exported for the job's own ages).
+    expect(Object.keys(meta)).toHaveLength(17);
+    expect(meta.age_range_override).toBeNull();
     expect(meta).toMatchObject({
       training_job_id: jobId,
       export_format: 'onnx',
@@ -228,6 +237,24 @@ describe('drawbridge CLI (local mode)', () => {
       exported.onnx.model_id,
     ]);
     expect(r.exports[1]).toEqual(exported.onnx);
+  });
+
+  it('refuses to export a job for other ages than it was trained for, unless --reason says why (flagged)', async () => {
+    const jobs = JSON.parse(ok(await drawbridge('jobs', 'list', '--json')).stdout).jobs;
+    const job912 = jobs.find((j: { job_name: string }) => j.job_name === 'autoencoder-age-9-12-2026-11');
+    const ask = ['export', '--job', String(job912.id), '--min', '8', '--max', '9', '--format', 'onnx'];
+    const refused = await drawbridge(...ask);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`Training job ${job912.id} was trained for ages 9–12; this export asks for 8–9`);
+    expect(refused.stderr).toMatch(/\(age_range_mismatch\)$/m);
+    const reason = 'No 8-9 run yet; the 9-12 model serves until the December retrain.';
+    const flagged = ok(await drawbridge(...ask, '--reason', reason, '--json'));
+    expect(JSON.parse(flagged.stdout).age_range_override).toEqual({
+      job_age_group_min: 9,
+      job_age_group_max: 12,
+      reason,
+    });
+    expect(flagged.stderr).toContain(`flagged: exported for ages 8–9 but trained on 9–12: ${reason}`);
   });
 
   it('validates an export (exit 0)', async () => {
