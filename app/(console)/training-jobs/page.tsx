@@ -90,6 +90,7 @@ export default async function TrainingJobsPage({
               'ID',
               'Job',
               'Status',
+              'Trained for ages',
               'Environment',
               { label: 'Final loss', numeric: true },
               { label: 'Val. accuracy', numeric: true },
@@ -110,6 +111,9 @@ export default async function TrainingJobsPage({
                 </td>
                 <td className="px-4 py-2">
                   <Badge tone={STATUS_TONE[j.status]}>{j.status}</Badge>
+                </td>
+                <td className="px-4 py-2 whitespace-nowrap">
+                  {j.ageGroupMin !== null && j.ageGroupMax !== null ? `${j.ageGroupMin}–${j.ageGroupMax}` : '—'}
                 </td>
                 <td className="px-4 py-2">{j.environment}</td>
                 <td className="px-4 py-2 text-right tabular-nums">{fmtNumber(j.report?.finalLoss)}</td>
