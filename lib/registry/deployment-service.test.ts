@@ -7,7 +7,14 @@ import { listDeployedModels, parseExportPath, rollbackDeployment, undeployModel,
 import { deployByConfig } from './deploy-entry';
 import { exportMetadataToDict, exportModelDirect, exportModelFromTrainingJob, listExportedModels } from './exports';
 import { validateExportedModel } from './validate';
-import { createDeploymentRequest, deployFromRequest, reviewRequest } from './requests';
+import {
+  amendRequest,
+  createDeploymentRequest,
+  deployFromRequest,
+  evaluateRequest,
+  loadRequest,
+  reviewRequest,
+} from './requests';
 import { approveThroughReview, deployThroughReview, exportDemoJob, openTestRegistry } from './test-registry';
 
 const manifest = JSON.parse(
@@ -238,25 +245,29 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
       breakGlassReason: null,
     });
 
-    // A second request for the same range may be opened and approved; deploying it without
-    // replace_existing is refused (and the request is marked failed with the reason)…
+    // A second request for the same range without replace_existing is not approved (issue 12: it
+    // used to be, and its deploy then failed): what the deploy would refuse shows while it waits…
     const b = await exportDemoJob(r, 5, 6, 'pytorch');
-    await expect(
-      deployThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 }),
-    ).rejects.toMatchObject({ code: 'active_model_exists' });
-    const failed = await r.db.deploymentRequest.findFirstOrThrow({
+    await expect(approveThroughReview(r, { model_id: b.modelId, age_group_min: 5, age_group_max: 6 })).rejects.toThrow(
+      /is open, not approved/,
+    );
+    const waiting = await r.db.deploymentRequest.findFirstOrThrow({
       where: { modelExportId: b.id },
       orderBy: { createdAt: 'desc' },
     });
-    expect(failed).toMatchObject({ state: 'failed', replaceExisting: false });
-    expect(failed.failureReason).toMatch(/already served by/);
-    // …and a request to replace it, once approved, deploys with the first kept as backup.
-    const res2 = await deployThroughReview(r, {
+    expect(waiting).toMatchObject({ state: 'open', replaceExisting: false, failureReason: null });
+    const { evaluation } = await evaluateRequest(r.db, await loadRequest(r.db, waiting.id));
+    expect(evaluation.stillMissing).toEqual([expect.objectContaining({ code: 'active_model_exists' })]);
+    expect(evaluation.stillMissing[0].message).toMatch(new RegExp(`served by ${a.modelId}`));
+    // …and amended to replace it, it is approved with the same approval and deploys, the first kept as backup.
+    await amendRequest(r.db, r.actor('reviewer'), waiting.id, { replaceExisting: true });
+    const res2 = await deployByConfig(r.db, r.store, deployer, {
       model_id: b.modelId,
       age_group_min: 5,
       age_group_max: 6,
       replace_existing: true,
     });
+    expect(res2.request_id).toBe(waiting.id);
     expect(res2.backup_path).toContain(a.modelId);
     let active = await listDeployedModels(r.db, r.actor('viewer'), { environment: 'production' });
     expect(active.filter((d) => d.ageMin === 5).map((d) => d.modelExport.modelId)).toEqual([b.modelId]);
