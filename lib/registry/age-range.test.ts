@@ -50,22 +50,28 @@ describe.each(testTargets())('age ranges on %s', (target) => {
       facts,
     );
 
+  /** As the reviewer, exports job `jobId` as ONNX for min–max, with `ageRangeReason` if given. */
+  const exportAs = (jobId: number, min: number, max: number, ageRangeReason?: string) =>
+    exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+      trainingJobId: jobId,
+      ageGroupMin: min,
+      ageGroupMax: max,
+      exportFormat: 'onnx',
+      ageRangeReason,
+    });
+
   beforeAll(async () => {
     r = await openTestRegistry(target);
   }, 120_000);
   afterAll(async () => r?.cleanup());
 
   it('the demo jobs record the range each was trained for', () => {
-    expect(r.jobs.map((j) => [j.ageGroupMin, j.ageGroupMax])).toEqual([
-      [2, 3],
-      [3, 4],
-      [4, 5],
-      [5, 6],
-      [6, 7],
-      [7, 8],
-      [8, 9],
-      [9, 12],
-    ]);
+    const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'prisma', 'demo', 'manifest.json'), 'utf8'));
+    const groups = manifest.groups as { age_group_min: number; age_group_max: number }[];
+    expect(groups).toHaveLength(8);
+    expect(r.jobs.map((j) => [j.ageGroupMin, j.ageGroupMax])).toEqual(
+      groups.map((g) => [g.age_group_min, g.age_group_max]),
+    );
   });
 
   it("takes the range from the explicit fields, else the checkpoint's training_config, else config_parameters", async () => {
@@ -118,30 +124,21 @@ describe.each(testTargets())('age ranges on %s', (target) => {
   });
 
   it('refuses to export a 2–3 job as 4–5 without a reason, naming both ranges', async () => {
-    const ask = { trainingJobId: job23().id, ageGroupMin: 4, ageGroupMax: 5, exportFormat: 'onnx' as const };
     const before = await r.db.modelExport.count();
-    const bare = await refusal(exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), ask));
+    const bare = await refusal(exportAs(job23().id, 4, 5));
     expect(bare).toMatchObject({ status: 422, code: 'age_range_mismatch', field: 'ageGroupMin' });
     expect(bare.message).toBe(
       `Training job ${job23().id} was trained for ages 2–3; this export asks for 4–5: export for 2–3, or give a ` +
         'reason (age_range_reason, at least 10 characters) why a model trained on 2–3 should serve 4–5.',
     );
-    const short = await refusal(
-      exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), { ...ask, ageRangeReason: '  why not  ' }),
-    );
+    const short = await refusal(exportAs(job23().id, 4, 5, '  why not  '));
     expect(short).toMatchObject({ status: 422, code: 'age_range_mismatch', field: 'ageRangeReason' });
     expect(short.message).toContain('The reason given ("why not") is too short.');
     expect(await r.db.modelExport.count()).toBe(before);
   });
 
   it('with a reason, exports and flags it: the row, the audit event and validation carry the reason', async () => {
-    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job23().id,
-      ageGroupMin: 4,
-      ageGroupMax: 5,
-      exportFormat: 'onnx',
-      ageRangeReason: `  ${REASON}  `,
-    });
+    const e = await exportAs(job23().id, 4, 5, `  ${REASON}  `);
     expect(e).toMatchObject({ ageGroupMin: 4, ageGroupMax: 5, ageRangeOverrideReason: REASON });
     expect([e.jobAgeGroupMin, e.jobAgeGroupMax]).toEqual([2, 3]);
     const audit = await r.db.auditEvent.findFirstOrThrow({ where: { action: 'model.export', subjectId: e.modelId } });
@@ -156,13 +153,7 @@ describe.each(testTargets())('age ranges on %s', (target) => {
   });
 
   it('an export for the range of its job carries no flag and validation says nothing about ages', async () => {
-    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job23().id,
-      ageGroupMin: 2,
-      ageGroupMax: 3,
-      exportFormat: 'onnx',
-      ageRangeReason: REASON, // not needed, so not recorded
-    });
+    const e = await exportAs(job23().id, 2, 3, REASON); // not needed, so not recorded
     expect([e.ageRangeOverrideReason, e.jobAgeGroupMin, e.jobAgeGroupMax]).toEqual([null, null, null]);
     const audit = await r.db.auditEvent.findFirstOrThrow({ where: { action: 'model.export', subjectId: e.modelId } });
     expect(audit.after).not.toHaveProperty('ageRangeOverride');
@@ -172,12 +163,7 @@ describe.each(testTargets())('age ranges on %s', (target) => {
 
   it('a job with no recorded range exports for any range, and validation warns that it was not checked', async () => {
     const job = await register('unknown-range', {});
-    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job.id,
-      ageGroupMin: 7,
-      ageGroupMax: 8,
-      exportFormat: 'onnx',
-    });
+    const e = await exportAs(job.id, 7, 8);
     expect(e.ageRangeOverrideReason).toBeNull();
     const v = await validateExportedModel(r.db, r.store, r.actor('reviewer'), e.modelId);
     expect(v.warnings[0]).toBe(
@@ -194,12 +180,7 @@ describe.each(testTargets())('age ranges on %s', (target) => {
     const job = await register('legacy', { configParameters: { age_group_min: 3, age_group_max: 4 } });
     // As before this migration: no range recorded, and an export for other ages made without a word.
     await r.db.trainingJob.update({ where: { id: job.id }, data: { ageGroupMin: null, ageGroupMax: null } });
-    const e = await exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
-      trainingJobId: job.id,
-      ageGroupMin: 5,
-      ageGroupMax: 6,
-      exportFormat: 'onnx',
-    });
+    const e = await exportAs(job.id, 5, 6);
     await r.db.$executeRawUnsafe(backfill);
     const after = await r.db.trainingJob.findUniqueOrThrow({ where: { id: job.id } });
     expect([after.ageGroupMin, after.ageGroupMax]).toEqual([3, 4]);
