@@ -316,6 +316,13 @@ test("a page on another origin changes nothing through a signed-in deployer's or
       body: { decision: 'reject', comment: 'forged' },
     },
     {
+      route: 'POST /api/v1/deployment-requests/{id}/amend',
+      method: 'POST',
+      url: `/api/v1/deployment-requests/${r2}/amend`,
+      query: { replace_existing: 'true' },
+      body: { replace_existing: true, rationale: 'Forged amendment from another site.' },
+    },
+    {
       route: 'POST /api/v1/deployment-requests/{id}/submit',
       method: 'POST',
       url: `/api/v1/deployment-requests/${r3}/submit`,

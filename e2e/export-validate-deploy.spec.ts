@@ -77,25 +77,26 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await expect(production.getByRole('link', { name: firstId })).toBeVisible();
   await deployer.screenshot({ path: testInfo.outputPath('coverage-one.png'), fullPage: true });
 
-  // A second request for the range, without "replace": approved, but deploying it is refused
-  // with the reason (and the request fails); a request to replace it deploys, the first becomes the backup.
+  // A second request for the range, without "replace": the request page says at once, before any
+  // review, what the deploy would refuse and the fix; two approvals do not approve it (issue 12).
   const keepRequest = await requestDeployment(reviewer, secondId, 'Pytorch export of the same 7–8 model.');
+  await expect(reviewer.getByRole('list', { name: 'Still missing' })).toContainText(
+    `Tick Replace: ages 7–8 in production are served by ${firstId}`,
+  );
   await previewAndAttach(admin, secondId);
   await approve(admin, keepRequest, 'Same weights, other format.');
   await previewAndAttach(deployer, secondId);
   await approve(deployer, keepRequest, 'Agreed.');
   await deployer.goto(`/models/${secondId}`);
-  await deployer.getByRole('button', { name: 'Deploy approved request' }).click();
-  await expect(deployer.getByText(/already served by/)).toBeVisible({ timeout: 30_000 });
-  await deployer.goto(keepRequest);
-  await expect(deployer.getByText('failed', { exact: true }).first()).toBeVisible();
+  await expect(deployer.getByRole('button', { name: 'Deploy approved request' })).toHaveCount(0);
 
-  const replaceRequest = await requestDeployment(reviewer, secondId, 'Replace the 7–8 model with its pytorch export.', {
-    replace: true,
-  });
-  // the summaries attached to these bytes still bind: no second preview needed
-  await approve(admin, replaceRequest, 'Replace approved.');
-  await approve(deployer, replaceRequest, 'Replace approved by operations.');
+  // The reviewer ticks Replace in Amend: the approvals stand and the request is approved.
+  await reviewer.goto(keepRequest);
+  await reviewer.getByLabel('Replace the active model of this age range').check();
+  await reviewer.getByRole('button', { name: 'Amend request' }).click();
+  await expect(reviewer.getByText(/its approvals stand/)).toBeVisible();
+  await reviewer.reload();
+  await expect(reviewer.getByText(/The policy is satisfied \(2 of 2 approvals\)/)).toBeVisible();
   await deployer.goto(`/models/${secondId}`);
   await expect(deployer.getByText(/replaces the active model, keeps a backup/)).toBeVisible();
   await deployer.getByRole('button', { name: 'Deploy approved request' }).click();
