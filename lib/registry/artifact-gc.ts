@@ -29,6 +29,7 @@ export const ARTIFACT_REFERENCES = [
   ['DeploymentRequest', 'artifactSha256'],
   ['Review', 'artifactSha256'],
   ['PreviewSummary', 'artifactSha256'],
+  ['PreviewSummary', 'validationSetSha256'],
 ] as const;
 
 const ALL_REFERENCES_SQL = ARTIFACT_REFERENCES.map(
