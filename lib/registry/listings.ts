@@ -56,12 +56,18 @@ async function latestRuns(db: Db, exportIds: string[]): Promise<Map<string, Expo
 }
 
 /**
- * The list's where-clause. "Awaiting my review" depends on each export's latest validation run,
- * which no column comparison expresses: it is decided over the open requests of others (the small
- * set under review) and becomes an id list, so paging and the total stay in SQL.
+ * The list's where-clause. "Awaiting my review" depends on each export's validation runs, which no
+ * column comparison expresses: it is decided over the open requests of others (the small set under
+ * review) and becomes an id list, so paging and the total stay in SQL.
  */
 async function listWhere(db: Db, actor: Actor, filter: RequestListFilter): Promise<Prisma.DeploymentRequestWhereInput> {
-  const where: Prisma.DeploymentRequestWhereInput = {
+  const where = columnWhere(actor, filter);
+  if (filter.view !== 'awaiting') return where;
+  return { id: { in: await awaitingIds(db, actor, where) } };
+}
+
+function columnWhere(actor: Actor, filter: RequestListFilter): Prisma.DeploymentRequestWhereInput {
+  return {
     AND: [
       filter.state && (REQUEST_STATES as readonly string[]).includes(filter.state) ? { state: filter.state } : {},
       filter.environment ? { environment: filter.environment } : {},
@@ -70,8 +76,11 @@ async function listWhere(db: Db, actor: Actor, filter: RequestListFilter): Promi
       requestWhereVisibleTo(actor),
     ],
   };
-  if (filter.view !== 'awaiting') return where;
-  if (!can(actor, 'reviews.write')) return { id: { in: [] } };
+}
+
+/** The requests matching `where` that still await `actor`'s review (none for a role that may not review). */
+async function awaitingIds(db: Db, actor: Actor, where: Prisma.DeploymentRequestWhereInput): Promise<string[]> {
+  if (!can(actor, 'reviews.write')) return [];
   const open = await db.deploymentRequest.findMany({
     where,
     select: {
@@ -87,10 +96,18 @@ async function listWhere(db: Db, actor: Actor, filter: RequestListFilter): Promi
     },
   });
   const runs = await latestRuns(db, [...new Set(open.map((r) => r.modelExportId))]);
-  const ids = open
+  return open
     .filter((r) => !isCurrent(r.reviews[0], r.artifactSha256, runs.get(r.modelExportId) ?? null))
     .map((r) => r.id);
-  return { id: { in: ids } };
+}
+
+/**
+ * Ids of every request awaiting `actor`'s review: the Reviews page's "awaiting your review" rule
+ * without building its rows (the inbox checks it on every page load), and without a page limit.
+ */
+export async function awaitingReviewIds(db: Db, actor: Actor): Promise<string[]> {
+  requirePermission(actor, 'reviews.read');
+  return awaitingIds(db, actor, columnWhere(actor, { view: 'awaiting' }));
 }
 
 /** One page of rows in STATE_ORDER, newest first within a state: each state's slice is its own SQL window. */

@@ -2,7 +2,7 @@ import 'server-only';
 import { can, type Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { listDeploymentRequests } from './listings';
+import { awaitingReviewIds } from './listings';
 import { REVIEW_KINDS, TODO_KINDS } from './notifications-handled';
 import { serializable } from './transactions';
 
@@ -42,15 +42,15 @@ function viewWhere(userId: string, view: InboxView): Prisma.NotificationWhereInp
 export async function syncReviewItems(db: Db, actor: Actor, now = new Date()): Promise<void> {
   const userId = ownerOf(actor);
   if (!userId) return;
-  const awaiting = can(actor, 'reviews.write') ? await listDeploymentRequests(db, actor, { view: 'awaiting' }) : [];
+  const awaiting = can(actor, 'reviews.write') ? await awaitingReviewIds(db, actor) : [];
   const pending = await db.notification.findMany({
     where: { userId, kind: { in: [...REVIEW_KINDS] }, handledAt: null, requestId: { not: null } },
     select: { id: true, requestId: true },
   });
-  const want = new Set(awaiting.map((r) => r.id));
+  const want = new Set(awaiting);
   const have = new Set(pending.map((n) => n.requestId));
   const stale = pending.filter((n) => !want.has(n.requestId!)).map((n) => n.id);
-  const missing = awaiting.filter((r) => !have.has(r.id));
+  const missing = awaiting.filter((id) => !have.has(id));
   if (!stale.length && !missing.length) return;
   // Serializable: two page loads at once cannot both write the same missing item.
   await serializable(db, async (tx) => {
@@ -58,17 +58,27 @@ export async function syncReviewItems(db: Db, actor: Actor, now = new Date()): P
       await tx.notification.updateMany({ where: { id: { in: stale }, handledAt: null }, data: { handledAt: now } });
     if (!missing.length) return;
     const present = await tx.notification.findMany({
-      where: { userId, kind: { in: [...REVIEW_KINDS] }, handledAt: null, requestId: { in: missing.map((r) => r.id) } },
+      where: { userId, kind: { in: [...REVIEW_KINDS] }, handledAt: null, requestId: { in: missing } },
       select: { requestId: true },
     });
     const skip = new Set(present.map((n) => n.requestId));
-    const rows = missing.filter((r) => !skip.has(r.id));
+    const rows = await tx.deploymentRequest.findMany({
+      where: { id: { in: missing.filter((id) => !skip.has(id)) } },
+      select: {
+        id: true,
+        environment: true,
+        ageGroupMin: true,
+        ageGroupMax: true,
+        requester: { select: { name: true } },
+        modelExport: { select: { modelId: true } },
+      },
+    });
     if (!rows.length) return;
     await tx.notification.createMany({
       data: rows.map((r) => ({
         userId,
         kind: REVIEW_KINDS[0],
-        message: `${r.requester.name} asks to deploy ${r.modelId} to ${r.environment} (ages ${r.ageGroupMin}–${r.ageGroupMax}): your review is needed.`,
+        message: `${r.requester.name} asks to deploy ${r.modelExport.modelId} to ${r.environment} (ages ${r.ageGroupMin}–${r.ageGroupMax}): your review is needed.`,
         requestId: r.id,
         link: `/reviews/${encodeURIComponent(r.id)}`,
       })),
