@@ -31,3 +31,29 @@ export function fmtBytes(n: number | bigint | null | undefined): string {
 export function fmtAgeRange(min: number, max: number): string {
   return `${min}–${max} years`;
 }
+
+const FORMAT_LABELS: Record<string, string> = {
+  onnx: 'ONNX',
+  pytorch: 'PyTorch state dict',
+  pickle: 'pickle',
+  safetensors: 'safetensors',
+};
+
+/** An export format as people write it: "ONNX", "PyTorch state dict". */
+export function fmtFormat(format: string): string {
+  return FORMAT_LABELS[format] ?? format;
+}
+
+/**
+ * The name people call an export by, since model ids differ only by a timestamp:
+ * "autoencoder-age-3-4-2026-11 · 3–4 years · ONNX". A direct export has no job: "Direct export".
+ */
+export function fmtModelName(exp: {
+  trainingJob?: { jobName: string } | null;
+  ageGroupMin: number;
+  ageGroupMax: number;
+  exportFormat: string;
+}): string {
+  const job = exp.trainingJob?.jobName ?? 'Direct export';
+  return `${job} · ${fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)} · ${fmtFormat(exp.exportFormat)}`;
+}
