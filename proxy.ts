@@ -5,6 +5,8 @@ import { HSTS_VALUE, newNonce, NO_CONTENT_POLICY, pagePolicy } from '@/lib/secur
 const PUBLIC_PAGE = /^\/(sign-in|share\/)/;
 /** Generated OpenGraph images: fetched by unfurlers, never rendered as documents. */
 const OG_IMAGE = /\/(opengraph|twitter)-image(-[\w-]+)?$/;
+/** A share link's scoped preview files (artifacts, runtime): not documents; next.config.ts gives their headers. */
+const SHARE_FILE = /^\/share\/[^/]+\/(artifacts|ort)\//;
 
 /**
  * Two jobs, on every page request:
@@ -33,7 +35,7 @@ export function proxy(request: NextRequest) {
     url.search = `?next=${encodeURIComponent(pathname + search)}`;
     return secure(NextResponse.redirect(url));
   }
-  if (isApi || pathname.startsWith('/ort/')) return secure(NextResponse.next());
+  if (isApi || pathname.startsWith('/ort/') || SHARE_FILE.test(pathname)) return secure(NextResponse.next());
   if (OG_IMAGE.test(pathname)) return secure(withPolicy(NextResponse.next(), NO_CONTENT_POLICY));
   const policy = pagePolicy(newNonce(), { dev: process.env.NODE_ENV === 'development', secure: secureDeployment() });
   const headers = new Headers(request.headers);
@@ -60,12 +62,12 @@ function secure(res: NextResponse): NextResponse {
 export const config = {
   // Public but still matched (for their CSP): sign-in and share pages; the function lets them through.
   // Skipped: health and the OpenAPI document (public, JSON; next.config.ts gives them their headers),
-  // Next.js assets.
+  // Next.js assets and the favicon (app/icon.svg: the sign-in and share pages show it to visitors without a session).
   // Also skipped: the upload routes (exact paths), because Next.js clones and buffers the body of
   // every request its proxy sees, in memory and cut at 10 MB, so the route would read a truncated
   // upload. They stay authenticated: withActor answers an anonymous call with the same 401.
   // proxy.test.ts holds every route that reads an upload to this list.
   matcher: [
-    '/((?!api/health|api/v1/openapi.json|api/v1/training/jobs$|api/v1/training/models/export/direct$|_next/|favicon.ico).*)',
+    '/((?!api/health|api/v1/openapi.json|api/v1/training/jobs$|api/v1/training/models/export/direct$|_next/|favicon.ico|icon.svg).*)',
   ],
 };

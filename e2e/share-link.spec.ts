@@ -25,7 +25,11 @@ test('a public link opens one model page signed out, unfurls, and is refused onc
 
   const anonymous = await (await browser.newContext()).newPage();
   await anonymous.goto(url);
-  await expect(anonymous.getByRole('heading', { name: modelId })).toBeVisible();
+  // the readable name, the id beneath it
+  await expect(
+    anonymous.getByRole('heading', { level: 1, name: 'autoencoder-age-3-4-2026-11 · 3–4 years · ONNX' }),
+  ).toBeVisible();
+  await expect(anonymous.getByText(modelId, { exact: true }).first()).toBeVisible();
   await expect(anonymous.getByText('Shared read-only from Drawbridge')).toBeVisible();
   await expect(anonymous.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
   await expect(anonymous.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
@@ -53,7 +57,8 @@ test('a public link opens one model page signed out, unfurls, and is refused onc
   expect(gone?.status()).toBe(404);
   await expect(anonymous.getByRole('heading', { name: 'This link is not available' })).toBeVisible();
 
-  await deployer.goto('/audit?action=share_link.');
+  // Other specs share links on this server too (strict-csp, share-preview): this model's events only.
+  await deployer.goto(`/audit?action=share_link.&subjectId=${modelId}`);
   await expect(deployer.getByRole('cell', { name: 'share_link.create' })).toBeVisible();
   await expect(deployer.getByRole('cell', { name: 'share_link.revoke' })).toBeVisible();
 });

@@ -89,7 +89,21 @@ export async function resolveShareToken(db: Db, token: string, opts: { count?: b
     where: { id: link.modelExportId },
     include: {
       validationRuns: { orderBy: { createdAt: 'desc' }, take: 1 },
-      deployments: { where: { isActive: true }, select: { environment: true, threshold: true } },
+      deployments: { where: { isActive: true }, select: { id: true, environment: true, threshold: true } },
+      artifact: { select: { sizeBytes: true } },
+      trainingJob: { select: { jobName: true, validationSet: { select: { sha256: true, sizeBytes: true } } } },
     },
   });
+}
+
+/**
+ * An artifact a public token may fetch for its page's preview: the export's own bytes or its
+ * training job's validation set, nothing else (another model's hash answers null even though it
+ * exists). Not counted: the page view was.
+ */
+export async function resolveShareArtifact(db: Db, token: string, sha256: string) {
+  const exp = await resolveShareToken(db, token, { count: false });
+  const allowed = exp && (sha256 === exp.checksum || sha256 === exp.trainingJob?.validationSet?.sha256);
+  if (!allowed) return null;
+  return db.artifact.findUnique({ where: { sha256 }, select: { sha256: true, mediaType: true } });
 }

@@ -4,8 +4,10 @@ import { ExportMetadata, LayerTable } from '@/components/model-overview';
 import { Badge } from '@/components/ui';
 import { publicUrl } from '@/lib/config';
 import { getDb } from '@/lib/db';
-import { fmtAgeRange, fmtDate } from '@/lib/format-display';
+import { fmtAgeRange, fmtDate, fmtFormat, fmtModelName } from '@/lib/format-display';
 import { resolveShareToken } from '@/lib/registry/share-links';
+import { SharedPreview } from './_components/shared-preview';
+import { ValidationSummary } from './_components/validation-summary';
 
 type Params = { params: Promise<{ token: string }> };
 
@@ -16,8 +18,8 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
   const { token } = await params;
   const exp = await resolveShareToken(await getDb(), token, { count: false });
   if (!exp) return { title: 'Link not available', robots: { index: false } };
-  const title = `Autoencoder ${fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)} · ${exp.modelId}`;
-  const description = `${exp.exportFormat} export, ${exp.parameterCount.toLocaleString('en')} parameters, shared read-only from Drawbridge.`;
+  const title = `${fmtModelName(exp)} · ${exp.modelId}`;
+  const description = `${fmtFormat(exp.exportFormat)} export, ${exp.parameterCount.toLocaleString('en')} parameters, shared read-only from Drawbridge.`;
   return {
     metadataBase: publicUrl(),
     title,
@@ -28,6 +30,10 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
   };
 }
 
+/**
+ * The page a public link opens: what the model is, how it was checked, and its reconstructions run
+ * in the visitor's own browser. Everything it loads is scoped to this one link.
+ */
 export default async function SharedModelPage({ params }: Params) {
   const { token } = await params;
   const exp = await resolveShareToken(await getDb(), token);
@@ -37,11 +43,12 @@ export default async function SharedModelPage({ params }: Params) {
     <main className="mx-auto max-w-6xl px-4 py-8">
       <p className="text-sm text-slate-600">Shared read-only from Drawbridge</p>
       <div className="mt-1 mb-6 flex flex-wrap items-end justify-between gap-4">
-        <div>
-          <h1 className="text-2xl font-semibold tracking-tight">{exp.modelId}</h1>
+        <div className="min-w-0">
+          <h1 className="text-2xl font-semibold tracking-tight">{fmtModelName(exp)}</h1>
+          <p className="mt-1 font-mono text-xs break-all text-slate-600">{exp.modelId}</p>
           <p className="mt-1 text-sm text-slate-600">
             Autoencoder for {fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax)}, exported {fmtDate(exp.exportTimestamp)} as{' '}
-            {exp.exportFormat}.
+            {fmtFormat(exp.exportFormat)}.
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
@@ -57,10 +64,13 @@ export default async function SharedModelPage({ params }: Params) {
           ))}
         </div>
       </div>
+      {/* MODEL CARD SLOT: H3's getModelCard + <ModelCardView> go here once committed. */}
       <div className="grid gap-6 lg:grid-cols-3">
         <ExportMetadata exp={exp} />
       </div>
+      <ValidationSummary run={v} />
       <LayerTable exp={exp} />
+      <SharedPreview token={token} exp={exp} />
     </main>
   );
 }
