@@ -93,8 +93,10 @@ const CODES_BY_KIND = {
     'preview_summary_required',
     // The CLI's embedded database is held by another process (lib/db/data-dir-lock.ts).
     'data_dir_in_use',
+    // A model card saved on top of a version that is no longer the latest: reload, merge, save again.
+    'model_card_conflict',
   ],
-  too_large: ['artifact_too_large', 'payload_too_large'],
+  too_large: ['artifact_too_large', 'payload_too_large', 'model_card_too_large'],
   unsupported_media_type: ['unsupported_media_type'],
   unprocessable: [
     'invalid_request',

@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   'requests.create': contributors,
   'reviews.write': contributors,
   'comments.write': contributors,
+  // Reviewers and above write a model's card (intended use, data, evaluation, limitations); viewers read it.
+  'model_cards.write': contributors,
   'deployments.write': deployers,
   'audit.read': deployers,
   'share.manage': deployers,

@@ -15,6 +15,7 @@ import { AGE_RANGE_REASON_MIN, checkExportAgeRange, type AgeRangeOverride } from
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
 import { newModelId } from './model-id';
+import { inheritModelCard } from './model-card';
 import { jsonClone } from '../json-clone';
 
 export const MODEL_VERSION = '1.0.0';
@@ -259,6 +260,7 @@ async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: Creat
             }),
           },
         });
+        await inheritModelCard(tx, actor, row);
         return row;
       });
     } catch (e) {
