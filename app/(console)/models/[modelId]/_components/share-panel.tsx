@@ -5,6 +5,7 @@ import { createShareLinkAction, revokeShareLinkAction } from '@/app/(console)/mo
 import { initialActionState } from '@/lib/auth/action-state';
 import { Field, dangerButton, inputClass, secondaryButton } from '@/components/field';
 import { FormMessage } from '@/components/form-message';
+import { CopyButton } from '@/components/copy-button';
 
 export type ShareLinkRow = {
   id: string;
@@ -51,12 +52,15 @@ export function SharePanel({ modelId, links }: { modelId: string; links: ShareLi
           <label htmlFor="share-url" className="block text-xs font-medium text-slate-700">
             Public link
           </label>
-          <input
-            id="share-url"
-            readOnly
-            value={`${origin}${path}`}
-            className="mt-1 w-full rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs"
-          />
+          <span className="mt-1 flex flex-wrap items-center gap-2">
+            <input
+              id="share-url"
+              readOnly
+              value={`${origin}${path}`}
+              className="min-w-0 flex-1 rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs"
+            />
+            <CopyButton value={`${origin}${path}`} label="Copy link" targetId="share-url" />
+          </span>
         </p>
       )}
       {links.length > 0 && (

@@ -4,6 +4,7 @@ import { useActionState } from 'react';
 import { createTokenAction } from '@/app/(console)/settings/tokens/actions';
 import { initialActionState, type ActionState } from '@/lib/auth/action-state';
 import { FieldError, FormMessage } from '@/components/form-message';
+import { CopyButton } from '@/components/copy-button';
 
 export function CreateTokenForm() {
   const [state, action, pending] = useActionState(
@@ -54,12 +55,15 @@ export function CreateTokenForm() {
             <label htmlFor="new-token" className="block text-xs font-medium text-slate-700">
               New token
             </label>
-            <input
-              id="new-token"
-              readOnly
-              value={token}
-              className="mt-1 w-full max-w-xl rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs"
-            />
+            <span className="mt-1 flex flex-wrap items-center gap-2">
+              <input
+                id="new-token"
+                readOnly
+                value={token}
+                className="w-full max-w-xl rounded border border-slate-300 bg-slate-50 px-2 py-1 font-mono text-xs"
+              />
+              <CopyButton value={token} label="Copy token" targetId="new-token" />
+            </span>
           </p>
         )}
       </div>

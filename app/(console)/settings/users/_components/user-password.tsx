@@ -1,6 +1,7 @@
 'use client';
 
 import { useId } from 'react';
+import { CopyButton } from '@/components/copy-button';
 
 /** A just-generated password: shown once, selectable, never re-readable after this render. */
 export function UserPassword({ password, label }: { password: string; label: string }) {
@@ -10,15 +11,18 @@ export function UserPassword({ password, label }: { password: string; label: str
       <label htmlFor={id} className="block text-xs font-medium text-amber-900">
         {label} — copy it now; it is not shown again
       </label>
-      <input
-        id={id}
-        readOnly
-        value={password}
-        autoComplete="off"
-        spellCheck={false}
-        onFocus={(e) => e.currentTarget.select()}
-        className="mt-1 w-full max-w-md rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs"
-      />
+      <div className="mt-1 flex flex-wrap items-center gap-2">
+        <input
+          id={id}
+          readOnly
+          value={password}
+          autoComplete="off"
+          spellCheck={false}
+          onFocus={(e) => e.currentTarget.select()}
+          className="w-full max-w-md rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs"
+        />
+        <CopyButton value={password} label="Copy password" targetId={id} />
+      </div>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 'use client';
 
 import { useId } from 'react';
+import { CopyButton } from '@/components/copy-button';
 
 /** A just-generated signing secret: shown once, selectable, never re-readable after this render. */
 export function WebhookSecret({ secret, label = 'Signing secret' }: { secret: string; label?: string }) {
@@ -10,13 +11,16 @@ export function WebhookSecret({ secret, label = 'Signing secret' }: { secret: st
       <label htmlFor={id} className="block text-xs font-medium text-amber-900">
         {label} — copy it now; it is not shown again
       </label>
-      <input
-        id={id}
-        readOnly
-        value={secret}
-        onFocus={(e) => e.currentTarget.select()}
-        className="mt-1 w-full max-w-xl rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs"
-      />
+      <div className="mt-1 flex flex-wrap items-center gap-2">
+        <input
+          id={id}
+          readOnly
+          value={secret}
+          onFocus={(e) => e.currentTarget.select()}
+          className="w-full max-w-xl rounded border border-amber-300 bg-white px-2 py-1 font-mono text-xs"
+        />
+        <CopyButton value={secret} label="Copy secret" targetId={id} />
+      </div>
     </div>
   );
 }
