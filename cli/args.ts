@@ -48,6 +48,8 @@ export const OPTIONS = {
   env: { type: 'string' },
   all: { type: 'boolean' },
   'break-glass': { type: 'string' },
+  // seed
+  'jobs-only': { type: 'boolean' },
   // deployment requests, reviews, policy
   rationale: { type: 'string' },
   draft: { type: 'boolean' },

@@ -154,7 +154,7 @@ test.beforeAll(async ({ browser }) => {
     'sh',
     [
       '-c',
-      `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && exec node node_modules/.bin/next start -H 127.0.0.1 -p ${PORT}`,
+      `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts --jobs-only && exec node node_modules/.bin/next start -H 127.0.0.1 -p ${PORT}`,
     ],
     {
       env: {

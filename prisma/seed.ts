@@ -1,13 +1,17 @@
 // Seeds the demo data into the configured database (DATABASE_URL or DRAWBRIDGE_DATA_DIR).
 // `npm start` runs it: in demo mode (the default on the embedded database, DRAWBRIDGE_DEMO=1
-// elsewhere) an empty database gets the demo team and training jobs; outside demo mode nothing is
-// seeded, because the demo accounts have published passwords. `--force` tops up (idempotent).
+// elsewhere) an empty database gets the demo team, training jobs and the lived-in demo (exports,
+// deployments, requests under review, comments: lib/registry/seed-demo-scene.ts); outside demo mode
+// nothing is seeded, because the demo accounts have published passwords. `--force` tops up
+// (idempotent). `--jobs-only` seeds the team and jobs without the scene (the shared e2e server).
 import { demoMode } from '../lib/config';
 import { openDatabase } from '../lib/db';
 import { getStore } from '../lib/storage';
-import { isEmptyDatabase, seedDemo } from '../lib/registry/seed-demo';
+import { isEmptyDatabase } from '../lib/registry/seed-demo';
+import { seedDemoData } from '../lib/registry/seed-demo-scene';
 
 const force = process.argv.includes('--force');
+const jobsOnly = process.argv.includes('--jobs-only');
 const { db, adapter, close } = await openDatabase().catch((e) => {
   // Another process holds the embedded database (lib/db/data-dir-lock): say who, not a stack trace.
   if (e?.code !== 'data_dir_in_use') throw e;
@@ -21,10 +25,8 @@ const { db, adapter, close } = await openDatabase().catch((e) => {
 try {
   const empty = await isEmptyDatabase(db);
   if (force || (empty && demoMode())) {
-    const r = await seedDemo(db, getStore());
-    console.log(
-      `drawbridge: seeded ${r.users} demo users and ${r.jobs} training jobs into ${adapter.kind} (${adapter.location})`,
-    );
+    const said = await seedDemoData(db, getStore(), { jobsOnly });
+    console.log(`drawbridge: ${said} into ${adapter.kind} (${adapter.location})`);
   } else if (empty) {
     console.log(
       `drawbridge: the database at ${adapter.location} has no accounts yet. Create the first admin with\n` +

@@ -1,6 +1,6 @@
 import { createApiToken } from '../../lib/auth/sessions';
 import type { Actor } from '../../lib/auth/permissions';
-import { isEmptyDatabase, seedDemo } from '../../lib/registry/seed-demo';
+import { isEmptyDatabase } from '../../lib/registry/seed-demo';
 import { getStore } from '../../lib/storage';
 import { required, UsageError } from '../args';
 import { withDb } from '../local';
@@ -22,12 +22,15 @@ Example:
 };
 
 export const seedCommand: CommandImpl = {
-  help: `Seed the demo team (viewer, reviewer, deployer, admin @drawbridge.test) and one completed
-training job per age group, with its real checkpoint and validation set from prisma/demo, into an
-empty database. Idempotent.
+  help: `Seed the demo team (viewer, reviewer, deployer, admin @drawbridge.test), one completed
+training job per age group, with its real checkpoint and validation set from prisma/demo, and the
+lived-in demo made through the registry as those users (exports in four formats, production models
+for most age groups and a staging one, a rollback, a request awaiting the reviewer, an approved one
+awaiting the deployer, comments), into an empty database: what npm start seeds. Idempotent.
 
 Options:
-  --force        Top up a database that already has data (existing users and jobs are kept).
+  --force        Top up a database that already has data (existing users, jobs and scene are kept).
+  --jobs-only    Seed the team and the training jobs only, without the lived-in demo.
 
 Example:
   DRAWBRIDGE_DATA_DIR=/tmp/drawbridge drawbridge seed
@@ -38,8 +41,9 @@ Example:
         out(`database at ${where} already has data; not seeding (use --force)\n`);
         return 0;
       }
-      const r = await seedDemo(db, getStore());
-      out(`seeded ${r.users} demo users and ${r.jobs} training jobs into ${where}\n`);
+      // Loaded here: the scene pulls in the whole registry, which migrate and tokens never need.
+      const { seedDemoData } = await import('../../lib/registry/seed-demo-scene');
+      out(`${await seedDemoData(db, getStore(), { jobsOnly: !!v['jobs-only'] })} into ${where}\n`);
       return 0;
     });
   },

@@ -16,9 +16,9 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'seed',
-    usage: 'seed [--force]',
-    summary: 'Seed the demo team and training jobs into an empty database.',
-    options: ['force'],
+    usage: 'seed [--force] [--jobs-only]',
+    summary: 'Seed the demo team, training jobs and the lived-in demo into an empty database.',
+    options: ['force', 'jobs-only'],
     remote: false,
     load: async () => (await import('./admin')).seedCommand,
   },

@@ -6,6 +6,7 @@ import { previewSummaryFromReconstruction } from '../preview/test-support/summar
 import type { ArtifactStore } from '../storage/types';
 import { addComment } from './comments';
 import { rollbackDeployment } from './deploy';
+import { seedDemo } from './seed-demo';
 import { exportModelFromTrainingJob } from './exports';
 import { computeServerReconstruction, getPreviewSources } from './reconstruction';
 import { createDeploymentRequest, deployFromRequest, reviewRequest } from './requests';
@@ -26,6 +27,7 @@ import { validateExportedModel } from './validate';
 type Env = 'production' | 'staging';
 type Ctx = { db: Db; store: ArtifactStore; as: (role: Role) => Actor; jobs: Map<number, number> };
 type Exported = { id: string; modelId: string };
+type Flags = { replaceExisting?: boolean; validateBeforeDeployment?: boolean };
 
 /** The ranges served in production at the end (5–6 and 9–12 stay gaps: one is under review, one awaits deploy). */
 const PRODUCTION: { min: number; max: number; format: ExportFormat; rationale: string }[] = [
@@ -37,6 +39,19 @@ const PRODUCTION: { min: number; max: number; format: ExportFormat; rationale: s
 ];
 
 export type SceneResult = { exports: number; deployments: number; requests: number; ms: number };
+
+/**
+ * What `npm start` and `drawbridge seed` seed in demo mode: the team and jobs (seedDemo), then the
+ * scene unless `jobsOnly` (the shared e2e server, whose specs deploy into age groups of their own).
+ * Returns the line both print.
+ */
+export async function seedDemoData(db: Db, store: ArtifactStore, opts: { jobsOnly?: boolean } = {}) {
+  const r = await seedDemo(db, store);
+  const base = `${r.users} demo users and ${r.jobs} training jobs`;
+  if (opts.jobsOnly) return `seeded ${base} (jobs only)`;
+  const s = await seedDemoScene(db, store);
+  return `seeded ${base}, and the lived-in demo: ${s.exports} exports, ${s.deployments} deployments, ${s.requests} deployment requests (${(s.ms / 1000).toFixed(1)} s)`;
+}
 
 /** Seeds the scene; `made` counts what this run added (0 everywhere when it was already there). */
 export async function seedDemoScene(db: Db, store: ArtifactStore): Promise<SceneResult> {
@@ -155,7 +170,7 @@ async function requestOnce(
   exp: Exported,
   environment: Env,
   requester: Role,
-  opts: { rationale: string; replaceExisting?: boolean },
+  opts: Flags & { rationale: string },
 ) {
   const actor = c.as(requester);
   const found = await c.db.deploymentRequest.findFirst({
@@ -167,34 +182,27 @@ async function requestOnce(
       modelId: exp.modelId,
       environment,
       replaceExisting: opts.replaceExisting ?? false,
+      validateBeforeDeployment: opts.validateBeforeDeployment ?? true,
       rationale: opts.rationale,
     }))
   );
 }
 
 /** Remy asks; Ada (and for production Dana too) approve with their verified previews. */
-async function approvedOnce(
-  c: Ctx,
-  exp: Exported,
-  environment: Env,
-  rationale: string,
-  opts: { replaceExisting?: boolean } = {},
-) {
+async function approvedOnce(c: Ctx, exp: Exported, environment: Env, rationale: string, opts: Flags = {}) {
   const req = await requestOnce(c, exp, environment, 'reviewer', { rationale, ...opts });
   await approveOnce(c, req.id, exp.modelId, 'admin');
   if (environment === 'production') await approveOnce(c, req.id, exp.modelId, 'deployer');
   return req;
 }
 
-/** approvedOnce, then Dana deploys. */
-async function deployOnce(
-  c: Ctx,
-  exp: Exported,
-  environment: Env,
-  rationale: string,
-  opts: { replaceExisting?: boolean } = {},
-) {
-  const req = await approvedOnce(c, exp, environment, rationale, opts);
+/**
+ * approvedOnce, then Dana deploys. Without "validate again": each export was validated minutes
+ * before (the deploy still requires that passing run on these bytes), and a second run per deploy
+ * would double the seed's time.
+ */
+async function deployOnce(c: Ctx, exp: Exported, environment: Env, rationale: string, opts: Flags = {}) {
+  const req = await approvedOnce(c, exp, environment, rationale, { validateBeforeDeployment: false, ...opts });
   const now = await c.db.deploymentRequest.findUniqueOrThrow({ where: { id: req.id }, select: { state: true } });
   if (now.state !== 'deployed') await deployFromRequest(c.db, c.store, c.as('deployer'), req.id);
 }
