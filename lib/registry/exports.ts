@@ -303,57 +303,9 @@ export function exportMetadataToDict(e: ModelExport) {
 }
 export type ExportMetadataDict = ReturnType<typeof exportMetadataToDict>;
 
-export const listExportsSchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(25),
-  ageGroupMin: z.coerce.number().optional(),
-  ageGroupMax: z.coerce.number().optional(),
-  exportFormat: exportFormatSchema.optional(),
-  trainingJobId: z.coerce.number().int().optional(),
-  q: z.string().trim().max(200).optional(),
-  validation: z.enum(['valid', 'invalid', 'none']).optional(),
-  deployed: z.enum(['yes', 'no']).optional(),
-  sort: z.enum(['newest', 'oldest', 'age', 'size']).default('newest'),
-});
-export type ListExportsInput = z.input<typeof listExportsSchema>;
-
-/** list_exported_models: newest first, paginated and filterable. */
-export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsInput = {}) {
-  requirePermission(actor, 'models.read');
-  const f = listExportsSchema.parse(raw);
-  const where: Prisma.ModelExportWhereInput = {
-    ...(f.ageGroupMin !== undefined ? { ageGroupMin: f.ageGroupMin } : {}),
-    ...(f.ageGroupMax !== undefined ? { ageGroupMax: f.ageGroupMax } : {}),
-    ...(f.exportFormat ? { exportFormat: f.exportFormat } : {}),
-    ...(f.trainingJobId !== undefined ? { trainingJobId: f.trainingJobId === 0 ? null : f.trainingJobId } : {}),
-    ...(f.q ? { modelId: { contains: f.q } } : {}),
-    ...(f.validation === 'valid' ? { validationRuns: { some: { isValid: true } } } : {}),
-    ...(f.validation === 'invalid' ? { validationRuns: { some: { isValid: false }, none: { isValid: true } } } : {}),
-    ...(f.validation === 'none' ? { validationRuns: { none: {} } } : {}),
-    ...(f.deployed === 'yes' ? { deployments: { some: { isActive: true } } } : {}),
-    ...(f.deployed === 'no' ? { deployments: { none: { isActive: true } } } : {}),
-  };
-  const orderBy: Prisma.ModelExportOrderByWithRelationInput[] = {
-    newest: [{ exportTimestamp: 'desc' as const }, { modelId: 'desc' as const }],
-    oldest: [{ exportTimestamp: 'asc' as const }, { modelId: 'asc' as const }],
-    age: [{ ageGroupMin: 'asc' as const }, { ageGroupMax: 'asc' as const }, { exportTimestamp: 'desc' as const }],
-    size: [{ fileSizeBytes: 'desc' as const }, { exportTimestamp: 'desc' as const }],
-  }[f.sort];
-  const [total, exports] = await Promise.all([
-    db.modelExport.count({ where }),
-    db.modelExport.findMany({
-      where,
-      orderBy,
-      skip: (f.page - 1) * f.pageSize,
-      take: f.pageSize,
-      include: {
-        validationRuns: { orderBy: { createdAt: 'desc' }, take: 1, select: { isValid: true } },
-        deployments: { where: { isActive: true }, select: { environment: true } },
-      },
-    }),
-  ]);
-  return { total, page: f.page, pageSize: f.pageSize, exports };
-}
+// The list (filters, sorts, paging) lives in export-list.ts; re-exported for its callers.
+export { EXPORT_ENVIRONMENTS, EXPORT_SORTS, listExportedModels, listExportsSchema } from './export-list';
+export type { ExportSort, ListExportsInput } from './export-list';
 
 export async function getModelExport(db: Db, actor: Actor, modelId: string) {
   requirePermission(actor, 'models.read');

@@ -5,10 +5,12 @@
 import { z } from 'zod';
 import { artifactPaths } from './artifacts';
 import { commonSchemas } from './common';
+import { comparePaths, compareSchemas } from './compare';
 import { deploymentRequestSchemas, requestPaths } from './deployment-requests';
 import { deploymentPaths, deploymentSchemas } from './deployments';
 import { mentionPaths, mentionSchemas } from './mentions';
 import { modelPaths, modelSchemas } from './models';
+import { modelCardPaths, modelCardSchemas } from './model-cards';
 import type { Method, PathTable } from './operation';
 import { reviewPolicyPaths, reviewPolicySchemas } from './review-policies';
 import { systemPaths, systemSchemas } from './system';
@@ -19,6 +21,8 @@ export const CONTRACT_SCHEMAS = {
   ...systemSchemas,
   ...trainingJobSchemas,
   ...modelSchemas,
+  ...modelCardSchemas,
+  ...compareSchemas,
   ...deploymentSchemas,
   ...deploymentRequestSchemas,
   ...reviewPolicySchemas,
@@ -30,6 +34,8 @@ export const PATHS: PathTable = {
   ...systemPaths,
   ...trainingJobPaths,
   ...modelPaths,
+  ...modelCardPaths,
+  ...comparePaths,
   ...deploymentPaths,
   ...requestPaths,
   ...reviewPolicyPaths,

@@ -1,6 +1,6 @@
 /** Wire shapes of /api/v1/training/models/export*, exports, validate: the original's ModelExportMetadata. */
 import { z } from 'zod';
-import { ageRangeSchema, exportFromJobSchema } from '../../registry/exports';
+import { EXPORT_ENVIRONMENTS, EXPORT_SORTS, ageRangeSchema, exportFromJobSchema } from '../../registry/exports';
 import { pageParam, positiveIntParam } from '../params';
 import { age, dateTime, exportFormat, jsonObject, pageOf, sha256, snakeKeys } from './common';
 import { artifactRequestHeaders, artifactResponses } from './artifacts';
@@ -133,6 +133,18 @@ export const exportListQuery = exportListPaging.extend({
   age_group_max: age('Oldest').optional(),
   export_format: exportFormat().optional(),
   training_job_id: z.int().describe('0 lists direct exports').optional(),
+  environment: z
+    .enum(EXPORT_ENVIRONMENTS)
+    .describe('production / staging: actively deployed there; candidate: active in neither')
+    .optional(),
+  validation: z
+    .enum(['valid', 'invalid', 'none'])
+    .describe('Latest validation state; none: never validated')
+    .optional(),
+  sort: z
+    .enum(EXPORT_SORTS)
+    .describe('newest (default), oldest, age, size (largest first), params, name; -asc/-desc reverse')
+    .optional(),
 });
 
 export const modelSchemas = {

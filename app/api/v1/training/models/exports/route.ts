@@ -1,5 +1,6 @@
 // GET /api/v1/training/models/exports - exported models, newest first
-//     (?page, ?page_size, ?age_group_min, ?age_group_max, ?export_format, ?training_job_id).
+//     (?page, ?page_size, ?age_group_min, ?age_group_max, ?export_format, ?training_job_id,
+//     ?environment=production|staging|candidate, ?validation, ?sort).
 import { exportListPaging } from '@/lib/api/contract/models';
 import { withActor } from '@/lib/api/handler';
 import { parseQuery, queryParams } from '@/lib/api/params';
@@ -16,6 +17,9 @@ export const GET = withActor('models.read', async (req, { actor, db }) => {
     ageGroupMax: q.age_group_max,
     exportFormat: q.export_format as 'onnx' | undefined,
     trainingJobId: q.training_job_id,
+    environment: q.environment as 'production' | undefined,
+    validation: q.validation as 'valid' | undefined,
+    sort: q.sort as 'newest' | undefined,
   });
   return Response.json({
     total: r.total,
