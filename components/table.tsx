@@ -24,14 +24,34 @@ export function TableHead({ columns, variant = 'card' }: { columns: Column[]; va
   );
 }
 
-/** A bordered, horizontally scrollable card holding one table. */
+/**
+ * A table wider than the screen (a phone at 390 px) scrolls inside this region, never the page.
+ * The region is named and focusable so keyboard users can scroll it too (axe scrollable-region-focusable).
+ */
+export function TableScroll({
+  label,
+  className,
+  children,
+}: {
+  label: string;
+  className?: string;
+  children: React.ReactNode;
+}) {
+  return (
+    <div role="region" aria-label={label} tabIndex={0} className={`max-w-full overflow-x-auto ${className ?? ''}`}>
+      {children}
+    </div>
+  );
+}
+
+/** A bordered card holding one table, which scrolls inside it at narrow widths. */
 export function CardTable({ caption, children }: { caption: string; children: React.ReactNode }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+    <TableScroll label={caption} className="rounded-lg border border-slate-200 bg-white">
       <table className="min-w-full divide-y divide-slate-200 text-sm">
         <caption className="sr-only">{caption}</caption>
         {children}
       </table>
-    </div>
+    </TableScroll>
   );
 }

@@ -57,11 +57,18 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-export function Forbidden({ what }: { what: string }) {
+/** What forbidden() renders (app/forbidden.tsx, app/(console)/forbidden.tsx): the page answers 403. */
+export function Forbidden({ role }: { role?: string }) {
   return (
     <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-6 py-8">
       <h1 className="text-lg font-semibold text-red-900">Not allowed</h1>
-      <p className="mt-1 text-sm text-red-800">Your role may not see {what}. Ask an admin if you need access.</p>
+      <p className="mt-1 text-sm text-red-800">
+        Your role{role ? ` (${role})` : ''} may not see this page. Ask an admin if you need access, or go back to{' '}
+        <Link href="/" className="font-medium underline">
+          the console
+        </Link>
+        .
+      </p>
     </div>
   );
 }

@@ -39,7 +39,9 @@ for (const role of Object.keys(USERS) as RoleName[]) {
       await expect(page.getByRole('cell', { name: 'user.sign_in' }).first()).toBeVisible();
     } else {
       await expect(page.getByRole('heading', { name: 'Not allowed' })).toBeVisible();
-      await expect(page.getByRole('alert').filter({ hasText: 'Your role may not see the audit log' })).toBeVisible();
+      await expect(
+        page.getByRole('alert').filter({ hasText: `Your role (${role}) may not see this page` }),
+      ).toBeVisible();
     }
     // the same boundary holds for the API with the browser's session cookie
     const audit = await page.request.get('/api/v1/audit');

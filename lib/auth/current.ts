@@ -1,8 +1,8 @@
 import 'server-only';
 import { cookies, headers } from 'next/headers';
-import { redirect } from 'next/navigation';
+import { forbidden, redirect } from 'next/navigation';
 import { getDb } from '../db';
-import type { Actor } from './permissions';
+import { can, type Actor, type Permission } from './permissions';
 import { SESSION_COOKIE, deleteSession, resolveRequestActor } from './sessions';
 import { clientAddress, TooManyAttemptsError } from './throttle';
 
@@ -24,6 +24,16 @@ export async function getCurrentActor(): Promise<Actor | null> {
 export async function requirePageActor(returnTo = '/'): Promise<Actor> {
   const actor = await getCurrentActor();
   if (!actor) redirect(`/sign-in?next=${encodeURIComponent(returnTo)}`);
+  return actor;
+}
+
+/**
+ * For pages a role may not open: the actor, or Next.js's forbidden(), which answers HTTP 403 and
+ * renders the in-shell "Not allowed" page (app/(console)/forbidden.tsx) instead of the page.
+ */
+export async function requirePagePermission(permission: Permission, returnTo: string): Promise<Actor> {
+  const actor = await requirePageActor(returnTo);
+  if (!can(actor, permission)) forbidden();
   return actor;
 }
 

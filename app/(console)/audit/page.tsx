@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
-import { EmptyState, Forbidden, PageHeader, Pagination } from '@/components/ui';
-import { requirePageActor } from '@/lib/auth/current';
-import { can } from '@/lib/auth/permissions';
+import { EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { listAuditActors, listAuditEvents } from '@/lib/registry/audit';
@@ -16,8 +15,7 @@ export default async function AuditPage({
 }: {
   searchParams: Promise<{ page?: string; action?: string; subjectType?: string; subjectId?: string; actorId?: string }>;
 }) {
-  const actor = await requirePageActor('/audit');
-  if (!can(actor, 'audit.read')) return <Forbidden what="the audit log" />;
+  const actor = await requirePagePermission('audit.read', '/audit');
   const sp = await searchParams;
   const db = await getDb();
   const [{ events, total, page, pageSize }, users] = await Promise.all([

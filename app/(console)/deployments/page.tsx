@@ -8,7 +8,7 @@ import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate, fmtNumber } from '@/lib/format-display';
 import { AGE_AXIS_MAX, AGE_AXIS_MIN, coverageSegments, summariseCoverage } from '@/lib/registry/coverage';
 import { ENVIRONMENTS, listDeployedModels } from '@/lib/registry/deploy';
-import { TableHead } from '@/components/table';
+import { TableHead, TableScroll } from '@/components/table';
 
 export const metadata: Metadata = { title: 'Deployments' };
 
@@ -60,7 +60,7 @@ function EnvironmentSection({ env, rows, mayWrite }: { env: string; rows: Row[];
                   ? 'bg-[repeating-linear-gradient(45deg,#fee2e2,#fee2e2_4px,#fff_4px,#fff_8px)] text-red-900'
                   : s.servedBy.length > 1
                     ? 'bg-amber-300 text-amber-950'
-                    : 'bg-emerald-500 text-white'
+                    : 'bg-emerald-700 text-white'
               }`}
               style={{
                 left: `${((s.from - AGE_AXIS_MIN) / span) * 100}%`,
@@ -87,7 +87,7 @@ function EnvironmentSection({ env, rows, mayWrite }: { env: string; rows: Row[];
         </div>
         <figcaption className="mt-3 flex flex-wrap gap-4 text-xs text-slate-700">
           <span className="inline-flex items-center gap-1">
-            <span className="h-3 w-3 rounded-sm bg-emerald-500" aria-hidden="true" /> served by one model
+            <span className="h-3 w-3 rounded-sm bg-emerald-700" aria-hidden="true" /> served by one model
           </span>
           <span className="inline-flex items-center gap-1">
             <span className="h-3 w-3 rounded-sm bg-amber-300" aria-hidden="true" /> overlap
@@ -133,45 +133,47 @@ function EnvironmentSection({ env, rows, mayWrite }: { env: string; rows: Row[];
                     </div>
                   )}
                 </div>
-                <table className="mt-2 min-w-full text-sm">
-                  <caption className="sr-only">
-                    History of {fmtAgeRange(ageMin, ageMax)} in {env}
-                  </caption>
-                  <TableHead
-                    columns={[
-                      'Deployment',
-                      'Status',
-                      'Model',
-                      { label: 'Threshold', numeric: true },
-                      'Deployed',
-                      'Replaced',
-                    ]}
-                    variant="inline"
-                  />
-                  <tbody>
-                    {history.map((d) => (
-                      <tr key={d.id} className="border-t border-slate-100">
-                        <td className="py-1.5 pr-4 tabular-nums">{d.id}</td>
-                        <td className="py-1.5 pr-4">
-                          <Badge tone={d.isActive ? 'green' : d.status === 'backup' ? 'amber' : 'slate'}>
-                            {d.status}
-                          </Badge>
-                          {d.breakGlassReason && <Badge tone="red">break-glass</Badge>}
-                        </td>
-                        <td className="py-1.5 pr-4 font-mono text-xs">
-                          <Link className="text-indigo-800 hover:underline" href={`/models/${d.modelExport.modelId}`}>
-                            {d.modelExport.modelId}
-                          </Link>
-                        </td>
-                        <td className="py-1.5 pr-4 text-right tabular-nums">{fmtNumber(d.threshold)}</td>
-                        <td className="py-1.5 pr-4 whitespace-nowrap">
-                          {fmtDate(d.createdTimestamp)} · {d.deployedBy?.name ?? '—'}
-                        </td>
-                        <td className="py-1.5">{d.replacedId ? `deployment ${d.replacedId}` : '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <TableScroll label={`Deployment history, ${fmtAgeRange(ageMin, ageMax)}`} className="mt-2">
+                  <table className="min-w-full text-sm">
+                    <caption className="sr-only">
+                      History of {fmtAgeRange(ageMin, ageMax)} in {env}
+                    </caption>
+                    <TableHead
+                      columns={[
+                        'Deployment',
+                        'Status',
+                        'Model',
+                        { label: 'Threshold', numeric: true },
+                        'Deployed',
+                        'Replaced',
+                      ]}
+                      variant="inline"
+                    />
+                    <tbody>
+                      {history.map((d) => (
+                        <tr key={d.id} className="border-t border-slate-100">
+                          <td className="py-1.5 pr-4 tabular-nums">{d.id}</td>
+                          <td className="py-1.5 pr-4">
+                            <Badge tone={d.isActive ? 'green' : d.status === 'backup' ? 'amber' : 'slate'}>
+                              {d.status}
+                            </Badge>
+                            {d.breakGlassReason && <Badge tone="red">break-glass</Badge>}
+                          </td>
+                          <td className="py-1.5 pr-4 font-mono text-xs">
+                            <Link className="text-indigo-800 hover:underline" href={`/models/${d.modelExport.modelId}`}>
+                              {d.modelExport.modelId}
+                            </Link>
+                          </td>
+                          <td className="py-1.5 pr-4 text-right tabular-nums">{fmtNumber(d.threshold)}</td>
+                          <td className="py-1.5 pr-4 whitespace-nowrap">
+                            {fmtDate(d.createdTimestamp)} · {d.deployedBy?.name ?? '—'}
+                          </td>
+                          <td className="py-1.5">{d.replacedId ? `deployment ${d.replacedId}` : '—'}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </TableScroll>
               </div>
             );
           })}

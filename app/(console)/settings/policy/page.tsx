@@ -1,8 +1,7 @@
 import type { Metadata } from 'next';
 import { ReviewPolicyForm } from './_components/review-policy-form';
-import { Forbidden, PageHeader } from '@/components/ui';
-import { requirePageActor } from '@/lib/auth/current';
-import { can } from '@/lib/auth/permissions';
+import { PageHeader } from '@/components/ui';
+import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { listReviewPolicies } from '@/lib/registry/requests';
@@ -10,8 +9,7 @@ import { listReviewPolicies } from '@/lib/registry/requests';
 export const metadata: Metadata = { title: 'Review policy' };
 
 export default async function PolicyPage() {
-  const actor = await requirePageActor('/settings/policy');
-  if (!can(actor, 'policy.manage')) return <Forbidden what="the review policy settings" />;
+  const actor = await requirePagePermission('policy.manage', '/settings/policy');
   const policies = await listReviewPolicies(await getDb(), actor);
   return (
     <>

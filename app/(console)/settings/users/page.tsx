@@ -1,10 +1,10 @@
 import type { Metadata } from 'next';
 import { CardTable, TableHead } from '@/components/table';
-import { Badge, Forbidden, PageHeader } from '@/components/ui';
+import { Badge, PageHeader } from '@/components/ui';
 import { UserDisableButton, UserResetPasswordButton, UserRoleForm } from './_components/user-actions';
 import { UserCreateForm } from './_components/user-create-form';
-import { requirePageActor } from '@/lib/auth/current';
-import { can, ROLES } from '@/lib/auth/permissions';
+import { requirePagePermission } from '@/lib/auth/current';
+import { ROLES } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { listUsers } from '@/lib/registry/users';
@@ -12,8 +12,7 @@ import { listUsers } from '@/lib/registry/users';
 export const metadata: Metadata = { title: 'Users' };
 
 export default async function UsersPage() {
-  const actor = await requirePageActor('/settings/users');
-  if (!can(actor, 'users.manage')) return <Forbidden what="user management" />;
+  const actor = await requirePagePermission('users.manage', '/settings/users');
   const users = await listUsers(await getDb(), actor);
   const activeAdmins = users.filter((u) => u.role === 'admin' && !u.disabledAt).length;
   return (

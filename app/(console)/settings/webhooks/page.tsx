@@ -1,6 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { Badge, EmptyState, Forbidden, PageHeader } from '@/components/ui';
+import { Badge, EmptyState, PageHeader } from '@/components/ui';
 import {
   WebhookDeleteButton,
   WebhookEventsForm,
@@ -9,8 +9,7 @@ import {
   WebhookToggleButton,
 } from './_components/webhook-actions';
 import { WebhookCreateForm } from './_components/webhook-create-form';
-import { requirePageActor } from '@/lib/auth/current';
-import { can } from '@/lib/auth/permissions';
+import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { ENVIRONMENTS } from '@/lib/registry/deploy';
@@ -20,8 +19,7 @@ import { listWebhooks } from '@/lib/registry/webhooks';
 export const metadata: Metadata = { title: 'Webhooks' };
 
 export default async function WebhooksPage() {
-  const actor = await requirePageActor('/settings/webhooks');
-  if (!can(actor, 'webhooks.manage')) return <Forbidden what="webhooks" />;
+  const actor = await requirePagePermission('webhooks.manage', '/settings/webhooks');
   const hooks = await listWebhooks(await getDb(), actor);
   return (
     <>

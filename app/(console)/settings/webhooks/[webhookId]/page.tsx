@@ -2,10 +2,9 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { CardTable, TableHead } from '@/components/table';
-import { Badge, EmptyState, Forbidden, PageHeader, Pagination } from '@/components/ui';
+import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
 import { RedeliverButton, WebhookTestButton } from '../_components/webhook-actions';
-import { requirePageActor } from '@/lib/auth/current';
-import { can } from '@/lib/auth/permissions';
+import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
 import { EVENT_LABELS } from '@/lib/registry/events';
@@ -25,8 +24,7 @@ export default async function WebhookDeliveriesPage({
   searchParams: Promise<{ page?: string; status?: string }>;
 }) {
   const [{ webhookId }, sp] = await Promise.all([params, searchParams]);
-  const actor = await requirePageActor(`/settings/webhooks/${webhookId}`);
-  if (!can(actor, 'webhooks.manage')) return <Forbidden what="webhooks" />;
+  const actor = await requirePagePermission('webhooks.manage', `/settings/webhooks/${webhookId}`);
   const db = await getDb();
   const hook = await getWebhook(db, actor, webhookId).catch(() => null);
   if (!hook) notFound();
