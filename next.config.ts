@@ -13,6 +13,8 @@ const nextConfig: NextConfig = {
     'onnxruntime-node',
   ],
   poweredByHeader: false,
+  // forbidden() from next/navigation: a page a role may not open answers 403 with app/(console)/forbidden.tsx.
+  experimental: { authInterrupts: true },
   // `npm test` typechecks the whole tree once as its own stage; the build need not do it again.
   typescript: { ignoreBuildErrors: true },
   async headers() {
