@@ -5,7 +5,9 @@ import { Badge } from '@/components/ui';
 import { publicUrl } from '@/lib/config';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate, fmtFormat, fmtModelName } from '@/lib/format-display';
+import { getModelCard } from '@/lib/registry/model-card';
 import { resolveShareToken } from '@/lib/registry/share-links';
+import { SharedModelCard } from './_components/shared-model-card';
 import { SharedPreview } from './_components/shared-preview';
 import { ValidationSummary } from './_components/validation-summary';
 
@@ -36,8 +38,10 @@ export async function generateMetadata({ params }: Params): Promise<Metadata> {
  */
 export default async function SharedModelPage({ params }: Params) {
   const { token } = await params;
-  const exp = await resolveShareToken(await getDb(), token);
+  const db = await getDb();
+  const exp = await resolveShareToken(db, token);
   if (!exp) notFound();
+  const card = await getModelCard(db, exp.id);
   const v = exp.validationRuns[0];
   return (
     <main className="mx-auto max-w-6xl px-4 py-8">
@@ -64,7 +68,7 @@ export default async function SharedModelPage({ params }: Params) {
           ))}
         </div>
       </div>
-      {/* MODEL CARD SLOT: H3's getModelCard + <ModelCardView> go here once committed. */}
+      <SharedModelCard card={card} />
       <div className="grid gap-6 lg:grid-cols-3">
         <ExportMetadata exp={exp} />
       </div>
