@@ -57,6 +57,20 @@ const nextConfig: NextConfig = {
         ],
       },
       {
+        // A share page runs the preview too (app/share): isolated like the models pages, and so are
+        // its link-scoped artifact and runtime routes beneath it.
+        source: '/share/:token/:path*',
+        headers: [
+          { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+          { key: 'Cross-Origin-Embedder-Policy', value: 'require-corp' },
+        ],
+      },
+      {
+        // The link-scoped runtime: threaded ORT starts its workers from these files (as /ort below).
+        source: '/share/:token/ort/:path*',
+        headers: [{ key: 'Content-Security-Policy', value: WORKER_POLICY }],
+      },
+      {
         // The onnxruntime-web runtime (app/ort): loadable into isolated pages and their workers.
         source: '/ort/:path*',
         headers: [
