@@ -158,10 +158,11 @@ describe('Content-Security-Policy from the proxy', () => {
     expect(d.has('upgrade-insecure-requests')).toBe(false); // plain HTTP unless secure
   });
 
-  it('gives OG images the no-content policy and leaves API and /ort to next.config.ts', () => {
+  it('gives OG images the no-content policy and leaves API, /ort and the share-scoped files to next.config.ts', () => {
     for (const p of ['/models/x/opengraph-image', '/share/a.b/opengraph-image', '/share/a.b/twitter-image-1x2y'])
       expect(cspOf(proxy(new NextRequest(`http://127.0.0.1${p}`, { headers: session }))), p).toBe(NO_CONTENT_POLICY);
-    for (const p of ['/api/v1/me', '/ort/1.30.0/ort.wasm.min.mjs']) {
+    const shareFiles = ['/share/a.b/ort/1.30.0/ort.wasm.min.mjs', `/share/a.b/artifacts/${'a'.repeat(64)}`];
+    for (const p of ['/api/v1/me', '/ort/1.30.0/ort.wasm.min.mjs', ...shareFiles]) {
       const res = proxy(new NextRequest(`http://127.0.0.1${p}`, { headers: session }));
       expect(res.headers.get('x-middleware-next'), p).toBe('1');
       expect(cspOf(res), p).toBeNull();
@@ -174,6 +175,7 @@ describe('Content-Security-Policy from the proxy', () => {
       rules.find((r) => r.source === source)?.headers.find((h) => h.key === 'Content-Security-Policy')?.value;
     expect(csp('/api/:path*')).toBe("default-src 'none'; frame-ancestors 'none'");
     expect(csp('/ort/:path*')).toBe(WORKER_POLICY);
+    expect(csp('/share/:token/ort/:path*')).toBe(WORKER_POLICY);
     expect(csp('/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)')).toBe(WORKER_POLICY);
     expect(WORKER_POLICY).toContain("script-src 'self' 'wasm-unsafe-eval'");
     expect(WORKER_POLICY).not.toMatch(/'unsafe-eval'|'unsafe-inline'/);
@@ -185,6 +187,7 @@ describe('Content-Security-Policy from the proxy', () => {
       '/_next/static/chunks/:file(turbopack-worker-[^/]+\\.js)',
       '/api/:path*',
       '/ort/:path*',
+      '/share/:token/ort/:path*',
     ]);
   });
 
