@@ -1,37 +1,29 @@
-import Link from 'next/link';
+import { HomeActivity } from './_components/home-activity';
+import { HomeCoverage } from './_components/home-coverage';
+import { HomeTodo } from './_components/home-todo';
 import { PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
+import { can } from '@/lib/auth/permissions';
 import { getDb } from '@/lib/db';
-import { countOverview } from '@/lib/registry/listings';
+import { getHomeSituation } from '@/lib/registry/home';
 
-export default async function OverviewPage() {
+// The team's situation for whoever signs in: what serves production, what awaits them, what happened.
+export default async function HomePage() {
   const actor = await requirePageActor('/');
-  const c = await countOverview(await getDb(), actor);
-  const cards = [
-    { label: 'Training jobs', value: c.jobs, href: '/training-jobs' },
-    { label: 'Exported models', value: c.exports, href: '/models' },
-    { label: 'Active deployments', value: c.active, href: '/deployments' },
-    { label: 'Open deployment requests', value: c.openRequests, href: '/reviews' },
-  ];
+  const situation = await getHomeSituation(await getDb(), actor);
   return (
     <>
       <PageHeader
         title={`Welcome, ${actor.name}`}
-        description="The registry and deployment console for the age-group drawing autoencoders."
+        description="What serves each age group now, what awaits you, and what the team did lately."
       />
-      <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
-        {cards.map((card) => (
-          <li key={card.label}>
-            <Link
-              href={card.href}
-              className="block rounded-lg border border-slate-200 bg-white p-5 hover:border-indigo-300"
-            >
-              <span className="block text-sm text-slate-600">{card.label}</span>
-              <span className="mt-1 block text-3xl font-semibold tabular-nums">{card.value}</span>
-            </Link>
-          </li>
-        ))}
-      </ul>
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <HomeCoverage coverage={situation.coverage} />
+          <HomeActivity items={situation.activity} auditLink={can(actor, 'audit.read')} />
+        </div>
+        <HomeTodo todo={situation.todo} />
+      </div>
     </>
   );
 }
