@@ -76,6 +76,9 @@ export const OPTIONS = {
   // gc
   apply: { type: 'boolean' },
   grace: { type: 'string' },
+  // models card
+  set: { type: 'string' },
+  base: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 export type OptionName = keyof typeof OPTIONS;

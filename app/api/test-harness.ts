@@ -40,6 +40,7 @@ async function importRoutes(): Promise<Routes> {
     exports: await import('@/app/api/v1/training/models/exports/route'),
     exportOne: await import('@/app/api/v1/training/models/exports/[model_id]/route'),
     download: await import('@/app/api/v1/training/models/exports/[model_id]/download/route'),
+    card: await import('@/app/api/v1/training/models/exports/[model_id]/card/route'),
     validate: await import('@/app/api/v1/training/models/validate/route'),
     deploy: await import('@/app/api/v1/training/models/deploy/route'),
     deployed: await import('@/app/api/v1/training/models/deployed/route'),

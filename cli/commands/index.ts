@@ -171,6 +171,15 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./models')).exportsList,
   },
   {
+    name: 'models card',
+    usage: 'models card MODEL_ID [--set FILE [--base N]] [--json]',
+    summary: "Print an export's Markdown model card, or save a new version from FILE (reviewers+).",
+    maxArgs: 1,
+    options: ['set', 'base', 'json'],
+    remote: true,
+    load: async () => (await import('./model-card')).modelCardCommand,
+  },
+  {
     name: 'validate',
     usage: 'validate MODEL_ID [--json]',
     summary: 'Validate an export: checksum, readers, onnxruntime parity; exit 3 when invalid.',
