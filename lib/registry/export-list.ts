@@ -4,7 +4,7 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
-import { exportFormatSchema } from './exports';
+import { EXPORT_FORMATS } from '../formats/export';
 
 /** list_exported_models: the filters, the sortable columns and the paging behind the list and its API. */
 
@@ -29,7 +29,8 @@ export const listExportsSchema = z.object({
   pageSize: z.coerce.number().int().min(1).max(200).default(25),
   ageGroupMin: z.coerce.number().optional(),
   ageGroupMax: z.coerce.number().optional(),
-  exportFormat: exportFormatSchema.optional(),
+  // Not exports.ts's exportFormatSchema: exports.ts re-exports this module (no cycle).
+  exportFormat: z.enum(EXPORT_FORMATS).optional(),
   trainingJobId: z.coerce.number().int().optional(),
   q: z.string().trim().max(200).optional(),
   validation: z.enum(['valid', 'invalid', 'none']).optional(),
@@ -51,7 +52,9 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
     ...(f.ageGroupMax !== undefined ? { ageGroupMax: f.ageGroupMax } : {}),
     ...(f.exportFormat ? { exportFormat: f.exportFormat } : {}),
     ...(f.trainingJobId !== undefined ? { trainingJobId: f.trainingJobId === 0 ? null : f.trainingJobId } : {}),
-    ...(f.q ? { modelId: { contains: f.q } } : {}),
+    ...(f.q
+      ? { OR: [{ modelId: { contains: f.q } }, { trainingJob: { jobName: { contains: f.q, mode: 'insensitive' } } }] }
+      : {}),
     ...(f.validation === 'valid' ? { validationRuns: { some: { isValid: true } } } : {}),
     ...(f.validation === 'invalid' ? { validationRuns: { some: { isValid: false }, none: { isValid: true } } } : {}),
     ...(f.validation === 'none' ? { validationRuns: { none: {} } } : {}),

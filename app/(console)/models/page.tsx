@@ -1,17 +1,27 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { TableScroll } from '@/components/table';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
-import { fmtAgeRange, fmtBytes, fmtDate } from '@/lib/format-display';
-import { listExportedModels, listExportsSchema } from '@/lib/registry/exports';
-import { CardTable, TableHead } from '@/components/table';
+import { fmtAgeRange, fmtBytes, fmtDate, fmtModelName } from '@/lib/format-display';
+import { listExportedModels, listExportsSchema, type ExportSort } from '@/lib/registry/exports';
+import { FILTER_KEYS, ModelFilters, type Search } from './_components/model-filters';
+import { ModelTags, StatusBadges } from './_components/model-tags';
+import { SortableHead, type SortableColumn } from './_components/sortable-head';
 
 export const metadata: Metadata = { title: 'Models' };
 
-type Search = Record<string, string | undefined>;
-
-const AGE_GROUPS = ['2-3', '3-4', '4-5', '5-6', '6-7', '7-8', '8-9', '9-12'];
+const COLUMNS: SortableColumn[] = [
+  { label: 'Compare' },
+  { label: 'Model', sort: ['name', 'name-desc'] },
+  { label: 'Age group', sort: ['age', 'age-desc'] },
+  { label: 'Status' },
+  { label: 'Tags' },
+  { label: 'Parameters', numeric: true, sort: ['params', 'params-asc'] },
+  { label: 'Size', numeric: true, sort: ['size', 'size-asc'] },
+  { label: 'Exported', sort: ['newest', 'oldest'] },
+];
 
 export default async function ModelsPage({ searchParams }: { searchParams: Promise<Search> }) {
   const actor = await requirePageActor('/models');
@@ -23,204 +33,126 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
     exportFormat: sp.format || undefined,
     validation: sp.validation || undefined,
     deployed: sp.deployed || undefined,
+    environment: sp.env || undefined,
+    tag: sp.tag || undefined,
     sort: sp.sort || undefined,
     q: sp.q || undefined,
     trainingJobId: sp.job || undefined,
     ...(ageMin && ageMax ? { ageGroupMin: ageMin, ageGroupMax: ageMax } : {}),
   });
-  const { exports, total, page, pageSize } = await listExportedModels(
+  const { exports, total, page, pageSize, pages } = await listExportedModels(
     await getDb(),
     actor,
     parsed.success ? parsed.data : {},
   );
-  const href = (p: number) => `/models?${new URLSearchParams({ ...clean(sp), page: String(p) })}`;
-  const filtered = ['q', 'age', 'format', 'validation', 'deployed', 'job'].some((k) => sp[k]);
+  const sort: ExportSort = parsed.success ? parsed.data.sort : 'newest';
+  const url = (over: Record<string, string>) => `/models?${new URLSearchParams({ ...clean(sp), ...over })}`;
+  const filtered = FILTER_KEYS.some((k) => sp[k]);
   return (
     <>
       <PageHeader
         title="Models"
-        description="Every exported model artifact, with its validation status, deployments and checksum."
+        description="Every exported model: what serves production and staging, what is a candidate, its validation and tags. Tick two to compare them."
       />
-      <form className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter models">
-        <Filter id="q" label="Model id contains">
-          <input
-            id="q"
-            name="q"
-            defaultValue={sp.q}
-            className="rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-          />
-        </Filter>
-        <Filter id="age" label="Age group">
-          <Select id="age" value={sp.age} options={AGE_GROUPS.map((a) => [a, `${a} years`])} />
-        </Filter>
-        <Filter id="format" label="Format">
-          <Select
-            id="format"
-            value={sp.format}
-            options={['onnx', 'pytorch', 'pickle', 'safetensors'].map((f) => [f, f])}
-          />
-        </Filter>
-        <Filter id="validation" label="Validation">
-          <Select
-            id="validation"
-            value={sp.validation}
-            options={[
-              ['valid', 'valid'],
-              ['invalid', 'invalid'],
-              ['none', 'not validated'],
-            ]}
-          />
-        </Filter>
-        <Filter id="deployed" label="Deployed">
-          <Select
-            id="deployed"
-            value={sp.deployed}
-            options={[
-              ['yes', 'deployed'],
-              ['no', 'not deployed'],
-            ]}
-          />
-        </Filter>
-        <Filter id="job" label="Training job id">
-          <input
-            id="job"
-            name="job"
-            inputMode="numeric"
-            defaultValue={sp.job}
-            className="w-24 rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-          />
-        </Filter>
-        <Filter id="sort" label="Sort">
-          <select
-            id="sort"
-            name="sort"
-            defaultValue={sp.sort ?? 'newest'}
-            className="rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-          >
-            <option value="newest">Newest first</option>
-            <option value="oldest">Oldest first</option>
-            <option value="age">Age group</option>
-            <option value="size">Largest first</option>
-          </select>
-        </Filter>
-        <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
-          Apply
-        </button>
-        {filtered && (
-          <Link href="/models" className="px-2 py-1.5 text-sm text-indigo-800 underline">
-            Clear filters
-          </Link>
-        )}
-      </form>
+      <ModelFilters sp={sp} filtered={filtered} />
       {exports.length === 0 ? (
-        filtered ? (
-          <EmptyState title="No models match these filters">
-            <Link className="text-indigo-800 underline" href="/models">
-              Clear the filters
-            </Link>{' '}
-            to see every export.
-          </EmptyState>
-        ) : (
-          <EmptyState title="No exported models yet">
-            Open a completed{' '}
-            <Link href="/training-jobs" className="text-indigo-800 underline">
-              training job
-            </Link>{' '}
-            and export its checkpoint as ONNX, PyTorch, pickle or safetensors; the export appears here with its metadata
-            and SHA-256.
-          </EmptyState>
-        )
+        <ListEmpty
+          total={total}
+          filtered={filtered}
+          page={page}
+          pages={pages}
+          lastHref={url({ page: String(pages) })}
+        />
       ) : (
-        <CardTable caption="Exported models">
-          <TableHead
-            columns={[
-              'Model',
-              'Age group',
-              'Format',
-              'Validation',
-              'Deployed',
-              { label: 'Parameters', numeric: true },
-              { label: 'Size', numeric: true },
-              'Exported',
-            ]}
-          />
-          <tbody className="divide-y divide-slate-100">
-            {exports.map((m) => {
-              const v = m.validationRuns[0];
-              return (
-                <tr key={m.id} className="hover:bg-slate-50">
-                  <td className="px-4 py-2 font-mono text-xs">
-                    <Link href={`/models/${m.modelId}`} className="text-indigo-800 hover:underline">
-                      {m.modelId}
-                    </Link>
-                  </td>
-                  <td className="px-4 py-2 whitespace-nowrap">{fmtAgeRange(m.ageGroupMin, m.ageGroupMax)}</td>
-                  <td className="px-4 py-2">
-                    <Badge tone="indigo">{m.exportFormat}</Badge>
-                  </td>
-                  <td className="px-4 py-2">
-                    {v ? (
-                      <Badge tone={v.isValid ? 'green' : 'red'}>{v.isValid ? 'valid' : 'invalid'}</Badge>
-                    ) : (
-                      <span className="text-slate-500">—</span>
-                    )}
-                  </td>
-                  <td className="px-4 py-2">
-                    {m.deployments.length ? (
-                      m.deployments.map((d) => (
-                        <Badge key={d.environment} tone="green">
-                          {d.environment}
-                        </Badge>
-                      ))
-                    ) : (
-                      <span className="text-slate-500">—</span>
-                    )}
-                  </td>
-                  <td className="px-4 py-2 text-right tabular-nums">{m.parameterCount.toLocaleString('en')}</td>
-                  <td className="px-4 py-2 text-right tabular-nums">{fmtBytes(m.fileSizeBytes)}</td>
-                  <td className="px-4 py-2 whitespace-nowrap">{fmtDate(m.exportTimestamp)}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </CardTable>
+        <form action="/models/compare" method="get" aria-label="Compare models">
+          <TableScroll label="Exported models" className="rounded-lg border border-slate-200 bg-white">
+            <table className="min-w-full divide-y divide-slate-200 text-sm">
+              <caption className="sr-only">Exported models; the column headers sort the list</caption>
+              <SortableHead columns={COLUMNS} sort={sort} href={(s) => url({ sort: s, page: '1' })} />
+              <tbody className="divide-y divide-slate-100">
+                {exports.map((m) => (
+                  <tr key={m.id} className="hover:bg-slate-50" data-model-id={m.modelId}>
+                    <td className="px-4 py-2">
+                      <input
+                        type="checkbox"
+                        name="m"
+                        value={m.modelId}
+                        aria-label={`Compare ${fmtModelName(m)}`}
+                        className="h-4 w-4"
+                      />
+                    </td>
+                    <td className="px-4 py-2">
+                      <Link href={`/models/${m.modelId}`} className="font-medium text-indigo-800 hover:underline">
+                        {fmtModelName(m)}
+                      </Link>
+                      <div className="font-mono text-xs text-slate-600">{m.modelId}</div>
+                    </td>
+                    <td className="px-4 py-2 whitespace-nowrap">{fmtAgeRange(m.ageGroupMin, m.ageGroupMax)}</td>
+                    <td className="px-4 py-2">
+                      <StatusBadges m={m} />
+                    </td>
+                    <td className="px-4 py-2">
+                      <ModelTags m={m} />
+                    </td>
+                    <td className="px-4 py-2 text-right tabular-nums">{m.parameterCount.toLocaleString('en')}</td>
+                    <td className="px-4 py-2 text-right tabular-nums">{fmtBytes(m.fileSizeBytes)}</td>
+                    <td className="px-4 py-2 whitespace-nowrap">{fmtDate(m.exportTimestamp)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableScroll>
+          <div className="mt-3 flex flex-wrap items-center gap-3 text-sm">
+            <button className="rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800">
+              Compare selected
+            </button>
+            <span className="text-slate-600">Tick two models: the first ticked is A (its validation set is used).</span>
+          </div>
+        </form>
       )}
-      <Pagination page={page} pageSize={pageSize} total={total} href={href} />
+      <Pagination page={page} pageSize={pageSize} total={total} href={(p) => url({ page: String(p) })} />
     </>
+  );
+}
+
+/** Three different emptinesses: nothing exported, nothing matching, or a page past the end. */
+function ListEmpty(p: { total: number; filtered: boolean; page: number; pages: number; lastHref: string }) {
+  if (p.total > 0) {
+    return (
+      <EmptyState
+        title={`Page ${p.page} is past the end: there ${p.pages === 1 ? 'is 1 page' : `are ${p.pages} pages`}`}
+      >
+        <Link className="text-indigo-800 underline" href={p.lastHref}>
+          Go to the last page (page {p.pages})
+        </Link>{' '}
+        of {p.total} {p.total === 1 ? 'model' : 'models'}.
+      </EmptyState>
+    );
+  }
+  if (p.filtered) {
+    return (
+      <EmptyState title="No models match these filters">
+        <Link className="text-indigo-800 underline" href="/models">
+          Clear filters
+        </Link>{' '}
+        to see every export.
+      </EmptyState>
+    );
+  }
+  return (
+    <EmptyState title="No exported models yet">
+      Export one from a{' '}
+      <Link href="/training-jobs" className="text-indigo-800 underline">
+        training job
+      </Link>
+      : open a completed job and export its checkpoint as ONNX, PyTorch, pickle or safetensors; the export appears here
+      with its metadata and SHA-256.
+    </EmptyState>
   );
 }
 
 function clean(sp: Search): Record<string, string> {
   return Object.fromEntries(
     Object.entries(sp).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== ''),
-  );
-}
-
-function Filter({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <label htmlFor={id} className="block text-xs font-medium text-slate-700">
-        {label}
-      </label>
-      <div className="mt-1">{children}</div>
-    </div>
-  );
-}
-
-function Select({ id, value, options }: { id: string; value?: string; options: string[][] }) {
-  return (
-    <select
-      id={id}
-      name={id}
-      defaultValue={value ?? ''}
-      className="rounded-md border border-slate-300 px-2 py-1.5 text-sm"
-    >
-      <option value="">Any</option>
-      {options.map(([v, l]) => (
-        <option key={v} value={v}>
-          {l}
-        </option>
-      ))}
-    </select>
   );
 }
