@@ -39,6 +39,18 @@ export function ValidationSummary({ run }: { run: ValidationRun | undefined }) {
   const errors = run.errors as string[];
   const warnings = run.warnings as string[];
   const vs = all.validation_set as Record<string, number> | undefined;
+  const figures: [string, string][] = [];
+  if (typeof all.onnxruntime_max_rel_diff === 'number')
+    figures.push(['onnxruntime vs source, largest relative difference', fmtNumber(all.onnxruntime_max_rel_diff)]);
+  if (vs) {
+    figures.push(
+      [
+        'Median error, normal / anomalous samples',
+        `${fmtNumber(vs.normal_error_median)} / ${fmtNumber(vs.anomalous_error_median)}`,
+      ],
+      ['Anomalies above the normal samples’ 95th percentile', `${vs.anomalies_above_p95} of ${vs.anomalous_samples}`],
+    );
+  }
   return (
     <Section>
       <p className="mt-2 flex flex-wrap items-center gap-2 text-sm">
@@ -63,23 +75,16 @@ export function ValidationSummary({ run }: { run: ValidationRun | undefined }) {
           </li>
         ))}
       </ul>
-      <dl className="mt-3 grid gap-x-6 gap-y-1 text-sm sm:grid-cols-2">
-        {typeof all.onnxruntime_max_rel_diff === 'number' && (
-          <Kv k="onnxruntime vs source, largest relative difference" v={fmtNumber(all.onnxruntime_max_rel_diff)} />
-        )}
-        {vs && (
-          <Kv
-            k="Median error, normal / anomalous samples"
-            v={`${fmtNumber(vs.normal_error_median)} / ${fmtNumber(vs.anomalous_error_median)}`}
-          />
-        )}
-        {vs && (
-          <Kv
-            k="Anomalies above the normal samples’ 95th percentile"
-            v={`${vs.anomalies_above_p95} of ${vs.anomalous_samples}`}
-          />
-        )}
-      </dl>
+      {figures.length > 0 && (
+        <dl className="mt-3 grid gap-x-6 gap-y-1 text-sm sm:grid-cols-2">
+          {figures.map(([k, v]) => (
+            <div key={k}>
+              <dt className="text-slate-600">{k}</dt>
+              <dd className="tabular-nums">{v}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       <Messages items={errors} tone="text-red-800" title="Errors" />
       <Messages items={warnings} tone="text-amber-900" title="Warnings" />
     </Section>
@@ -108,14 +113,5 @@ function Messages({ items, tone, title }: { items: string[]; tone: string; title
         ))}
       </ul>
     </>
-  );
-}
-
-function Kv({ k, v }: { k: string; v: string }) {
-  return (
-    <div>
-      <dt className="text-slate-600">{k}</dt>
-      <dd className="tabular-nums">{v}</dd>
-    </div>
   );
 }
