@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testTargets, type TestTarget } from '../db/test-databases';
 import { verifyAuditChain } from './audit-chain';
+import { getHomeSituation } from './home';
 import { awaitingReviewIds } from './listings';
+import { getModelCard } from './model-card';
 import { listNotifications } from './notifications';
 import { seedDemoScene, type SceneResult } from './seed-demo-scene';
 import { openTestRegistry } from './test-registry';
@@ -40,6 +42,14 @@ describe.each(testTargets())('the lived-in demo scene on %s', (target: TestTarge
     const runs = await r.db.validationRun.findMany({ select: { modelExportId: true, isValid: true } });
     expect(new Set(runs.map((x) => x.modelExportId)).size).toBe(await r.db.modelExport.count());
     expect(runs.every((x) => x.isValid)).toBe(true);
+    // The production models carry a real model card, each section filled in.
+    const card = await getModelCard(
+      r.db,
+      active.find((d) => d.ageMin === 4 && d.environment === 'production')!.modelExportId,
+    );
+    for (const h of ['## Intended use', '## Training data', '## Evaluation', '## Limitations'])
+      expect(card?.markdown).toContain(h);
+    expect(card?.markdown).toContain('ages 4–5');
   });
 
   it('has a rollback in the history: 7–8 v2 replaced v1 with a backup, then v1 came back', async () => {
@@ -102,6 +112,46 @@ describe.each(testTargets())('the lived-in demo scene on %s', (target: TestTarge
       'comment.create',
     ])
       expect(actions).toContain(a);
+  });
+
+  // The home page's data over the scene (here, so the scene is seeded once for both).
+  it('home: the coverage, and what awaits each role with its links', async () => {
+    const remy = await getHomeSituation(r.db, r.actor('reviewer'));
+    expect(remy.coverage.production.map((d) => `${d.ageMin}-${d.ageMax}`)).toEqual([
+      '2-3',
+      '3-4',
+      '4-5',
+      '6-7',
+      '7-8',
+      '8-9',
+    ]);
+    expect(remy.coverage.staging.map((d) => d.modelExport.exportFormat)).toEqual(['onnx']);
+    expect(
+      remy.todo.reviews!.map((q) => `${q.environment} ${q.ageGroupMin}-${q.ageGroupMax} ${q.requester.name}`),
+    ).toEqual(['production 5-6 Ada Admin']);
+    expect(remy.todo.deploys).toBeNull(); // a reviewer does not deploy
+    expect(remy.todo.webhooks).toBeNull();
+    expect(remy.todo.inbox.items.some((n) => n.kind === 'comment.mention' && n.href?.startsWith('/reviews/'))).toBe(
+      true,
+    );
+
+    const dana = await getHomeSituation(r.db, r.actor('deployer'));
+    expect(dana.todo.reviews).toEqual([]);
+    expect(dana.todo.deploys!.map((q) => `${q.ageGroupMin}-${q.ageGroupMax}`)).toEqual(['9-12']);
+    // The scene ends with Remy's note on the 2–3 pickle export's page.
+    expect(dana.activity[0]).toMatchObject({ who: 'Remy Reviewer', did: 'commented on' });
+    expect(dana.activity[0].subject?.href).toMatch(/^\/models\/autoencoder_2\.0_3\.0_/);
+    expect(dana.activity.map((a) => `${a.who} ${a.did}`)).toContain('Dana Deployer approved');
+
+    const vera = await getHomeSituation(r.db, r.actor('viewer'));
+    expect([vera.todo.reviews, vera.todo.deploys, vera.todo.webhooks]).toEqual([null, null, null]);
+    expect(vera.coverage.production).toHaveLength(6);
+    // No audit rows for a viewer: deployments and exports only, each linking its model.
+    expect(
+      vera.activity.every((a) => /^(deployed to|exported)/.test(a.did) && a.subject?.href.startsWith('/models/')),
+    ).toBe(true);
+    const ada = await getHomeSituation(r.db, r.actor('admin'));
+    expect(ada.todo.webhooks).toEqual([]);
   });
 
   it('adds nothing when seeded again', async () => {

@@ -8,6 +8,7 @@ import { addComment } from './comments';
 import { rollbackDeployment } from './deploy';
 import { seedDemo } from './seed-demo';
 import { exportModelFromTrainingJob } from './exports';
+import { saveModelCard } from './model-card';
 import { computeServerReconstruction, getPreviewSources } from './reconstruction';
 import { createDeploymentRequest, deployFromRequest, reviewRequest } from './requests';
 import { attachPreviewSummary } from './review-previews';
@@ -70,6 +71,7 @@ export async function seedDemoScene(db: Db, store: ArtifactStore): Promise<Scene
   for (const p of PRODUCTION) {
     const exp = await exportOnce(c, p.min, p.max, p.format);
     await deployOnce(c, exp, 'production', p.rationale);
+    await modelCardOnce(c, exp);
   }
   await rollbackStory(c);
   await stagingThenProductionStory(c);
@@ -143,6 +145,33 @@ async function picklesAndComments(c: Ctx) {
     modelId: exp.modelId,
     body: 'Pickle export for the legacy notebook only; production serves the ONNX export of this job.',
   });
+}
+
+/** A short real card for a production model, from its training job's own record (saving the same text adds no version). */
+async function modelCardOnce(c: Ctx, exp: Exported) {
+  const e = await c.db.modelExport.findUniqueOrThrow({
+    where: { id: exp.id },
+    include: { trainingJob: { include: { report: true } }, deployments: { where: { isActive: true } } },
+  });
+  const job = e.trainingJob!;
+  const cfg = job.configParameters as { train_samples?: number; hidden_dims?: number[]; epochs?: number };
+  const ages = `${e.ageGroupMin}–${e.ageGroupMax}`;
+  const threshold = e.deployments[0]?.threshold;
+  const markdown = `## Intended use
+Flags drawings by children aged ${ages} whose 832-dimensional embedding (768 visual + 64 subject) reconstructs badly, so that a person looks at them. It does not diagnose anything, and it says nothing about drawings of other ages.
+
+## Training data
+${cfg.train_samples ?? 'Unknown number of'} synthetic drawing embeddings for ages ${ages} (\`${job.datasetPath}\`), ${cfg.epochs ?? '?'} epochs, hidden layers ${(cfg.hidden_dims ?? []).join(' → ')}.
+
+## Evaluation
+- Final training loss: ${job.report?.finalLoss.toPrecision(3)} (best epoch ${job.report?.bestEpoch})
+- Validation accuracy on the labelled validation set: ${((job.report?.validationAccuracy ?? 0) * 100).toFixed(0)} %
+${threshold !== undefined ? `- Deployed threshold (95th percentile of the validation errors): ${threshold.toPrecision(3)}\n` : ''}
+## Limitations
+- Trained on synthetic embeddings: expect different error levels on real drawings; re-check the threshold before relying on it.
+- Scribbles and unusual subjects are the anomalies it was shown; other kinds may pass unflagged.
+`;
+  await saveModelCard(c.db, c.as('reviewer'), exp.id, markdown);
 }
 
 async function exportOnce(c: Ctx, min: number, max: number, format: ExportFormat): Promise<Exported> {
