@@ -7,9 +7,13 @@ import { COLORS, LegendItem, fmtTick, makeScale } from './chart-kit';
 const S = 360;
 const M = { l: 56, r: 12, t: 12, b: 44 };
 
+/** How the two sides are named: the model page's candidate vs production, or the compare page's A vs B. */
+export type SideLabels = { candidate: string; production: string };
+const DEFAULT_LABELS: SideLabels = { candidate: 'Candidate', production: 'Production' };
+
 /**
- * Candidate vs production on the same samples: a scatter of their errors (each with its own
- * threshold), how many samples each flags, and the samples whose flag flips — the change a
+ * Candidate vs production (or any A vs B) on the same samples: a scatter of their errors (each with
+ * its own threshold), how many samples each flags, and the samples whose flag flips — the change a
  * deployment would make, sample by sample.
  */
 export function Comparison({
@@ -18,13 +22,20 @@ export function Comparison({
   isAnomaly,
   selected,
   onSelect,
+  labels = DEFAULT_LABELS,
 }: {
   candidate: { modelId: string; errors: Float64Array; threshold: number; thresholdLabel: string };
-  production: { modelId: string; errors: Float64Array; threshold: number };
+  /** thresholdLabel: where the second threshold comes from (default: its deployment threshold). */
+  production: { modelId: string; errors: Float64Array; threshold: number; thresholdLabel?: string };
   isAnomaly: Uint8Array | null;
   selected: number;
   onSelect: (i: number) => void;
+  labels?: SideLabels;
 }) {
+  // In running text the defaults read 'the candidate' / 'production'; A and B stay as given.
+  const byDefault = labels === DEFAULT_LABELS;
+  const lc = byDefault ? 'the candidate' : labels.candidate;
+  const lp = byDefault ? 'production' : labels.production;
   const cmp = useMemo(
     () => compareFlags(candidate.errors, candidate.threshold, production.errors, production.threshold),
     [candidate, production],
@@ -43,8 +54,8 @@ export function Comparison({
   const y = makeScale(lo, hi, S - M.b, M.t);
   const logs = x.log ? ', log scales' : '';
   const label =
-    `Scatter of reconstruction error per sample, ${n} samples: candidate ${candidate.modelId} on the horizontal axis, production ${production.modelId} on the vertical${logs}. ` +
-    `Candidate flags ${cmp.candidateFlagged}, production flags ${cmp.productionFlagged}; ${flips.size} samples flip.`;
+    `Scatter of reconstruction error per sample, ${n} samples: ${byDefault ? 'candidate' : labels.candidate} ${candidate.modelId} on the horizontal axis, ${lp} ${production.modelId} on the vertical${logs}. ` +
+    `${labels.candidate} flags ${cmp.candidateFlagged}, ${lp} flags ${cmp.productionFlagged}; ${flips.size} samples flip.`;
   const anomalies = isAnomaly ? isAnomaly.reduce((s, v) => s + v, 0) : null;
   const caught = (errs: Float64Array, thr: number) =>
     isAnomaly ? Array.from(errs).filter((e, i) => isAnomaly[i] && e > thr).length : null;
@@ -122,7 +133,7 @@ export function Comparison({
             );
           })}
           <text x={(S + M.l) / 2} y={S - 8} textAnchor="middle" fontSize="11" fill="#334155">
-            Candidate error (MSE{x.log ? ', log' : ''})
+            {labels.candidate} error (MSE{x.log ? ', log' : ''})
           </text>
           <text
             x={12}
@@ -132,7 +143,7 @@ export function Comparison({
             fill="#334155"
             transform={`rotate(-90 12 ${(S - M.b) / 2})`}
           >
-            Production error (MSE{y.log ? ', log' : ''})
+            {labels.production} error (MSE{y.log ? ', log' : ''})
           </text>
         </svg>
         <figcaption className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
@@ -150,14 +161,14 @@ export function Comparison({
               <line x1="11" x2="11" y1="0" y2="12" stroke={COLORS.threshold} strokeWidth="2" strokeDasharray="3 2" />
             }
           >
-            Candidate threshold
+            {labels.candidate} threshold
           </LegendItem>
           <LegendItem
             swatch={
               <line x1="0" x2="22" y1="6" y2="6" stroke={COLORS.production} strokeWidth="2" strokeDasharray="3 2" />
             }
           >
-            Production threshold
+            {labels.production} threshold
           </LegendItem>
         </figcaption>
       </figure>
@@ -165,7 +176,7 @@ export function Comparison({
       <div className="text-sm">
         <dl className="grid grid-cols-2 gap-3" data-testid="flag-counts">
           <div className="rounded border border-slate-200 p-3">
-            <dt className="text-xs text-slate-600">Candidate flags</dt>
+            <dt className="text-xs text-slate-600">{labels.candidate} flags</dt>
             <dd className="text-2xl font-semibold tabular-nums" data-testid="candidate-flagged">
               {cmp.candidateFlagged}
               <span className="text-sm font-normal text-slate-600"> of {n}</span>
@@ -176,18 +187,24 @@ export function Comparison({
             </dd>
           </div>
           <div className="rounded border border-slate-200 p-3">
-            <dt className="text-xs text-slate-600">Production flags</dt>
+            <dt className="text-xs text-slate-600">{labels.production} flags</dt>
             <dd className="text-2xl font-semibold tabular-nums" data-testid="production-flagged">
               {cmp.productionFlagged}
               <span className="text-sm font-normal text-slate-600"> of {n}</span>
             </dd>
             <dd className="text-xs text-slate-600">
-              above {fmtError(production.threshold)} (its deployment threshold)
+              above {fmtError(production.threshold)} ({production.thresholdLabel ?? 'its deployment threshold'})
               {prodCaught !== null && `; ${prodCaught} of ${anomalies} anomalies`}
             </dd>
           </div>
         </dl>
-        <h4 className="mt-4 font-medium">Samples whose flag flips ({flips.size})</h4>
+        <h4
+          className="mt-4 font-medium"
+          data-testid="flip-count"
+          data-flips={[...flips].sort((a, b) => a - b).join(',')}
+        >
+          Samples whose flag flips ({flips.size})
+        </h4>
         {flips.size === 0 ? (
           <p className="mt-1 text-slate-600">None: both models flag exactly the same samples.</p>
         ) : (
@@ -207,7 +224,7 @@ export function Comparison({
                   >
                     <span className="font-mono">#{i}</span>
                     {isAnomaly && ` (${isAnomaly[i] ? 'anomalous' : 'normal'})`}:{' '}
-                    {now ? 'flagged by the candidate only' : 'flagged by production only'}
+                    {now ? `flagged by ${lc} only` : `flagged by ${lp} only`}
                   </button>{' '}
                   <span className="font-mono text-xs text-slate-600">
                     {fmtError(candidate.errors[i])} vs {fmtError(production.errors[i])}

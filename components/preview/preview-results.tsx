@@ -5,7 +5,7 @@ import type { FormAction } from '@/lib/auth/action-state';
 import type { ModelResult, ModelSource, RunResult } from '@/lib/preview/protocol';
 import { chooseThreshold, fmtError } from '@/lib/preview/stats';
 import { AttachToReview } from './attach-to-review';
-import { Comparison } from './comparison';
+import { Comparison, type SideLabels } from './comparison';
 import { DimensionStrip } from './dimension-strip';
 import { ErrorHistogram } from './error-histogram';
 import { SampleChart } from './sample-chart';
@@ -18,6 +18,12 @@ import { SampleTable } from './sample-table';
 export type DeploymentThreshold = { value: number; environment: string; deploymentId: number; active: boolean };
 /** The production model of the same age range, as the page describes it. */
 export type ProductionSource = ModelSource & { sizeBytes: number; threshold: number; deploymentId: number };
+/**
+ * The compare page's mode: the two models are A and B, and B flags with its own deployment's
+ * threshold, else one chosen from its errors on these samples (the production source's threshold
+ * and deploymentId are then not read).
+ */
+export type CompareMode = { labels: SideLabels; bDeployment: DeploymentThreshold | null };
 
 export function Results({
   result,
@@ -26,6 +32,7 @@ export function Results({
   selected,
   onSelect,
   attachAction,
+  compare,
 }: {
   result: RunResult;
   deploymentThreshold: DeploymentThreshold | null;
@@ -33,13 +40,22 @@ export function Results({
   selected: number;
   onSelect: (i: number) => void;
   attachAction?: FormAction;
+  compare?: CompareMode;
 }) {
   const { samples, candidate, production, backend } = result;
+  const labels = compare?.labels ?? { candidate: 'Candidate', production: 'Production' };
   const threshold = useMemo(
     () => chooseThreshold(candidate.errors, samples.isAnomaly, deploymentThreshold),
     [candidate.errors, samples.isAnomaly, deploymentThreshold],
   );
-  const prod = production && prodSource ? { errors: production.errors, threshold: prodSource.threshold } : null;
+  const prodThreshold = useMemo(
+    () =>
+      compare && production
+        ? chooseThreshold(production.errors, samples.isAnomaly, compare.bDeployment)
+        : { value: prodSource?.threshold ?? Number.NaN, label: 'its deployment threshold' },
+    [compare, production, samples.isAnomaly, prodSource],
+  );
+  const prod = production && prodSource ? { errors: production.errors, threshold: prodThreshold.value } : null;
   const sel = Math.min(selected, samples.count - 1);
   return (
     <div
@@ -48,7 +64,8 @@ export function Results({
       data-backend={backend.name}
       data-samples={samples.count}
     >
-      <RunSummary result={result} />
+      <RunSummary result={result} labels={labels} />
+      {compare && production && <ErrorDifference a={candidate.errors} b={production.errors} labels={labels} />}
       {attachAction && samples.source === 'validation-set' && (
         <AttachToReview
           attachAction={attachAction}
@@ -72,8 +89,9 @@ export function Results({
         </h3>
         <DimensionStrip
           rows={[
-            { name: 'Candidate', values: candidate.perDimension },
-            ...(production ? [{ name: 'Production', values: production.perDimension }] : []),
+            { name: labels.candidate, values: candidate.perDimension },
+            ...(production ? [{ name: labels.production, values: production.perDimension }] : []),
+            ...(compare && production ? absDifferenceRow(candidate.perDimension, production.perDimension, labels) : []),
           ]}
         />
       </section>
@@ -81,7 +99,7 @@ export function Results({
       {production && prodSource && (
         <section aria-labelledby="cmp-h">
           <h3 id="cmp-h" className="text-sm font-semibold">
-            Against production: {production.modelId}
+            {compare ? `${labels.candidate} against ${labels.production}` : `Against production: ${production.modelId}`}
             {production.convertedFrom && (
               <span className="font-normal text-slate-600">
                 {' '}
@@ -96,7 +114,13 @@ export function Results({
               threshold: threshold.value,
               thresholdLabel: threshold.label,
             }}
-            production={{ modelId: production.modelId, errors: production.errors, threshold: prodSource.threshold }}
+            production={{
+              modelId: production.modelId,
+              errors: production.errors,
+              threshold: prodThreshold.value,
+              thresholdLabel: prodThreshold.label,
+            }}
+            labels={compare?.labels}
             isAnomaly={samples.isAnomaly}
             selected={sel}
             onSelect={onSelect}
@@ -144,7 +168,34 @@ function fmtMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
-function RunSummary({ result }: { result: RunResult }) {
+/** The per-dimension |A − B| strip row, when the two differ at all (a row of zeros has no log colour). */
+function absDifferenceRow(a: Float64Array, b: Float64Array, labels: SideLabels) {
+  const d = a.map((v, i) => Math.abs(v - b[i]));
+  return d.some((v) => v > 0) ? [{ name: `|${labels.candidate} − ${labels.production}|`, values: d }] : [];
+}
+
+/** Whether the two models' errors agree, sample by sample: "identical" for one model in two formats. */
+function ErrorDifference({ a, b, labels }: { a: Float64Array; b: Float64Array; labels: SideLabels }) {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return (
+    <p className="text-sm" data-testid="compare-difference" data-max-difference={max}>
+      {max === 0 ? (
+        <>
+          <span className="font-medium">Identical errors</span> on all {a.length} samples: max |{labels.candidate} −{' '}
+          {labels.production}| difference 0.
+        </>
+      ) : (
+        <>
+          Largest per-sample error difference |{labels.candidate} − {labels.production}|:{' '}
+          <span className="font-medium tabular-nums">{fmtError(max)}</span>.
+        </>
+      )}
+    </p>
+  );
+}
+
+function RunSummary({ result, labels }: { result: RunResult; labels: SideLabels }) {
   const { backend, candidate, production, samples } = result;
   const models: ModelResult[] = [candidate, ...(production ? [production] : [])];
   const backendText =
@@ -183,7 +234,7 @@ function RunSummary({ result }: { result: RunResult }) {
               </th>
               {models.map((m, i) => (
                 <th key={m.modelId} scope="col" className="pr-4 text-right font-medium">
-                  {i === 0 ? 'Candidate' : 'Production'}
+                  {i === 0 ? labels.candidate : labels.production}
                 </th>
               ))}
             </tr>

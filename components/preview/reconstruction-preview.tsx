@@ -11,7 +11,7 @@ import type {
   Stage,
   WorkerMessage,
 } from '@/lib/preview/protocol';
-import { Results, type DeploymentThreshold, type ProductionSource } from './preview-results';
+import { Results, type CompareMode, type DeploymentThreshold, type ProductionSource } from './preview-results';
 import type { FormAction } from '@/lib/auth/action-state';
 import { readBackendPreference, useBackendPreference } from './use-backend-preference';
 
@@ -30,6 +30,8 @@ export type PreviewProps = {
    * page's approve form attaches that run's summary).
    */
   onValidationResult?: (result: RunResult | null) => void;
+  /** The compare page: candidate and production are models A and B (labels, B's own threshold). */
+  compare?: CompareMode;
 };
 
 type State =
@@ -160,14 +162,20 @@ export function ReconstructionPreview(props: PreviewProps) {
             Reconstruction preview
           </h2>
           <p className="mt-1 max-w-3xl text-sm text-slate-600">
-            Runs this exact{' '}
-            {candidate.format === 'onnx'
-              ? 'ONNX artifact'
-              : `${candidate.format} artifact (converted to ONNX in your browser)`}{' '}
-            in your browser with onnxruntime-web
-            {validationSet ? ' on its training job’s validation set' : ''}
-            {production ? `, next to ${production.modelId}, the production model for these ages` : ''}. The bytes are
-            checked against the registry’s SHA-256 before anything runs.
+            {props.compare ? (
+              <>Runs both exact artifacts in your browser with onnxruntime-web on the same samples, side by side.</>
+            ) : (
+              <>
+                Runs this exact{' '}
+                {candidate.format === 'onnx'
+                  ? 'ONNX artifact'
+                  : `${candidate.format} artifact (converted to ONNX in your browser)`}{' '}
+                in your browser with onnxruntime-web
+                {validationSet ? ' on its training job’s validation set' : ''}
+                {production ? `, next to ${production.modelId}, the production model for these ages` : ''}.
+              </>
+            )}{' '}
+            The bytes are checked against the registry’s SHA-256 before anything runs.
           </p>
         </div>
         <div className="flex flex-wrap items-end gap-3">
@@ -235,6 +243,7 @@ export function ReconstructionPreview(props: PreviewProps) {
           selected={selected}
           onSelect={setSelected}
           attachAction={props.attachAction}
+          compare={props.compare}
         />
       )}
 
