@@ -12,7 +12,7 @@ process.env.E2E_DATA_DIR = dataDir;
 // they run one at a time while nothing else uses the shared server, only the specs that start
 // servers of their own.
 const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
-const OWN_SERVER = /(data-dir-lock|large-uploads)\.spec\.ts$/;
+const OWN_SERVER = /(accessibility|data-dir-lock|large-uploads|lived-in-demo)\.spec\.ts$/;
 // These deploy to production and assert its coverage map or its webhook deliveries.
 const PRODUCTION = /(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
 // The preview's backend choice, in a Chromium that offers a WebGPU adapter (SwiftShader here).
@@ -79,7 +79,7 @@ export default defineConfig({
   ],
   webServer: {
     // A production build (npm test builds first), migrated and seeded into a fresh data dir.
-    command: `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts && node node_modules/.bin/next start -p ${port}`,
+    command: `node node_modules/.bin/tsx --conditions=react-server prisma/seed.ts --jobs-only && node node_modules/.bin/next start -p ${port}`,
     url: `http://127.0.0.1:${port}/api/health`,
     timeout: 120_000,
     reuseExistingServer: false,
