@@ -1,29 +1,142 @@
 import type { ModelExport } from '@/lib/db/generated/client';
 import { describeLayers } from '@/lib/formats/architecture';
-import { fmtAgeRange } from '@/lib/format-display';
+import { displayValue, fmtCompact, labelOf, plural, type DisplayValue } from '@/lib/display-values';
+import { fmtAgeRange, fmtBytes, fmtDate, fmtFormat } from '@/lib/format-display';
 import { ageRangeOverrideToJson } from '@/lib/registry/age-range';
-import { exportMetadataToDict } from '@/lib/registry/exports';
 import { TableHead } from '@/components/table';
 
+type HeadingLevel = 2 | 3;
+
 /** Read-only parts of a model page, shared by the console page and the public share page. */
-export function ExportMetadata({ exp }: { exp: ModelExport }) {
-  const meta = exportMetadataToDict(exp);
+export function ExportMetadata({ exp, headingLevel = 2 }: { exp: ModelExport; headingLevel?: HeadingLevel }) {
+  const H = `h${headingLevel}` as const;
+  const Sub = `h${headingLevel + 1}` as 'h3' | 'h4';
+  const metrics = Object.entries((exp.trainingMetrics ?? {}) as Record<string, unknown>);
+  const arch = exp.architecture as { input_dim?: number; hidden_dims?: number[] } | null;
   return (
-    <section aria-labelledby="meta-h" className="rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
-      <h2 id="meta-h" className="text-base font-semibold">
+    <section aria-labelledby="meta-h" className="min-w-0 rounded-lg border border-slate-200 bg-white p-5 lg:col-span-2">
+      <H id="meta-h" className="text-base font-semibold">
         Export metadata
-      </h2>
+      </H>
       <dl className="mt-3 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
-        {Object.entries(meta).map(([k, v]) => (
-          <div key={k} className="flex flex-col">
-            <dt className="font-mono text-xs text-slate-600">{k}</dt>
-            <dd className="break-all">
-              {typeof v === 'object' ? <code className="text-xs">{JSON.stringify(v)}</code> : String(v)}
-            </dd>
-          </div>
-        ))}
+        <Item label="Model ID" value={{ kind: 'mono', text: exp.modelId }} />
+        <Item label="Exported" value={{ kind: 'text', text: fmtDate(exp.exportTimestamp) }} />
+        <Item
+          label="Training job"
+          value={{ kind: 'text', text: exp.trainingJobId ? `#${exp.trainingJobId}` : 'None (direct export)' }}
+        />
+        <Item label="Age group" value={{ kind: 'text', text: fmtAgeRange(exp.ageGroupMin, exp.ageGroupMax) }} />
+        <Item label="Format" value={{ kind: 'text', text: fmtFormat(exp.exportFormat) }} />
+        <Item label="File size" value={{ kind: 'text', text: fmtBytes(exp.fileSizeBytes) }} />
+        <Item
+          label="Parameters"
+          value={{
+            kind: 'text',
+            text: `${fmtCompact(exp.parameterCount)} parameters (${exp.parameterCount.toLocaleString('en')})`,
+          }}
+        />
+        <Item
+          label="Dimensions"
+          value={{ kind: 'text', text: `${exp.inputDimension} in → ${exp.outputDimension} out` }}
+        />
+        {arch?.hidden_dims && <Item label="Architecture" value={displayValue('architecture', arch)} />}
+        <Item label="Model type and version" value={{ kind: 'text', text: `${exp.modelType} ${exp.modelVersion}` }} />
+        <Item label="Compatibility version" value={{ kind: 'text', text: exp.compatibilityVersion }} />
+        <Item label="Architecture hash" value={{ kind: 'mono', text: exp.architectureHash }} />
+        <Item label="Checksum (SHA-256)" value={{ kind: 'mono', text: exp.checksum }} wide />
       </dl>
+      {metrics.length > 0 && (
+        <>
+          <Sub className="mt-4 text-sm font-semibold text-slate-800">Training metrics</Sub>
+          <dl className="mt-2 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
+            {metrics.map(([k, v]) => (
+              <Item key={k} label={labelOf(k)} value={displayValue(k, v)} />
+            ))}
+          </dl>
+        </>
+      )}
     </section>
+  );
+}
+
+/** One label → value pair; a group (an object) nests its own pairs under the label. */
+function Item({ label, value, wide }: { label: string; value: DisplayValue; wide?: boolean }) {
+  return (
+    <div className={`flex min-w-0 flex-col ${wide || value.kind === 'group' ? 'sm:col-span-2' : ''}`}>
+      <dt className="text-xs text-slate-600">{label}</dt>
+      <dd className="min-w-0">
+        <Value value={value} />
+      </dd>
+    </div>
+  );
+}
+
+export function Value({ value }: { value: DisplayValue }) {
+  switch (value.kind) {
+    case 'mono':
+      return <code className="font-mono text-xs break-all">{value.text}</code>;
+    case 'flag':
+      return <span className={value.ok ? 'text-emerald-800' : 'font-medium text-red-800'}>{value.text}</span>;
+    case 'group':
+      return (
+        <dl className="mt-1 grid gap-x-6 gap-y-1 border-l-2 border-slate-100 pl-3 sm:grid-cols-2">
+          {value.entries.map(([label, v]) => (
+            <Item key={label} label={label} value={v} />
+          ))}
+        </dl>
+      );
+    default:
+      return <span className="tabular-nums">{value.text}</span>;
+  }
+}
+
+type ChecksRun = {
+  compatibilityChecks: unknown;
+  integrityChecks: unknown;
+  performanceChecks: unknown;
+};
+
+const CHECK_GROUPS = [
+  ['Integrity', 'integrityChecks'],
+  ['Compatibility', 'compatibilityChecks'],
+  ['Performance', 'performanceChecks'],
+] as const;
+
+/** A validation run's checks as labelled values with units, one group each (integrity, compatibility, performance). */
+export function ValidationChecks({ run, headingLevel = 3 }: { run: ChecksRun; headingLevel?: 3 | 4 }) {
+  const H = `h${headingLevel}` as const;
+  return (
+    <div className="mt-3 grid gap-4 lg:grid-cols-3">
+      {CHECK_GROUPS.map(([title, key]) => {
+        const checks = { ...((run[key] ?? {}) as Record<string, unknown>) };
+        const parity = checks.format_parity;
+        delete checks.format_parity;
+        const entries = Object.entries(checks);
+        if (!entries.length && !Array.isArray(parity)) return null;
+        return (
+          <div key={key} className="min-w-0">
+            <H className="text-xs font-semibold tracking-wide text-slate-700 uppercase">{title} checks</H>
+            <dl className="mt-1 grid gap-y-1 text-xs">
+              {entries.map(([k, v]) => (
+                <Item key={k} label={labelOf(k)} value={displayValue(k, v)} />
+              ))}
+              {Array.isArray(parity) && (
+                <Item
+                  label={labelOf('format_parity')}
+                  value={{
+                    kind: 'text',
+                    text:
+                      parity.length === 0
+                        ? 'None to compare'
+                        : `${(parity as { identical_weights?: boolean }[]).filter((p) => p.identical_weights).length} of ${plural(parity.length, 'other export')} with identical weights`,
+                  }}
+                />
+              )}
+            </dl>
+          </div>
+        );
+      })}
+    </div>
   );
 }
 
@@ -54,14 +167,15 @@ export function AgeRangeOverrideFlag({ exp }: { exp: ModelExport }) {
   );
 }
 
-export function LayerTable({ exp }: { exp: ModelExport }) {
+export function LayerTable({ exp, headingLevel = 2 }: { exp: ModelExport; headingLevel?: HeadingLevel }) {
+  const H = `h${headingLevel}` as const;
   const arch = exp.architecture as { input_dim: number; hidden_dims: number[] };
   const layers = describeLayers({ modelType: 'autoencoder', inputDim: arch.input_dim, hiddenDims: arch.hidden_dims });
   return (
     <section aria-labelledby="layers-h" className="mt-6 rounded-lg border border-slate-200 bg-white p-5">
-      <h2 id="layers-h" className="text-base font-semibold">
+      <H id="layers-h" className="text-base font-semibold">
         Layers
-      </h2>
+      </H>
       <table className="mt-3 min-w-full text-sm">
         <caption className="sr-only">Layer stack with dimensions and parameter counts</caption>
         <TableHead
