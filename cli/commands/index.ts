@@ -180,6 +180,15 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./model-card')).modelCardCommand,
   },
   {
+    name: 'models compare',
+    usage: 'models compare MODEL_ID_A MODEL_ID_B [--json]',
+    summary: "Both exports on A's validation set (onnxruntime-node): thresholds, error difference, flips.",
+    maxArgs: 2,
+    options: ['json'],
+    remote: true,
+    load: async () => (await import('./compare')).compareCommand,
+  },
+  {
     name: 'validate',
     usage: 'validate MODEL_ID [--json]',
     summary: 'Validate an export: checksum, readers, onnxruntime parity; exit 3 when invalid.',

@@ -106,7 +106,9 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
             <button className="rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800">
               Compare selected
             </button>
-            <span className="text-slate-600">Tick two models: the first ticked is A (its validation set is used).</span>
+            <span className="text-slate-600">
+              Tick two models: the upper one is A (both run on its validation set).
+            </span>
           </div>
         </form>
       )}
