@@ -13,8 +13,9 @@ process.env.E2E_DATA_DIR = dataDir;
 // servers of their own.
 const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
 const OWN_SERVER = /(accessibility|data-dir-lock|large-uploads|lived-in-demo)\.spec\.ts$/;
-// These deploy to production and assert its coverage map or its webhook deliveries.
-const PRODUCTION = /(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
+// These deploy to production and assert its coverage map or its webhook deliveries (whole file
+// names: share-preview.spec.ts deploys nothing).
+const PRODUCTION = /\/(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
 // The preview's backend choice, in a Chromium that offers a WebGPU adapter (SwiftShader here).
 const WEBGPU = /backend-choice\.spec\.ts$/;
 // Debian's Chromium; Playwright never downloads a browser here.
