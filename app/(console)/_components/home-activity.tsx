@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { HomeLink } from './home-link';
 import { Panel } from '@/components/ui';
 import { fmtDate } from '@/lib/format-display';
 import type { ActivityItem } from '@/lib/registry/home';
@@ -27,13 +28,7 @@ export function HomeActivity({ items, auditLink }: { items: ActivityItem[]; audi
           ))}
         </ol>
       )}
-      {auditLink && (
-        <p className="mt-4 text-sm">
-          <Link href="/audit" className="font-medium text-indigo-800 hover:underline">
-            The whole audit log
-          </Link>
-        </p>
-      )}
+      {auditLink && <HomeLink href="/audit">The whole audit log</HomeLink>}
     </Panel>
   );
 }

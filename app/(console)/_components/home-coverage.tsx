@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { HomeLink } from './home-link';
 import { CoverageMap } from '@/components/coverage-map';
 import { Panel } from '@/components/ui';
 import { fmtAgeRange, fmtModelName } from '@/lib/format-display';
@@ -13,11 +14,7 @@ export function HomeCoverage({ coverage }: { coverage: HomeSituation['coverage']
       {(['production', 'staging'] as const).map((env) => (
         <EnvironmentCoverage key={env} env={env} rows={coverage[env]} />
       ))}
-      <p className="mt-4 text-sm">
-        <Link href="/deployments" className="font-medium text-indigo-800 hover:underline">
-          Deployment history, undeploy and roll back
-        </Link>
-      </p>
+      <HomeLink href="/deployments">Deployment history, undeploy and roll back</HomeLink>
     </Panel>
   );
 }

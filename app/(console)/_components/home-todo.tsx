@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { HomeLink } from './home-link';
 import { Panel } from '@/components/ui';
 import { fmtDate, fmtModelName } from '@/lib/format-display';
 import type { HomeSituation } from '@/lib/registry/home';
@@ -6,32 +7,40 @@ import type { HomeSituation } from '@/lib/registry/home';
 type Todo = HomeSituation['todo'];
 type RequestRow = NonNullable<Todo['reviews']>[number];
 
+/** The request lists, for the roles that act on them (null in the data for the others). */
+const REQUEST_GROUPS = [
+  {
+    key: 'reviews',
+    title: 'Awaiting your review',
+    verb: 'Review',
+    next: "Run the preview on the request's page, then approve or request changes.",
+    empty: 'Nothing awaits your review. New requests appear here and in your inbox.',
+  },
+  {
+    key: 'deploys',
+    title: 'Approved, ready to deploy',
+    verb: 'Deploy',
+    next: 'Open the request and deploy it; its reviewed flags (replace, backup, validate again) apply.',
+    empty: 'No approved request waits for a deploy.',
+  },
+] as const;
+
 /** What awaits this person, by what their role acts on, each with its next step. */
 export function HomeTodo({ todo }: { todo: Todo }) {
   const { reviews, deploys, inbox, webhooks } = todo;
   const mayAct = reviews !== null || deploys !== null;
   return (
     <Panel id="home-todo" title="What awaits you">
-      {reviews && (
-        <TodoGroup id="todo-reviews" title="Awaiting your review" count={reviews.length}>
-          <RequestList
-            rows={reviews}
-            verb="Review"
-            next="Run the preview on the request's page, then approve or request changes."
-            empty="Nothing awaits your review. New requests appear here and in your inbox."
-          />
-        </TodoGroup>
-      )}
-      {deploys && (
-        <TodoGroup id="todo-deploys" title="Approved, ready to deploy" count={deploys.length}>
-          <RequestList
-            rows={deploys}
-            verb="Deploy"
-            next="Open the request and deploy it; its reviewed flags (replace, backup, validate again) apply."
-            empty="No approved request waits for a deploy."
-          />
-        </TodoGroup>
-      )}
+      {REQUEST_GROUPS.map((g) => {
+        const rows = todo[g.key];
+        return (
+          rows && (
+            <TodoGroup key={g.key} id={`todo-${g.key}`} title={g.title} count={rows.length}>
+              <RequestList rows={rows} {...g} />
+            </TodoGroup>
+          )
+        );
+      })}
       <TodoGroup id="todo-inbox" title="Mentions and news" count={inbox.unread}>
         {inbox.items.length === 0 ? (
           <p className="text-sm text-slate-600">Nothing unread. Your inbox keeps everything you have read.</p>
@@ -51,11 +60,7 @@ export function HomeTodo({ todo }: { todo: Todo }) {
             ))}
           </ul>
         )}
-        <p className="mt-2 text-sm">
-          <Link href="/inbox" className="font-medium text-indigo-800 hover:underline">
-            Open the inbox
-          </Link>
-        </p>
+        <HomeLink href="/inbox">Open the inbox</HomeLink>
       </TodoGroup>
       {webhooks && webhooks.length > 0 && (
         <TodoGroup id="todo-webhooks" title="Webhooks failing" count={webhooks.length}>
