@@ -71,6 +71,19 @@ function Item({ label, value, wide }: { label: string; value: DisplayValue; wide
   );
 }
 
+/** Any JSON object (a job's configuration, say) as label → value pairs with units. */
+export function LabelledValues({ values }: { values: Record<string, unknown> }) {
+  const entries = Object.entries(values);
+  if (!entries.length) return <p className="mt-1 text-sm text-slate-600">None recorded.</p>;
+  return (
+    <dl className="mt-1 grid gap-x-4 gap-y-1 text-xs sm:grid-cols-2 lg:grid-cols-1">
+      {entries.map(([k, v]) => (
+        <Item key={k} label={labelOf(k)} value={displayValue(k, v)} />
+      ))}
+    </dl>
+  );
+}
+
 export function Value({ value }: { value: DisplayValue }) {
   switch (value.kind) {
     case 'mono':

@@ -21,12 +21,16 @@ test('export, validate, deploy, replace and roll back an age group', async ({ br
   await reviewer.getByRole('button', { name: 'Export model' }).click();
   await expect(reviewer).toHaveURL(/\/models\/autoencoder_7\.0_8\.0_\d{8}_\d{6}/);
   const firstId = decodeURIComponent(new URL(reviewer.url()).pathname.split('/').pop()!);
-  await expect(reviewer.getByRole('heading', { name: firstId })).toBeVisible();
+  // The page is titled by the readable name; the model id stays visible beneath it.
+  await expect(
+    reviewer.getByRole('heading', { level: 1, name: 'autoencoder-age-7-8-2026-11 · 7–8 years · ONNX' }),
+  ).toBeVisible();
+  await expect(reviewer.getByText(firstId, { exact: true }).first()).toBeVisible();
   await expect(reviewer.getByRole('cell', { name: 'encoder.0' })).toBeVisible();
 
   await reviewer.getByRole('button', { name: 'Validate' }).click();
   await expect(reviewer.getByText(/^Valid: \d+ warning/)).toBeVisible({ timeout: 30_000 });
-  await expect(reviewer.getByText('onnxruntime vs source (max rel.)')).toBeVisible();
+  await expect(reviewer.getByText('Runtime vs source, max relative difference')).toBeVisible();
   // a reviewer may not deploy: no deploy or break-glass controls
   await expect(reviewer.getByRole('button', { name: /Deploy approved request|Break glass/ })).toHaveCount(0);
   await reviewer.screenshot({ path: testInfo.outputPath('model-page-validated.png'), fullPage: true });

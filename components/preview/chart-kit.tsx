@@ -2,7 +2,7 @@
  * Shared pieces of the preview's SVG charts: scales, colours (WCAG AA against white, and never
  * colour alone — anomalies also differ by shape or hatching) and legend swatches.
  */
-import { logTicks, niceTicks } from '@/lib/preview/stats';
+import { fmtTick as readableTick, linearTicks, logTicks } from '@/lib/chart-ticks';
 
 export const COLORS = {
   normal: '#4338ca', // indigo-700
@@ -30,18 +30,15 @@ export function makeScale(lo: number, hi: number, a: number, b: number, allowLog
   const f0 = f(lo);
   const f1 = f(hi);
   const s = ((v: number) => a + ((f(v) - f0) / (f1 - f0)) * (b - a)) as Scale;
-  s.ticks = (log ? logTicks(lo, hi) : niceTicks(lo, hi, 4)).filter((t) => t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9));
+  s.ticks = (log ? logTicks(lo, hi, 6) : linearTicks(lo, hi, 5)).filter(
+    (t) => t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9),
+  );
   s.log = log;
   return s;
 }
 
-export function fmtTick(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 0.01 && a < 10000) return Number(v.toPrecision(3)).toString();
-  const [m, e] = v.toExponential(0).split('e');
-  return `${m}e${Number(e)}`;
-}
+/** A tick's shortest exact label ("5e-5", "1.5e-4", "0.25"), other values to 4 digits: lib/chart-ticks.ts. */
+export const fmtTick = (v: number) => readableTick(v, 4);
 
 export function HatchDefs({ id, color }: { id: string; color: string }) {
   return (

@@ -8,6 +8,12 @@ const W = 640;
 const H = 260;
 const M = { l: 52, r: 16, t: 16, b: 48 };
 
+/** A bin in words, for its hover title and the screen-reader table. */
+function binText(from: number, to: number, normal: number, anomalous: number, labelled: boolean): string {
+  const range = `Error ${fmtError(from)} to ${fmtError(to)}`;
+  return labelled ? `${range}: ${normal} normal, ${anomalous} anomalous` : `${range}: ${normal + anomalous} samples`;
+}
+
 /** Histogram of per-sample reconstruction MSE, normal and anomalous stacked, with the threshold. */
 export function ErrorHistogram({
   errors,
@@ -61,6 +67,7 @@ export function ErrorHistogram({
           const a = h.anomalous[i];
           return (
             <g key={i}>
+              <title>{binText(h.edges[i], h.edges[i + 1], n, a, !!isAnomaly)}</title>
               {n > 0 && <rect x={x0} width={w} y={y(n)} height={y(0) - y(n)} fill={COLORS.normal} />}
               {a > 0 && (
                 <rect
@@ -117,6 +124,16 @@ export function ErrorHistogram({
           Samples
         </text>
       </svg>
+      <table className="sr-only">
+        <caption>Samples per reconstruction-error bin</caption>
+        <tbody>
+          {h.normal.map((n, i) => (
+            <tr key={i}>
+              <td>{binText(h.edges[i], h.edges[i + 1], n, h.anomalous[i], !!isAnomaly)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <figcaption className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
         <LegendItem swatch={<rect width="22" height="12" fill={COLORS.normal} />}>
           {isAnomaly ? 'Normal' : 'Samples (unlabelled)'}

@@ -73,6 +73,7 @@ export function SampleChart({
               : [s.from, s.from + 16, s.from + 32, s.from + 48, s.to - 1];
           return (
             <g key={s.name}>
+              <title>{`${s.name === 'All' ? 'Dimensions' : `${s.name} dims`} ${s.from}–${s.to - 1}: MSE ${fmtError(segErr[si])}; values from ${fmtTick(lo)} to ${fmtTick(hi)}`}</title>
               <rect
                 x={s.x0}
                 y={M.t}

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { ExportForm } from './_components/export-form';
 import { LossChart } from './_components/loss-chart';
+import { LabelledValues } from '@/components/model-overview';
 import { Badge, PageHeader, Sha } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
@@ -94,9 +95,7 @@ export default async function TrainingJobPage({ params }: Params) {
             )}
           </dl>
           <h3 className="mt-4 text-sm font-medium text-slate-700">Configuration</h3>
-          <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-50 p-2 text-xs">
-            {JSON.stringify(job.configParameters, null, 2)}
-          </pre>
+          <LabelledValues values={(job.configParameters ?? {}) as Record<string, unknown>} />
         </section>
       </div>
       {can(actor, 'models.export') && job.status === 'completed' && r && (

@@ -1,4 +1,10 @@
-/** Training and validation loss per epoch, as a static SVG (a server component: no JS shipped). */
+import { fmtTick, linearTicks, logTicks } from '@/lib/chart-ticks';
+
+/**
+ * Training and validation loss per epoch, as a static SVG (a server component: no JS shipped).
+ * Each point carries its value as a hover title; the same numbers are in a visually hidden table,
+ * since a screen reader reads the chart only as its summary.
+ */
 export function LossChart({ train, validation }: { train: number[]; validation?: number[] }) {
   const series = [
     { name: 'Training loss', values: train, color: '#4338ca', dash: undefined },
@@ -19,19 +25,15 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
   const y1 = f(hi) === y0 ? y0 + 1 : f(hi);
   const x = (i: number) => m.l + (n <= 1 ? 0 : (i / (n - 1)) * (W - m.l - m.r));
   const y = (v: number) => m.t + (1 - (f(v) - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const yTicks = Array.from({ length: 5 }, (_, i) => {
-    const t = y0 + ((y1 - y0) * i) / 4;
-    return useLog ? 10 ** t : t;
-  });
-  const xTicks = Array.from(new Set([1, Math.ceil(n / 4), Math.ceil(n / 2), Math.ceil((3 * n) / 4), n])).filter(
-    (e) => e >= 1,
-  );
+  const yTicks = useLog ? logTicks(lo, hi, 6) : linearTicks(lo, hi === lo ? lo + 1 : hi, 6);
+  const xTicks = linearTicks(1, Math.max(2, n), 6).filter((e) => Number.isInteger(e) && e <= n);
+  const label = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : fmtTick(v, 4));
   return (
     <figure>
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-label={`Loss per epoch over ${n} epochs, from ${all[0]?.toPrecision(3)} to ${train.at(-1)?.toPrecision(3)}`}
+        aria-label={`Loss per epoch over ${n} epochs, from ${label(all[0])} to ${label(train.at(-1))}${useLog ? ', log scale' : ''}`}
         className="h-auto w-full max-w-2xl"
       >
         <rect x={m.l} y={m.t} width={W - m.l - m.r} height={H - m.t - m.b} fill="#fff" stroke="#cbd5e1" />
@@ -39,7 +41,7 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
           <g key={t}>
             <line x1={m.l} x2={W - m.r} y1={y(t)} y2={y(t)} stroke="#e2e8f0" />
             <text x={m.l - 6} y={y(t) + 4} textAnchor="end" fontSize="11" fill="#475569">
-              {t.toPrecision(2)}
+              {fmtTick(t)}
             </text>
           </g>
         ))}
@@ -62,14 +64,22 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
           MSE loss{useLog ? ' (log scale)' : ''}
         </text>
         {series.map((s) => (
-          <polyline
-            key={s.name}
-            fill="none"
-            stroke={s.color}
-            strokeWidth="2"
-            strokeDasharray={s.dash}
-            points={s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
-          />
+          <g key={s.name}>
+            <polyline
+              fill="none"
+              stroke={s.color}
+              strokeWidth="2"
+              strokeDasharray={s.dash}
+              points={s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}
+            />
+            {s.values.map((v, i) =>
+              Number.isFinite(v) ? (
+                <circle key={i} cx={x(i)} cy={y(v)} r="4" fill={s.color} fillOpacity="0.01" stroke="none">
+                  <title>{`Epoch ${i + 1}: ${s.name.toLowerCase()} ${label(v)}`}</title>
+                </circle>
+              ) : null,
+            )}
+          </g>
         ))}
       </svg>
       <figcaption className="mt-2 flex gap-4 text-xs text-slate-700">
@@ -82,6 +92,29 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
           </span>
         ))}
       </figcaption>
+      <table className="sr-only">
+        <caption>Loss per epoch</caption>
+        <thead>
+          <tr>
+            <th scope="col">Epoch</th>
+            {series.map((s) => (
+              <th key={s.name} scope="col">
+                {s.name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {Array.from({ length: n }, (_, i) => (
+            <tr key={i}>
+              <th scope="row">{i + 1}</th>
+              {series.map((s) => (
+                <td key={s.name}>{label(s.values[i])}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </figure>
   );
 }
