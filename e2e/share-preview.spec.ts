@@ -1,7 +1,7 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { ortVersion } from '../lib/preview/ort-assets';
 import { expect, test } from './fixtures';
-import { authFile, exportDemoJob, openAs } from './helpers';
+import { authFile, consolePost, exportDemoJob, openAs } from './helpers';
 
 // Issue 13, item 6: an anonymous visitor with a share link runs the reconstruction preview in
 // their own browser, from routes scoped to that link, to the signed-in page's numbers; revoking
@@ -40,6 +40,8 @@ test('an anonymous visitor runs the shared model to the signed-in median; revoke
   await openAs(deployer, 'deployer', '/models');
   const modelId = await exportDemoJob(deployer.request, JOB, { min: 3, max: 4 });
   const exp = await (await deployer.request.get(`/api/v1/training/models/exports/${modelId}`)).json();
+  const validated = await consolePost(deployer.request, '/api/v1/training/models/validate', { model_id: modelId });
+  expect(validated.status(), await validated.text()).toBe(200);
 
   await deployer.goto(`/models/${modelId}`);
   const signedIn = await previewMedian(deployer);
@@ -59,7 +61,9 @@ test('an anonymous visitor runs the shared model to the signed-in median; revoke
   const anonymous = await anonymousContext.newPage();
   await anonymous.goto(url);
   await expect(anonymous.getByRole('heading', { level: 1, name: `${JOB} · 3–4 years · ONNX` })).toBeVisible();
-  await expect(anonymous.getByRole('heading', { name: 'Validation' })).toBeVisible();
+  const validation = anonymous.getByRole('region', { name: 'Validation' });
+  await expect(validation.getByText('valid', { exact: true })).toBeVisible();
+  await expect(validation.getByRole('listitem').filter({ hasText: 'Bytes match their SHA-256: passed' })).toBeVisible();
   expect(await anonymous.evaluate(() => crossOriginIsolated)).toBe(true);
   const shared = await previewMedian(anonymous);
   await expect(anonymous.getByTestId('preview-backend')).toHaveText(/^(WASM, \d+ threads?|WebGPU)/);
