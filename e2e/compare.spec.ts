@@ -25,6 +25,7 @@ test('two exports of one job: picked on the list, the browser finds identical er
     .getByRole('checkbox', { name: `Compare ${JOB_A} · 6–7 years · ONNX` })
     .last()
     .check();
+  await page.screenshot({ path: test.info().outputPath('models-list.png'), fullPage: true });
   await page.getByRole('button', { name: 'Compare selected' }).click();
   await expect(page).toHaveURL(new RegExp(`/models/compare\\?a=${onnx}&b=${pth}$`));
 
@@ -34,6 +35,7 @@ test('two exports of one job: picked on the list, the browser finds identical er
   await expect(preview.getByTestId('compare-difference')).toContainText('Identical errors');
   await expect(preview.getByTestId('flip-count')).toHaveAttribute('data-flips', '');
   await expect(page.getByTestId('validation-set-note')).toContainText(`A's validation set (training job ${JOB_A})`);
+  await page.screenshot({ path: test.info().outputPath('compare.png'), fullPage: true });
   await expect(page.getByTestId('compare-facts').getByRole('row', { name: /^Format/ })).toHaveAttribute(
     'data-differs',
     'true',

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { Field, secondaryButton } from '@/components/field';
 
 export type Search = Record<string, string | undefined>;
 
@@ -8,84 +9,70 @@ export const FILTER_KEYS = ['q', 'env', 'age', 'format', 'validation', 'tag', 'd
 const AGE_GROUPS = ['2-3', '3-4', '4-5', '5-6', '6-7', '7-8', '8-9', '9-12'];
 const input = 'rounded-md border border-slate-300 px-2 py-1.5 text-sm';
 
+/** Each select: URL key, label, [value, text] options ("Any" comes first). */
+const SELECTS: [key: string, label: string, options: string[][]][] = [
+  [
+    'env',
+    'Environment',
+    [
+      ['production', 'in production'],
+      ['staging', 'in staging'],
+      ['candidate', 'candidate (not deployed)'],
+    ],
+  ],
+  ['age', 'Age group', AGE_GROUPS.map((a) => [a, `${a} years`])],
+  [
+    'format',
+    'Format',
+    [
+      ['onnx', 'ONNX'],
+      ['pytorch', 'PyTorch state dict'],
+      ['pickle', 'pickle'],
+      ['safetensors', 'safetensors'],
+    ],
+  ],
+  [
+    'validation',
+    'Validation',
+    [
+      ['valid', 'validated'],
+      ['invalid', 'invalid'],
+      ['none', 'not validated'],
+    ],
+  ],
+  [
+    'tag',
+    'Tag',
+    [
+      ['age-override', 'age range override'],
+      ['shared', 'shared by link'],
+    ],
+  ],
+];
+
 /** A plain GET form: filters live in the URL, so a filtered list is a link to share. */
 export function ModelFilters({ sp, filtered }: { sp: Search; filtered: boolean }) {
   return (
     <form className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter models">
-      <Filter id="q" label="Name or model id contains">
+      <Field id="q" label="Name or model id contains">
         <input id="q" name="q" defaultValue={sp.q} className={input} />
-      </Filter>
-      <Filter id="env" label="Environment">
-        <Select
-          id="env"
-          value={sp.env}
-          options={[
-            ['production', 'in production'],
-            ['staging', 'in staging'],
-            ['candidate', 'candidate (not deployed)'],
-          ]}
-        />
-      </Filter>
-      <Filter id="age" label="Age group">
-        <Select id="age" value={sp.age} options={AGE_GROUPS.map((a) => [a, `${a} years`])} />
-      </Filter>
-      <Filter id="format" label="Format">
-        <Select
-          id="format"
-          value={sp.format}
-          options={[
-            ['onnx', 'ONNX'],
-            ['pytorch', 'PyTorch state dict'],
-            ['pickle', 'pickle'],
-            ['safetensors', 'safetensors'],
-          ]}
-        />
-      </Filter>
-      <Filter id="validation" label="Validation">
-        <Select
-          id="validation"
-          value={sp.validation}
-          options={[
-            ['valid', 'validated'],
-            ['invalid', 'invalid'],
-            ['none', 'not validated'],
-          ]}
-        />
-      </Filter>
-      <Filter id="tag" label="Tag">
-        <Select
-          id="tag"
-          value={sp.tag}
-          options={[
-            ['age-override', 'age range override'],
-            ['shared', 'shared by link'],
-          ]}
-        />
-      </Filter>
-      <Filter id="job" label="Training job id">
+      </Field>
+      {SELECTS.map(([id, label, options]) => (
+        <Field key={id} id={id} label={label}>
+          <Select id={id} value={sp[id]} options={options} />
+        </Field>
+      ))}
+      <Field id="job" label="Training job id">
         <input id="job" name="job" inputMode="numeric" defaultValue={sp.job} className={`w-24 ${input}`} />
-      </Filter>
+      </Field>
       {sp.sort && <input type="hidden" name="sort" value={sp.sort} />}
-      <button className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm hover:bg-slate-50">
-        Apply
-      </button>
+      <button className={secondaryButton}>Apply</button>
       {filtered && (
         <Link href="/models" className="px-2 py-1.5 text-sm text-indigo-800 underline">
           Clear filters
         </Link>
       )}
     </form>
-  );
-}
-
-function Filter({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
-  return (
-    <div>
-      <label htmlFor={id} className="block text-xs font-medium text-slate-700">
-        {label}
-      </label>
-      <div className="mt-1">{children}</div>
-    </div>
   );
 }
 
