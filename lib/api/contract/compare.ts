@@ -54,7 +54,7 @@ export const comparePaths: PathTable = {
       permission: 'models.read',
       query: compareQuery,
       responses: { '200': { schema: 'ModelComparison' } },
-      errors: [400, 404, 422, 503],
+      errors: [400, 404, 409, 422, 503],
     },
   },
 };
