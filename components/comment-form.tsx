@@ -121,7 +121,6 @@ export function CommentForm({
           aria-describedby={state.fieldErrors.body ? `${fieldId}-error` : undefined}
           aria-autocomplete="list"
           aria-controls={open ? listId : undefined}
-          aria-expanded={open}
           aria-activedescendant={open ? optionId(active) : undefined}
           onInput={(e) => onInput(e.currentTarget)}
           onKeyDown={onKeyDown}

@@ -3,7 +3,7 @@ import { describeLayers } from '@/lib/formats/architecture';
 import { displayValue, fmtCompact, labelOf, plural, type DisplayValue } from '@/lib/display-values';
 import { fmtAgeRange, fmtBytes, fmtDate, fmtFormat } from '@/lib/format-display';
 import { ageRangeOverrideToJson } from '@/lib/registry/age-range';
-import { TableHead } from '@/components/table';
+import { TableHead, TableScroll } from '@/components/table';
 
 type HeadingLevel = 2 | 3;
 
@@ -189,36 +189,38 @@ export function LayerTable({ exp, headingLevel = 2 }: { exp: ModelExport; headin
       <H id="layers-h" className="text-base font-semibold">
         Layers
       </H>
-      <table className="mt-3 min-w-full text-sm">
-        <caption className="sr-only">Layer stack with dimensions and parameter counts</caption>
-        <TableHead
-          columns={[
-            'Layer',
-            { label: 'In', numeric: true },
-            { label: 'Out', numeric: true },
-            'Activation',
-            { label: 'Parameters', numeric: true },
-          ]}
-          variant="inline"
-        />
-        <tbody>
-          {layers.map((l) => (
-            <tr key={l.name} className="border-t border-slate-100">
-              <td className="py-1.5 pr-4 font-mono text-xs">{l.name}</td>
-              <td className="py-1.5 pr-4 text-right tabular-nums">{l.in}</td>
-              <td className="py-1.5 pr-4 text-right tabular-nums">{l.out}</td>
-              <td className="py-1.5 pr-4">{l.activation === 'none' ? '—' : 'ReLU + Dropout(0.1)'}</td>
-              <td className="py-1.5 text-right tabular-nums">{l.params.toLocaleString('en')}</td>
+      <TableScroll label="Layers" className="mt-3">
+        <table className="min-w-full text-sm">
+          <caption className="sr-only">Layer stack with dimensions and parameter counts</caption>
+          <TableHead
+            columns={[
+              'Layer',
+              { label: 'In', numeric: true },
+              { label: 'Out', numeric: true },
+              'Activation',
+              { label: 'Parameters', numeric: true },
+            ]}
+            variant="inline"
+          />
+          <tbody>
+            {layers.map((l) => (
+              <tr key={l.name} className="border-t border-slate-100">
+                <td className="py-1.5 pr-4 font-mono text-xs">{l.name}</td>
+                <td className="py-1.5 pr-4 text-right tabular-nums">{l.in}</td>
+                <td className="py-1.5 pr-4 text-right tabular-nums">{l.out}</td>
+                <td className="py-1.5 pr-4">{l.activation === 'none' ? '—' : 'ReLU + Dropout(0.1)'}</td>
+                <td className="py-1.5 text-right tabular-nums">{l.params.toLocaleString('en')}</td>
+              </tr>
+            ))}
+            <tr className="border-t border-slate-300 font-medium">
+              <td className="py-1.5 pr-4" colSpan={4}>
+                Total
+              </td>
+              <td className="py-1.5 text-right tabular-nums">{exp.parameterCount.toLocaleString('en')}</td>
             </tr>
-          ))}
-          <tr className="border-t border-slate-300 font-medium">
-            <td className="py-1.5 pr-4" colSpan={4}>
-              Total
-            </td>
-            <td className="py-1.5 text-right tabular-nums">{exp.parameterCount.toLocaleString('en')}</td>
-          </tr>
-        </tbody>
-      </table>
+          </tbody>
+        </table>
+      </TableScroll>
     </section>
   );
 }

@@ -179,13 +179,13 @@ export function ReconstructionPreview(props: PreviewProps) {
           </p>
         </div>
         <div className="flex flex-wrap items-end gap-3">
-          <label className="text-sm">
+          <label className="max-w-full text-sm">
             <span className="block text-xs text-slate-600">Backend (remembered in this browser)</span>
             <select
               value={backendPref}
               onChange={(e) => setBackendPref(e.target.value as BackendPreference)}
               disabled={running}
-              className="mt-0.5 rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-700"
+              className="mt-0.5 max-w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-700"
             >
               <option value="auto">Automatic (WebGPU on a hardware GPU, else WASM)</option>
               <option value="wasm">WASM</option>

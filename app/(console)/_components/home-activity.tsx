@@ -19,7 +19,7 @@ export function HomeActivity({ items, auditLink }: { items: ActivityItem[]; audi
             <li key={a.id}>
               <span className="font-medium">{a.who}</span> {a.did}{' '}
               {a.subject && (
-                <Link href={a.subject.href} className="break-all text-indigo-800 hover:underline">
+                <Link href={a.subject.href} className="break-all text-indigo-800 underline hover:no-underline">
                   {a.subject.label}
                 </Link>
               )}

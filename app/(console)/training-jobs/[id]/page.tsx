@@ -10,7 +10,7 @@ import { DomainError } from '@/lib/errors';
 import { fmtAgeRange, fmtBytes, fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
 import { getTrainingJob } from '@/lib/registry/training-jobs';
 import { can } from '@/lib/auth/permissions';
-import { TableHead } from '@/components/table';
+import { TableHead, TableScroll } from '@/components/table';
 
 type Params = { params: Promise<{ id: string }> };
 
@@ -115,21 +115,23 @@ export default async function TrainingJobPage({ params }: Params) {
         <h2 id="art-h" className="text-base font-semibold">
           Artifacts
         </h2>
-        <table className="mt-3 min-w-full text-sm">
-          <TableHead columns={['Artifact', 'File', 'Size', 'SHA-256']} variant="inline" />
-          <tbody>
-            {artifacts.map(({ label, a }) => (
-              <tr key={label} className="border-t border-slate-100">
-                <td className="py-2 pr-4 font-medium">{label}</td>
-                <td className="py-2 pr-4">{a?.originalName ?? (a ? a.mediaType : 'none')}</td>
-                <td className="py-2 pr-4 tabular-nums">{fmtBytes(a?.sizeBytes)}</td>
-                <td className="py-2">
-                  <Sha value={a?.sha256} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableScroll label="Artifacts" className="mt-3">
+          <table className="min-w-full text-sm">
+            <TableHead columns={['Artifact', 'File', 'Size', 'SHA-256']} variant="inline" />
+            <tbody>
+              {artifacts.map(({ label, a }) => (
+                <tr key={label} className="border-t border-slate-100">
+                  <td className="py-2 pr-4 font-medium">{label}</td>
+                  <td className="py-2 pr-4">{a?.originalName ?? (a ? a.mediaType : 'none')}</td>
+                  <td className="py-2 pr-4 tabular-nums">{fmtBytes(a?.sizeBytes)}</td>
+                  <td className="py-2">
+                    <Sha value={a?.sha256} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroll>
       </section>
     </>
   );

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import { Badge, Panel } from '@/components/ui';
+import { TableScroll } from '@/components/table';
 import { fmtDate, fmtNumber } from '@/lib/format-display';
 import type { DiffSide } from '@/lib/registry/review-detail';
 
@@ -101,7 +102,7 @@ export function ExportDiff({
           .
         </p>
       )}
-      <div className="mt-3 overflow-x-auto">
+      <TableScroll label="This request’s export beside the active model" className="mt-3">
         <table className="min-w-full text-sm">
           <caption className="sr-only">
             This request’s export side by side with the active model of the same age range and environment
@@ -109,7 +110,7 @@ export function ExportDiff({
           <thead className="text-left text-xs uppercase tracking-wide text-slate-600">
             <tr>
               <th scope="col" className="py-1 pr-4">
-                &nbsp;
+                <span className="sr-only">Field</span>
               </th>
               <th scope="col" className="py-1 pr-4">
                 This request
@@ -135,7 +136,7 @@ export function ExportDiff({
             })}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </Panel>
   );
 }
