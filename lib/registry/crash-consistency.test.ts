@@ -37,7 +37,8 @@ function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--conditions=react-server', '--import', 'tsx', CHILD, JSON.stringify(args)],
+      // Liftoff only: a child lives seconds, and optimising PGlite's wasm cost more CPU than it saved.
+      ['--liftoff-only', '--conditions=react-server', '--import', 'tsx', CHILD, JSON.stringify(args)],
       { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } },
     );
     let out = '';
