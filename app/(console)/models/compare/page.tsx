@@ -18,7 +18,9 @@ const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Search> }) {
   const sp = await searchParams;
-  const actor = await requirePageActor('/models/compare');
+  const query = new URLSearchParams(Object.entries(sp).flatMap(([k, v]) => [v ?? []].flat().map((x) => [k, x])));
+  // Back to the same comparison after signing in.
+  const actor = await requirePageActor(`/models/compare${query.size ? `?${query}` : ''}`);
   // The models list's checkboxes send ?m=…&m=… (no script needed): two of them become A and B.
   const ticked = sp.m === undefined ? [] : [sp.m].flat().filter(Boolean);
   if (ticked.length === 2) redirect(`/models/compare?${new URLSearchParams({ a: ticked[0], b: ticked[1] })}`);
