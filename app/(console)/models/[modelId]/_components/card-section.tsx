@@ -67,17 +67,12 @@ export function CardSection({
         </details>
       )}
       {canWrite && (
-        <details className="mt-4" open={!card}>
-          <summary className="cursor-pointer text-sm font-medium text-indigo-800">
-            {card ? 'Edit the model card' : 'Write the model card'}
-          </summary>
-          <CardEditor
-            modelId={modelId}
-            baseVersion={card?.version ?? 0}
-            initial={card?.markdown ?? template}
-            maxChars={maxChars}
-          />
-        </details>
+        <CardEditor
+          modelId={modelId}
+          baseVersion={card?.version ?? 0}
+          initial={card?.markdown ?? template}
+          maxChars={maxChars}
+        />
       )}
     </>
   );
