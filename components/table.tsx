@@ -38,7 +38,12 @@ export function TableScroll({
   children: React.ReactNode;
 }) {
   return (
-    <div role="region" aria-label={label} tabIndex={0} className={`max-w-full overflow-x-auto ${className ?? ''}`}>
+    <div
+      role="region"
+      aria-label={label}
+      tabIndex={0}
+      className={`relative max-w-full overflow-x-auto ${className ?? ''}`}
+    >
       {children}
     </div>
   );

@@ -157,7 +157,7 @@ export function ReconstructionPreview(props: PreviewProps) {
   return (
     <div>
       <div className="flex flex-wrap items-start justify-between gap-3">
-        <div>
+        <div className="min-w-0">
           <h2 id="preview-h" className="text-base font-semibold">
             Reconstruction preview
           </h2>
@@ -178,14 +178,14 @@ export function ReconstructionPreview(props: PreviewProps) {
             The bytes are checked against the registry’s SHA-256 before anything runs.
           </p>
         </div>
-        <div className="flex flex-wrap items-end gap-3">
-          <label className="max-w-full text-sm">
+        <div className="flex min-w-0 max-w-full flex-wrap items-end gap-3">
+          <label className="w-full text-sm sm:w-auto">
             <span className="block text-xs text-slate-600">Backend (remembered in this browser)</span>
             <select
               value={backendPref}
               onChange={(e) => setBackendPref(e.target.value as BackendPreference)}
               disabled={running}
-              className="mt-0.5 max-w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-700"
+              className="mt-0.5 w-full rounded border border-slate-300 bg-white px-2 py-1.5 text-sm focus-visible:outline-2 focus-visible:outline-indigo-700"
             >
               <option value="auto">Automatic (WebGPU on a hardware GPU, else WASM)</option>
               <option value="wasm">WASM</option>
