@@ -144,6 +144,7 @@ export function Results({
             isAnomaly={samples.isAnomaly}
             threshold={threshold.value}
             production={prod}
+            productionLabel={compare?.labels.production}
             selected={sel}
             onSelect={onSelect}
           />

@@ -27,6 +27,7 @@ export function SampleTable({
   production,
   selected,
   onSelect,
+  productionLabel = 'Production',
 }: {
   errors: Float64Array;
   isAnomaly: Uint8Array | null;
@@ -34,6 +35,8 @@ export function SampleTable({
   production: { errors: Float64Array; threshold: number } | null;
   selected: number;
   onSelect: (i: number) => void;
+  /** The second model's name in the headers ("B" on the compare page). */
+  productionLabel?: string;
 }) {
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: 'error', desc: true });
   const [page, setPage] = useState(0);
@@ -101,7 +104,7 @@ export function SampleTable({
               {header('index', 'Sample')}
               {isAnomaly && header('label', 'Label')}
               {header('error', 'Error (MSE)', true)}
-              {production && header('production', 'Production (MSE)', true)}
+              {production && header('production', `${productionLabel} (MSE)`, true)}
               {header('flagged', 'Flagged')}
             </tr>
           </thead>
@@ -145,7 +148,8 @@ export function SampleTable({
                     {r.flagged ? 'yes' : 'no'}
                     {production && r.productionFlagged !== r.flagged && (
                       <span className="ml-1 text-xs text-slate-600">
-                        (production: {r.productionFlagged ? 'yes' : 'no'})
+                        ({productionLabel === 'Production' ? 'production' : productionLabel}:{' '}
+                        {r.productionFlagged ? 'yes' : 'no'})
                       </span>
                     )}
                   </td>
