@@ -20,7 +20,7 @@ export function Field({
         {label}
       </label>
       <div className="mt-1">{children}</div>
-      {hint && <p className="mt-1 text-xs text-slate-500">{hint}</p>}
+      {hint && <p className="mt-1 text-xs text-slate-600">{hint}</p>}
       <FieldError id={`${id}-error`} errors={errors} />
     </div>
   );
