@@ -19,6 +19,7 @@ import { exportModelFromTrainingJob } from '../registry/exports';
 import { attachPreviewSummary } from '../registry/review-previews';
 import { computePreviewSummaryForTest } from '../registry/test-preview';
 import { seedDemo } from '../registry/seed-demo';
+import { saveModelCard } from '../registry/model-card';
 import { createShareLink } from '../registry/share-links';
 import { deployThroughReview, type openTestRegistry } from '../registry/test-registry';
 import { createWebhook } from '../registry/webhooks';
@@ -127,6 +128,7 @@ export async function populate(p: Place): Promise<void> {
     });
     await addComment(db, actor('admin'), { requestId: request.id, parentId: top.comment.id, body: 'Checked, fine.' });
     await createShareLink(db, actor('deployer'), second.modelId, { expiresInDays: 7 });
+    await saveModelCard(db, actor('reviewer'), second.id, '## Intended use\n\nScreening 2–3 year olds.');
     await createSession(db, actor('viewer').id, 'backup-test');
     await createApiToken(db, actor('admin'), 'nightly-backup');
     // A failed sign-in: the throttle's counts (AuthThrottle) have a row to carry.

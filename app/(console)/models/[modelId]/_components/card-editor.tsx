@@ -7,6 +7,11 @@ import { FormMessage } from '@/components/form-message';
 import { initialActionState } from '@/lib/auth/action-state';
 import { saveModelCardAction } from '../actions';
 
+const TABS = [
+  ['write', 'Write'],
+  ['preview', 'Preview'],
+] as const;
+
 /**
  * The model card's Write / Preview tabs. The text is held here (a controlled field), so neither a
  * refused save nor the form reset after a save loses what the reviewer typed.
@@ -41,28 +46,20 @@ export function CardEditor({
         <input type="hidden" name="baseVersion" value={baseVersion} />
         <input type="hidden" name="markdown" value={text} />
         <div role="tablist" aria-label="Model card editor" className="-mb-px flex gap-1">
-          <button
-            type="button"
-            role="tab"
-            id="card-write-tab"
-            aria-selected={tab === 'write'}
-            aria-controls="card-write"
-            className={tabClass('write')}
-            onClick={() => setTab('write')}
-          >
-            Write
-          </button>
-          <button
-            type="button"
-            role="tab"
-            id="card-preview-tab"
-            aria-selected={tab === 'preview'}
-            aria-controls="card-preview"
-            className={tabClass('preview')}
-            onClick={() => setTab('preview')}
-          >
-            Preview
-          </button>
+          {TABS.map(([t, name]) => (
+            <button
+              key={t}
+              type="button"
+              role="tab"
+              id={`card-${t}-tab`}
+              aria-selected={tab === t}
+              aria-controls={`card-${t}`}
+              className={tabClass(t)}
+              onClick={() => setTab(t)}
+            >
+              {name}
+            </button>
+          ))}
         </div>
         <div
           role="tabpanel"
