@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { previewSummaryFromReconstruction } from '../lib/preview/test-support/summary';
+import { previewSummaryFromReconstruction } from '../lib/preview/summary-from-reconstruction';
 import { reconstruction } from '../lib/workers/tasks';
 import { runCli, type CliRun } from './test-support';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
-import { previewSummaryFromReconstruction, type ReconstructionJson } from '../lib/preview/test-support/summary';
+import { previewSummaryFromReconstruction, type ReconstructionJson } from '../lib/preview/summary-from-reconstruction';
 import { expect, test } from './fixtures';
 import { authFile, consolePost, openAs, pageAs } from './helpers';
 
@@ -196,6 +196,7 @@ async function snapshot(api: Api, s: { a: string; r1: string; r2: string; r3: st
     r2: await detail(s.r2),
     r3: await detail(s.r3),
     policies: (await api.get('/api/v1/review-policies')).policies,
+    card_of_a: (await api.get(`/api/v1/training/models/exports/${s.a}/card`)).version ?? null,
   };
 }
 
@@ -340,6 +341,12 @@ test("a page on another origin changes nothing through a signed-in deployer's or
       method: 'PUT',
       url: '/api/v1/review-policies/production',
       body: { required_approvals: 1, require_preview_summary: false },
+    },
+    {
+      route: 'PUT /api/v1/training/models/exports/{model_id}/card',
+      method: 'PUT',
+      url: `/api/v1/training/models/exports/${a.model_id}/card`,
+      body: { markdown: '# Forged card from another site' },
     },
     {
       route: 'POST /api/v1/training/jobs',

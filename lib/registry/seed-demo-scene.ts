@@ -2,7 +2,7 @@ import 'server-only';
 import type { Actor, Role } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ExportFormat } from '../formats/export';
-import { previewSummaryFromReconstruction } from '../preview/test-support/summary';
+import { previewSummaryFromReconstruction } from '../preview/summary-from-reconstruction';
 import type { ArtifactStore } from '../storage/types';
 import { addComment } from './comments';
 import { rollbackDeployment } from './deploy';

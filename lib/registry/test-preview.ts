@@ -1,7 +1,7 @@
 import 'server-only';
 import type { Actor } from '../auth/permissions';
 import type { Db } from '../db';
-import { previewSummaryFromReconstruction, type TestSummaryOptions } from '../preview/test-support/summary';
+import { previewSummaryFromReconstruction, type TestSummaryOptions } from '../preview/summary-from-reconstruction';
 import type { PreviewSummary } from '../preview/summary';
 import type { ArtifactStore } from '../storage/types';
 import { computeServerReconstruction, getPreviewSources, type ServerReconstruction } from './reconstruction';

@@ -1,10 +1,11 @@
 /**
- * Test support: the summary a browser would send, built from the server's reconstruction (the
- * `/reconstruction` route's JSON or lib/registry's computeServerReconstruction) through the same
- * `previewSummary` the model page uses. Pure, so API, CLI and Playwright tests can all use it.
+ * The summary a browser would send, built from the server's reconstruction (the `/reconstruction`
+ * route's JSON or lib/registry's computeServerReconstruction) through the same `previewSummary` the
+ * model page uses. Pure. Tests attach it as a reviewer's browser would; the demo seed attaches it
+ * for its reviewers (who run no browser), marked `computed_by: 'demo seed'`.
  */
-import { chooseThreshold } from '../stats';
-import { previewSummary, type PreviewRun, type PreviewSummary } from '../summary';
+import { chooseThreshold } from './stats';
+import { previewSummary, type PreviewRun, type PreviewSummary } from './summary';
 
 export type ReconstructionJson = {
   model_id: string;
