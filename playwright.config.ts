@@ -12,7 +12,7 @@ process.env.E2E_DATA_DIR = dataDir;
 // they run one at a time while nothing else uses the shared server, only the specs that start
 // servers of their own.
 const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
-const OWN_SERVER = /(accessibility|data-dir-lock|large-uploads|lived-in-demo)\.spec\.ts$/;
+const OWN_SERVER = /(data-dir-lock|large-uploads|lived-in-demo)\.spec\.ts$/;
 // These deploy to production and assert its coverage map or its webhook deliveries (whole file
 // names: share-preview.spec.ts deploys nothing).
 const PRODUCTION = /\/(export-validate-deploy|preview|review-approval)\.spec\.ts$/;

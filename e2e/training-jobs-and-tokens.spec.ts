@@ -13,7 +13,9 @@ test('training jobs list the demo runs with their reports, loss curves and check
   await page.getByRole('link', { name: 'autoencoder-age-2-3-2026-11' }).click();
   await expect(page.getByRole('heading', { name: 'autoencoder-age-2-3-2026-11' })).toBeVisible();
   await expect(page.getByRole('img', { name: /Loss per epoch/ })).toBeVisible();
-  await expect(page.getByText('Training loss')).toBeVisible();
+  // The legend names the curve; the values per epoch are a table for screen readers.
+  await expect(page.locator('figcaption').getByText('Training loss', { exact: true })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: 'Training loss' })).toHaveCount(1);
   const checkpointRow = page.getByRole('row', { name: /Checkpoint/ });
   await expect(checkpointRow).toContainText(/[0-9a-f]{64}/);
   await page.screenshot({ path: testInfo.outputPath('training-job.png'), fullPage: true });

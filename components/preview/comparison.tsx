@@ -63,8 +63,8 @@ export function Comparison({
   const prodCaught = caught(production.errors, production.threshold);
 
   return (
-    <div className="grid gap-6 lg:grid-cols-[minmax(0,24rem)_1fr]">
-      <figure>
+    <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,24rem)_1fr] [&>*]:min-w-0">
+      <figure className="relative min-w-0">
         <svg
           viewBox={`0 0 ${S} ${S}`}
           role="img"

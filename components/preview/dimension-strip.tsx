@@ -52,7 +52,7 @@ export function DimensionStrip({ rows }: { rows: { name: string; values: Float64
   const legendW = 200;
   const legendY = rows.length * (ROW + 6) + 30;
   return (
-    <figure>
+    <figure className="relative min-w-0">
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"

@@ -44,7 +44,7 @@ export function ErrorHistogram({
     `${h.log ? ', log scale' : ''}. Threshold ${fmtError(threshold.value)}, the ${threshold.label}: ${flagged} samples above it.`;
   const tx = x(threshold.value);
   return (
-    <figure>
+    <figure className="relative min-w-0">
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"

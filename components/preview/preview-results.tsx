@@ -133,7 +133,10 @@ export function Results({
         </p>
       )}
 
-      <section aria-labelledby="samples-h" className="grid gap-6 xl:grid-cols-[minmax(0,32rem)_1fr]">
+      <section
+        aria-labelledby="samples-h"
+        className="grid grid-cols-1 gap-6 xl:grid-cols-[minmax(0,32rem)_1fr] [&>*]:min-w-0"
+      >
         <div>
           <h3 id="samples-h" className="text-sm font-semibold">
             Samples

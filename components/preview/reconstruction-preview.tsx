@@ -286,7 +286,7 @@ function FailureAlert({ failure }: { failure: RunFailure }) {
   return (
     <div
       role="alert"
-      className="mt-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900"
+      className="mt-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 [overflow-wrap:anywhere]"
       data-testid="preview-error"
     >
       <p className="font-semibold">{title}</p>

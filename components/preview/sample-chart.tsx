@@ -45,7 +45,7 @@ export function SampleChart({
     segments.map((s, i) => `; ${s.name.toLowerCase()} dims ${s.from}–${s.to - 1} MSE ${fmtError(segErr[i])}`).join('') +
     '.';
   return (
-    <figure>
+    <figure className="relative min-w-0">
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"

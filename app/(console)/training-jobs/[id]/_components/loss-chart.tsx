@@ -29,7 +29,7 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
   const xTicks = linearTicks(1, Math.max(2, n), 6).filter((e) => Number.isInteger(e) && e <= n);
   const label = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : fmtTick(v, 4));
   return (
-    <figure>
+    <figure className="relative min-w-0">
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"

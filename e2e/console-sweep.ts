@@ -1,27 +1,26 @@
-// Every console page as each role, on a fresh demo server (`npm start`'s seed): axe-core finds no
-// WCAG 2.1 A/AA violation, and at 390 × 844 nothing scrolls sideways (tables scroll in their own
-// region). Pages a role may not open answer 403 with the in-shell "Not allowed" page; unknown
-// addresses answer 404 inside the shell. The list of pages is checked against app/(console)'s
-// page.tsx files, so a new page fails here until it is swept.
+// The console sweep's parts (e2e/lived-in-demo.spec.ts runs it): every console page as each role
+// on a fresh demo server, axe-core (WCAG 2.1 A/AA) and the 390 × 844 width check per page, the
+// status and in-shell page of refusals and 404s. The list of pages is checked against
+// app/(console)'s page.tsx files, so a new page fails until it is swept.
 import fs from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from '@playwright/test';
-import { startDemoServer, type DemoServer } from './demo-server';
-import { expect, test } from './fixtures';
-import { signIn, USERS, type RoleName } from './helpers';
-import { can, type Permission } from '../lib/auth/permissions';
+import type { DemoServer } from './demo-server';
+import { expect } from './fixtures';
+import { signIn } from './helpers';
+import type { Permission } from '../lib/auth/permissions';
 
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const MOBILE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 720 };
+export const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+export const MOBILE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 720 };
 
 /** What a page address needs filled in: one of each thing the demo holds. */
-type Scene = { modelId: string; otherModelId: string; requestId: string; jobId: string; webhookId: string };
-type Route = { path: (s: Scene) => string; permission?: Permission; status?: number };
+export type Scene = { modelId: string; otherModelId: string; requestId: string; jobId: string; webhookId: string };
+export type Route = { path: (s: Scene) => string; permission?: Permission; status?: number };
 
 /** Keyed by the route as app/(console) spells it; a route whose page does not exist yet is skipped. */
-const CONSOLE: Record<string, Route> = {
+export const CONSOLE: Record<string, Route> = {
   '/': { path: () => '/' },
   '/models': { path: () => '/models' },
   '/models/[modelId]': { path: (s) => `/models/${s.modelId}` },
@@ -42,7 +41,7 @@ const CONSOLE: Record<string, Route> = {
 };
 
 /** The console's routes, from its page.tsx files (route groups and private folders dropped). */
-function consoleRoutes(): string[] {
+export function consoleRoutes(): string[] {
   const base = path.join(process.cwd(), 'app', '(console)');
   return (fs.readdirSync(base, { recursive: true }) as string[])
     .filter((f) => path.basename(f) === 'page.tsx')
@@ -52,7 +51,7 @@ function consoleRoutes(): string[] {
     .sort();
 }
 
-type Finding = { where: string; what: string };
+export type Finding = { where: string; what: string };
 /** Kept for the final assertion and printed at once, so a run cut short still shows what it found. */
 function note(findings: Finding[], f: Finding) {
   findings.push(f);
@@ -61,7 +60,10 @@ function note(findings: Finding[], f: Finding) {
 
 /** axe at desktop size; each violation with the selectors of the nodes that fail it. */
 async function checkAxe(page: Page, where: string, findings: Finding[]) {
-  const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze();
+  const { violations } = await new AxeBuilder({ page })
+    .withTags(WCAG)
+    .options({ resultTypes: ['violations'] })
+    .analyze();
   for (const v of violations) {
     const nodes = v.nodes.map(
       (n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.split('\n')[1]?.trim()})` : ''}`,
@@ -88,7 +90,7 @@ async function checkWidth(page: Page, where: string, findings: Finding[]) {
 }
 
 /** Opens one page: its status, the refusal's page (in the console's shell, with its navigation, when signed in), then axe. */
-async function visit(page: Page, url: string, status: number, where: string, findings: Finding[], shell = true) {
+export async function visit(page: Page, url: string, status: number, where: string, findings: Finding[], shell = true) {
   const t = Date.now();
   const res = await page.goto(url);
   const loaded = Date.now() - t;
@@ -110,7 +112,7 @@ async function visit(page: Page, url: string, status: number, where: string, fin
  * The demo (npm start's seed) holds exports, deployments and requests; a share link and a webhook
  * it does not, so the admin makes one of each here.
  */
-async function buildScene(browser: Browser, server: DemoServer): Promise<Scene & { shareUrl: string }> {
+export async function buildScene(browser: Browser, server: DemoServer): Promise<Scene & { shareUrl: string }> {
   const admin = await (await browser.newContext({ baseURL: server.url })).newPage();
   await signIn(admin, 'admin', '/settings/tokens');
   const get = async (url: string) => (await admin.request.get(url)).json();
@@ -138,71 +140,3 @@ async function buildScene(browser: Browser, server: DemoServer): Promise<Scene &
   await admin.context().close();
   return { modelId, otherModelId, requestId, jobId: jobs.jobs[0].id, webhookId, shareUrl };
 }
-
-let server: DemoServer;
-test.beforeAll(async () => {
-  server = await startDemoServer();
-});
-test.afterAll(async () => {
-  await server?.stop();
-});
-
-test('every console page is swept: the list matches app/(console)', () => {
-  const missing = consoleRoutes().filter((r) => !(r in CONSOLE));
-  expect(missing, 'console pages missing from CONSOLE in e2e/accessibility.spec.ts').toEqual([]);
-});
-
-test('every page as every role: axe finds nothing, nothing scrolls sideways at 390 px, refusals are 403 in the shell', async ({
-  browser,
-}) => {
-  test.setTimeout(600_000);
-  const routes = consoleRoutes()
-    .map((r) => [r, CONSOLE[r]] as const)
-    .filter(([, r]) => r);
-  const t0 = Date.now();
-  const scene = await buildScene(browser, server);
-  console.log(`scene built in ${Date.now() - t0} ms`);
-  const findings: Finding[] = [];
-
-  // Signed out: the sign-in page, the share page and a share link that does not exist.
-  const anonymous = await (await browser.newContext({ baseURL: server.url, viewport: DESKTOP })).newPage();
-  const outside: [string, number][] = [
-    ['/sign-in', 200],
-    [new URL(scene.shareUrl).pathname, 200],
-    ['/share/no-such-link', 404],
-  ];
-  for (const [url, status] of outside) await visit(anonymous, url, status, `anonymous ${url}`, findings, false);
-  expect((await anonymous.request.get('/icon.svg')).status(), 'the favicon').toBe(200);
-
-  for (const role of Object.keys(USERS) as RoleName[]) {
-    const context = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });
-    // The in-browser preview (model, request, compare pages) runs the model for seconds of CPU:
-    // it runs for the reviewer only, whose pages then hold its results; the others' runtime is refused.
-    if (role !== 'reviewer') await context.route('**/ort/**', (r) => r.abort());
-    const page = await context.newPage();
-    await signIn(page, role, '/settings/tokens');
-    const pages = routes.map(([route, r]) => ({
-      where: `${role} ${route}`,
-      url: r.path(scene),
-      status: r.status ?? (r.permission && !can({ role }, r.permission) ? 403 : 200),
-    }));
-    // An unknown model is the model page's own notFound(): the same in-shell 404.
-    pages.push({ where: `${role} unknown model`, url: '/models/no-such-model', status: 404 });
-    for (const p of pages) await visit(page, p.url, p.status, p.where, findings);
-    await page.setViewportSize(MOBILE);
-    // The header folds behind its menu button at phone width and opens from it.
-    await page.goto('/');
-    const header = (await page.locator('header').boundingBox())!;
-    expect(header.height, `${role}: header height at 390 px`).toBeLessThanOrEqual(64);
-    const menu = page.getByRole('button', { name: 'Menu' });
-    await expect(menu).toHaveAttribute('aria-expanded', 'false');
-    await expect(page.getByRole('navigation', { name: 'Main' })).toBeHidden();
-    await menu.click();
-    await expect(page.getByRole('button', { name: 'Close menu' })).toHaveAttribute('aria-expanded', 'true');
-    await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' })).toBeVisible();
-    await context.close();
-    console.log(`${role} swept at ${Date.now() - t0} ms`);
-  }
-  const report = findings.map((f) => `  ${f.where}: ${f.what}`).join('\n');
-  expect(findings, `accessibility and 390 px findings:\n${report}`).toEqual([]);
-});
