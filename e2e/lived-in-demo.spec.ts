@@ -78,7 +78,7 @@ test('the deployer’s home lists the approved request awaiting a deploy; it ope
 
 test('every console page is swept: the list matches app/(console)', () => {
   const missing = consoleRoutes().filter((r) => !(r in CONSOLE));
-  expect(missing, 'console pages missing from CONSOLE in e2e/accessibility.spec.ts').toEqual([]);
+  expect(missing, 'console pages missing from CONSOLE in e2e/console-sweep.ts').toEqual([]);
 });
 
 test('every page as every role: axe finds nothing, nothing scrolls sideways at 390 px, refusals are 403 in the shell', async ({
