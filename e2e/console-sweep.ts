@@ -60,10 +60,7 @@ function note(findings: Finding[], f: Finding) {
 
 /** axe at desktop size; each violation with the selectors of the nodes that fail it. */
 async function checkAxe(page: Page, where: string, findings: Finding[]) {
-  const { violations } = await new AxeBuilder({ page })
-    .withTags(WCAG)
-    .options({ resultTypes: ['violations'] })
-    .analyze();
+  const { violations } = await new AxeBuilder({ page }).withTags(WCAG).analyze();
   for (const v of violations) {
     const nodes = v.nodes.map(
       (n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.split('\n')[1]?.trim()})` : ''}`,

@@ -124,16 +124,19 @@ export function ErrorHistogram({
           Samples
         </text>
       </svg>
-      <table className="sr-only">
-        <caption>Samples per reconstruction-error bin</caption>
-        <tbody>
-          {h.normal.map((n, i) => (
-            <tr key={i}>
-              <td>{binText(h.edges[i], h.edges[i + 1], n, h.anomalous[i], !!isAnomaly)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {/* A table ignores width: 1px (it grows to fit its cells), so the visually hidden box is a div. */}
+      <div className="sr-only">
+        <table>
+          <caption>Samples per reconstruction-error bin</caption>
+          <tbody>
+            {h.normal.map((n, i) => (
+              <tr key={i}>
+                <td>{binText(h.edges[i], h.edges[i + 1], n, h.anomalous[i], !!isAnomaly)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <figcaption className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-xs text-slate-700">
         <LegendItem swatch={<rect width="22" height="12" fill={COLORS.normal} />}>
           {isAnomaly ? 'Normal' : 'Samples (unlabelled)'}

@@ -92,29 +92,32 @@ export function LossChart({ train, validation }: { train: number[]; validation?:
           </span>
         ))}
       </figcaption>
-      <table className="sr-only">
-        <caption>Loss per epoch</caption>
-        <thead>
-          <tr>
-            <th scope="col">Epoch</th>
-            {series.map((s) => (
-              <th key={s.name} scope="col">
-                {s.name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {Array.from({ length: n }, (_, i) => (
-            <tr key={i}>
-              <th scope="row">{i + 1}</th>
+      {/* A table ignores width: 1px (it grows to fit its cells), so the visually hidden box is a div. */}
+      <div className="sr-only">
+        <table>
+          <caption>Loss per epoch</caption>
+          <thead>
+            <tr>
+              <th scope="col">Epoch</th>
               {series.map((s) => (
-                <td key={s.name}>{label(s.values[i])}</td>
+                <th key={s.name} scope="col">
+                  {s.name}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {Array.from({ length: n }, (_, i) => (
+              <tr key={i}>
+                <th scope="row">{i + 1}</th>
+                {series.map((s) => (
+                  <td key={s.name}>{label(s.values[i])}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
