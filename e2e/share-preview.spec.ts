@@ -74,10 +74,9 @@ test('an anonymous visitor runs the shared model to the signed-in median; revoke
   await expect(anonymous.getByRole('button', { name: 'Attach to review' })).toHaveCount(0);
   expect(shared.printed).toBe(signedIn.printed);
   expect(Math.abs(shared.exact - signedIn.exact) / signedIn.exact).toBeLessThanOrEqual(1e-6);
-  testInfo.annotations.push({
-    type: 'median',
-    description: `signed in ${signedIn.printed} (${signedIn.exact}), shared ${shared.printed} (${shared.exact})`,
-  });
+  const medians = `signed in ${signedIn.printed} (${signedIn.exact}), shared ${shared.printed} (${shared.exact})`;
+  testInfo.annotations.push({ type: 'median', description: medians });
+  console.log(`share preview median: ${medians}`);
   await anonymous.screenshot({ path: testInfo.outputPath('share-page.png'), fullPage: true });
 
   // Open while the link lives, to the anonymous request (no cookies) as to the page.
