@@ -13,7 +13,8 @@ const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
 
 export type DemoServer = { url: string; dataDir: string; output: () => string; stop: () => Promise<void> };
 
-function freePort(): Promise<number> {
+/** A port the OS says is free on loopback now (the specs that start servers of their own take one). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

@@ -169,28 +169,6 @@ export function maxRelativeDiff(a: ArrayLike<number>, b: ArrayLike<number>): num
   return m;
 }
 
-/** "Nice" axis ticks between lo and hi (linear), about `count` of them. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const step0 = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const norm = step0 / mag;
-  const step = (norm >= 5 ? 10 : norm >= 2 ? 5 : norm >= 1 ? 2 : 1) * mag;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
-
-/** Powers of ten between lo and hi (for log axes); falls back to the ends when the span is < 1 decade. */
-export function logTicks(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let e = Math.ceil(Math.log10(lo)); e <= Math.floor(Math.log10(hi)); e++) out.push(10 ** e);
-  if (out.length >= 2) return out;
-  const a = Math.log10(lo);
-  const b = Math.log10(hi);
-  return [0, 0.25, 0.5, 0.75, 1].map((t) => Number((10 ** (a + (b - a) * t)).toPrecision(2)));
-}
-
 /** Compact scientific-ish formatting for small errors on axes and in tables. */
 export function fmtError(v: number, digits = 3): string {
   if (!Number.isFinite(v)) return '—';

@@ -207,14 +207,3 @@ export async function listDeploymentRequests(
 ) {
   return (await listRequestPage(db, actor, filter, paging)).items;
 }
-
-export async function countOverview(db: Db, actor: Actor) {
-  requirePermission(actor, 'models.read');
-  const [jobs, exports, active, openRequests] = await Promise.all([
-    db.trainingJob.count(),
-    db.modelExport.count(),
-    db.ageGroupModel.count({ where: { isActive: true } }),
-    db.deploymentRequest.count({ where: { state: 'open' } }),
-  ]);
-  return { jobs, exports, active, openRequests };
-}
