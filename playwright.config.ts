@@ -12,7 +12,11 @@ process.env.E2E_DATA_DIR = dataDir;
 // they run one at a time while nothing else uses the shared server, only the specs that start
 // servers of their own.
 const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
-const OWN_SERVER = /(data-dir-lock|large-uploads|lived-in-demo)\.spec\.ts$/;
+const OWN_SERVER = /(data-dir-lock|large-uploads)\.spec\.ts$/;
+// The lived-in demo's console sweep (minutes, one file) runs beside the shared-server specs: in
+// the first stage it kept one worker busy long after the other ran out of work, since a stage
+// (projects of one dependency depth) waits for its slowest file.
+const DEMO = /lived-in-demo\.spec\.ts$/;
 // These deploy to production and assert its coverage map or its webhook deliveries (whole file
 // names: share-preview.spec.ts deploys nothing).
 const PRODUCTION = /\/(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
@@ -55,6 +59,8 @@ export default defineConfig({
     { name: 'setup', testMatch: /auth\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
     { name: 'own-server', testMatch: OWN_SERVER, use: { ...devices['Desktop Chrome'] } },
     { name: 'quiet', testMatch: QUIET, workers: 1, dependencies: ['setup'], use: { ...devices['Desktop Chrome'] } },
+    // First in its stage, so the longest file starts first.
+    { name: 'demo', testMatch: DEMO, dependencies: ['quiet'], use: { ...devices['Desktop Chrome'] } },
     {
       name: 'production',
       testMatch: PRODUCTION,
@@ -73,7 +79,7 @@ export default defineConfig({
     },
     {
       name: 'chromium',
-      testIgnore: [QUIET, PRODUCTION, OWN_SERVER, WEBGPU],
+      testIgnore: [QUIET, PRODUCTION, OWN_SERVER, DEMO, WEBGPU],
       dependencies: ['quiet'],
       use: { ...devices['Desktop Chrome'] },
     },
