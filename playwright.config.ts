@@ -1,6 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 import os from 'node:os';
 import path from 'node:path';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, WEBGPU_ARG } from './e2e/chromium-flags';
 
 // The e2e server gets its own data directory and port so it never touches ./data.
 const port = Number(process.env.E2E_PORT || 3199);
@@ -12,7 +13,7 @@ process.env.E2E_DATA_DIR = dataDir;
 // they run one at a time while nothing else uses the shared server, only the specs that start
 // servers of their own.
 const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
-const OWN_SERVER = /(data-dir-lock|large-uploads)\.spec\.ts$/;
+const OWN_SERVER = /(data-dir-lock|large-uploads|several-servers)\.spec\.ts$/;
 // The lived-in demo's console sweep (minutes, one file) runs beside the shared-server specs: in
 // the first stage it kept one worker busy long after the other ran out of work, since a stage
 // (projects of one dependency depth) waits for its slowest file.
@@ -22,18 +23,8 @@ const DEMO = /lived-in-demo\.spec\.ts$/;
 const PRODUCTION = /\/(export-validate-deploy|preview|review-approval)\.spec\.ts$/;
 // The preview's backend choice, in a Chromium that offers a WebGPU adapter (SwiftShader here).
 const WEBGPU = /backend-choice\.spec\.ts$/;
-// Debian's Chromium; Playwright never downloads a browser here.
-const CHROMIUM = {
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-};
+// Debian's Chromium, launched as the preview bench launches it (e2e/chromium-flags.ts).
+const CHROMIUM = { executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] };
 
 export default defineConfig({
   testDir: 'e2e',
@@ -74,7 +65,7 @@ export default defineConfig({
       dependencies: ['quiet'],
       use: {
         ...devices['Desktop Chrome'],
-        launchOptions: { ...CHROMIUM, args: [...CHROMIUM.args, '--enable-unsafe-webgpu'] },
+        launchOptions: { ...CHROMIUM, args: [...CHROMIUM.args, WEBGPU_ARG] },
       },
     },
     {
