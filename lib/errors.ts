@@ -70,6 +70,7 @@ const CODES_BY_KIND = {
     'deployment_not_found',
     'artifact_not_found',
     'request_not_found',
+    'key_not_found',
   ],
   conflict: [
     'conflict',
@@ -95,6 +96,8 @@ const CODES_BY_KIND = {
     'data_dir_in_use',
     // A model card saved on top of a version that is no longer the latest: reload, merge, save again.
     'model_card_conflict',
+    // The share-link key that signs now cannot be retired (lib/auth/server-keys.ts): rotate first.
+    'key_in_use',
   ],
   too_large: ['artifact_too_large', 'payload_too_large', 'model_card_too_large'],
   unsupported_media_type: ['unsupported_media_type'],
@@ -183,7 +186,8 @@ const CODES_BY_KIND = {
     'backup_failed',
   ],
   // The task pool or the database could not take the work now.
-  unavailable: ['worker_crashed', 'server_busy'],
+  // artifact_store_unavailable: the S3-compatible service failed (unreachable, credentials, bucket).
+  unavailable: ['worker_crashed', 'server_busy', 'artifact_store_unavailable'],
 } as const satisfies Record<ErrorKind, readonly string[]>;
 
 export type ErrorCode = (typeof CODES_BY_KIND)[ErrorKind][number];

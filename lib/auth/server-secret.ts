@@ -1,45 +1,52 @@
 import 'server-only';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { dataDir } from '../config';
-
-let cached: Buffer | undefined;
+import type { Db } from '../db';
+import { signingKeys } from './server-keys';
 
 /**
- * The key that signs share links. DRAWBRIDGE_SECRET when set (several servers must share it);
- * otherwise a random key created once in the data directory (mode 0600), so a fresh clone needs
- * no configuration and links survive restarts.
+ * Signatures of share links. The keys live in the database (server-keys.ts), so every server of
+ * one database agrees and rotation needs no redeploy; a signature is `<key id>~<HMAC>`, so the key
+ * that made it is found again after a rotation. DRAWBRIDGE_SECRET, when set, overrides them: the
+ * one key that signs and verifies (no key id, no rotation), as before keys were in the database.
  */
-export function serverSecret(): Buffer {
-  if (cached) return cached;
+function envSecret(): Buffer | undefined {
   const fromEnv = process.env.DRAWBRIDGE_SECRET;
-  if (fromEnv) {
-    if (fromEnv.length < 32) throw new Error('DRAWBRIDGE_SECRET must be at least 32 characters');
-    return (cached = Buffer.from(fromEnv, 'utf8'));
-  }
-  const file = path.join(/*turbopackIgnore: true*/ dataDir(), 'secret');
-  try {
-    cached = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64url');
-  } catch {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const key = crypto.randomBytes(32).toString('base64url');
-    try {
-      fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
-    } catch {
-      // another process created it first: use theirs
-    }
-    cached = Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64url');
-  }
-  return cached;
+  if (!fromEnv) return undefined;
+  if (fromEnv.length < 32) throw new Error('DRAWBRIDGE_SECRET must be at least 32 characters');
+  return Buffer.from(fromEnv, 'utf8');
 }
 
-export function sign(value: string): string {
-  return crypto.createHmac('sha256', serverSecret()).update(value).digest('base64url');
+const mac = (key: Buffer, value: string) => crypto.createHmac('sha256', key).update(value).digest('base64url');
+
+const equal = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && crypto.timingSafeEqual(x, y);
+};
+
+export async function sign(db: Db, value: string): Promise<string> {
+  const env = envSecret();
+  if (env) return mac(env, value);
+  const { signing } = await signingKeys(db);
+  return `${signing.id}~${mac(signing.key, value)}`;
 }
 
-export function verifySignature(value: string, signature: string): boolean {
-  const expected = Buffer.from(sign(value));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && crypto.timingSafeEqual(expected, given);
+export async function verifySignature(db: Db, value: string, signature: string): Promise<boolean> {
+  const env = envSecret();
+  if (env) return equal(mac(env, value), signature);
+  const tilde = signature.indexOf('~');
+  if (tilde < 0) {
+    // Signed before keys had ids (the data directory's old `secret` file, imported as a key).
+    const { verifying } = await signingKeys(db);
+    return verifying.some((k) => equal(mac(k.key, value), signature));
+  }
+  const id = signature.slice(0, tilde);
+  const set = await signingKeys(db);
+  let key = set.verifying.find((k) => k.id === id);
+  // Another server may have rotated since this one cached its keys; at most one re-read a second,
+  // so forged ids cannot turn into a query each.
+  if (!key && Date.now() - set.at > 1000) {
+    key = (await signingKeys(db, 'share', { refresh: true })).verifying.find((k) => k.id === id);
+  }
+  return !!key && equal(mac(key.key, value), signature.slice(tilde + 1));
 }

@@ -22,7 +22,7 @@ export async function createShareLink(db: Db, actor: Actor, modelId: string, opt
     throw invalidField('A share link lasts between 1 and 365 days.', 'expiresInDays');
   }
   const id = crypto.randomBytes(16).toString('base64url');
-  const token = `${id}.${sign(`share:${id}`)}`;
+  const token = `${id}.${await sign(db, `share:${id}`)}`;
   return db.$transaction(async (tx) => {
     const link = await tx.shareLink.create({
       data: {
@@ -76,7 +76,7 @@ export async function listShareLinks(db: Db, actor: Actor, modelId: string) {
  */
 export async function resolveShareToken(db: Db, token: string, opts: { count?: boolean } = {}) {
   const [id, signature] = token.split('.');
-  if (!id || !signature || !verifySignature(`share:${id}`, signature)) return null;
+  if (!id || !signature || !(await verifySignature(db, `share:${id}`, signature))) return null;
   const link = await db.shareLink.findUnique({ where: { tokenHash: hashToken(token) } });
   if (!link || link.revokedAt || (link.expiresAt && link.expiresAt <= new Date())) return null;
   if (opts.count !== false) {

@@ -1,0 +1,113 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openDatabase } from '../db';
+import { openTestDatabase, POSTGRES_URL, testTargets } from '../db/test-databases';
+import { isDomainError } from '../errors';
+import { KEY_CACHE_TTL_MS, listServerKeys, retireServerKey, rotateServerKey } from './server-keys';
+import { sign, verifySignature } from './server-secret';
+
+const keyIdOf = (signature: string) => signature.split('~')[0];
+
+describe.each(testTargets())('share-link signing keys on %s', (target) => {
+  let t: Awaited<ReturnType<typeof openTestDatabase>>;
+  const envSecret = process.env.DRAWBRIDGE_SECRET;
+  const dataDir = process.env.DRAWBRIDGE_DATA_DIR;
+  let legacyDir: string;
+  const legacySecret = crypto.randomBytes(32).toString('base64url');
+  beforeAll(async () => {
+    delete process.env.DRAWBRIDGE_SECRET;
+    // A data directory from before keys were in the database: its `secret` file signed old links.
+    legacyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-keys-'));
+    fs.writeFileSync(path.join(legacyDir, 'secret'), legacySecret);
+    process.env.DRAWBRIDGE_DATA_DIR = legacyDir;
+    t = await openTestDatabase(target);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.cleanup();
+    fs.rmSync(legacyDir, { recursive: true, force: true });
+    if (envSecret === undefined) delete process.env.DRAWBRIDGE_SECRET;
+    else process.env.DRAWBRIDGE_SECRET = envSecret;
+    if (dataDir === undefined) delete process.env.DRAWBRIDGE_DATA_DIR;
+    else process.env.DRAWBRIDGE_DATA_DIR = dataDir;
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('imports the old secret file as the first key, rotates, and refuses a retired key', async () => {
+    // As the old code signed: HMAC with the file's bytes, no key id.
+    const legacy = crypto
+      .createHmac('sha256', Buffer.from(legacySecret, 'base64url'))
+      .update('share:old')
+      .digest('base64url');
+    expect(await verifySignature(t.db, 'share:old', legacy)).toBe(true);
+    const before = await sign(t.db, 'share:a');
+    const [first] = await listServerKeys(t.db);
+    expect(first).toMatchObject({ generation: 1, signing: true, retiredAt: null });
+    expect(keyIdOf(before)).toBe(first.id);
+    expect((await t.db.serverKey.findUniqueOrThrow({ where: { id: first.id } })).secret).toBe(legacySecret);
+
+    const second = await rotateServerKey(t.db);
+    expect(second).toMatchObject({ generation: 2, signing: true });
+    const after = await sign(t.db, 'share:b');
+    expect(keyIdOf(after)).toBe(second.id);
+    // Both generations verify until the old one is retired.
+    expect(await verifySignature(t.db, 'share:a', before)).toBe(true);
+    expect(await verifySignature(t.db, 'share:b', after)).toBe(true);
+    expect(await verifySignature(t.db, 'share:b', before)).toBe(false);
+
+    // The signing key cannot be retired: that would leave no key to sign with.
+    const inUse = await retireServerKey(t.db, second.id).catch((e) => e);
+    expect(isDomainError(inUse) && [inUse.code, inUse.status]).toEqual(['key_in_use', 409]);
+    const missing = await retireServerKey(t.db, 'nope').catch((e) => e);
+    expect(isDomainError(missing) && [missing.code, missing.status]).toEqual(['key_not_found', 404]);
+
+    expect(await retireServerKey(t.db, first.id)).toMatchObject({ id: first.id, retiredAt: expect.any(Date) });
+    expect(await verifySignature(t.db, 'share:a', before)).toBe(false);
+    expect(await verifySignature(t.db, 'share:old', legacy)).toBe(false);
+    expect(await verifySignature(t.db, 'share:b', after)).toBe(true);
+  });
+
+  it('DRAWBRIDGE_SECRET overrides the database keys', async () => {
+    process.env.DRAWBRIDGE_SECRET = 'override-override-override-override-1';
+    try {
+      const s = await sign(t.db, 'share:env');
+      expect(s).not.toContain('~');
+      expect(await verifySignature(t.db, 'share:env', s)).toBe(true);
+    } finally {
+      delete process.env.DRAWBRIDGE_SECRET;
+    }
+  });
+
+  it.runIf(target === 'postgres' && POSTGRES_URL)(
+    'two servers on one database agree on the key, and a rotation reaches the other',
+    async () => {
+      const url = new URL(POSTGRES_URL!);
+      // t's database: a second opener is a second server process as far as the key cache goes.
+      const dbName = (await t.db.$queryRaw<{ d: string }[]>`SELECT current_database()::text AS d`)[0].d;
+      url.pathname = `/${dbName}`;
+      const other = await openDatabase({ kind: 'postgres', url: url.toString() });
+      const third = await openDatabase({ kind: 'postgres', url: url.toString() });
+      try {
+        // A fresh purpose table: both servers start together and create generation 1 at once.
+        await t.db.serverKey.deleteMany();
+        const [a, b] = await Promise.all([sign(other.db, 'share:x'), sign(third.db, 'share:x')]);
+        expect(a).toBe(b);
+        expect(await t.db.serverKey.count()).toBe(1);
+        // Rotated on one server: the other opens its new links at once (unknown key id → re-read)...
+        const rotated = await rotateServerKey(other.db);
+        const fresh = await sign(other.db, 'share:y');
+        vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 2_000);
+        expect(await verifySignature(third.db, 'share:y', fresh)).toBe(true);
+        // ...and signs with it once its cache has expired.
+        vi.spyOn(Date, 'now').mockReturnValue(Date.now() + KEY_CACHE_TTL_MS + 5_000);
+        expect(keyIdOf(await sign(third.db, 'share:z'))).toBe(rotated.id);
+      } finally {
+        vi.restoreAllMocks();
+        await other.close();
+        await third.close();
+      }
+    },
+  );
+});
