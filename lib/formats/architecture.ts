@@ -14,7 +14,7 @@
  * conversion to float32 → ModelValidationError `non_finite_weights`.
  */
 import { ModelCompatibilityError, ModelValidationError } from './errors';
-import { allFinite, isFloatDType, toFloat32Array } from './dtype';
+import { allFinite, isFloatDType, float32ViewOf } from './dtype';
 import { sha256HexOfString } from './sha256';
 import type {
   Autoencoder,
@@ -218,7 +218,8 @@ export function checkDeclaredArchitecture(
 
 /**
  * Check a checkpoint is the autoencoder (and agrees with its declared architecture), and convert
- * its weights to float32.
+ * its weights to float32. Float32 weights stay views of the checkpoint's bytes (see float32ViewOf):
+ * the result shares memory with the file it was read from.
  */
 export function toAutoencoder(ckpt: Checkpoint): Autoencoder {
   const architecture = inferArchitecture(ckpt.stateDict);
@@ -232,8 +233,9 @@ export function toAutoencoder(ckpt: Checkpoint): Autoencoder {
   const layers: LinearLayer[] = describeLayers(architecture).map((l) => {
     const w = ckpt.stateDict.get(`${l.name}.weight`) as Tensor;
     const b = ckpt.stateDict.get(`${l.name}.bias`) as Tensor;
-    const weight = toFloat32Array(w);
-    const bias = toFloat32Array(b);
+    // Views of the checkpoint's bytes, not copies: the weights of a 400 MB model were copied once here.
+    const weight = float32ViewOf(w);
+    const bias = float32ViewOf(b);
     if (!allFinite(weight) || !allFinite(bias)) {
       throw new ModelValidationError(
         'non_finite_weights',

@@ -4,7 +4,7 @@
 import { ModelExportError } from './errors';
 import type { Autoencoder, StateDict, Tensor } from './types';
 import { dtypeSize, isDType, shapeNumel } from './dtype';
-import { float32ToBytesLE } from './bytes-write';
+import { float32BytesLE } from './bytes-write';
 
 /** Throws ModelExportError('export_bad_tensor') unless `bytes.length === numel × size(dtype)`. */
 export function checkTensor(name: string, t: Tensor): void {
@@ -72,7 +72,10 @@ export function expectedLayers(
   return out;
 }
 
-/** The PyTorch state dict of the autoencoder: `<layer>.weight` [out, in] and `<layer>.bias` [out], float32. */
+/**
+ * The PyTorch state dict of the autoencoder: `<layer>.weight` [out, in] and `<layer>.bias` [out],
+ * float32. Each tensor's bytes are a view of the layer's weights (the writers only read them).
+ */
 export function autoencoderStateDict(ae: Autoencoder): StateDict {
   assertAutoencoder(ae);
   const sd: StateDict = new Map();
@@ -80,9 +83,9 @@ export function autoencoderStateDict(ae: Autoencoder): StateDict {
     sd.set(`${l.name}.weight`, {
       dtype: 'float32',
       shape: [l.outFeatures, l.inFeatures],
-      bytes: float32ToBytesLE(l.weight),
+      bytes: float32BytesLE(l.weight),
     });
-    sd.set(`${l.name}.bias`, { dtype: 'float32', shape: [l.outFeatures], bytes: float32ToBytesLE(l.bias) });
+    sd.set(`${l.name}.bias`, { dtype: 'float32', shape: [l.outFeatures], bytes: float32BytesLE(l.bias) });
   }
   return sd;
 }

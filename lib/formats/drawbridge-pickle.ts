@@ -15,7 +15,8 @@ import type { Autoencoder, Checkpoint, DType, PlainValue, StateDict } from './ty
 import { architectureRecord, autoencoderStateDict } from './autoencoder-tensors';
 import { dtypeSize, isDType, shapeNumel } from './dtype';
 import { toPlain, unpickle } from './pickle-read';
-import { pyFloat, writePickle, type PickleValue } from './pickle-write';
+import { concatBytes, type ByteChunks } from './bytes-write';
+import { pyFloat, writePickleChunks, type PickleValue } from './pickle-write';
 
 export const DRAWBRIDGE_PICKLE_FORMAT = 'drawbridge-pickle-v1';
 
@@ -23,6 +24,14 @@ export type DrawbridgeMetadataValue = string | number | boolean | null;
 
 /** Writes the autoencoder as a drawbridge-pickle-v1 (protocol 4). Non-integer numbers are floats. */
 export function writeDrawbridgePickle(ae: Autoencoder, metadata: Record<string, DrawbridgeMetadataValue>): Uint8Array {
+  return concatBytes(writeDrawbridgePickleChunks(ae, metadata).chunks());
+}
+
+/** writeDrawbridgePickle as pieces: the tensors' data are views of the weights. */
+export function writeDrawbridgePickleChunks(
+  ae: Autoencoder,
+  metadata: Record<string, DrawbridgeMetadataValue>,
+): ByteChunks {
   const sd = autoencoderStateDict(ae);
   const tensors: Record<string, PickleValue> = {};
   for (const [name, t] of sd) tensors[name] = { dtype: t.dtype, shape: [...t.shape], data: t.bytes };
@@ -32,7 +41,7 @@ export function writeDrawbridgePickle(ae: Autoencoder, metadata: Record<string, 
     else if (v === null || typeof v === 'string' || typeof v === 'boolean') meta[k] = v;
     else throw new ModelExportError('export_bad_metadata', `metadata ${k}: unsupported value type ${typeof v}`);
   }
-  return writePickle(
+  return writePickleChunks(
     {
       format: DRAWBRIDGE_PICKLE_FORMAT,
       model_state_dict: tensors,

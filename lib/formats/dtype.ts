@@ -1,6 +1,6 @@
 /** Element types of tensors: sizes, and conversions from little-endian bytes. */
 import type { DType, Tensor } from './types';
-import { bytesLEToFloat32, float32ToBytesLE } from './bytes-write';
+import { bytesLEToFloat32, bytesLEToFloat32View, float32ToBytesLE } from './bytes-write';
 
 const SIZES: Record<DType, number> = {
   float32: 4,
@@ -96,6 +96,15 @@ export function toFloat32Array(t: Tensor): Float32Array {
     default:
       throw new TypeError(`toFloat32Array: ${t.dtype} is not a float dtype`);
   }
+}
+
+/**
+ * Float tensor → Float32Array without a copy where the bytes allow it (float32, little-endian
+ * host, 4-aligned: a view of `t.bytes`); otherwise as `toFloat32Array`. Writing to the result
+ * writes to `t.bytes`.
+ */
+export function float32ViewOf(t: Tensor): Float32Array {
+  return t.dtype === 'float32' ? bytesLEToFloat32View(t.bytes) : toFloat32Array(t);
 }
 
 /** Float tensor → Float64Array (exact for every float dtype). */

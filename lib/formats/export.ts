@@ -9,10 +9,11 @@
  */
 import { ModelExportError } from './errors';
 import type { Autoencoder } from './types';
-import { writeOnnx } from './onnx-write';
-import { writeTorchCheckpoint } from './torch-write';
-import { writeDrawbridgePickle } from './drawbridge-pickle';
-import { writeAutoencoderSafetensors } from './safetensors';
+import { concatBytes, type ByteChunks } from './bytes-write';
+import { writeOnnxChunks } from './onnx-write';
+import { writeTorchCheckpointChunks } from './torch-write';
+import { writeDrawbridgePickleChunks } from './drawbridge-pickle';
+import { writeAutoencoderSafetensorsChunks } from './safetensors';
 
 export const EXPORT_FORMATS = ['onnx', 'pytorch', 'pickle', 'safetensors'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -55,24 +56,39 @@ export function exportAutoencoder(
   metadata: ExportMetadata,
   opts: ExportOptions = {},
 ): ExportResult {
-  let bytes: Uint8Array;
+  const { chunks, mediaType, extension } = exportAutoencoderChunks(ae, format, metadata, opts);
+  return { bytes: concatBytes(chunks.chunks()), mediaType, extension };
+}
+
+/**
+ * exportAutoencoder without assembling the file: its bytes in order, the weights as views of `ae`
+ * (nothing copied), for a caller that streams them into a store or a file (hashing on the way).
+ * `ae` must not change until they are written.
+ */
+export function exportAutoencoderChunks(
+  ae: Autoencoder,
+  format: ExportFormat,
+  metadata: ExportMetadata,
+  opts: ExportOptions = {},
+): { chunks: ByteChunks; mediaType: string; extension: string } {
+  let chunks: ByteChunks;
   switch (format) {
     case 'onnx':
-      bytes = writeOnnx(ae, { opset: opts.opset, metadata: stringify(metadata) });
+      chunks = writeOnnxChunks(ae, { opset: opts.opset, metadata: stringify(metadata) });
       break;
     case 'pytorch':
-      bytes = writeTorchCheckpoint(ae, metadata);
+      chunks = writeTorchCheckpointChunks(ae, metadata);
       break;
     case 'pickle':
-      bytes = writeDrawbridgePickle(ae, metadata);
+      chunks = writeDrawbridgePickleChunks(ae, metadata);
       break;
     case 'safetensors':
-      bytes = writeAutoencoderSafetensors(ae, stringify(metadata));
+      chunks = writeAutoencoderSafetensorsChunks(ae, stringify(metadata));
       break;
     default:
       throw new ModelExportError('export_bad_format', `unsupported export format ${JSON.stringify(format)}`, {
         format,
       });
   }
-  return { bytes, ...EXPORT_FILE_TYPES[format] };
+  return { chunks, ...EXPORT_FILE_TYPES[format] };
 }

@@ -8,7 +8,7 @@
 import { ModelExportError } from './errors';
 import type { Autoencoder, DType } from './types';
 import { assertAutoencoder } from './autoencoder-tensors';
-import { float32ToBytesLE } from './bytes-write';
+import { float32BytesLE } from './bytes-write';
 import { PbWriter } from './protobuf';
 
 /** onnx.TensorProto.DataType values. */
@@ -46,9 +46,9 @@ function valueInfo(name: string, dims: (number | string)[]): PbWriter {
 }
 
 function initializer(name: string, dims: number[], data: Float32Array): PbWriter {
-  const t = new PbWriter(data.byteLength + 64);
+  const t = new PbWriter();
   for (const d of dims) t.int(1, d);
-  t.int(2, ONNX_DTYPE.float32).string(8, name).bytes(9, float32ToBytesLE(data));
+  t.int(2, ONNX_DTYPE.float32).string(8, name).bytes(9, float32BytesLE(data));
   return t;
 }
 
@@ -70,6 +70,14 @@ function node(op: string, name: string, inputs: string[], outputs: string[], att
 
 /** Writes the autoencoder as an ONNX model (see module doc). Throws ModelExportError. */
 export function writeOnnx(ae: Autoencoder, opts: OnnxWriteOptions): Uint8Array {
+  return writeOnnxChunks(ae, opts).finish();
+}
+
+/**
+ * writeOnnx as pieces: the initializers' raw_data are views of the autoencoder's weights (nothing
+ * copied), for a caller that streams the model to a file or a store.
+ */
+export function writeOnnxChunks(ae: Autoencoder, opts: OnnxWriteOptions): PbWriter {
   assertAutoencoder(ae);
   const opset = opts.opset ?? ONNX_DEFAULT_OPSET;
   if (!Number.isSafeInteger(opset) || opset < 7 || opset > 21) {
@@ -78,7 +86,7 @@ export function writeOnnx(ae: Autoencoder, opts: OnnxWriteOptions): Uint8Array {
   const irVersion = opset <= 18 ? ONNX_IR_VERSION : opset <= 20 ? 9 : 10;
   const dim = ae.architecture.inputDim;
 
-  const graph = new PbWriter(ae.layers.reduce((n, l) => n + (l.weight.length + l.bias.length) * 4 + 256, 1024));
+  const graph = new PbWriter();
   let cur = 'input';
   ae.layers.forEach((l, i) => {
     const last = i === ae.layers.length - 1;
@@ -120,5 +128,5 @@ export function writeOnnx(ae: Autoencoder, opts: OnnxWriteOptions): Uint8Array {
     if (typeof v !== 'string') throw new ModelExportError('export_bad_metadata', `ONNX metadata ${k} must be a string`);
     model.message(14, new PbWriter().string(1, k).string(2, v));
   }
-  return model.finish();
+  return model;
 }

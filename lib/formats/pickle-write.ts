@@ -13,7 +13,7 @@
  * BINFLOAT (which it does not accept: callers targeting torch 1.13 weights_only must avoid floats).
  */
 import { ModelExportError } from './errors';
-import { ByteWriter, utf8 } from './bytes-write';
+import { ByteWriter, utf8, type ByteChunks } from './bytes-write';
 
 export class PyTuple {
   readonly items: PickleValue[];
@@ -177,11 +177,11 @@ class Pickler {
     if (![2, 3, 4].includes(this.protocol)) unsupported(`protocol ${this.protocol}`);
   }
 
-  run(v: PickleValue): Uint8Array {
+  run(v: PickleValue): ByteWriter {
     this.w.u8(PROTO).u8(this.protocol);
     this.save(v, 0);
     this.w.u8(STOP);
-    return this.w.finish();
+    return this.w;
   }
 
   private put(key: string): void {
@@ -328,5 +328,10 @@ class Pickler {
 
 /** Serialise `value` as a pickle. Throws ModelExportError('pickle_unsupported_value'). */
 export function writePickle(value: PickleValue, opts: PickleWriteOptions = {}): Uint8Array {
+  return new Pickler(opts).run(value).finish();
+}
+
+/** writePickle as pieces: large `bytes` values are referenced, not copied (see ByteWriter). */
+export function writePickleChunks(value: PickleValue, opts: PickleWriteOptions = {}): ByteChunks {
   return new Pickler(opts).run(value);
 }

@@ -2,7 +2,7 @@
  * Minimal protocol-buffers wire format: an encoder for building messages and a one-level decoder
  * (nested messages are decoded on demand). Decode errors throw ProtobufError.
  */
-import { ByteWriter, concatBytes, utf8 } from './bytes-write';
+import { ByteWriter, concatBytes, utf8, type ByteChunks } from './bytes-write';
 
 export class ProtobufError extends Error {}
 
@@ -11,7 +11,12 @@ export const WIRE_FIXED64 = 1;
 export const WIRE_LEN = 2;
 export const WIRE_FIXED32 = 5;
 
-export class PbWriter {
+/**
+ * Builds a message in one pass: a nested message is adopted with its length (never finished and
+ * copied into its parent), and large `bytes` payloads are referenced (see ByteWriter), so a tensor
+ * is copied once, by `finish()`, or not at all, by `chunks()`.
+ */
+export class PbWriter implements ByteChunks {
   private readonly w: ByteWriter;
   constructor(capacity = 256) {
     this.w = new ByteWriter(capacity);
@@ -64,7 +69,20 @@ export class PbWriter {
   }
 
   message(field: number, m: PbWriter | Uint8Array): this {
-    return this.bytes(field, m instanceof PbWriter ? m.finish() : m);
+    if (!(m instanceof PbWriter)) return this.bytes(field, m);
+    this.tag(field, WIRE_LEN);
+    this.varint(m.length);
+    this.w.append(m.w);
+    return this;
+  }
+
+  get length(): number {
+    return this.w.length;
+  }
+
+  /** The encoded message as views (see ByteWriter.chunks). */
+  chunks(): Uint8Array[] {
+    return this.w.chunks();
   }
 
   finish(): Uint8Array {

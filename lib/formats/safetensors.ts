@@ -21,7 +21,7 @@ import { ModelExportError, ModelValidationError } from './errors';
 import type { Autoencoder, DType, StateDict } from './types';
 import { architectureRecord, autoencoderStateDict, checkTensor } from './autoencoder-tensors';
 import { dtypeSize } from './dtype';
-import { ByteWriter, utf8 } from './bytes-write';
+import { ByteWriter, concatBytes, utf8, type ByteChunks } from './bytes-write';
 
 export const SAFETENSORS_DTYPES: Record<string, DType> = {
   F32: 'float32',
@@ -66,6 +66,11 @@ export type SafetensorsFile = {
  * data buffer starts at a multiple of 8. `__metadata__` is written only when non-empty.
  */
 export function writeSafetensors(tensors: StateDict, metadata: Record<string, string> = {}): Uint8Array {
+  return concatBytes(writeSafetensorsChunks(tensors, metadata).chunks());
+}
+
+/** writeSafetensors as pieces: the tensors' bytes are referenced, not copied. */
+export function writeSafetensorsChunks(tensors: StateDict, metadata: Record<string, string> = {}): ByteChunks {
   // Built by hand: JSON.stringify of an object would move integer-like keys first.
   const parts: string[] = [];
   const metaEntries = Object.entries(metadata);
@@ -94,10 +99,10 @@ export function writeSafetensors(tensors: StateDict, metadata: Record<string, st
     padded.set(json);
     json = padded;
   }
-  const w = new ByteWriter(8 + json.length + offset);
+  const w = new ByteWriter(8 + json.length);
   w.u64(json.length).bytes(json);
   for (const t of tensors.values()) w.bytes(t.bytes);
-  return w.finish();
+  return w;
 }
 
 /**
@@ -105,7 +110,12 @@ export function writeSafetensors(tensors: StateDict, metadata: Record<string, st
  * `model_architecture` (JSON string {input_dim, hidden_dims, model_type}) and the caller's entries.
  */
 export function writeAutoencoderSafetensors(ae: Autoencoder, metadata: Record<string, string>): Uint8Array {
-  return writeSafetensors(autoencoderStateDict(ae), {
+  return concatBytes(writeAutoencoderSafetensorsChunks(ae, metadata).chunks());
+}
+
+/** writeAutoencoderSafetensors as pieces (views of the weights). */
+export function writeAutoencoderSafetensorsChunks(ae: Autoencoder, metadata: Record<string, string>): ByteChunks {
+  return writeSafetensorsChunks(autoencoderStateDict(ae), {
     format: 'pt',
     model_architecture: JSON.stringify(architectureRecord(ae)),
     ...metadata,

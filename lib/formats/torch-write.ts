@@ -11,8 +11,9 @@ import { ModelExportError } from './errors';
 import type { Autoencoder, DType, StateDict, Tensor } from './types';
 import { architectureRecord, autoencoderStateDict, checkTensor } from './autoencoder-tensors';
 import { shapeNumel } from './dtype';
+import { concatBytes, type ByteChunks } from './bytes-write';
 import { orderedDict, PyPersistentId, PyReduce, pyGlobal, tuple, writePickle, type PickleValue } from './pickle-write';
-import { writeTorchArchive, type ZipEntry } from './zip-write';
+import { writeTorchArchiveChunks, type ZipEntry } from './zip-write';
 
 export type TorchMetadataValue = string | number | boolean | null;
 
@@ -74,6 +75,11 @@ function isOrdered(v: unknown): v is { ordered: true; entries: [string, TorchVal
  * archive. Each tensor gets its own storage, keyed "0", "1", … in pickling order.
  */
 export function writeTorchPickleArchive(root: TorchValue, opts: { prefix?: string } = {}): Uint8Array {
+  return concatBytes(writeTorchPickleArchiveChunks(root, opts).chunks());
+}
+
+/** writeTorchPickleArchive as pieces: the storages are the tensors' own bytes, referenced. */
+export function writeTorchPickleArchiveChunks(root: TorchValue, opts: { prefix?: string } = {}): ByteChunks {
   const storages: ZipEntry[] = [];
   const convert = (v: TorchValue, depth: number): PickleValue => {
     if (depth > 64) throw new ModelExportError('export_failed', 'checkpoint value nested too deeply');
@@ -99,7 +105,7 @@ export function writeTorchPickleArchive(root: TorchValue, opts: { prefix?: strin
     return v as PickleValue;
   };
   const pkl = writePickle(convert(root, 0), { protocol: 2 });
-  return writeTorchArchive([{ name: 'data.pkl', data: pkl }, ...storages], opts);
+  return writeTorchArchiveChunks([{ name: 'data.pkl', data: pkl }, ...storages], opts);
 }
 
 /** Metadata as written into a checkpoint: non-integer numbers become strings (see module doc). */
@@ -122,8 +128,13 @@ export function torchSafeMetadata(
  * AutoencoderModel(input_dim, hidden_dims).
  */
 export function writeTorchCheckpoint(ae: Autoencoder, metadata: Record<string, TorchMetadataValue>): Uint8Array {
+  return concatBytes(writeTorchCheckpointChunks(ae, metadata).chunks());
+}
+
+/** writeTorchCheckpoint as pieces (views of the weights). */
+export function writeTorchCheckpointChunks(ae: Autoencoder, metadata: Record<string, TorchMetadataValue>): ByteChunks {
   const sd = autoencoderStateDict(ae);
-  return writeTorchPickleArchive({
+  return writeTorchPickleArchiveChunks({
     model_state_dict: stateDictValue(sd),
     model_architecture: architectureRecord(ae),
     metadata: torchSafeMetadata(metadata),

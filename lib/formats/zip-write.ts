@@ -5,7 +5,7 @@
  * Deterministic: fixed DOS timestamp (1980-01-00 00:00, as torch writes), no data descriptors.
  */
 import { ModelExportError } from './errors';
-import { ByteWriter, utf8 } from './bytes-write';
+import { ByteWriter, concatBytes, utf8, type ByteChunks } from './bytes-write';
 import { crc32 } from './crc32';
 
 export { crc32 };
@@ -27,6 +27,11 @@ function fail(msg: string): never {
 
 /** Writes a zip of stored entries in the given order. Throws ModelExportError('zip_write_failed'). */
 export function writeZip(entries: ZipEntry[], opts: ZipWriteOptions = {}): Uint8Array {
+  return writeZipChunks(entries, opts).finish();
+}
+
+/** writeZip as pieces: each entry's data is referenced, not copied (its CRC is read from it). */
+export function writeZipChunks(entries: ZipEntry[], opts: ZipWriteOptions = {}): ByteWriter {
   const alignment = opts.alignment ?? 64;
   if (!Number.isSafeInteger(alignment) || alignment < 1 || alignment > 0x8000) fail(`bad alignment ${alignment}`);
   if (entries.length > MAX_ENTRIES) fail('too many entries (zip64 not supported)');
@@ -76,7 +81,7 @@ export function writeZip(entries: ZipEntry[], opts: ZipWriteOptions = {}): Uint8
   }
   const cdSize = w.length - cdStart;
   w.u32(0x06054b50).u16(0).u16(0).u16(central.length).u16(central.length).u32(cdSize).u32(cdStart).u16(0);
-  return w.finish();
+  return w;
 }
 
 /**
@@ -84,10 +89,15 @@ export function writeZip(entries: ZipEntry[], opts: ZipWriteOptions = {}): Uint8
  * `version` ("3\n") as torch.save writes them. The first entry must be the pickle (`data.pkl`).
  */
 export function writeTorchArchive(records: ZipEntry[], opts: { prefix?: string } = {}): Uint8Array {
+  return concatBytes(writeTorchArchiveChunks(records, opts).chunks());
+}
+
+/** writeTorchArchive as pieces (see writeZipChunks). */
+export function writeTorchArchiveChunks(records: ZipEntry[], opts: { prefix?: string } = {}): ByteChunks {
   const prefix = opts.prefix ?? 'archive';
   if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) fail(`bad archive prefix ${prefix}`);
   const all: ZipEntry[] = records.map((r) => ({ name: `${prefix}/${r.name}`, data: r.data }));
   all.push({ name: `${prefix}/byteorder`, data: utf8('little') });
   all.push({ name: `${prefix}/version`, data: utf8('3\n') });
-  return writeZip(all, { alignment: 64 });
+  return writeZipChunks(all, { alignment: 64 });
 }
