@@ -1,11 +1,11 @@
 import 'server-only';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { databaseTarget, type DatabaseTarget } from '../config';
 import { acquireDataDirLock } from './data-dir-lock';
 import { releasingFailedCommits } from './adapter-transactions';
 import { withClassifiedErrors } from './pglite-errors';
+import { startPgliteThread, type PgliteThread } from './pglite-thread';
 
 /**
  * A driver adapter plus a raw multi-statement executor (migrations need one; Prisma's raw queries
@@ -27,9 +27,6 @@ export type OpenedAdapter = {
 };
 
 export type SqlSession = Pick<OpenedAdapter, 'exec' | 'query'>;
-
-// pglite-prisma-adapter 0.6 declares an ESM entry it does not ship; load its CommonJS build.
-const require = createRequire(import.meta.url);
 
 export async function createAdapterFactory(target: DatabaseTarget = databaseTarget()): Promise<OpenedAdapter> {
   if (target.kind === 'postgres') {
@@ -77,13 +74,12 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
     };
   }
   fs.mkdirSync(target.dir, { recursive: true });
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PrismaPGlite } = require('pglite-prisma-adapter') as typeof import('pglite-prisma-adapter');
   // Before PGlite touches the directory: a second opener would destroy it (see data-dir-lock.ts).
   const lock = acquireDataDirLock(target.dir);
-  let db: InstanceType<typeof PGlite>;
+  let thread: PgliteThread;
   try {
-    db = await PGlite.create(target.dir);
+    // PGlite runs every statement synchronously where it lives: off the request thread (pglite-thread.ts).
+    thread = await startPgliteThread(target.dir);
   } catch (e) {
     lock.release();
     throw e;
@@ -91,20 +87,14 @@ export async function createAdapterFactory(target: DatabaseTarget = databaseTarg
   const opened: OpenedAdapter = {
     kind: 'pglite',
     location: target.dir,
-    // The adapter is typed against an older driver-adapter-utils; the runtime contract is the same
-    // (it ignores argTypes and lets PostgreSQL infer parameter types). Tests cover every column type.
-    factory: withClassifiedErrors(new PrismaPGlite(db) as unknown as SqlMigrationAwareDriverAdapterFactory),
-    async exec(sql) {
-      await db.exec(sql);
-    },
-    async query(sql, params) {
-      return (await db.query(sql, params as unknown[])).rows as never;
-    },
+    factory: withClassifiedErrors(thread.factory),
+    exec: (sql) => thread.exec(sql),
+    query: (sql, params) => thread.query(sql, params),
     // PGlite is one connection.
     withSession: (fn) => fn(opened),
     async close() {
       try {
-        await db.close();
+        await thread.close();
       } finally {
         lock.release();
       }
