@@ -26,6 +26,7 @@ export const OPTIONS = {
   name: { type: 'string' },
   status: { type: 'string' },
   page: { type: 'string' },
+  cursor: { type: 'string' },
   checkpoint: { type: 'string' },
   'validation-set': { type: 'string' },
   report: { type: 'string' },

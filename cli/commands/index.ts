@@ -164,9 +164,9 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'exports list',
-    usage: 'exports list [--min AGE] [--max AGE] [--format F] [--job ID] [--page N] [--json]',
+    usage: 'exports list [--min AGE] [--max AGE] [--format F] [--job ID] [--cursor C | --page N] [--json]',
     summary: 'List exported models, newest first.',
-    options: ['min', 'max', 'format', 'job', 'page', 'json'],
+    options: ['min', 'max', 'format', 'job', 'cursor', 'page', 'json'],
     remote: true,
     load: async () => (await import('./models')).exportsList,
   },

@@ -162,7 +162,17 @@ Examples:
   },
 };
 
-export function exportsTable(exports: ExportJson[], total: number, page: number): string {
+type ExportPage = {
+  total: number;
+  total_exact?: boolean;
+  page: number;
+  page_size: number;
+  next_cursor?: string | null;
+  exports: ExportJson[];
+};
+
+export function exportsTable(r: ExportPage): string {
+  const { exports, total } = r;
   const rows = exports.map((e) => [
     e.model_id,
     e.export_format,
@@ -175,7 +185,8 @@ export function exportsTable(exports: ExportJson[], total: number, page: number)
   ]);
   return (
     table(['MODEL ID', 'FORMAT', 'AGES', 'JOB', 'PARAMS', 'BYTES', 'EXPORTED', 'CHECKSUM'], rows) +
-    `${exports.length} of ${total} exports (page ${page})\n`
+    `${exports.length} of ${total}${r.total_exact === false ? '+' : ''} exports\n` +
+    (r.next_cursor ? `next page: --cursor ${r.next_cursor}\n` : '')
   );
 }
 
@@ -186,8 +197,10 @@ Options:
   --min AGE, --max AGE  Only exports of this age group (either bound alone filters on it).
   --format F            Only exports in format F (${FORMATS.join(', ')}).
   --job ID              Only exports of training job ID (0: direct exports from a checkpoint).
-  --page N              Page N (default 1).
-  --json                Print {total, page, page_size, exports: [metadata...]} as JSON.
+  --cursor C            The page after the one that printed "next page: --cursor C" (keyset paging).
+  --page N              Page N (default 1), by offset: slower the deeper it goes; prefer --cursor.
+  --json                Print {total, total_exact, page, page_size, next_cursor, prev_cursor,
+                        exports: [metadata...]} as JSON; total is counted up to 1000.
 
 Examples:
   drawbridge exports list --min 2 --max 3
@@ -200,7 +213,8 @@ Examples:
     const exportFormat = oneOf(v.format, FORMATS, 'format', cmd);
     const trainingJobId = v.job === '0' ? 0 : v.job ? idArgument(v.job, '--job', cmd) : undefined;
     const page = v.page ? idArgument(v.page, '--page', cmd) : 1;
-    let r: { total: number; page: number; page_size: number; exports: ExportJson[] };
+    const cursor = v.cursor || undefined;
+    let r: ExportPage;
     if (remote) {
       r = await remote.get(API.exports, {
         age_group_min: ageGroupMin,
@@ -208,15 +222,26 @@ Examples:
         export_format: exportFormat,
         training_job_id: trainingJobId,
         page,
+        cursor,
       });
     } else {
       r = await withDb(async (db) => {
         const actor = v.as ? await resolveActor(db, v.as, cmd) : SYSTEM_ACTOR;
-        const x = await listExportedModels(db, actor, { ageGroupMin, ageGroupMax, exportFormat, trainingJobId, page });
-        return { total: x.total, page: x.page, page_size: x.pageSize, exports: x.exports.map(exportToJson) };
+        const x = await listExportedModels(db, actor, {
+          ...{ ageGroupMin, ageGroupMax, exportFormat, trainingJobId, page, cursor },
+        });
+        return {
+          total: x.total,
+          total_exact: x.totalExact,
+          page: x.page,
+          page_size: x.pageSize,
+          next_cursor: x.nextCursor,
+          prev_cursor: x.prevCursor,
+          exports: x.exports.map(exportToJson),
+        };
       });
     }
-    out(v.json ? json(r) : exportsTable(r.exports, r.total, r.page));
+    out(v.json ? json(r) : exportsTable(r));
     return 0;
   },
 };

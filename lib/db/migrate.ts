@@ -50,7 +50,16 @@ export async function applyMigrations(adapter: OpenedAdapter, dir = defaultMigra
   const migrations = readMigrations(dir);
   // One connection throughout: the advisory lock is the session's, so it must be released on the
   // connection that took it (through the pool, the unlock could land elsewhere and leave it held).
-  return adapter.withSession((db) => migrateOn(db, migrations));
+  const applied = await adapter.withSession((db) => migrateOn(db, migrations));
+  // PGlite has no autovacuum, so without this its planner never learns a table's size and picks
+  // sequential scans at 100 000 rows; after a migration, new indexes and columns need statistics too.
+  if (applied.length || adapter.kind === 'pglite') await analyzeDatabase(adapter);
+  return applied;
+}
+
+/** Refreshes the planner's statistics: after migrations, and after bulk inserts (seeding, benchmarks). */
+export async function analyzeDatabase(db: Pick<SqlSession, 'exec'>): Promise<void> {
+  await db.exec('ANALYZE');
 }
 
 async function migrateOn(db: SqlSession, migrations: Migration[]): Promise<string[]> {

@@ -7,6 +7,7 @@ import { exportModelDirect } from './exports';
 import { deployThroughReview, exportDemoJob, openTestRegistry } from './test-registry';
 
 type Row = {
+  id: string;
   modelId: string;
   job: string | null;
   ageGroupMin: number;
@@ -17,30 +18,38 @@ type Row = {
   at: number;
 };
 
-/** The order each sort promises, written out over plain rows (ties: newest first). */
+/**
+ * The order each sort promises, written out over plain rows: each pair is one order and its exact
+ * reverse, ties broken by the later columns in the same direction and finally by id.
+ */
 const cmp = (x: number | string, y: number | string) => (x < y ? -1 : x > y ? 1 : 0);
-const EXPECTED: Record<ExportSort, (a: Row, b: Row) => number> = {
-  newest: (a, b) => b.at - a.at,
-  oldest: (a, b) => a.at - b.at,
-  age: (a, b) => a.ageGroupMin - b.ageGroupMin || a.ageGroupMax - b.ageGroupMax || b.at - a.at,
-  'age-desc': (a, b) => b.ageGroupMin - a.ageGroupMin || b.ageGroupMax - a.ageGroupMax || b.at - a.at,
-  size: (a, b) => b.size - a.size || b.at - a.at,
-  'size-asc': (a, b) => a.size - b.size || b.at - a.at,
-  params: (a, b) => b.params - a.params || b.at - a.at,
-  'params-asc': (a, b) => a.params - b.params || b.at - a.at,
+const FORMAT_ORDER = ['onnx', 'pytorch', 'pickle', 'safetensors']; // the enum's declaration order
+const up: Record<'exported' | 'age' | 'size' | 'params' | 'name', (a: Row, b: Row) => number> = {
+  exported: (a, b) => a.at - b.at || cmp(a.id, b.id),
+  age: (a, b) => a.ageGroupMin - b.ageGroupMin || a.ageGroupMax - b.ageGroupMax || a.at - b.at || cmp(a.id, b.id),
+  size: (a, b) => a.size - b.size || a.at - b.at || cmp(a.id, b.id),
+  params: (a, b) => a.params - b.params || a.at - b.at || cmp(a.id, b.id),
   // SQL puts a missing job name (a direct export) last ascending and first descending.
   name: (a, b) =>
     (a.job === null ? 1 : 0) - (b.job === null ? 1 : 0) ||
     cmp(a.job ?? '', b.job ?? '') ||
     a.ageGroupMin - b.ageGroupMin ||
-    cmp(a.exportFormat, b.exportFormat) ||
-    b.at - a.at,
-  'name-desc': (a, b) =>
-    (b.job === null ? 1 : 0) - (a.job === null ? 1 : 0) ||
-    cmp(b.job ?? '', a.job ?? '') ||
-    b.ageGroupMin - a.ageGroupMin ||
-    cmp(b.exportFormat, a.exportFormat) ||
-    b.at - a.at,
+    FORMAT_ORDER.indexOf(a.exportFormat) - FORMAT_ORDER.indexOf(b.exportFormat) ||
+    a.at - b.at ||
+    cmp(a.id, b.id),
+};
+const down = (c: (a: Row, b: Row) => number) => (a: Row, b: Row) => c(b, a);
+const EXPECTED: Record<ExportSort, (a: Row, b: Row) => number> = {
+  newest: down(up.exported),
+  oldest: up.exported,
+  age: up.age,
+  'age-desc': down(up.age),
+  size: down(up.size),
+  'size-asc': up.size,
+  params: down(up.params),
+  'params-asc': up.params,
+  name: up.name,
+  'name-desc': down(up.name),
 };
 
 describe.each(testTargets())('the models list on %s', (target: TestTarget) => {
@@ -73,6 +82,7 @@ describe.each(testTargets())('the models list on %s', (target: TestTarget) => {
     });
     const all = await r.db.modelExport.findMany({ include: { trainingJob: { select: { jobName: true } } } });
     rows = all.map((e) => ({
+      id: e.id,
       modelId: e.modelId,
       job: e.trainingJob?.jobName ?? null,
       ageGroupMin: e.ageGroupMin,
@@ -107,10 +117,42 @@ describe.each(testTargets())('the models list on %s', (target: TestTarget) => {
   it('a page past the end reports the real total and page count', async () => {
     const past = await listExportedModels(r.db, r.actor('viewer'), { page: 5, pageSize: 2 });
     expect(past.exports).toEqual([]);
-    expect(past).toMatchObject({ total: 5, page: 5, pages: 3, pageSize: 2 });
+    expect(past).toMatchObject({ total: 5, totalExact: true, page: 5, pageSize: 2, nextCursor: null });
     const last = await listExportedModels(r.db, r.actor('viewer'), { page: 3, pageSize: 2 });
     expect(last.exports).toHaveLength(1);
+    expect(last.nextCursor).toBeNull();
+    expect(last.prevCursor).not.toBeNull();
     const none = await listExportedModels(r.db, r.actor('viewer'), { environment: 'staging', exportFormat: 'onnx' });
-    expect(none).toMatchObject({ total: 0, pages: 1 });
+    expect(none).toMatchObject({ total: 0, nextCursor: null, prevCursor: null });
+  });
+
+  it.each(EXPORT_SORTS)('%s: next_cursor walks every row once in order, prev_cursor walks back', async (sort) => {
+    const expected = [...rows].sort(EXPECTED[sort]).map((x) => x.modelId);
+    const pages: string[][] = [];
+    let page = await listExportedModels(r.db, r.actor('viewer'), { sort, pageSize: 2 });
+    expect(page.prevCursor).toBeNull();
+    for (;;) {
+      pages.push(page.exports.map((e) => e.modelId));
+      if (!page.nextCursor) break;
+      page = await listExportedModels(r.db, r.actor('viewer'), { sort, pageSize: 2, cursor: page.nextCursor });
+    }
+    expect(pages.flat()).toEqual(expected);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    // Back from the last page: the same pages, newest page last, and no previous one before the first.
+    for (let i = pages.length - 2; i >= 0; i--) {
+      page = await listExportedModels(r.db, r.actor('viewer'), { sort, pageSize: 2, cursor: page.prevCursor! });
+      expect(page.exports.map((e) => e.modelId)).toEqual(pages[i]);
+    }
+    expect(page.prevCursor).toBeNull();
+    expect(page.nextCursor).not.toBeNull();
+  });
+
+  it('refuses a cursor from another sort or an edited one, saying to start over', async () => {
+    const { nextCursor } = await listExportedModels(r.db, r.actor('viewer'), { sort: 'size', pageSize: 2 });
+    for (const cursor of [nextCursor!, 'not-a-cursor', Buffer.from('["newest",0,1]').toString('base64url')]) {
+      await expect(
+        listExportedModels(r.db, r.actor('viewer'), { sort: 'newest', pageSize: 2, cursor }),
+      ).rejects.toMatchObject({ code: 'invalid_request', details: { field: 'cursor' } });
+    }
   });
 });

@@ -5,11 +5,12 @@ import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { EXPORT_FORMATS } from '../formats/export';
+import { cappedCountSql, decodeCursor, encodeCursor, keyValues, pageSql } from './export-list-sql';
 
 /** list_exported_models: the filters, the sortable columns and the paging behind the list and its API. */
 
 export const EXPORT_ENVIRONMENTS = ['production', 'staging', 'candidate'] as const;
-/** Each sortable column both ways: newest/oldest (exported), age, size, params, name. */
+/** Each sortable column both ways: newest/oldest (exported), age, size, params, name; each pair is one order and its exact reverse. */
 export const EXPORT_SORTS = [
   'newest',
   'oldest',
@@ -40,62 +41,41 @@ export const listExportsSchema = z.object({
   /** Facts the list shows as tags: exported for other ages than trained; shared by a live link. */
   tag: z.enum(['age-override', 'shared']).optional(),
   sort: z.enum(EXPORT_SORTS).default('newest'),
+  /** Opaque: a page's nextCursor or prevCursor, for the same sort and filters. */
+  cursor: z.string().max(2000).optional(),
 });
 export type ListExportsInput = z.input<typeof listExportsSchema>;
 
-/** list_exported_models: newest first, paginated and filterable. */
+/** The most the list counts: past it the total reads "1 000+" (counting further is a full scan at 100 000). */
+export const COUNT_CAP = 1000;
+
+/**
+ * list_exported_models: a page of exports in the chosen order, filterable. Keyset paging: `cursor`
+ * (from a previous page's nextCursor / prevCursor) continues after or before that page in one
+ * index range scan; `page` without a cursor still works by offset (its cost grows with the page
+ * number). The total is counted only up to COUNT_CAP (totalExact false beyond).
+ */
 export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsInput = {}) {
   requirePermission(actor, 'models.read');
   const f = listExportsSchema.parse(raw);
-  const where: Prisma.ModelExportWhereInput = {
-    ...(f.ageGroupMin !== undefined ? { ageGroupMin: f.ageGroupMin } : {}),
-    ...(f.ageGroupMax !== undefined ? { ageGroupMax: f.ageGroupMax } : {}),
-    ...(f.exportFormat ? { exportFormat: f.exportFormat } : {}),
-    ...(f.trainingJobId !== undefined ? { trainingJobId: f.trainingJobId === 0 ? null : f.trainingJobId } : {}),
-    ...(f.q
-      ? { OR: [{ modelId: { contains: f.q } }, { trainingJob: { jobName: { contains: f.q, mode: 'insensitive' } } }] }
-      : {}),
-    ...(f.validation === 'valid' ? { validationRuns: { some: { isValid: true } } } : {}),
-    ...(f.validation === 'invalid' ? { validationRuns: { some: { isValid: false }, none: { isValid: true } } } : {}),
-    ...(f.validation === 'none' ? { validationRuns: { none: {} } } : {}),
-    ...(f.deployed === 'yes' ? { deployments: { some: { isActive: true } } } : {}),
-    ...(f.deployed === 'no' ? { deployments: { none: { isActive: true } } } : {}),
-    ...(f.environment === 'candidate' ? { deployments: { none: { isActive: true } } } : {}),
-    ...(f.environment && f.environment !== 'candidate'
-      ? { AND: [{ deployments: { some: { isActive: true, environment: f.environment } } }] }
-      : {}),
-    ...(f.tag === 'age-override' ? { ageRangeOverrideReason: { not: null } } : {}),
-    ...(f.tag === 'shared' ? { shareLinks: { some: liveShareLink() } } : {}),
-  };
-  const newestFirst = { exportTimestamp: 'desc' } as const;
-  const name = (dir: 'asc' | 'desc') => [
-    { trainingJob: { jobName: dir } },
-    { ageGroupMin: dir },
-    { exportFormat: dir },
-    newestFirst,
-  ];
-  const orderBy = (
-    {
-      newest: [newestFirst, { modelId: 'desc' }],
-      oldest: [{ exportTimestamp: 'asc' }, { modelId: 'asc' }],
-      age: [{ ageGroupMin: 'asc' }, { ageGroupMax: 'asc' }, newestFirst],
-      'age-desc': [{ ageGroupMin: 'desc' }, { ageGroupMax: 'desc' }, newestFirst],
-      size: [{ fileSizeBytes: 'desc' }, newestFirst],
-      'size-asc': [{ fileSizeBytes: 'asc' }, newestFirst],
-      params: [{ parameterCount: 'desc' }, newestFirst],
-      'params-asc': [{ parameterCount: 'asc' }, newestFirst],
-      // The readable name's order: job name, then ages, then format.
-      name: name('asc'),
-      'name-desc': name('desc'),
-    } satisfies Record<ExportSort, Prisma.ModelExportOrderByWithRelationInput[]>
-  )[f.sort];
-  const [total, exports] = await Promise.all([
-    db.modelExport.count({ where }),
+  const now = new Date();
+  const cursor = f.cursor ? decodeCursor(f.cursor, f.sort) : undefined;
+  const offset = cursor ? 0 : (f.page - 1) * f.pageSize;
+  // pageSize + 1: the extra row says whether there is a page beyond, without counting.
+  const want = offset + f.pageSize + 1;
+  const keyed: Record<string, unknown>[] = [];
+  for (const statement of pageSql(f, f.sort, cursor, now)) {
+    if (keyed.length >= want) break;
+    keyed.push(...(await db.$queryRaw<Record<string, unknown>[]>(statement(want - keyed.length))));
+  }
+  let rows = keyed.slice(offset);
+  const more = rows.length > f.pageSize;
+  rows = rows.slice(0, f.pageSize);
+  if (cursor?.back) rows.reverse();
+  const [counted, found] = await Promise.all([
+    db.$queryRaw<{ n: number }[]>(cappedCountSql(f, COUNT_CAP + 1, now)),
     db.modelExport.findMany({
-      where,
-      orderBy,
-      skip: (f.page - 1) * f.pageSize,
-      take: f.pageSize,
+      where: { id: { in: rows.map((r) => r.id as string) } },
       include: {
         validationRuns: { orderBy: { createdAt: 'desc' }, take: 1, select: { isValid: true } },
         deployments: { where: { isActive: true }, select: { environment: true } },
@@ -104,8 +84,25 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
       },
     }),
   ]);
-  // pages is at least 1, so a page past the end can say how many there are.
-  return { total, page: f.page, pageSize: f.pageSize, pages: Math.max(1, Math.ceil(total / f.pageSize)), exports };
+  const byId = new Map(found.map((e) => [e.id, e]));
+  // A row deleted between the two statements is left out rather than failing the page.
+  const exports = rows.flatMap((r) => byId.get(r.id as string) ?? []);
+  const at = (r: Record<string, unknown> | undefined, back: boolean) =>
+    r ? encodeCursor({ sort: f.sort, back, values: keyValues(f.sort, r) }) : null;
+  // Forward: a next page if the extra row came; a previous one if we did not start at the top.
+  const forwardMore = cursor?.back ? true : more;
+  const backwardMore = cursor ? (cursor.back ? more : true) : offset > 0;
+  const total = Math.min(counted[0]?.n ?? 0, COUNT_CAP);
+  return {
+    total,
+    totalExact: (counted[0]?.n ?? 0) <= COUNT_CAP,
+    // The offset page asked for; 1 when a cursor placed the page.
+    page: f.page,
+    pageSize: f.pageSize,
+    nextCursor: forwardMore && rows.length ? at(rows[rows.length - 1], false) : null,
+    prevCursor: backwardMore && rows.length ? at(rows[0], true) : null,
+    exports,
+  };
 }
 
 /** A share link that still opens the page: not revoked, not expired. */

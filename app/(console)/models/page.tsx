@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { CursorPaging } from '@/components/cursor-paging';
+import { EmptyState, PageHeader } from '@/components/ui';
 import { TableScroll } from '@/components/table';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
@@ -30,6 +31,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
   // Unknown filter values are dropped rather than failing the page: URLs get hand-edited.
   const parsed = listExportsSchema.safeParse({
     page: sp.page || undefined,
+    cursor: sp.cursor || undefined,
     exportFormat: sp.format || undefined,
     validation: sp.validation || undefined,
     deployed: sp.deployed || undefined,
@@ -40,13 +42,17 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
     trainingJobId: sp.job || undefined,
     ...(ageMin && ageMax ? { ageGroupMin: ageMin, ageGroupMax: ageMax } : {}),
   });
-  const { exports, total, page, pageSize, pages } = await listExportedModels(
+  const { exports, total, totalExact, page, pageSize, nextCursor, prevCursor } = await listExportedModels(
     await getDb(),
     actor,
     parsed.success ? parsed.data : {},
   );
   const sort: ExportSort = parsed.success ? parsed.data.sort : 'newest';
-  const url = (over: Record<string, string>) => `/models?${new URLSearchParams({ ...clean(sp), ...over })}`;
+  // A cursor or page belongs to one sort and one set of filters: links that change them start over.
+  const kept = clean(sp);
+  delete kept.cursor;
+  delete kept.page;
+  const url = (over: Record<string, string>) => `/models?${new URLSearchParams({ ...kept, ...over })}`;
   const filtered = FILTER_KEYS.some((k) => sp[k]);
   return (
     <>
@@ -59,16 +65,16 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         <ListEmpty
           total={total}
           filtered={filtered}
-          page={page}
-          pages={pages}
-          lastHref={url({ page: String(pages) })}
+          // Past the end by offset, and the count is exact: the number of pages is known.
+          pastPage={!sp.cursor && totalExact ? { page, pages: Math.max(1, Math.ceil(total / pageSize)) } : undefined}
+          firstHref={url({})}
         />
       ) : (
         <form action="/models/compare" method="get" aria-label="Compare models">
           <TableScroll label="Exported models" className="rounded-lg border border-slate-200 bg-white">
             <table className="min-w-full divide-y divide-slate-200 text-sm">
               <caption className="sr-only">Exported models; the column headers sort the list</caption>
-              <SortableHead columns={COLUMNS} sort={sort} href={(s) => url({ sort: s, page: '1' })} />
+              <SortableHead columns={COLUMNS} sort={sort} href={(s) => url({ sort: s })} />
               <tbody className="divide-y divide-slate-100">
                 {exports.map((m) => (
                   <tr key={m.id} className="hover:bg-slate-50" data-model-id={m.modelId}>
@@ -112,22 +118,42 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
           </div>
         </form>
       )}
-      <Pagination page={page} pageSize={pageSize} total={total} href={(p) => url({ page: String(p) })} />
+      <CursorPaging
+        prevHref={prevCursor && url({ cursor: prevCursor })}
+        nextHref={nextCursor && url({ cursor: nextCursor })}
+        total={total}
+        totalExact={totalExact}
+        noun={['model', 'models']}
+      />
     </>
   );
 }
 
 /** Three different emptinesses: nothing exported, nothing matching, or a page past the end. */
-function ListEmpty(p: { total: number; filtered: boolean; page: number; pages: number; lastHref: string }) {
-  if (p.total > 0) {
+function ListEmpty(p: {
+  total: number;
+  filtered: boolean;
+  pastPage?: { page: number; pages: number };
+  firstHref: string;
+}) {
+  if (p.total > 0 && p.pastPage) {
+    const { page, pages } = p.pastPage;
     return (
-      <EmptyState
-        title={`Page ${p.page} is past the end: there ${p.pages === 1 ? 'is 1 page' : `are ${p.pages} pages`}`}
-      >
-        <Link className="text-indigo-800 underline" href={p.lastHref}>
-          Go to the last page (page {p.pages})
+      <EmptyState title={`Page ${page} is past the end: there ${pages === 1 ? 'is 1 page' : `are ${pages} pages`}`}>
+        <Link className="text-indigo-800 underline" href={p.firstHref}>
+          Go to the first page
         </Link>{' '}
         of {p.total} {p.total === 1 ? 'model' : 'models'}.
+      </EmptyState>
+    );
+  }
+  if (p.total > 0) {
+    return (
+      <EmptyState title="This page is past the end of the list">
+        <Link className="text-indigo-800 underline" href={p.firstHref}>
+          Go to the first page
+        </Link>{' '}
+        and use Next to page through the models.
       </EmptyState>
     );
   }

@@ -65,7 +65,12 @@ export const modelExportMetadataResponse = z
   .describe("The original service's ModelExportMetadata.to_dict() (16 snake_case fields), plus age_range_override.");
 export type ModelExportMetadataResponse = z.infer<typeof modelExportMetadataResponse>;
 
-export const modelExportListResponse = pageOf('exports', modelExportMetadataResponse);
+export const modelExportListResponse = pageOf('exports', modelExportMetadataResponse).extend({
+  total: z.int().describe('Matching exports, counted up to 1000 (an exact count is a full scan at 100 000)'),
+  total_exact: z.boolean().describe('false: more than `total` match'),
+  next_cursor: z.string().nullable().describe('Pass as ?cursor for the next page; null on the last'),
+  prev_cursor: z.string().nullable().describe('Pass as ?cursor for the previous page; null on the first'),
+});
 
 /** What a validation found: the original's ModelValidationResult fields. */
 const validationFindings = {
@@ -125,9 +130,17 @@ export const serverReconstructionResponse = z.object({
  * Query of GET /api/v1/training/models/exports. The route bounds the paging (a page of 1e15 never
  * becomes a `skip` the database refuses); the registry validates the filters.
  */
-export const exportListPaging = z.object({ page: pageParam.optional(), page_size: positiveIntParam(200).optional() });
+export const exportListPaging = z.object({
+  page: pageParam.optional(),
+  page_size: positiveIntParam(200).optional(),
+  cursor: z
+    .string()
+    .max(2000)
+    .describe("A page's next_cursor or prev_cursor (same sort and filters): keyset paging, as fast at any depth")
+    .optional(),
+});
 export const exportListQuery = exportListPaging.extend({
-  page: pageParam.default(1),
+  page: pageParam.describe('Offset paging, ignored with cursor: its cost grows with the page number').default(1),
   page_size: positiveIntParam(200).default(25),
   age_group_min: age('Youngest').optional(),
   age_group_max: age('Oldest').optional(),
@@ -143,7 +156,7 @@ export const exportListQuery = exportListPaging.extend({
     .optional(),
   sort: z
     .enum(EXPORT_SORTS)
-    .describe('newest (default), oldest, age, size (largest first), params, name; -asc/-desc reverse')
+    .describe('newest (default), oldest, age, size (largest first), params, name; -asc/-desc reverse the whole order')
     .optional(),
 });
 

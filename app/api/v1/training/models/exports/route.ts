@@ -1,6 +1,7 @@
 // GET /api/v1/training/models/exports - exported models, newest first
 //     (?page, ?page_size, ?age_group_min, ?age_group_max, ?export_format, ?training_job_id,
-//     ?environment=production|staging|candidate, ?validation, ?sort).
+//     ?environment=production|staging|candidate, ?validation, ?sort, ?cursor). Keyset-paged: follow
+//     next_cursor / prev_cursor; the total is counted up to 1000 (total_exact says whether it stopped).
 import { exportListPaging } from '@/lib/api/contract/models';
 import { withActor } from '@/lib/api/handler';
 import { parseQuery, queryParams } from '@/lib/api/params';
@@ -12,6 +13,7 @@ export const GET = withActor('models.read', async (req, { actor, db }) => {
   const paging = parseQuery(exportListPaging, q);
   const r = await listExportedModels(db, actor, {
     page: paging.page,
+    cursor: paging.cursor,
     pageSize: paging.page_size,
     ageGroupMin: q.age_group_min,
     ageGroupMax: q.age_group_max,
@@ -23,8 +25,11 @@ export const GET = withActor('models.read', async (req, { actor, db }) => {
   });
   return Response.json({
     total: r.total,
+    total_exact: r.totalExact,
     page: r.page,
     page_size: r.pageSize,
+    next_cursor: r.nextCursor,
+    prev_cursor: r.prevCursor,
     exports: r.exports.map(exportToJson),
   });
 });
