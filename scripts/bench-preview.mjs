@@ -1,325 +1,139 @@
 #!/usr/bin/env node
 /**
- * npm run bench:preview — onnxruntime-web in headless Chromium vs onnxruntime-node, same model,
- * same batch, same run.
+ * npm run bench:preview — the in-browser preview against its baseline, in one run:
  *
- * Builds a random 832-[512,256,128,64] autoencoder with lib/formats, writes it as ONNX with
- * writeOnnx, and runs a 1000 × 832 batch: onnxruntime-node (1 thread, as the server's runOnnx, and
- * its default thread count), then in Chromium — inside a Web Worker, as the model page does — WASM
- * with 1 and 2 threads and WebGPU where the browser hands out an adapter. The page is served by
- * this script (node:http, same origin, COOP/COEP so WASM threads work). Warm-up once, median of
- * several runs; outputs are compared with onnxruntime-node's. Downloads nothing.
+ * 1. Inference (scripts/bench-preview/inference.ts): a 1000 × 832 batch through a random
+ *    832-[512,256,128,64] autoencoder, onnxruntime-node (default threads) interleaved with
+ *    onnxruntime-web in headless Chromium (WASM 1 and 2 threads, cross-origin isolated; WebGPU on a
+ *    hardware adapter), once each per repetition. Every repetition is printed; medians and the
+ *    median of the paired ratios wasm ÷ node. Outputs checked against onnxruntime-node's.
+ * 2. Model page → first chart (scripts/bench-preview/model-page.ts): the real app (a production
+ *    build, `next start`, the demo data), cold (fresh browser context) and warm (second visit), the
+ *    runtime start shown apart from downloads, inference and rendering (the page's User Timing).
  *
- * Options (env): BENCH_RUNS (default 9), BENCH_BATCH (1000), CHROMIUM_PATH (/usr/bin/chromium).
- * Runs under tsx (it imports the TypeScript in lib/formats).
+ * Options (env): BENCH_REPS (inference repetitions, default 9, at least 5), BENCH_BATCH (1000),
+ * BENCH_PAGE_REPS (cold + warm visits, default 5; 0 skips the model page), BENCH_PORT (the app's
+ * port, default 3150), NEXT_DIST_DIR (the build to serve, default .next), CHROMIUM_PATH.
+ * Runs under tsx (it imports the TypeScript in lib/). Downloads nothing.
  */
-import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
-import * as ortNode from 'onnxruntime-node';
-import { writeOnnx } from '../lib/formats/onnx.ts';
-import { ORT_FILES, ortDistDir } from '../lib/preview/ort-assets.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, WEBGPU_ARG } from '../e2e/chromium-flags.ts';
+import { BROWSER_BACKENDS, benchInference } from './bench-preview/inference.ts';
+import { DIM, HIDDEN, benchModel } from './bench-preview/model.ts';
+import { benchModelPage } from './bench-preview/model-page.ts';
+import { fmt, formatTable, median, summariseRepetitions, verdict } from './bench-preview/summary.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const RUNS = Number(process.env.BENCH_RUNS || 9);
+const REPS = Math.max(5, Number(process.env.BENCH_REPS || 9));
 const BATCH = Number(process.env.BENCH_BATCH || 1000);
-const DIM = 832;
-const HIDDEN = [512, 256, 128, 64];
+const PAGE_REPS = Number(process.env.BENCH_PAGE_REPS ?? 5);
 const TOLERANCE = 1e-4;
+const WASM_TARGET = 3.5;
+const WARM_TARGET_MS = 1000;
 
-// ---------------------------------------------------------------------------------------------
-// The model and the batch (seeded, so every run benchmarks the same numbers)
-
-function rng(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 0x100000000;
-  };
-}
-
-function randomAutoencoder() {
-  const r = rng(0x5eed);
-  const dims = [DIM, ...HIDDEN];
-  const enc = dims.slice(0, -1).map((n, i) => [n, dims[i + 1]]);
-  const decOuts = [...HIDDEN.slice(0, -1).reverse(), DIM];
-  const dec = decOuts.map((out, i) => [i === 0 ? HIDDEN.at(-1) : decOuts[i - 1], out]);
-  const linear = (name, nin, nout, relu) => {
-    const bound = 1 / Math.sqrt(nin); // PyTorch's default Linear init range
-    return {
-      name,
-      inFeatures: nin,
-      outFeatures: nout,
-      weight: Float32Array.from({ length: nin * nout }, () => (r() * 2 - 1) * bound),
-      bias: Float32Array.from({ length: nout }, () => (r() * 2 - 1) * bound),
-      relu,
-    };
-  };
-  return {
-    architecture: { modelType: 'autoencoder', inputDim: DIM, hiddenDims: HIDDEN },
-    // Sequential indices as the original module numbers them: Linear, ReLU, Dropout → 0, 3, 6, …
-    layers: [
-      ...enc.map(([a, b], i) => linear(`encoder.${i * 3}`, a, b, true)),
-      ...dec.map(([a, b], i) => linear(`decoder.${i * 3}`, a, b, i < dec.length - 1)),
-    ],
-    notes: [],
-    sourceDType: 'float32',
-  };
-}
-
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function compare(out, ref) {
-  let maxAbs = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxAbs = Math.max(maxAbs, Math.abs(out[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return { maxAbs, maxRel: maxAbs / (scale || 1) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// onnxruntime-node
-
-async function runNode(model, input, threads) {
-  const opts = { graphOptimizationLevel: 'all', ...(threads ? { intraOpNumThreads: threads } : {}) };
-  const t0 = performance.now();
-  const session = await ortNode.InferenceSession.create(model, opts);
-  const create = performance.now() - t0;
-  const feeds = { [session.inputNames[0]]: new ortNode.Tensor('float32', input, [BATCH, DIM]) };
-  let out = await session.run(feeds); // warm-up
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    out = await session.run(feeds);
-    times.push(performance.now() - t);
-  }
-  const data = out[session.outputNames[0]].data;
-  await session.release();
-  return { create, times, output: new Float32Array(data) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The page, its worker and the files, same origin and cross-origin isolated
-
-const PAGE = `<!doctype html><meta charset="utf-8"><title>bench:preview</title>
-<script type="module">
-window.bench = (cfg) => new Promise((resolve) => {
-  const w = new Worker('/bench-worker.mjs', { type: 'module' });
-  w.onmessage = (e) => { resolve(e.data); w.terminate(); };
-  w.onerror = (e) => { resolve({ error: 'worker error: ' + (e.message || 'unknown') }); w.terminate(); };
-  w.postMessage(cfg);
-});
-</script>`;
-
-const WORKER = `
-self.onmessage = async ({ data: cfg }) => {
-  try {
-    let adapter = null;
-    if (cfg.ep === 'webgpu') {
-      const a = self.navigator.gpu ? await self.navigator.gpu.requestAdapter() : null;
-      if (!a) return self.postMessage({ skipped: self.navigator.gpu ? 'no adapter' : 'no WebGPU in this browser' });
-      const i = a.info || {};
-      adapter = [i.vendor, i.architecture, i.description || i.device].filter(Boolean).join(' ') || 'unnamed adapter';
-    }
-    const ort = await import('/ort/' + cfg.entry);
-    ort.env.wasm.wasmPaths = new URL('/ort/', self.location.origin).href;
-    ort.env.wasm.numThreads = cfg.threads;
-    ort.env.wasm.proxy = false;
-    ort.env.logLevel = 'error';
-    const [model, input, ref] = await Promise.all(['/model.onnx', '/input.bin', '/reference.bin'].map((u) => fetch(u).then((r) => r.arrayBuffer())));
-    const t0 = performance.now();
-    const s = await ort.InferenceSession.create(new Uint8Array(model), { executionProviders: [cfg.ep], graphOptimizationLevel: 'all' });
-    const create = performance.now() - t0;
-    const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', new Float32Array(input), [cfg.batch, cfg.dim]) };
-    let out = await s.run(feeds); // warm-up
-    const times = [];
-    for (let i = 0; i < cfg.runs; i++) {
-      const t = performance.now();
-      out = await s.run(feeds);
-      await out[s.outputNames[0]].getData();
-      times.push(performance.now() - t);
-    }
-    const y = await out[s.outputNames[0]].getData();
-    const r = new Float32Array(ref);
-    let maxAbs = 0, scale = 0;
-    for (let i = 0; i < r.length; i++) { maxAbs = Math.max(maxAbs, Math.abs(y[i] - r[i])); scale = Math.max(scale, Math.abs(r[i])); }
-    await s.release();
-    self.postMessage({ create, times, maxAbs, maxRel: maxAbs / (scale || 1), isolated: self.crossOriginIsolated, adapter, version: ort.env.versions && ort.env.versions.web });
-  } catch (e) {
-    self.postMessage({ error: String((e && e.message) || e) });
-  }
-};`;
-
-function serve(files) {
-  const isolation = {
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Cross-Origin-Embedder-Policy': 'require-corp',
-    'Cross-Origin-Resource-Policy': 'same-origin',
-    'Cache-Control': 'no-store',
-  };
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const send = (status, type, body) => {
-      res.writeHead(status, { ...isolation, 'Content-Type': type });
-      res.end(body);
-    };
-    if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', PAGE);
-    if (url.pathname === '/bench-worker.mjs') return send(200, 'text/javascript; charset=utf-8', WORKER);
-    if (files[url.pathname]) return send(200, 'application/octet-stream', files[url.pathname]);
-    const m = /^\/ort\/([^/]+)$/.exec(url.pathname);
-    if (m && Object.hasOwn(ORT_FILES, m[1]))
-      return send(200, ORT_FILES[m[1]], await readFile(path.join(ortDistDir(root), m[1])));
-    send(404, 'text/plain', 'not found');
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-// ---------------------------------------------------------------------------------------------
-
-const ae = randomAutoencoder();
-const model = writeOnnx(ae, { metadata: { purpose: 'bench:preview' } });
-const r = rng(0xbe7c);
-const input = Float32Array.from({ length: BATCH * DIM }, () => (r() - 0.5) * 0.2);
+const { onnx, input } = benchModel(BATCH);
 console.log(
-  `bench:preview — ${DIM}-[${HIDDEN.join(',')}] autoencoder (${(model.byteLength / 2 ** 20).toFixed(2)} MB ONNX), batch ${BATCH} × ${DIM}, warm-up 1 + median of ${RUNS}`,
+  `bench:preview — ${DIM}-[${HIDDEN.join(',')}] autoencoder (${(onnx.byteLength / 2 ** 20).toFixed(2)} MB ONNX), ` +
+    `batch ${BATCH} × ${DIM}; ${REPS} interleaved repetitions (node, ${BROWSER_BACKENDS.map((b) => b.id).join(', ')}); ` +
+    `${PAGE_REPS} cold + warm model-page visits`,
 );
 
-const node1 = await runNode(model, input, 1);
-const nodeAll = await runNode(model, input, 0);
-const rows = [
-  {
-    name: 'onnxruntime-node',
-    threads: '1',
-    create: node1.create,
-    med: median(node1.times),
-    min: Math.min(...node1.times),
-    diff: null,
-  },
-  {
-    name: 'onnxruntime-node',
-    threads: 'default',
-    create: nodeAll.create,
-    med: median(nodeAll.times),
-    min: Math.min(...nodeAll.times),
-    diff: compare(nodeAll.output, node1.output),
-  },
-];
-
-const server = await serve({
-  '/model.onnx': Buffer.from(model),
-  '/input.bin': Buffer.from(input.buffer),
-  '/reference.bin': Buffer.from(node1.output.buffer),
-});
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    '--enable-unsafe-webgpu',
-  ],
-});
-const notes = [];
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, WEBGPU_ARG] });
 let failed = false;
+const verdicts = [];
 try {
-  const configs = [
-    { label: 'WASM', ep: 'wasm', entry: 'ort.wasm.min.mjs', threads: 1 },
-    { label: 'WASM', ep: 'wasm', entry: 'ort.wasm.min.mjs', threads: 2 },
-    { label: 'WebGPU', ep: 'webgpu', entry: 'ort.webgpu.min.mjs', threads: 1 },
-  ];
-  for (const cfg of configs) {
-    // A fresh page per configuration: ORT fixes its thread count at first initialisation.
-    const page = await browser.newPage();
-    await page.goto(base);
-    const res = await page.evaluate((c) => window.bench(c), { ...cfg, batch: BATCH, dim: DIM, runs: RUNS });
-    await page.close();
-    if (res.skipped) {
-      rows.push({ name: `${cfg.label} (Chromium)`, threads: '—', skipped: res.skipped });
-      continue;
-    }
-    if (res.error) {
-      rows.push({ name: `${cfg.label} (Chromium)`, threads: String(cfg.threads), skipped: `error: ${res.error}` });
-      failed = true;
-      continue;
-    }
-    if (cfg.ep === 'wasm' && cfg.threads > 1 && !res.isolated)
-      notes.push('the page was not cross-origin isolated: ORT silently used 1 thread');
-    const adapter = res.adapter
-      ? ` [${res.adapter}${/swiftshader/i.test(res.adapter) ? ' = SwiftShader, CPU emulation' : ''}]`
-      : '';
-    rows.push({
-      name: `${cfg.label} (Chromium)${adapter}`,
-      threads: cfg.ep === 'webgpu' ? '—' : String(cfg.threads),
-      create: res.create,
-      med: median(res.times),
-      min: Math.min(...res.times),
-      diff: { maxAbs: res.maxAbs, maxRel: res.maxRel },
+  // ---- 1. inference, interleaved
+  const inf = await benchInference(browser, { root, onnx, input, batch: BATCH, reps: REPS });
+  const ids = inf.backends.map((b) => b.id);
+  const summary = summariseRepetitions(inf.reps, 'node');
+  console.log('\nInference, ms per batch (each row one repetition, backends run back to back in this order):');
+  console.log(
+    formatTable([
+      ['rep', ...ids.map((id) => `${id} ms`), ...ids.slice(1).map((id) => `${id} ÷ node`)],
+      ...inf.reps.map((r, i) => [
+        String(i + 1),
+        ...ids.map((id) => fmt(r[id], 2)),
+        ...ids.slice(1).map((id) => fmt(r[id] / r.node, 2)),
+      ]),
+      ['median', ...summary.map((s) => fmt(s.median, 2)), ...summary.slice(1).map((s) => `${fmt(s.ratio, 2)}×`)],
+    ]),
+  );
+  console.log('(the ratio row is the median of the per-repetition ratios)');
+  console.log('\nStart-up, once per backend (not in the ratios):');
+  console.log(
+    formatTable(
+      [
+        ['backend', 'import ms', 'session create ms', 'max rel diff vs node', 'note'],
+        ...inf.backends.map((b) => [
+          b.label,
+          b.import_ms === null ? '—' : fmt(b.import_ms),
+          fmt(b.create_ms),
+          b.id === 'node' ? 'reference' : (inf.maxRel[b.id]?.toExponential(1) ?? '—'),
+          b.note,
+        ]),
+        ...inf.unavailable.map((u) => [u.label, '—', '—', '—', u.why]),
+      ],
+      [4],
+    ),
+  );
+  for (const f of inf.failures) console.log(`FAILED: ${f}`);
+  if (inf.failures.length) failed = true;
+  const drift = Object.entries(inf.maxRel).filter(([, v]) => !(v <= TOLERANCE));
+  if (drift.length) failed = true;
+  const twoThreads = summary.find((s) => s.backend === 'wasm-2t');
+  verdicts.push(
+    `WASM 2 threads ÷ onnxruntime-node (default threads), interleaved ${verdict(twoThreads?.ratio ?? NaN, WASM_TARGET, '×')}`,
+    `outputs agree with onnxruntime-node within ${TOLERANCE} (relative to the output's scale): ${drift.length ? `NO (${drift.map(([k]) => k).join(', ')})` : 'yes'}`,
+  );
+
+  // ---- 2. model page → first chart
+  if (PAGE_REPS > 0) {
+    const page = await benchModelPage(browser, {
+      root,
+      distDir: process.env.NEXT_DIST_DIR || '.next',
+      port: Number(process.env.BENCH_PORT || 3150),
+      reps: PAGE_REPS,
     });
-    if (res.maxRel > TOLERANCE) failed = true;
-    if (res.version)
-      notes.push(`${cfg.label} ${cfg.threads}: onnxruntime-web ${res.version}, crossOriginIsolated=${res.isolated}`);
+    if ('skipped' in page) {
+      console.log(`\nModel page → first chart: skipped, ${page.skipped}`);
+      verdicts.push('model page → first chart, warm: not measured (no build)');
+    } else {
+      printVisits(page);
+      const warm = median(page.visits.filter((v) => v.kind === 'warm').map((v) => v.measures['preview:first-chart']));
+      verdicts.push(`model page → first chart, warm (median) ${verdict(warm / 1000, WARM_TARGET_MS / 1000, ' s')}`);
+    }
   }
 } finally {
   await browser.close();
-  server.close();
 }
-
-const ref1 = rows[0].med;
-const refAll = rows[1].med;
-const f = (v, d = 1) => (v === undefined ? '' : v.toFixed(d));
-const table = [
-  [
-    'backend',
-    'threads',
-    'create ms',
-    'median ms',
-    'min ms',
-    '× node(1)',
-    '× node(default)',
-    'max abs diff',
-    'max rel diff',
-  ],
-];
-for (const row of rows) {
-  if (row.skipped) table.push([row.name, row.threads, row.skipped, '', '', '', '', '', '']);
-  else
-    table.push([
-      row.name,
-      row.threads,
-      f(row.create),
-      f(row.med, 2),
-      f(row.min, 2),
-      f(row.med / ref1, 2),
-      f(row.med / refAll, 2),
-      row.diff ? row.diff.maxAbs.toExponential(1) : 'reference',
-      row.diff ? row.diff.maxRel.toExponential(1) : '',
-    ]);
-}
-const widths = table[0].map((_, c) => Math.max(...table.map((r) => String(r[c]).length)));
-for (const [i, r] of table.entries()) {
-  console.log(r.map((v, c) => (c === 0 ? String(v).padEnd(widths[c]) : String(v).padStart(widths[c]))).join('  '));
-  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-}
-for (const n of notes) console.log(`note: ${n}`);
-const wasmBest = Math.min(...rows.filter((r) => r.name.startsWith('WASM') && !r.skipped).map((r) => r.med));
-console.log(
-  `goal: WASM ≤ 3.5× onnxruntime-node → best WASM is ${(wasmBest / refAll).toFixed(2)}× node(default), ${(wasmBest / ref1).toFixed(2)}× node(1 thread)` +
-    `; outputs agree within ${TOLERANCE} (relative to the output's scale): ${failed ? 'NO' : 'yes'}`,
-);
-console.log(
-  'model page to first chart (warm) is measured by e2e/preview.spec.ts against a running app (see its "timing" annotation).',
-);
+console.log('\nTargets (issue 14):');
+for (const v of verdicts) console.log(`- ${v}`);
 process.exitCode = failed ? 1 : 0;
+
+function printVisits({ visits, modelId }) {
+  const cols = [
+    ['first chart', 'preview:first-chart'],
+    ['worker start', 'preview:worker-start'],
+    ['ORT import', 'preview:runtime-import'],
+    ['wasm init', 'preview:runtime-init'],
+    ['downloads', 'preview:downloads'],
+    ['session', 'preview:session'],
+    ['inference', 'preview:inference'],
+    ['render', 'preview:render'],
+  ];
+  const row = (label, get) => [label, fmt(get('ttfb')), ...cols.map(([, k]) => fmt(get(k)))];
+  const rows = visits.map((v) => row(`${v.kind} ${v.rep}`, (k) => (k === 'ttfb' ? v.ttfb : v.measures[k])));
+  for (const kind of ['cold', 'warm']) {
+    const of = visits.filter((v) => v.kind === kind);
+    rows.push(row(`median ${kind}`, (k) => median(of.map((v) => (k === 'ttfb' ? v.ttfb : v.measures[k])))));
+  }
+  console.log(`\nModel page → first chart, ms (/models/${modelId}, ${visits[0]?.backend ?? '?'}):`);
+  console.log(formatTable([['visit', 'TTFB', ...cols.map(([c]) => c)], ...rows]));
+  console.log(
+    'first chart: from navigation start to the histogram painted. The runtime start is ORT import + wasm init ' +
+      '(fetch, compile, thread pool), overlapped with the downloads; session = create + warm-up of the model; ' +
+      'render = result received → chart painted. cold: fresh browser context (empty cache); warm: second visit.',
+  );
+}

@@ -14,6 +14,7 @@ import type {
 import { Results, type CompareMode, type DeploymentThreshold, type ProductionSource } from './preview-results';
 import type { FormAction } from '@/lib/auth/action-state';
 import { readBackendPreference, useBackendPreference } from './use-backend-preference';
+import { recordPreviewMeasures, stampClock, type PreviewMarks } from '@/lib/preview/timing-marks';
 
 export type PreviewProps = {
   ortBase: string;
@@ -64,10 +65,13 @@ export function ReconstructionPreview(props: PreviewProps) {
   const [fileError, setFileError] = useState<string | null>(null);
   const worker = useRef<Worker | null>(null);
   const started = useRef(false);
+  // The page's instants of the current run (timing-marks.ts); the worker's arrive with its result.
+  const marks = useRef<PreviewMarks>({});
 
   const start = useCallback(
     (samples: SampleSource, pref: BackendPreference) => {
       worker.current?.terminate();
+      marks.current = { 'worker-created': stampClock() };
       // A fresh worker per run: ORT fixes its thread count and backend at first use, and
       // terminating releases the wasm memory and ORT's thread pool at once.
       const w = new Worker(new URL('../../lib/preview/worker.ts', import.meta.url), {
@@ -83,6 +87,7 @@ export function ReconstructionPreview(props: PreviewProps) {
         if (m.type === 'progress') setState({ status: 'running', stage: m.stage, detail: m.detail });
         else {
           if (m.type === 'result') {
+            marks.current = { ...marks.current, ...m.marks, 'result-received': stampClock() };
             setState({ status: 'done', result: m });
             if (ofValidationSet) onValidationResult?.(m);
             // Start on the worst-reconstructed sample: the most informative one to look at.
@@ -140,6 +145,17 @@ export function ReconstructionPreview(props: PreviewProps) {
     runValidation(readBackendPreference());
   }, [runValidation, validationSet, totalBytes, props.autoRunMaxBytes]);
   useEffect(() => () => worker.current?.terminate(), []);
+  const done = state.status === 'done' ? state.result : null;
+  useEffect(() => {
+    if (!done) return;
+    // Two frames after the commit that shows the charts: the first frame paints them.
+    let id = requestAnimationFrame(() => {
+      id = requestAnimationFrame(() => {
+        recordPreviewMeasures({ ...marks.current, 'first-chart': stampClock() });
+      });
+    });
+    return () => cancelAnimationFrame(id);
+  }, [done]);
 
   async function onFile(e: React.ChangeEvent<HTMLInputElement>) {
     const f = e.target.files?.[0];

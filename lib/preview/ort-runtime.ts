@@ -15,6 +15,7 @@ import {
   type GpuProbe,
 } from './backend-choice';
 import type { BackendReport } from './protocol';
+import { stampClock, type PreviewMarks } from './timing-marks';
 
 export type Ort = typeof OrtModule;
 
@@ -60,6 +61,7 @@ async function probeAdapters(): Promise<GpuProbe> {
 export async function loadRuntime(
   base: string,
   pref: BackendPreference,
+  marks: PreviewMarks = {},
 ): Promise<{ ort: Ort; backend: BackendReport; providers: string[]; ms: number }> {
   const t0 = performance.now();
   const isolated = !!ctx.crossOriginIsolated;
@@ -69,7 +71,9 @@ export async function loadRuntime(
 
   const entry = choice.backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
   const url = new URL(base + entry, ctx.location.origin).href;
+  marks['runtime-import-start'] = stampClock();
   const ort = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ url)) as Ort;
+  marks['runtime-import-end'] = stampClock();
   ort.env.wasm.wasmPaths = new URL(base, ctx.location.origin).href;
   ort.env.wasm.numThreads = threads;
   // Already in a worker: ORT's own proxy worker would only add a copy (and detach our buffers).
@@ -92,9 +96,11 @@ export async function loadRuntime(
     try {
       // Probe with the smallest valid model of the same op set: create must succeed on WebGPU alone.
       await probe(ort, 'webgpu');
+      marks['runtime-ready'] = stampClock();
       return { ort, backend: report('webgpu', choice.reason), providers: ['webgpu'], ms: performance.now() - t0 };
     } catch (e) {
       await probe(ort, 'wasm');
+      marks['runtime-ready'] = stampClock();
       return {
         ort,
         backend: report('wasm', `${choice.reason}; WebGPU could not start (${(e as Error).message}); ran on WASM`),
@@ -106,6 +112,7 @@ export async function loadRuntime(
   // Initialise the wasm backend now (compile, thread pool) so it overlaps the downloads instead
   // of following them: this is most of the time to first chart on a warm cache.
   await probe(ort, 'wasm');
+  marks['runtime-ready'] = stampClock();
   return { ort, backend: report('wasm', choice.reason), providers: ['wasm'], ms: performance.now() - t0 };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { ExportFormat } from '../formats/export';
 import type { BackendPreference } from './backend-choice';
+import type { PreviewMarks } from './timing-marks';
 
 export type ModelSource = {
   modelId: string;
@@ -103,6 +104,8 @@ export type RunResult = {
   /** Importing onnxruntime-web and initialising its backend (wasm compile, threads), overlapped with the downloads. */
   runtime_ms: number;
   total_ms: number;
+  /** Epoch instants of the run's steps, which the page records as User Timing measures (timing-marks.ts). */
+  marks: PreviewMarks;
 };
 
 export type RunFailure = {

@@ -27,6 +27,7 @@ import type {
   WorkerMessage,
 } from './protocol';
 import { meanSquaredErrors, perDimensionErrors } from './stats';
+import { stampClock, type PreviewMarks } from './timing-marks';
 
 const ctx = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -72,9 +73,10 @@ ctx.onmessage = async (ev: MessageEvent<RunRequest>) => {
 
 async function run(req: RunRequest): Promise<RunResult> {
   const t0 = performance.now();
+  const marks: PreviewMarks = { 'run-start': stampClock() };
   progress('downloading');
   // Runtime and downloads start together: the wasm compile overlaps the artifact transfer.
-  const runtime = loadRuntime(req.ortBase, req.backend);
+  const runtime = loadRuntime(req.ortBase, req.backend, marks);
   runtime.catch(() => {}); // surfaced when awaited below
   const [cand, prod, samples] = await Promise.all([
     download(req.candidate.url, `the model ${req.candidate.modelId}`),
@@ -85,6 +87,7 @@ async function run(req: RunRequest): Promise<RunResult> {
       ? { bytes: new Uint8Array(req.samples.bytes), ms: 0, cached: null }
       : download(req.samples.url, 'the validation set'),
   ]);
+  marks['downloads-end'] = stampClock();
 
   // Integrity first: nothing runs on bytes the registry did not vouch for.
   progress('verifying');
@@ -127,11 +130,15 @@ async function run(req: RunRequest): Promise<RunResult> {
 
   progress('running', `${vs.count} samples`);
   const sessionOpts = { executionProviders: providers, graphOptimizationLevel: 'all' as const };
-  const candidate = await runModel(ort, candPrep, vs, sessionOpts, backend, {
-    download_ms: cand.ms,
-    download_cached: cand.cached,
-    hash_ms: candHash,
-  });
+  const candidate = await runModel(
+    ort,
+    candPrep,
+    vs,
+    sessionOpts,
+    backend,
+    { download_ms: cand.ms, download_cached: cand.cached, hash_ms: candHash },
+    marks,
+  );
   let production: ModelResult | null = null;
   if (prodPrep && !('error' in prodPrep) && prod && !(prod instanceof Error)) {
     try {
@@ -167,6 +174,7 @@ async function run(req: RunRequest): Promise<RunResult> {
     hashImpl,
     runtime_ms,
     total_ms: performance.now() - t0,
+    marks: { ...marks, result: stampClock() },
   };
 }
 
@@ -278,20 +286,24 @@ async function runModel(
   opts: OrtModule.InferenceSession.SessionOptions,
   backend: BackendReport,
   t: { download_ms: number; download_cached: boolean | null; hash_ms: number },
+  marks: PreviewMarks = {},
 ): Promise<ModelResult> {
   const dim = vs.dim;
   const ts = performance.now();
+  marks['session-start'] = stampClock();
   const session = await ort.InferenceSession.create(p.onnx, opts);
   try {
     const inputName = session.inputNames[0];
     // Warm-up on one sample (kernel and, on WebGPU, shader set-up), counted as session time.
     await session.run({ [inputName]: new ort.Tensor('float32', vs.embeddings.slice(0, dim), [1, dim]) });
     const session_ms = performance.now() - ts;
+    marks['session-end'] = stampClock();
     const ti = performance.now();
     const out = await session.run({ [inputName]: new ort.Tensor('float32', vs.embeddings, [vs.count, dim]) });
     const inference_ms = performance.now() - ti;
     const tensor = out[session.outputNames[0]];
     const reconstruction = new Float32Array((await tensor.getData()) as Float32Array);
+    marks['inference-end'] = stampClock();
     tensor.dispose();
     if (reconstruction.length !== vs.count * dim)
       throw new Error(`${p.source.modelId} returned ${reconstruction.length} values, expected ${vs.count} × ${dim}`);
