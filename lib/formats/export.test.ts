@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXPORT_FORMATS, exportAutoencoder, isExportFormat, type ExportFormat } from './export';
+import { EXPORT_FORMATS, isExportFormat, type ExportFormat } from './export';
+import { exportAutoencoder } from './export-write';
 import { readCheckpoint } from './torch-read';
 import { toAutoencoder } from './architecture';
 import { readDrawbridgePickle } from './drawbridge-pickle';

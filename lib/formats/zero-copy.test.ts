@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toAutoencoder } from './architecture';
 import { LARGE_PAYLOAD } from './bytes-write';
-import { EXPORT_FORMATS, exportAutoencoder, exportAutoencoderChunks } from './export';
+import { EXPORT_FORMATS } from './export';
+import { exportAutoencoder, exportAutoencoderChunks } from './export-write';
 import { readCheckpoint } from './torch-read';
 
 // Issue 14: a 391 MB export peaked at 6× the file because every weight was copied on the way

@@ -5,7 +5,8 @@
  * bytes and records the outcome.
  */
 import { ModelCompatibilityError, isModelDeploymentError, unreadableError } from '../formats/errors';
-import { exportAutoencoder, type ExportFormat, type ExportMetadata } from '../formats/export';
+import type { ExportFormat, ExportMetadata } from '../formats/export';
+import { exportAutoencoder } from '../formats/export-write';
 import { meanSquaredErrors, reconstructionErrors } from '../formats/forward';
 import { writeOnnx } from '../formats/onnx-write';
 import { readAutoencoderArtifact } from '../formats/read-artifact';
