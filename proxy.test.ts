@@ -65,7 +65,7 @@ describe('proxy matcher', () => {
   });
 
   it('keeps every other non-public API route and the console pages', () => {
-    const publicRoutes = ['/api/health', '/api/v1/openapi.json'];
+    const publicRoutes = ['/api/health', '/api/ready', '/api/metrics', '/api/v1/openapi.json'];
     const others = routes.filter((r) => !uploads.includes(r) && !publicRoutes.includes(r.url));
     expect(others.length).toBeGreaterThan(15);
     for (const r of others) expect(proxied(r.url), r.url).toBe(true);

@@ -61,13 +61,13 @@ function secure(res: NextResponse): NextResponse {
 
 export const config = {
   // Public but still matched (for their CSP): sign-in and share pages; the function lets them through.
-  // Skipped: health and the OpenAPI document (public, JSON; next.config.ts gives them their headers),
+  // Skipped: health, readiness, metrics (its own token) and the OpenAPI document (public, JSON; next.config.ts gives them their headers),
   // Next.js assets and the favicon (app/icon.svg: the sign-in and share pages show it to visitors without a session).
   // Also skipped: the upload routes (exact paths), because Next.js clones and buffers the body of
   // every request its proxy sees, in memory and cut at 10 MB, so the route would read a truncated
   // upload. They stay authenticated: withActor answers an anonymous call with the same 401.
   // proxy.test.ts holds every route that reads an upload to this list.
   matcher: [
-    '/((?!api/health|api/v1/openapi.json|api/v1/training/jobs$|api/v1/training/models/export/direct$|_next/|favicon.ico|icon.svg).*)',
+    '/((?!api/health|api/ready|api/metrics|api/v1/openapi.json|api/v1/training/jobs$|api/v1/training/models/export/direct$|_next/|favicon.ico|icon.svg).*)',
   ],
 };

@@ -6,6 +6,7 @@ import { clientAddress } from '../auth/throttle';
 import { checkCookieMutation } from './csrf';
 import { errorResponse } from './errors';
 import { guardRequestTarget } from './input-guard';
+import { observeRequest } from '../metrics/registry';
 
 type Ctx<P> = { params: Promise<P> };
 
@@ -36,7 +37,7 @@ export function withActor<P = Record<string, string>>(
   permission: Permission,
   handler: (req: Request, ctx: { actor: Actor; db: Db; params: P }) => Promise<Response>,
 ) {
-  const route = async (req: Request, ctx: Ctx<P>): Promise<Response> => {
+  const handle = async (req: Request, ctx: Ctx<P>): Promise<Response> => {
     try {
       // Syntax first, before any database work: NUL, lone surrogates, broken %-escapes → 400 naming the parameter.
       guardRequestTarget(req, await ctx.params);
@@ -57,6 +58,11 @@ export function withActor<P = Record<string, string>>(
       return errorResponse(e);
     }
   };
+  // Counted and timed by route pattern for /api/metrics (lib/metrics).
+  const route = (req: Request, ctx: Ctx<P>) =>
+    observeRequest(req, Promise.resolve(ctx?.params as unknown as Record<string, string> | undefined), () =>
+      handle(req, ctx),
+    );
   // The permission travels with the handler: the OpenAPI test holds the path table to it.
   return Object.assign(route, { permission });
 }

@@ -1,4 +1,5 @@
 import 'server-only';
+import { countEvent } from '../metrics/counts';
 import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
@@ -207,6 +208,7 @@ export async function deployModel(
   if (cfg.validate_before_deployment) {
     validation = await validateExportedModel(db, store, actor, exp.modelId);
     if (!validation.is_valid) {
+      countEvent('deploy', { environment: cfg.deployment_environment, outcome: 'validation_failed' });
       throw new ModelValidationError(
         'validation_failed',
         `${exp.modelId} failed validation: ${validation.errors.join('; ')}`,
@@ -314,6 +316,7 @@ export async function deployModel(
     return { created, current };
   });
   kickDispatcher();
+  countEvent('deploy', { environment: env, outcome: result.current ? 'replaced' : 'deployed' });
 
   return {
     success: true,

@@ -1,4 +1,5 @@
 import 'server-only';
+import { countEvent } from '../metrics/counts';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
@@ -190,5 +191,6 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
     });
     return row;
   });
+  countEvent('validation', { outcome: result.is_valid ? 'valid' : 'invalid' });
   return { ...result, model_id: exp.modelId, validation_run_id: run.id, validated_at: run.createdAt.toISOString() };
 }

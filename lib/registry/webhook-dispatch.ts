@@ -1,4 +1,5 @@
 import 'server-only';
+import { countEvent } from '../metrics/counts';
 import crypto from 'node:crypto';
 import type { Db } from '../db';
 import { DomainError } from '../errors';
@@ -162,6 +163,7 @@ async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOpti
     timeoutMs: opts.timeoutMs ?? DELIVERY_TIMEOUT_MS,
   });
   const { statusCode, error, errorCode, durationMs } = sent;
+  if (error) countEvent('webhook_failure', { reason: errorCode ?? 'error' });
 
   let outcome: AttemptOutcome;
   const base = { id: d.id, attempts: d.attempts, statusCode, error, errorCode, durationMs };

@@ -11,6 +11,16 @@ export const healthResponse = z.object({
   database: z.enum(['pglite', 'postgres']).optional(),
 });
 
+const readinessCheck = z.object({ ok: z.boolean(), error: z.string().optional() });
+export const readyResponse = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.object({
+    database: readinessCheck,
+    store: readinessCheck,
+    migrations: readinessCheck.extend({ pending: z.array(z.string()).describe('Migrations not applied').optional() }),
+  }),
+});
+
 export const meResponse = z.object({
   id: z.string(),
   email: z.email(),
@@ -68,6 +78,7 @@ export const auditListQuery = z.object({
 
 export const systemSchemas = {
   Health: healthResponse,
+  Ready: readyResponse,
   Me: meResponse,
   AuditEventList: auditEventListResponse,
   AuditEvent: auditEventResponse,
@@ -84,6 +95,36 @@ export const systemPaths: PathTable = {
         '200': { schema: 'Health' },
         '503': { schema: 'Health', description: 'The database is unreachable' },
       },
+    },
+  },
+  '/api/ready': {
+    get: {
+      operationId: 'ready',
+      summary: 'Readiness: database and artifact store reachable, migrations applied',
+      tag: 'system',
+      responses: {
+        '200': { schema: 'Ready' },
+        '503': { schema: 'Ready', description: 'Not ready: the failing checks say what is wrong' },
+      },
+    },
+  },
+  '/api/metrics': {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics of this server',
+      description:
+        'Needs `Authorization: Bearer <DRAWBRIDGE_METRICS_TOKEN>` (not an API token); 404 while DRAWBRIDGE_METRICS_TOKEN is unset.',
+      tag: 'system',
+      responses: {
+        '200': {
+          raw: {
+            description: 'The Prometheus text format',
+            content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: { type: 'string' } } },
+          },
+        },
+        '401': { raw: { $ref: '#/components/responses/Unauthenticated' } },
+      },
+      errors: [404],
     },
   },
   '/api/v1/openapi.json': {
