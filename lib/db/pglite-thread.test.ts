@@ -1,9 +1,11 @@
 // The embedded database off the request thread: a server-like open (openDatabase on a data dir,
 // via the test template) must leave this thread's event loop and an HTTP handler free while a slow
 // query runs, and keep PGlite's one-connection transaction semantics across the thread boundary.
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockFileFor } from './data-dir-lock';
 import { openTestDatabase } from './test-databases';
 
 let t: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -85,5 +87,21 @@ describe('embedded database thread', () => {
       code: '42P01',
       message: expect.stringContaining('no_such_table'),
     });
+  });
+
+  // Last: it closes the database the other tests share.
+  it('close() does not hang on a transaction its caller abandoned, releases the directory, refuses later calls', async () => {
+    const conn = await t.adapter.factory.connect();
+    const tx = await conn.startTransaction();
+    await tx.executeRaw({
+      sql: `INSERT INTO "AuditEvent" ("actorLabel","action","subjectType","subjectId") VALUES ('x','a','s','abandoned')`,
+      args: [],
+      argTypes: [],
+    });
+    const lock = lockFileFor(t.adapter.location);
+    expect(fs.existsSync(lock)).toBe(true);
+    await t.adapter.close();
+    expect(fs.existsSync(lock)).toBe(false);
+    await expect(t.adapter.query('SELECT 1')).rejects.toThrow(/closed/);
   });
 });
