@@ -11,8 +11,6 @@ export type SharedSettings = {
   publicUrl: string;
   /** Where each server keeps what is its own (nothing shared lives there once the store is S3). */
   dataDir: string;
-  /** Signs share links and sessions; the same on every server. */
-  secret: string;
   /** Loopback or private receivers the webhook egress policy admits (the test's receiver on 127.0.0.1). */
   webhookAllowCidrs: string;
   /** Scrapes /api/metrics with `Authorization: Bearer <token>`. */
@@ -21,13 +19,16 @@ export type SharedSettings = {
   s3: { bucket: string; endpoint: string; accessKeyId: string; secretAccessKey: string; region: string };
 };
 
-/** Variable → value for one server; none of them differs between servers except DRAWBRIDGE_DATA_DIR. */
+/**
+ * Variable → value for one server. No signing secret: the share-link key is generated once in the
+ * database (ServerKey) and every server reads it there. In compose every server gets the same
+ * values (each its own volume at /data); the test gives each its own URL and data directory.
+ */
 export function severalServersEnvironment(s: SharedSettings): Record<string, string> {
   return {
     DATABASE_URL: s.databaseUrl,
     DRAWBRIDGE_PUBLIC_URL: s.publicUrl,
     DRAWBRIDGE_DATA_DIR: s.dataDir,
-    DRAWBRIDGE_SECRET: s.secret,
     DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS: s.webhookAllowCidrs,
     DRAWBRIDGE_METRICS_TOKEN: s.metricsToken,
     DRAWBRIDGE_S3_BUCKET: s.s3.bucket,
