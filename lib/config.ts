@@ -61,3 +61,58 @@ export function webhookEgressSettings(): { allowPrivate: boolean; allowCidrs: st
       .filter(Boolean),
   };
 }
+
+export type S3StoreConfig = {
+  bucket: string;
+  /** '' or ending in '/'. */
+  prefix: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  region: string;
+  /** From AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN); unset: the SDK's default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+};
+
+/**
+ * The S3-compatible artifact store when DRAWBRIDGE_S3_BUCKET is set (null: the filesystem store
+ * under DRAWBRIDGE_DATA_DIR). Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the
+ * SDK's default chain (a profile, an instance role); a half-set pair is refused.
+ */
+export function s3StoreConfig(env: NodeJS.ProcessEnv = process.env): S3StoreConfig | null {
+  const bucket = env.DRAWBRIDGE_S3_BUCKET?.trim();
+  if (!bucket) return null;
+  const fail = (msg: string) => {
+    throw new Error(`${msg}; unset DRAWBRIDGE_S3_BUCKET to keep artifacts in DRAWBRIDGE_DATA_DIR/artifacts.`);
+  };
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || bucket.includes('..'))
+    fail(
+      `DRAWBRIDGE_S3_BUCKET must be a bucket name: 3-63 lowercase letters, digits, dots or hyphens (got "${bucket}")`,
+    );
+  const endpoint = env.DRAWBRIDGE_S3_ENDPOINT?.trim() || undefined;
+  if (endpoint && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint))
+    fail(`DRAWBRIDGE_S3_ENDPOINT must be an http:// or https:// URL, e.g. http://127.0.0.1:9000 (got "${endpoint}")`);
+  const pathStyle = env.DRAWBRIDGE_S3_FORCE_PATH_STYLE?.trim() ?? '';
+  if (!['', '0', '1', 'true', 'false'].includes(pathStyle))
+    fail(`DRAWBRIDGE_S3_FORCE_PATH_STYLE must be 1 or 0 (got "${pathStyle}")`);
+  let prefix = env.DRAWBRIDGE_S3_PREFIX?.trim() ?? '';
+  if (prefix && !/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/?$/.test(prefix))
+    fail(
+      `DRAWBRIDGE_S3_PREFIX must be key segments of letters, digits and !_.*'()- joined by "/", with no leading "/" (got "${prefix}")`,
+    );
+  if (prefix && !prefix.endsWith('/')) prefix += '/';
+  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) fail(`AWS_REGION must be a region name such as eu-west-1 (got "${region}")`);
+  if (!env.AWS_ACCESS_KEY_ID !== !env.AWS_SECRET_ACCESS_KEY)
+    fail(
+      `${env.AWS_ACCESS_KEY_ID ? 'AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY' : 'AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID'}: set both, or neither to use the SDK's other credential sources`,
+    );
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          sessionToken: env.AWS_SESSION_TOKEN || undefined,
+        }
+      : undefined;
+  return { bucket, prefix, endpoint, forcePathStyle: pathStyle === '1' || pathStyle === 'true', region, credentials };
+}
