@@ -33,7 +33,7 @@ async function startServer(root: string, distDir: string, port: number) {
     'sh',
     [
       '-c',
-      `node ${bin('tsx')} --conditions=react-server prisma/seed.ts && exec node ${bin('next')} start -H 127.0.0.1 -p ${port}`,
+      `node ${bin('tsx')} --conditions=react-server prisma/seed.ts --jobs-only && exec node ${bin('next')} start -H 127.0.0.1 -p ${port}`,
     ],
     {
       cwd: root,
@@ -90,6 +90,23 @@ async function openModelPage(ctx: BrowserContext, url: string, kind: Visit['kind
   return { kind, rep, ttfb, measures, backend };
 }
 
+/** Exports a demo training job as ONNX: its validation set comes with it, so the page runs on load. */
+async function exportDemoJob(ctx: BrowserContext, origin: string): Promise<{ model_id: string }> {
+  const jobs = (await (await ctx.request.get('/api/v1/training/jobs?page_size=100')).json()) as {
+    jobs: { id: number; job_name: string }[];
+  };
+  const job = jobs.jobs.find((j) => /age-\d+-\d+/.test(j.job_name));
+  const [, min, max] = /age-(\d+)-(\d+)/.exec(job?.job_name ?? '') ?? [];
+  if (!job) throw new Error('the demo data has no age-group training job');
+  // As the console posts: JSON body, Origin and the CSRF header (lib/api/csrf.ts).
+  const res = await ctx.request.post('/api/v1/training/models/export', {
+    data: { training_job_id: job.id, age_group_min: Number(min), age_group_max: Number(max), export_format: 'onnx' },
+    headers: { origin, 'x-drawbridge-request': '1' },
+  });
+  if (!res.ok()) throw new Error(`exporting ${job.job_name} failed: HTTP ${res.status()} ${await res.text()}`);
+  return (await res.json()) as { model_id: string };
+}
+
 export async function benchModelPage(
   browser: Browser,
   opts: { root: string; distDir: string; port: number; reps: number },
@@ -107,11 +124,7 @@ export async function benchModelPage(
     await page.getByLabel('Password').fill(DEMO_REVIEWER.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByTestId('current-role').waitFor();
-    const res = await page.request.get('/api/v1/training/models/exports?export_format=onnx&page_size=50');
-    const list = (await res.json()) as { exports: { model_id: string; training_job_id: number }[] };
-    // An export of a training job: its validation set is there, so the page runs on load.
-    const model = list.exports.find((e) => e.training_job_id > 0);
-    if (!model) throw new Error(`the demo data has no ONNX export of a training job (HTTP ${res.status()})`);
+    const model = await exportDemoJob(signIn, server.url);
     const storageState = await signIn.storageState();
     await signIn.close();
 
