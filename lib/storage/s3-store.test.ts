@@ -92,7 +92,10 @@ describe('S3ArtifactStore', () => {
 
   it('a missing bucket is the service failing, not a missing artifact', async () => {
     const store = storeAt('', { bucket: 'no-such-bucket' });
-    await expect(store.get('d'.repeat(64))).rejects.toMatchObject({ code: 'artifact_store_unavailable' });
+    const refused = { code: 'artifact_store_unavailable', message: expect.stringMatching(/bucket does not exist/) };
+    // stat() is what /api/ready probes with: a missing bucket must not read as "no such artifact".
+    await expect(store.stat('d'.repeat(64))).rejects.toMatchObject(refused);
+    await expect(store.get('d'.repeat(64))).rejects.toMatchObject(refused);
   });
 });
 

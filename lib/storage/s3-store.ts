@@ -55,14 +55,19 @@ function checkHash(sha256: string): void {
  */
 export class S3ArtifactStore implements ArtifactStore {
   private sdk?: Promise<Sdk>;
+  private bucketChecked?: Promise<void>;
   private readonly prefix: string;
 
   constructor(private readonly opts: S3StoreOptions) {
     this.prefix = opts.prefix ?? '';
   }
 
-  /** The SDK loads on first use: a server on the filesystem store never pays for it. */
-  private load(): Promise<Sdk> {
+  /**
+   * The SDK loads on first use: a server on the filesystem store never pays for it. The bucket is
+   * checked once per process (until it answers), because a HEAD of a key in a missing bucket is
+   * a bare 404, the same as a missing artifact.
+   */
+  private async load(): Promise<Sdk> {
     this.sdk ??= (async () => {
       const [s3, { Upload }] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage')]);
       const client = new s3.S3Client({
@@ -77,7 +82,18 @@ export class S3ArtifactStore implements ArtifactStore {
       });
       return { s3, Upload, client };
     })();
-    return this.sdk;
+    const sdk = await this.sdk;
+    this.bucketChecked ??= sdk.client.send(new sdk.s3.HeadBucketCommand({ Bucket: this.opts.bucket })).then(
+      () => undefined,
+      (e) => {
+        this.bucketChecked = undefined;
+        throw this.unavailable(
+          statusOf(e) === 404 ? Object.assign(new Error('the bucket does not exist'), { name: 'NoSuchBucket' }) : e,
+        );
+      },
+    );
+    await this.bucketChecked;
+    return sdk;
   }
 
   private objectKey(sha256: string): string {
