@@ -120,11 +120,19 @@ export async function createApiToken(db: Db, actor: Actor, name: string, expires
   return { token, record };
 }
 
+/** lastUsedAt is written at most this often: a write per API call was most of authentication's cost. */
+export const TOKEN_TOUCH_INTERVAL_S = 60;
+
+type TokenRow = UserRow & { tokenId: string; usable: boolean; wait: number | null };
+
 /**
  * A bearer token's actor. With the client's address, failures are counted per address
  * (throttle.ts) and, while it is blocked, even a valid token is refused with
  * TooManyAttemptsError (429): otherwise a guesser would still learn which guess was right.
- * A successful use adds no write of its own: the block is a read.
+ *
+ * One statement: the address's block (the same read as throttle.ts's blockedFor), the token
+ * joined to its user, and lastUsedAt refreshed when it is more than a minute old, a usable
+ * token's and an unblocked address's only. Only a failure writes anything more (the throttle).
  */
 export async function resolveApiToken(
   db: Db,
@@ -133,22 +141,41 @@ export async function resolveApiToken(
 ): Promise<Actor | null> {
   if (!token) return null;
   const key = client ? throttleKey('token', client) : null;
-  if (key) {
-    const wait = await blockedFor(db, key);
-    if (wait > 0) throw new TooManyAttemptsError(wait);
-  }
-  const row = token.startsWith(API_TOKEN_PREFIX)
-    ? await db.apiToken.findUnique({ where: { tokenHash: hashSecret(token) }, include: { user: true } })
-    : null;
-  if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()) || row.user.disabledAt) {
+  const hash = token.startsWith(API_TOKEN_PREFIX) ? hashSecret(token) : null;
+  // Timestamps are stored as UTC without a zone: compare with UTC now, whatever the session's zone.
+  const [row] = await db.$queryRawUnsafe<TokenRow[]>(
+    `WITH now_utc AS (SELECT (now() AT TIME ZONE 'UTC') AS at),
+     block AS (
+       SELECT ceil(EXTRACT(EPOCH FROM (t."blockedUntil" - n.at)))::int AS wait
+       FROM "AuthThrottle" t, now_utc n WHERE t."key" = $2
+     ),
+     found AS (
+       SELECT k."id" AS "tokenId", k."lastUsedAt", u."id", u."email", u."name", u."role", u."disabledAt",
+         (k."revokedAt" IS NULL AND (k."expiresAt" IS NULL OR k."expiresAt" > n.at) AND u."disabledAt" IS NULL) AS usable
+       FROM "ApiToken" k JOIN "User" u ON u."id" = k."userId", now_utc n
+       WHERE k."tokenHash" = $1
+     ),
+     touched AS (
+       UPDATE "ApiToken" k SET "lastUsedAt" = n.at FROM found f, now_utc n
+       WHERE k."id" = f."tokenId" AND f.usable
+         AND (f."lastUsedAt" IS NULL OR f."lastUsedAt" < n.at - make_interval(secs => ${TOKEN_TOUCH_INTERVAL_S}))
+         AND COALESCE((SELECT wait FROM block), 0) <= 0
+       RETURNING 1
+     )
+     SELECT f."tokenId", f."id", f."email", f."name", f."role", f."disabledAt", f.usable, b.wait
+     FROM (SELECT 1) one LEFT JOIN found f ON true LEFT JOIN block b ON true`,
+    hash,
+    key,
+  );
+  if (key && (row?.wait ?? 0) > 0) throw new TooManyAttemptsError(row!.wait!);
+  if (!row?.tokenId || !row.usable) {
     if (key) {
       const failure = await recordFailure(db, key);
       if (failure?.locked) await auditLockout(db, failure, { type: 'client_address', id: client! });
     }
     return null;
   }
-  await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
-  return toActor(row.user, 'token');
+  return toActor(row, 'token');
 }
 
 export async function listApiTokens(db: Db, actor: Actor) {
