@@ -179,5 +179,6 @@ export function keyValues(sort: SortName, row: Record<string, unknown>): (string
 /** How many match, counted no further than `cap`: a bounded scan, never the whole table. */
 export function cappedCountSql(f: ListFilters, cap: number, now: Date): Prisma.Sql {
   const w = filterSql(f, now);
-  return Prisma.sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM "ModelExport" e ${where(w)} LIMIT ${cap}) capped`;
+  // Ordered so the planner reads an index and stops at the cap (unordered, it may scan the table).
+  return Prisma.sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM "ModelExport" e ${where(w)} ORDER BY e."exportTimestamp" LIMIT ${cap}) capped`;
 }

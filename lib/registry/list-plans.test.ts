@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PrismaClient } from '../db/generated/client';
+import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
+import { analyzeDatabase } from '../db/migrate';
+import { SYSTEM_ACTOR } from './audit';
+import { EXPORT_SORTS, listExportedModels, type ListExportsInput } from './export-list';
+
+/**
+ * Issue 14: the models list does not grow with the table. At 100 000 exports (with jobs,
+ * deployments, validation runs and share links) every statement the list issues, for every
+ * filter and sort it offers, first page and a cursor page, is planned without a sequential scan of
+ * ModelExport. The statements are the real ones, captured from Prisma's query log and EXPLAINed
+ * with their parameters.
+ */
+
+const N = 100_000;
+const SHA = 'a'.repeat(64);
+
+/**
+ * One INSERT … SELECT generate_series per table, in one transaction with triggers off (foreign-key
+ * checks and the job-name trigger fire per row: minutes at 100 000 in PGlite): the job name is
+ * written as the trigger would, and a test below checks the trigger itself.
+ */
+const FILL = [
+  'BEGIN',
+  'SET LOCAL session_replication_role = replica',
+  `INSERT INTO "Artifact" ("sha256", "sizeBytes", "mediaType") VALUES ('${SHA}', 1, 'application/octet-stream')`,
+  `INSERT INTO "TrainingJob" ("jobName", "status") SELECT 'job-' || lpad(i::text, 5, '0'), 'completed' FROM generate_series(1, 2000) i`,
+  // Every 50th export is direct (no job); every 97th exported for another range than trained.
+  `INSERT INTO "ModelExport" ("id", "modelId", "exportTimestamp", "trainingJobId", "modelVersion", "architectureHash",
+     "parameterCount", "inputDimension", "outputDimension", "ageGroupMin", "ageGroupMax", "compatibilityVersion",
+     "exportFormat", "fileSizeBytes", "checksum", "architecture", "ageRangeOverrideReason", "jobName")
+   SELECT 'e' || i, 'm' || i, timestamp '2026-01-01' + i * interval '1 minute',
+     CASE WHEN i % 50 = 0 THEN NULL ELSE i % 2000 + 1 END, '1', 'h', 1000 + (i * 7919) % 100000, 832, 832,
+     (ARRAY[2,3,4,5,6,7,8,9])[i % 8 + 1], (ARRAY[3,4,5,6,7,8,9,12])[i % 8 + 1], '1',
+     (ARRAY['onnx','pytorch','pickle','safetensors']::"ExportFormat"[])[i % 4 + 1], (i::bigint * 104729) % 50000000,
+     '${SHA}', '{}', CASE WHEN i % 97 = 0 THEN 'other range' END,
+     CASE WHEN i % 50 <> 0 THEN 'job-' || lpad((i % 2000 + 1)::text, 5, '0') END
+   FROM generate_series(1, ${N}) i`,
+  // Deployments: one active per (environment, range), many retired ones.
+  `INSERT INTO "AgeGroupModel" ("ageMin", "ageMax", "environment", "sampleCount", "threshold", "isActive", "status",
+     "modelExportId", "artifactSha256")
+   SELECT (ARRAY[2,3,4,5,6,7,8,9])[i % 8 + 1], (ARRAY[3,4,5,6,7,8,9,12])[i % 8 + 1],
+     CASE WHEN i % 16 < 8 THEN 'production' ELSE 'staging' END, 100, 0.5, i <= 16,
+     (CASE WHEN i <= 16 THEN 'active' ELSE 'retired' END)::"DeploymentStatus", 'e' || (i * 37), '${SHA}'
+   FROM generate_series(1, 2000) i`,
+  `INSERT INTO "ValidationRun" ("id", "modelExportId", "artifactSha256", "isValid")
+   SELECT 'v' || i, 'e' || (i * 3 % ${N} + 1), '${SHA}', i % 5 <> 0 FROM generate_series(1, 40000) i`,
+  `INSERT INTO "ShareLink" ("id", "modelExportId", "tokenHash")
+   SELECT 's' || i, 'e' || (i * 211), 't' || i FROM generate_series(1, 400) i`,
+  'COMMIT',
+];
+
+const FILTERS: ListExportsInput[] = [
+  {},
+  { ageGroupMin: 3, ageGroupMax: 4 },
+  { ageGroupMin: 3 },
+  { exportFormat: 'pickle' },
+  { trainingJobId: 17 },
+  { trainingJobId: 0 },
+  { deployed: 'yes' },
+  { deployed: 'no' },
+  { environment: 'production' },
+  { environment: 'candidate' },
+  { validation: 'valid' },
+  { validation: 'invalid' },
+  { validation: 'none' },
+  { tag: 'age-override' },
+  { tag: 'shared' },
+  { deployed: 'no', ageGroupMin: 3, ageGroupMax: 4 },
+];
+
+type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
+const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+describe.each(testTargets())('list plans at 100 000 exports on %s', (target: TestTarget) => {
+  let t: Awaited<ReturnType<typeof openTestDatabase>>;
+  let db: PrismaClient;
+  const captured: { query: string; params: unknown[] }[] = [];
+
+  beforeAll(async () => {
+    t = await openTestDatabase(target);
+    // The list's indexes are built once after the fill (a sorted build) rather than row by row,
+    // from their own definitions as the migrations made them.
+    const indexes = await t.adapter.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ModelExport' AND indexname NOT LIKE '%_key' AND indexname NOT LIKE '%_pkey'`,
+    );
+    expect(indexes.length).toBeGreaterThanOrEqual(9);
+    await t.adapter.exec(indexes.map((i) => `DROP INDEX "${i.indexname}"`).join(';\n'));
+    await t.adapter.exec(FILL.join(';\n'));
+    await t.adapter.exec(indexes.map((i) => i.indexdef).join(';\n'));
+    await analyzeDatabase(t.adapter);
+    db = new PrismaClient({ adapter: t.adapter.factory, log: [{ emit: 'event', level: 'query' }] });
+    db.$on('query', (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }));
+  }, 300_000);
+  afterAll(async () => {
+    await db?.$disconnect();
+    await t?.cleanup();
+  });
+
+  // Prisma's own statements (rows by id, their relations) have one shape whatever the filter.
+  const prismaShapes = new Set<string>();
+
+  /**
+   * Runs one list call and EXPLAINs what it sent that reads ModelExport; returns the offenders.
+   * `cursorToo`: also the page after it (the keyset's row comparison).
+   */
+  async function seqScans(input: ListExportsInput, cursorToo: boolean): Promise<string[]> {
+    captured.length = 0;
+    const page = await listExportedModels(db, SYSTEM_ACTOR, input);
+    const statements = captured.filter((c) => {
+      if (!c.query.includes('"ModelExport"')) return false;
+      if (!c.query.includes('"public"."ModelExport"')) return true;
+      const seen = prismaShapes.has(c.query);
+      prismaShapes.add(c.query);
+      return !seen;
+    });
+    expect(captured.some((c) => c.query.includes('"ModelExport" e'))).toBe(true);
+    const bad: string[] = [];
+    for (const s of statements) {
+      const [row] = await t.adapter.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
+        `EXPLAIN (FORMAT JSON) ${s.query}`,
+        s.params,
+      );
+      const raw = row['QUERY PLAN'];
+      const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw)[0].Plan as PlanNode;
+      if (nodes(plan).some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'ModelExport')) {
+        bad.push(`${JSON.stringify(input)}: ${s.query.slice(0, 300)}`);
+      }
+    }
+    return cursorToo && page.nextCursor
+      ? [...bad, ...(await seqScans({ ...input, cursor: page.nextCursor }, false))]
+      : bad;
+  }
+
+  it('fills 100 000 exports', async () => {
+    const [{ n }] = await t.adapter.query<{ n: number }>('SELECT count(*)::int AS n FROM "ModelExport"');
+    expect(n).toBe(N);
+  });
+
+  it("keeps each export's copy of its job's name: on insert, on a job change, on a rename", async () => {
+    const name = async () =>
+      (await t.adapter.query<{ jobName: string | null }>(`SELECT "jobName" FROM "ModelExport" WHERE "id" = 'x'`))[0]
+        .jobName;
+    await t.adapter
+      .exec(`INSERT INTO "ModelExport" ("id", "modelId", "trainingJobId", "modelVersion", "architectureHash",
+      "parameterCount", "inputDimension", "outputDimension", "ageGroupMin", "ageGroupMax", "compatibilityVersion",
+      "exportFormat", "fileSizeBytes", "checksum", "architecture", "jobName")
+      VALUES ('x', 'mx', 5, '1', 'h', 1, 832, 832, 2, 3, '1', 'onnx', 1, '${SHA}', '{}', 'a forged name')`);
+    expect(await name()).toBe('job-00005');
+    await t.adapter.exec(`UPDATE "ModelExport" SET "trainingJobId" = 6 WHERE "id" = 'x'`);
+    expect(await name()).toBe('job-00006');
+    await t.adapter.exec(`UPDATE "TrainingJob" SET "jobName" = 'renamed' WHERE "id" = 6`);
+    expect(await name()).toBe('renamed');
+    await t.adapter.exec(`UPDATE "TrainingJob" SET "jobName" = 'job-00006' WHERE "id" = 6`);
+    await t.adapter.exec(`UPDATE "ModelExport" SET "trainingJobId" = NULL WHERE "id" = 'x'`);
+    expect(await name()).toBeNull();
+    await t.adapter.exec(`DELETE FROM "ModelExport" WHERE "id" = 'x'`);
+  });
+
+  it.each(EXPORT_SORTS)(
+    'sort %s: no sequential scan of ModelExport under any filter, page 1 or a cursor page',
+    async (sort) => {
+      const bad: string[] = [];
+      // Every filter's first page; the cursor page (same filter SQL plus the row comparison) for a few.
+      for (const [i, f] of FILTERS.entries())
+        bad.push(...(await seqScans({ ...f, sort, pageSize: 25 }, i < 2 || i === 7)));
+      expect(bad).toEqual([]);
+    },
+    60_000,
+  );
+});
