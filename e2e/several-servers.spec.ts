@@ -74,16 +74,17 @@ function startServer(name: string, port: number, env: Record<string, string>): S
   };
 }
 
-async function waitForHealth(s: Server, deadline: number) {
+/** Ready as compose's health check asks: database and bucket reachable, migrations applied. */
+async function waitForReady(s: Server, deadline: number) {
   while (Date.now() < deadline) {
-    const ok = await fetch(`${s.url}/api/health`).then(
+    const ok = await fetch(`${s.url}/api/ready`).then(
       (r) => r.ok,
       () => false,
     );
     if (ok) return;
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`server ${s.name} did not answer /api/health:\n${s.log()}`);
+  throw new Error(`server ${s.name} did not become ready (/api/ready):\n${s.log()}`);
 }
 
 type Delivery = { id: string; event: string; body: Record<string, unknown>; valid: boolean };
@@ -161,7 +162,7 @@ test.beforeAll(async () => {
   b = startServer('B', portB, envFor('b', portB));
   servers = [a, b];
   const deadline = Date.now() + 180_000;
-  await Promise.all(servers.map((s) => waitForHealth(s, deadline)));
+  await Promise.all(servers.map((s) => waitForReady(s, deadline)));
   sql = new pg.Client({ connectionString: pgCluster.url });
   await sql.connect();
 });
@@ -368,8 +369,15 @@ test('with both servers dispatching, each webhook delivery reaches the receiver 
   const pending = async () =>
     Number((await sql.query(`SELECT count(*)::int AS n FROM "WebhookDelivery" WHERE "status" = 'pending'`)).rows[0].n);
   await expect.poll(pending, { timeout: 30_000 }).toBe(0);
-  // Two dispatch intervals (5 s) more of each server: a second send would arrive by then.
-  await new Promise((r) => setTimeout(r, 11_000));
+  // Two dispatch intervals (5 s) of each server after the last delivery: a second send of any
+  // would have arrived by then (the sign-in test before this one usually covers the wait).
+  // deliveredAt is a UTC TIMESTAMP without zone (as Prisma writes it): compare in the database.
+  const { ago } = (
+    await sql.query(
+      `SELECT (EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - max("deliveredAt")) * 1000)::int AS ago FROM "WebhookDelivery"`,
+    )
+  ).rows[0];
+  await new Promise((r) => setTimeout(r, Math.max(0, 11_000 - Number(ago))));
   const rows = (
     await sql.query<{ id: string; event: string; status: string }>(
       `SELECT "id", "event", "status" FROM "WebhookDelivery" ORDER BY "id"`,
