@@ -115,6 +115,7 @@ process.exitCode = failed ? 1 : 0;
 function printVisits({ visits, modelId }) {
   const cols = [
     ['first chart', 'preview:first-chart'],
+    ['page start', 'preview:page-start'],
     ['worker start', 'preview:worker-start'],
     ['ORT import', 'preview:runtime-import'],
     ['wasm init', 'preview:runtime-init'],
@@ -132,7 +133,7 @@ function printVisits({ visits, modelId }) {
   console.log(`\nModel page → first chart, ms (/models/${modelId}, ${visits[0]?.backend ?? '?'}):`);
   console.log(formatTable([['visit', 'TTFB', ...cols.map(([c]) => c)], ...rows]));
   console.log(
-    'first chart: from navigation start to the histogram painted. The runtime start is ORT import + wasm init ' +
+    'first chart: from navigation start to the histogram painted; page start: to the worker created (HTML, scripts, hydration). The runtime start is ORT import + wasm init ' +
       '(fetch, compile, thread pool), overlapped with the downloads; session = create + warm-up of the model; ' +
       'render = result received → chart painted. cold: fresh browser context (empty cache); warm: second visit.',
   );

@@ -25,6 +25,7 @@ describe('recordPreviewMeasures', () => {
     };
     const got = recordPreviewMeasures(marks);
     expect(rounded(got)).toEqual({
+      'preview:page-start': 100,
       'preview:worker-start': 30,
       'preview:runtime-import': 50,
       'preview:runtime-init': 300,

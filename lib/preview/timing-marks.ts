@@ -25,6 +25,8 @@ export type PreviewMarks = Partial<Record<WorkerMark | PageMark, number>>;
 
 /** Each measure, from one instant to another ('navigation' = the page's time origin). */
 export const PREVIEW_MEASURES = {
+  // The page's own start: HTML, scripts, hydration, up to the effect that creates the worker.
+  'preview:page-start': ['navigation', 'worker-created'],
   'preview:worker-start': ['worker-created', 'run-start'],
   'preview:runtime-import': ['runtime-import-start', 'runtime-import-end'],
   'preview:runtime-init': ['runtime-import-end', 'runtime-ready'],
