@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { backupDatabase, readArchive, restoreBackup, writeArchiveFile, type Manifest } from '../../lib/backup';
-import { databaseTarget, dataDir } from '../../lib/config';
+import { databaseTarget, dataDir, s3StoreConfig } from '../../lib/config';
 import { getStore } from '../../lib/storage';
 import { formatBytes } from '../../lib/storage/fs-store';
 import { required, UsageError } from '../args';
@@ -108,13 +108,14 @@ Examples:
     if (!file) throw new UsageError('restore needs the archive FILE', cmd);
     await checkReadableFile(file, 'archive', cmd);
     const db = databaseTarget();
+    const s3 = s3StoreConfig(); // the bucket several servers share takes the artifacts (PostgreSQL only)
     const target =
       db.kind === 'postgres'
-        ? { kind: 'postgres' as const, url: db.url, dataDir: dataDir() }
+        ? { kind: 'postgres' as const, url: db.url, dataDir: dataDir(), store: s3 ? getStore() : undefined }
         : { kind: 'pglite' as const, dataDir: dataDir() };
     const where =
       db.kind === 'postgres'
-        ? `PostgreSQL (${new URL(db.url).host}${new URL(db.url).pathname}) and ${path.join(target.dataDir, 'artifacts')}`
+        ? `PostgreSQL (${new URL(db.url).host}${new URL(db.url).pathname}) and ${s3 ? `s3://${s3.bucket}/${s3.prefix}` : path.join(target.dataDir, 'artifacts')}`
         : target.dataDir;
     process.stderr.write(`restoring ${file} into ${where}\n`);
     const r = await restoreBackup(fs.createReadStream(file), target);

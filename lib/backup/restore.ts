@@ -13,12 +13,15 @@ import pg from 'pg';
 import { createAdapterFactory } from '../db/adapter';
 import { MIGRATION_LEDGER_SQL, MIGRATION_LOCK_KEY, defaultMigrationsDir, readMigrations } from '../db/migrate';
 import { FsArtifactStore } from '../storage/fs-store';
+import type { ArtifactStore } from '../storage/types';
 import { BackupError } from './errors';
 import { DATABASE_NAME, type Manifest } from './manifest';
 import { readArchive } from './read-archive';
 import { quoteIdent, readSchema, type Sql } from './schema';
 
-export type RestoreTarget = { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; dataDir: string };
+/** PostgreSQL's artifacts go to `store` (an S3 bucket) when given, else to `dataDir`/artifacts. */
+export type RestoreTarget =
+  { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; url: string; dataDir: string; store?: ArtifactStore };
 export type RestoreSummary = {
   tables: number;
   rows: number;
@@ -43,7 +46,8 @@ export async function restoreBackup(
     target.kind === 'postgres'
       ? await checkPostgresEmpty(target.url)
       : (await checkDirEmpty(target.dataDir, 'data directory'), []);
-  if (target.kind === 'postgres') await checkDirEmpty(path.join(target.dataDir, 'artifacts'), 'artifact store');
+  if (target.kind === 'postgres' && target.store) await checkStoreEmpty(target.store);
+  else if (target.kind === 'postgres') await checkDirEmpty(path.join(target.dataDir, 'artifacts'), 'artifact store');
 
   const stageParent = target.kind === 'pglite' ? path.dirname(target.dataDir) : target.dataDir;
   await fsp.mkdir(stageParent, { recursive: true });
@@ -78,12 +82,19 @@ export async function restoreBackup(
     try {
       rows = await loadInTransaction(session, manifest, migrations, dumpFile, async () => {
         // PostgreSQL: the artifacts take their place just before the rows commit, and leave if the commit fails.
-        if (target.kind === 'postgres') {
+        if (target.kind === 'postgres' && target.store) {
+          moved = true; // a failed copy leaves some of them: the catch removes what arrived
+          for (const a of manifest.artifacts)
+            await target.store.put(await staged.stream(a.sha256), { expectedSha256: a.sha256 });
+        } else if (target.kind === 'postgres') {
           await moveIntoPlace(path.join(stage, 'artifacts'), path.join(target.dataDir, 'artifacts'));
           moved = true;
         }
       }).catch(async (e) => {
-        if (moved && target.kind === 'postgres')
+        if (moved && target.kind === 'postgres' && target.store) {
+          const store = target.store;
+          for (const a of manifest.artifacts) await store.delete(a.sha256).catch(() => false);
+        } else if (moved && target.kind === 'postgres')
           await fsp.rm(path.join(target.dataDir, 'artifacts'), { recursive: true, force: true }).catch(() => {});
         throw e;
       });
@@ -120,6 +131,16 @@ async function checkDirEmpty(dir: string, what: string): Promise<void> {
     throw new BackupError(
       'backup_target_not_empty',
       `the ${what} ${dir} is not empty (it holds ${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); restore only into an empty one, e.g. DRAWBRIDGE_DATA_DIR=/new/dir`,
+    );
+  }
+}
+
+/** A store with no artifact in it (the bucket under its prefix), else the restore would mix two registries. */
+async function checkStoreEmpty(store: ArtifactStore): Promise<void> {
+  for await (const o of store.list()) {
+    throw new BackupError(
+      'backup_target_not_empty',
+      `the artifact store is not empty (it holds ${o.sha256}, …); restore only into an empty one, e.g. a new bucket or DRAWBRIDGE_S3_PREFIX`,
     );
   }
 }
