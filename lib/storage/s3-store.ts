@@ -266,7 +266,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async sweepTemp(olderThanMs: number, opts: { apply?: boolean } = {}): Promise<TempSweep> {
     // A temp object exists only between a finished upload and its copy (a multipart upload in
     // progress is no object yet), so one this old lost its writer. Abandoned multipart parts are
-    // the bucket's lifecycle rule's to abort (README: "Artifact store").
+    // the bucket's lifecycle rule's to abort (README: "Artifact store in S3").
     const { s3, client } = await this.load();
     const result: TempSweep = { files: 0, bytes: 0 };
     const now = Date.now();
