@@ -5,15 +5,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { DomainError } from '../errors';
 import { formatBytes } from './fs-store';
 import { withObjectLock } from './object-lock';
-import {
-  ArtifactError,
-  type ArtifactStore,
-  type DeleteOptions,
-  type PutOptions,
-  type StoredArtifact,
-  type StoredObject,
-  type TempSweep,
-} from './types';
+import { ArtifactError } from './types';
+import type { ArtifactStore, DeleteOptions, PutOptions, StoredArtifact, StoredObject, TempSweep } from './types';
 
 export type S3StoreOptions = {
   bucket: string;
