@@ -29,6 +29,12 @@ export async function checkedBytes(
   option: string,
   command: string,
 ): Promise<{ bytes: Uint8Array; sha256: string }> {
+  const bytes = await readCheckedFile(file, option, command);
+  return { bytes, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The whole file, refused (artifact_too_large) past the store's limit. */
+export async function readCheckedFile(file: string, option: string, command: string): Promise<Uint8Array> {
   const size = await checkReadableFile(file, option, command);
   const max = maxArtifactBytes();
   if (size > max)
@@ -37,8 +43,7 @@ export async function checkedBytes(
       `${option} ${file} is ${size} bytes; the store accepts at most ${max} (DRAWBRIDGE_MAX_ARTIFACT_MB)`,
     );
   const buf = await fsp.readFile(file);
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  return { bytes, sha256: crypto.createHash('sha256').update(bytes).digest('hex') };
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 export async function readJsonFile(file: string, option: string, command: string): Promise<unknown> {
@@ -62,8 +67,15 @@ export async function readObjectFile(file: string, option: string, command: stri
   return raw as Record<string, unknown>;
 }
 
-/** Writes bytes through a temporary file renamed into place: never a half-written artifact at `dest`. */
-export async function writeFileAtomic(dest: string, bytes: Uint8Array, option = '--out'): Promise<void> {
+/**
+ * Writes bytes (one buffer, or pieces in order) through a temporary file renamed into place: never a
+ * half-written artifact at `dest`.
+ */
+export async function writeFileAtomic(
+  dest: string,
+  bytes: Uint8Array | readonly Uint8Array[],
+  option = '--out',
+): Promise<void> {
   const tmp = `${dest}.${process.pid}.part`;
   try {
     await fsp.writeFile(tmp, bytes);

@@ -1,25 +1,13 @@
-import fs from 'node:fs';
-import { maxArtifactBytes } from '../../lib/config';
-import { requirePermission } from '../../lib/auth/permissions';
 import { EXPORT_FORMATS } from '../../lib/formats/export';
-import { catalogueArtifact } from '../../lib/registry/artifacts';
 import { SYSTEM_ACTOR } from '../../lib/registry/audit';
-import { withArtifactCleanup } from '../../lib/registry/artifact-gc';
 import type { ModelExportMetadataResponse } from '../../lib/api/contract/models';
 import { exportToJson } from '../../lib/api/serialize';
-import {
-  exportModelDirect,
-  exportModelFromTrainingJob,
-  listExportedModels,
-  parseCheckpoint,
-} from '../../lib/registry/exports';
-import { validateAndReconcile } from '../../lib/registry/requests';
-import { getStore } from '../../lib/storage';
+import { listExportedModels } from '../../lib/registry/exports';
 import { idArgument, numberOption, oneOf, required, requiredNumber, UsageError } from '../args';
 import { resolveActor, withDb } from '../local';
 import { ages, json, keyValues, scalar, table } from '../output';
 import { API, exportDirectForm } from '../remote';
-import { baseName, checkedBytes, checkReadableFile, readObjectFile, readWith, writeFileAtomic } from '../files';
+import { checkReadableFile, readObjectFile } from '../files';
 import type { CommandImpl } from './types';
 
 const FORMATS = EXPORT_FORMATS;
@@ -99,50 +87,11 @@ Examples:
       );
       if (v.out) written = await remote.download(API.download(meta.model_id), v.out, meta.checksum);
     } else {
-      let source: { bytes: Uint8Array; sha256: string } | null = null;
-      if (checkpoint) {
-        // Parsed before anything is stored: an unsafe or foreign file never enters the store.
-        const s = (source = await checkedBytes(checkpoint, '--checkpoint', cmd));
-        readWith('checkpoint', checkpoint, () => parseCheckpoint(s.bytes));
-      }
-      // A failed export keeps none of the bytes it stored (lib/registry/artifact-gc).
-      ({ meta, written } = await withDb((db) =>
-        withArtifactCleanup(db, getStore(), async (store) => {
-          const actor = await resolveActor(db, v.as, cmd);
-          let row;
-          if (checkpoint && source) {
-            requirePermission(actor, 'models.export');
-            const stored = await store.put(fs.createReadStream(checkpoint), {
-              maxBytes: maxArtifactBytes(),
-              expectedSha256: source.sha256,
-            });
-            await catalogueArtifact(db, actor, {
-              ...stored,
-              mediaType: 'application/x-pytorch-checkpoint',
-              originalName: baseName(checkpoint),
-            });
-            row = await exportModelDirect(db, store, actor, {
-              checkpointSha256: stored.sha256,
-              modelInfo,
-              ageGroupMin,
-              ageGroupMax,
-              exportFormat,
-            });
-          } else {
-            row = await exportModelFromTrainingJob(db, store, actor, {
-              trainingJobId: jobId!,
-              ageGroupMin,
-              ageGroupMax,
-              exportFormat,
-              ageRangeReason,
-            });
-          }
-          const meta = exportToJson(row);
-          if (!v.out) return { meta, written: null };
-          const bytes = await store.get(meta.checksum); // hash-verified
-          await writeFileAtomic(v.out, bytes);
-          return { meta, written: { bytes: bytes.byteLength, sha256: meta.checksum } };
-        }),
+      // Loaded here: the formats and the store are what an export needs and a list does not.
+      const { exportLocally } = await import('../export-local');
+      ({ meta, written } = await exportLocally(
+        { checkpoint, jobId, modelInfo, ageGroupMin, ageGroupMax, exportFormat, ageRangeReason, out: v.out, as: v.as },
+        cmd,
       ));
     }
     out(
@@ -314,6 +263,10 @@ Examples:
       : await withDb(async (db) => {
           const actor = await resolveActor(db, v.as, 'validate');
           // Approvals bound to an older validation run lapse now, as over the API.
+          const [{ validateAndReconcile }, { getStore }] = await Promise.all([
+            import('../../lib/registry/requests'),
+            import('../../lib/storage'),
+          ]);
           return (await validateAndReconcile(db, getStore(), actor, modelId)).result;
         });
     out(v.json ? json(r) : validationText(modelId, r));

@@ -4,11 +4,10 @@ import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
 import type { ModelExport, Prisma } from '../db/generated/client';
-import { architectureHash, checkDeclaredArchitecture, parameterCount } from '../formats/architecture';
 import { ModelDeploymentError, ModelExportError } from '../formats/errors';
-import { EXPORT_FORMATS, type ExportFormat } from '../formats/export';
+import { EXPORT_FORMATS, type ExportFormat, type ExportMetadata } from '../formats/export';
 import type { Autoencoder, PlainValue } from '../formats/types';
-import type { ArtifactStore } from '../storage/types';
+import type { ArtifactStore, StoredArtifact } from '../storage/types';
 import { parseCheckpointInWorker, runTask } from '../workers';
 import { notFound } from '../errors';
 import { AGE_RANGE_REASON_MIN, checkExportAgeRange, type AgeRangeOverride } from './age-range';
@@ -61,9 +60,38 @@ export const exportFromJobSchema = z.intersection(
 );
 export type ExportFromJobInput = z.input<typeof exportFromJobSchema>;
 
-export { parseCheckpoint } from './parse-checkpoint';
+// The formats' code over bytes loads when an export runs, not with this module: the lists and the
+// CLI's other commands import it and need none of it (issue 14: CLI start-up).
+const architecture = () => import('../formats/architecture');
 
-export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, actor: Actor, raw: ExportFromJobInput) {
+/**
+ * How an export runs. The server parses and writes in its worker pool (its request thread stays
+ * free); a one-shot process (the CLI) runs in-process, where the worker's copies of the weights and
+ * the assembled file are pure cost.
+ */
+export type ExportRunOptions = {
+  /** The checkpoint already parsed by the caller, from the very bytes stored under its hash. */
+  parsed?: Autoencoder;
+  /** Parse and write on this thread, streaming the file into the store without assembling it. */
+  inProcess?: boolean;
+  /** Receives the exported file's bytes, in order (e.g. for `--out`), before the record is written. */
+  onArtifact?: (chunks: readonly Uint8Array[]) => void;
+};
+
+async function parseStored(store: ArtifactStore, sha256: string, opts: ExportRunOptions): Promise<Autoencoder> {
+  if (opts.parsed) return opts.parsed;
+  const bytes = await store.get(sha256);
+  if (!opts.inProcess) return parseCheckpointInWorker(bytes);
+  return (await import('./parse-checkpoint')).parseCheckpoint(bytes);
+}
+
+export async function exportModelFromTrainingJob(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  raw: ExportFromJobInput,
+  opts: ExportRunOptions = {},
+) {
   requirePermission(actor, 'models.export');
   const input = exportFromJobSchema.parse(raw);
   const job = await db.trainingJob.findUnique({ where: { id: input.trainingJobId }, include: { report: true } });
@@ -95,9 +123,9 @@ export async function exportModelFromTrainingJob(db: Db, store: ArtifactStore, a
     { min: input.ageGroupMin, max: input.ageGroupMax },
     input.ageRangeReason,
   );
-  const ae = await parseCheckpointInWorker(await store.get(job.checkpointSha256));
+  const ae = await parseStored(store, job.checkpointSha256, opts);
   const r = job.report;
-  return createExport(db, store, actor, {
+  return createExport(db, store, actor, opts, {
     ageRangeOverride,
     ae,
     sourceSha256: job.checkpointSha256,
@@ -143,15 +171,22 @@ export type ExportDirectInput = z.input<typeof exportDirectSchema>;
  * caller has already streamed the upload into the store; `model_info` may declare the
  * architecture (checked against the weights) and carry training metrics.
  */
-export async function exportModelDirect(db: Db, store: ArtifactStore, actor: Actor, raw: ExportDirectInput) {
+export async function exportModelDirect(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  raw: ExportDirectInput,
+  opts: ExportRunOptions = {},
+) {
   requirePermission(actor, 'models.export');
   const input = exportDirectSchema.parse(raw);
-  const ae = await parseCheckpointInWorker(await store.get(input.checkpointSha256));
+  const ae = await parseStored(store, input.checkpointSha256, opts);
   // Throws ModelCompatibilityError (architecture_mismatch) when model_info disagrees with the weights.
   const declared = input.modelInfo.model_architecture ?? input.modelInfo;
+  const { checkDeclaredArchitecture } = await architecture();
   ae.notes.push(...checkDeclaredArchitecture(ae.architecture, declared as { [key: string]: PlainValue }));
   const metrics = input.modelInfo.training_metrics;
-  return createExport(db, store, actor, {
+  return createExport(db, store, actor, opts, {
     ae,
     sourceSha256: input.checkpointSha256,
     trainingJobId: null,
@@ -175,36 +210,63 @@ type CreateExportInput = {
   exportFormat: ExportFormat;
 };
 
-async function createExport(db: Db, store: ArtifactStore, actor: Actor, x: CreateExportInput): Promise<ModelExport> {
+/** Writes the export into the store: in a worker (one assembled file back), or streamed in-process. */
+async function storeExport(
+  store: ArtifactStore,
+  opts: ExportRunOptions,
+  ae: Autoencoder,
+  format: ExportFormat,
+  metadata: ExportMetadata,
+): Promise<{ stored: StoredArtifact; mediaType: string; extension: string }> {
+  let chunks: readonly Uint8Array[];
+  let file: { mediaType: string; extension: string };
+  if (opts.inProcess) {
+    const { exportAutoencoderChunks } = await import('../formats/export-write');
+    const r = exportAutoencoderChunks(ae, format, metadata);
+    chunks = r.chunks.chunks(); // views of the weights: nothing copied, the store hashes as it writes
+    file = r;
+  } else {
+    // Written in a worker; the weights are copied there (not moved) since a retry reuses them.
+    const r = await runTask('writeExport', { ae, format, metadata }, { copy: true });
+    chunks = [r.bytes];
+    file = r;
+  }
+  const stored = await store.put(chunks.length === 1 ? chunks[0] : iterate(chunks));
+  opts.onArtifact?.(chunks);
+  return { stored, mediaType: file.mediaType, extension: file.extension };
+}
+
+async function* iterate(chunks: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
+  yield* chunks;
+}
+
+async function createExport(
+  db: Db,
+  store: ArtifactStore,
+  actor: Actor,
+  opts: ExportRunOptions,
+  x: CreateExportInput,
+): Promise<ModelExport> {
   const at = new Date();
   const arch = x.ae.architecture;
+  const { architectureHash, parameterCount } = await architecture();
   const hash = architectureHash(arch);
   for (let n = 1; n <= 20; n++) {
     const modelId = newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
     if (await db.modelExport.findUnique({ where: { modelId }, select: { id: true } })) continue;
-    // Written in a worker; the weights are copied there (not moved) since a retry reuses them.
-    const { bytes, mediaType, extension } = await runTask(
-      'writeExport',
-      {
-        ae: x.ae,
-        format: x.exportFormat,
-        metadata: {
-          model_id: modelId,
-          model_type: MODEL_TYPE,
-          model_version: MODEL_VERSION,
-          compatibility_version: COMPATIBILITY_VERSION,
-          age_group_min: x.ageGroupMin,
-          age_group_max: x.ageGroupMax,
-          architecture_hash: hash,
-          source_checksum: x.sourceSha256,
-          training_job_id: x.trainingJobId ?? 0,
-          export_timestamp: at.toISOString(),
-          conversion_notes: x.ae.notes.join('; '),
-        },
-      },
-      { copy: true },
-    );
-    const stored = await store.put(bytes);
+    const { stored, mediaType, extension } = await storeExport(store, opts, x.ae, x.exportFormat, {
+      model_id: modelId,
+      model_type: MODEL_TYPE,
+      model_version: MODEL_VERSION,
+      compatibility_version: COMPATIBILITY_VERSION,
+      age_group_min: x.ageGroupMin,
+      age_group_max: x.ageGroupMax,
+      architecture_hash: hash,
+      source_checksum: x.sourceSha256,
+      training_job_id: x.trainingJobId ?? 0,
+      export_timestamp: at.toISOString(),
+      conversion_notes: x.ae.notes.join('; '),
+    });
     const sourceSize = await store.size(x.sourceSha256);
     try {
       return await db.$transaction(async (tx) => {
