@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readSchema } from '../backup/schema';
 import { openDatabase } from '../db';
 import { openTestDatabase, POSTGRES_URL, testTargets } from '../db/test-databases';
 import { isDomainError } from '../errors';
@@ -69,6 +70,11 @@ describe.each(testTargets())('share-link signing keys on %s', (target) => {
     expect(await verifySignature(t.db, 'share:b', after)).toBe(true);
   });
 
+  it('are in the tables a backup dumps', async () => {
+    const { tables } = await readSchema(t.adapter);
+    expect(tables.map((x) => x.name)).toContain('ServerKey');
+  });
+
   it('DRAWBRIDGE_SECRET overrides the database keys', async () => {
     process.env.DRAWBRIDGE_SECRET = 'override-override-override-override-1';
     try {
@@ -107,6 +113,30 @@ describe.each(testTargets())('share-link signing keys on %s', (target) => {
         vi.restoreAllMocks();
         await other.close();
         await third.close();
+      }
+    },
+  );
+
+  it.runIf(target === 'postgres' && POSTGRES_URL)(
+    'a server on PostgreSQL takes no data-directory lock and needs no data directory',
+    async () => {
+      const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-no-lock-'));
+      // Absent, under a read-only directory (root writes there anyway): a lock would create data/.
+      const absent = path.join(parent, 'data');
+      fs.chmodSync(parent, 0o555);
+      process.env.DRAWBRIDGE_DATA_DIR = absent;
+      const url = new URL(POSTGRES_URL!);
+      url.pathname = `/${(await t.db.$queryRaw<{ d: string }[]>`SELECT current_database()::text AS d`)[0].d}`;
+      const server = await openDatabase({ kind: 'postgres', url: url.toString() });
+      try {
+        expect(await verifySignature(server.db, 'share:p', await sign(server.db, 'share:p'))).toBe(true);
+        expect(fs.existsSync(absent)).toBe(false);
+        expect(fs.readdirSync(parent)).toEqual([]);
+      } finally {
+        await server.close();
+        process.env.DRAWBRIDGE_DATA_DIR = legacyDir;
+        fs.chmodSync(parent, 0o755);
+        fs.rmSync(parent, { recursive: true, force: true });
       }
     },
   );
