@@ -122,10 +122,10 @@ Examples:
     out(
       `restored ${r.rows} rows in ${r.tables} tables and ${r.artifacts} artifacts (${formatBytes(r.artifactBytes)}) into ${where}; every artifact verified\n`,
     );
-    if (!process.env.DRAWBRIDGE_SECRET) {
-      // The archive does not carry the share-link key (README: Backup and restore).
+    if (process.env.DRAWBRIDGE_SECRET) {
+      // The archive carries the share-link keys (a table), not an override (README: Backup and restore).
       process.stderr.write(
-        'note: existing share links verify only with the old key: set the same DRAWBRIDGE_SECRET, or copy the old data directory\'s "secret" file into this one before the server first starts\n',
+        'note: DRAWBRIDGE_SECRET is set: share links signed with it open only where the same DRAWBRIDGE_SECRET is set\n',
       );
     }
     return 0;
