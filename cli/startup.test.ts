@@ -77,6 +77,18 @@ describe('drawbridge start-up', () => {
     expect(viaTsx.stdout).toBe(runRecorded(['--help']).stdout);
   });
 
+  it('exports list on the local database loads no format reader or writer and no onnxruntime-node', () => {
+    const r = runRecorded(['exports', 'list', '--json']);
+    expect(r.stderr).not.toMatch(/^drawbridge: /m);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).exports).toEqual([]);
+    expect(r.sources).toContain('lib/registry/export-list.ts');
+    // Only the formats' names and error classes: no code over bytes (issue 14, CLI start-up).
+    const formats = r.sources.filter((s) => s.startsWith('lib/formats/'));
+    expect(formats.filter((s) => !['lib/formats/export.ts', 'lib/formats/errors.ts'].includes(s))).toEqual([]);
+    expect(r.sources.filter((s) => /onnxruntime-node|@aws-sdk|lib\/workers\/tasks/.test(s))).toEqual([]);
+  });
+
   it('never runs a stale bundle: a changed, deleted or added source is rebuilt before it runs', async () => {
     // A checkout of its own: cli/main.ts importing a module, esbuild reached through tsx as in ours.
     const root = path.join(tmp, 'checkout');
