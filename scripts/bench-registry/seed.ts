@@ -39,7 +39,11 @@ export function seedKey(): string {
  * the same key exists (its credentials file is written last, so a seed cut short is redone).
  */
 export async function seededDataDir(cacheRoot: string, exports: number): Promise<SeededDir> {
-  const dataDir = path.join(cacheRoot, seedKey(), String(exports));
+  const key = seedKey();
+  // Directories of older migrations or seeds are never served again (100 k is ~450 MB).
+  for (const old of fs.existsSync(cacheRoot) ? fs.readdirSync(cacheRoot) : [])
+    if (old !== key) fs.rmSync(path.join(cacheRoot, old), { recursive: true, force: true });
+  const dataDir = path.join(cacheRoot, key, String(exports));
   const credentialsFile = path.join(dataDir, 'bench-credentials.json');
   if (fs.existsSync(credentialsFile)) {
     const credentials = JSON.parse(fs.readFileSync(credentialsFile, 'utf8')) as Credentials;
