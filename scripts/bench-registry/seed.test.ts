@@ -18,7 +18,9 @@ function migratedIndexes(table: string): string[] {
   const names = new Set<string>();
   for (const dir of fs.readdirSync(MIGRATIONS_DIR).sort()) {
     const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, dir, 'migration.sql'), 'utf8');
-    for (const m of sql.matchAll(/CREATE (?:UNIQUE )?INDEX "([^"]+)"\s+ON "([^"]+)"|DROP INDEX "([^"]+)"/g)) {
+    for (const m of sql.matchAll(
+      /CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?"([^"]+)"\s+ON "([^"]+)"|DROP INDEX (?:IF EXISTS )?"([^"]+)"/g,
+    )) {
       if (m[3]) names.delete(m[3]);
       else if (m[2] === table) names.add(m[1]);
     }
