@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenedAdapter } from '../db/adapter';
 import { PrismaClient } from '../db/generated/client';
 import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
 import { createApiToken, resolveApiToken, TOKEN_TOUCH_INTERVAL_S } from './sessions';
@@ -8,14 +9,18 @@ import { createApiToken, resolveApiToken, TOKEN_TOUCH_INTERVAL_S } from './sessi
  * its user, and lastUsedAt refreshed at most once a minute), where it was three with a write each
  * call. The statements are counted from Prisma's query log.
  */
+/** A second client over the test database's adapter that reports every statement it sends. */
+const loggingClient = (t: { adapter: OpenedAdapter }) =>
+  new PrismaClient({ adapter: t.adapter.factory, log: [{ emit: 'event', level: 'query' }] });
+
 describe.each(testTargets())('bearer token authentication on %s', (target: TestTarget) => {
   let t: Awaited<ReturnType<typeof openTestDatabase>>;
-  let db: PrismaClient;
+  let db: ReturnType<typeof loggingClient>;
   let statements: string[] = [];
 
   beforeAll(async () => {
     t = await openTestDatabase(target);
-    db = new PrismaClient({ adapter: t.adapter.factory, log: [{ emit: 'event', level: 'query' }] });
+    db = loggingClient(t);
     db.$on('query', (e) => statements.push(e.query));
   }, 120_000);
   afterAll(async () => {
