@@ -80,6 +80,25 @@ describe.each(testTargets())('artifact gc on %s', (target) => {
     expect(await r.store.has(r.jobs[0].checkpointSha256!)).toBe(true);
   });
 
+  it('on a store other servers share, a failed scope drops its catalogue row but leaves the bytes to the sweep', async () => {
+    // Another server may be between storing these bytes and recording them: this process cannot know.
+    const shared = Object.assign(Object.create(r.store) as typeof r.store, { shared: true });
+    const fresh = crypto.randomBytes(6000);
+    await expect(
+      withArtifactCleanup(r.db, shared, async (store) => {
+        const a = await store.put(fresh);
+        await catalogueArtifact(r.db, r.actor('reviewer'), { ...a, mediaType: 'application/octet-stream' });
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await r.store.has(sha(fresh))).toBe(true);
+    expect(await r.db.artifact.findUnique({ where: { sha256: sha(fresh) } })).toBeNull();
+    age(sha(fresh), 61);
+    const swept = await collectGarbage(r.db, shared, SYSTEM_ACTOR, { graceMinutes: 60, apply: true });
+    expect(swept.orphans.map((o) => o.sha256)).toContain(sha(fresh));
+    expect(await r.store.has(sha(fresh))).toBe(false);
+  });
+
   it('keeps bytes another in-flight upload of this process holds, until that one ends', async () => {
     const bytes = crypto.randomBytes(7000);
     let releaseA!: () => void;

@@ -84,6 +84,7 @@ export async function withArtifactCleanup<T>(
   const started = new Date();
   const stored = new Set<string>();
   const tracked: ArtifactStore = {
+    shared: store.shared,
     put: (source, opts = {}) =>
       store.put(source, {
         ...opts,
@@ -132,6 +133,13 @@ async function discardIfUnreferenced(
   sha256: string,
   catalogueSince: Date | null,
 ): Promise<boolean> {
+  // Another server may have stored these same bytes and not yet recorded them: only the catalogue
+  // row this request made goes now; the bytes wait for the sweep's grace period.
+  if (store.shared) {
+    if (catalogueSince && !(await referencesTo(db, sha256)).some((r) => r !== 'Artifact.sha256'))
+      await db.artifact.deleteMany({ where: { sha256, createdAt: { gte: catalogueSince } } });
+    return false;
+  }
   return store.delete(sha256, {
     keepIf: async () => {
       if (isPending(sha256)) return true;

@@ -47,6 +47,8 @@ function checkHash(sha256: string): void {
  * Every read is re-hashed: the bucket is outside this process and may be changed by anyone.
  */
 export class S3ArtifactStore implements ArtifactStore {
+  /** Every server of a deployment writes to the one bucket. */
+  readonly shared = true;
   private sdk?: Promise<Sdk>;
   private bucketChecked?: Promise<void>;
   private readonly prefix: string;

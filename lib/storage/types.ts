@@ -31,6 +31,12 @@ export type DeleteOptions = {
 export type TempSweep = { files: number; bytes: number };
 
 export interface ArtifactStore {
+  /**
+   * True when other processes (other servers) write to the same objects: a process then cannot
+   * know that nobody else is between storing bytes and recording them, and leaves deletes to the
+   * grace-period sweep (lib/registry/artifact-gc).
+   */
+  readonly shared?: boolean;
   /** Streams bytes in, hashing as they pass; the object appears atomically under its hash. */
   put(source: AsyncIterable<Uint8Array> | Uint8Array, opts?: PutOptions): Promise<StoredArtifact>;
   /** Whole object, hash-verified before it is returned. */
