@@ -152,6 +152,8 @@ export function pageSql(
     if (!cursor) ranges = down ? [unnamed, named] : [named, unnamed];
     else if (cursor.values[0] === null) ranges = down ? [unnamed, whole(named)] : [unnamed];
     else ranges = down ? [named] : [named, whole(unnamed)];
+    // A job filter empties one range: reading it would walk its whole index to find nothing.
+    if (f.trainingJobId !== undefined) ranges = ranges.filter((r) => r.named === (f.trainingJobId !== 0));
   }
   const cols = raw(key.map((c) => `e.${c.sql}::text AS "k_${c.sql.replace(/"/g, '')}"`).join(', '));
   return ranges.map((r) => (limit: number) => {
