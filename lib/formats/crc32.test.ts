@@ -1,14 +1,17 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from './crc32';
+import { crc32, crc32Portable } from './crc32';
 
-/** zlib's CRC-32 of `b`, read from the gzip trailer (Node 20 has no zlib.crc32). */
+/** zlib's CRC-32 of `b`, read from the gzip trailer (independent of zlib.crc32, which crc32 may use). */
 function zlibCrc32(b: Uint8Array): number {
   const gz = zlib.gzipSync(b, { level: 0 });
   return gz.readUInt32LE(gz.length - 8);
 }
 
-describe('crc32 (slicing-by-8)', () => {
+describe.each([
+  ['crc32', crc32],
+  ['crc32Portable (the browser, slicing-by-8)', crc32Portable],
+])('%s', (_name, crc32) => {
   it('matches zlib at every length, alignment and split point', () => {
     const data = new Uint8Array(4099);
     let x = 0x9e3779b9;

@@ -1,8 +1,10 @@
 /**
  * CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320) as zip uses it; shared by the zip reader and
  * writer. Slicing-by-8 (eight 256-entry tables, eight bytes a step): a byte at a time ran at
- * ~430 MB/s and was a large share of exporting or reading a 400 MB checkpoint. Pure TypeScript
- * (node's zlib.crc32 arrives only in Node 22.2, and lib/formats also runs in the browser).
+ * ~430 MB/s and was a large share of exporting or reading a 400 MB checkpoint. On Node (≥ 20.16)
+ * zlib's native crc32 runs instead, ~4× faster again (~3.5 GB/s against ~0.85 GB/s here). It is
+ * reached through process.getBuiltinModule, not an import: lib/formats also runs in the browser,
+ * where that is undefined and this file's own loop runs.
  */
 
 const TABLES = (() => {
@@ -25,8 +27,20 @@ const TABLES = (() => {
 const EMPTY = new Int32Array(0);
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+type NativeCrc32 = (data: Uint8Array, value?: number) => number;
+const native = (() => {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const zlib = proc?.getBuiltinModule?.('node:zlib') as { crc32?: NativeCrc32 } | undefined;
+  return typeof zlib?.crc32 === 'function' ? zlib.crc32 : undefined;
+})();
+
 /** Incremental CRC-32: pass the previous result as `crc` to continue. Returns unsigned. */
 export function crc32(bytes: Uint8Array, crc = 0): number {
+  return native ? native(bytes, crc) : crc32Portable(bytes, crc);
+}
+
+/** The browser's CRC-32 (exported so tests hold it to zlib's on Node too). */
+export function crc32Portable(bytes: Uint8Array, crc = 0): number {
   const t = TABLES;
   let c = ~crc;
   let i = 0;
