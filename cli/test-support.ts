@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 
@@ -29,4 +30,44 @@ export function runCli(
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/**
+ * The same command through the CLI's own main() in this process: what the binary runs after its
+ * start-up, for the suites that issue dozens of commands (each spawned binary pays node's start
+ * and the bundle's load again). The environment, stdin and the output streams are the command's
+ * for the duration of the call, then restored; commands run one at a time.
+ */
+export async function runCliInProcess(
+  args: string[],
+  opts: { dataDir: string; stdin?: string; databaseUrl?: string },
+): Promise<CliRun> {
+  const { main } = await import('./main');
+  const r = { code: 0 as number | null, stdout: '', stderr: '' };
+  const env = { DRAWBRIDGE_DATA_DIR: opts.dataDir, DATABASE_URL: opts.databaseUrl ?? '', DRAWBRIDGE_TOKEN: '' };
+  const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+  Object.assign(process.env, env);
+  for (const to of ['stdout', 'stderr'] as const)
+    process[to].write = ((chunk: string | Uint8Array) => {
+      r[to] += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    }) as typeof process.stdout.write;
+  Object.defineProperty(process, 'stdin', {
+    value: Readable.from([Buffer.from(opts.stdin ?? '')]),
+    configurable: true,
+  });
+  try {
+    r.code = await main(args);
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    Object.defineProperty(process, 'stdin', stdin);
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+  return r;
 }

@@ -1,10 +1,12 @@
-// The real `drawbridge` binary's users commands, end to end in local mode on a fresh, unseeded
-// embedded database in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in order.
+// The `drawbridge` users commands, end to end in local mode on a fresh, unseeded embedded database
+// in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in order. The help and
+// usage test runs the real binary; the rest run the CLI's main() in this process (40 spawned
+// commands cost ~60 s of the suite, most of it node and bundle start-up).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliRun } from './test-support';
+import { runCli, runCliInProcess, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -13,7 +15,8 @@ let dataDir: string;
 
 type Run = CliRun;
 
-const drawbridge = (args: string[], stdin?: string): Promise<Run> => runCli(args, { cwd: dir, dataDir, stdin });
+const drawbridge = (args: string[], stdin?: string): Promise<Run> => runCliInProcess(args, { dataDir, stdin });
+const binary = (args: string[]): Promise<Run> => runCli(args, { cwd: dir, dataDir });
 
 function ok(r: Run): Run {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -42,7 +45,7 @@ describe('drawbridge users (local mode)', () => {
   let adminPassword: string;
 
   it('has help; usage errors exit 2; refuses --server and --as', async () => {
-    const help = ok(await drawbridge(['--help']));
+    const help = ok(await binary(['--help']));
     for (const c of [
       'users create',
       'users list',
@@ -52,29 +55,29 @@ describe('drawbridge users (local mode)', () => {
       'users reset-password',
     ])
       expect(help.stdout).toContain(`  ${c}`);
-    const createHelp = ok(await drawbridge(['users', 'create', '--help']));
+    const createHelp = ok(await binary(['users', 'create', '--help']));
     expect(createHelp.stdout).toMatch(
       /^Usage: drawbridge users create --email E --name N --role R \[--password-stdin\]/,
     );
     expect(createHelp.stdout).toContain('does not take --server');
-    expect(ok(await drawbridge(['users', '--help'])).stdout).toContain('users reset-password EMAIL');
+    expect(ok(await binary(['users', '--help'])).stdout).toContain('users reset-password EMAIL');
 
-    const noRole = await drawbridge(['users', 'create', '--email', 'a@example.org', '--name', 'A']);
+    const noRole = await binary(['users', 'create', '--email', 'a@example.org', '--name', 'A']);
     expect(noRole.code).toBe(2);
     expect(noRole.stderr).toContain('users create needs --role');
-    const badRole = await drawbridge(['users', 'create', '--email', 'a@example.org', '--name', 'A', '--role', 'owner']);
+    const badRole = await binary(['users', 'create', '--email', 'a@example.org', '--name', 'A', '--role', 'owner']);
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toContain('--role must be one of: viewer, reviewer, deployer, admin');
-    const badSetRole = await drawbridge(['users', 'set-role', 'a@example.org', 'root']);
+    const badSetRole = await binary(['users', 'set-role', 'a@example.org', 'root']);
     expect(badSetRole.code).toBe(2);
-    expect((await drawbridge(['users', 'set-role', 'a@example.org'])).code).toBe(2);
-    expect((await drawbridge(['users', 'disable'])).code).toBe(2);
-    expect((await drawbridge(['users', 'disable', 'a@example.org', 'b@example.org'])).code).toBe(2);
-    expect((await drawbridge(['users', 'list', '--password-stdin'])).code).toBe(2);
-    const server = await drawbridge(['users', 'list', '--server', 'http://localhost:3000', '--token', 'dbt_x']);
+    expect((await binary(['users', 'set-role', 'a@example.org'])).code).toBe(2);
+    expect((await binary(['users', 'disable'])).code).toBe(2);
+    expect((await binary(['users', 'disable', 'a@example.org', 'b@example.org'])).code).toBe(2);
+    expect((await binary(['users', 'list', '--password-stdin'])).code).toBe(2);
+    const server = await binary(['users', 'list', '--server', 'http://localhost:3000', '--token', 'dbt_x']);
     expect(server.code).toBe(2);
     expect(server.stderr).toContain('it does not take --server');
-    const as = await drawbridge(['users', 'list', '--as', 'admin@example.org']);
+    const as = await binary(['users', 'list', '--as', 'admin@example.org']);
     expect(as.code).toBe(2);
     expect(as.stderr).toContain('does not take --as');
   });
