@@ -93,6 +93,10 @@ const KNOWN_WIDE = new Set(
     { sort: 'name-desc' },
     { exportFormat: 'pickle', sort: 'age' },
     { tag: 'shared', sort: 'newest' },
+    // The capped count (any sort) reads about 1001 ÷ the filter's selectivity: ~15 000 rows for the
+    // ~7% of exports whose only runs failed, up to ~25 000 when PostgreSQL's sampled statistics pick
+    // a semi-join order that probes more of the timestamp index. Bounded by the cap, not the table.
+    { validation: 'invalid' },
   ].map((k) => JSON.stringify(k)),
 );
 
@@ -168,7 +172,10 @@ describe.each(testTargets())('list plans at 100 000 exports on %s', (target: Tes
         (sum, n) => sum + ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1),
         0,
       );
-      const known = KNOWN_WIDE.has(JSON.stringify({ ...input, cursor: undefined, pageSize: undefined }));
+      const key = { ...input, cursor: undefined, pageSize: undefined };
+      const known =
+        KNOWN_WIDE.has(JSON.stringify(key)) ||
+        (s.query.startsWith('SELECT count(*)') && KNOWN_WIDE.has(JSON.stringify({ ...key, sort: undefined })));
       if (scans.some((n) => n['Node Type'] === 'Seq Scan') || (read > MAX_READ && !known)) {
         bad.push(
           `${JSON.stringify(input)}: read ${read} rows (${scans.map((n) => n['Node Type'])}): ${s.query.slice(0, 300)}`,
