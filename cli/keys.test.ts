@@ -4,30 +4,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../lib/db/test-databases';
-import { main } from './main';
+import { runCliInProcess, type CliRun } from './test-support';
 
 let dir: string;
 let dataDir: string;
 
-type CliRun = { code: number; stdout: string; stderr: string };
-async function drawbridge(args: string[]): Promise<CliRun> {
-  const r = { code: 0, stdout: '', stderr: '' };
-  const capture = (to: 'stdout' | 'stderr') =>
-    vi.spyOn(process[to], 'write').mockImplementation((chunk: string | Uint8Array) => {
-      r[to] += String(chunk);
-      return true;
-    });
-  const [out, err] = [capture('stdout'), capture('stderr')];
-  try {
-    r.code = await main(args);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  return r;
-}
+const drawbridge = (args: string[]): Promise<CliRun> => runCliInProcess(args, { dataDir });
 function ok(r: CliRun): CliRun {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
@@ -43,12 +27,9 @@ beforeAll(async () => {
   const t = await openTestDatabase('pglite');
   await t.close();
   fs.renameSync(t.adapter.location, path.join(dataDir, 'pglite'));
-  process.env.DRAWBRIDGE_DATA_DIR = dataDir;
-  delete process.env.DATABASE_URL;
   delete process.env.DRAWBRIDGE_SECRET;
 }, 120_000);
 afterAll(() => {
-  delete process.env.DRAWBRIDGE_DATA_DIR;
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
