@@ -2,7 +2,6 @@ import 'server-only';
 import { countEvent } from '../metrics/counts';
 import crypto from 'node:crypto';
 import type { Db } from '../db';
-import { DomainError } from '../errors';
 import { egressPolicy, type EgressPolicy } from './egress';
 import { currentDispatcher, registerDispatcher, type DispatcherHandle } from './events';
 import { sendWebhookRequest, type DeliveryErrorCode } from './webhook-delivery';
@@ -122,14 +121,18 @@ async function claim(db: Db, d: ClaimedDelivery, now: Date): Promise<ClaimedDeli
   return count === 1 ? { id: d.id, attempts: d.attempts + 1 } : null;
 }
 
-/** Attempts one pending delivery now, whether or not its webhook is enabled (test events, redelivery). */
-export async function deliverNow(db: Db, id: string, opts: SendOptions): Promise<AttemptOutcome> {
-  const now = opts.now ?? new Date();
-  const d = await db.webhookDelivery.findUnique({ where: { id }, select: { id: true, attempts: true, status: true } });
-  const claimed = d && d.status === 'pending' ? await claim(db, d, now) : null;
-  if (!claimed)
-    throw new DomainError('conflict', 'conflict', `Delivery ${id} is already being sent; see the delivery log.`);
-  return attempt(db, claimed, now, opts);
+/**
+ * The fields that write a delivery already claimed by its writer (its first attempt, leased), so the
+ * background dispatcher cannot take it between the commit and `deliverClaimed` (test events,
+ * redelivery: the person who clicked waits for this attempt's outcome).
+ */
+export function claimedByWriter(now: Date) {
+  return { status: 'pending' as const, attempts: 1, nextAttemptAt: new Date(now.getTime() + CLAIM_LEASE_MS) };
+}
+
+/** Sends a delivery written with `claimedByWriter`, whether or not its webhook is enabled. */
+export async function deliverClaimed(db: Db, id: string, opts: SendOptions): Promise<AttemptOutcome> {
+  return attempt(db, { id, attempts: 1 }, opts.now ?? new Date(), opts);
 }
 
 async function attempt(db: Db, d: ClaimedDelivery, now: Date, opts: DispatchOptions): Promise<AttemptOutcome> {

@@ -514,6 +514,33 @@ describe.each(testTargets())('webhooks on %s', (target: TestTarget) => {
     await deleteWebhook(r.db, admin(), h.id);
   });
 
+  it('the background dispatcher never takes a test event or a redelivery from the person who sent it', async () => {
+    // CI saw it: the server's 5 s tick claimed a test event between its commit and the sender's
+    // claim, so the console said "already being sent" instead of the outcome. Here a dispatcher
+    // runs right after every transaction commits, which is that window.
+    const h = await hook('/owned', 'production', ['model.deployed']);
+    rx.respond('/owned', status(500), status(200));
+    const claimedMeanwhile: number[] = [];
+    const racing = new Proxy(r.db, {
+      get(db, key, receiver) {
+        if (key !== '$transaction') return Reflect.get(db, key, receiver);
+        return async (...args: unknown[]) => {
+          const out = await (db.$transaction as (...a: unknown[]) => Promise<unknown>)(...args);
+          claimedMeanwhile.push((await dispatchDueDeliveries(db, { now: new Date(Date.now() + 1000) })).claimed);
+          return out;
+        };
+      },
+    });
+    const first = await sendTestEvent(racing, admin(), h.id);
+    expect(first).toMatchObject({ status: 'pending', statusCode: 500, attempts: 1 });
+    await r.db.webhookDelivery.update({ where: { id: first.id }, data: { status: 'failed' } });
+    const again = await redeliverDelivery(racing, admin(), first.id);
+    expect(again).toMatchObject({ status: 'delivered', statusCode: 200, attempts: 1 });
+    expect(claimedMeanwhile).toEqual([0, 0]);
+    expect(rx.at('/owned')).toHaveLength(2);
+    await deleteWebhook(r.db, admin(), h.id);
+  });
+
   it('sends each delivery once when several dispatchers run at the same time', async () => {
     const h = await hook('/race', 'production', ['request.opened']);
     rx.respond('/race', (_req, res) => setTimeout(() => res.writeHead(200).end(), 20));

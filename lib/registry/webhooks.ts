@@ -10,7 +10,13 @@ import { recordAudit } from './audit';
 import { ENVIRONMENTS } from './deploy-config';
 import { EgressDnsError, egressPolicy, vetTarget } from './egress';
 import { kickDispatcher, WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT, webhookBody } from './events';
-import { deliverNow, type DeliveryStatus, type EgressOptions, type SendOptions } from './webhook-dispatch';
+import {
+  claimedByWriter,
+  deliverClaimed,
+  type DeliveryStatus,
+  type EgressOptions,
+  type SendOptions,
+} from './webhook-dispatch';
 import type { DeliveryErrorCode } from './webhook-delivery';
 
 export { kickDispatcher, WEBHOOK_EVENTS };
@@ -215,7 +221,7 @@ export async function sendTestEvent(db: Db, actor: Actor, id: string, opts: Send
       data: {
         webhookId: id,
         event: WEBHOOK_TEST_EVENT,
-        nextAttemptAt: now,
+        ...claimedByWriter(now),
         payload: webhookBody(
           WEBHOOK_TEST_EVENT,
           hook.environment,
@@ -232,7 +238,7 @@ export async function sendTestEvent(db: Db, actor: Actor, id: string, opts: Send
     });
     return d;
   });
-  return deliverNow(db, delivery.id, opts);
+  return deliverClaimed(db, delivery.id, opts);
 }
 
 /** Sends a failed delivery again (same delivery id, so receivers can de-duplicate) with a fresh retry budget. */
@@ -246,7 +252,7 @@ export async function redeliverDelivery(db: Db, actor: Actor, deliveryId: string
       throw conflict(`Delivery ${deliveryId} is ${d.status}; only failed deliveries can be sent again.`);
     const { count } = await tx.webhookDelivery.updateMany({
       where: { id: deliveryId, status: 'failed' },
-      data: { status: 'pending', attempts: 0, nextAttemptAt: now },
+      data: claimedByWriter(now),
     });
     if (count !== 1) throw conflict(`Delivery ${deliveryId} changed meanwhile; reload and try again.`);
     await recordAudit(tx, actor, {
@@ -264,7 +270,7 @@ export async function redeliverDelivery(db: Db, actor: Actor, deliveryId: string
       },
     });
   });
-  return deliverNow(db, deliveryId, opts);
+  return deliverClaimed(db, deliveryId, opts);
 }
 
 /** The delivery log of one webhook, newest first. */
