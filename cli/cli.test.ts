@@ -1,6 +1,9 @@
-// The real `drawbridge` binary, end to end in local mode: a fresh embedded database and artifact
-// store in a temporary DRAWBRIDGE_DATA_DIR, the real demo checkpoints, one pipeline run from push to
-// rollback. Tests share the data directory and run in order.
+// The `drawbridge` CLI, end to end in local mode: a fresh embedded database and artifact store in a
+// temporary DRAWBRIDGE_DATA_DIR, the real demo checkpoints, one pipeline run from push to rollback.
+// Tests share the data directory and run in order. The help and usage errors, a refused push (exit
+// 1) and a failed validate (exit 3) run the real binary; the other ~45 commands run the CLI's main()
+// in this process, in the same working directory (each spawned binary cost ~1.2 s of node start,
+// bundle load and PGlite start-up).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewSummaryFromReconstruction } from '../lib/preview/summary-from-reconstruction';
 import { reconstruction } from '../lib/workers/tasks';
-import { runCli, type CliRun } from './test-support';
+import { runCli, runCliInProcess, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 const demo = path.join(root, 'prisma', 'demo');
@@ -20,7 +23,8 @@ let dataDir: string;
 
 type Run = CliRun;
 
-const drawbridge = (...args: string[]): Promise<Run> => runCli(args, { cwd: dir, dataDir });
+const drawbridge = (...args: string[]): Promise<Run> => runCliInProcess(args, { cwd: dir, dataDir });
+const binary = (...args: string[]): Promise<Run> => runCli(args, { cwd: dir, dataDir });
 
 function ok(r: Run): Run {
   if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
@@ -66,7 +70,7 @@ describe('drawbridge CLI (local mode)', () => {
   const DEPLOYER = 'deployer@drawbridge.test';
 
   it('prints help for the tool and each command; usage errors exit 2', async () => {
-    const help = ok(await drawbridge('--help'));
+    const help = ok(await binary('--help'));
     for (const c of [
       'jobs push',
       'jobs show',
@@ -88,16 +92,16 @@ describe('drawbridge CLI (local mode)', () => {
       expect(help.stdout).toContain(`  ${c}`);
     }
     expect(help.stdout).toMatch(/3 validate: the model is not valid/);
-    const deployHelp = ok(await drawbridge('deploy', '--help'));
+    const deployHelp = ok(await binary('deploy', '--help'));
     expect(deployHelp.stdout).toMatch(/^Usage: drawbridge deploy/);
     expect(deployHelp.stdout).toContain('--no-backup');
     expect(deployHelp.stdout).toContain('--break-glass REASON');
-    const reviewHelp = ok(await drawbridge('review', '--help'));
+    const reviewHelp = ok(await binary('review', '--help'));
     expect(reviewHelp.stdout).toMatch(/^Usage: drawbridge review REQUEST_ID \(--approve/);
-    const twoDecisions = await drawbridge('review', 'abc', '--approve', '--reject', '--comment', 'x');
+    const twoDecisions = await binary('review', 'abc', '--approve', '--reject', '--comment', 'x');
     expect(twoDecisions.code).toBe(2);
     expect(twoDecisions.stderr).toContain('exactly one of --approve, --request-changes or --reject');
-    const bad = await drawbridge('deploy', 'autoencoder_2.0_3.0_20261127_071000', '--min', '2', '--max', 'three');
+    const bad = await binary('deploy', 'autoencoder_2.0_3.0_20261127_071000', '--min', '2', '--max', 'three');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--max must be a number');
     expect(bad.stderr).toContain('drawbridge deploy --help');
@@ -155,7 +159,7 @@ describe('drawbridge CLI (local mode)', () => {
 
   it('refuses a malicious checkpoint with its code and records nothing', async () => {
     const before = JSON.parse(ok(await drawbridge('jobs', 'list', '--json')).stdout).total;
-    const r = await drawbridge(
+    const r = await binary(
       'jobs',
       'push',
       '--name',
@@ -498,7 +502,7 @@ describe('drawbridge CLI (local mode)', () => {
     const object = path.join(dataDir, 'artifacts', 'objects', c.slice(0, 2), c.slice(2, 4), c);
     fs.chmodSync(object, 0o644);
     fs.appendFileSync(object, Buffer.from([0]));
-    const r = await drawbridge('validate', exported.pytorch.model_id, '--json');
+    const r = await binary('validate', exported.pytorch.model_id, '--json');
     expect(r.code).toBe(3);
     const v = JSON.parse(r.stdout);
     expect(v.is_valid).toBe(false);

@@ -36,18 +36,30 @@ export function runCli(
  * The same command through the CLI's own main() in this process: what the binary runs after its
  * start-up, for the suites that issue dozens of commands (each spawned binary pays node's start
  * and the bundle's load again). The environment, stdin and the output streams are the command's
- * for the duration of the call, then restored; commands run one at a time.
+ * for the duration of the call, then restored; commands run one at a time. `cwd` is the directory
+ * relative paths in `args` resolve against, as the binary's would: process.chdir is process-wide,
+ * which is safe because vitest runs each file in its own worker process and its tests in turn.
  */
 export async function runCliInProcess(
   args: string[],
-  opts: { dataDir: string; stdin?: string; databaseUrl?: string },
+  opts: { dataDir: string; stdin?: string; databaseUrl?: string; cwd?: string },
 ): Promise<CliRun> {
   const { main } = await import('./main');
   const r = { code: 0 as number | null, stdout: '', stderr: '' };
-  const env = { DRAWBRIDGE_DATA_DIR: opts.dataDir, DATABASE_URL: opts.databaseUrl ?? '', DRAWBRIDGE_TOKEN: '' };
+  const repo = path.join(import.meta.dirname, '..');
+  const env = {
+    DRAWBRIDGE_DATA_DIR: opts.dataDir,
+    DATABASE_URL: opts.databaseUrl ?? '',
+    DRAWBRIDGE_TOKEN: '',
+    // What drawbridge.mjs sets when unset: the checkout's files, wherever the command runs from.
+    DRAWBRIDGE_ROOT: process.env.DRAWBRIDGE_ROOT ?? repo,
+    DRAWBRIDGE_MIGRATIONS_DIR: process.env.DRAWBRIDGE_MIGRATIONS_DIR ?? path.join(repo, 'prisma', 'migrations'),
+    DRAWBRIDGE_DEMO_DIR: process.env.DRAWBRIDGE_DEMO_DIR ?? path.join(repo, 'prisma', 'demo'),
+  };
   const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+  const savedCwd = process.cwd();
   Object.assign(process.env, env);
   for (const to of ['stdout', 'stderr'] as const)
     process[to].write = ((chunk: string | Uint8Array) => {
@@ -59,8 +71,10 @@ export async function runCliInProcess(
     configurable: true,
   });
   try {
+    if (opts.cwd) process.chdir(opts.cwd);
     r.code = await main(args);
   } finally {
+    process.chdir(savedCwd);
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;
     Object.defineProperty(process, 'stdin', stdin);
