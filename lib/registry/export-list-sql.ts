@@ -184,3 +184,22 @@ export function cappedCountSql(f: ListFilters, cap: number, now: Date): Prisma.S
   // Ordered so the planner reads an index and stops at the cap (unordered, it may scan the table).
   return Prisma.sql`SELECT count(*)::int AS n FROM (SELECT 1 FROM "ModelExport" e ${where(w)} ORDER BY e."exportTimestamp" LIMIT ${cap}) capped`;
 }
+
+/**
+ * The listed rows whole, with the facts the list shows, in one statement: each export's latest
+ * validation verdict, its active deployments' environments, its job's name and its live share
+ * links. Each fact is a probe of an index on the child's modelExportId. Prisma's findMany with
+ * these as includes sent five statements and stitched them in the request thread (issue 14).
+ */
+export function pageFactsSql(ids: string[], now: Date): Prisma.Sql {
+  return Prisma.sql`SELECT e.*,
+    (SELECT v."isValid" FROM "ValidationRun" v WHERE v."modelExportId" = e."id"
+      ORDER BY v."createdAt" DESC LIMIT 1) AS "f_latestValid",
+    (SELECT coalesce(json_agg(d."environment" ORDER BY d."id"), '[]'::json) FROM "AgeGroupModel" d
+      WHERE d."modelExportId" = e."id" AND d."isActive") AS "f_environments",
+    j."jobName" AS "f_jobName",
+    (SELECT count(*)::int FROM "ShareLink" s WHERE s."modelExportId" = e."id" AND s."revokedAt" IS NULL
+      AND (s."expiresAt" IS NULL OR s."expiresAt" > ${now.toISOString()}::timestamp(3))) AS "f_liveShares"
+    FROM "ModelExport" e LEFT JOIN "TrainingJob" j ON j."id" = e."trainingJobId"
+    WHERE e."id" IN (${Prisma.join(ids)})`;
+}

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import type { Db } from '../db';
-import type { Prisma } from '../db/generated/client';
+import type { ModelExport } from '../db/generated/client';
 import { EXPORT_FORMATS } from '../formats/export';
-import { cappedCountSql, decodeCursor, encodeCursor, keyValues, pageSql } from './export-list-sql';
+import { cappedCountSql, decodeCursor, encodeCursor, keyValues, pageFactsSql, pageSql } from './export-list-sql';
 
 /** list_exported_models: the filters, the sortable columns and the paging behind the list and its API. */
 
@@ -74,17 +74,16 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
   if (cursor?.back) rows.reverse();
   const [counted, found] = await Promise.all([
     db.$queryRaw<{ n: number }[]>(cappedCountSql(f, COUNT_CAP + 1, now)),
-    db.modelExport.findMany({
-      where: { id: { in: rows.map((r) => r.id as string) } },
-      include: {
-        validationRuns: { orderBy: { createdAt: 'desc' }, take: 1, select: { isValid: true } },
-        deployments: { where: { isActive: true }, select: { environment: true } },
-        trainingJob: { select: { jobName: true } },
-        _count: { select: { shareLinks: { where: liveShareLink() } } },
-      },
-    }),
+    rows.length
+      ? db.$queryRaw<FactsRow[]>(
+          pageFactsSql(
+            rows.map((r) => r.id as string),
+            now,
+          ),
+        )
+      : [],
   ]);
-  const byId = new Map(found.map((e) => [e.id, e]));
+  const byId = new Map(found.map((e) => [e.id, withFacts(e)]));
   // A row deleted between the two statements is left out rather than failing the page.
   const exports = rows.flatMap((r) => byId.get(r.id as string) ?? []);
   const at = (r: Record<string, unknown> | undefined, back: boolean) =>
@@ -105,7 +104,21 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
   };
 }
 
-/** A share link that still opens the page: not revoked, not expired. */
-function liveShareLink(): Prisma.ShareLinkWhereInput {
-  return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] };
+type FactsRow = ModelExport & {
+  f_latestValid: boolean | null;
+  f_environments: string[];
+  f_jobName: string | null;
+  f_liveShares: number;
+};
+
+/** A row of pageFactsSql in the shape the list has always returned (the includes findMany gave). */
+function withFacts({ f_latestValid, f_environments, f_jobName, f_liveShares, ...e }: FactsRow) {
+  return {
+    ...e,
+    validationRuns: f_latestValid === null ? [] : [{ isValid: f_latestValid }],
+    deployments: f_environments.map((environment) => ({ environment })),
+    // A job's name is never null: none joined means no job.
+    trainingJob: f_jobName === null ? null : { jobName: f_jobName },
+    _count: { shareLinks: f_liveShares },
+  };
 }
