@@ -10,12 +10,12 @@ import type {
   RunResult,
   SampleSource,
   Stage,
-  WorkerMessage,
 } from '@/lib/preview/protocol';
 import { Results, type CompareMode, type DeploymentThreshold, type ProductionSource } from './preview-results';
 import type { FormAction } from '@/lib/auth/action-state';
 import { readBackendPreference, useBackendPreference } from './use-backend-preference';
 import { recordPreviewMeasures, stampClock, type PreviewMarks } from '@/lib/preview/timing-marks';
+import { launchPreviewWorker, takeOverLaunch, type PreviewLaunch } from './preview-launch';
 
 export type PreviewProps = {
   ortBase: string;
@@ -69,24 +69,32 @@ export function ReconstructionPreview(props: PreviewProps) {
   // The page's instants of the current run (timing-marks.ts); the worker's arrive with its result.
   const marks = useRef<PreviewMarks>({});
 
-  const start = useCallback(
-    (samples: SampleSource, pref: BackendPreference) => {
+  const requestOf = useCallback(
+    (samples: SampleSource, pref: BackendPreference): RunRequest => ({
+      type: 'run',
+      ortBase,
+      backend: pref,
+      candidate: { modelId: candidate.modelId, format: candidate.format, url: candidate.url, sha256: candidate.sha256 },
+      production: production
+        ? { modelId: production.modelId, format: production.format, url: production.url, sha256: production.sha256 }
+        : null,
+      samples,
+    }),
+    [candidate, production, ortBase],
+  );
+
+  /** Follows a launched run (preview-launch.ts) to its result or failure. */
+  const follow = useCallback(
+    (launch: PreviewLaunch, ofValidationSet: boolean) => {
       worker.current?.terminate();
-      marks.current = { 'worker-created': stampClock() };
-      // A fresh worker per run: ORT fixes its thread count and backend at first use, and
-      // terminating releases the wasm memory and ORT's thread pool at once.
-      const w = new Worker(new URL('../../lib/preview/worker.ts', import.meta.url), {
-        type: 'module',
-        name: 'reconstruction-preview',
-      });
+      const w = launch.worker;
       worker.current = w;
-      setState({ status: 'running', stage: 'downloading' });
-      const ofValidationSet = samples.kind === 'validation-set';
+      marks.current = launch.marks;
+      // The state turns to running with the worker's first message (progress: downloading).
       if (ofValidationSet) onValidationResult?.(null);
-      w.onmessage = (ev: MessageEvent<WorkerMessage>) => {
-        const m = ev.data;
-        if (m.type === 'progress') setState({ status: 'running', stage: m.stage, detail: m.detail });
-        else {
+      takeOverLaunch(launch, {
+        onMessage: (m) => {
+          if (m.type === 'progress') return setState({ status: 'running', stage: m.stage, detail: m.detail });
           if (m.type === 'result') {
             marks.current = { ...marks.current, ...m.marks, 'result-received': stampClock() };
             setState({ status: 'done', result: m });
@@ -98,37 +106,28 @@ export function ReconstructionPreview(props: PreviewProps) {
           } else setState({ status: 'failed', failure: m });
           w.terminate();
           if (worker.current === w) worker.current = null;
-        }
-      };
-      w.onerror = (e) => {
-        setState({
-          status: 'failed',
-          failure: {
-            type: 'error',
-            kind: 'runtime',
-            message: `The preview worker failed: ${e.message || 'unknown error'}`,
-          },
-        });
-        w.terminate();
-      };
-      const req: RunRequest = {
-        type: 'run',
-        ortBase,
-        backend: pref,
-        candidate: {
-          modelId: candidate.modelId,
-          format: candidate.format,
-          url: candidate.url,
-          sha256: candidate.sha256,
         },
-        production: production
-          ? { modelId: production.modelId, format: production.format, url: production.url, sha256: production.sha256 }
-          : null,
-        samples,
-      };
-      w.postMessage(req, samples.kind === 'file' ? [samples.bytes] : []);
+        onFailure: (message) => {
+          setState({
+            status: 'failed',
+            failure: { type: 'error', kind: 'runtime', message: `The preview worker failed: ${message}` },
+          });
+          w.terminate();
+        },
+      });
     },
-    [candidate, production, ortBase, onValidationResult],
+    [onValidationResult],
+  );
+
+  const start = useCallback(
+    (samples: SampleSource, pref: BackendPreference) => {
+      worker.current?.terminate();
+      worker.current = null;
+      setState({ status: 'running', stage: 'downloading' });
+      const transfer = samples.kind === 'file' ? [samples.bytes] : [];
+      follow(launchPreviewWorker(requestOf(samples, pref), transfer), samples.kind === 'validation-set');
+    },
+    [follow, requestOf],
   );
 
   const runValidation = useCallback(
@@ -141,12 +140,30 @@ export function ReconstructionPreview(props: PreviewProps) {
   const totalBytes = candidate.sizeBytes + (production?.sizeBytes ?? 0) + (validationSet?.sizeBytes ?? 0);
   const autoRun = !!validationSet && totalBytes <= (props.autoRunMaxBytes ?? 32 * 1024 * 1024);
   if (autoRun) preloadRun(ortBase, [validationSet.url, candidate.url, production?.url]);
+  // The run on load starts in the first render in the browser (the hydrating one), not in the
+  // effect after the whole page has hydrated, committed and painted; the effect takes it over.
+  // Read the preference from storage: during hydration the state still holds the server's 'auto'.
+  const validationRequest = useCallback(
+    () =>
+      validationSet &&
+      requestOf(
+        { kind: 'validation-set', url: validationSet.url, sha256: validationSet.sha256 },
+        readBackendPreference(),
+      ),
+    [validationSet, requestOf],
+  );
+  const [early] = useState(() => {
+    const req = autoRun && typeof window !== 'undefined' ? validationRequest() : null;
+    return req ? launchPreviewWorker(req) : null;
+  });
   useEffect(() => {
     if (started.current || !autoRun) return;
     started.current = true;
-    // Read from storage here, not from state: during hydration the state still holds the server's 'auto'.
-    runValidation(readBackendPreference());
-  }, [runValidation, autoRun]);
+    // Without an early launch only when the page's props turned autoRun on after the first render.
+    const req = early ? null : validationRequest();
+    const launch = early ?? (req && launchPreviewWorker(req));
+    if (launch) follow(launch, true);
+  }, [early, follow, autoRun, validationRequest]);
   useEffect(() => () => worker.current?.terminate(), []);
   const done = state.status === 'done' ? state.result : null;
   useEffect(() => {
