@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { appendAuditEvent } from './audit-chain';
 import { jsonClone } from '../json-clone';
+import { CAPPED_TAKE, cappedTotal, splitPage } from './listings-count';
 
 /** A Prisma client or an interactive-transaction client: audit rows join the caller's transaction. */
 export type Tx = Prisma.TransactionClient | Db;
@@ -61,11 +62,14 @@ export async function listAuditEvents(db: Db, actor: Actor, filter: AuditFilter 
   const pageSize = Math.min(Math.max(filter.pageSize ?? 50, 1), 200);
   const page = Math.max(filter.page ?? 1, 1);
   const where = auditWhere(filter);
-  const [total, events] = await Promise.all([
-    db.auditEvent.count({ where }),
-    db.auditEvent.findMany({ where, orderBy: { id: 'desc' }, skip: (page - 1) * pageSize, take: pageSize }),
+  const orderBy = { id: 'desc' } as const;
+  const [counted, found] = await Promise.all([
+    db.auditEvent.count({ where, orderBy, take: CAPPED_TAKE }),
+    db.auditEvent.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize + 1 }),
   ]);
-  return { total, page, pageSize, events };
+  const { rows: events, hasMore } = splitPage(found, pageSize);
+  // The total is counted up to LIST_COUNT_CAP (totalExact false beyond): hasMore says if a next page exists.
+  return { ...cappedTotal(counted), hasMore, page, pageSize, events };
 }
 
 /** Everyone who can appear as an event's actor, for the audit page's filter (id and name only). */

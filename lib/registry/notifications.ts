@@ -3,6 +3,7 @@ import { can, type Actor } from '../auth/permissions';
 import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { awaitingReviewIds } from './listings';
+import { CAPPED_TAKE, cappedTotal, splitPage } from './listings-count';
 import { REVIEW_KINDS, TODO_KINDS } from './notifications-handled';
 import { serializable } from './transactions';
 
@@ -95,18 +96,24 @@ export async function listNotifications(
   const page = Math.max(Math.floor(opts.page ?? 1), 1);
   const view: InboxView = opts.view ?? (opts.unreadOnly ? 'unread' : 'all');
   const userId = ownerOf(actor);
-  if (!userId) return { total: 0, unread: 0, todo: 0, view, page, pageSize, notifications: [] };
+  if (!userId) {
+    const none = { total: 0, totalExact: true, unread: 0, unreadExact: true, todo: 0, todoExact: true };
+    return { ...none, hasMore: false, view, page, pageSize, notifications: [] };
+  }
   await syncReviewItems(db, actor);
   const where = viewWhere(userId, view);
-  const [total, unread, todo, notifications] = await Promise.all([
-    db.notification.count({ where }),
-    db.notification.count({ where: viewWhere(userId, 'unread') }),
-    db.notification.count({ where: viewWhere(userId, 'todo') }),
+  const orderBy: Prisma.NotificationOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+  // Each count in the list's own order, stopped at the cap: it reads the view's index, never all of a user's rows.
+  const capped = (w: Prisma.NotificationWhereInput) => db.notification.count({ where: w, orderBy, take: CAPPED_TAKE });
+  const [total, unread, todo, found] = await Promise.all([
+    capped(where),
+    capped(viewWhere(userId, 'unread')),
+    capped(viewWhere(userId, 'todo')),
     db.notification.findMany({
       where,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy,
       skip: (page - 1) * pageSize,
-      take: pageSize,
+      take: pageSize + 1,
       include: {
         request: {
           select: {
@@ -121,7 +128,22 @@ export async function listNotifications(
       },
     }),
   ]);
-  return { total, unread, todo, view, page, pageSize, notifications };
+  const { rows: notifications, hasMore } = splitPage(found, pageSize);
+  // Totals are counted up to LIST_COUNT_CAP, each with its totalExact; hasMore says if a next page exists.
+  const u = cappedTotal(unread);
+  const d = cappedTotal(todo);
+  return {
+    ...cappedTotal(total),
+    unread: u.total,
+    unreadExact: u.totalExact,
+    todo: d.total,
+    todoExact: d.totalExact,
+    hasMore,
+    view,
+    page,
+    pageSize,
+    notifications,
+  };
 }
 
 /** The nav badge: unread items, after the derived review items are brought up to date. */

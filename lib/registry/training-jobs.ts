@@ -8,6 +8,7 @@ import { invalidField, notFound } from '../errors';
 import { ageRangeFromConfig, resolveJobAgeRange, type AgeRange } from './age-range';
 import { catalogueArtifact } from './artifacts';
 import { recordAudit } from './audit';
+import { CAPPED_TAKE, cappedTotal, splitPage } from './listings-count';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase SHA-256 hex digest');
 const json = z.record(z.string(), z.unknown());
@@ -144,17 +145,31 @@ export async function listTrainingJobs(db: Db, actor: Actor, opts: ListTrainingJ
     ...(status ? { status } : {}),
     ...(opts.q ? { jobName: { contains: opts.q, mode: 'insensitive' } } : {}),
   };
-  const [total, jobs] = await Promise.all([
-    db.trainingJob.count({ where }),
+  const orderBy: Prisma.TrainingJobOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+  const [counted, found] = await Promise.all([
+    db.trainingJob.count({ where, orderBy, take: CAPPED_TAKE }),
     db.trainingJob.findMany({
       where,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      orderBy,
       skip: (page - 1) * pageSize,
-      take: pageSize,
-      include: { report: true, _count: { select: { exports: true } } },
+      take: pageSize + 1,
+      include: { report: true },
     }),
   ]);
-  return { total, page, pageSize, jobs };
+  const { rows, hasMore } = splitPage(found, pageSize);
+  // The page's jobs' exports counted for those jobs only: an `_count` include aggregates all of
+  // ModelExport (GROUP BY over the whole table) on every page.
+  const counts = rows.length
+    ? await db.modelExport.groupBy({
+        by: ['trainingJobId'],
+        where: { trainingJobId: { in: rows.map((j) => j.id) } },
+        _count: { _all: true },
+      })
+    : [];
+  const exportsOf = new Map(counts.map((c) => [c.trainingJobId, c._count._all]));
+  const jobs = rows.map((j) => ({ ...j, _count: { exports: exportsOf.get(j.id) ?? 0 } }));
+  // The total is counted up to LIST_COUNT_CAP (totalExact false beyond): hasMore says if a next page exists.
+  return { ...cappedTotal(counted), hasMore, page, pageSize, jobs };
 }
 
 export async function getTrainingJob(db: Db, actor: Actor, id: number) {

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
+import { CursorPaging } from '@/components/cursor-paging';
 import { EmptyState, PageHeader, Pagination } from '@/components/ui';
 import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
@@ -18,7 +19,7 @@ export default async function AuditPage({
   const actor = await requirePagePermission('audit.read', '/audit');
   const sp = await searchParams;
   const db = await getDb();
-  const [{ events, total, page, pageSize }, users] = await Promise.all([
+  const [{ events, total, totalExact, hasMore, page, pageSize }, users] = await Promise.all([
     listAuditEvents(db, actor, {
       page: Number(sp.page) || 1,
       action: sp.action || undefined,
@@ -28,6 +29,7 @@ export default async function AuditPage({
     }),
     listAuditActors(db, actor),
   ]);
+  const pageHref = (p: number) => `/audit?${new URLSearchParams({ ...sp, page: String(p) })}`;
   return (
     <>
       <PageHeader
@@ -136,12 +138,18 @@ export default async function AuditPage({
           </tbody>
         </CardTable>
       )}
-      <Pagination
-        page={page}
-        pageSize={pageSize}
-        total={total}
-        href={(p) => `/audit?${new URLSearchParams({ ...sp, page: String(p) })}`}
-      />
+      {totalExact ? (
+        <Pagination page={page} pageSize={pageSize} total={total} href={pageHref} />
+      ) : (
+        // Past the count's cap the number of pages is unknown: Previous / Next and "1,000+ in all".
+        <CursorPaging
+          prevHref={page > 1 ? pageHref(page - 1) : null}
+          nextHref={hasMore ? pageHref(page + 1) : null}
+          total={total}
+          totalExact={false}
+          noun={['event', 'events']}
+        />
+      )}
     </>
   );
 }

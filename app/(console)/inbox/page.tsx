@@ -1,11 +1,13 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { InboxMarkAllReadButton, InboxMarkReadButton } from './_components/inbox-actions';
+import { CursorPaging } from '@/components/cursor-paging';
 import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate } from '@/lib/format-display';
 import { EVENT_LABELS } from '@/lib/registry/events';
+import { fmtCappedTotal } from '@/lib/registry/listings-count';
 import { listNotifications, notificationHref, type InboxView } from '@/lib/registry/notifications';
 
 export const metadata: Metadata = { title: 'Inbox' };
@@ -30,10 +32,8 @@ export default async function InboxPage({
   const sp = await searchParams;
   // Unknown values fall back to everything: URLs get hand-edited.
   const view: InboxView = sp.show === 'todo' ? 'todo' : sp.unread === '1' || sp.show === 'unread' ? 'unread' : 'all';
-  const { notifications, total, unread, todo, page, pageSize } = await listNotifications(await getDb(), actor, {
-    view,
-    page: Number(sp.page) || 1,
-  });
+  const { notifications, total, totalExact, hasMore, unread, unreadExact, todo, todoExact, page, pageSize } =
+    await listNotifications(await getDb(), actor, { view, page: Number(sp.page) || 1 });
   const href = (p: { page?: number; view?: InboxView }) => {
     const q = new URLSearchParams();
     if (p.view === 'unread') q.set('unread', '1');
@@ -51,8 +51,17 @@ export default async function InboxPage({
       />
       <nav aria-label="Filter" className="mb-4 flex gap-2 text-sm">
         {[
-          { label: `To do (${todo})`, on: view === 'todo', to: href({ view: 'todo' }) },
-          { label: `Unread (${unread})`, on: view === 'unread', to: href({ view: 'unread' }) },
+          // Counted up to a cap: "To do (1,000+)" past it.
+          {
+            label: `To do (${fmtCappedTotal({ total: todo, totalExact: todoExact })})`,
+            on: view === 'todo',
+            to: href({ view: 'todo' }),
+          },
+          {
+            label: `Unread (${fmtCappedTotal({ total: unread, totalExact: unreadExact })})`,
+            on: view === 'unread',
+            to: href({ view: 'unread' }),
+          },
           { label: 'All', on: view === 'all', to: href({}) },
         ].map((t) => (
           <Link
@@ -131,7 +140,18 @@ export default async function InboxPage({
           })}
         </ul>
       )}
-      <Pagination page={page} pageSize={pageSize} total={total} href={(p) => href({ page: p, view })} />
+      {totalExact ? (
+        <Pagination page={page} pageSize={pageSize} total={total} href={(p) => href({ page: p, view })} />
+      ) : (
+        // Past the count's cap the number of pages is unknown: Previous / Next and "1,000+ in all".
+        <CursorPaging
+          prevHref={page > 1 ? href({ page: page - 1, view }) : null}
+          nextHref={hasMore ? href({ page: page + 1, view }) : null}
+          total={total}
+          totalExact={false}
+          noun={['item', 'items']}
+        />
+      )}
     </>
   );
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { CursorPaging } from '@/components/cursor-paging';
 import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
@@ -27,7 +28,7 @@ export default async function TrainingJobsPage({
 }) {
   const actor = await requirePageActor('/training-jobs');
   const sp = await searchParams;
-  const { jobs, total, page, pageSize } = await listTrainingJobs(await getDb(), actor, {
+  const { jobs, total, totalExact, hasMore, page, pageSize } = await listTrainingJobs(await getDb(), actor, {
     page: Number(sp.page) || 1,
     status: sp.status,
     q: sp.q,
@@ -129,7 +130,18 @@ export default async function TrainingJobsPage({
           </tbody>
         </CardTable>
       )}
-      <Pagination page={page} pageSize={pageSize} total={total} href={qs} />
+      {totalExact ? (
+        <Pagination page={page} pageSize={pageSize} total={total} href={qs} />
+      ) : (
+        // Past the count's cap the number of pages is unknown: Previous / Next and "1,000+ in all".
+        <CursorPaging
+          prevHref={page > 1 ? qs(page - 1) : null}
+          nextHref={hasMore ? qs(page + 1) : null}
+          total={total}
+          totalExact={false}
+          noun={['job', 'jobs']}
+        />
+      )}
     </>
   );
 }

@@ -1,4 +1,5 @@
-// GET /api/v1/audit - audit events, newest first (?actor_id, ?action, ?subject_type, ?subject_id, ?page); or the
+// GET /api/v1/audit - audit events, newest first (?actor_id, ?action, ?subject_type, ?subject_id, ?page; the total
+// is counted up to 1000, total_exact says whether it stopped); or the
 // whole matching log, oldest first, streamed as JSON lines (?format=jsonl or Accept: application/x-ndjson)
 // or CSV (?format=csv or Accept: text/csv), hashes included so a reader can re-check the chain.
 import { auditListQuery } from '@/lib/api/contract/system';
@@ -32,5 +33,11 @@ export const GET = withActor('audit.read', async (req, { actor, db }) => {
     });
   }
   const r = await listAuditEvents(db, actor, { ...filter, page: q.page });
-  return Response.json({ total: r.total, page: r.page, page_size: r.pageSize, events: r.events.map(auditEventToJson) });
+  return Response.json({
+    total: r.total,
+    total_exact: r.totalExact,
+    page: r.page,
+    page_size: r.pageSize,
+    events: r.events.map(auditEventToJson),
+  });
 });

@@ -1,4 +1,5 @@
-// GET  /api/v1/training/jobs - training jobs with their reports, newest first (?page, ?page_size, ?status).
+// GET  /api/v1/training/jobs - training jobs with their reports, newest first (?page, ?page_size, ?status); the
+//      total is counted up to 1000 (total_exact says whether it stopped).
 // POST /api/v1/training/jobs - register a training job: multipart `metadata` (JSON) + `checkpoint` file
 //      (+ optional `validation_set` safetensors), or the metadata alone as application/json.
 import { ApiError } from '@/lib/api/errors';
@@ -18,12 +19,18 @@ import { getStore } from '@/lib/storage';
 
 export const GET = withActor('jobs.read', async (req, { actor, db }) => {
   const q = parseQuery(trainingJobListQuery, queryParams(req));
-  const { jobs, total, page, pageSize } = await listTrainingJobs(db, actor, {
+  const { jobs, total, totalExact, page, pageSize } = await listTrainingJobs(db, actor, {
     page: q.page,
     pageSize: q.page_size,
     status: q.status,
   });
-  return Response.json({ total, page, page_size: pageSize, jobs: jobs.map(trainingJobToJson) });
+  return Response.json({
+    total,
+    total_exact: totalExact,
+    page,
+    page_size: pageSize,
+    jobs: jobs.map(trainingJobToJson),
+  });
 });
 
 export const POST = withActor('jobs.write', async (req, { actor, db }) => {
