@@ -6,6 +6,7 @@
  * start-up sweep (grace 0); then exactly the old or the new model is active (never none once one
  * was, never two), every artifact a row references re-hashes to its name, and no orphan or temp
  * file survives the sweep. DRAWBRIDGE_CRASH_ROUNDS=N repeats the deploy round N times (default 1).
+ * The child runs from a bundle of its sources built once per run (crash-child-bundle.ts), not tsx.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db';
 import { FsArtifactStore } from '../storage/fs-store';
 import { SYSTEM_ACTOR } from './audit';
+import { bundleChild } from './crash-child-bundle';
 import type { ChildArgs, VerifyReport } from './crash-consistency.child';
 import { exportModelFromTrainingJob } from './exports';
 import { seedDemo } from './seed-demo';
@@ -38,7 +40,7 @@ function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
     const child = spawn(
       process.execPath,
       // Liftoff only: a child lives seconds, and optimising PGlite's wasm cost more CPU than it saved.
-      ['--liftoff-only', '--conditions=react-server', '--import', 'tsx', CHILD, JSON.stringify(args)],
+      ['--liftoff-only', '--conditions=react-server', childBundle.file, JSON.stringify(args)],
       { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } },
     );
     let out = '';
@@ -73,11 +75,13 @@ function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
 }
 
 let root: string;
+let childBundle: Awaited<ReturnType<typeof bundleChild>>;
 let models: [string, string];
 let jobId: number;
 const ages: [number, number] = [2, 3];
 
 beforeAll(async () => {
+  childBundle = await bundleChild(CHILD);
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-crash-'));
   const opened = await openDatabase(
     { kind: 'pglite', dir: path.join(root, 'pglite') },
@@ -102,7 +106,10 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  childBundle?.remove();
+  fs.rmSync(root, { recursive: true, force: true });
+});
 
 /** What every reopen must find, whatever was killed before it. */
 function expectConsistent(v: VerifyReport, label: string) {
