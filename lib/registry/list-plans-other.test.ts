@@ -5,6 +5,7 @@ import { PrismaClient } from '../db/generated/client';
 import { analyzeDatabase } from '../db/migrate';
 import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
 import { listAuditEvents, SYSTEM_ACTOR, type AuditFilter } from './audit';
+import { listRequestPage, type RequestListFilter } from './listings';
 import { LIST_COUNT_CAP } from './listings-count';
 import { listNotifications, type InboxView } from './notifications';
 import { listTrainingJobs, type ListTrainingJobsOptions } from './training-jobs';
@@ -24,6 +25,8 @@ const EXPORTS = 2 * JOBS;
 /** The inbox's reader holds most notifications; others hold the rest. */
 const MINE = 40_000;
 const NOTIFICATIONS = 50_000;
+/** Deployment requests, mostly settled (deployed, rejected, withdrawn); one comment each. */
+const REQUESTS = 20_000;
 
 const READER: Actor = {
   id: 'reader',
@@ -57,6 +60,16 @@ const FILL = [
      "fileSizeBytes", "checksum", "architecture")
    SELECT 'e' || i, 'm' || i, i % ${JOBS} + 1, '1', 'h', 1000, 832, 832, 2, 3, '1', 'onnx', 1, repeat('a', 64), '{}'
    FROM generate_series(1, ${EXPORTS}) i`,
+  `INSERT INTO "DeploymentRequest" ("id", "modelExportId", "requesterId", "state", "environment", "ageGroupMin",
+     "ageGroupMax", "artifactSha256", "createdAt", "updatedAt")
+   SELECT 'r' || i, 'e' || (i % ${EXPORTS} + 1), 'u' || (i % 20 + 1),
+     (ARRAY['deployed','deployed','deployed','rejected','withdrawn','deployed','failed','deployed','draft','open',
+       'approved','deployed']::"RequestState"[])[i % 12 + 1],
+     CASE WHEN i % 3 = 0 THEN 'staging' ELSE 'production' END, 2, 3, repeat('a', 64),
+     timestamp '2026-01-01' + i * interval '1 minute', timestamp '2026-01-01' + i * interval '1 minute'
+   FROM generate_series(1, ${REQUESTS}) i`,
+  `INSERT INTO "Comment" ("id", "authorId", "requestId", "body", "mentions")
+   SELECT 'c' || i, 'u1', 'r' || i, 'looks fine', '{}' FROM generate_series(1, ${REQUESTS}) i`,
   // A third unread; review and deploy items (to do) handled but for every 10th.
   `INSERT INTO "Notification" ("id", "userId", "kind", "message", "createdAt", "readAt", "handledAt")
    SELECT 'n' || i, CASE WHEN i <= ${MINE} THEN 'reader' ELSE 'u' || (i % 20 + 1) END,
@@ -67,7 +80,7 @@ const FILL = [
    FROM generate_series(1, ${NOTIFICATIONS}) i`,
   'COMMIT',
 ];
-const TABLES = ['AuditEvent', 'TrainingJob', 'ModelExport', 'Notification'];
+const TABLES = ['AuditEvent', 'TrainingJob', 'ModelExport', 'Notification', 'DeploymentRequest', 'Comment'];
 
 /**
  * Statements that read more than a fifth of the table, knowingly (`count`: only the capped count):
@@ -213,6 +226,29 @@ describe.each(testTargets())('other list plans at realistic sizes on %s', (targe
     expect(bad).toEqual([]);
   });
 
+  it('deployment requests: every filter, pages 1 and 5, as an admin and as a reviewer', async () => {
+    const reviewer: Actor = { id: 'u3', email: 'u3@x', name: 'User 3', role: 'reviewer', via: 'session' };
+    const filters: [Actor, RequestListFilter][] = [
+      [SYSTEM_ACTOR, {}],
+      [SYSTEM_ACTOR, { state: 'deployed' }],
+      [SYSTEM_ACTOR, { state: 'open' }],
+      [SYSTEM_ACTOR, { environment: 'staging' }],
+      [reviewer, {}],
+      [reviewer, { view: 'mine' }],
+    ];
+    const bad: string[] = [];
+    for (const [who, f] of filters)
+      for (const page of [1, 5])
+        bad.push(
+          ...(await wideReads(
+            { DeploymentRequest: REQUESTS, Comment: REQUESTS },
+            { list: 'requests', role: who.role, ...f },
+            () => listRequestPage(db, who, f, { page, pageSize: 25 }),
+          )),
+        );
+    expect(bad).toEqual([]);
+  });
+
   it('counts each total up to the cap and says so; a page past the cap still pages on', async () => {
     const audit = await listAuditEvents(db, SYSTEM_ACTOR, { pageSize: 50 });
     expect(audit).toMatchObject({ total: LIST_COUNT_CAP, totalExact: false, hasMore: true });
@@ -228,6 +264,18 @@ describe.each(testTargets())('other list plans at realistic sizes on %s', (targe
     const last = await listTrainingJobs(db, SYSTEM_ACTOR, { page: JOBS / 100, pageSize: 100 });
     expect(last).toMatchObject({ totalExact: false, hasMore: false });
     expect(last.jobs).toHaveLength(100);
+
+    const requests = await listRequestPage(db, SYSTEM_ACTOR, {}, { page: 3, pageSize: 25 });
+    expect(requests).toMatchObject({ total: LIST_COUNT_CAP, totalExact: false, hasMore: true });
+    // Open first: 1 666 of 20 000 are open (i % 12 = 9, the newest r19989), so page 3 is still open ones, newest first.
+    expect(requests.items.map((i) => i.id)).toEqual(
+      Array.from({ length: 25 }, (_, k) => `r${REQUESTS - 11 - 12 * (50 + k)}`),
+    );
+    expect(requests.items[0].comments).toBe(1);
+    // Exactly the cap is still exact: u3 opened every 20th request, 1 000.
+    const reviewer: Actor = { id: 'u3', email: 'u3@x', name: 'User 3', role: 'reviewer', via: 'session' };
+    const mine = await listRequestPage(db, reviewer, { view: 'mine' }, { pageSize: 25 });
+    expect(mine).toMatchObject({ total: LIST_COUNT_CAP, totalExact: true, hasMore: true });
 
     const inbox = await listNotifications(db, READER, { view: 'todo' });
     // Mine: 40 000, every 10th still to do, all of them kinds that are: 4 000 > the cap.

@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import type { Prisma } from '../db/generated/client';
 import { getReviewPolicy, requestInclude, requestWhereVisibleTo, reviewFacts } from './requests';
 import { approvalLapse, evaluatePolicy, type FailedRunFacts, type PolicyRules } from './review-policy';
+import { CAPPED_TAKE, cappedTotal, splitPage } from './listings-count';
 import { REQUEST_STATES, type RequestState } from './review-state';
 
 export type RequestListFilter = {
@@ -110,32 +111,52 @@ export async function awaitingReviewIds(db: Db, actor: Actor): Promise<string[]>
   return awaitingIds(db, actor, columnWhere(actor, { view: 'awaiting' }));
 }
 
-/** One page of rows in STATE_ORDER, newest first within a state: each state's slice is its own SQL window. */
+/** Newest first within a state; id breaks ties, so offsets name one position. */
+const ROW_ORDER: Prisma.DeploymentRequestOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+
+/**
+ * One page of rows in STATE_ORDER, newest first within a state: each state's slice is its own
+ * index range. Nothing is counted in full: a state wholly before the page is counted only up to
+ * the offset still to skip, and the total up to LIST_COUNT_CAP (issue 14).
+ */
 async function pageRows(db: Db, where: Prisma.DeploymentRequestWhereInput, page: number, pageSize: number) {
-  const counts = await db.deploymentRequest.groupBy({ by: ['state'], where, _count: { _all: true } });
-  const countOf = new Map(counts.map((c) => [c.state as RequestState, c._count._all]));
-  const total = counts.reduce((n, c) => n + c._count._all, 0);
   let skip = (page - 1) * pageSize;
   const rows = [];
   for (const state of STATE_ORDER) {
-    const n = countOf.get(state) ?? 0;
-    if (rows.length >= pageSize) break;
-    if (skip >= n) {
-      skip -= n;
-      continue;
+    // pageSize + 1: the extra row says whether a next page exists.
+    if (rows.length > pageSize) break;
+    const inState = { AND: [where, { state }] };
+    if (skip > 0) {
+      const before = await db.deploymentRequest.count({ where: inState, orderBy: ROW_ORDER, take: skip });
+      if (before < skip) {
+        skip -= before;
+        continue;
+      }
     }
     rows.push(
       ...(await db.deploymentRequest.findMany({
-        where: { AND: [where, { state }] },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        where: inState,
+        orderBy: ROW_ORDER,
         skip,
-        take: pageSize - rows.length,
-        include: { ...requestInclude, _count: { select: { comments: true } } },
+        take: pageSize + 1 - rows.length,
+        include: requestInclude,
       })),
     );
     skip = 0;
   }
-  return { total, rows };
+  const paged = splitPage(rows, pageSize);
+  // The page's comments counted for its own requests: a `_count` include aggregates the whole Comment table.
+  const ids = paged.rows.map((r) => r.id);
+  const comments = ids.length
+    ? await db.comment.groupBy({ by: ['requestId'], where: { requestId: { in: ids } }, _count: { _all: true } })
+    : [];
+  const commentsOf = new Map(comments.map((c) => [c.requestId, c._count._all]));
+  const counted = await db.deploymentRequest.count({ where, orderBy: ROW_ORDER, take: CAPPED_TAKE });
+  return {
+    ...cappedTotal(counted),
+    hasMore: paged.hasMore,
+    rows: paged.rows.map((r) => ({ ...r, _count: { comments: commentsOf.get(r.id) ?? 0 } })),
+  };
 }
 
 /**
@@ -151,7 +172,7 @@ export async function listRequestPage(
   requirePermission(actor, 'reviews.read');
   const page = Math.max(1, Math.trunc(paging.page ?? 1));
   const pageSize = Math.max(1, Math.trunc(paging.pageSize ?? CONSOLE_PAGE_SIZE));
-  const { total, rows } = await pageRows(db, await listWhere(db, actor, filter), page, pageSize);
+  const { total, totalExact, hasMore, rows } = await pageRows(db, await listWhere(db, actor, filter), page, pageSize);
   const latest = await latestRuns(db, [...new Set(rows.map((r) => r.modelExportId))]);
   const policies = new Map<string, PolicyRules>();
   for (const env of new Set(rows.map((r) => r.environment))) policies.set(env, await getReviewPolicy(db, env));
@@ -194,7 +215,8 @@ export async function listRequestPage(
       failureReason: r.failureReason,
     };
   });
-  return { total, page, pageSize, items };
+  // The total is counted up to LIST_COUNT_CAP (totalExact false beyond): hasMore says if a next page exists.
+  return { total, totalExact, hasMore, page, pageSize, items };
 }
 export type RequestListItem = Awaited<ReturnType<typeof listRequestPage>>['items'][number];
 

@@ -27,3 +27,11 @@ CREATE INDEX "Notification_userId_handledAt_createdAt_id_idx" ON "Notification"(
 DROP INDEX "WebhookDelivery_webhookId_createdAt_idx";
 CREATE INDEX "WebhookDelivery_webhookId_createdAt_id_idx" ON "WebhookDelivery"("webhookId", "createdAt", "id");
 CREATE INDEX "WebhookDelivery_webhookId_status_createdAt_id_idx" ON "WebhookDelivery"("webhookId", "status", "createdAt", "id");
+
+-- Deployment requests: each state's slice newest first (the list reads them in the order people
+-- act on them), the capped total newest first, and one requester's own.
+DROP INDEX "DeploymentRequest_state_createdAt_idx";
+DROP INDEX "DeploymentRequest_requesterId_idx";
+CREATE INDEX "DeploymentRequest_state_createdAt_id_idx" ON "DeploymentRequest"("state", "createdAt", "id");
+CREATE INDEX "DeploymentRequest_createdAt_id_idx" ON "DeploymentRequest"("createdAt", "id");
+CREATE INDEX "DeploymentRequest_requesterId_state_createdAt_id_idx" ON "DeploymentRequest"("requesterId", "state", "createdAt", "id");
