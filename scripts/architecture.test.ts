@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImportGraph, checkArchitecture } from './import-graph';
+import { buildImportGraph, checkArchitecture, type ImportGraph } from './import-graph';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const planted: string[] = [];
@@ -25,7 +25,8 @@ function plantTree(files: Record<string, string>): string {
   return dir;
 }
 
-const messagesOf = (root: string) => checkArchitecture(buildImportGraph(root)).map((v) => `${v.rule}: ${v.message}`);
+const messagesOf = (at: string | ImportGraph) =>
+  checkArchitecture(typeof at === 'string' ? buildImportGraph(at) : at).map((v) => `${v.rule}: ${v.message}`);
 
 describe('architecture', () => {
   it('the tree keeps every boundary: layers, client/server, server-only markers, no cycles', () => {
@@ -51,6 +52,29 @@ describe('architecture', () => {
         "components/ holds shared UI; pass a route's action in as a prop",
       'no-cycles: import cycle: lib/registry/a.ts → lib/registry/b.ts → lib/registry/a.ts',
     ]);
+  });
+
+  it('the real graph fails once a components/ → app/ import or a cycle is planted in a copy of it', () => {
+    const graph = buildImportGraph(ROOT);
+    const withEdge = (from: string, to: string) => {
+      // Both ends are real files, so the breach is judged exactly as one written in the tree would be.
+      expect(graph.files).toEqual(expect.arrayContaining([from, to]));
+      const before = new Set(messagesOf(graph)); // the first test holds this empty; here only the plant's own count
+      return messagesOf({ ...graph, edges: [...graph.edges, { from, to, typeOnly: false }] }).filter(
+        (m) => !before.has(m),
+      );
+    };
+    expect(withEdge('components/copy-button.tsx', 'app/(console)/models/actions.ts')).toEqual([
+      'components-not-app: components/copy-button.tsx imports app/(console)/models/actions.ts: ' +
+        "components/ holds shared UI; pass a route's action in as a prop",
+    ]);
+    // users.ts imports transactions.ts; the reverse edge closes a loop.
+    expect(withEdge('lib/registry/transactions.ts', 'lib/registry/users.ts')).toEqual([
+      'no-cycles: import cycle: lib/registry/transactions.ts → lib/registry/users.ts → lib/registry/transactions.ts',
+    ]);
+    expect(graph.edges.some((e) => e.from === 'lib/registry/transactions.ts' && e.to === 'lib/registry/users.ts')).toBe(
+      false,
+    );
   });
 
   it('finds each other breach, and lets through what the compiler erases or Next.js keeps on the server', () => {
