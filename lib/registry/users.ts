@@ -78,6 +78,23 @@ async function findUser(tx: Tx | Db, userId: string): Promise<UserSummary> {
 }
 
 /** Refuses a change that would leave `user` without admin rights, when they are the last active admin. */
+/** Every user audit names the account by id and email; `change` holds what moved. */
+function auditUser(
+  tx: Tx,
+  actor: Actor,
+  user: { id: string; email: string },
+  action: `user.${string}`,
+  change: { before?: Record<string, unknown>; after: Record<string, unknown> },
+): Promise<void> {
+  return recordAudit(tx, actor, {
+    action,
+    subjectType: 'user',
+    subjectId: user.id,
+    ...(change.before && { before: { email: user.email, ...change.before } }),
+    after: { email: user.email, ...change.after },
+  });
+}
+
 async function guardLastAdmin(tx: Tx, user: UserSummary, what: string) {
   if (user.role !== 'admin' || user.disabledAt) return;
   const others = await tx.user.count({ where: { role: 'admin', disabledAt: null, id: { not: user.id } } });
@@ -130,12 +147,7 @@ export async function createUser(
         data: { email: input.email, name: input.name, role: input.role, passwordHash },
         select: publicFields,
       });
-      await recordAudit(tx, actor, {
-        action: 'user.create',
-        subjectType: 'user',
-        subjectId: created.id,
-        after: { email: created.email, name: created.name, role: created.role },
-      });
+      await auditUser(tx, actor, created, 'user.create', { after: { name: created.name, role: created.role } });
       return created;
     });
     return { user, generatedPassword };
@@ -162,13 +174,7 @@ export async function setUserRole(
       await guardLastAdmin(tx, user, `making them ${next}`);
     }
     const updated = await tx.user.update({ where: { id: user.id }, data: { role: next }, select: publicFields });
-    await recordAudit(tx, actor, {
-      action: 'user.role',
-      subjectType: 'user',
-      subjectId: user.id,
-      before: { email: user.email, role: user.role },
-      after: { email: user.email, role: next },
-    });
+    await auditUser(tx, actor, user, 'user.role', { before: { role: user.role }, after: { role: next } });
     return { user: updated, changed: true };
   });
 }
@@ -193,12 +199,9 @@ export async function setUserDisabled(
         data: { disabledAt: null },
         select: publicFields,
       });
-      await recordAudit(tx, actor, {
-        action: 'user.enable',
-        subjectType: 'user',
-        subjectId: user.id,
-        before: { email: user.email, disabledAt: user.disabledAt },
-        after: { email: user.email, disabledAt: null },
+      await auditUser(tx, actor, user, 'user.enable', {
+        before: { disabledAt: user.disabledAt },
+        after: { disabledAt: null },
       });
       return { user: updated, changed: true, sessionsEnded: 0, tokensRevoked: 0 };
     }
@@ -211,12 +214,9 @@ export async function setUserDisabled(
       where: { userId: user.id, revokedAt: null },
       data: { revokedAt: now },
     });
-    await recordAudit(tx, actor, {
-      action: 'user.disable',
-      subjectType: 'user',
-      subjectId: user.id,
-      before: { email: user.email, disabledAt: null },
-      after: { email: user.email, disabledAt: now, sessionsEnded: sessions.count, tokensRevoked: tokens.count },
+    await auditUser(tx, actor, user, 'user.disable', {
+      before: { disabledAt: null },
+      after: { disabledAt: now, sessionsEnded: sessions.count, tokensRevoked: tokens.count },
     });
     return { user: updated, changed: true, sessionsEnded: sessions.count, tokensRevoked: tokens.count };
   });
@@ -235,12 +235,7 @@ export async function resetPassword(
     const user = await findUser(tx, userId);
     await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
     const sessions = await tx.session.deleteMany({ where: { userId: user.id } });
-    await recordAudit(tx, actor, {
-      action: 'user.password_reset',
-      subjectType: 'user',
-      subjectId: user.id,
-      after: { email: user.email, sessionsEnded: sessions.count },
-    });
+    await auditUser(tx, actor, user, 'user.password_reset', { after: { sessionsEnded: sessions.count } });
     return { user, password, sessionsEnded: sessions.count };
   });
 }
