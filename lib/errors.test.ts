@@ -269,6 +269,16 @@ describe('ERROR_CODES', () => {
       expect([...result.helpers.keys()].some((k) => k.endsWith(helper))).toBe(true);
   });
 
+  it('one status per code, but for the two codes whose second status is part of the contract', () => {
+    // invalid_request: 400 for a malformed request, 422 for a value the schema took and the domain did not;
+    // age_range_mismatch: 409 against the registry's state, 422 for inputs that name two ranges (lib/errors.ts ALSO).
+    const multi = Object.entries(ERROR_CODES)
+      .filter(([, e]) => e.also?.length)
+      .map(([code, e]) => `${code}: ${[e.kind, ...e.also!].map(statusOfKind).join('/')}`)
+      .sort();
+    expect(multi).toEqual(['age_range_mismatch: 409/422', 'invalid_request: 422/400']);
+  });
+
   it('every thrown code is in the table', () => {
     const missing = result.sites.filter((s) => !(s.code in ERROR_CODES)).map((s) => `${s.code} (${s.where})`);
     expect(missing).toEqual([]);
