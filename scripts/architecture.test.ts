@@ -90,6 +90,9 @@ describe('architecture', () => {
         "import { u } from './unmarked';\nimport { fail } from '../api/errors';\nexport const t = [u, fail];\n",
       'lib/api/errors.ts': 'export const fail = 1;\n',
       'lib/db/index.ts': "import 'server-only';\nexport const getDb = () => null;\n",
+      // lib/auth: server-side files are marked; what clients share is not.
+      'lib/auth/keys.ts': "import { getDb } from '../db/index';\nexport const k = getDb;\n",
+      'lib/auth/roles.ts': "import type { Db } from '../db/index';\nexport const r = 1;\nexport type R = Db;\n",
       // A client form reaching the database through a helper that is not itself marked.
       'components/form.tsx':
         "'use client';\nimport { helper } from './helper';\nimport type { Db } from '@/lib/db';\nexport const F = helper;\n",
@@ -109,6 +112,7 @@ describe('architecture', () => {
       'registry-not-api: lib/registry/deploy.ts imports lib/api/errors.ts: lib/registry never imports lib/api',
       'client-not-server: client module components/form.tsx reaches server code: components/form.tsx → components/helper.ts → lib/db/index.ts',
       "server-only-marked: lib/registry/unmarked.ts does not import 'server-only'",
+      "server-only-marked: lib/auth/keys.ts imports lib/db/index.ts: a lib/auth file that imports server code imports 'server-only' too",
     ]);
   });
 });

@@ -247,6 +247,16 @@ export function checkArchitecture(graph: ImportGraph): Violation[] {
     if (marked && !graph.serverOnly.has(file))
       out.push({ rule: 'server-only-marked', message: `${file} does not import 'server-only'` });
   }
+  // lib/auth is both: what clients share (permissions, form state) stays unmarked, and a file
+  // that runs on server code is server code, so it carries the marker itself.
+  const flagged = new Set<string>();
+  for (const e of graph.edges) {
+    const from = e.from;
+    if (e.typeOnly || !under('lib/auth')(from) || isTest(from) || from.endsWith('.child.ts')) continue;
+    if (graph.serverOnly.has(from) || !isServer(e.to) || flagged.has(from)) continue;
+    flagged.add(from);
+    edge('server-only-marked', e, "a lib/auth file that imports server code imports 'server-only' too");
+  }
   for (const cycle of findCycles(graph)) out.push({ rule: 'no-cycles', message: `import cycle: ${cycle.join(' → ')}` });
   return out;
 }
