@@ -44,6 +44,25 @@ export async function runCliInProcess(
   args: string[],
   opts: { dataDir: string; stdin?: string; databaseUrl?: string; cwd?: string },
 ): Promise<CliRun> {
+  // Two at once would share the swapped env, cwd and streams: a test must await each command.
+  if (inFlight) throw new Error(`runCliInProcess: "${inFlight}" is still running; await it first`);
+  inFlight = args.join(' ') || '(no arguments)';
+  try {
+    return await runMain(args, opts);
+  } finally {
+    inFlight = null;
+  }
+}
+
+let inFlight: string | null = null;
+// The artifact store the process opened for its configured data directory (lib/storage): a new
+// process would open the command's own, so each call starts without one and the caller's returns.
+const g = globalThis as unknown as { __drawbridgeStore?: unknown };
+
+async function runMain(
+  args: string[],
+  opts: { dataDir: string; stdin?: string; databaseUrl?: string; cwd?: string },
+): Promise<CliRun> {
   const { main } = await import('./main');
   const r = { code: 0 as number | null, stdout: '', stderr: '' };
   const repo = path.join(import.meta.dirname, '..');
@@ -60,6 +79,8 @@ export async function runCliInProcess(
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const stdin = Object.getOwnPropertyDescriptor(process, 'stdin')!;
   const savedCwd = process.cwd();
+  const savedStore = g.__drawbridgeStore;
+  g.__drawbridgeStore = undefined;
   Object.assign(process.env, env);
   for (const to of ['stdout', 'stderr'] as const)
     process[to].write = ((chunk: string | Uint8Array) => {
@@ -74,6 +95,7 @@ export async function runCliInProcess(
     if (opts.cwd) process.chdir(opts.cwd);
     r.code = await main(args);
   } finally {
+    g.__drawbridgeStore = savedStore;
     process.chdir(savedCwd);
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;

@@ -1,15 +1,17 @@
 /**
- * Backup → restore with the real `drawbridge` binary, on PGlite and PostgreSQL: a registry where
+ * Backup → restore with the `drawbridge` CLI, on PGlite and PostgreSQL: a registry where
  * every table has rows is backed up and restored into an empty target; the restore must hold the
  * same rows and the same bytes, hand out fresh ids, and keep the database's own invariants; a
- * damaged archive must be refused with what is wrong, leaving the target empty.
+ * damaged archive must be refused with what is wrong, leaving the target empty. The commands run the
+ * CLI's main() in this process; the second restore, which runs while the test reads the target, is
+ * the real binary (a process of its own, as an operator's would be).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/test-support';
+import { runCli, runCliInProcess } from '../../cli/test-support';
 import { testTargets, type TestTarget } from '../db/test-databases';
 import { recordAudit, SYSTEM_ACTOR } from '../registry/audit';
 import { DATABASE_NAME, MANIFEST_NAME } from './manifest';
@@ -29,7 +31,10 @@ import {
 } from './test-fixture';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const cli = (args: string[], p: Place) => runCli(args, { cwd: ROOT, dataDir: p.dataDir, databaseUrl: p.databaseUrl });
+const cli = (args: string[], p: Place) =>
+  runCliInProcess(args, { cwd: ROOT, dataDir: p.dataDir, databaseUrl: p.databaseUrl });
+const binary = (args: string[], p: Place) =>
+  runCli(args, { cwd: ROOT, dataDir: p.dataDir, databaseUrl: p.databaseUrl });
 
 /** Nothing at the place: no data directory (or no artifacts in it), no tables in its database. */
 async function expectEmpty(p: Place, root: string) {
@@ -96,7 +101,7 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
     expect(r.code).toBe(0);
 
     // A second restore onto it is refused: it is no longer empty (checked while we read it).
-    const again = cli(['restore', archive], dest);
+    const again = binary(['restore', archive], dest);
     const o = await openPlace(dest);
     try {
       expect(await tableRows(o.db)).toEqual(sourceRows);
@@ -190,19 +195,17 @@ describe.each(testTargets())('backup and restore on %s', (target: TestTarget) =>
         new RegExp(`holds ${users} User rows but its manifest says ${users + 1}.*\\(backup_corrupt\\)`),
       ],
     ];
-    // Side by side: each is its own process and target.
-    await Promise.all(
-      cases.map(async ([name, bytes, message]) => {
-        const file = path.join(root, `${name}.tar`);
-        fs.writeFileSync(file, bytes);
-        const dest = await place(`refused-${name}`);
-        const r = await cli(['restore', file], dest);
-        expect(r.code, name).toBe(1);
-        expect(r.stderr, name).toMatch(message);
-        expect(r.stderr).not.toMatch(/\n\s+at /);
-        return dest;
-      }),
-    ).then((dests) => Promise.all(dests.map((d) => expectEmpty(d, root))));
+    // One after another (in-process commands share this process); each has its own target.
+    for (const [name, bytes, message] of cases) {
+      const file = path.join(root, `${name}.tar`);
+      fs.writeFileSync(file, bytes);
+      const dest = await place(`refused-${name}`);
+      const r = await cli(['restore', file], dest);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toMatch(message);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      await expectEmpty(dest, root);
+    }
   });
 
   it('rolls back a consistently hashed dump that breaks an invariant (a self-review), leaving the target empty', async () => {
