@@ -1,6 +1,7 @@
-// The real `drawbridge audit verify` in local mode, on the embedded database and (when
+// `drawbridge audit verify` in local mode, on the embedded database and (when
 // DRAWBRIDGE_TEST_POSTGRES_URL is set) PostgreSQL: an intact chain exits 0; a row edited, then a row
-// deleted, by raw SQL exits 4 naming the first broken event.
+// deleted, by raw SQL exits 4 naming the first broken event. The edited chain's exit 4 is the real
+// binary's; the other two run the CLI's main() in this process.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type OpenedDatabase } from '../lib/db';
 import { openTestDatabase, testTargets } from '../lib/db/test-databases';
 import { recordAudit, SYSTEM_ACTOR } from '../lib/registry/audit';
-import { runCli } from './test-support';
+import { runCli, runCliInProcess } from './test-support';
 
 const MIGRATIONS = path.join(import.meta.dirname, '..', 'prisma', 'migrations');
 
@@ -29,7 +30,9 @@ describe.each(testTargets())('%s: drawbridge audit verify', (target) => {
       await o.close();
     }
   }
-  const verify = (...extra: string[]) => runCli(['audit', 'verify', ...extra], { cwd: dir, dataDir, databaseUrl });
+  const verify = (...extra: string[]) =>
+    runCliInProcess(['audit', 'verify', ...extra], { cwd: dir, dataDir, databaseUrl });
+  const binary = (...extra: string[]) => runCli(['audit', 'verify', ...extra], { cwd: dir, dataDir, databaseUrl });
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-cli-audit-'));
@@ -72,7 +75,7 @@ describe.each(testTargets())('%s: drawbridge audit verify', (target) => {
         `UPDATE "AuditEvent" SET "after" = '{"i": 5, "z": "last", "a": "edited"}' WHERE id = ${ids[5]}`,
       ),
     );
-    const edited = await verify('--json');
+    const edited = await binary('--json');
     expect(edited.code).toBe(4);
     expect(JSON.parse(edited.stdout)).toMatchObject({
       intact: false,
