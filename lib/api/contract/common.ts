@@ -34,6 +34,14 @@ export function pageOf<K extends string, T extends z.ZodType>(key: K, item: T) {
     .extend({ [key]: z.array(item) } as { [P in K]: z.ZodArray<T> });
 }
 
+/** A listing's total counted up to 1000 and said so: an exact count is a full scan at 100 000 rows. */
+export function cappedTotal(noun: string) {
+  return {
+    total: z.int().describe(`Matching ${noun}, counted up to 1000 (an exact count is a full scan at 100 000)`),
+    total_exact: z.boolean().describe('false: more than `total` match'),
+  };
+}
+
 export const errorBody = z.object({
   detail: z.string().describe('What went wrong, for a person'),
   code: z.string().describe('Stable machine-readable code'),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { EXPORT_ENVIRONMENTS, EXPORT_SORTS, ageRangeSchema, exportFromJobSchema } from '../../registry/exports';
 import { pageParam, positiveIntParam } from '../params';
-import { age, dateTime, exportFormat, jsonObject, pageOf, sha256, snakeKeys } from './common';
+import { age, cappedTotal, dateTime, exportFormat, jsonObject, pageOf, sha256, snakeKeys } from './common';
 import { artifactRequestHeaders, artifactResponses } from './artifacts';
 import type { PathTable } from './operation';
 
@@ -66,8 +66,7 @@ export const modelExportMetadataResponse = z
 export type ModelExportMetadataResponse = z.infer<typeof modelExportMetadataResponse>;
 
 export const modelExportListResponse = pageOf('exports', modelExportMetadataResponse).extend({
-  total: z.int().describe('Matching exports, counted up to 1000 (an exact count is a full scan at 100 000)'),
-  total_exact: z.boolean().describe('false: more than `total` match'),
+  ...cappedTotal('exports'),
   next_cursor: z.string().nullable().describe('Pass as ?cursor for the next page; null on the last'),
   prev_cursor: z.string().nullable().describe('Pass as ?cursor for the previous page; null on the first'),
 });

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { PERMISSIONS, ROLES, type Permission } from '../../auth/permissions';
 import { pageParam } from '../params';
-import { dateTime, jsonObject, pageOf, sha256 } from './common';
+import { cappedTotal, dateTime, jsonObject, pageOf, sha256 } from './common';
 import { binary } from './artifacts';
 import type { PathTable } from './operation';
 
@@ -47,7 +47,7 @@ export const auditEventResponse = z.object({
 });
 export type AuditEventResponse = z.infer<typeof auditEventResponse>;
 
-export const auditEventListResponse = pageOf('events', auditEventResponse);
+export const auditEventListResponse = pageOf('events', auditEventResponse).extend(cappedTotal('events'));
 
 export const auditChainReportResponse = z.object({
   intact: z.boolean(),

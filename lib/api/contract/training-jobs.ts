@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { registerTrainingJobSchema, trainingReportSchema } from '../../registry/training-jobs';
 import { pageParam, positiveIntParam } from '../params';
-import { dateTime, jsonObject, pageOf, sha256, snakeKeys } from './common';
+import { cappedTotal, dateTime, jsonObject, pageOf, sha256, snakeKeys } from './common';
 import type { PathTable } from './operation';
 
 export const trainingReportInput = snakeKeys(trainingReportSchema).extend({
@@ -75,7 +75,7 @@ export const trainingJobResponse = z.object({
 });
 export type TrainingJobResponse = z.infer<typeof trainingJobResponse>;
 
-export const trainingJobListResponse = pageOf('jobs', trainingJobResponse);
+export const trainingJobListResponse = pageOf('jobs', trainingJobResponse).extend(cappedTotal('training jobs'));
 
 /** Query of GET /api/v1/training/jobs; a page_size past 100 is served as 100 (the registry clamps). */
 export const trainingJobListQuery = z.object({
