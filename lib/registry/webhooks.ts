@@ -10,6 +10,7 @@ import { recordAudit } from './audit';
 import { ENVIRONMENTS } from './deploy-config';
 import { EgressDnsError, egressPolicy, vetTarget } from './egress';
 import { kickDispatcher, WEBHOOK_EVENTS, WEBHOOK_TEST_EVENT, webhookBody } from './events';
+import { CAPPED_TAKE, cappedTotal, splitPage } from './listings-count';
 import {
   claimedByWriter,
   deliverClaimed,
@@ -284,14 +285,12 @@ export async function listWebhookDeliveries(
   const pageSize = Math.min(Math.max(opts.pageSize ?? 25, 1), 100);
   const page = Math.max(opts.page ?? 1, 1);
   const where: Prisma.WebhookDeliveryWhereInput = { webhookId, ...(opts.status ? { status: opts.status } : {}) };
-  const [total, deliveries] = await Promise.all([
-    db.webhookDelivery.count({ where }),
-    db.webhookDelivery.findMany({
-      where,
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-    }),
+  const orderBy: Prisma.WebhookDeliveryOrderByWithRelationInput[] = [{ createdAt: 'desc' }, { id: 'desc' }];
+  // Counted in the log's own order up to the cap, so the count reads the index and stops.
+  const [counted, found] = await Promise.all([
+    db.webhookDelivery.count({ where, orderBy, take: CAPPED_TAKE }),
+    db.webhookDelivery.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize + 1 }),
   ]);
-  return { total, page, pageSize, deliveries };
+  const { rows: deliveries, hasMore } = splitPage(found, pageSize);
+  return { ...cappedTotal(counted), hasMore, page, pageSize, deliveries };
 }

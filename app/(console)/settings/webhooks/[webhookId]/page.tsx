@@ -2,7 +2,8 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { CardTable, TableHead } from '@/components/table';
-import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { OffsetPaging } from '@/components/offset-paging';
+import { Badge, EmptyState, PageHeader } from '@/components/ui';
 import { RedeliverButton, WebhookTestButton } from '../_components/webhook-actions';
 import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
@@ -29,7 +30,7 @@ export default async function WebhookDeliveriesPage({
   const hook = await getWebhook(db, actor, webhookId).catch(() => null);
   if (!hook) notFound();
   const status = STATUSES.find((s) => s === sp.status);
-  const { deliveries, total, page, pageSize } = await listWebhookDeliveries(db, actor, webhookId, {
+  const { deliveries, total, totalExact, hasMore, page, pageSize } = await listWebhookDeliveries(db, actor, webhookId, {
     page: Number(sp.page) || 1,
     status,
   });
@@ -128,7 +129,15 @@ export default async function WebhookDeliveriesPage({
           </tbody>
         </CardTable>
       )}
-      <Pagination page={page} pageSize={pageSize} total={total} href={(p) => href({ page: p, status })} />
+      <OffsetPaging
+        page={page}
+        pageSize={pageSize}
+        total={total}
+        totalExact={totalExact}
+        hasMore={hasMore}
+        href={(p) => href({ page: p, status })}
+        noun={['delivery', 'deliveries']}
+      />
     </>
   );
 }
