@@ -1,5 +1,6 @@
 import 'server-only';
-import type { Actor } from '../auth/permissions';
+import { requirePermission, type Actor } from '../auth/permissions';
+import type { Db } from '../db';
 import type { StoredArtifact } from '../storage/types';
 import type { Tx } from './audit';
 
@@ -25,4 +26,10 @@ export async function catalogueArtifact(
     ],
     skipDuplicates: true,
   });
+}
+
+/** The catalogue row of one stored artifact, or null. */
+export async function findArtifact(db: Db, actor: Actor, sha256: string) {
+  requirePermission(actor, 'models.read');
+  return db.artifact.findUnique({ where: { sha256 } });
 }

@@ -194,3 +194,14 @@ export async function validateExportedModel(db: Db, store: ArtifactStore, actor:
   countEvent('validation', { outcome: result.is_valid ? 'valid' : 'invalid' });
   return { ...result, model_id: exp.modelId, validation_run_id: run.id, validated_at: run.createdAt.toISOString() };
 }
+
+/** A model's validation runs, newest first, with who ran each. */
+export async function listValidationRuns(db: Db, actor: Actor, modelExportId: string, take = 20) {
+  requirePermission(actor, 'models.read');
+  return db.validationRun.findMany({
+    where: { modelExportId },
+    orderBy: { createdAt: 'desc' },
+    take,
+    include: { createdBy: { select: { name: true } } },
+  });
+}

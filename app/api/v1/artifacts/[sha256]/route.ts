@@ -3,7 +3,7 @@
 import { artifactResponse } from '@/lib/api/artifact-response';
 import { notFound } from '@/lib/errors';
 import { withActor } from '@/lib/api/handler';
-import { findArtifact } from '@/lib/api/queries';
+import { findArtifact } from '@/lib/registry/artifacts';
 import { getStore } from '@/lib/storage';
 
 export const GET = withActor<{ sha256: string }>('models.read', async (req, { actor, db, params }) => {
