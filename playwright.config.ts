@@ -14,9 +14,10 @@ process.env.E2E_DATA_DIR = dataDir;
 // servers of their own.
 const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
 const OWN_SERVER = /(data-dir-lock|large-uploads|several-servers)\.spec\.ts$/;
-// The lived-in demo's console sweep (minutes, one file) runs beside the shared-server specs: in
-// the first stage it kept one worker busy long after the other ran out of work, since a stage
-// (projects of one dependency depth) waits for its slowest file.
+// The lived-in demo runs on a server of its own (seeded once by the demo-setup project, stopped by
+// demo-teardown), so it runs in the quiet specs' stage: they keep one worker and the demo's tests,
+// parallel within their file (the console sweep is one test per role), fill the other. Its seed
+// runs in the first stage beside the setup and the own-server specs.
 const DEMO = /lived-in-demo\.spec\.ts$/;
 // These deploy to production and assert its coverage map or its webhook deliveries (whole file
 // names: share-preview.spec.ts deploys nothing).
@@ -47,11 +48,18 @@ export default defineConfig({
   // Every spec seeds its own data (its own demo age group, or its own server); the order that
   // remains is about what a spec asserts of the whole server (QUIET, PRODUCTION above).
   projects: [
+    // First in its stage, so the longest (the demo's seed) starts first.
+    {
+      name: 'demo-setup',
+      testMatch: /demo\.setup\.ts$/,
+      teardown: 'demo-teardown',
+      use: { ...devices['Desktop Chrome'] },
+    },
+    { name: 'demo-teardown', testMatch: /demo\.teardown\.ts$/ },
     { name: 'setup', testMatch: /auth\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
     { name: 'own-server', testMatch: OWN_SERVER, use: { ...devices['Desktop Chrome'] } },
     { name: 'quiet', testMatch: QUIET, workers: 1, dependencies: ['setup'], use: { ...devices['Desktop Chrome'] } },
-    // First in its stage, so the longest file starts first.
-    { name: 'demo', testMatch: DEMO, dependencies: ['quiet'], use: { ...devices['Desktop Chrome'] } },
+    { name: 'demo', testMatch: DEMO, dependencies: ['demo-setup'], use: { ...devices['Desktop Chrome'] } },
     {
       name: 'production',
       testMatch: PRODUCTION,

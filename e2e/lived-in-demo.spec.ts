@@ -3,24 +3,32 @@
 // gaps; the reviewer's home lists the request awaiting them, the deployer's the approved one; each
 // opens its request page. And every console page, as each role, is accessible (axe-core finds no
 // WCAG 2.1 A/AA violation) and fits a 390 px phone; refusals are 403 and unknown addresses 404,
-// both inside the shell (e2e/console-sweep.ts). One server for both: its seed is the slow part.
-import { startDemoServer, type DemoServer } from './demo-server';
-import { expect, test } from './fixtures';
+// both inside the shell (e2e/console-sweep.ts).
+//
+// One server for all of it, seeded once by the demo-setup project (e2e/demo.setup.ts, which also
+// makes the sweep's scene there): the tests only read, so they run in parallel, the sweep one test
+// per role, and both workers share what was one test of minutes.
+import fs from 'node:fs';
+import { demoStateFile, type DemoServer } from './demo-server';
+import { expect, test as base } from './fixtures';
 import { signIn, USERS, type RoleName } from './helpers';
 import { can } from '../lib/auth/permissions';
-import { CONSOLE, DESKTOP, MOBILE, buildScene, consoleRoutes, visit, type Finding } from './console-sweep';
+import { CONSOLE, DESKTOP, MOBILE, consoleRoutes, visit, type Finding, type SweepScene } from './console-sweep';
 
-test.describe.configure({ mode: 'serial' });
-
-let demo: DemoServer;
-test.beforeAll(async () => {
-  // A fresh seed (jobs and the scene) on a busy 2-core box running two spec files at once.
-  test.setTimeout(240_000);
-  demo = await startDemoServer();
+const test = base.extend<object, { demo: DemoServer; scene: SweepScene }>({
+  demo: [async ({}, use) => use(readDemo().server), { scope: 'worker' }],
+  scene: [async ({}, use) => use(readDemo().scene), { scope: 'worker' }],
 });
-test.afterAll(async () => demo?.stop());
 
-test('a visitor sees production served for most ages, with the gaps marked', async ({ browser }) => {
+function readDemo(): { server: DemoServer; scene: SweepScene } {
+  const file = demoStateFile();
+  if (!fs.existsSync(file)) throw new Error(`no demo server: ${file} is missing (the demo-setup project writes it)`);
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
+test.describe.configure({ mode: 'parallel' });
+
+test('a visitor sees production served for most ages, with the gaps marked', async ({ browser, demo }) => {
   const page = await (await browser.newContext({ baseURL: demo.url })).newPage();
   await signIn(page, 'viewer');
   const coverage = page.getByRole('region', { name: 'What serves each age group' });
@@ -40,7 +48,7 @@ test('a visitor sees production served for most ages, with the gaps marked', asy
   await expect(page.getByRole('list', { name: 'Recent activity' }).getByRole('listitem').first()).toBeVisible();
 });
 
-test('the reviewer’s home lists the open request awaiting them; it opens', async ({ browser }) => {
+test('the reviewer’s home lists the open request awaiting them; it opens', async ({ browser, demo }) => {
   const page = await (await browser.newContext({ baseURL: demo.url })).newPage();
   await signIn(page, 'reviewer');
   const todo = page.getByRole('region', { name: 'What awaits you' });
@@ -56,7 +64,7 @@ test('the reviewer’s home lists the open request awaiting them; it opens', asy
   await expect(page.getByRole('region', { name: 'Discussion' })).toContainText('could you run the preview');
 });
 
-test('the deployer’s home lists the approved request awaiting a deploy; it opens', async ({ browser }) => {
+test('the deployer’s home lists the approved request awaiting a deploy; it opens', async ({ browser, demo }) => {
   const page = await (await browser.newContext({ baseURL: demo.url })).newPage();
   await signIn(page, 'deployer');
   const todo = page.getByRole('region', { name: 'What awaits you' });
@@ -81,29 +89,42 @@ test('every console page is swept: the list matches app/(console)', () => {
   expect(missing, 'console pages missing from CONSOLE in e2e/console-sweep.ts').toEqual([]);
 });
 
-test('every page as every role: axe finds nothing, nothing scrolls sideways at 390 px, refusals are 403 in the shell', async ({
-  browser,
-}) => {
-  test.setTimeout(600_000);
-  const routes = consoleRoutes()
-    .map((r) => [r, CONSOLE[r]] as const)
-    .filter(([, r]) => r);
-  const t0 = Date.now();
-  const scene = await buildScene(browser, demo);
-  console.log(`scene built in ${Date.now() - t0} ms`);
-  const findings: Finding[] = [];
+/** Asserts what the sweep noted, all at once (each was printed as it was found). */
+function expectNoFindings(findings: Finding[]) {
+  const report = findings.map((f) => `  ${f.where}: ${f.what}`).join('\n');
+  expect(findings, `accessibility and 390 px findings:\n${report}`).toEqual([]);
+}
 
-  // Signed out: the sign-in page, the share page and a share link that does not exist.
+test('signed out: the sign-in page, a share page and a missing share link; axe and 390 px find nothing', async ({
+  browser,
+  demo,
+  scene,
+}) => {
+  const { shareUrl } = scene;
+  const findings: Finding[] = [];
   const anonymous = await (await browser.newContext({ baseURL: demo.url, viewport: DESKTOP })).newPage();
   const outside: [string, number][] = [
     ['/sign-in', 200],
-    [new URL(scene.shareUrl).pathname, 200],
+    [new URL(shareUrl).pathname, 200],
     ['/share/no-such-link', 404],
   ];
   for (const [url, status] of outside) await visit(anonymous, url, status, `anonymous ${url}`, findings, false);
   expect((await anonymous.request.get('/icon.svg')).status(), 'the favicon').toBe(200);
+  expectNoFindings(findings);
+});
 
-  for (const role of Object.keys(USERS) as RoleName[]) {
+for (const role of Object.keys(USERS) as RoleName[]) {
+  test(`every page as ${role}: axe finds nothing, nothing scrolls sideways at 390 px, refusals are 403 in the shell`, async ({
+    browser,
+    demo,
+    scene,
+  }) => {
+    test.setTimeout(300_000);
+    const routes = consoleRoutes()
+      .map((r) => [r, CONSOLE[r]] as const)
+      .filter(([, r]) => r);
+    const t0 = Date.now();
+    const findings: Finding[] = [];
     const context = await browser.newContext({ baseURL: demo.url, viewport: DESKTOP });
     // The in-browser preview (model, request, compare pages) runs the model for seconds of CPU:
     // it runs for the reviewer only, whose pages then hold its results; the others' runtime is refused.
@@ -130,8 +151,7 @@ test('every page as every role: axe finds nothing, nothing scrolls sideways at 3
     await expect(page.getByRole('button', { name: 'Close menu' })).toHaveAttribute('aria-expanded', 'true');
     await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' })).toBeVisible();
     await context.close();
-    console.log(`${role} swept at ${Date.now() - t0} ms`);
-  }
-  const report = findings.map((f) => `  ${f.where}: ${f.what}`).join('\n');
-  expect(findings, `accessibility and 390 px findings:\n${report}`).toEqual([]);
-});
+    console.log(`${role} swept in ${Date.now() - t0} ms`);
+    expectNoFindings(findings);
+  });
+}
