@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect, test } from './fixtures';
 import { authFile, openAs } from './helpers';
 
@@ -9,7 +10,6 @@ test.use({ storageState: authFile('admin') });
 // DRAWBRIDGE_WEBHOOK_ALLOW_CIDRS, see playwright.config.ts) gets the test event, and the delivery
 // log shows status, duration and a classified error, never what the receiver answered.
 
-const RX_PORT = 3123;
 const BODY = 'RECEIVER-BODY-7f3a internal data the log must not show';
 
 test('webhook targets inside the network are refused in the form; the delivery log never shows a response body', async ({
@@ -21,7 +21,9 @@ test('webhook targets inside the network are refused in the form; the delivery l
     req.resume();
     req.on('end', () => res.writeHead(500, { 'content-type': 'text/plain' }).end(BODY));
   });
-  await new Promise<void>((resolve) => server.listen(RX_PORT, '127.0.0.1', resolve));
+  // A port the OS picks: a fixed one collides with another run's (another E2E_PORT) receiver.
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const RX_PORT = (server.address() as AddressInfo).port;
   try {
     await openAs(page, 'admin', '/settings/webhooks');
     const form = page.locator('form', { has: page.getByLabel('Receiver URL') });
