@@ -1,5 +1,5 @@
-// The `drawbridge` CLI, end to end in local mode: a fresh embedded database and artifact store in a
-// temporary DRAWBRIDGE_DATA_DIR, the real demo checkpoints, one pipeline run from push to rollback.
+// The `drawbridge` CLI, end to end in local mode: a fresh (migrated, empty) embedded database and
+// artifact store in a temporary DRAWBRIDGE_DATA_DIR, the real demo checkpoints, one pipeline run from push to rollback.
 // Tests share the data directory and run in order. The help and usage errors, a refused push (exit
 // 1) and a failed validate (exit 3) run the real binary; the other ~45 commands run the CLI's main()
 // in this process, in the same working directory (each spawned binary cost ~1.2 s of node start,
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewSummaryFromReconstruction } from '../lib/preview/summary-from-reconstruction';
 import { reconstruction } from '../lib/workers/tasks';
-import { runCli, runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, runCli, runCliInProcess, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 const demo = path.join(root, 'prisma', 'demo');
@@ -51,13 +51,14 @@ async function writePreview(onnxFile: string, meta: { model_id: string; checksum
   fs.writeFileSync(path.join(dir, 'preview.json'), JSON.stringify(summary));
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-cli-'));
   dataDir = path.join(dir, 'data');
+  await createMigratedDataDir(dataDir);
   fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(group.report));
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(group.config_parameters));
   fs.writeFileSync(path.join(dir, 'preview.json'), JSON.stringify({ backend: 'wasm', samples: 40, threshold: 0.0123 }));
-});
+}, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('drawbridge CLI (local mode)', () => {

@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase } from '../lib/db/test-databases';
-import { runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, runCliInProcess, type CliRun } from './test-support';
 
 let dir: string;
 let dataDir: string;
@@ -22,11 +21,7 @@ const keys = async (): Promise<Key[]> => JSON.parse(ok(await drawbridge(['admin'
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-cli-keys-'));
   dataDir = path.join(dir, 'data');
-  fs.mkdirSync(dataDir);
-  // A migrated database, closed, moved to where the CLI looks: no migration run of its own.
-  const t = await openTestDatabase('pglite');
-  await t.close();
-  fs.renameSync(t.adapter.location, path.join(dataDir, 'pglite'));
+  await createMigratedDataDir(dataDir);
   delete process.env.DRAWBRIDGE_SECRET;
 }, 120_000);
 afterAll(() => {

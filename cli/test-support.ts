@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 
@@ -106,4 +107,17 @@ async function runMain(
     }
   }
   return r;
+}
+
+/**
+ * Puts a migrated, empty embedded database at `dataDir` (a copy of the test template, see
+ * lib/db/test-databases), so the suite's first command does not migrate a new one (5–20 s on the
+ * 2-core CI machine). The binary's migration of a new data directory is cli/startup.test's.
+ */
+export async function createMigratedDataDir(dataDir: string): Promise<void> {
+  const { openTestDatabase } = await import('../lib/db/test-databases');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const t = await openTestDatabase('pglite');
+  await t.close();
+  fs.renameSync(t.adapter.location, path.join(dataDir, 'pglite'));
 }

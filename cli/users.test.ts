@@ -1,12 +1,12 @@
-// The `drawbridge` users commands, end to end in local mode on a fresh, unseeded embedded database
-// in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in order. The help and
+// The `drawbridge` users commands, end to end in local mode on a fresh, unseeded (migrated, empty)
+// embedded database in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in order. The help and
 // usage test runs the real binary; the rest run the CLI's main() in this process (40 spawned
 // commands cost ~60 s of the suite, most of it node and bundle start-up).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, runCli, runCliInProcess, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -35,10 +35,11 @@ async function users(): Promise<UserJson[]> {
   return JSON.parse(ok(await drawbridge(['users', 'list', '--json'])).stdout).users;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-cli-users-'));
   dataDir = path.join(dir, 'data');
-});
+  await createMigratedDataDir(dataDir);
+}, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('drawbridge users (local mode)', () => {
