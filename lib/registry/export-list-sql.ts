@@ -190,9 +190,10 @@ export function cappedCountSql(f: ListFilters, cap: number, now: Date): Prisma.S
  * validation verdict, its active deployments' environments, its job's name and its live share
  * links. Each fact is a probe of an index on the child's modelExportId. Prisma's findMany with
  * these as includes sent five statements and stitched them in the request thread (issue 14).
+ * `count` (cappedCountSql) rides along as an uncorrelated subquery, evaluated once.
  */
-export function pageFactsSql(ids: string[], now: Date): Prisma.Sql {
-  return Prisma.sql`SELECT e.*,
+export function pageFactsSql(ids: string[], now: Date, count: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`SELECT e.*, (${count}) AS "f_total",
     (SELECT v."isValid" FROM "ValidationRun" v WHERE v."modelExportId" = e."id"
       ORDER BY v."createdAt" DESC LIMIT 1) AS "f_latestValid",
     (SELECT coalesce(json_agg(d."environment" ORDER BY d."id"), '[]'::json) FROM "AgeGroupModel" d

@@ -72,17 +72,18 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
   const more = rows.length > f.pageSize;
   rows = rows.slice(0, f.pageSize);
   if (cursor?.back) rows.reverse();
-  const [counted, found] = await Promise.all([
-    db.$queryRaw<{ n: number }[]>(cappedCountSql(f, COUNT_CAP + 1, now)),
-    rows.length
-      ? db.$queryRaw<FactsRow[]>(
-          pageFactsSql(
-            rows.map((r) => r.id as string),
-            now,
-          ),
-        )
-      : [],
-  ]);
+  const count = cappedCountSql(f, COUNT_CAP + 1, now);
+  // The facts carry the capped count (one statement, one snapshot); a page with no rows counts alone.
+  const found = rows.length
+    ? await db.$queryRaw<FactsRow[]>(
+        pageFactsSql(
+          rows.map((r) => r.id as string),
+          now,
+          count,
+        ),
+      )
+    : [];
+  const counted = found.length ? found[0].f_total : ((await db.$queryRaw<{ n: number }[]>(count))[0]?.n ?? 0);
   const byId = new Map(found.map((e) => [e.id, withFacts(e)]));
   // A row deleted between the two statements is left out rather than failing the page.
   const exports = rows.flatMap((r) => byId.get(r.id as string) ?? []);
@@ -91,10 +92,9 @@ export async function listExportedModels(db: Db, actor: Actor, raw: ListExportsI
   // Forward: a next page if the extra row came; a previous one if we did not start at the top.
   const forwardMore = cursor?.back ? true : more;
   const backwardMore = cursor ? (cursor.back ? more : true) : offset > 0;
-  const total = Math.min(counted[0]?.n ?? 0, COUNT_CAP);
   return {
-    total,
-    totalExact: (counted[0]?.n ?? 0) <= COUNT_CAP,
+    total: Math.min(counted, COUNT_CAP),
+    totalExact: counted <= COUNT_CAP,
     // The offset page asked for; 1 when a cursor placed the page.
     page: f.page,
     pageSize: f.pageSize,
@@ -109,10 +109,11 @@ type FactsRow = ModelExport & {
   f_environments: string[];
   f_jobName: string | null;
   f_liveShares: number;
+  f_total: number;
 };
 
-/** A row of pageFactsSql in the shape the list has always returned (the includes findMany gave). */
-function withFacts({ f_latestValid, f_environments, f_jobName, f_liveShares, ...e }: FactsRow) {
+/** A row of pageFactsSql in the shape the list has always returned (the includes findMany gave); f_total is the list's. */
+function withFacts({ f_latestValid, f_environments, f_jobName, f_liveShares, f_total, ...e }: FactsRow) {
   return {
     ...e,
     validationRuns: f_latestValid === null ? [] : [{ isValid: f_latestValid }],

@@ -175,7 +175,7 @@ describe.each(testTargets())('list plans at 100 000 exports on %s', (target: Tes
       const key = { ...input, cursor: undefined, pageSize: undefined };
       const known =
         KNOWN_WIDE.has(JSON.stringify(key)) ||
-        (s.query.startsWith('SELECT count(*)') && KNOWN_WIDE.has(JSON.stringify({ ...key, sort: undefined })));
+        (s.query.includes('SELECT count(*)') && KNOWN_WIDE.has(JSON.stringify({ ...key, sort: undefined })));
       if (scans.some((n) => n['Node Type'] === 'Seq Scan') || (read > MAX_READ && !known)) {
         bad.push(
           `${JSON.stringify(input)}: read ${read} rows (${scans.map((n) => n['Node Type'])}): ${s.query.slice(0, 300)}`,
