@@ -1,7 +1,8 @@
 // The `drawbridge` users commands, end to end in local mode on a fresh, unseeded (migrated, empty)
-// embedded database in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in order. The help and
-// usage test runs the real binary; the rest run the CLI's main() in this process (40 spawned
-// commands cost ~60 s of the suite, most of it node and bundle start-up).
+// embedded database in a temporary DRAWBRIDGE_DATA_DIR. Tests share the data directory and run in
+// order. The help and the first usage error (exit 2) run the real binary; the rest run the CLI's
+// main() in this process (50 spawned commands cost ~60 s of the suite, most of it node and bundle
+// start-up).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,19 +67,19 @@ describe('drawbridge users (local mode)', () => {
     const noRole = await binary(['users', 'create', '--email', 'a@example.org', '--name', 'A']);
     expect(noRole.code).toBe(2);
     expect(noRole.stderr).toContain('users create needs --role');
-    const badRole = await binary(['users', 'create', '--email', 'a@example.org', '--name', 'A', '--role', 'owner']);
+    const badRole = await drawbridge(['users', 'create', '--email', 'a@example.org', '--name', 'A', '--role', 'owner']);
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toContain('--role must be one of: viewer, reviewer, deployer, admin');
-    const badSetRole = await binary(['users', 'set-role', 'a@example.org', 'root']);
+    const badSetRole = await drawbridge(['users', 'set-role', 'a@example.org', 'root']);
     expect(badSetRole.code).toBe(2);
-    expect((await binary(['users', 'set-role', 'a@example.org'])).code).toBe(2);
-    expect((await binary(['users', 'disable'])).code).toBe(2);
-    expect((await binary(['users', 'disable', 'a@example.org', 'b@example.org'])).code).toBe(2);
-    expect((await binary(['users', 'list', '--password-stdin'])).code).toBe(2);
-    const server = await binary(['users', 'list', '--server', 'http://localhost:3000', '--token', 'dbt_x']);
+    expect((await drawbridge(['users', 'set-role', 'a@example.org'])).code).toBe(2);
+    expect((await drawbridge(['users', 'disable'])).code).toBe(2);
+    expect((await drawbridge(['users', 'disable', 'a@example.org', 'b@example.org'])).code).toBe(2);
+    expect((await drawbridge(['users', 'list', '--password-stdin'])).code).toBe(2);
+    const server = await drawbridge(['users', 'list', '--server', 'http://localhost:3000', '--token', 'dbt_x']);
     expect(server.code).toBe(2);
     expect(server.stderr).toContain('it does not take --server');
-    const as = await binary(['users', 'list', '--as', 'admin@example.org']);
+    const as = await drawbridge(['users', 'list', '--as', 'admin@example.org']);
     expect(as.code).toBe(2);
     expect(as.stderr).toContain('does not take --as');
   });
