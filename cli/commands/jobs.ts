@@ -22,7 +22,7 @@ type JobJson = ReturnType<typeof trainingJobToJson>;
 const STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 const ENVIRONMENTS = ['local', 'sagemaker', 'external'] as const;
 
-export function jobsTable(jobs: JobJson[], total: number): string {
+export function jobsTable(jobs: JobJson[], total: number, totalExact = true): string {
   const rows = jobs.map((j) => [
     String(j.id),
     j.job_name,
@@ -30,7 +30,10 @@ export function jobsTable(jobs: JobJson[], total: number): string {
     j.report ? j.report.final_loss.toPrecision(4) : '—',
     j.checkpoint_sha256 ? j.checkpoint_sha256.slice(0, 12) : '—',
   ]);
-  return table(['ID', 'JOB', 'STATUS', 'FINAL LOSS', 'CHECKPOINT'], rows) + `${jobs.length} of ${total} jobs\n`;
+  return (
+    table(['ID', 'JOB', 'STATUS', 'FINAL LOSS', 'CHECKPOINT'], rows) +
+    `${jobs.length} of ${total}${totalExact ? '' : '+'} jobs\n`
+  );
 }
 
 export const jobsList: CommandImpl = {
@@ -39,7 +42,7 @@ export const jobsList: CommandImpl = {
 Options:
   --status S     Only jobs in status S (${STATUSES.join(', ')}).
   --page N       Page N (default 1).
-  --json         Print {total, jobs: [...]} as JSON.
+  --json         Print {total, total_exact, jobs: [...]} as JSON (total is counted up to 1000).
 
 Examples:
   drawbridge jobs list
@@ -50,18 +53,23 @@ Examples:
     const page = v.page ? idArgument(v.page, '--page', 'jobs list') : 1;
     let jobs: JobJson[];
     let total: number;
+    let totalExact: boolean;
     if (remote) {
-      const r = await remote.get<{ jobs?: JobJson[]; total?: number }>(API.jobs, { status, page });
+      const r = await remote.get<{ jobs?: JobJson[]; total?: number; total_exact?: boolean }>(API.jobs, {
+        status,
+        page,
+      });
       jobs = r.jobs ?? [];
       total = r.total ?? jobs.length;
+      totalExact = r.total_exact ?? true;
     } else {
-      ({ jobs, total } = await withDb(async (db) => {
+      ({ jobs, total, totalExact } = await withDb(async (db) => {
         const actor = v.as ? await resolveActor(db, v.as, 'jobs list') : SYSTEM_ACTOR;
         const r = await listTrainingJobs(db, actor, { status, page });
-        return { jobs: r.jobs.map(trainingJobToJson), total: r.total };
+        return { jobs: r.jobs.map(trainingJobToJson), total: r.total, totalExact: r.totalExact };
       }));
     }
-    out(v.json ? json({ total, jobs }) : jobsTable(jobs, total));
+    out(v.json ? json({ total, total_exact: totalExact, jobs }) : jobsTable(jobs, total, totalExact));
     return 0;
   },
 };

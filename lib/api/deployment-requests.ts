@@ -183,7 +183,13 @@ export async function listRequestsJson(db: Db, actor: Actor, rawQuery: Record<st
   const q = requestListQuery.parse(rawQuery);
   const filter = { state: q.state, environment: q.environment, view: q.view };
   const p = await listRequestPage(db, actor, filter, { page: q.page, pageSize: q.page_size });
-  return { total: p.total, page: p.page, page_size: p.pageSize, requests: p.items.map(requestListItemToJson) };
+  return {
+    total: p.total,
+    total_exact: p.totalExact,
+    page: p.page,
+    page_size: p.pageSize,
+    requests: p.items.map(requestListItemToJson),
+  };
 }
 
 export async function createRequestJson(db: Db, actor: Actor, raw: Record<string, unknown>) {

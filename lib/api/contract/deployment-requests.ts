@@ -8,7 +8,16 @@ import { ENVIRONMENTS } from '../../registry/deploy';
 import { BREAK_GLASS_REASON_MIN, RATIONALE_MIN, REVIEW_DECISIONS } from '../../registry/requests/schemas';
 import { REQUEST_ACTIONS, REQUEST_STATES } from '../../registry/review-state';
 import { MAX_PAGE, strictBoolean } from '../params';
-import { booleanParam, dateTime, environmentName, exportFormat, jsonObject, pageOf, sha256 } from './common';
+import {
+  booleanParam,
+  cappedTotal,
+  dateTime,
+  environmentName,
+  exportFormat,
+  jsonObject,
+  pageOf,
+  sha256,
+} from './common';
 import { deploymentResponse } from './deployments';
 import { ageRangeOverrideResponse } from './models';
 import { reviewPolicyResponse } from './review-policies';
@@ -211,7 +220,7 @@ export const deploymentRequestListResponse = pageOf(
     created_at: dateTime(),
     updated_at: dateTime(),
   }),
-);
+).extend(cappedTotal('requests'));
 
 export const reviewResultResponse = z.object({
   review: z.object({
