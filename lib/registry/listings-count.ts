@@ -4,6 +4,8 @@
  * count runs in its list's own order with `take`, so the planner reads the list's index and stops
  * at the cap; past it a total reads "1,000+" (totalExact false), as the models list does.
  */
+import 'server-only';
+
 export const LIST_COUNT_CAP = 1000;
 
 /** As many rows as a capped count reads: one past the cap says there are more. */

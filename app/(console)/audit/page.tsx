@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
-import { CursorPaging } from '@/components/cursor-paging';
-import { EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { OffsetPaging } from '@/components/offset-paging';
+import { EmptyState, PageHeader } from '@/components/ui';
 import { requirePagePermission } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate } from '@/lib/format-display';
@@ -138,18 +138,15 @@ export default async function AuditPage({
           </tbody>
         </CardTable>
       )}
-      {totalExact ? (
-        <Pagination page={page} pageSize={pageSize} total={total} href={pageHref} />
-      ) : (
-        // Past the count's cap the number of pages is unknown: Previous / Next and "1,000+ in all".
-        <CursorPaging
-          prevHref={page > 1 ? pageHref(page - 1) : null}
-          nextHref={hasMore ? pageHref(page + 1) : null}
-          total={total}
-          totalExact={false}
-          noun={['event', 'events']}
-        />
-      )}
+      <OffsetPaging
+        page={page}
+        pageSize={pageSize}
+        total={total}
+        totalExact={totalExact}
+        hasMore={hasMore}
+        href={pageHref}
+        noun={['event', 'events']}
+      />
     </>
   );
 }

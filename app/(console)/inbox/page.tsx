@@ -1,8 +1,8 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { InboxMarkAllReadButton, InboxMarkReadButton } from './_components/inbox-actions';
-import { CursorPaging } from '@/components/cursor-paging';
-import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { OffsetPaging } from '@/components/offset-paging';
+import { Badge, EmptyState, PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtAgeRange, fmtDate } from '@/lib/format-display';
@@ -140,18 +140,15 @@ export default async function InboxPage({
           })}
         </ul>
       )}
-      {totalExact ? (
-        <Pagination page={page} pageSize={pageSize} total={total} href={(p) => href({ page: p, view })} />
-      ) : (
-        // Past the count's cap the number of pages is unknown: Previous / Next and "1,000+ in all".
-        <CursorPaging
-          prevHref={page > 1 ? href({ page: page - 1, view }) : null}
-          nextHref={hasMore ? href({ page: page + 1, view }) : null}
-          total={total}
-          totalExact={false}
-          noun={['item', 'items']}
-        />
-      )}
+      <OffsetPaging
+        page={page}
+        pageSize={pageSize}
+        total={total}
+        totalExact={totalExact}
+        hasMore={hasMore}
+        href={(p) => href({ page: p, view })}
+        noun={['item', 'items']}
+      />
     </>
   );
 }

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
-import { CursorPaging } from '@/components/cursor-paging';
-import { Badge, EmptyState, PageHeader, Pagination } from '@/components/ui';
+import { OffsetPaging } from '@/components/offset-paging';
+import { Badge, EmptyState, PageHeader } from '@/components/ui';
 import { requirePageActor } from '@/lib/auth/current';
 import { getDb } from '@/lib/db';
 import { fmtDate, fmtDuration, fmtNumber } from '@/lib/format-display';
@@ -130,18 +130,15 @@ export default async function TrainingJobsPage({
           </tbody>
         </CardTable>
       )}
-      {totalExact ? (
-        <Pagination page={page} pageSize={pageSize} total={total} href={qs} />
-      ) : (
-        // Past the count's cap the number of pages is unknown: Previous / Next and "1,000+ in all".
-        <CursorPaging
-          prevHref={page > 1 ? qs(page - 1) : null}
-          nextHref={hasMore ? qs(page + 1) : null}
-          total={total}
-          totalExact={false}
-          noun={['job', 'jobs']}
-        />
-      )}
+      <OffsetPaging
+        page={page}
+        pageSize={pageSize}
+        total={total}
+        totalExact={totalExact}
+        hasMore={hasMore}
+        href={qs}
+        noun={['job', 'jobs']}
+      />
     </>
   );
 }
