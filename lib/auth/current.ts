@@ -1,5 +1,6 @@
 import 'server-only';
 import { cookies, headers } from 'next/headers';
+import { cache } from 'react';
 import { forbidden, redirect } from 'next/navigation';
 import { getDb } from '../db';
 import { can, type Actor, type Permission } from './permissions';
@@ -9,8 +10,10 @@ import { clientAddress, TooManyAttemptsError } from './throttle';
 /**
  * The signed-in actor of the current request (session cookie or bearer token), or null. A bearer
  * token from an address in back-off counts as none here: pages and actions then ask to sign in.
+ * Resolved once per request (React's cache): the console layout and its page each ask, and each
+ * resolution is a session look-up on the database thread.
  */
-export async function getCurrentActor(): Promise<Actor | null> {
+export const getCurrentActor = cache(async function getCurrentActor(): Promise<Actor | null> {
   const [db, c, h] = await Promise.all([getDb(), cookies(), headers()]);
   try {
     return await resolveRequestActor(db, h.get('authorization'), c.get(SESSION_COOKIE)?.value, clientAddress(h));
@@ -18,7 +21,7 @@ export async function getCurrentActor(): Promise<Actor | null> {
     if (e instanceof TooManyAttemptsError) return null;
     throw e;
   }
-}
+});
 
 /** For pages: the actor, or a redirect to sign-in that comes back here afterwards. */
 export async function requirePageActor(returnTo = '/'): Promise<Actor> {
