@@ -40,7 +40,7 @@ function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
     const child = spawn(
       process.execPath,
       // Liftoff only: a child lives seconds, and optimising PGlite's wasm cost more CPU than it saved.
-      ['--liftoff-only', '--conditions=react-server', childBundle.file, JSON.stringify(args)],
+      ['--liftoff-only', '--conditions=react-server', ...childEntry, JSON.stringify(args)],
       { cwd: REPO, env: { ...process.env, DATABASE_URL: '' } },
     );
     let out = '';
@@ -75,13 +75,16 @@ function runChild(args: ChildArgs, kill: Kill): Promise<ChildRun> {
 }
 
 let root: string;
-let childBundle: Awaited<ReturnType<typeof bundleChild>>;
+let childBundle: Awaited<ReturnType<typeof bundleChild>> | null = null;
+// The bundle, or the sources through tsx where it cannot be built (a read-only node_modules).
+let childEntry = ['--import', 'tsx', CHILD];
 let models: [string, string];
 let jobId: number;
 const ages: [number, number] = [2, 3];
 
 beforeAll(async () => {
-  childBundle = await bundleChild(CHILD);
+  childBundle = await bundleChild(CHILD).catch(() => null);
+  if (childBundle) childEntry = [childBundle.file];
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'drawbridge-crash-'));
   const opened = await openDatabase(
     { kind: 'pglite', dir: path.join(root, 'pglite') },
