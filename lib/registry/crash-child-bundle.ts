@@ -4,6 +4,7 @@
  * plain node: under `--import tsx` every start paid tsx's loader thread and compiled the registry's
  * sources again (~1–2 s a child on the 2-core CI machine), and the kills wait on those starts.
  */
+import 'server-only';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
