@@ -16,8 +16,8 @@ const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
 const OWN_SERVER = /(data-dir-lock|large-uploads|several-servers)\.spec\.ts$/;
 // The lived-in demo runs on a server of its own (seeded once by the demo-setup project, stopped by
 // demo-teardown), so it runs in the quiet specs' stage: they keep one worker and the demo's tests,
-// parallel within their file (the console sweep is one test per role), fill the other. Its seed
-// runs in the first stage beside the setup and the own-server specs.
+// parallel within their file (the console sweep is one test per role), share the other with the
+// own-server specs. Its seed runs in the first stage, beside the sign-ins.
 const DEMO = /lived-in-demo\.spec\.ts$/;
 // These deploy to production and assert its coverage map or its webhook deliveries (whole file
 // names: share-preview.spec.ts deploys nothing).
@@ -57,7 +57,15 @@ export default defineConfig({
     },
     { name: 'demo-teardown', testMatch: /demo\.teardown\.ts$/ },
     { name: 'setup', testMatch: /auth\.setup\.ts$/, use: { ...devices['Desktop Chrome'] } },
-    { name: 'own-server', testMatch: OWN_SERVER, use: { ...devices['Desktop Chrome'] } },
+    // Not for the sign-ins: 'setup' puts these in the second stage, beside the quiet specs (one
+    // worker) and the demo's tests, where they share the other; the first stage is then the demo's
+    // seed, which nothing else of the first stage waited for.
+    {
+      name: 'own-server',
+      testMatch: OWN_SERVER,
+      dependencies: ['setup'],
+      use: { ...devices['Desktop Chrome'] },
+    },
     { name: 'quiet', testMatch: QUIET, workers: 1, dependencies: ['setup'], use: { ...devices['Desktop Chrome'] } },
     { name: 'demo', testMatch: DEMO, dependencies: ['demo-setup'], use: { ...devices['Desktop Chrome'] } },
     {
