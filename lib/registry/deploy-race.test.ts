@@ -93,15 +93,12 @@ async function exportSmallRun(
     validationSet,
     report: { finalLoss: 0.01, metricsSummary: {} },
   });
-  // On this thread (the CLI's way of exporting): the same parse and file, without the task worker's
-  // round trips, which the 50 exports queued behind one another on a 2-core machine.
-  return exportModelFromTrainingJob(
-    r.db,
-    r.store,
-    r.actor('reviewer'),
-    { trainingJobId: job.id, exportFormat: 'safetensors', ageGroupMin: 2, ageGroupMax: 3 },
-    { inProcess: true },
-  );
+  return exportModelFromTrainingJob(r.db, r.store, r.actor('reviewer'), {
+    trainingJobId: job.id,
+    exportFormat: 'safetensors',
+    ageGroupMin: 2,
+    ageGroupMax: 3,
+  });
 }
 
 const g = globalThis as unknown as { __drawbridgeDb?: Promise<OpenedDatabase>; __drawbridgeStore?: unknown };
