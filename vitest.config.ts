@@ -5,14 +5,18 @@ import path from 'node:path';
 // The long poles (CI, 2 cores, longest first). On a fresh clone vitest has no timings and runs files
 // in path order, so one of these could start last and run alone while the other worker idles.
 const LONGEST = [
-  'cli/cli.test.ts',
-  'cli/users.test.ts',
-  'app/api/fuzz.test.ts',
-  'app/api/no-orphans.test.ts',
-  'lib/registry/crash-consistency.test.ts',
+  'lib/registry/list-plans.test.ts',
+  'app/api/v1/backup/route.test.ts',
   'lib/registry/deploy-race.test.ts',
-  'app/api/contract.test.ts',
+  'app/api/fuzz.test.ts',
+  'lib/registry/webhooks.test.ts',
+  'lib/auth/throttle.test.ts',
+  'lib/registry/export-list.test.ts',
+  'lib/registry/requests/preconditions.test.ts',
+  'lib/registry/list-plans-other.test.ts',
+  'cli/cli.test.ts',
   'lib/backup/backup.test.ts',
+  'lib/registry/crash-consistency.test.ts',
 ];
 
 /** vitest's order (failed first, then by the last run's durations) with the long poles always ahead. */
