@@ -30,9 +30,19 @@ export type TestS3 = {
 const KEY = 'S3RVER';
 
 // Runs in the child: argv = [s3rver module, directory, bucket, port]. Exits when the parent's pipe closes.
+// s3rver's DeleteObject removes a key's directory once it is empty, racing a concurrent PutObject into
+// that directory (our temp keys share artifacts/tmp/): the put's write stream then fails with ENOENT,
+// an error s3rver never handles, and the whole process dies (the two-server e2e saw the bucket go
+// away mid-test). S3 has no directories, so the patched delete leaves them.
 const CHILD = `
 const [mod, directory, bucket, port] = process.argv.slice(1);
 const S3rver = require(mod);
+const FilesystemStore = require(require('path').join(require('path').dirname(mod), 'stores', 'filesystem.js'));
+FilesystemStore.prototype.deleteObject = async function (b, key) {
+  const fs = require('fs');
+  await Promise.all(['object', 'object.md5', 'metadata.json'].map((kind) =>
+    fs.promises.unlink(this.getResourcePath(b, key, kind)).catch((err) => { if (err.code !== 'ENOENT') throw err; })));
+};
 new S3rver({ address: '127.0.0.1', port: Number(port), silent: true, directory, configureBuckets: [{ name: bucket }] })
   .run()
   .then((a) => process.stdout.write('port=' + a.port + '\\n'), (e) => { console.error(e); process.exit(1); });
@@ -48,9 +58,16 @@ export async function startS3rver(opts: { bucket?: string; port?: number } = {})
     ['--openssl-legacy-provider', '-e', CHILD, mod, dir, bucket, String(opts.port ?? 0)],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping = false;
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      // A bucket that vanishes mid-test reads as ECONNREFUSED in some server's log: say why here.
+      if (!stopping) console.error(`s3rver at ${dir} exited (${code ?? signal}):\n${stderr.trim()}`);
+      resolve();
+    }),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -78,6 +95,7 @@ export async function startS3rver(opts: { bucket?: string; port?: number } = {})
       AWS_REGION: region,
     },
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         await exited;
