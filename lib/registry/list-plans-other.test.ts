@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../auth/permissions';
-import type { OpenedAdapter } from '../db/adapter';
-import { PrismaClient } from '../db/generated/client';
-import { analyzeDatabase } from '../db/migrate';
 import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
 import { listAuditEvents, SYSTEM_ACTOR, type AuditFilter } from './audit';
 import { listRequestPage, type RequestListFilter } from './listings';
 import { LIST_COUNT_CAP } from './listings-count';
 import { listNotifications, type InboxView } from './notifications';
+import { fillThenIndex, loggingClient, rowsRead, type Statement } from './test-plans';
 import { listTrainingJobs, type ListTrainingJobsOptions } from './training-jobs';
 
 /**
@@ -99,38 +97,15 @@ const KNOWN_WIDE = new Set(
   ].map((k) => JSON.stringify(k)),
 );
 
-type PlanNode = {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-};
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-
-const loggingClient = (t: { adapter: OpenedAdapter }) =>
-  new PrismaClient({ adapter: t.adapter.factory, log: [{ emit: 'event', level: 'query' }] });
-
 describe.each(testTargets())('other list plans at realistic sizes on %s', (target: TestTarget) => {
   let t: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: ReturnType<typeof loggingClient>;
-  const captured: { query: string; params: unknown[] }[] = [];
+  const captured: Statement[] = [];
 
   beforeAll(async () => {
     t = await openTestDatabase(target);
-    // Secondary indexes built once after the fill (a sorted build), from their own definitions.
-    const indexes = await t.adapter.query<{ indexname: string; indexdef: string }>(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY($1::text[])
-       AND indexname NOT LIKE '%_key' AND indexname NOT LIKE '%_pkey'`,
-      [TABLES],
-    );
-    await t.adapter.exec(indexes.map((i) => `DROP INDEX "${i.indexname}"`).join(';\n'));
-    await t.adapter.exec(FILL.join(';\n'));
-    await t.adapter.exec(indexes.map((i) => i.indexdef).join(';\n'));
-    await analyzeDatabase(t.adapter);
-    db = loggingClient(t);
-    db.$on('query', (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }));
+    await fillThenIndex(t.adapter, TABLES, FILL);
+    db = loggingClient(t.adapter, captured);
   }, 120_000);
   afterAll(async () => {
     await db?.$disconnect();
@@ -145,34 +120,25 @@ describe.each(testTargets())('other list plans at realistic sizes on %s', (targe
     const statements = captured.filter((c) => Object.keys(tables).some((table) => reads(c, table)));
     expect(statements.length).toBeGreaterThanOrEqual(2);
     const bad: string[] = [];
-    for (const s of statements) {
-      const [row] = await t.adapter.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
-        `EXPLAIN (ANALYZE, FORMAT JSON) ${s.query}`,
-        s.params,
-      );
-      const raw = row['QUERY PLAN'];
-      const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw)[0].Plan as PlanNode;
+    for (const s of statements)
       for (const [table, rows] of Object.entries(tables))
-        if (reads(s, table)) bad.push(...offences(plan, table, rows, key, s));
-    }
+        if (reads(s, table)) bad.push(...offences(await rowsRead(t.adapter, s, table), table, rows, key, s));
     return bad;
   }
 
-  function offences(plan: PlanNode, table: string, rows: number, key: object, s: { query: string }): string[] {
-    const scans = nodes(plan).filter((n) => n['Relation Name'] === table);
-    const read = scans.reduce(
-      (sum, n) => sum + ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1),
-      0,
-    );
+  function offences(
+    { read, types, seq }: Awaited<ReturnType<typeof rowsRead>>,
+    table: string,
+    rows: number,
+    key: object,
+    s: { query: string },
+  ): string[] {
     const known =
       KNOWN_WIDE.has(JSON.stringify(key)) ||
       (s.query.startsWith('SELECT COUNT(*)') && KNOWN_WIDE.has(JSON.stringify({ ...key, count: true })));
     // A known wide read may be a sequential scan: reading all of a small table beats walking an index.
-    const seq = scans.some((n) => n['Node Type'] === 'Seq Scan');
     if (!known && (seq || read > rows / 5))
-      return [
-        `${JSON.stringify(key)}: read ${read} of ${rows} ${table} (${scans.map((n) => n['Node Type'])}): ${s.query}`,
-      ];
+      return [`${JSON.stringify(key)}: read ${read} of ${rows} ${table} (${types}): ${s.query}`];
     return [];
   }
 

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OpenedAdapter } from '../db/adapter';
-import { PrismaClient } from '../db/generated/client';
 import { openTestDatabase, testTargets, type TestTarget } from '../db/test-databases';
-import { analyzeDatabase } from '../db/migrate';
 import { SYSTEM_ACTOR } from './audit';
 import { EXPORT_SORTS, listExportedModels, type ListExportsInput } from './export-list';
+import { fillThenIndex, loggingClient, rowsRead, type Statement } from './test-plans';
 
 /**
  * Issue 14: the models list does not grow with the table. At 100 000 exports (with jobs,
@@ -100,39 +98,15 @@ const KNOWN_WIDE = new Set(
   ].map((k) => JSON.stringify(k)),
 );
 
-type PlanNode = {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-};
-const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-
-/** A second client over the test database's adapter that reports every statement it sends. */
-const loggingClient = (t: { adapter: OpenedAdapter }) =>
-  new PrismaClient({ adapter: t.adapter.factory, log: [{ emit: 'event', level: 'query' }] });
-
 describe.each(testTargets())('list plans at 100 000 exports on %s', (target: TestTarget) => {
   let t: Awaited<ReturnType<typeof openTestDatabase>>;
   let db: ReturnType<typeof loggingClient>;
-  const captured: { query: string; params: unknown[] }[] = [];
+  const captured: Statement[] = [];
 
   beforeAll(async () => {
     t = await openTestDatabase(target);
-    // The list's indexes are built once after the fill (a sorted build) rather than row by row,
-    // from their own definitions as the migrations made them.
-    const indexes = await t.adapter.query<{ indexname: string; indexdef: string }>(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ModelExport' AND indexname NOT LIKE '%_key' AND indexname NOT LIKE '%_pkey'`,
-    );
-    expect(indexes.length).toBeGreaterThanOrEqual(9);
-    await t.adapter.exec(indexes.map((i) => `DROP INDEX "${i.indexname}"`).join(';\n'));
-    await t.adapter.exec(FILL.join(';\n'));
-    await t.adapter.exec(indexes.map((i) => i.indexdef).join(';\n'));
-    await analyzeDatabase(t.adapter);
-    db = loggingClient(t);
-    db.$on('query', (e) => captured.push({ query: e.query, params: JSON.parse(e.params) as unknown[] }));
+    expect(await fillThenIndex(t.adapter, ['ModelExport'], FILL)).toBeGreaterThanOrEqual(9);
+    db = loggingClient(t.adapter, captured);
   }, 300_000);
   afterAll(async () => {
     await db?.$disconnect();
@@ -159,27 +133,15 @@ describe.each(testTargets())('list plans at 100 000 exports on %s', (target: Tes
     expect(captured.some((c) => c.query.includes('"ModelExport" e'))).toBe(true);
     const bad: string[] = [];
     for (const s of statements) {
-      const [row] = await t.adapter.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
-        `EXPLAIN (ANALYZE, FORMAT JSON) ${s.query}`,
-        s.params,
-      );
-      const raw = row['QUERY PLAN'];
-      const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw)[0].Plan as PlanNode;
-      const scans = nodes(plan).filter((n) => n['Relation Name'] === 'ModelExport');
       // Not only no sequential scan: a whole index read and sorted is a full scan too, so the rows
       // the plan actually read from ModelExport must stay a small part of the table.
-      const read = scans.reduce(
-        (sum, n) => sum + ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1),
-        0,
-      );
+      const { read, types, seq } = await rowsRead(t.adapter, s, 'ModelExport');
       const key = { ...input, cursor: undefined, pageSize: undefined };
       const known =
         KNOWN_WIDE.has(JSON.stringify(key)) ||
         (s.query.includes('SELECT count(*)') && KNOWN_WIDE.has(JSON.stringify({ ...key, sort: undefined })));
-      if (scans.some((n) => n['Node Type'] === 'Seq Scan') || (read > MAX_READ && !known)) {
-        bad.push(
-          `${JSON.stringify(input)}: read ${read} rows (${scans.map((n) => n['Node Type'])}): ${s.query.slice(0, 300)}`,
-        );
+      if (seq || (read > MAX_READ && !known)) {
+        bad.push(`${JSON.stringify(input)}: read ${read} rows (${types}): ${s.query.slice(0, 300)}`);
       }
     }
     return cursorToo && page.nextCursor
