@@ -19,7 +19,7 @@ export default async function AuditPage({
   const actor = await requirePagePermission('audit.read', '/audit');
   const sp = await searchParams;
   const db = await getDb();
-  const [{ events, total, totalExact, hasMore, page, pageSize }, users] = await Promise.all([
+  const [{ events, ...paging }, users] = await Promise.all([
     listAuditEvents(db, actor, {
       page: Number(sp.page) || 1,
       action: sp.action || undefined,
@@ -138,15 +138,7 @@ export default async function AuditPage({
           </tbody>
         </CardTable>
       )}
-      <OffsetPaging
-        page={page}
-        pageSize={pageSize}
-        total={total}
-        totalExact={totalExact}
-        hasMore={hasMore}
-        href={pageHref}
-        noun={['event', 'events']}
-      />
+      <OffsetPaging {...paging} href={pageHref} noun={['event', 'events']} />
     </>
   );
 }

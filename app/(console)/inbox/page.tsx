@@ -32,8 +32,11 @@ export default async function InboxPage({
   const sp = await searchParams;
   // Unknown values fall back to everything: URLs get hand-edited.
   const view: InboxView = sp.show === 'todo' ? 'todo' : sp.unread === '1' || sp.show === 'unread' ? 'unread' : 'all';
-  const { notifications, total, totalExact, hasMore, unread, unreadExact, todo, todoExact, page, pageSize } =
-    await listNotifications(await getDb(), actor, { view, page: Number(sp.page) || 1 });
+  const { notifications, unread, unreadExact, todo, todoExact, ...paging } = await listNotifications(
+    await getDb(),
+    actor,
+    { view, page: Number(sp.page) || 1 },
+  );
   const href = (p: { page?: number; view?: InboxView }) => {
     const q = new URLSearchParams();
     if (p.view === 'unread') q.set('unread', '1');
@@ -140,15 +143,7 @@ export default async function InboxPage({
           })}
         </ul>
       )}
-      <OffsetPaging
-        page={page}
-        pageSize={pageSize}
-        total={total}
-        totalExact={totalExact}
-        hasMore={hasMore}
-        href={(p) => href({ page: p, view })}
-        noun={['item', 'items']}
-      />
+      <OffsetPaging {...paging} href={(p) => href({ page: p, view })} noun={['item', 'items']} />
     </>
   );
 }

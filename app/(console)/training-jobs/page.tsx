@@ -28,7 +28,7 @@ export default async function TrainingJobsPage({
 }) {
   const actor = await requirePageActor('/training-jobs');
   const sp = await searchParams;
-  const { jobs, total, totalExact, hasMore, page, pageSize } = await listTrainingJobs(await getDb(), actor, {
+  const { jobs, ...paging } = await listTrainingJobs(await getDb(), actor, {
     page: Number(sp.page) || 1,
     status: sp.status,
     q: sp.q,
@@ -130,15 +130,7 @@ export default async function TrainingJobsPage({
           </tbody>
         </CardTable>
       )}
-      <OffsetPaging
-        page={page}
-        pageSize={pageSize}
-        total={total}
-        totalExact={totalExact}
-        hasMore={hasMore}
-        href={qs}
-        noun={['job', 'jobs']}
-      />
+      <OffsetPaging {...paging} href={qs} noun={['job', 'jobs']} />
     </>
   );
 }

@@ -30,7 +30,7 @@ export default async function WebhookDeliveriesPage({
   const hook = await getWebhook(db, actor, webhookId).catch(() => null);
   if (!hook) notFound();
   const status = STATUSES.find((s) => s === sp.status);
-  const { deliveries, total, totalExact, hasMore, page, pageSize } = await listWebhookDeliveries(db, actor, webhookId, {
+  const { deliveries, ...paging } = await listWebhookDeliveries(db, actor, webhookId, {
     page: Number(sp.page) || 1,
     status,
   });
@@ -129,15 +129,7 @@ export default async function WebhookDeliveriesPage({
           </tbody>
         </CardTable>
       )}
-      <OffsetPaging
-        page={page}
-        pageSize={pageSize}
-        total={total}
-        totalExact={totalExact}
-        hasMore={hasMore}
-        href={(p) => href({ page: p, status })}
-        noun={['delivery', 'deliveries']}
-      />
+      <OffsetPaging {...paging} href={(p) => href({ page: p, status })} noun={['delivery', 'deliveries']} />
     </>
   );
 }
