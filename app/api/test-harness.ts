@@ -13,6 +13,7 @@ import type { Db } from '@/lib/db';
 import type { Role } from '@/lib/auth/permissions';
 import type { ArtifactStore } from '@/lib/storage/types';
 import { openSeededApp } from './test-app';
+import { pidAlive as alive } from '@/lib/pid-alive';
 
 type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 type Routes = Record<string, Record<string, Handler>>;
@@ -62,15 +63,6 @@ async function importRoutes(): Promise<Routes> {
     mentions: await import('@/app/api/v1/mention-suggestions/route'),
   } as unknown as Routes;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /**
  * A data directory migrated and seeded once per test run (the parent vitest process) for every

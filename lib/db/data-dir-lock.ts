@@ -11,6 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pidAlive } from '../pid-alive';
 
 export type LockOwnerKind = 'server' | 'cli' | 'process';
 
@@ -124,12 +125,7 @@ export function ownerAlive(o: LockRecord): boolean {
   if (o.hostname !== os.hostname()) return true;
   const boot = bootId();
   if (o.bootId && boot && o.bootId !== boot) return false;
-  try {
-    process.kill(o.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    // EPERM: it exists, under another user.
-  }
+  if (!pidAlive(o.pid)) return false;
   const now = processStartTime(o.pid);
   return !(o.startTime && now && now !== o.startTime);
 }

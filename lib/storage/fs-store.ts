@@ -13,6 +13,7 @@ import {
   type StoredObject,
   type TempSweep,
 } from './types';
+import { pidAlive } from '../pid-alive';
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -227,13 +228,7 @@ async function touchIfPresent(file: string): Promise<boolean> {
 
 function writerAlive(tempName: string): boolean {
   const pid = Number(/^(\d+)-/.exec(tempName)?.[1]);
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
+  return Number.isSafeInteger(pid) && pid > 0 && pidAlive(pid);
 }
 
 async function readdirIfAny(dir: string): Promise<string[]> {
