@@ -86,7 +86,6 @@ export function ReconstructionPreview(props: PreviewProps) {
   /** Follows a launched run (preview-launch.ts) to its result or failure. */
   const follow = useCallback(
     (launch: PreviewLaunch, ofValidationSet: boolean) => {
-      worker.current?.terminate();
       const w = launch.worker;
       worker.current = w;
       marks.current = launch.marks;

@@ -77,7 +77,6 @@ async function findUser(tx: Tx | Db, userId: string): Promise<UserSummary> {
   return user;
 }
 
-/** Refuses a change that would leave `user` without admin rights, when they are the last active admin. */
 /** Every user audit names the account by id and email; `change` holds what moved. */
 function auditUser(
   tx: Tx,
@@ -95,6 +94,7 @@ function auditUser(
   });
 }
 
+/** Refuses a change that would leave `user` without admin rights, when they are the last active admin. */
 async function guardLastAdmin(tx: Tx, user: UserSummary, what: string) {
   if (user.role !== 'admin' || user.disabledAt) return;
   const others = await tx.user.count({ where: { role: 'admin', disabledAt: null, id: { not: user.id } } });
