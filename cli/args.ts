@@ -93,7 +93,16 @@ export function parseArgv(argv: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, tokens: true, options: OPTIONS });
   } catch (e) {
-    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
+    // Node's own advice names `--`; ours says it in one line (an id or path may begin with '-').
+    const m = (e as Error).message;
+    const dashed = /^Unknown option '(-[^']*)'/.exec(m);
+    // Node names only the first letter of a short group ('-b' for '-bXYZ12'): quote the whole argument.
+    const arg = dashed && (argv.find((a) => a.startsWith(dashed[1])) ?? dashed[1]);
+    throw new UsageError(
+      arg
+        ? `Unknown option '${arg}'. An argument that begins with '-' goes after '--' (as in: -- ${arg}).`
+        : m.replace(/\. To specify a positional argument.*$/s, '.'),
+    );
   }
   const given = new Set<OptionName>();
   for (const t of parsed.tokens ?? []) if (t.kind === 'option') given.add(t.name as OptionName);

@@ -47,6 +47,16 @@ describe('drawbridge admin rotate-key / list-keys / retire-key', () => {
     expect(inUse.stderr).toMatch(/rotate-key" first.*\(key_in_use\)/);
 
     expect((await drawbridge(['admin', 'retire-key'])).code).toBe(2);
+    // Ids are hex, so none reads as an option; one that begins with '-' is told to go after '--'.
+    expect(listed.map((k) => k.id)).toEqual([
+      expect.stringMatching(/^[0-9a-f]{8}$/),
+      expect.stringMatching(/^[0-9a-f]{8}$/),
+    ]);
+    const dashed = await drawbridge(['admin', 'retire-key', '-bXYZ12']);
+    expect([dashed.code, dashed.stderr]).toEqual([2, expect.stringContaining("goes after '--' (as in: -- -bXYZ12)")]);
+    const afterDashes = await drawbridge(['admin', 'retire-key', '--', '-bXYZ12']);
+    expect(afterDashes.code).not.toBe(0);
+    expect(afterDashes.stderr).not.toMatch(/Unknown option/);
     expect(ok(await drawbridge(['admin', 'retire-key', first.id])).stdout).toMatch(
       new RegExp(`^${first.id} {2}generation 1 .* retired \\S+\\n$`),
     );

@@ -30,7 +30,9 @@ const g = globalThis as unknown as { __drawbridgeKeys?: WeakMap<Db, Map<string, 
 const caches = (g.__drawbridgeKeys ??= new WeakMap());
 const cacheOf = (db: Db) => caches.get(db) ?? caches.set(db, new Map()).get(db)!;
 
-const newKeyId = () => crypto.randomBytes(6).toString('base64url');
+// Hex, not base64url: an id is typed as a CLI argument, and one in 32 base64url ids began with '-'
+// (`drawbridge admin retire-key -bX…` then read as an unknown option).
+const newKeyId = () => crypto.randomBytes(4).toString('hex');
 
 /**
  * A data directory from before keys lived in the database signed with its `secret` file: that key
