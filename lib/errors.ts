@@ -49,6 +49,9 @@ export function statusOfKind(kind: ErrorKind): number {
  */
 const CODES_BY_KIND = {
   invalid: [
+    // Bytes no schema should read: a NUL, a lone surrogate, a broken percent-escape, JSON nested too
+    // deep (lib/api/input-guard), or a value the database refused to store.
+    'malformed_input',
     'invalid_json',
     'invalid_multipart',
     'unexpected_file',
@@ -84,7 +87,6 @@ const CODES_BY_KIND = {
     'training_report_missing',
     'checkpoint_missing',
     'validation_set_missing',
-    'age_range_mismatch',
     // The review workflow: the request's state or its policy does not allow it (yet).
     'approval_required',
     'not_approved',
@@ -102,7 +104,11 @@ const CODES_BY_KIND = {
   too_large: ['artifact_too_large', 'payload_too_large', 'model_card_too_large'],
   unsupported_media_type: ['unsupported_media_type'],
   unprocessable: [
+    // A value the request's schema took and the domain does not (or a schema violation: zod's issues).
     'invalid_request',
+    // What the request names disagrees about ages: an export for other ages than its job, a job whose
+    // sources name two ranges, a deploy or request whose model was exported for another range.
+    'age_range_mismatch',
     'artifact_hash_mismatch',
     'export_invalid_model',
     'export_bad_tensor',
@@ -200,25 +206,13 @@ const MESSAGES: Partial<Record<ErrorCode, string>> = {
   server_busy: 'The database is busy with other changes; try again in a moment.',
 };
 
-/**
- * Kinds a thrower may choose instead of the code's own. invalid_request is a schema violation (422)
- * except where lib/api/input-guard or the database refuses a value's bytes before any schema reads
- * it (400); clients and tests rely on both.
- */
-const ALSO: Partial<Record<ErrorCode, readonly ErrorKind[]>> = {
-  invalid_request: ['invalid'],
-  // A deploy or request whose model was exported for other ages conflicts with the registry's state
-  // (409); an export or job whose own inputs name two ranges is refused as content (422).
-  age_range_mismatch: ['unprocessable'],
-};
+type CodeEntry = { kind: ErrorKind; message?: string };
 
-type CodeEntry = { kind: ErrorKind; message?: string; also?: readonly ErrorKind[] };
-
-/** code → { kind, message template, other allowed kinds }: the typed table every thrown code is in. */
+/** code → { kind, message template }: the typed table every thrown code is in, one status per code. */
 export const ERROR_CODES: Readonly<Record<ErrorCode, CodeEntry>> = Object.freeze(
   Object.fromEntries(
     (Object.entries(CODES_BY_KIND) as [ErrorKind, readonly ErrorCode[]][]).flatMap(([kind, codes]) =>
-      codes.map((code) => [code, { kind, message: MESSAGES[code], also: ALSO[code] }]),
+      codes.map((code) => [code, { kind, message: MESSAGES[code] }]),
     ),
   ) as Record<ErrorCode, CodeEntry>,
 );
@@ -286,9 +280,9 @@ export class DomainError extends Error {
   constructor(kind: ErrorKind, code: string, message: string, details: ErrorDetails = {}) {
     super(message);
     this.name = new.target.name;
-    // A kind the table does not allow for this code would give one code two statuses: the table wins.
+    // A kind other than the table's would give one code two statuses: the table wins.
     const entry = ENTRIES[code];
-    this.kind = !entry || entry.kind === kind || entry.also?.includes(kind) ? kind : entry.kind;
+    this.kind = entry ? entry.kind : kind;
     this.code = code;
     this.details = details;
     markErrorFamilies(this, new.target);

@@ -556,7 +556,7 @@ describe('bad input', () => {
     ];
     for (const p of evil) {
       // A NUL is refused earlier, by the input guard (lib/api/input-guard.ts), as any NUL is.
-      const code = p.includes('\u0000') ? 'invalid_request' : 'invalid_export_path';
+      const code = p.includes('\u0000') ? 'malformed_input' : 'invalid_export_path';
       const body = await call('deploy', '/api/v1/training/models/deploy', {
         role: 'deployer',
         json: { model_export_path: p, age_group_min: 2, age_group_max: 3 },
@@ -590,7 +590,7 @@ describe('bad input', () => {
         role: 'deployer',
         json: { model_export_path: `exports/models/${id}.pkl`, age_group_min: 3, age_group_max: 4 },
       }),
-      409,
+      422,
       'age_range_mismatch',
     );
     expect(await db.ageGroupModel.count({ where: { isActive: true } })).toBe(0);

@@ -232,7 +232,7 @@ describe('API route fuzzing', () => {
         .map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`)
         .join('\n')}`,
     );
-    // Every string class stops at the guard as 400 invalid_request.
+    // Every string class stops at the guard as 400 malformed_input.
     for (const k of [
       'NUL in a path segment',
       'lone surrogate in a path segment',
@@ -242,7 +242,7 @@ describe('API route fuzzing', () => {
       'lone surrogate in a JSON string',
       '5000-deep JSON',
     ]) {
-      expect(Object.keys(seen[k])).toEqual(['400 invalid_request']);
+      expect(Object.keys(seen[k])).toEqual(['400 malformed_input']);
     }
   });
 

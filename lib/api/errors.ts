@@ -1,5 +1,5 @@
 import { ZodError } from 'zod';
-import { DomainError, errorFamily, kindOfCode, messageOf, type ErrorKind } from '../errors';
+import { DomainError, errorFamily, kindOfCode, messageOf } from '../errors';
 import { TooManyAttemptsError } from '../auth/throttle-error';
 
 /**
@@ -10,9 +10,8 @@ import { TooManyAttemptsError } from '../auth/throttle-error';
 
 /** An error raised by the HTTP layer itself (bad syntax, media type, limits), after dub's DubApiError. */
 export class ApiError extends DomainError {
-  /** `kind`: only where the code's table entry allows another (invalid_request refused by the input guard). */
-  constructor(code: string, message: string, kind: ErrorKind = kindOfCode(code, 'invalid')) {
-    super(kind, code, message);
+  constructor(code: string, message: string) {
+    super(kindOfCode(code, 'invalid'), code, message);
   }
 }
 errorFamily(ApiError, 'ApiError');
@@ -41,7 +40,7 @@ export function errorToResponseParts(e: unknown): { status: number; body: ErrorB
   }
   if (e instanceof DomainError) return { status: e.status, body: { code: e.code, detail: e.message } };
   const input = inputRefusedByDatabase(e);
-  if (input) return { status: 400, body: { code: 'invalid_request', detail: input } };
+  if (input) return { status: 400, body: { code: 'malformed_input', detail: input } };
   if ((e as { code?: unknown } | null)?.code === 'P2028') {
     // Prisma could not start a transaction within maxWait: the database is saturated, not broken.
     return { status: 503, body: { code: 'server_busy', detail: messageOf('server_busy') } };

@@ -65,16 +65,16 @@ describe('path and query', () => {
     ['query parameter name', '/api/v1/audit?%00=1'],
     ['the URL path has a malformed', '/api/v1/training/jobs/%ZZ'],
     ['the limit is 4096', `/api/v1/audit?q=${'x'.repeat(5000)}`],
-  ])('→ 400 invalid_request: %s', (message, url) => {
+  ])('→ 400 malformed_input: %s', (message, url) => {
     const r = target(url);
-    expect(r).toMatchObject({ status: 400, code: 'invalid_request' });
+    expect(r).toMatchObject({ status: 400, code: 'malformed_input' });
     expect(r!.detail).toContain(message);
   });
 
   it.each([['\u0000'], ['\ud800'], ['a\nb'], ['x'.repeat(5000)]])('path parameter #%# → 400 naming it', (v) => {
     expect(target('/api/v1/deployment-requests/x', { id: v })).toMatchObject({
       status: 400,
-      code: 'invalid_request',
+      code: 'malformed_input',
       detail: expect.stringContaining('path parameter "id"'),
     });
   });
@@ -98,7 +98,7 @@ describe('JSON documents', () => {
     for (const n of [MAX_JSON_DEPTH + 1, 5000, 500_000]) {
       expect(refusal(() => parseJsonText(deep(n)))).toMatchObject({
         status: 400,
-        code: 'invalid_request',
+        code: 'malformed_input',
         detail: expect.stringContaining('nests deeper than 64'),
       });
     }
@@ -118,7 +118,7 @@ describe('JSON documents', () => {
   it('a NUL or lone surrogate anywhere names its field path', () => {
     expect(refusal(() => parseJsonText('{"config_parameters":{"layers":[1,2,{"name":"a\\u0000"}]}}'))).toMatchObject({
       status: 400,
-      code: 'invalid_request',
+      code: 'malformed_input',
       detail: 'field body.config_parameters.layers[2].name contains a NUL character (\\u0000)',
     });
     expect(refusal(() => parseJsonText('{"rationale":"\\ud800"}'))).toMatchObject({
@@ -182,22 +182,22 @@ describe.each(testTargets())('database refusals of input on %s', (kind) => {
     }
   };
 
-  it('NUL in a text column (22021) → 400 invalid_request', async () => {
+  it('NUL in a text column (22021) → 400 malformed_input', async () => {
     expect(await mapped(db.trainingJob.findFirst({ where: { jobName: 'a\u0000b' } }))).toEqual({
       status: 400,
-      body: { code: 'invalid_request', detail: expect.stringContaining('NUL') },
+      body: { code: 'malformed_input', detail: expect.stringContaining('NUL') },
     });
   });
 
-  it('\\u0000 inside a JSON column (22P05) → 400 invalid_request', async () => {
+  it('\\u0000 inside a JSON column (22P05) → 400 malformed_input', async () => {
     const r = await mapped(
       db.trainingJob.create({ data: { jobName: 'nul-json', configParameters: { a: 'x\u0000y' } } }),
     );
-    expect(r).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(r).toMatchObject({ status: 400, body: { code: 'malformed_input' } });
   });
 
   it('a skip past what PostgreSQL takes → 400, not 500', async () => {
     const r = await mapped(db.$queryRawUnsafe('SELECT 1 OFFSET 99999999999999999999'));
-    expect(r).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(r).toMatchObject({ status: 400, body: { code: 'malformed_input' } });
   });
 });

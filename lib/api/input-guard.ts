@@ -3,7 +3,7 @@ import { ApiError } from './errors';
 /**
  * Input the database cannot store (NUL, lone UTF-16 surrogates), the URL cannot mean (broken
  * percent-encoding) or no parser should recurse through (deeply nested JSON) is refused here as a
- * 400 `invalid_request` that names the parameter or field, before a handler sees it. Without this
+ * 400 `malformed_input` that names the parameter or field, before a handler sees it. Without this
  * PostgreSQL answers "invalid byte sequence for encoding UTF8: 0x00" and the client gets a 500.
  */
 
@@ -19,7 +19,7 @@ const CONTROL = /\p{Cc}/u;
 const NUL = /\u0000/;
 
 export function invalidInput(where: string, what: string): ApiError {
-  return new ApiError('invalid_request', `${where} ${what}`, 'invalid');
+  return new ApiError('malformed_input', `${where} ${what}`);
 }
 
 /** Why `s` cannot be stored or matched, or null when it can. */

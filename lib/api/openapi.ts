@@ -184,7 +184,7 @@ export function buildOpenApiDocument(contract: { schemas: Record<string, z.ZodTy
       schemas,
       responses: {
         BadRequest: errorResponse(
-          'Malformed request (bad JSON or multipart, an unusable parameter such as model_export_path, query-string parameters on a session-cookie mutation: query_parameters_refused)',
+          'Malformed request: a NUL, lone surrogate, control character, broken %-escape, over-long value or over-deep JSON in a parameter or field, or a value the database cannot store (malformed_input); bad JSON or multipart; an unusable parameter such as model_export_path; query-string parameters on a session-cookie mutation (query_parameters_refused)',
         ),
         Unauthenticated: errorResponse('No valid token or session'),
         Forbidden: errorResponse(
@@ -214,7 +214,7 @@ export function buildOpenApiDocument(contract: { schemas: Record<string, z.ZodTy
           'The task worker processing the file crashed (worker_crashed) or every worker is busy (server_busy); try again',
         ),
         Unprocessable: errorResponse(
-          'Invalid parameters, or bytes that are not an acceptable model or validation set',
+          'Invalid parameters (invalid_request), ages that disagree (age_range_mismatch), or bytes that are not an acceptable model or validation set',
           {
             anyOf: [ref('ValidationError'), ref('Error')],
           },
