@@ -28,6 +28,8 @@ export type ChildArgs = {
   models?: [string, string];
   jobId?: number;
   ages: [number, number];
+  /** upload: wait at this step until killed, so a kill "between write and record" cannot land after the record. */
+  holdAt?: 'stored';
 };
 
 export type VerifyReport = {
@@ -107,6 +109,8 @@ async function upload(db: Db, store: FsArtifactStore, a: ChildArgs) {
   step('generated', { bytes: bytes.length });
   const stored = await store.put(chunks(bytes, 1 << 20));
   step('stored', stored);
+  // A busy machine can otherwise record the job before the parent's SIGKILL arrives.
+  if (a.holdAt === 'stored') await new Promise(() => setInterval(() => {}, 1000));
   await registerTrainingJob(db, await actorFor(db, 'admin'), {
     jobName: `crash-upload-${a.seed}`,
     status: 'completed',

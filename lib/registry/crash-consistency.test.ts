@@ -135,7 +135,7 @@ describe('SIGKILL at any moment leaves the registry consistent (embedded PGlite)
 
   it('upload: killed between write and record, and mid-write', async () => {
     const base = { root, ages, seed: 0 };
-    const first = await runChild({ ...base, mode: 'upload', seed: 1 }, { at: 'stored', afterMs: 0 });
+    const first = await runChild({ ...base, mode: 'upload', seed: 1, holdAt: 'stored' }, { at: 'stored', afterMs: 0 });
     expectConsistent(first.verify, 'before any crash');
     expect(first.killed).toBe(true);
     expect(first.steps.map((s) => s.name)).not.toContain('recorded');
