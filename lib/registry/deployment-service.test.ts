@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testTargets, type TestTarget } from '../db/test-databases';
 import { AuthError } from '../auth/permissions';
 import { listDeployedModels, parseExportPath, rollbackDeployment, undeployModel, exportPathOf } from './deploy';
@@ -92,6 +92,29 @@ describe.each(testTargets())('deployment service on %s', (target: TestTarget) =>
     const audit = await r.db.auditEvent.findMany({ where: { action: 'model.export' } });
     expect(audit.length).toBeGreaterThanOrEqual(4);
   });
+
+  it('a burst of 25 exports for one range (8–9, which no other test here reads) in one second gets 25 ids, in suffix order after those taken', async () => {
+    // The clock stands still (timers still run), so every export is stamped with the same second.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-12-02T10:20:30.400Z'));
+    try {
+      const reviewer = r.actor('reviewer');
+      const one = () =>
+        exportModelFromTrainingJob(r.db, r.store, reviewer, {
+          trainingJobId: job(8).id,
+          ageGroupMin: 8,
+          ageGroupMax: 9,
+          exportFormat: 'safetensors',
+        });
+      const firstOne = await one();
+      expect(firstOne.modelId).toBe('autoencoder_8.0_9.0_20261202_102030');
+      const burst = await Promise.all(Array.from({ length: 24 }, one));
+      const suffixes = burst.map((e) => Number(/_(\d+)$/.exec(e.modelId.slice(firstOne.modelId.length))![1]));
+      expect(suffixes.sort((a, b) => a - b)).toEqual(Array.from({ length: 24 }, (_, i) => i + 2));
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 120_000);
 
   it('refuses bad export requests with stable codes', async () => {
     const reviewer = r.actor('reviewer');

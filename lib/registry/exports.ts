@@ -251,9 +251,12 @@ async function createExport(
   const arch = x.ae.architecture;
   const { architectureHash, parameterCount } = await architecture();
   const hash = architectureHash(arch);
-  for (let n = 1; n <= 20; n++) {
+  // Ids are per second: a burst of exports for one range in one second takes the suffixes after the
+  // highest one taken (one read, not a probe per suffix); one that loses a race for a suffix reads again.
+  const base = newModelId(x.ageGroupMin, x.ageGroupMax, at);
+  let n = await nextModelIdSuffix(db, base);
+  for (let attempt = 0; attempt < 50; attempt++) {
     const modelId = newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
-    if (await db.modelExport.findUnique({ where: { modelId }, select: { id: true } })) continue;
     const { stored, mediaType, extension } = await storeExport(store, opts, x.ae, x.exportFormat, {
       model_id: modelId,
       model_type: MODEL_TYPE,
@@ -326,12 +329,22 @@ async function createExport(
         return row;
       });
     } catch (e) {
-      // Another export took this id between our check and insert: take the next suffix.
-      if ((e as { code?: string }).code === 'P2002') continue;
+      // Another export took this id between our read and insert: take the next free suffix.
+      if ((e as { code?: string }).code === 'P2002') {
+        n = Math.max(n + 1, await nextModelIdSuffix(db, base));
+        continue;
+      }
       throw e;
     }
   }
   throw new ModelDeploymentError('conflict', 'Could not allocate a unique model id; try again.');
+}
+
+/** The suffix after the highest taken for `base` (an id without suffix counts as 1). */
+async function nextModelIdSuffix(db: Db, base: string): Promise<number> {
+  const taken = await db.modelExport.findMany({ where: { modelId: { startsWith: base } }, select: { modelId: true } });
+  const suffixOf = (id: string) => (id === base ? 1 : Number(/^_(\d+)$/.exec(id.slice(base.length))?.[1] ?? 0));
+  return 1 + Math.max(0, ...taken.map((t) => suffixOf(t.modelId)));
 }
 
 function pickScalars(v: unknown): Record<string, unknown> {
