@@ -340,11 +340,18 @@ async function createExport(
   throw new ModelDeploymentError('conflict', 'Could not allocate a unique model id; try again.');
 }
 
-/** The suffix after the highest taken for `base` (an id without suffix counts as 1). */
+/**
+ * The suffix after the highest taken for `base` (an id without suffix counts as 1). Exact ids in
+ * batches of 64, so the unique index answers: a `LIKE 'base%'` is a full scan under a non-C collation.
+ */
 async function nextModelIdSuffix(db: Db, base: string): Promise<number> {
-  const taken = await db.modelExport.findMany({ where: { modelId: { startsWith: base } }, select: { modelId: true } });
-  const suffixOf = (id: string) => (id === base ? 1 : Number(/^_(\d+)$/.exec(id.slice(base.length))?.[1] ?? 0));
-  return 1 + Math.max(0, ...taken.map((t) => suffixOf(t.modelId)));
+  const idOf = (n: number) => (n === 1 ? base : `${base}_${n}`);
+  for (let from = 1; ; from += 64) {
+    const ids = Array.from({ length: 64 }, (_, i) => idOf(from + i));
+    const taken = await db.modelExport.findMany({ where: { modelId: { in: ids } }, select: { modelId: true } });
+    const last = Math.max(0, ...taken.map((t) => from + ids.indexOf(t.modelId)));
+    if (last < from + 63) return Math.max(from, last + 1);
+  }
 }
 
 function pickScalars(v: unknown): Record<string, unknown> {
