@@ -198,7 +198,13 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
         FAST,
       );
     expect(await Promise.all([writeSkew(0, 'a'), writeSkew(1, 'b')])).toEqual([0, 1]);
-    expect(attempts[0] + attempts[1]).toBe(3);
+    // At least one retry; a retry that starts before the winner commits can meet it again.
+    expect(attempts[0] + attempts[1]).toBeGreaterThanOrEqual(3);
+    const policies = await t.db.reviewPolicy.findMany({
+      where: { environment: { in: ['a', 'b'] } },
+      orderBy: { environment: 'asc' },
+    });
+    expect(policies.map((p) => p.requiredApprovals)).toEqual([2, 3]); // both committed, each once
 
     const meet2 = barrier(2);
     const d = [firstOnly(meet2), firstOnly(meet2)];
@@ -215,7 +221,9 @@ describe.each(testTargets())('serializable on %s', (target: TestTarget) => {
         FAST,
       );
     await Promise.all([lockBoth(0, 'a', 'b'), lockBoth(1, 'b', 'a')]);
-    expect(tries[0] + tries[1]).toBe(3);
+    // The deadlock's victim retries; its retry may then wait on the winner's row lock and, the winner
+    // committed, meet a serialization failure and retry once more (seen on CI: 4).
+    expect(tries[0] + tries[1]).toBeGreaterThanOrEqual(3);
   });
 
   it.runIf(target === 'postgres')(
