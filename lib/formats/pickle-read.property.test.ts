@@ -68,7 +68,8 @@ describe('pickle readers (property)', () => {
     const b = new TextEncoder().encode(`F${'1'.repeat(20_000)}x\n.`);
     const t0 = performance.now();
     expect(() => unpickle(b)).toThrow(expect.objectContaining({ code: 'pickle_malformed' }));
-    expect(performance.now() - t0).toBeLessThan(50);
+    // It took seconds; 500 ms leaves room for a busy CI machine's pauses, not for that.
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(unpickle(new TextEncoder().encode('F-1.5e-3\n.'))).toBe(-1.5e-3);
   });
 

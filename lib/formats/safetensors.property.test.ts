@@ -160,7 +160,8 @@ describe('safetensors reader (property)', () => {
     const spaced = rawSafetensors(`{${' '.repeat(20_000)}"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`, 1);
     const t0 = performance.now();
     expect([...readSafetensors(spaced).tensors.keys()]).toEqual(['a']);
-    expect(performance.now() - t0).toBeLessThan(50);
+    // Quadratic took seconds; 500 ms leaves room for a busy CI machine's pauses, not for that.
+    expect(performance.now() - t0).toBeLessThan(500);
     for (const a of ['5', '"x"', '[1]', 'true']) {
       const b = writeSafetensors(autoencoderStateDict(ae), { model_architecture: a });
       expect(() => readAutoencoderArtifact(b, 'safetensors')).toThrow(
