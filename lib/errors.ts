@@ -74,6 +74,8 @@ const CODES_BY_KIND = {
     'artifact_not_found',
     'request_not_found',
     'key_not_found',
+    // Unknown, or already revoked: either way there is no live link by that id to act on.
+    'share_link_not_found',
   ],
   conflict: [
     'conflict',

@@ -61,10 +61,13 @@ export async function revokeShareLink(db: Db, actor: Actor, shareLinkId: string)
   });
 }
 
+/** The model's links, newest first. An unknown model is a 404 (not []): a typo must not read as "never shared". */
 export async function listShareLinks(db: Db, actor: Actor, modelId: string) {
   requirePermission(actor, 'share.manage');
+  const exp = await db.modelExport.findUnique({ where: { modelId }, select: { id: true } });
+  if (!exp) throw notFound('Model', modelId, 'model_not_found');
   return db.shareLink.findMany({
-    where: { modelExport: { modelId } },
+    where: { modelExportId: exp.id },
     orderBy: { createdAt: 'desc' },
     include: { createdBy: { select: { name: true } }, revokedBy: { select: { name: true } } },
   });
