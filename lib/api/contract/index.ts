@@ -13,6 +13,7 @@ import { modelPaths, modelSchemas } from './models';
 import { modelCardPaths, modelCardSchemas } from './model-cards';
 import type { Method, PathTable } from './operation';
 import { reviewPolicyPaths, reviewPolicySchemas } from './review-policies';
+import { shareLinkPaths, shareLinkSchemas } from './share-links';
 import { systemPaths, systemSchemas } from './system';
 import { trainingJobPaths, trainingJobSchemas } from './training-jobs';
 
@@ -22,6 +23,7 @@ export const CONTRACT_SCHEMAS = {
   ...trainingJobSchemas,
   ...modelSchemas,
   ...modelCardSchemas,
+  ...shareLinkSchemas,
   ...compareSchemas,
   ...deploymentSchemas,
   ...deploymentRequestSchemas,
@@ -35,6 +37,7 @@ export const PATHS: PathTable = {
   ...trainingJobPaths,
   ...modelPaths,
   ...modelCardPaths,
+  ...shareLinkPaths,
   ...comparePaths,
   ...deploymentPaths,
   ...requestPaths,
