@@ -2,7 +2,7 @@ import { parseArgv, UsageError, type OptionName } from './args';
 import { COMMANDS } from './commands/index';
 import type { CommandImpl, CommandSpec } from './commands/types';
 
-const GROUPS = ['jobs', 'exports', 'tokens', 'requests', 'policy', 'users', 'audit'];
+const GROUPS = ['jobs', 'exports', 'models', 'tokens', 'requests', 'policy', 'users', 'audit', 'admin'];
 
 function section(title: string, cmds: CommandSpec[]): string {
   return `${title}:\n${cmds.map((c) => `  ${c.usage}\n      ${c.summary}`).join('\n')}\n`;
@@ -18,10 +18,11 @@ export const HELP = `drawbridge — the Drawbridge model registry from the comma
 Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
 ${section('Database', named('migrate', 'seed', 'tokens create', 'gc', 'backup', 'restore'))}
+${section('Signing keys (share links and sessions)', named('admin rotate-key', 'admin list-keys', 'admin retire-key'))}
 ${section('Users (operator commands: local mode only, act as the system)', named('users create', 'users list', 'users set-role', 'users disable', 'users enable', 'users reset-password'))}
 ${section('Training jobs', named('jobs push', 'jobs list', 'jobs show'))}
-${section('Models', named('export', 'exports list', 'validate'))}
-${section('Review and approval', named('requests create', 'requests list', 'requests show', 'review', 'requests deploy', 'requests withdraw', 'requests submit', 'policy show', 'policy set'))}
+${section('Models', named('export', 'exports list', 'validate', 'models compare', 'models card', 'models share', 'models share-links', 'models unshare'))}
+${section('Review and approval', named('requests create', 'requests list', 'requests show', 'requests amend', 'review', 'requests deploy', 'requests withdraw', 'requests submit', 'policy show', 'policy set'))}
 ${section('Deployments', named('deploy', 'deployed', 'undeploy', 'rollback'))}
 ${section('Audit', named('audit verify'))}
 Modes:

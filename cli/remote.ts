@@ -281,6 +281,11 @@ export class Remote {
     return this.request<T>('POST', apiPath, opts);
   }
 
+  /** A DELETE: its success is 204 No Content, with no JSON to read. */
+  async delete(apiPath: string): Promise<void> {
+    await (await this.send('DELETE', apiPath)).body?.cancel();
+  }
+
   /** The answer to a GET whose body the caller streams itself (a backup archive). */
   open(apiPath: string): Promise<Response> {
     return this.send('GET', apiPath);

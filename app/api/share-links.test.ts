@@ -11,7 +11,6 @@ import { responseSchemaOf } from '@/lib/api/contract';
 import { shareLinkCreatedResponse, shareLinkResponse } from '@/lib/api/contract/share-links';
 import type { Role } from '@/lib/auth/permissions';
 import { createApiToken } from '@/lib/auth/sessions';
-import { publicUrl } from '@/lib/config';
 import { resolveShareToken } from '@/lib/registry/share-links';
 import * as linksRoute from './v1/training/models/exports/[model_id]/share-links/route';
 import * as linkRoute from './v1/share-links/[id]/route';
@@ -68,7 +67,8 @@ describe('share links API', () => {
     const made = shareLinkCreatedResponse.parse(await res.json());
     expect(responseSchemaOf('post', LIST, 201)).toBe(shareLinkCreatedResponse);
     expect(made).toMatchObject({ created_by: 'Dana Deployer', expires_at: null, access_count: 0, active: true });
-    expect(made.url).toBe(`${publicUrl().origin}/share/${made.token}`);
+    // Under the origin the request was addressed to (DRAWBRIDGE_PUBLIC_URL unset: see the last test).
+    expect(made.url).toBe(`http://test/share/${made.token}`);
 
     const opened = await resolveShareToken(db, made.token);
     expect(opened?.modelId).toBe(modelId);
@@ -135,6 +135,16 @@ describe('share links API', () => {
     await expectError(await list('deployer', MISSING), 404, 'model_not_found');
     await expectError(await create({}, 'deployer', MISSING), 404, 'model_not_found');
   });
+  it('puts the URL under DRAWBRIDGE_PUBLIC_URL when the deployment names it, whatever the request said', async () => {
+    process.env.DRAWBRIDGE_PUBLIC_URL = 'https://drawbridge.example.org/ignored-path';
+    try {
+      const made = shareLinkCreatedResponse.parse(await (await create()).json());
+      expect(made.url).toBe(`https://drawbridge.example.org/share/${made.token}`);
+      expect((await revoke(made.id)).status).toBe(204);
+    } finally {
+      delete process.env.DRAWBRIDGE_PUBLIC_URL;
+    }
+  });
 });
 
 describe('drawbridge models share / share-links / unshare over --server', () => {
@@ -179,7 +189,7 @@ describe('drawbridge models share / share-links / unshare over --server', () => 
 
   it('makes, lists and revokes a link through the REST API, with the same codes as local mode', async () => {
     const made = ok(await drawbridge('models', 'share', modelId, '--days', '3'));
-    expect(made.stdout).toMatch(new RegExp(`^${publicUrl().origin}/share/[\\w-]+\\.[\\w-]+\\n$`));
+    expect(made.stdout).toMatch(new RegExp(`^${base}/share/[\\w-]+\\.[\\w-]+\\n$`));
     const listed = JSON.parse(ok(await drawbridge('models', 'share-links', modelId, '--json')).stdout);
     expect(listed[0]).toMatchObject({ active: true, created_by: 'Dana Deployer' });
     expect(listed[0]).not.toHaveProperty('token');

@@ -2,6 +2,7 @@
 // module holds the rest. An entry whose loader names a missing export, or a module whose command
 // lost its help, would only show when someone ran that command.
 import { describe, expect, it } from 'vitest';
+import { HELP } from '../main';
 import { COMMANDS } from './index';
 
 describe('the command table', () => {
@@ -13,5 +14,9 @@ describe('the command table', () => {
       expect(typeof impl?.run, c.name).toBe('function');
       expect(impl.help.length, c.name).toBeGreaterThan(0);
     }
+  });
+
+  it('drawbridge --help lists every command (it listed neither the key commands, models card, compare nor requests amend)', () => {
+    expect(COMMANDS.filter((c) => !HELP.includes(`  ${c.usage}\n`)).map((c) => c.name)).toEqual([]);
   });
 });

@@ -6,8 +6,7 @@ import {
 import { createShareLinkJson, revokeShareLinkById, shareLinksJson } from '../../lib/api/share-links';
 import { UsageError } from '../args';
 import { resolveActor, withDb } from '../local';
-import { json, RemoteError, table } from '../output';
-import type { Remote } from '../remote';
+import { json, table } from '../output';
 import type { CommandImpl } from './types';
 
 const linksPath = (modelId: string) => `/api/v1/training/models/exports/${encodeURIComponent(modelId)}/share-links`;
@@ -34,7 +33,8 @@ once and never again: "models share-links" lists links by id, without their URLs
 the link is audited.
 
 The URL's origin is the server's public address: in remote mode the server's DRAWBRIDGE_PUBLIC_URL,
-in local mode this environment's (default http://localhost:3000).
+else the address --server reached it at; in local mode this environment's DRAWBRIDGE_PUBLIC_URL
+(default http://localhost:3000).
 
 Options:
   --days N     The link stops opening after N days (1-${SHARE_LINK_MAX_DAYS}); default: when revoked.
@@ -104,19 +104,6 @@ Example:
   },
 };
 
-/**
- * DELETE answers 204 with no body, and Remote.request reads every answer as JSON: its complaint
- * about a 204 is the success (see /work/notes/s15/H1-shared.md for a Remote.delete instead).
- */
-async function remoteRevoke(remote: Remote, id: string): Promise<void> {
-  try {
-    await remote.request('DELETE', linkPath(id));
-  } catch (e) {
-    if (e instanceof RemoteError && e.status === 204) return;
-    throw e;
-  }
-}
-
 export const unshareCommand: CommandImpl = {
   help: `Revoke a share link (deployers and admins): its URL stops opening the page at once. Audited.
 
@@ -130,7 +117,7 @@ Example:
     const cmd = 'models unshare';
     const id = args[0];
     if (!id) throw new UsageError('models unshare needs the LINK_ID of a share link (see "models share-links")', cmd);
-    if (remote) await remoteRevoke(remote, id);
+    if (remote) await remote.delete(linkPath(id));
     else await withDb(async (db) => revokeShareLinkById(db, await resolveActor(db, v.as, cmd), id));
     out(`Revoked share link ${id}: it no longer opens the page.\n`);
     return 0;

@@ -1,6 +1,7 @@
 import 'server-only';
 import type { Actor } from '../auth/permissions';
 import { publicUrl } from '../config';
+import { serverOrigins } from './csrf';
 import type { Db } from '../db';
 import { notFound } from '../errors';
 import { createShareLink, listShareLinks, revokeShareLink } from '../registry/share-links';
@@ -35,11 +36,14 @@ function shareLinkToJson(l: LinkRow, now = new Date()): ShareLinkResponse {
 }
 
 /**
- * The public page a token opens. DRAWBRIDGE_PUBLIC_URL's origin, not the request's: behind a proxy
- * the request names an internal host, and the CLI in local mode has no request at all.
+ * The public page a token opens: under DRAWBRIDGE_PUBLIC_URL when the deployment names it, else the
+ * origin the request was addressed to (Host, or a proxy's X-Forwarded-Host/-Proto: what the console's
+ * own links use), else (the CLI in local mode has no request) http://localhost:PORT.
  */
-export function shareUrl(token: string): string {
-  return new URL(`/share/${encodeURIComponent(token)}`, publicUrl().origin).toString();
+export function shareUrl(token: string, req?: Request): string {
+  const configured = !!process.env.DRAWBRIDGE_PUBLIC_URL?.trim();
+  const origin = (!configured && req && serverOrigins(req)[0]) || publicUrl().origin;
+  return new URL(`/share/${encodeURIComponent(token)}`, origin).toString();
 }
 
 /** GET …/exports/{model_id}/share-links: newest first, without tokens. */
@@ -54,12 +58,13 @@ export async function createShareLinkJson(
   actor: Actor,
   modelId: string,
   raw: Record<string, unknown>,
+  req?: Request,
 ): Promise<ShareLinkCreatedResponse> {
   const body = shareLinkCreateBody.parse(raw);
   const { token, link } = await createShareLink(db, actor, modelId, { expiresInDays: body.expires_in_days });
   // Read back with its author as the list names them (an API actor's name is not always the user's).
   const row = await db.shareLink.findUniqueOrThrow({ where: { id: link.id }, include: SHARE_LINK_PEOPLE });
-  return { ...shareLinkToJson(row), token, url: shareUrl(token) };
+  return { ...shareLinkToJson(row), token, url: shareUrl(token, req) };
 }
 
 /** DELETE /api/v1/share-links/{id}: an unknown or already revoked id is a 404, so a retry says so. */

@@ -47,5 +47,5 @@ export type Operation = {
   errors?: ErrorStatus[];
 };
 
-export type Method = 'get' | 'post' | 'put';
+export type Method = 'get' | 'post' | 'put' | 'delete';
 export type PathTable = Record<string, Partial<Record<Method, Operation>>>;

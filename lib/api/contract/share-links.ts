@@ -47,8 +47,6 @@ export const shareLinkSchemas = {
 const modelIdParam = z.object({ model_id: z.string().describe('The export’s model id') });
 const linkIdParam = z.object({ id: z.string().describe('The share link’s id (from the list), not its token') });
 
-// PathTable's Method has no 'delete' yet (no route deleted before this one; see
-// /work/notes/s15/H1-shared.md): the row is typed here and joins the table below.
 const revokeOperation: Operation = {
   operationId: 'revokeShareLink',
   summary: 'Revoke a share link: it stops opening the page at once (deployers and admins)',
@@ -60,7 +58,7 @@ const revokeOperation: Operation = {
   errors: [404],
 };
 
-export const shareLinkPaths = {
+export const shareLinkPaths: PathTable = {
   '/api/v1/training/models/exports/{model_id}/share-links': {
     get: {
       operationId: 'listShareLinks',
@@ -85,4 +83,4 @@ export const shareLinkPaths = {
     },
   },
   '/api/v1/share-links/{id}': { delete: revokeOperation },
-} as unknown as PathTable;
+};
