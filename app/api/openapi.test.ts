@@ -11,7 +11,9 @@ import { CONTRACT_SCHEMAS, PATHS } from '@/lib/api/contract';
 import { trainingJobListQuery } from '@/lib/api/contract/training-jobs';
 import { buildOpenApiDocument, openApiDocument } from '@/lib/api/openapi';
 import { PERMISSIONS } from '@/lib/auth/permissions';
-import { GET } from './v1/openapi.json/route';
+import { GET as openApiGET } from './v1/openapi.json/route';
+
+const GET = () => openApiGET(new Request('http://test/api/v1/openapi.json'), { params: Promise.resolve({}) });
 
 const APP = path.resolve(import.meta.dirname, '..');
 const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];

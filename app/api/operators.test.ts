@@ -8,6 +8,8 @@ import { FsArtifactStore } from '@/lib/storage/fs-store';
 import { routePattern } from '@/lib/metrics/route-pattern';
 import { GET as metricsGET } from './metrics/route';
 import { GET as readyGET } from './ready/route';
+import { GET as openApiGET } from './v1/openapi.json/route';
+import { GET as ortGET } from '../ort/[version]/[file]/route';
 import { call, expectError, exportDemoJob, openRequest, REASON, useSeededApi } from './test-harness';
 
 useSeededApi();
@@ -80,6 +82,22 @@ describe('/api/metrics', () => {
     expect(after).not.toContain(req.request_id);
     expect(sample(after, 'drawbridge_artifact_bytes', {})).toBeGreaterThan(100_000);
     expect(after).toMatch(/^drawbridge_webhook_deliveries_pending \d+$/m);
+  });
+
+  it('counts the public routes too (the OpenAPI document, the runtime files), by pattern', async () => {
+    process.env.DRAWBRIDGE_METRICS_TOKEN = TOKEN;
+    const read = async () => (await scrape(`Bearer ${TOKEN}`)).text();
+    const count = (t: string, route: string, status: string) =>
+      sample(t, 'drawbridge_http_requests_total', { route, method: 'GET', status });
+    const before = await read();
+    const doc = await openApiGET(new Request('http://test/api/v1/openapi.json'), { params: Promise.resolve({}) });
+    expect(doc.status).toBe(200);
+    const params = { version: '0.0.0', file: 'nope.wasm' };
+    const miss = await ortGET(new Request('http://test/ort/0.0.0/nope.wasm'), { params: Promise.resolve(params) });
+    expect(miss.status).toBe(404);
+    const after = await read();
+    expect(count(after, '/api/v1/openapi.json', '200') - count(before, '/api/v1/openapi.json', '200')).toBe(1);
+    expect(count(after, '/ort/[version]/[file]', '404') - count(before, '/ort/[version]/[file]', '404')).toBe(1);
   });
 
   it('labels a request by its route pattern, not its URL', () => {

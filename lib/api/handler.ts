@@ -66,3 +66,22 @@ export function withActor<P = Record<string, string>>(
   // The permission travels with the handler: the OpenAPI test holds the path table to it.
   return Object.assign(route, { permission });
 }
+
+/**
+ * A public route (no actor: the OpenAPI document, the runtime files, a share link's bytes): counted
+ * and timed by route pattern like withActor's, its errors answered the same way. The probes
+ * (/api/health, /api/ready) and the scrape (/api/metrics) are left uncounted: they would only count
+ * themselves.
+ */
+export function withPublic<P = Record<string, string>>(
+  handler: (req: Request, ctx: Ctx<P>) => Promise<Response> | Response,
+) {
+  return (req: Request, ctx: Ctx<P>) =>
+    observeRequest(req, Promise.resolve(ctx?.params as unknown as Record<string, string> | undefined), async () => {
+      try {
+        return await handler(req, ctx);
+      } catch (e) {
+        return errorResponse(e);
+      }
+    });
+}
