@@ -18,7 +18,7 @@ export const HELP = `drawbridge — the Drawbridge model registry from the comma
 Usage: drawbridge <command> [options]          drawbridge <command> --help for its options
 
 ${section('Database', named('migrate', 'seed', 'tokens create', 'gc', 'backup', 'restore'))}
-${section('Signing keys (share links and sessions)', named('admin rotate-key', 'admin list-keys', 'admin retire-key'))}
+${section('Share-link signing keys', named('admin rotate-key', 'admin list-keys', 'admin retire-key'))}
 ${section('Users (operator commands: local mode only, act as the system)', named('users create', 'users list', 'users set-role', 'users disable', 'users enable', 'users reset-password'))}
 ${section('Training jobs', named('jobs push', 'jobs list', 'jobs show'))}
 ${section('Models', named('export', 'exports list', 'validate', 'models compare', 'models card', 'models share', 'models share-links', 'models unshare'))}
