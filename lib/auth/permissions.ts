@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   'policy.manage': admins,
   // Outgoing webhooks carry deployment events to other systems and hold signing secrets.
   'webhooks.manage': admins,
+  // Rotating or retiring the share-link signing keys decides which public links keep opening.
+  'keys.manage': admins,
   'deployments.break_glass': admins,
   // A backup holds every row (password hashes, webhook secrets) and every artifact.
   'backup.create': admins,

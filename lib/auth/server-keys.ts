@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { dataDir } from '../config';
 import type { Db } from '../db';
+import type { Prisma } from '../db/generated/client';
 import { DomainError, notFound } from '../errors';
 
 /**
@@ -89,38 +90,59 @@ export function signingKeys(
 /**
  * Adds the next generation, which signs from now on (on other servers within KEY_CACHE_TTL_MS);
  * the previous keys still verify until retired. Two rotations at once make one new key.
+ *
+ * Given `tx`, it writes in the caller's transaction (lib/registry/signing-keys: with its audit row)
+ * and leaves this server's cache alone: the caller ensures the first key before the transaction and
+ * refreshes the cache after the commit (refreshServerKeys), since the cache reads outside it.
  */
-export async function rotateServerKey(db: Db, purpose: ServerKeyPurpose = 'share'): Promise<ServerKeyInfo> {
-  await signingKeys(db, purpose, { refresh: true });
-  const newest = await db.serverKey.findFirst({ where: { purpose }, orderBy: { generation: 'desc' } });
+export async function rotateServerKey(
+  db: Db,
+  purpose: ServerKeyPurpose = 'share',
+  tx?: Prisma.TransactionClient,
+): Promise<ServerKeyInfo> {
+  if (!tx) await signingKeys(db, purpose, { refresh: true });
+  const w = tx ?? db;
+  const newest = await w.serverKey.findFirst({ where: { purpose }, orderBy: { generation: 'desc' } });
   const generation = (newest?.generation ?? 0) + 1;
-  await db.serverKey.createMany({
+  await w.serverKey.createMany({
     data: [{ id: newKeyId(), purpose, generation, secret: crypto.randomBytes(32).toString('base64url') }],
     skipDuplicates: true,
   });
-  const made = await db.serverKey.findUniqueOrThrow({ where: { purpose_generation: { purpose, generation } } });
-  await signingKeys(db, purpose, { refresh: true });
+  const made = await w.serverKey.findUniqueOrThrow({ where: { purpose_generation: { purpose, generation } } });
+  if (!tx) await signingKeys(db, purpose, { refresh: true });
   return { ...pick(made), signing: true };
 }
 
 /**
  * Retires a key: links it signed stop opening (on other servers within KEY_CACHE_TTL_MS). The key
- * that signs now cannot be retired; rotate first.
+ * that signs now cannot be retired; rotate first. Retiring a retired key answers it as it is.
+ * Given `tx`, as rotateServerKey: in the caller's transaction, and the caller refreshes the cache.
  */
-export async function retireServerKey(db: Db, id: string): Promise<ServerKeyInfo> {
-  const row = await db.serverKey.findUnique({ where: { id } });
+export async function retireServerKey(db: Db, id: string, tx?: Prisma.TransactionClient): Promise<ServerKeyInfo> {
+  const w = tx ?? db;
+  const row = await w.serverKey.findUnique({ where: { id } });
   if (!row) throw notFound('Signing key', id, 'key_not_found');
-  const { signing } = await signingKeys(db, row.purpose as ServerKeyPurpose, { refresh: true });
-  if (signing.id === id) {
+  // The rule readKeySet applies (the newest key not retired signs), read where the write happens.
+  const signing = await w.serverKey.findFirst({
+    where: { purpose: row.purpose, retiredAt: null },
+    orderBy: { generation: 'desc' },
+    select: { id: true },
+  });
+  if (signing?.id === id) {
     throw new DomainError(
       'conflict',
       'key_in_use',
-      `Key ${id} signs new links now; run "drawbridge admin rotate-key" first, then retire it.`,
+      `Key ${id} signs new links now; run "drawbridge admin rotate-key" first (or Rotate on the Signing keys page), then retire it.`,
     );
   }
-  const retired = row.retiredAt ? row : await db.serverKey.update({ where: { id }, data: { retiredAt: new Date() } });
-  await signingKeys(db, row.purpose as ServerKeyPurpose, { refresh: true });
+  const retired = row.retiredAt ? row : await w.serverKey.update({ where: { id }, data: { retiredAt: new Date() } });
+  if (!tx) await signingKeys(db, row.purpose as ServerKeyPurpose, { refresh: true });
   return { ...pick(retired), signing: false };
+}
+
+/** This server's cached keys, read again now (after a rotation or retirement committed). */
+export async function refreshServerKeys(db: Db, purpose: ServerKeyPurpose = 'share'): Promise<void> {
+  await signingKeys(db, purpose, { refresh: true });
 }
 
 /** Every key of `purpose`, newest first, without the secrets. */
