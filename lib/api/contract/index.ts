@@ -14,6 +14,7 @@ import { modelCardPaths, modelCardSchemas } from './model-cards';
 import type { Method, PathTable } from './operation';
 import { reviewPolicyPaths, reviewPolicySchemas } from './review-policies';
 import { shareLinkPaths, shareLinkSchemas } from './share-links';
+import { signingKeyPaths, signingKeySchemas } from './signing-keys';
 import { systemPaths, systemSchemas } from './system';
 import { trainingJobPaths, trainingJobSchemas } from './training-jobs';
 
@@ -24,6 +25,7 @@ export const CONTRACT_SCHEMAS = {
   ...modelSchemas,
   ...modelCardSchemas,
   ...shareLinkSchemas,
+  ...signingKeySchemas,
   ...compareSchemas,
   ...deploymentSchemas,
   ...deploymentRequestSchemas,
@@ -38,6 +40,7 @@ export const PATHS: PathTable = {
   ...modelPaths,
   ...modelCardPaths,
   ...shareLinkPaths,
+  ...signingKeyPaths,
   ...comparePaths,
   ...deploymentPaths,
   ...requestPaths,
