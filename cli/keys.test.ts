@@ -1,6 +1,7 @@
 // The `drawbridge admin` key commands in local mode, through the CLI's own main() in this process
 // (a spawned binary per command cost 10-25 s each on the busy CI machine): rotate, list, retire,
-// and the refusal to retire the key that signs, on a copy of a migrated embedded database.
+// and the refusal to retire the key that signs, on a copy of a migrated embedded database; each
+// change audited as the system actor.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -60,5 +61,24 @@ describe('drawbridge admin rotate-key / list-keys / retire-key', () => {
     expect(ok(await drawbridge(['admin', 'retire-key', first.id])).stdout).toMatch(
       new RegExp(`^${first.id} {2}generation 1 .* retired \\S+\\n$`),
     );
+
+    // Audited as the system actor (an operator at the database), naming the keys, never a secret.
+    const { openDatabase } = await import('../lib/db');
+    const { db, close } = await openDatabase(
+      { kind: 'pglite', dir: path.join(dataDir, 'pglite') },
+      { migrationsDir: path.join(import.meta.dirname, '..', 'prisma', 'migrations') },
+    );
+    try {
+      const events = await db.auditEvent.findMany({ where: { subjectType: 'signing_key' }, orderBy: { id: 'asc' } });
+      expect(events.map((e) => [e.action, e.subjectId, e.actorId])).toEqual([
+        ['signing_key.rotate', listed[0].id, null],
+        ['signing_key.retire', first.id, null],
+      ]);
+      expect(events.every((e) => e.actorLabel.includes('system@drawbridge.local'))).toBe(true);
+      const secrets = (await db.serverKey.findMany()).map((k) => k.secret);
+      for (const secret of secrets) expect(JSON.stringify(events)).not.toContain(secret);
+    } finally {
+      await close();
+    }
   }, 120_000);
 });
