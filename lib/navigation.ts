@@ -10,4 +10,5 @@ export const NAVIGATION: { href: string; label: string; permission: Permission }
   { href: '/settings/policy', label: 'Review policy', permission: 'policy.manage' },
   { href: '/settings/webhooks', label: 'Webhooks', permission: 'webhooks.manage' },
   { href: '/settings/users', label: 'Users', permission: 'users.manage' },
+  { href: '/settings/keys', label: 'Signing keys', permission: 'keys.manage' },
 ];
