@@ -42,11 +42,13 @@ checked against the database at once). Admins only; rotations and retirements ar
 Settings → Signing keys page does the same.
 
 Over --server URL --token T it acts as the token's owner (an admin). In local mode it acts as the
-system actor (audited as "Drawbridge"), or as --as EMAIL.`;
+system actor (audited as "Drawbridge", as the users commands are), not as the first admin, or as
+--as EMAIL.`;
 
 export const rotateKey: CommandImpl = {
   help: `Create a new share-link signing key: new links are signed with it; links signed with the
 previous keys keep opening until those keys are retired (drawbridge admin retire-key).
+
 ${SHARED_HELP}
 
 Examples:
@@ -63,6 +65,7 @@ Examples:
 
 export const listKeys: CommandImpl = {
   help: `List the share-link signing keys, newest first (ids and dates, never the keys themselves).
+
 ${SHARED_HELP}
 
 Options:
@@ -84,6 +87,7 @@ export const retireKey: CommandImpl = {
   help: `Retire a share-link signing key: every link it signed stops opening (on every server within
 60 s). The key that signs new links cannot be retired (key_in_use): rotate first. An unknown id
 fails with key_not_found.
+
 ${SHARED_HELP}
 
 Example:
