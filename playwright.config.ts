@@ -12,7 +12,7 @@ process.env.E2E_DATA_DIR = dataDir;
 // csrf's snapshot of everything an attack could change) or time its answers under hostile uploads:
 // they run one at a time while nothing else uses the shared server, only the specs that start
 // servers of their own.
-const QUIET = /(audit-chain|csrf|hostile-uploads)\.spec\.ts$/;
+const QUIET = /(audit-chain|csrf|hostile-uploads|signing-keys)\.spec\.ts$/;
 const OWN_SERVER = /(data-dir-lock|large-uploads|several-servers)\.spec\.ts$/;
 // The lived-in demo runs on a server of its own (seeded once by the demo-setup project, stopped by
 // demo-teardown), so it runs in the quiet specs' stage: they keep one worker and the demo's tests,

@@ -67,8 +67,12 @@ users are refused with what to run instead. Another command holding it is named;
 const COMMON = ['help', 'server', 'token', 'as'] as const satisfies OptionName[];
 
 export function commandHelp(c: CommandSpec, impl: CommandImpl): string {
+  const local =
+    c.localActor === 'system'
+      ? 'Local mode acts as the system (audited as "Drawbridge"), or --as EMAIL'
+      : 'Local mode acts as the first admin, or --as EMAIL';
   const modes = c.remote
-    ? `\nLocal mode acts as the first admin, or --as EMAIL; --server URL --token T (or DRAWBRIDGE_TOKEN) runs it\nagainst a Drawbridge server as the token's owner.\n`
+    ? `\n${local};\n--server URL --token T (or DRAWBRIDGE_TOKEN) runs it against a Drawbridge server as the token's owner.\n`
     : `\nRuns on the database directly (DRAWBRIDGE_DATA_DIR or DATABASE_URL); it does not take --server.\n`;
   return `Usage: drawbridge ${c.usage}\n\n${impl.help}${modes}`;
 }

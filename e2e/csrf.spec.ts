@@ -61,7 +61,14 @@ function mutatingRoutes(): string[] {
   });
 }
 
-type Attack = { route: string; method: 'POST' | 'PUT'; url: string; query?: Json; body: Json; files?: boolean };
+type Attack = {
+  route: string;
+  method: 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  query?: Json;
+  body: Json;
+  files?: boolean;
+};
 type Vector =
   | 'form-text'
   | 'form-urlencoded'
@@ -197,6 +204,19 @@ async function snapshot(api: Api, s: { a: string; r1: string; r2: string; r3: st
     r3: await detail(s.r3),
     policies: (await api.get('/api/v1/review-policies')).policies,
     card_of_a: (await api.get(`/api/v1/training/models/exports/${s.a}/card`)).version ?? null,
+    share_links_of_a: (
+      (await api.get(`/api/v1/training/models/exports/${s.a}/share-links`)) as unknown as {
+        id: string;
+        active: boolean;
+      }[]
+    ).map((l) => `${l.id}:${l.active}`),
+    signing_keys: (
+      (await api.get('/api/v1/admin/signing-keys')).keys as {
+        id: string;
+        signing: boolean;
+        retired_at: string | null;
+      }[]
+    ).map((k) => `${k.id}:${k.signing}:${k.retired_at}`),
   };
 }
 
@@ -279,6 +299,17 @@ test("a page on another origin changes nothing through a signed-in deployer's or
   ).request_id as string;
   expect((await api.admin.get(`/api/v1/deployment-requests/${r1}`)).state).toBe('approved');
   expect((await api.admin.get(`/api/v1/deployment-requests/${r3}`)).state).toBe('draft');
+  // A share link of A to revoke, and a key that no longer signs (so one a forged retire could retire).
+  const link = (await api.deployer.post(`/api/v1/training/models/exports/${a.model_id}/share-links`, {})) as {
+    id: string;
+  };
+  await api.admin.post('/api/v1/admin/signing-keys', {});
+  const keys = (await api.admin.get('/api/v1/admin/signing-keys')).keys as {
+    id: string;
+    signing: boolean;
+    retired_at: string | null;
+  }[];
+  const retirable = keys.find((k) => !k.signing && !k.retired_at)!.id;
 
   const metadata = {
     job_name: 'csrf-forged-job',
@@ -404,6 +435,20 @@ test("a page on another origin changes nothing through a signed-in deployer's or
       query: { model_id: a.model_id },
       body: { model_id: a.model_id },
     },
+    {
+      route: 'POST /api/v1/training/models/exports/{model_id}/share-links',
+      method: 'POST',
+      url: `/api/v1/training/models/exports/${a.model_id}/share-links`,
+      body: { expires_in_days: '3' },
+    },
+    { route: 'DELETE /api/v1/share-links/{id}', method: 'DELETE', url: `/api/v1/share-links/${link.id}`, body: {} },
+    { route: 'POST /api/v1/admin/signing-keys', method: 'POST', url: '/api/v1/admin/signing-keys', body: {} },
+    {
+      route: 'POST /api/v1/admin/signing-keys/{id}/retire',
+      method: 'POST',
+      url: `/api/v1/admin/signing-keys/${retirable}/retire`,
+      body: {},
+    },
   ];
   // Every mutating route file is attacked; a new one fails here until it is added above.
   expect([...new Set(attacks.map((x) => x.route))].sort()).toEqual(mutatingRoutes().sort());
@@ -481,7 +526,7 @@ test("a page on another origin changes nothing through a signed-in deployer's or
 
   const attackMs = Date.now() - t0;
   // Every request that reached the server was refused, by the CSRF check (so with the session:
-  // without it the proxy answers 401) or, for a form's POST at a PUT-only route, by the method.
+  // without it the proxy answers 401) or, for a form's POST at a PUT- or DELETE-only route, by the method.
   const table = probes.map((p) => ({
     id: p.id,
     route: p.attack.route,
@@ -495,7 +540,8 @@ test("a page on another origin changes nothing through a signed-in deployer's or
     if (!p.reaches) {
       // Preflighted (or no-cors PUT): the browser refused to send it; nothing with its tag reached the app.
       expect(row, row.id).toMatchObject({ outcome: 'blocked: TypeError', answers: [] });
-    } else if (p.attack.method === 'PUT') {
+    } else if (p.attack.method !== 'POST') {
+      // A form can only POST: at a PUT- or DELETE-only route that is the method refused.
       expect(row.answers, row.id).toEqual([{ method: 'POST', status: 405, code: null }]);
     } else if (FORMS.includes(p.vector)) {
       expect(row.answers, row.id).toEqual([{ method: 'POST', status: 403, code: 'csrf_refused' }]);
@@ -510,7 +556,7 @@ test("a page on another origin changes nothing through a signed-in deployer's or
   console.log(
     `csrf: ${attacks.length} attacks on ${new Set(attacks.map((x) => x.route)).size} routes × 2 victims = ${probes.length} probes; ${reached} reached the server: ` +
       `${count((r) => r.answers[0]?.code === 'csrf_refused')} forms answered 403 csrf_refused, ${count((r) => r.answers[0]?.status === 403 && r.answers[0].code === null)} no-cors fetches/beacons 403 (opaque), ` +
-      `${count((r) => r.answers[0]?.status === 405)} form POSTs at the PUT-only route 405; ${probes.length - reached} never left the browser (preflight or no-cors PUT refused); seeding took ${(seedMs / 1000).toFixed(1)} s, the attacks ${(attackMs / 1000).toFixed(1)} s`,
+      `${count((r) => r.answers[0]?.status === 405)} form POSTs at PUT- or DELETE-only routes 405; ${probes.length - reached} never left the browser (preflight or no-cors PUT refused); seeding took ${(seedMs / 1000).toFixed(1)} s, the attacks ${(attackMs / 1000).toFixed(1)} s`,
   );
 
   // And nothing changed.

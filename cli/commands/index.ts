@@ -36,6 +36,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'Create a new share-link signing key; links signed with older keys keep opening (admins).',
     options: [],
     remote: true,
+    localActor: 'system',
     load: async () => (await import('./keys')).rotateKey,
   },
   {
@@ -44,6 +45,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: 'List the share-link signing keys (ids and dates, never the keys; admins).',
     options: ['json'],
     remote: true,
+    localActor: 'system',
     load: async () => (await import('./keys')).listKeys,
   },
   {
@@ -53,6 +55,7 @@ export const COMMANDS: CommandSpec[] = [
     maxArgs: 1,
     options: [],
     remote: true,
+    localActor: 'system',
     load: async () => (await import('./keys')).retireKey,
   },
   {

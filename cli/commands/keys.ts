@@ -39,11 +39,7 @@ const SHARED_HELP = `The share-link signing keys live in the database, so every 
 same ones. Servers re-read them within 60 s (a link signed with a key they have not seen yet is
 checked against the database at once). Admins only; rotations and retirements are audited
 (signing_key.rotate, signing_key.retire; ids and generations, never the keys). The console's
-Settings → Signing keys page does the same.
-
-Over --server URL --token T it acts as the token's owner (an admin). In local mode it acts as the
-system actor (audited as "Drawbridge", as the users commands are), not as the first admin, or as
---as EMAIL.`;
+Settings → Signing keys page does the same.`;
 
 export const rotateKey: CommandImpl = {
   help: `Create a new share-link signing key: new links are signed with it; links signed with the

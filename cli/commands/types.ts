@@ -27,6 +27,8 @@ export type CommandSpec = {
   options: OptionName[];
   /** Whether it works over --server (the database commands do not). */
   remote: boolean;
+  /** Local mode acts as the system (audited as Drawbridge; works before any admin exists), not the first admin. */
+  localActor?: 'system';
   load(): Promise<CommandImpl>;
 };
 
