@@ -2,8 +2,6 @@
 // it without the token, the token opens the public page's resolver, revoking stops it (204) and a
 // second revoke is 404 share_link_not_found; viewers and reviewers are refused, bad days are 422,
 // an unknown model is 404. Then the CLI's remote mode against these routes on a loopback server.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess, type CliRun } from '@/cli/test-support';
@@ -15,6 +13,7 @@ import { resolveShareToken } from '@/lib/registry/share-links';
 import * as linksRoute from './v1/training/models/exports/[model_id]/share-links/route';
 import * as linkRoute from './v1/share-links/[id]/route';
 import { db, expectError, exportDemoJob, useSeededApi } from './test-harness';
+import { serveRoutes } from './test-loopback';
 
 useSeededApi();
 
@@ -148,37 +147,25 @@ describe('share links API', () => {
 });
 
 describe('drawbridge models share / share-links / unshare over --server', () => {
-  let server: http.Server;
+  let loopback: Awaited<ReturnType<typeof serveRoutes>>;
   let base: string;
   let token: string;
-  // The two route files behind a loopback HTTP server: the CLI's real fetch, the real handlers.
-  const ROUTES: [RegExp, Record<string, Handler>, string][] = [
-    [/^\/api\/v1\/training\/models\/exports\/([^/]+)\/share-links$/, linksHandlers, 'model_id'],
-    [/^\/api\/v1\/share-links\/([^/]+)$/, linkHandlers, 'id'],
-  ];
 
   beforeAll(async () => {
     const u = await db.user.findFirstOrThrow({ where: { role: 'deployer' } });
     token = (await createApiToken(db, { ...u, role: 'deployer', via: 'session' }, 'cli remote test')).token;
-    server = http.createServer(async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const found = ROUTES.map(([re, mod, name]) => [re.exec(url.pathname), mod, name] as const).find(([m]) => m);
-      const handler = found && found[1][req.method ?? 'GET'];
-      if (!found || !handler) return void res.writeHead(404).end();
-      const headers = Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
-      const answer = await handler(
-        new Request(url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined }),
-        { params: Promise.resolve({ [found[2]]: decodeURIComponent(found[0]![1]) }) },
-      );
-      res.writeHead(answer.status, Object.fromEntries(answer.headers));
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The two route files behind a loopback HTTP server: the CLI's real fetch, the real handlers.
+    loopback = await serveRoutes([
+      {
+        path: /^\/api\/v1\/training\/models\/exports\/([^/]+)\/share-links$/,
+        params: ['model_id'],
+        module: linksRoute,
+      },
+      { path: /^\/api\/v1\/share-links\/([^/]+)$/, params: ['id'], module: linkRoute },
+    ]);
+    base = loopback.base;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => loopback.close());
 
   const drawbridge = (...args: string[]): Promise<CliRun> =>
     runCliInProcess([...args, '--server', base, '--token', token], { dataDir: os.tmpdir() });

@@ -2,8 +2,6 @@
 // `drawbridge admin list-keys --json`), rotate (201 the new key) and retire (200; 409 key_in_use for
 // the key that signs, 404 key_not_found), each change audited; every other role is refused and
 // changes nothing. Then the CLI's remote mode against these routes on a loopback server.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliInProcess, type CliRun } from '@/cli/test-support';
@@ -15,6 +13,7 @@ import { createApiToken } from '@/lib/auth/sessions';
 import * as keysRoute from './v1/admin/signing-keys/route';
 import * as retireRoute from './v1/admin/signing-keys/[id]/retire/route';
 import { db, expectError, useSeededApi } from './test-harness';
+import { serveRoutes } from './test-loopback';
 
 useSeededApi();
 
@@ -103,38 +102,21 @@ describe('signing keys API', () => {
 });
 
 describe('drawbridge admin rotate-key / list-keys / retire-key over --server', () => {
-  let server: http.Server;
+  let loopback: Awaited<ReturnType<typeof serveRoutes>>;
   let base: string;
   let token: string;
-  // The two route files behind a loopback HTTP server: the CLI's real fetch, the real handlers.
-  const ROUTES: [RegExp, Record<string, Handler>][] = [
-    [/^\/api\/v1\/admin\/signing-keys$/, keysHandlers],
-    [/^\/api\/v1\/admin\/signing-keys\/([^/]+)\/retire$/, retireHandlers],
-  ];
 
   beforeAll(async () => {
     const u = await db.user.findFirstOrThrow({ where: { role: 'admin' } });
     token = (await createApiToken(db, { ...u, role: 'admin', via: 'session' }, 'cli remote test')).token;
-    server = http.createServer(async (req, res) => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const found = ROUTES.map(([re, mod]) => [re.exec(url.pathname), mod] as const).find(([m]) => m);
-      const handler = found && found[1][req.method ?? 'GET'];
-      if (!found || !handler) return void res.writeHead(404).end();
-      const headers = Object.entries(req.headers).filter((e): e is [string, string] => typeof e[1] === 'string');
-      const id = found[0]![1];
-      const answer = await handler(
-        new Request(url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined }),
-        { params: Promise.resolve<Record<string, string>>(id === undefined ? {} : { id: decodeURIComponent(id) }) },
-      );
-      res.writeHead(answer.status, Object.fromEntries(answer.headers));
-      res.end(Buffer.from(await answer.arrayBuffer()));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The two route files behind a loopback HTTP server: the CLI's real fetch, the real handlers.
+    loopback = await serveRoutes([
+      { path: /^\/api\/v1\/admin\/signing-keys$/, module: keysRoute },
+      { path: /^\/api\/v1\/admin\/signing-keys\/([^/]+)\/retire$/, params: ['id'], module: retireRoute },
+    ]);
+    base = loopback.base;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => loopback.close());
 
   const drawbridge = (...args: string[]): Promise<CliRun> =>
     runCliInProcess([...args, '--server', base, '--token', token], { dataDir: os.tmpdir() });
