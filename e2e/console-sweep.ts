@@ -34,6 +34,7 @@ export const CONSOLE: Record<string, Route> = {
   '/reviews/[requestId]': { path: (s) => `/reviews/${s.requestId}` },
   '/inbox': { path: () => '/inbox' },
   '/audit': { path: () => '/audit', permission: 'audit.read' },
+  '/settings/keys': { path: () => '/settings/keys', permission: 'keys.manage' },
   '/settings/policy': { path: () => '/settings/policy', permission: 'policy.manage' },
   '/settings/tokens': { path: () => '/settings/tokens' },
   '/settings/users': { path: () => '/settings/users', permission: 'users.manage' },
