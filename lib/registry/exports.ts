@@ -253,10 +253,10 @@ async function createExport(
   const hash = architectureHash(arch);
   // Ids are per second: a burst of exports for one range in one second takes the suffixes after the
   // highest one taken (one read, not a probe per suffix); one that loses a race for a suffix reads again.
-  const base = newModelId(x.ageGroupMin, x.ageGroupMax, at);
-  let n = await nextModelIdSuffix(db, base);
+  const idOf = (n: number) => newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
+  let n = await nextModelIdSuffix(db, idOf);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const modelId = newModelId(x.ageGroupMin, x.ageGroupMax, at, n);
+    const modelId = idOf(n);
     const { stored, mediaType, extension } = await storeExport(store, opts, x.ae, x.exportFormat, {
       model_id: modelId,
       model_type: MODEL_TYPE,
@@ -331,7 +331,7 @@ async function createExport(
     } catch (e) {
       // Another export took this id between our read and insert: take the next free suffix.
       if ((e as { code?: string }).code === 'P2002') {
-        n = Math.max(n + 1, await nextModelIdSuffix(db, base));
+        n = Math.max(n + 1, await nextModelIdSuffix(db, idOf));
         continue;
       }
       throw e;
@@ -341,11 +341,11 @@ async function createExport(
 }
 
 /**
- * The suffix after the highest taken for `base` (an id without suffix counts as 1). Exact ids in
- * batches of 64, so the unique index answers: a `LIKE 'base%'` is a full scan under a non-C collation.
+ * The suffix after the highest taken among `idOf(1…)` (newModelId's ids of one range and second).
+ * Exact ids in batches of 64, so the unique index answers: a `LIKE 'base%'` is a full scan under a
+ * non-C collation.
  */
-async function nextModelIdSuffix(db: Db, base: string): Promise<number> {
-  const idOf = (n: number) => (n === 1 ? base : `${base}_${n}`);
+async function nextModelIdSuffix(db: Db, idOf: (n: number) => string): Promise<number> {
   for (let from = 1; ; from += 64) {
     const ids = Array.from({ length: 64 }, (_, i) => idOf(from + i));
     const taken = await db.modelExport.findMany({ where: { modelId: { in: ids } }, select: { modelId: true } });
