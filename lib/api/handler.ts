@@ -58,11 +58,7 @@ export function withActor<P = Record<string, string>>(
       return errorResponse(e);
     }
   };
-  // Counted and timed by route pattern for /api/metrics (lib/metrics).
-  const route = (req: Request, ctx: Ctx<P>) =>
-    observeRequest(req, Promise.resolve(ctx?.params as unknown as Record<string, string> | undefined), () =>
-      handle(req, ctx),
-    );
+  const route = observed(handle);
   // The permission travels with the handler: the OpenAPI test holds the path table to it.
   return Object.assign(route, { permission });
 }
@@ -76,12 +72,19 @@ export function withActor<P = Record<string, string>>(
 export function withPublic<P = Record<string, string>>(
   handler: (req: Request, ctx: Ctx<P>) => Promise<Response> | Response,
 ) {
+  return observed<P>(async (req, ctx) => {
+    try {
+      return await handler(req, ctx);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  });
+}
+
+/** Counted and timed by route pattern for /api/metrics (lib/metrics). */
+function observed<P>(handle: (req: Request, ctx: Ctx<P>) => Promise<Response>) {
   return (req: Request, ctx: Ctx<P>) =>
-    observeRequest(req, Promise.resolve(ctx?.params as unknown as Record<string, string> | undefined), async () => {
-      try {
-        return await handler(req, ctx);
-      } catch (e) {
-        return errorResponse(e);
-      }
-    });
+    observeRequest(req, Promise.resolve(ctx?.params as unknown as Record<string, string> | undefined), () =>
+      handle(req, ctx),
+    );
 }

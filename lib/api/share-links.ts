@@ -7,8 +7,6 @@ import { notFound } from '../errors';
 import { createShareLink, listShareLinks, revokeShareLink } from '../registry/share-links';
 import { shareLinkCreateBody, type ShareLinkCreatedResponse, type ShareLinkResponse } from './contract/share-links';
 
-const SHARE_LINK_PEOPLE = { createdBy: { select: { name: true } }, revokedBy: { select: { name: true } } } as const;
-
 type LinkRow = {
   id: string;
   createdAt: Date;
@@ -62,9 +60,7 @@ export async function createShareLinkJson(
 ): Promise<ShareLinkCreatedResponse> {
   const body = shareLinkCreateBody.parse(raw);
   const { token, link } = await createShareLink(db, actor, modelId, { expiresInDays: body.expires_in_days });
-  // Read back with its author as the list names them (an API actor's name is not always the user's).
-  const row = await db.shareLink.findUniqueOrThrow({ where: { id: link.id }, include: SHARE_LINK_PEOPLE });
-  return { ...shareLinkToJson(row), token, url: shareUrl(token, req) };
+  return { ...shareLinkToJson(link), token, url: shareUrl(token, req) };
 }
 
 /** DELETE /api/v1/share-links/{id}: an unknown or already revoked id is a 404, so a retry says so. */

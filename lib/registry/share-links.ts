@@ -14,6 +14,9 @@ import { recordAudit } from './audit';
  */
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
+/** Who made and who revoked a link, by name, as every reader of a link shows them. */
+const LINK_PEOPLE = { createdBy: { select: { name: true } }, revokedBy: { select: { name: true } } } as const;
+
 export async function createShareLink(db: Db, actor: Actor, modelId: string, opts: { expiresInDays?: number } = {}) {
   requirePermission(actor, 'share.manage');
   const exp = await db.modelExport.findUnique({ where: { modelId }, select: { id: true } });
@@ -31,6 +34,7 @@ export async function createShareLink(db: Db, actor: Actor, modelId: string, opt
         createdById: actor.id,
         expiresAt: opts.expiresInDays ? new Date(Date.now() + opts.expiresInDays * 86_400_000) : null,
       },
+      include: LINK_PEOPLE,
     });
     await recordAudit(tx, actor, {
       action: 'share_link.create',
@@ -69,7 +73,7 @@ export async function listShareLinks(db: Db, actor: Actor, modelId: string) {
   return db.shareLink.findMany({
     where: { modelExportId: exp.id },
     orderBy: { createdAt: 'desc' },
-    include: { createdBy: { select: { name: true } }, revokedBy: { select: { name: true } } },
+    include: LINK_PEOPLE,
   });
 }
 
