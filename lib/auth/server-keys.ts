@@ -49,8 +49,17 @@ function firstSecret(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
+/** Keys that verify, newest first: the first of them signs (readKeySet, and the writes that check it). */
+const VERIFYING = (purpose: string) =>
+  ({ where: { purpose, retiredAt: null }, orderBy: { generation: 'desc' } }) as const;
+
+/** The key that signs now, read in `w` (a write's transaction), by readKeySet's rule. */
+export function currentSigningKey(w: Db | Prisma.TransactionClient, purpose: ServerKeyPurpose = 'share') {
+  return w.serverKey.findFirst({ ...VERIFYING(purpose), select: { id: true, generation: true } });
+}
+
 async function readKeySet(db: Db, purpose: ServerKeyPurpose): Promise<KeySet> {
-  const read = () => db.serverKey.findMany({ where: { purpose, retiredAt: null }, orderBy: { generation: 'desc' } });
+  const read = () => db.serverKey.findMany(VERIFYING(purpose));
   let rows = await read();
   if (rows.length === 0) {
     // Two servers starting together both insert; the unique (purpose, generation) keeps one, and
@@ -122,12 +131,7 @@ export async function retireServerKey(db: Db, id: string, tx?: Prisma.Transactio
   const w = tx ?? db;
   const row = await w.serverKey.findUnique({ where: { id } });
   if (!row) throw notFound('Signing key', id, 'key_not_found');
-  // The rule readKeySet applies (the newest key not retired signs), read where the write happens.
-  const signing = await w.serverKey.findFirst({
-    where: { purpose: row.purpose, retiredAt: null },
-    orderBy: { generation: 'desc' },
-    select: { id: true },
-  });
+  const signing = await currentSigningKey(w, row.purpose as ServerKeyPurpose);
   if (signing?.id === id) {
     throw new DomainError(
       'conflict',

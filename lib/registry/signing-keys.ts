@@ -2,6 +2,7 @@ import 'server-only';
 import type { Actor } from '../auth/permissions';
 import { requirePermission } from '../auth/permissions';
 import {
+  currentSigningKey,
   listServerKeys,
   refreshServerKeys,
   retireServerKey,
@@ -38,11 +39,7 @@ export async function rotateSigningKey(db: Db, actor: Actor): Promise<SigningKey
   // The first key (or a legacy `secret` file's) exists before the rotation, so it has a successor.
   await signingKeys(db, 'share', { refresh: true });
   const key = await serializable(db, async (tx) => {
-    const previous = await tx.serverKey.findFirst({
-      where: { purpose: 'share', retiredAt: null },
-      orderBy: { generation: 'desc' },
-      select: { id: true, generation: true },
-    });
+    const previous = await currentSigningKey(tx);
     const made = await rotateServerKey(db, 'share', tx);
     await recordAudit(tx, actor, {
       action: 'signing_key.rotate',
