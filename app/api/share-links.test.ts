@@ -8,11 +8,10 @@ import { runCliInProcess, type CliRun } from '@/cli/test-support';
 import { responseSchemaOf } from '@/lib/api/contract';
 import { shareLinkCreatedResponse, shareLinkResponse } from '@/lib/api/contract/share-links';
 import type { Role } from '@/lib/auth/permissions';
-import { createApiToken } from '@/lib/auth/sessions';
 import { resolveShareToken } from '@/lib/registry/share-links';
 import * as linksRoute from './v1/training/models/exports/[model_id]/share-links/route';
 import * as linkRoute from './v1/share-links/[id]/route';
-import { db, expectError, exportDemoJob, useSeededApi } from './test-harness';
+import { call, db, expectError, exportDemoJob, tokenFor, useSeededApi } from './test-harness';
 import { serveRoutes } from './test-loopback';
 
 useSeededApi();
@@ -20,44 +19,20 @@ useSeededApi();
 const LIST = '/api/v1/training/models/exports/{model_id}/share-links';
 const MISSING = 'autoencoder_2.0_3.0_20000101_000000';
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-// Plain (Request, {params}) → Response functions, as the harness holds its routes (its table is
-// shared, so these two are held here).
-const linksHandlers = linksRoute as unknown as Record<string, Handler>;
-const linkHandlers = linkRoute as unknown as Record<string, Handler>;
-
 // Exported by the first describe's beforeAll; the remote-mode tests share it.
 let modelId: string;
 
 describe('share links API', () => {
-  const tokens = {} as Record<Role, string>;
-  function send(
-    handler: Handler,
-    method: string,
-    url: string,
-    role: Role,
-    params: Record<string, string>,
-    json?: unknown,
-  ) {
-    const headers: Record<string, string> = { authorization: `Bearer ${tokens[role]}` };
-    if (json !== undefined) headers['content-type'] = 'application/json';
-    const body = json === undefined ? undefined : JSON.stringify(json);
-    return handler(new Request(`http://test${url}`, { method, headers, body }), { params: Promise.resolve(params) });
-  }
   const linksUrl = (m: string) => `/api/v1/training/models/exports/${m}/share-links`;
   const list = (role: Role = 'deployer', m = modelId) =>
-    send(linksHandlers.GET, 'GET', linksUrl(m), role, { model_id: m });
+    call('shareLinks', linksUrl(m), { role, params: { model_id: m } });
   const create = (json: unknown = {}, role: Role = 'deployer', m = modelId) =>
-    send(linksHandlers.POST, 'POST', linksUrl(m), role, { model_id: m }, json);
+    call('shareLinks', linksUrl(m), { role, json, params: { model_id: m } });
   const revoke = (id: string, role: Role = 'deployer') =>
-    send(linkHandlers.DELETE, 'DELETE', `/api/v1/share-links/${id}`, role, { id });
+    call('shareLink', `/api/v1/share-links/${id}`, { role, method: 'DELETE', params: { id } });
 
   beforeAll(async () => {
     modelId = (await exportDemoJob(['onnx'])).onnx.model_id;
-    for (const u of await db.user.findMany()) {
-      const actor = { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' as const };
-      tokens[u.role as Role] = (await createApiToken(db, actor, 'share-links test')).token;
-    }
   });
 
   it('makes a link, lists it without its token, opens the page with it, and revokes it once', async () => {
@@ -152,8 +127,7 @@ describe('drawbridge models share / share-links / unshare over --server', () => 
   let token: string;
 
   beforeAll(async () => {
-    const u = await db.user.findFirstOrThrow({ where: { role: 'deployer' } });
-    token = (await createApiToken(db, { ...u, role: 'deployer', via: 'session' }, 'cli remote test')).token;
+    token = tokenFor('deployer');
     // The two route files behind a loopback HTTP server: the CLI's real fetch, the real handlers.
     loopback = await serveRoutes([
       {

@@ -9,21 +9,15 @@ import { responseSchemaOf } from '@/lib/api/contract';
 import { signingKeyListResponse, signingKeyResponse } from '@/lib/api/contract/signing-keys';
 import type { Role } from '@/lib/auth/permissions';
 import { sign, verifySignature } from '@/lib/auth/server-secret';
-import { createApiToken } from '@/lib/auth/sessions';
 import * as keysRoute from './v1/admin/signing-keys/route';
 import * as retireRoute from './v1/admin/signing-keys/[id]/retire/route';
-import { db, expectError, useSeededApi } from './test-harness';
+import { call, db, expectError, tokenFor, useSeededApi } from './test-harness';
 import { serveRoutes } from './test-loopback';
 
 useSeededApi();
 
 const KEYS = '/api/v1/admin/signing-keys';
 const RETIRE = '/api/v1/admin/signing-keys/{id}/retire';
-
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-// Plain (Request, {params}) → Response functions, as the harness holds its routes.
-const keysHandlers = keysRoute as unknown as Record<string, Handler>;
-const retireHandlers = retireRoute as unknown as Record<string, Handler>;
 
 const envSecret = process.env.DRAWBRIDGE_SECRET;
 beforeAll(() => void delete process.env.DRAWBRIDGE_SECRET);
@@ -32,23 +26,11 @@ afterAll(() => {
 });
 
 describe('signing keys API', () => {
-  const tokens = {} as Record<Role, string>;
-  function send(handler: Handler, method: string, url: string, role: Role, params: Record<string, string> = {}) {
-    const headers = { authorization: `Bearer ${tokens[role]}` };
-    return handler(new Request(`http://test${url}`, { method, headers }), { params: Promise.resolve(params) });
-  }
-  const list = (role: Role = 'admin') => send(keysHandlers.GET, 'GET', KEYS, role);
-  const rotate = (role: Role = 'admin') => send(keysHandlers.POST, 'POST', KEYS, role);
+  const list = (role: Role = 'admin') => call('signingKeys', KEYS, { role });
+  const rotate = (role: Role = 'admin') => call('signingKeys', KEYS, { role, method: 'POST' });
   const retire = (id: string, role: Role = 'admin') =>
-    send(retireHandlers.POST, 'POST', `${KEYS}/${encodeURIComponent(id)}/retire`, role, { id });
+    call('signingKeyRetire', `${KEYS}/${encodeURIComponent(id)}/retire`, { role, method: 'POST', params: { id } });
   const keys = async () => signingKeyListResponse.parse(await (await list()).json()).keys;
-
-  beforeAll(async () => {
-    for (const u of await db.user.findMany()) {
-      const actor = { id: u.id, email: u.email, name: u.name, role: u.role as Role, via: 'session' as const };
-      tokens[u.role as Role] = (await createApiToken(db, actor, 'signing-keys test')).token;
-    }
-  });
 
   it('lists, rotates (201) and retires (200) a key that no longer signs; its links stop opening', async () => {
     const old = await sign(db, 'share:old');
@@ -107,8 +89,7 @@ describe('drawbridge admin rotate-key / list-keys / retire-key over --server', (
   let token: string;
 
   beforeAll(async () => {
-    const u = await db.user.findFirstOrThrow({ where: { role: 'admin' } });
-    token = (await createApiToken(db, { ...u, role: 'admin', via: 'session' }, 'cli remote test')).token;
+    token = tokenFor('admin');
     // The two route files behind a loopback HTTP server: the CLI's real fetch, the real handlers.
     loopback = await serveRoutes([
       { path: /^\/api\/v1\/admin\/signing-keys$/, module: keysRoute },

@@ -61,6 +61,10 @@ async function importRoutes(): Promise<Routes> {
     policies: await import('@/app/api/v1/review-policies/route'),
     policy: await import('@/app/api/v1/review-policies/[environment]/route'),
     mentions: await import('@/app/api/v1/mention-suggestions/route'),
+    shareLinks: await import('@/app/api/v1/training/models/exports/[model_id]/share-links/route'),
+    shareLink: await import('@/app/api/v1/share-links/[id]/route'),
+    signingKeys: await import('@/app/api/v1/admin/signing-keys/route'),
+    signingKeyRetire: await import('@/app/api/v1/admin/signing-keys/[id]/retire/route'),
   } as unknown as Routes;
 }
 
@@ -117,6 +121,9 @@ export function useSeededApi() {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 }
+
+/** The seeded API token of `role` (for a client of its own: the CLI over --server). */
+export const tokenFor = (role: Role): string => tokens[role];
 
 type CallOpts = {
   method?: string;
