@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewSummaryFromReconstruction } from '../lib/preview/summary-from-reconstruction';
 import { reconstruction } from '../lib/workers/tasks';
-import { createMigratedDataDir, runCli, runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, ok, runCli, runCliInProcess, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 const demo = path.join(root, 'prisma', 'demo');
@@ -25,11 +25,6 @@ type Run = CliRun;
 
 const drawbridge = (...args: string[]): Promise<Run> => runCliInProcess(args, { cwd: dir, dataDir });
 const binary = (...args: string[]): Promise<Run> => runCli(args, { cwd: dir, dataDir });
-
-function ok(r: Run): Run {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 

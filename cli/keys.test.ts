@@ -6,16 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedDataDir, runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, ok, runCliInProcess, type CliRun } from './test-support';
 
 let dir: string;
 let dataDir: string;
 
 const drawbridge = (args: string[]): Promise<CliRun> => runCliInProcess(args, { dataDir });
-function ok(r: CliRun): CliRun {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 type Key = { id: string; generation: number; created_at: string; retired_at: string | null; signing: boolean };
 const keys = async (): Promise<Key[]> => JSON.parse(ok(await drawbridge(['admin', 'list-keys', '--json'])).stdout).keys;
 

@@ -6,17 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedDataDir, runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, ok, runCliInProcess, type CliRun } from './test-support';
 
 let dir: string;
 let dataDir: string;
 let modelId: string;
 
 const drawbridge = (...args: string[]): Promise<CliRun> => runCliInProcess(args, { dataDir });
-function ok(r: CliRun): CliRun {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 type Link = { id: string; active: boolean; access_count: number; revoked_by: string | null; token?: string };
 const links = async (): Promise<Link[]> =>
   JSON.parse(ok(await drawbridge('models', 'share-links', modelId, '--json')).stdout);

@@ -5,6 +5,12 @@ import { Readable } from 'node:stream';
 
 export type CliRun = { code: number | null; stdout: string; stderr: string };
 
+/** `r` when the command exited 0; otherwise an error carrying its exit code and both streams. */
+export function ok<R extends CliRun>(r: R): R {
+  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  return r;
+}
+
 /**
  * Runs the real `drawbridge` binary in local mode on `dataDir` (never a server, never a token).
  * `databaseUrl` points it at PostgreSQL instead of the embedded database.

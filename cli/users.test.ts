@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedDataDir, runCli, runCliInProcess, type CliRun } from './test-support';
+import { createMigratedDataDir, ok, runCli, runCliInProcess, type CliRun } from './test-support';
 
 const root = path.join(import.meta.dirname, '..');
 
@@ -18,11 +18,6 @@ type Run = CliRun;
 
 const drawbridge = (args: string[], stdin?: string): Promise<Run> => runCliInProcess(args, { dataDir, stdin });
 const binary = (args: string[]): Promise<Run> => runCli(args, { cwd: dir, dataDir });
-
-function ok(r: Run): Run {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 type UserJson = {
   email: string;

@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ok } from '../cli/test-support';
 import { freePort } from './demo-server';
 import { expect, test } from './fixtures';
 
@@ -44,11 +45,6 @@ const drawbridge = (...args: string[]) =>
 // Jobs only: this spec is about the lock, not the lived-in demo (which would only cost time).
 const seed = () =>
   runProcess(process.execPath, [bin('tsx'), '--conditions=react-server', 'prisma/seed.ts', '--jobs-only']);
-
-function ok(r: Run): Run {
-  if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r;
-}
 
 type Server = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
 

@@ -4,7 +4,7 @@
 // an unknown model is 404. Then the CLI's remote mode against these routes on a loopback server.
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliInProcess, type CliRun } from '@/cli/test-support';
+import { ok, runCliInProcess, type CliRun } from '@/cli/test-support';
 import { responseSchemaOf } from '@/lib/api/contract';
 import { shareLinkCreatedResponse, shareLinkResponse } from '@/lib/api/contract/share-links';
 import type { Role } from '@/lib/auth/permissions';
@@ -143,10 +143,6 @@ describe('drawbridge models share / share-links / unshare over --server', () => 
 
   const drawbridge = (...args: string[]): Promise<CliRun> =>
     runCliInProcess([...args, '--server', base, '--token', token], { dataDir: os.tmpdir() });
-  function ok(r: CliRun): CliRun {
-    if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    return r;
-  }
 
   it('makes, lists and revokes a link through the REST API, with the same codes as local mode', async () => {
     const made = ok(await drawbridge('models', 'share', modelId, '--days', '3'));

@@ -4,7 +4,7 @@
 // changes nothing. Then the CLI's remote mode against these routes on a loopback server.
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliInProcess, type CliRun } from '@/cli/test-support';
+import { ok, runCliInProcess, type CliRun } from '@/cli/test-support';
 import { responseSchemaOf } from '@/lib/api/contract';
 import { signingKeyListResponse, signingKeyResponse } from '@/lib/api/contract/signing-keys';
 import type { Role } from '@/lib/auth/permissions';
@@ -101,10 +101,6 @@ describe('drawbridge admin rotate-key / list-keys / retire-key over --server', (
 
   const drawbridge = (...args: string[]): Promise<CliRun> =>
     runCliInProcess([...args, '--server', base, '--token', token], { dataDir: os.tmpdir() });
-  function ok(r: CliRun): CliRun {
-    if (r.code !== 0) throw new Error(`exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-    return r;
-  }
   type Key = { id: string; generation: number; signing: boolean; retired_at: string | null };
   const listKeys = async (): Promise<Key[]> =>
     signingKeyListResponse.strict().parse(JSON.parse(ok(await drawbridge('admin', 'list-keys', '--json')).stdout)).keys;
